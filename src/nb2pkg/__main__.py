@@ -1,0 +1,3 @@
+from nb2pkg.cli import main
+
+main()

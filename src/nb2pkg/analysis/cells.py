@@ -1,0 +1,97 @@
+"""Analyse cells one after another, each in the context the earlier ones leave."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import libcst as cst
+
+from nb2pkg.analysis.facts import CellFacts, Context, ParseError
+from nb2pkg.analysis.walker import CellWalker
+from nb2pkg.ipython import is_known_magic, to_python
+from nb2pkg.notebook import Notebook
+
+
+def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
+    """Facts for every cell in order; None for markdown and raw cells."""
+    context = Context()
+    results: list[CellFacts | None] = []
+    for cell in notebook.cells:
+        if cell.kind != "code":
+            results.append(None)
+            continue
+        facts, context = analyse_cell(cell.source, context)
+        results.append(facts)
+    return tuple(results)
+
+
+def analyse_cell(source: str, context: Context = Context()) -> tuple[CellFacts, Context]:
+    """What one cell defines, uses and mutates, and the context it leaves behind."""
+    translated = to_python(source)
+    magic = translated.cell_magic
+    if translated.python is None:
+        assert magic is not None
+        warnings: tuple[str, ...] = ()
+        if not is_known_magic(magic.name, cell=True):
+            warnings = (f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed",)
+        return CellFacts(magics=(magic,), warnings=warnings), context
+    try:
+        module = cst.parse_module(translated.python)
+    except cst.ParserSyntaxError as error:
+        problem = _parse_error(translated.python, error, translated.line_offset)
+        facts = CellFacts(
+            magics=(magic,) if magic else (),
+            warnings=(
+                f"line {problem.line}: does not parse ({problem.message}); "
+                "kept as it is, not analysed",
+            ),
+            parse_error=problem,
+            python=translated.python,
+        )
+        return facts, context
+    walker = CellWalker(context)
+    if magic is not None:
+        walker.cell_magic(magic, translated.python)  # walks the body with the magic's rules
+    else:
+        walker.walk_module(module)
+    return _facts(walker, translated.python), _next_context(walker)
+
+
+def _facts(walker: CellWalker, python: str) -> CellFacts:
+    return CellFacts(
+        defines=frozenset(walker.defines),
+        uses=frozenset(walker.uses),
+        mutates=frozenset(walker.mutates),
+        deletes=frozenset(walker.deletes),
+        imports=frozenset(walker.imports),
+        magics=tuple(walker.magics),
+        functions=tuple(sorted(walker.defined_functions.items())),
+        warnings=tuple(walker.warnings),
+        star_import=walker.star,
+        python=python,
+    )
+
+
+def _next_context(walker: CellWalker) -> Context:
+    before = walker.context
+    return Context(
+        bound=before.bound | walker.defines,
+        imported=frozenset(walker.imported),
+        functions=MappingProxyType(walker.functions),
+        aliases=MappingProxyType({k: frozenset(v) for k, v in walker.aliases.items() if v}),
+        star=before.star or walker.star,
+    )
+
+
+def _parse_error(python: str, error: cst.ParserSyntaxError, offset: int) -> ParseError:
+    # Python's own compiler words syntax errors best ("Missing parentheses in call to
+    # 'print'"); LibCST's message is the fallback for code Python itself accepts.
+    try:
+        compile(python, "<cell>", "exec", dont_inherit=True)
+    except SyntaxError as syntax:
+        return ParseError((syntax.lineno or 1) + offset, syntax.msg)
+    except (ValueError, OverflowError):
+        pass
+    message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+    return ParseError(error.raw_line + offset, message)
+

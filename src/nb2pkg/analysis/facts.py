@@ -1,0 +1,78 @@
+"""What the analysis finds out about cells (the values later stages read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from nb2pkg.ipython import Magic
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """What a notebook function (or class, or bound lambda) does when it is called.
+
+    Reads inside a body are not uses of the defining cell: they happen when the body
+    runs, so they belong to the cells that call it.
+    """
+
+    reads: frozenset[str] = frozenset()  # global names the body reads
+    mutates: frozenset[str] = frozenset()  # global names whose object the body changes
+    writes: frozenset[str] = frozenset()  # names rebound through `global`
+    params: tuple[str, ...] = ()  # positional parameter names, in order
+    mutated_params: frozenset[str] = frozenset()  # parameters changed in place
+    is_class: bool = False  # calling it makes an instance whose methods run later
+
+    def merge(self, other: Deferred) -> Deferred:
+        """Both bodies together (the methods of one class)."""
+        return Deferred(
+            self.reads | other.reads,
+            self.mutates | other.mutates,
+            self.writes | other.writes,
+            self.params,
+            self.mutated_params,
+            self.is_class,
+        )
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """Where and why a cell does not parse as Python."""
+
+    line: int  # 1-based line in the cell as the user wrote it
+    message: str
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """Defines, uses and mutates of one code cell, at notebook (module) level."""
+
+    defines: frozenset[str] = frozenset()
+    uses: frozenset[str] = frozenset()
+    mutates: frozenset[str] = frozenset()
+    deletes: frozenset[str] = frozenset()
+    imports: frozenset[str] = frozenset()  # module names, `os.path`, `sklearn.linear_model`
+    magics: tuple[Magic, ...] = ()
+    functions: tuple[tuple[str, Deferred], ...] = ()  # defined here, with their deferred facts
+    warnings: tuple[str, ...] = ()
+    parse_error: ParseError | None = None
+    star_import: bool = False
+    python: str | None = None  # the cell as Python (None: not Python)
+
+    @property
+    def analysed(self) -> bool:
+        return self.python is not None and self.parse_error is None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What earlier cells left behind that the next cell's analysis needs."""
+
+    bound: frozenset[str] = frozenset()  # names bound by earlier cells
+    imported: frozenset[str] = frozenset()  # names whose latest binding is an import
+    functions: Mapping[str, Deferred] = field(default_factory=lambda: MappingProxyType({}))
+    aliases: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # names that may refer to the same object
+    star: bool = False  # a star import or a name-injecting magic came before

@@ -1,0 +1,191 @@
+"""Scopes of the walk, and which names a function body binds locally.
+
+Python decides at compile time that a name is local to a function when the body binds
+it anywhere (unless declared `global` or `nonlocal`), so a function's locals are
+collected before its body is walked. Class bodies and comprehensions bind as they run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+
+from nb2pkg.analysis.facts import Deferred
+
+ScopeKind = Literal["function", "class", "comprehension", "inline"]
+
+
+@dataclass
+class Scope:
+    """A scope inside the cell's module scope.
+
+    `inline` scopes run immediately (a lambda the cell calls, `%timeit`'s namespace);
+    `function` scopes run later, when the function is called.
+    """
+
+    kind: ScopeKind
+    name: str = ""
+    locals: set[str] = field(default_factory=set)
+    globals: frozenset[str] = frozenset()
+    params: frozenset[str] = frozenset()
+    parts: list[Deferred] = field(default_factory=list)  # a class's methods
+
+
+@dataclass
+class Collector:
+    """Accumulates what a top-level function body does, for its `Deferred`."""
+
+    scope: Scope
+    params: tuple[str, ...]
+    reads: set[str] = field(default_factory=set)
+    mutates: set[str] = field(default_factory=set)
+    writes: set[str] = field(default_factory=set)
+    mutated_params: set[str] = field(default_factory=set)
+
+    def freeze(self) -> Deferred:
+        return Deferred(
+            frozenset(self.reads),
+            frozenset(self.mutates),
+            frozenset(self.writes),
+            self.params,
+            frozenset(self.mutated_params),
+        )
+
+
+def parameter_names(params: cst.Parameters) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(positional parameter names in order, every parameter name)."""
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    names = set(positional)
+    names.update(p.name.value for p in params.kwonly_params)
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    return tuple(positional), frozenset(names)
+
+
+def target_names(node: cst.CSTNode) -> list[str]:
+    """Names an assignment target binds (`a, (b, *c)` -> a, b, c); not attributes."""
+    if isinstance(node, cst.Name):
+        return [node.value]
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return [name for element in node.elements for name in target_names(element.value)]
+    if isinstance(node, cst.StarredElement):
+        return target_names(node.value)
+    return []
+
+
+class _LocalBindings(cst.CSTVisitor):
+    """Collects the names a function body binds, without entering nested scopes."""
+
+    def __init__(self) -> None:
+        self.bound: set[str] = set()
+        self.declared_global: set[str] = set()
+        self.declared_nonlocal: set[str] = set()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.bound.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.bound.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared_global.update(item.name.value for item in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared_nonlocal.update(item.name.value for item in node.names)
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.bound.update(target_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.bound.update(target_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.bound.update(target_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.bound.update(target_names(node.target))
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        pass  # comprehension targets are the comprehension's own
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.bound.update(target_names(node.target))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.bound.update(target_names(node.asname.name))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self.bound.update(target_names(node.name.name))
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if node.name is not None:
+            self.bound.update(target_names(node.name.name))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self.bound.add(import_binding(alias))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                self.bound.add(import_binding(alias))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.bound.update(target_names(node.target))
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.bound.add(node.name.value)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.bound.add(node.name.value)
+
+    def visit_MatchMapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self.bound.add(node.rest.value)
+
+
+def function_scope(
+    params: cst.Parameters,
+    body: cst.CSTNode,
+    name: str = "<lambda>",
+    kind: ScopeKind = "function",
+) -> Scope:
+    """The scope of a function (or lambda) body, with its locals known in advance."""
+    collector = _LocalBindings()
+    body.visit(collector)
+    _, names = parameter_names(params)
+    nonlocal_or_global = collector.declared_global | collector.declared_nonlocal
+    return Scope(
+        kind,
+        name=name,
+        locals=(collector.bound | names) - nonlocal_or_global,
+        globals=frozenset(collector.declared_global),
+        params=names,
+    )
+
+
+def import_binding(alias: cst.ImportAlias) -> str:
+    """The name an import binds: `c` for `import a.b as c`, `a` for `import a.b`."""
+    if alias.asname is not None:
+        return target_names(alias.asname.name)[0]
+    return dotted_name(alias.name).split(".")[0]
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    return ""

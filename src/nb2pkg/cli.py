@@ -1,0 +1,133 @@
+"""The `nb2pkg` command. Thin: parses options, calls `api`, prints, sets the exit code.
+
+Heavy modules (LibCST, nbformat, IPython, rich) are imported inside the commands, so
+`nb2pkg --version` and `--help` stay fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typing_extensions import Annotated
+
+from nb2pkg import __version__
+
+EXIT_INPUT_ERROR = 2
+EXIT_INTERNAL_ERROR = 3
+
+app = typer.Typer(
+    name="nb2pkg",
+    help="Turn an exploratory Jupyter notebook into a Python package and a slim summary notebook.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,  # plain help: rich's import alone would double its time
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nb2pkg {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = None,
+) -> None:
+    """Turn an exploratory Jupyter notebook into a Python package and a slim summary notebook."""
+
+
+@app.command()
+def inspect(
+    notebook: Annotated[Path, typer.Argument(help="The notebook (.ipynb) to analyse.", show_default=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
+    graph: Annotated[bool, typer.Option("--graph", help="Print a Mermaid flowchart of the dataflow.")] = False,
+) -> None:
+    """Show what each cell defines, uses and changes in place (the dataflow nb2pkg converts by)."""
+    if as_json and graph:
+        _fail("--json and --graph each print the whole report; choose one")
+    from nb2pkg import api, report
+
+    flow = _run(notebook, lambda: api.inspect(notebook))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(flow), indent=2))
+    elif graph:
+        typer.echo(report.to_mermaid(flow), nl=False)
+    else:
+        _print_table(flow)
+
+
+def _print_table(flow) -> None:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    from nb2pkg import report
+
+    table = Table(title=str(flow.notebook.path), expand=False)
+    for header, style in (
+        ("#", "bold"),
+        ("kind", "dim"),
+        ("defines", "green"),
+        ("uses", "cyan"),
+        ("mutates", "magenta"),
+        ("warnings", "yellow"),
+    ):
+        table.add_column(header, style=style, overflow="fold")
+    for row in report.table_rows(flow):
+        table.add_row(*row)
+    console = Console()
+    console.print(table)
+    for warning in flow.warnings:
+        where = "notebook" if warning.cell is None else f"cell {warning.cell}"
+        console.print(f"[yellow]{where}:[/] {warning.message}", highlight=False, markup=True)
+    code = sum(1 for f in flow.facts if f is not None)
+    console.print(
+        f"{_count(len(flow.notebook.cells), 'cell')} ({code} code), "
+        f"{_count(len(flow.warnings), 'warning')}",
+        highlight=False,
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _run(path: Path, action):  # type: ignore[no-untyped-def]
+    """Run one notebook operation; the user's mistakes become one line and exit 2."""
+    from nb2pkg.errors import InputError
+
+    try:
+        return action()
+    except InputError as error:
+        _fail(error.message)
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:  # nb2pkg's own bug: say so, and ask for a report
+        typer.echo(
+            f"{path}: nb2pkg failed ({type(error).__name__}: {error}); this is a bug in "
+            "nb2pkg, please report it with the notebook attached",
+            err=True,
+        )
+        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(EXIT_INPUT_ERROR)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="nb2pkg")
+
+
+if __name__ == "__main__":
+    main()

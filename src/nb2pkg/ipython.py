@@ -1,0 +1,223 @@
+"""IPython syntax: turn a cell into Python and give each magic a policy.
+
+IPython's own `TransformerManager` rewrites magics, shell lines and `obj?` into calls
+such as `get_ipython().run_line_magic('time', 'fit(X)')`; the analysis recognises those
+calls again and looks the magic up here. Cell magics (`%%name`) are split off first,
+because their body is either code to analyse (`%%time`) or another language (`%%bash`).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import shlex
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class Policy(enum.Enum):
+    """What nb2pkg does with a magic."""
+
+    NOTEBOOK = "notebook"  # only meaningful in a notebook: stays in the summary notebook
+    CODE = "code"  # runs Python code: the code is analysed as code
+    SHELL = "shell"  # a shell command: a dependency hint when it installs packages
+    FOREIGN = "foreign"  # another language or a file: kept verbatim, not analysed
+
+
+_CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
+_SHELL_MAGICS = frozenset({"system", "sx", "pip", "conda", "mamba"})
+_FOREIGN_CELL_MAGICS = frozenset(
+    {
+        "bash", "sh", "script", "R", "python2", "python3", "python", "pypy", "perl",
+        "ruby", "javascript", "js", "html", "HTML", "latex", "markdown", "svg",
+        "writefile", "file", "sql", "cython", "julia", "octave", "fortran", "cmd",
+        "powershell", "sx", "system",
+    }
+)
+_NOTEBOOK_LINE_MAGICS = frozenset(
+    {
+        "matplotlib", "load_ext", "reload_ext", "unload_ext", "autoreload", "aimport",
+        "config", "pinfo", "pinfo2", "psearch", "pdoc", "pdef", "psource", "pfile",
+        "precision", "pprint", "who", "whos", "who_ls", "history", "hist", "pwd",
+        "lsmagic", "magic", "quickref", "doctest_mode", "xmode", "colors", "env",
+        "set_env", "pdb", "debug", "reset", "reset_selective", "pylab", "cd", "store",
+        "run", "load", "save", "page", "alias", "unalias", "rehashx", "bookmark",
+        "dhist", "pushd", "popd", "dirs", "ls", "ll", "cat", "mkdir", "rm", "rmdir",
+        "cp", "mv", "clear", "less", "more", "man", "notebook", "tb", "recall", "rerun",
+        "macro", "edit", "logstart", "logstop", "logon", "logoff", "logstate",
+        "killbgscripts", "connect_info", "qtconsole", "code_wrap", "automagic",
+        "autocall", "autoawait", "gui", "install_ext", "install_default_config",
+        "load_ipython_ext", "nbagg", "output_notebook", "tensorboard", "watermark",
+        "sql", "R", "Rpush", "Rpull", "Rget", "octave", "sc", "xdel", "profile",
+        "lprun", "mprun", "memit",
+    }
+)
+
+# Magics that put names into the notebook that no code shows (like a star import).
+NAME_INJECTING_MAGICS = frozenset({"pylab", "run", "store", "load", "Rpull", "Rget"})
+
+# Magics worth a warning beyond their policy.
+MAGIC_NOTES = {
+    "cd": "changes the working folder, so relative paths after it resolve elsewhere",
+    "pylab": "imports numpy and matplotlib names with `*`; nb2pkg cannot see which",
+    "run": "runs a script whose names nb2pkg cannot see",
+    "reset": "deletes the notebook's names; nb2pkg converts as if it did not",
+    "load": "loads code into the cell; nb2pkg sees only the magic",
+    "store": "restores names nb2pkg cannot see",
+}
+
+
+@dataclass(frozen=True)
+class Magic:
+    """One magic or shell line of a cell, after IPython's rewrite."""
+
+    name: str  # "matplotlib", "time", "pinfo", "!" for shell lines
+    cell: bool  # a cell magic (%%name)
+    argument: str  # the rest of the line (for cell magics: the line after %%name)
+    policy: Policy
+    line: int = 1  # 1-based line in the cell
+
+    @property
+    def label(self) -> str:
+        """How the user wrote it: `%time`, `%%bash`, `!pip`, `?`."""
+        if self.name in ("system", "getoutput", "!"):
+            head = self.argument.split(maxsplit=1)
+            return "!" + (head[0] if head else "")
+        if self.name in ("pinfo", "pinfo2"):
+            return "?"
+        return ("%%" if self.cell else "%") + self.name
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """Packages a `!pip install` / `%pip install` line asks for."""
+        return pip_install_targets(self.argument if self.name != "pip" else "pip " + self.argument)
+
+
+@dataclass(frozen=True)
+class PythonSource:
+    """A cell in Python terms: the code to analyse and its cell magic, if any."""
+
+    python: str | None  # None: not Python (a foreign cell magic)
+    cell_magic: Magic | None = None
+    line_offset: int = 0  # lines of the cell before `python` starts (the %%magic line)
+
+
+def magic_policy(name: str, cell: bool) -> Policy:
+    """The policy of `%name` (or `%%name` when `cell`); unknown magics stay in the notebook."""
+    if name in _CODE_MAGICS:
+        return Policy.CODE
+    if cell:
+        return Policy.FOREIGN
+    if name in _SHELL_MAGICS:
+        return Policy.SHELL
+    return Policy.NOTEBOOK
+
+
+def is_known_magic(name: str, cell: bool) -> bool:
+    """Whether the policy of this magic was chosen on purpose rather than by default."""
+    if name in _CODE_MAGICS:
+        return True
+    if cell:
+        return name in _FOREIGN_CELL_MAGICS
+    return name in _NOTEBOOK_LINE_MAGICS or name in _SHELL_MAGICS
+
+
+_CELL_MAGIC = re.compile(r"\A(?:[ \t]*\n)*%%(?P<name>[A-Za-z_][\w.]*)[ \t]*(?P<line>[^\n]*)\n?")
+
+
+def to_python(source: str) -> PythonSource:
+    """Split off a cell magic and rewrite IPython syntax into Python."""
+    match = _CELL_MAGIC.match(source)
+    if not match:
+        return PythonSource(transform(source))
+    name, line = match["name"], match["line"].strip()
+    offset = source[: match.end()].count("\n")
+    policy = magic_policy(name, cell=True)
+    magic = Magic(name, True, line, policy, line=offset or 1)
+    if policy is not Policy.CODE:
+        return PythonSource(None, magic, offset)
+    return PythonSource(transform(source[match.end():]), magic, offset)
+
+
+@lru_cache(maxsize=1)
+def _manager():  # type: ignore[no-untyped-def]
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
+
+
+def transform(source: str) -> str:
+    """IPython syntax -> Python; text IPython cannot handle comes back unchanged."""
+    if not _might_have_ipython_syntax(source):
+        return source
+    try:
+        return _manager().transform_cell(source)
+    except Exception:  # IPython gives up on some broken input; the parse reports it
+        return source
+
+
+def _might_have_ipython_syntax(source: str) -> bool:
+    # A cheap test that saves IPython's tokenizer on plain Python cells.
+    return any(mark in source for mark in ("%", "!", "?"))
+
+
+# Options that take a value, per code-running magic; the code follows the options.
+_VALUE_OPTIONS = {
+    "timeit": frozenset("nrp"),
+    "prun": frozenset("lsTD"),
+    "time": frozenset(),
+    "capture": frozenset(),
+}
+
+
+def split_code_argument(name: str, argument: str) -> tuple[tuple[str, ...], str]:
+    """`-n 3 -r 2 fit(X)` -> (("-n", "3", "-r", "2"), "fit(X)") for `%timeit`."""
+    valued = _VALUE_OPTIONS.get(name, frozenset())
+    options: list[str] = []
+    rest = argument.lstrip()
+    while rest.startswith("-") and not rest.startswith("--") or rest.startswith("--no-"):
+        word, _, tail = rest.partition(" ")
+        options.append(word)
+        rest = tail.lstrip()
+        if len(word) == 2 and word[1] in valued:
+            value, _, tail = rest.partition(" ")
+            options.append(value)
+            rest = tail.lstrip()
+    return tuple(options), rest
+
+
+_EXPANSION = re.compile(r"(?<!\{)\{(?!\{)(?P<expr>[^{}]+)\}|(?<!\$)\$(?P<name>[A-Za-z_]\w*)")
+
+
+def shell_expansions(command: str) -> tuple[str, ...]:
+    """Python expressions IPython substitutes into a shell line: `{expr}` and `$name`."""
+    return tuple(m["expr"] or m["name"] for m in _EXPANSION.finditer(command))
+
+
+def pip_install_targets(command: str) -> tuple[str, ...]:
+    """The requirement names in `pip install a b>=1 -q` (also `python -m pip ...`)."""
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        words = command.split()
+    for start in range(len(words) - 1):
+        if words[start].endswith(("pip", "pip3")) and words[start + 1] == "install":
+            break
+    else:
+        return ()
+    targets: list[str] = []
+    skip_next = False
+    for word in words[start + 2 :]:
+        if skip_next:
+            skip_next = False
+        elif word in ("-r", "--requirement", "-c", "--constraint", "-e", "--editable",
+                      "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t",
+                      "--target"):
+            skip_next = True
+        elif word.startswith("-") or "{" in word or "$" in word or "/" in word:
+            continue
+        elif word in ("&&", "||", ";", "|"):
+            break
+        else:
+            targets.append(word)
+    return tuple(targets)

@@ -1,0 +1,264 @@
+"""Read a notebook file into a `Notebook`: cells, ids, tags, kernel language.
+
+nbformat 4 is read as it is; nbformat 2 and 3 are upgraded with nbformat's own
+converters. A notebook whose cells are usable is read even when it breaks the schema
+(the problem becomes a warning), because legacy notebooks often do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from nb2pkg.errors import (
+    InvalidNotebook,
+    NotebookNotFound,
+    OtherLanguage,
+    UnreadableNotebook,
+)
+
+CellKind = Literal["code", "markdown", "raw"]
+
+# Kernel language names as Jupyter records them -> how a person writes them.
+_LANGUAGE_NAMES = {
+    "r": "R",
+    "ir": "R",
+    "julia": "Julia",
+    "bash": "bash",
+    "sh": "bash",
+    "scala": "Scala",
+    "javascript": "JavaScript",
+    "typescript": "TypeScript",
+    "c++": "C++",
+    "cpp": "C++",
+    "java": "Java",
+    "go": "Go",
+    "rust": "Rust",
+    "matlab": "MATLAB",
+    "octave": "Octave",
+    "sas": "SAS",
+    "sql": "SQL",
+    "haskell": "Haskell",
+    "ruby": "Ruby",
+    "plaintext": "plain-text",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell as the notebook holds it; `index` is its 0-based position."""
+
+    index: int
+    kind: CellKind
+    source: str
+    id: str | None = None
+    tags: tuple[str, ...] = ()
+    execution_count: int | None = None
+
+    @property
+    def number(self) -> int:
+        """The 1-based number used in every message to the user."""
+        return self.index + 1
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A notebook's cells and what nb2pkg needs of its metadata."""
+
+    path: Path
+    cells: tuple[Cell, ...]
+    language: str = "python"
+    kernel_name: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def code_cells(self) -> tuple[Cell, ...]:
+        return tuple(cell for cell in self.cells if cell.kind == "code")
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Read and check `path`; raise an `InputError` subclass the user can act on."""
+    return read_notebook_text(path, _read_text(path))
+
+
+def read_notebook_text(path: Path, text: str) -> Notebook:
+    """Like `read_notebook`, for text already in memory (tests, stdin)."""
+    data = _parse_json(path, text)
+    data, warnings = _as_version_4(path, data)
+    language, kernel_name = _language(path, data)
+    cells = tuple(_cell(index, raw) for index, raw in enumerate(data["cells"]))
+    return Notebook(path, cells, language, kernel_name, tuple(warnings))
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise NotebookNotFound(path, "no such file", "check the path")
+    if path.is_dir():
+        raise UnreadableNotebook(
+            path, "is a folder, not a notebook", "name an .ipynb file (or use `nb2pkg batch` for folders)"
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise UnreadableNotebook(
+            path, f"cannot be read ({error.strerror or error})", "check its permissions"
+        ) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidNotebook(
+            path,
+            f"is not UTF-8 text (byte {error.start})",
+            "a notebook is a JSON file; save it again from Jupyter",
+        ) from None
+
+
+def _parse_json(path: Path, text: str) -> dict[str, Any]:
+    if not text.strip():
+        raise InvalidNotebook(path, "is empty", "save the notebook again from Jupyter")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidNotebook(
+            path,
+            f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
+            "repair the file or save it again from Jupyter",
+        ) from None
+    if not isinstance(data, dict) or "nbformat" not in data:
+        raise InvalidNotebook(
+            path,
+            "is JSON but not a Jupyter notebook (no `nbformat` field)",
+            "name an .ipynb file saved by Jupyter",
+        )
+    return data
+
+
+def _as_version_4(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    major = data.get("nbformat")
+    if not isinstance(major, int) or major < 1:
+        raise InvalidNotebook(
+            path, f"has an unknown nbformat version {major!r}", "save it again from Jupyter"
+        )
+    if major > 4:
+        raise InvalidNotebook(
+            path,
+            f"uses nbformat {major}, newer than nb2pkg understands",
+            "save it as nbformat 4 (File > Save As in Jupyter) or upgrade nb2pkg",
+        )
+    warnings: list[str] = []
+    if major < 4:
+        data = _upgrade(path, data, major, warnings)
+    if not isinstance(data.get("cells"), list):
+        raise InvalidNotebook(
+            path, "has no list of cells", "save it again from Jupyter"
+        )
+    for index, cell in enumerate(data["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise InvalidNotebook(
+                path,
+                "is not a readable cell (no `cell_type`)",
+                "repair the cell or save the notebook again from Jupyter",
+                cell=index + 1,
+            )
+    problem = _schema_problem(data)
+    if problem:
+        warnings.append(f"the notebook breaks the nbformat schema ({problem}); read anyway")
+    return data, warnings
+
+
+def _upgrade(
+    path: Path, data: dict[str, Any], major: int, warnings: list[str]
+) -> dict[str, Any]:
+    import nbformat
+
+    if major == 3 and "worksheets" not in data:
+        warnings.append("nbformat 3 file without worksheets: read as an empty notebook")
+        return {"cells": [], "metadata": data.get("metadata") or {}, "nbformat": 4}
+    try:
+        node = nbformat.reader.reads(json.dumps(data))
+        upgraded = nbformat.converter.convert(node, 4)
+    except Exception as error:  # nbformat raises many kinds on legacy files
+        raise InvalidNotebook(
+            path,
+            f"is an nbformat {major} file nb2pkg cannot upgrade ({_first_line(error)})",
+            "open it in Jupyter and save it again",
+        ) from None
+    # The upgrade invents random cell ids; ids the file did not have stay absent so
+    # that converting the same file twice gives the same output.
+    for cell in upgraded.get("cells", []):
+        cell.pop("id", None)
+    warnings.append(f"nbformat {major} notebook upgraded to nbformat 4")
+    return upgraded
+
+
+def _schema_problem(data: dict[str, Any]) -> str | None:
+    import nbformat
+    from nbformat import ValidationError
+
+    try:
+        nbformat.validate(data, version=4)
+    except ValidationError as error:
+        return _first_line(error)
+    except Exception as error:  # a broken schema lookup is still only a warning
+        return _first_line(error)
+    return None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:200]
+
+
+def _language(path: Path, data: dict[str, Any]) -> tuple[str, str | None]:
+    metadata = data.get("metadata") or {}
+    kernelspec = metadata.get("kernelspec") or {}
+    language_info = metadata.get("language_info") or {}
+    kernel_name = kernelspec.get("name") if isinstance(kernelspec, dict) else None
+    candidates = [
+        kernelspec.get("language") if isinstance(kernelspec, dict) else None,
+        language_info.get("name") if isinstance(language_info, dict) else None,
+        metadata.get("language"),
+    ]
+    language = next((c for c in candidates if isinstance(c, str) and c), None)
+    if language is None and isinstance(kernel_name, str):
+        language = _language_from_kernel_name(kernel_name)
+    if language is None or language.lower().startswith("python"):
+        return "python", kernel_name if isinstance(kernel_name, str) else None
+    shown = _LANGUAGE_NAMES.get(language.lower(), language)
+    raise OtherLanguage(
+        path,
+        f"{shown} kernel",
+        "nb2pkg converts Python notebooks",
+    )
+
+
+def _language_from_kernel_name(name: str) -> str | None:
+    lowered = name.lower()
+    if lowered.startswith(("python", "py")):
+        return "python"
+    for prefix in ("ir", "julia", "bash", "scala"):
+        if lowered == prefix or lowered.startswith(prefix + "-"):
+            return prefix
+    return None
+
+
+def _cell(index: int, raw: dict[str, Any]) -> Cell:
+    kind = raw.get("cell_type")
+    if kind not in ("code", "markdown", "raw"):
+        kind = "raw"  # e.g. nbformat 3 "heading" cells were converted already
+    source = raw.get("source", "")
+    if isinstance(source, list):
+        source = "".join(str(part) for part in source)
+    metadata = raw.get("metadata") or {}
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    count = raw.get("execution_count")
+    return Cell(
+        index=index,
+        kind=kind,
+        source=str(source),
+        id=raw.get("id") if isinstance(raw.get("id"), str) else None,
+        tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
+        execution_count=count if isinstance(count, int) else None,
+    )

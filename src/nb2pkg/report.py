@@ -1,0 +1,113 @@
+"""`nb2pkg inspect` output: JSON data, a Mermaid graph, and a table for people."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nb2pkg.dataflow import Dataflow
+
+
+def to_json(flow: Dataflow) -> dict[str, Any]:
+    """The documented `inspect --json` shape; name lists sorted, `index` 0-based."""
+    cells = []
+    for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings):
+        cells.append(
+            {
+                "index": cell.index,
+                "id": cell.id,
+                "type": cell.kind,
+                "defines": sorted(facts.defines) if facts else [],
+                "uses": sorted(facts.uses) if facts else [],
+                "mutates": sorted(facts.mutates) if facts else [],
+                "imports": sorted(facts.imports) if facts else [],
+                "magics": sorted({m.label for m in facts.magics}) if facts else [],
+                "warnings": list(warnings),
+            }
+        )
+    return {
+        "notebook": str(flow.notebook.path),
+        "language": flow.notebook.language,
+        "cells": cells,
+        "warnings": [{"cell": w.cell, "message": w.message} for w in flow.warnings],
+    }
+
+
+def to_mermaid(flow: Dataflow) -> str:
+    """A flowchart of code cells, grouped under their headings, edges labelled by name."""
+    lines = ["flowchart TD"]
+    heading: tuple[int, str] | None = None
+    members: list[str] = []
+
+    def close_section() -> None:
+        if heading is not None and members:
+            lines.append(f'    subgraph s{heading[0]}["{_escape(heading[1])}"]')
+            lines.extend("    " + member for member in members)
+            lines.append("    end")
+        else:
+            lines.extend(members)
+        members.clear()
+
+    for cell, facts in zip(flow.notebook.cells, flow.facts):
+        title = _heading(cell.source) if cell.kind == "markdown" else None
+        if title is not None:
+            close_section()
+            heading = (cell.number, title)
+        if facts is not None:
+            members.append(f'    c{cell.number}["{_escape(_node_label(cell.number, facts))}"]')
+    close_section()
+    for edge in flow.flows:
+        label = _escape(_shorten(", ".join(edge.names), 40))
+        lines.append(f'    c{edge.source + 1} -->|"{label}"| c{edge.target + 1}')
+    return "\n".join(lines) + "\n"
+
+
+def table_rows(flow: Dataflow) -> list[tuple[str, ...]]:
+    """One row per cell: number, kind (a heading for markdown), defines, uses, mutates,
+    and how many warnings (their text follows the table)."""
+    rows = []
+    for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings):
+        kind = (_heading(cell.source) or cell.kind) if cell.kind == "markdown" else cell.kind
+        rows.append(
+            (
+                str(cell.number),
+                kind,
+                ", ".join(sorted(facts.defines)) if facts else "",
+                ", ".join(sorted(facts.uses)) if facts else "",
+                ", ".join(sorted(facts.mutates)) if facts else "",
+                str(len(warnings)) if warnings else "",
+            )
+        )
+    return rows
+
+
+def _node_label(number: int, facts: Any) -> str:
+    if facts.parse_error is not None:
+        return f"cell {number}: does not parse"
+    if facts.python is None:
+        return f"cell {number}: %%{facts.magics[0].name}" if facts.magics else f"cell {number}"
+    defined = ", ".join(sorted(facts.defines))
+    return f"cell {number}" + (f": {_shorten(defined, 40)}" if defined else "")
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _heading(markdown: str) -> str | None:
+    match = _HEADING.search(markdown)
+    return _shorten(match.group(1), 50) if match else None
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _escape(text: str) -> str:
+    # Mermaid reads HTML entities inside quoted labels.
+    return (
+        text.replace("&", "#amp;")
+        .replace('"', "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;")
+        .replace("|", "#124;")
+    )
