@@ -89,6 +89,7 @@ def _hidden_state(facts: tuple[CellFacts | None, ...]) -> list[list[str]]:
             continue
         missing = sorted(cell.uses - available)
         later = [n for n in missing if first_definition.get(n, -1) > index]
+        star = star or cell.star_import
         never = [n for n in missing if n not in first_definition and not star]
         if later:
             where = ", ".join(f"`{n}` (cell {first_definition[n] + 1})" for n in later)
@@ -104,7 +105,6 @@ def _hidden_state(facts: tuple[CellFacts | None, ...]) -> list[list[str]]:
                 "define it in an earlier cell"
             )
         available |= cell.defines
-        star = star or cell.star_import
         if cell.parse_error is not None and unparsed is None:
             unparsed = index
     return warnings

@@ -189,16 +189,21 @@ def _upgrade(
     # that converting the same file twice gives the same output.
     for cell in upgraded.get("cells", []):
         cell.pop("id", None)
+    upgraded["nbformat_minor"] = 4  # the last minor version without required ids
     warnings.append(f"nbformat {major} notebook upgraded to nbformat 4")
     return upgraded
 
 
 def _schema_problem(data: dict[str, Any]) -> str | None:
+    import warnings
+
     import nbformat
     from nbformat import ValidationError
 
     try:
-        nbformat.validate(data, version=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat warns about ids of 4.5 files
+            nbformat.validate(data, version=4)
     except ValidationError as error:
         return _first_line(error)
     except Exception as error:  # a broken schema lookup is still only a warning

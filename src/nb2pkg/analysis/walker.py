@@ -156,7 +156,8 @@ class CellWalker:
             if not self.is_builtin(name):
                 self.collector.reads.add(name)
             return
-        if name not in self.bound and not self.is_builtin(name):
+        from_star = self.star and name not in self.context.bound  # `from m import *` above
+        if name not in self.bound and not self.is_builtin(name) and not from_star:
             self.uses.add(name)
         self.run_deferred(name)
 
@@ -345,7 +346,11 @@ class CellWalker:
 
     def small_statement(self, node: cst.BaseSmallStatement) -> None:
         if isinstance(node, cst.Expr):
-            self.expr(node.value)
+            value = node.value
+            if isinstance(value, cst.Name) and _is_automagic(value.value) and not self.is_known(value.value):
+                self.line_magic(value.value, "")  # a bare `ls` runs `%ls` (automagic)
+            else:
+                self.expr(value)
         elif isinstance(node, cst.Assign):
             self.assign(node)
         elif isinstance(node, cst.AugAssign):
@@ -772,6 +777,10 @@ def _fields(cls: type) -> tuple[str, ...]:
         )
         _FIELD_CACHE[cls] = names
         return names
+
+
+def _is_automagic(name: str) -> bool:
+    return is_known_magic(name, cell=False) and magic_policy(name, cell=False) is Policy.NOTEBOOK
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
