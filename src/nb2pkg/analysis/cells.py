@@ -80,6 +80,7 @@ def _next_context(walker: CellWalker) -> Context:
         functions=MappingProxyType(walker.functions),
         aliases=MappingProxyType({k: frozenset(v) for k, v in walker.aliases.items() if v}),
         star=before.star or walker.star,
+        lazy_annotations=walker.lazy_annotations,
     )
 
 

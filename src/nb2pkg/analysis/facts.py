@@ -76,3 +76,4 @@ class Context:
         default_factory=lambda: MappingProxyType({})
     )  # names that may refer to the same object
     star: bool = False  # a star import or a name-injecting magic came before
+    lazy_annotations: bool = False  # `from __future__ import annotations` came before

@@ -88,6 +88,7 @@ class CellWalker:
         self.collector: Collector | None = None  # set while inside a function body
         self.position: tuple[cst.Module, int, int] | None = None
         self.current_name = "<lambda>"  # the function whose body is being entered
+        self.lazy_annotations = context.lazy_annotations  # `from __future__ import annotations`
 
     # -- entry points ---------------------------------------------------------------
 
@@ -148,8 +149,8 @@ class CellWalker:
         return name in NOTEBOOK_BUILTINS or _HISTORY_NAME.match(name) is not None
 
     def load(self, name: str) -> None:
-        if self.resolve(name) is not None or name == "get_ipython":
-            return
+        if self.resolve(name) is not None or name in ("get_ipython", "__class__"):
+            return  # `__class__` in a method is the implicit cell of its class
         if name in _DYNAMIC_CALLS and self.is_builtin(name):
             self.warn(f"uses `{name}`: names it reads or binds are invisible to nb2pkg")
         if self.collector is not None:
@@ -401,7 +402,7 @@ class CellWalker:
             self.mutate(target)
 
     def annotated_assign(self, node: cst.AnnAssign) -> None:
-        if not self.scopes or self.scopes[-1].kind == "class":
+        if (not self.scopes or self.scopes[-1].kind == "class") and not self.lazy_annotations:
             self.expr(node.annotation.annotation)  # evaluated at module and class level
         if node.value is None:
             if not isinstance(node.target, cst.Name):
@@ -461,6 +462,9 @@ class CellWalker:
     def import_from(self, node: cst.ImportFrom) -> None:
         module = "." * len(node.relative) + (dotted_name(node.module) if node.module else "")
         if module == "__future__":
+            if not isinstance(node.names, cst.ImportStar):
+                if any(alias.name.value == "annotations" for alias in node.names if isinstance(alias.name, cst.Name)):
+                    self.lazy_annotations = True
             return  # compiler directives, not names
         self.imports.add(module)
         if isinstance(node.names, cst.ImportStar):
@@ -479,11 +483,12 @@ class CellWalker:
             if handler.type is not None:
                 self.expr(handler.type)
             names = target_names(handler.name.name) if handler.name is not None else []
+            kept = {name for name in names if name in self.defines}  # bound if it does not run
             for name in names:
                 self.store(name)
             self.suite(handler.body)
             for name in names:  # Python deletes the name when the handler ends
-                if not self.scopes:
+                if not self.scopes and name not in kept:
                     self.defines.discard(name)
         if node.orelse is not None:
             self.suite(node.orelse.body)
@@ -527,6 +532,8 @@ class CellWalker:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.default is not None:
                 self.expr(param.default)
+        if self.lazy_annotations:
+            return
         for param in (*params.posonly_params, *params.params, *params.kwonly_params,
                       params.star_arg, params.star_kwarg):
             if isinstance(param, cst.Param) and param.annotation is not None:
@@ -536,7 +543,7 @@ class CellWalker:
         for decorator in node.decorators:
             self.expr(decorator.decorator)
         self.definition_time(node.params)
-        if node.returns is not None:
+        if node.returns is not None and not self.lazy_annotations:
             self.expr(node.returns.annotation)
         self.current_name = node.name.value
         deferred = self.body(node.params, node.body)
