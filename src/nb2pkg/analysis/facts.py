@@ -23,6 +23,7 @@ class Deferred:
     params: tuple[str, ...] = ()  # positional parameter names, in order
     mutated_params: frozenset[str] = frozenset()  # parameters changed in place
     is_class: bool = False  # calling it makes an instance whose methods run later
+    returns_callable: bool = False  # a generator, or returns a function or lambda
 
     def merge(self, other: Deferred) -> Deferred:
         """Both bodies together (the methods of one class)."""
@@ -33,6 +34,7 @@ class Deferred:
             self.params,
             self.mutated_params,
             self.is_class,
+            self.returns_callable or other.returns_callable,
         )
 
 

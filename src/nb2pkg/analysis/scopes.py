@@ -43,6 +43,7 @@ class Collector:
     mutates: set[str] = field(default_factory=set)
     writes: set[str] = field(default_factory=set)
     mutated_params: set[str] = field(default_factory=set)
+    returns_callable: bool = False
 
     def freeze(self) -> Deferred:
         return Deferred(
@@ -51,6 +52,7 @@ class Collector:
             frozenset(self.writes),
             self.params,
             frozenset(self.mutated_params),
+            returns_callable=self.returns_callable,
         )
 
 

@@ -194,7 +194,7 @@ class CellWalker:
         name: str,
         value: Deferred | None = None,
         alias: str | None = None,
-        runs: str | None = None,
+        runs: Deferred | None = None,
         imported: bool = False,
         walrus: bool = False,
     ) -> None:
@@ -225,7 +225,7 @@ class CellWalker:
         name: str,
         value: Deferred | None = None,
         alias: str | None = None,
-        runs: str | None = None,
+        runs: Deferred | None = None,
         imported: bool = False,
     ) -> None:
         self.bound.add(name)
@@ -234,8 +234,8 @@ class CellWalker:
         if value is not None:
             self.functions[name] = value
             self.defined_functions[name] = value
-        elif runs is not None and runs in self.functions:
-            self.functions[name] = self.functions[runs]
+        elif runs is not None:
+            self.functions[name] = runs
         else:
             self.functions.pop(name, None)
             self.defined_functions.pop(name, None)
@@ -376,6 +376,13 @@ class CellWalker:
                 )
         elif isinstance(node, (cst.Nonlocal, cst.Pass, cst.Break, cst.Continue)):
             pass
+        elif isinstance(node, cst.Return) and self.collector is not None:
+            if isinstance(node.value, cst.Lambda) or (
+                isinstance(node.value, cst.Name) and node.value.value in self.scopes[-1].locals
+                and self.scopes[-1].kind == "function"
+            ):
+                self.collector.returns_callable = True  # a closure: its body runs later
+            self.generic(node)
         else:  # Return, Raise, Assert
             self.generic(node)
 
@@ -439,15 +446,26 @@ class CellWalker:
             for name in target_names(target):
                 self.rebind_alias(name, source)
 
-    def runs(self, value: cst.BaseExpression) -> str | None:
-        """The notebook function a new name stands for: `f = g`, or `m = Model()`."""
-        if isinstance(value, cst.Name) and value.value in self.functions:
-            return value.value
+    def runs(self, value: cst.BaseExpression) -> Deferred | None:
+        """What using a new name may run: `f = g`, `m = Model()`, `p = partial(f, 1)`,
+        `fs = [f]`, `it = gen()`; None when it holds no notebook function."""
+        if isinstance(value, cst.Name):
+            return self.functions.get(value.value)
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
-            deferred = self.functions.get(value.func.value)
-            if deferred is not None and deferred.is_class:
-                return value.func.value
-        return None
+            called = self.functions.get(value.func.value)
+            if called is not None and (called.is_class or called.returns_callable):
+                return called
+        held = [
+            self.functions[name]
+            for name in _passed_names(value)
+            if name in self.functions and self.resolve(name) is None
+        ]
+        if not held:
+            return None
+        merged = held[0]
+        for deferred in held[1:]:
+            merged = merged.merge(deferred)
+        return merged
 
     def delete_target(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
@@ -584,6 +602,9 @@ class CellWalker:
         merged = Deferred(is_class=True)
         for part in scope.parts:
             merged = merged.merge(part)
+        for base in node.bases:  # inherited methods run too
+            if isinstance(base.value, cst.Name) and base.value.value in self.functions:
+                merged = merged.merge(self.functions[base.value.value])
         self.store(node.name.value, value=merged if self.collector is None else None)
 
     # -- expressions -----------------------------------------------------------------
@@ -605,6 +626,9 @@ class CellWalker:
                 self.store(name, walrus=True)
         elif isinstance(node, cst.Arg):
             self.expr(node.value)
+        elif isinstance(node, cst.Yield) and self.collector is not None:
+            self.collector.returns_callable = True  # a generator runs when consumed
+            self.generic(node)
         elif not isinstance(node, _LEAVES):
             self.generic(node)
 
@@ -620,6 +644,8 @@ class CellWalker:
             self.expr(arg.value)
         func = node.func
         if isinstance(func, cst.Attribute):
+            if func.attr.value in ("query", "eval") and node.args:
+                self.query_references(node.args[0].value)
             if method_mutates_receiver(node):
                 self.mutate(func.value)
             called = func.attr.value
@@ -630,6 +656,12 @@ class CellWalker:
             return
         if called in MUTATES_FIRST_ARGUMENT and node.args and node.args[0].keyword is None:
             self.mutate(node.args[0].value)
+
+    def query_references(self, expression: cst.BaseExpression) -> None:
+        """`df.query("a > @limit")` reads `limit`."""
+        text = _literal(expression)
+        for name in re.findall(r"@([A-Za-z_]\w*)", text or ""):
+            self.load(name)
 
     def mutated_arguments(self, node: cst.Call, name: str) -> None:
         """`clean(df)` where the notebook's `clean` changes its parameter in place."""
@@ -784,6 +816,20 @@ def _fields(cls: type) -> tuple[str, ...]:
         )
         _FIELD_CACHE[cls] = names
         return names
+
+
+def _passed_names(value: cst.BaseExpression) -> list[str]:
+    """Names passed on as values: call arguments and container elements, not callees."""
+    if isinstance(value, cst.Call):
+        return [n for arg in value.args for n in _passed_names(arg.value)]
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return [n for element in value.elements for n in _passed_names(element.value)]
+    if isinstance(value, cst.Dict):
+        return [n for element in value.elements if isinstance(element, cst.DictElement)
+                for n in _passed_names(element.value)]
+    if isinstance(value, cst.Name):
+        return [value.value]
+    return []
 
 
 def _is_automagic(name: str) -> bool:
