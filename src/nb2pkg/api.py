@@ -4,10 +4,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataclasses import dataclass
+
+from nb2pkg.convert import Conversion
 from nb2pkg.dataflow import Dataflow, build_dataflow
 from nb2pkg.notebook import read_notebook
+from nb2pkg.output import WriteReport
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A conversion and what writing it did."""
+
+    conversion: Conversion
+    report: WriteReport
+    out: Path
 
 
 def inspect(path: Path | str) -> Dataflow:
     """Read and analyse a notebook; raises `nb2pkg.errors.InputError` on bad input."""
     return build_dataflow(read_notebook(Path(path)))
+
+
+def convert(
+    path: Path | str, out: Path | str | None = None, name: str | None = None, force: bool = False
+) -> Converted:
+    """Convert a notebook and write the project; raises `InputError` on bad input."""
+    from nb2pkg import convert as conversion
+    from nb2pkg.output import write_project
+
+    path = Path(path)
+    flow = inspect(path)
+    package = name or conversion.default_package(path)
+    target = Path(out) if out is not None else Path(package)
+    result = conversion.convert(flow, target, package)
+    report = write_project(target, result.files, path, force=force)
+    return Converted(result, report, target)

@@ -7,11 +7,12 @@ Heavy modules (LibCST, nbformat, IPython, rich) are imported inside the commands
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 from typing_extensions import Annotated
 
 from nb2pkg import __version__
@@ -19,8 +20,18 @@ from nb2pkg import __version__
 EXIT_INPUT_ERROR = 2
 EXIT_INTERNAL_ERROR = 3
 
+class _DefaultToConvert(TyperGroup):
+    """`nb2pkg NOTEBOOK ...` means `nb2pkg convert NOTEBOOK ...`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--version", "--help", "-h"):
+            args = ["convert", *args]
+        return super().parse_args(ctx, args)
+
+
 app = typer.Typer(
     name="nb2pkg",
+    cls=_DefaultToConvert,
     help="Turn an exploratory Jupyter notebook into a Python package and a slim summary notebook.",
     no_args_is_help=True,
     add_completion=False,
@@ -43,6 +54,46 @@ def root(
     ] = None,
 ) -> None:
     """Turn an exploratory Jupyter notebook into a Python package and a slim summary notebook."""
+
+
+@app.command()
+def convert(
+    notebook: Annotated[Path, typer.Argument(help="The notebook (.ipynb) to convert.", show_default=False)],
+    out: Annotated[
+        Optional[Path], typer.Option("--out", "-o", help="Folder of the project to write. [default: ./NAME]")
+    ] = None,
+    name: Annotated[
+        Optional[str], typer.Option("--name", help="Import name of the package. [default: from the file name]")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder nb2pkg did not make, and overwrite your edits.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+) -> None:
+    """Convert NOTEBOOK into a package and a summary notebook (the default command)."""
+    from nb2pkg import api
+
+    if name is not None and not name.isidentifier():
+        _fail(f"--name {name!r} is not a valid Python identifier; use letters, digits and underscores")
+    result = _run(notebook, lambda: api.convert(notebook, out=out, name=name, force=force))
+    if not quiet:
+        _print_conversion(result)
+
+
+def _print_conversion(result) -> None:  # type: ignore[no-untyped-def]
+    conversion, report, out = result.conversion, result.report, result.out
+    typer.echo(f"{out}/  ({len(report.created)} created, {len(report.changed)} changed, "
+               f"{len(report.unchanged)} unchanged)")
+    for module, members in sorted(conversion.modules.items()):
+        typer.echo(f"  src/{conversion.package}/{module}.py: {', '.join(members)}")
+    summary = next(name for name in conversion.files if name.startswith("notebooks/"))
+    typer.echo(f"  {summary}: the summary notebook")
+    for cell, message in conversion.warnings:
+        where = f"cell {cell}: " if cell is not None else ""
+        typer.echo(f"warning: {where}{message}", err=True)
+    if conversion.unknown_dependencies:
+        typer.echo("warning: no distribution known for import(s) "
+                   f"{', '.join(conversion.unknown_dependencies)}; add them to pyproject.toml", err=True)
 
 
 @app.command()
@@ -103,9 +154,13 @@ def _count(number: int, noun: str) -> str:
 def _run(path: Path, action):  # type: ignore[no-untyped-def]
     """Run one notebook operation; the user's mistakes become one line and exit 2."""
     from nb2pkg.errors import InputError
+    from nb2pkg.output import EditedFiles
 
     try:
         return action()
+    except EditedFiles as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(1) from None
     except InputError as error:
         _fail(error.message)
     except KeyboardInterrupt:

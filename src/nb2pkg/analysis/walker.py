@@ -19,7 +19,6 @@ import libcst as cst
 from nb2pkg.analysis.facts import Context, Deferred
 from nb2pkg.analysis.mutation import (
     MUTATES_FIRST_ARGUMENT,
-    has_inplace_true,
     method_mutates_receiver,
     root_name,
 )

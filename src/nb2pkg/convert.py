@@ -1,0 +1,118 @@
+"""From a notebook's dataflow to the virtual file tree of a project: pure, no I/O."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from nb2pkg.dataflow import Dataflow
+from nb2pkg.dependencies import infer_dependencies
+from nb2pkg.errors import InternalError
+from nb2pkg.grouping import Definition, Plan, Step, build_plan
+from nb2pkg.ipython import Policy
+from nb2pkg.naming import package_name
+from nb2pkg.render import render_config, render_module
+from nb2pkg.scaffold import init_module, main_module, pipeline_module, pyproject, readme, tests_module
+from nb2pkg.segments import build_segments
+from nb2pkg.summary import summary_notebook
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A converted notebook: the files to write (relative POSIX path -> text) and a report."""
+
+    package: str
+    files: dict[str, str]
+    modules: dict[str, list[str]]  # module -> its functions and classes, in order
+    warnings: tuple[tuple[int | None, str], ...]  # (1-based cell or None, message)
+    unknown_dependencies: tuple[str, ...]
+
+
+def default_package(notebook_path: Path) -> str:
+    return package_name(notebook_path.stem)
+
+
+def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion:
+    """The project for `flow`'s notebook, to be written in `out`."""
+    notebook = flow.notebook
+    package = package or default_package(notebook.path)
+    plan = build_plan(build_segments(flow))
+    notebook_dir = PurePosixPath(
+        Path(os.path.relpath(notebook.path.resolve().parent, out.resolve())).as_posix()
+    )
+    members = _module_members(plan)
+    files: dict[str, str] = {}
+    warnings = list(flow.warnings_as_pairs()) + [(cell, message) for cell, message in plan.warnings]
+    source = f"src/{package}"
+    files[f"{source}/__init__.py"] = init_module(notebook.path.name)
+    files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name)
+    for module, items in sorted(members.items()):
+        rendered = render_module(module, plan, package, items)
+        if rendered.unresolved:
+            raise InternalError(notebook.path, f"module {module} reads {', '.join(rendered.unresolved)}, "
+                                               "which nothing provides")
+        files[f"{source}/{module}.py"] = rendered.text
+    pipeline, loose = pipeline_module(plan, package)
+    files[f"{source}/pipeline.py"] = pipeline
+    files[f"{source}/__main__.py"] = main_module(package)
+    dependencies = infer_dependencies(_imported_modules(flow), _pip_installs(flow))
+    summary_name = notebook.path.name
+    files[f"notebooks/{summary_name}"] = summary_notebook(notebook, plan, package)
+    module_map = {m: [_member_name(i) for i in items] for m, items in members.items()}
+    files["README.md"] = readme(package, plan, notebook.path.name, str(notebook_dir), module_map,
+                                dependencies, summary_name)
+    files["pyproject.toml"] = pyproject(package, dependencies, notebook.path.name)
+    files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(loose))
+    for name in loose:
+        warnings.append((None, f"`python -m {package}` needs `{name}`, which only a cell kept in the "
+                               "notebook binds; run the summary notebook instead"))
+    _check_compiles(notebook.path, files)
+    return Conversion(package, dict(sorted(files.items())), module_map, tuple(warnings),
+                      dependencies.unknown)
+
+
+def _module_members(plan: Plan) -> dict[str, list[Step | Definition]]:
+    members: dict[str, list[Step | Definition]] = {}
+    order = {id(d.segment): d for d in plan.definitions}
+    seen: set[int] = set()
+    # Definitions and steps in notebook order, each in its module.
+    everything: list[tuple[int, int, Step | Definition]] = []
+    for definition in order.values():
+        everything.append((definition.segment.cell.index, 0, definition))
+    for position, step in enumerate(plan.steps):
+        everything.append((step.segments[0].cell.index, 1 + position, step))
+    for _, _, member in sorted(everything, key=lambda item: (item[0], item[1])):
+        if id(member) in seen:
+            continue
+        seen.add(id(member))
+        members.setdefault(member.module, []).append(member)
+    return members
+
+
+def _member_name(member: Step | Definition) -> str:
+    return member.name
+
+
+def _imported_modules(flow: Dataflow) -> list[str]:
+    return sorted({module for facts in flow.facts if facts for module in facts.imports})
+
+
+def _pip_installs(flow: Dataflow) -> list[str]:
+    return [
+        package
+        for facts in flow.facts
+        if facts
+        for magic in facts.magics
+        if magic.policy is Policy.SHELL
+        for package in magic.packages
+    ]
+
+
+def _check_compiles(path: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        if name.endswith(".py"):
+            try:
+                compile(text, name, "exec", dont_inherit=True)
+            except SyntaxError as error:
+                raise InternalError(path, f"generated {name} does not compile: {error}") from None

@@ -1,0 +1,147 @@
+"""Dependencies: the distributions a notebook's imports and `!pip install` lines need."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+
+# Import names whose distribution is named differently, for when it is not installed.
+_RENAMED = dict(pair.split(":") for pair in """
+    sklearn:scikit-learn cv2:opencv-python PIL:pillow yaml:PyYAML bs4:beautifulsoup4
+    skimage:scikit-image dateutil:python-dateutil Crypto:pycryptodome attr:attrs
+    jwt:PyJWT dotenv:python-dotenv serial:pyserial usb:pyusb magic:python-magic
+    Levenshtein:python-Levenshtein mpl_toolkits:matplotlib pylab:matplotlib
+    fitz:PyMuPDF docx:python-docx pptx:python-pptx git:GitPython Bio:biopython
+    sqlalchemy:SQLAlchemy IPython:ipython zmq:pyzmq OpenSSL:pyOpenSSL
+    MySQLdb:mysqlclient pymysql:PyMySQL osgeo:GDAL umap:umap-learn faiss:faiss-cpu
+    slugify:python-slugify kafka:kafka-python community:python-louvain
+    sentence_transformers:sentence-transformers
+    """.split())
+# Import names that are also the distribution's name, for when it is not installed.
+_SAME_NAME = """
+    numpy pandas scipy matplotlib seaborn plotly statsmodels torch torchvision
+    tensorflow keras xgboost lightgbm catboost requests tqdm joblib networkx sympy
+    polars pyarrow nltk spacy transformers openpyxl lxml h5py numba altair bokeh
+    ipywidgets geopandas shapely folium
+    """.split()
+_KNOWN = {**{name: name for name in _SAME_NAME}, **_RENAMED}
+# Top-level names that many distributions share (`google.protobuf`, `google.cloud`).
+_NAMESPACES = frozenset({"google", "azure", "backports", "jaraco", "zope"})
+_PIP_REQUIREMENT = re.compile(
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?"
+    r"\s*(?P<spec>[<>=!~;@(].*)?"
+)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """The requirements a notebook needs, and the imports nobody could place."""
+
+    requirements: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+
+def normalise(name: str) -> str:
+    """A distribution name normalised per PEP 503."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def top_level(module: str) -> str | None:
+    """The top-level name of an import, or None for relative and standard-library ones."""
+    name = module.strip().split(".")[0]
+    if not name or name in sys.stdlib_module_names or name == "__main__":
+        return None
+    return name
+
+
+def lower_bound(version: str | None) -> str:
+    """`>=major.minor` for an installed version, or "" when none or not numeric."""
+    match = re.match(r"(\d+)(?:\.(\d+))?", version or "")
+    if match is None:
+        return ""
+    return ">=" + ".".join(str(int(part)) for part in match.groups() if part)
+
+
+def pick_distribution(name: str, candidates: Sequence[str]) -> str | None:
+    """The one of several distributions providing `name` that most likely is meant."""
+    ordered = sorted(set(candidates), key=lambda dist: (normalise(dist), dist))
+    for wanted in (normalise(name), normalise(_KNOWN.get(name, ""))):
+        for dist in ordered:
+            if normalise(dist) == wanted:
+                return dist
+    return ordered[0] if ordered else None
+
+
+def distribution_for(
+    name: str,
+    provided: Callable[[], Mapping[str, Sequence[str]]],
+    version_of: Callable[[str], str | None],
+) -> str | None:
+    """The distribution that provides the top-level import `name`, if known."""
+    if name in _NAMESPACES:
+        return None
+    found = pick_distribution(name, provided().get(name, ())) or _KNOWN.get(name)
+    # Otherwise only a distribution installed under the import's own name is trusted.
+    return found or (name if version_of(name) is not None else None)
+
+
+def version_reader(installed: Mapping[str, str] | None) -> Callable[[str], str | None]:
+    """Look installed versions up in `installed`, or in this environment's metadata."""
+    if installed is not None:
+        return lambda dist: installed.get(normalise(dist))
+
+    @cache
+    def read(dist: str) -> str | None:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return read
+
+
+def distribution_table(
+    distributions: Mapping[str, Sequence[str]] | None,
+) -> Callable[[], Mapping[str, Sequence[str]]]:
+    """`distributions`, or this environment's table, read once on first use."""
+    if distributions is not None:
+        return lambda: distributions
+    return cache(metadata.packages_distributions)
+
+
+def _sort_key(text: str) -> tuple[str, str]:
+    return text.lower(), text
+
+
+def infer_dependencies(
+    imports: Iterable[str],
+    pip_installs: Iterable[str] = (),
+    installed: Mapping[str, str] | None = None,
+    distributions: Mapping[str, Sequence[str]] | None = None,
+) -> Dependencies:
+    """The requirements for a notebook's imports and `!pip install` targets."""
+    version_of = version_reader(installed)
+    provided = distribution_table(distributions)
+    requirements: dict[str, str] = {}
+    unknown: set[str] = set()
+    for name in sorted({top for top in map(top_level, imports) if top}):
+        dist = distribution_for(name, provided, version_of)
+        if dist is None:
+            unknown.add(name)
+        else:
+            requirements[normalise(dist)] = dist + lower_bound(version_of(dist))
+    for text in (text.strip() for text in pip_installs):
+        parsed = _PIP_REQUIREMENT.fullmatch(text)
+        if parsed is not None:
+            bound = "" if parsed["spec"] else lower_bound(version_of(parsed["name"]))
+            requirements[normalise(parsed["name"])] = text + bound
+    # An import is placed after all when a pip line installs a distribution of its name.
+    unknown = {name for name in unknown if normalise(name) not in requirements}
+    return Dependencies(
+        tuple(sorted(requirements.values(), key=_sort_key)),
+        tuple(sorted(unknown, key=_sort_key)),
+    )

@@ -1,0 +1,292 @@
+"""Group segments into the plan of a package: steps (functions), definitions that
+move to modules, constants for `config.py`, and what stays in the notebook.
+
+Order is the contract: steps are runs of consecutive computation, cut wherever the
+notebook shows something, says something (markdown), or keeps a cell as it is, so the
+summary notebook calls them in the original order. A step's parameters are the names it
+uses that earlier code provides; it returns the names it binds that later code reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from nb2pkg.layout import choose_module, name_definition_module, step_name
+from nb2pkg.naming import unique
+from nb2pkg.segments import Segment, import_bindings
+
+
+@dataclass(frozen=True)
+class Step:
+    """Consecutive computation turned into one function."""
+
+    name: str
+    module: str
+    segments: tuple[Segment, ...]
+    params: tuple[str, ...]
+    returns: tuple[str, ...]
+    doc: str
+    shows: tuple[Segment, ...] = ()  # displays the summary cell ends with, after the call
+
+    @property
+    def cells(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(s.cell.index for s in (*self.segments, *self.shows)))
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A notebook function or class that moves to a module."""
+
+    name: str
+    module: str
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A cell (or a part of one) that stays in the summary notebook."""
+
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the renderers need, in notebook order."""
+
+    items: tuple[Step | Kept, ...]  # steps and kept parts, in order (markdown included)
+    definitions: tuple[Definition, ...]
+    constants: tuple[Segment, ...]
+    imports: dict[str, cst.Import | cst.ImportFrom] = field(default_factory=dict)  # name -> its import
+    settings: tuple[Segment, ...] = ()  # notebook-only magic lines
+    warnings: tuple[tuple[int, str], ...] = ()  # (1-based cell, message)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(item for item in self.items if isinstance(item, Step))
+
+    def provided(self) -> dict[str, str]:
+        """Names the package provides at module level -> the module that holds them."""
+        names = {name: "config" for s in self.constants for name in s.facts.defines}
+        names.update((d.name, d.module) for d in self.definitions)
+        return names
+
+
+def build_plan(segments: tuple[Segment, ...]) -> Plan:
+    imports = _import_table(segments)
+    constants = tuple(s for s in segments if s.role == "constant")
+    warnings: list[tuple[int, str]] = []
+    module_names = set(imports) | {n for s in constants for n in s.facts.defines}
+    definitions, kept_definitions = _movable_definitions(segments, module_names, warnings)
+    module_names |= {d.name for d in definitions}
+    moved = {id(d.segment) for d in definitions}
+    items = _items(segments, moved, kept_definitions, module_names)
+    settings = tuple(s for s in segments if s.role == "setting")
+    return Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings))
+
+
+def _import_table(segments: tuple[Segment, ...]) -> dict[str, cst.Import | cst.ImportFrom]:
+    table: dict[str, cst.Import | cst.ImportFrom] = {}
+    for segment in segments:
+        if segment.role != "import":
+            continue
+        for statement in segment.statements:
+            assert isinstance(statement, cst.SimpleStatementLine)
+            node = statement.body[0]
+            assert isinstance(node, (cst.Import, cst.ImportFrom))
+            for name in import_bindings(node):
+                table[name] = _single_import(node, name)
+    return table
+
+
+def _single_import(node: cst.Import | cst.ImportFrom, name: str) -> cst.Import | cst.ImportFrom:
+    """The part of an import statement that binds `name`, as a statement of its own."""
+    from nb2pkg.analysis.scopes import import_binding
+
+    assert not isinstance(node.names, cst.ImportStar)
+    alias = next(a for a in node.names if import_binding(a) == name)
+    return node.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+
+
+def _movable_definitions(
+    segments: tuple[Segment, ...], module_names: set[str], warnings: list[tuple[int, str]]
+) -> tuple[tuple[Definition, ...], set[int]]:
+    """Definitions whose bodies read only what modules can import; the rest stay."""
+    candidates = [s for s in segments if s.role == "definition"]
+    counts: dict[str, int] = {}
+    for segment in segments:
+        for name in segment.facts.defines:
+            counts[name] = counts.get(name, 0) + 1
+    movable: dict[int, Segment] = {}
+    changed = True
+    while changed:  # a definition may rely on another that moves
+        changed = False
+        available = module_names | {n for s in movable.values() for n in s.facts.defines}
+        for segment in candidates:
+            if id(segment) in movable:
+                continue
+            needs = segment.facts.uses | {r for _, d in segment.facts.functions for r in d.reads}
+            name = next(iter(segment.facts.defines), "")
+            if counts.get(name, 0) == 1 and needs <= available | {name}:
+                movable[id(segment)] = segment
+                changed = True
+    kept: set[int] = set()
+    definitions = []
+    for segment in candidates:
+        if id(segment) in movable:
+            name = next(iter(segment.facts.defines))
+            definitions.append(Definition(name, name_definition_module(segment), segment))
+            continue
+        kept.add(id(segment))
+        names = sorted(
+            (segment.facts.uses | {r for _, d in segment.facts.functions for r in d.reads})
+            - module_names - segment.facts.defines
+        )
+        defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
+        why = (
+            f"reads notebook variable(s) {', '.join(f'`{n}`' for n in names)}"
+            if names
+            else "is defined more than once in the notebook"
+        )
+        warnings.append((segment.cell.number, f"{defined} stays in the notebook: it {why}"))
+    return tuple(definitions), kept
+
+
+def _items(
+    segments: tuple[Segment, ...], moved: set[int], kept_definitions: set[int], module_names: set[str]
+) -> list[Step | Kept]:
+    runs: list[list[Segment] | Segment] = []
+    current: list[Segment] = []
+
+    def close() -> None:
+        if current:
+            runs.append(list(current))
+            current.clear()
+
+    for segment in segments:
+        role = segment.role
+        if role in ("import", "constant", "setting") or id(segment) in moved:
+            continue  # they move out of the flow: modules and the setup cell hold them
+        if role == "code":
+            if current and (_draws(segment) or _draws(current[-1])) and current[-1].cell != segment.cell:
+                close()  # a figure is a step of its own
+            current.append(segment)
+            continue
+        close()
+        runs.append(segment)
+    close()
+    return _steps_and_kept(runs, segments, module_names, kept_definitions)
+
+
+def _steps_and_kept(
+    runs: list[list[Segment] | Segment],
+    segments: tuple[Segment, ...],
+    module_names: set[str],
+    kept_definitions: set[int],
+) -> list[Step | Kept]:
+    items: list[Step | Kept] = []
+    taken: set[str] = set(module_names)
+    heading: str | None = None
+    section = ""
+    heading_used = False
+    order = {id(s): position for position, s in enumerate(segments)}
+    for run in runs:
+        if isinstance(run, Segment):
+            if run.role == "markdown":
+                found = _heading(run.source)
+                if found:
+                    heading, section, heading_used = found, run.source, False
+            if run.role == "display" and items and isinstance(items[-1], Step) and run.cell in {
+                s.cell for s in items[-1].segments
+            }:
+                last = items[-1]
+                items[-1] = Step(last.name, last.module, last.segments, last.params, last.returns,
+                                 last.doc, last.shows + (run,))
+                continue
+            items.append(Kept(run))
+            continue
+        later = segments[order[id(run[-1])] + 1 :]
+        params, returns = _interface(run, later, module_names)
+        module = choose_module(run, heading)
+        name = unique(step_name(heading if not heading_used else None, run, returns, module), taken)
+        taken.add(name)
+        heading_used = True
+        items.append(Step(name, module, tuple(run), params, returns, _doc(heading, section, run)))
+    return items
+
+
+def _interface(
+    run: list[Segment], later: tuple[Segment, ...], module_names: set[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    bound: set[str] = set()
+    uses: set[str] = set()
+    for segment in run:
+        uses |= segment.facts.uses - bound
+        bound |= segment.facts.defines
+    params = uses - module_names
+    returns = {name for name in bound if _is_live(name, later)}
+    text = "".join(s.source for s in run)
+    return _in_text_order(params, text), _in_text_order(returns, text)
+
+
+def _is_live(name: str, later: tuple[Segment, ...]) -> bool:
+    """Whether code after the step reads `name` before binding it again."""
+    for segment in later:
+        if segment.role == "markdown":
+            continue
+        if segment.role == "kept" and not segment.facts.analysed:
+            if re.search(rf"\b{re.escape(name)}\b", segment.source):
+                return True  # code nb2pkg cannot read might use it
+            continue
+        if name in segment.facts.uses:
+            return True
+        if name in segment.facts.defines:
+            return False
+        for _, deferred in segment.facts.functions:
+            if name in deferred.reads:
+                return True  # a function defined later reads it when called
+    return False
+
+
+def _in_text_order(names: set[str], text: str) -> tuple[str, ...]:
+    def first(name: str) -> tuple[int, str]:
+        match = re.search(rf"(?<![\w.]){re.escape(name)}\b", text)
+        return (match.start() if match else len(text), name)
+
+    return tuple(sorted(names, key=first))
+
+
+def _draws(segment: Segment) -> bool:
+    return bool(re.search(r"\b(plt|sns|ax|axes|fig)\.\w+\(|\.plot(\.\w+)?\(|\.hist\(", segment.source))
+
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def _heading(markdown: str) -> str | None:
+    match = _HEADING.search(markdown)
+    return match.group(1).strip() if match else None
+
+
+def _doc(heading: str | None, section: str, run: list[Segment]) -> str:
+    """The section's heading and its first sentence, or what the step produces."""
+    if heading:
+        title = _sentence(heading).rstrip(".:")
+        body = _HEADING.sub("", section, count=1).strip()
+        first = _sentence(body.split("\n\n")[0]) if body else ""
+        return f"{title}." + (f"\n\n{first}" if first else "")
+    defined = sorted({n for s in run for n in s.facts.defines})
+    return f"Compute {', '.join(defined[:4])}." if defined else "Run a step of the notebook."
+
+
+def _sentence(markdown: str) -> str:
+    """Plain text of the first sentence, without markdown marks, at most 200 characters."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)  # links and images
+    text = " ".join(re.sub(r"[*`#>\\]", "", text).split())
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    sentence = match.group(1) if match else text
+    if len(sentence) > 200:
+        sentence = sentence[:197].rstrip() + "..."
+    return (sentence[:1].upper() + sentence[1:]).replace('"', "'")

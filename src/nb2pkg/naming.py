@@ -1,0 +1,68 @@
+"""Naming: Python identifiers for packages and functions from notebook stems and headings."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import sys
+import unicodedata
+from collections.abc import Collection
+
+# `site` adds these to builtins; listed so that `python -S` gives the same names.
+_BUILTINS = frozenset(dir(builtins)) | frozenset(
+    "copyright credits exit help license quit".split()
+)
+_KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+# Compared lowercased: on case-insensitive file systems `ipython/` shadows `IPython`.
+_THIRD_PARTY = frozenset("""
+    pandas numpy sklearn matplotlib scipy seaborn torch tensorflow ipython nb2pkg test
+    tests pil cv2 yaml requests plotly statsmodels keras xgboost polars jupyter
+    ipykernel nbformat ipywidgets tqdm
+    """.split())
+_MAX_WORDS = 5
+
+
+def words_of(text: str) -> list[str]:
+    """The lowercase ASCII words of `text`, split at punctuation, spaces and camelCase."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", ascii_text)
+    return re.findall(r"[a-z0-9]+", spaced.lower())
+
+
+def is_reserved(name: str) -> bool:
+    """Whether `name` is a keyword or a builtin."""
+    return name in _KEYWORDS or name in _BUILTINS
+
+
+def package_name(stem: str) -> str:
+    """A lowercase package name for a notebook's file stem that shadows nothing."""
+    name = "_".join(words_of(stem)) or "notebook"
+    if name[0].isdigit():
+        return "nb_" + name
+    if is_reserved(name) or name in sys.stdlib_module_names or name in _THIRD_PARTY:
+        return name + "_nb"
+    return name
+
+
+def identifier(words: str, fallback: str = "value") -> str:
+    """A snake_case identifier of at most five words, such as a function name for a heading."""
+    found = words_of(words)
+    while found and found[0].isdigit():
+        found.pop(0)  # section numbers: "1. Load the data"
+    name = "_".join(found[:_MAX_WORDS])
+    if not name:
+        return fallback
+    if name[0].isdigit():
+        return f"{fallback}_{name}"
+    return name + "_" if is_reserved(name) else name
+
+
+def unique(name: str, taken: Collection[str]) -> str:
+    """`name`, or `name_2`, `name_3`, ... when it is taken."""
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name}_{number}" in taken:
+        number += 1
+    return f"{name}_{number}"

@@ -1,0 +1,141 @@
+"""Write a converted project to disk: the only stage that touches the output folder.
+
+The folder records what nb2pkg wrote (`.nb2pkg.json`: the source notebook, its hash,
+the nb2pkg version and the hash of every file), so a later run knows which files are
+its own and unchanged. A file the user edited since is never overwritten without
+`--force`; files the user added are never touched. Every file is written to a
+temporary file beside it and renamed into place, so an interrupted run leaves each
+file old or new, never half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2pkg import __version__
+from nb2pkg.errors import InputError
+
+PROVENANCE = ".nb2pkg.json"
+
+
+class NotOurFolder(InputError):
+    reason = "output folder in use"
+
+
+class EditedFiles(InputError):
+    """Files nb2pkg wrote earlier and the user changed since."""
+
+    reason = "edited files"
+
+    def __init__(self, path: Path, files: list[str]) -> None:
+        self.files = files
+        listed = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        super().__init__(path, f"you edited {listed} since nb2pkg wrote them",
+                         "nothing was written; pass --force to overwrite your edits")
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    created: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def digest(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def provenance(files: dict[str, str], notebook: Path, out: Path) -> str:
+    """The record of a conversion; nothing in it depends on the machine."""
+    record = {
+        "nb2pkg": __version__,
+        "notebook": Path(os.path.relpath(notebook.resolve(), out.resolve())).as_posix(),
+        "notebook_sha256": digest(notebook.read_bytes()),
+        "files": {name: digest(text) for name, text in sorted(files.items())},
+    }
+    return json.dumps(record, indent=2, sort_keys=True) + "\n"
+
+
+def write_project(out: Path, files: dict[str, str], notebook: Path, force: bool = False) -> WriteReport:
+    """Write `files` into `out` safely (see the module docstring)."""
+    previous = _previous_files(out, force)
+    edited = sorted(name for name, sha in previous.items() if _current_digest(out / name) not in (sha, None))
+    theirs = sorted(
+        name for name, text in files.items()
+        if name not in previous and _current_digest(out / name) not in (digest(text), None)
+    )  # files the user made where nb2pkg now wants to write
+    edited = sorted(set(edited) | set(theirs))
+    if edited and not force:
+        raise EditedFiles(out, edited)
+    created, changed, unchanged = [], [], []
+    for name, text in files.items():
+        target = out / name
+        current = _current_digest(target)
+        if current == digest(text):
+            unchanged.append(name)
+            continue
+        (created if current is None else changed).append(name)
+        _write_atomic(target, text)
+    removed = []
+    for name in sorted(set(previous) - set(files)):
+        target = out / name
+        if target.exists() and (force or name not in edited):
+            target.unlink()
+            removed.append(name)
+    _write_atomic(out / PROVENANCE, provenance(files, notebook, out))
+    return WriteReport(tuple(created), tuple(changed), tuple(unchanged), tuple(removed))
+
+
+def _previous_files(out: Path, force: bool) -> dict[str, str]:
+    record = out / PROVENANCE
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return {}
+    if not out.is_dir():
+        raise NotOurFolder(out, "exists and is not a folder", "choose another --out")
+    if not record.is_file():
+        if force:
+            return {}
+        raise NotOurFolder(out, "exists, is not empty and was not made by nb2pkg",
+                           "choose another --out, or pass --force to write into it")
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        files = data["files"]
+        assert isinstance(files, dict)
+    except (ValueError, KeyError, AssertionError, OSError):
+        if force:
+            return {}
+        raise NotOurFolder(out, f"has a damaged {PROVENANCE}", "pass --force to convert again") from None
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def _current_digest(path: Path) -> str | None:
+    try:
+        return digest(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def _write_atomic(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes files private
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

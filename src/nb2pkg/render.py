@@ -1,0 +1,196 @@
+"""Render the plan's modules as source text: steps become functions built with
+LibCST (so comments and strings stay exactly as written), each module imports exactly
+the names it reads, and black formats the result."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+
+import libcst as cst
+
+from nb2pkg.analysis import analyse_cell
+from nb2pkg.grouping import Definition, Plan, Step
+
+MODULE_DOCS = {
+    "data": "Loading the data.",
+    "preprocess": "Cleaning and transforming the data.",
+    "features": "Feature engineering.",
+    "models": "Training and evaluating models.",
+    "plots": "Figures.",
+    "utils": "Helpers used by the other modules.",
+}
+_IPYTHON_NAMES = {"display": "from IPython.display import display"}
+
+
+@dataclass(frozen=True)
+class RenderedModule:
+    name: str
+    text: str
+    unresolved: tuple[str, ...]  # names it reads that nothing provides (a bug if any)
+
+
+def step_function(step: Step) -> cst.FunctionDef:
+    """The step as `def name(params):` with a docstring, the cells' statements and a return."""
+    body: list[cst.BaseStatement] = [_docstring(step.doc)]
+    previous_cell = None
+    for segment in step.segments:
+        for position, statement in enumerate(segment.statements):
+            if position == 0 and previous_cell is not None and segment.cell != previous_cell:
+                statement = _with_blank_line(statement)  # keep cells apart
+            body.append(statement)
+        previous_cell = segment.cell
+    if step.returns:
+        value: cst.BaseExpression = (
+            cst.Name(step.returns[0])
+            if len(step.returns) == 1
+            else cst.Tuple([cst.Element(cst.Name(n)) for n in step.returns], lpar=[], rpar=[])
+        )
+        body.append(_with_blank_line(cst.SimpleStatementLine([cst.Return(value)])))
+    params = cst.Parameters(params=[cst.Param(cst.Name(p)) for p in step.params])
+    return cst.FunctionDef(cst.Name(step.name), params, cst.IndentedBlock(body))
+
+
+def call_source(step: Step, qualified: bool = True) -> str:
+    """`df = preprocess.clean_data(df)`: how the notebook and the pipeline call a step."""
+    call = f"{step.module}.{step.name}({', '.join(step.params)})" if qualified else \
+        f"{step.name}({', '.join(step.params)})"
+    if not step.returns:
+        return call
+    return f"{', '.join(step.returns)} = {call}"
+
+
+def render_module(
+    name: str, plan: Plan, package: str, members: list[Step | Definition]
+) -> RenderedModule:
+    """One module of the package: its steps and definitions, in notebook order."""
+    nodes: list[cst.BaseStatement] = []
+    for member in members:
+        if isinstance(member, Step):
+            nodes.append(step_function(member))
+        else:
+            nodes.extend(_definition_statements(member))
+    body = cst.Module(body=nodes).code
+    imports, unresolved = _imports_for(body, plan, package, own={_top_name(n) for n in nodes})
+    text = f'"""{MODULE_DOCS.get(name, "Code from the notebook.")}"""\n\n{imports}\n\n\n{body}'
+    return RenderedModule(name, format_code(text), unresolved)
+
+
+def render_config(plan: Plan, package: str, notebook_dir: str, notebook_name: str) -> str:
+    """`config.py`: where the notebook ran, and its constants and paths."""
+    constants = "".join(segment.source for segment in plan.constants)
+    variable = f"{package.upper()}_NOTEBOOK_DIR"
+    text = (
+        f'"""Constants and paths of the notebook {notebook_name}."""\n\n'
+        "import os\nfrom pathlib import Path\n\n"
+        "# The folder the notebook ran in: its relative paths resolve from there. Set\n"
+        f"# {variable} when the package is installed away from this project.\n"
+        f"NOTEBOOK_DIR = Path(\n    os.environ.get({variable!r})\n"
+        f"    or Path(__file__).resolve().parents[2] / {notebook_dir!r}\n).resolve()\n\n"
+        f"{constants}"
+    )
+    return format_code(text)
+
+
+def format_code(text: str) -> str:
+    import black
+
+    return black.format_str(text, mode=black.Mode(target_versions={black.TargetVersion.PY310}))
+
+
+def import_lines(names: dict[str, str], package: str) -> str:
+    """Sorted import statements: standard library, third party, this package."""
+    groups: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for statement, module in sorted(set(names.items()), key=lambda item: (item[1], item[0])):
+        top = module.lstrip(".").split(".")[0]
+        group = 2 if top == package else 0 if top in sys.stdlib_module_names else 1
+        groups[group].append(statement)
+    return "\n\n".join("\n".join(_merge_from_imports(g)) for g in groups if g)
+
+
+def _merge_from_imports(statements: list[str]) -> list[str]:
+    """`import x` lines first, then one `from m import a, b` line per module."""
+    plain = sorted(s for s in statements if s.startswith("import "))
+    froms: dict[str, list[str]] = {}
+    for statement in statements:
+        match = re.match(r"from (\S+) import (.+)$", statement)
+        if match:
+            froms.setdefault(match.group(1), []).append(match.group(2))
+    merged = [f"from {module} import {', '.join(sorted(set(names)))}" for module, names in sorted(froms.items())]
+    return plain + merged
+
+
+def needed_names(code: str) -> set[str]:
+    """Names `code` reads at module level or in its function bodies that it does not bind."""
+    facts, _ = analyse_cell(code)
+    needed = set(facts.uses)
+    for _, deferred in facts.functions:
+        needed |= deferred.reads
+    needed -= facts.defines
+    for name in _IPYTHON_NAMES:
+        if re.search(rf"(?<![\w.]){name}\(", code):
+            needed.add(name)
+    return needed
+
+
+def resolve_imports(
+    needed: set[str], plan: Plan, package: str, own: set[str] = frozenset()  # type: ignore[assignment]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Import statements (statement -> module) for `needed`, and the names left over."""
+    provided = plan.provided()
+    statements: dict[str, str] = {}
+    unresolved = []
+    for name in sorted(needed - set(own)):
+        if name in plan.imports:
+            node = plan.imports[name]
+            statements[_import_code(node)] = _import_module(node)
+        elif name in provided:
+            statements[f"from {package}.{provided[name]} import {name}"] = f"{package}.{provided[name]}"
+        elif name in _IPYTHON_NAMES:
+            statements[_IPYTHON_NAMES[name]] = "IPython.display"
+        else:
+            unresolved.append(name)
+    return statements, tuple(unresolved)
+
+
+def _imports_for(body: str, plan: Plan, package: str, own: set[str]) -> tuple[str, tuple[str, ...]]:
+    statements, unresolved = resolve_imports(needed_names(body), plan, package, own)
+    return import_lines(statements, package), unresolved
+
+
+def _import_code(node: cst.Import | cst.ImportFrom) -> str:
+    return cst.Module(body=[cst.SimpleStatementLine([node])]).code.strip()
+
+
+def _import_module(node: cst.Import | cst.ImportFrom) -> str:
+    from nb2pkg.analysis.scopes import dotted_name
+
+    if isinstance(node, cst.Import):
+        return dotted_name(node.names[0].name)
+    return "." * len(node.relative) + (dotted_name(node.module) if node.module else "")
+
+
+def _definition_statements(definition: Definition) -> list[cst.BaseStatement]:
+    return list(definition.segment.statements)
+
+
+def _top_name(node: cst.BaseStatement) -> str:
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        return node.name.value
+    return ""
+
+
+def _docstring(text: str) -> cst.SimpleStatementLine:
+    lines = text.strip().splitlines()
+    indented = "\n".join([lines[0], *("    " + line if line else "" for line in lines[1:])])
+    closing = "\n    " if len(lines) > 1 else ""
+    return cst.SimpleStatementLine([cst.Expr(cst.SimpleString(f'"""{indented}{closing}"""'))])
+
+
+def _with_blank_line(statement: cst.BaseStatement) -> cst.BaseStatement:
+    blank = cst.EmptyLine()
+    leading = statement.leading_lines
+    if leading and leading[0].comment is None:
+        return statement
+    return statement.with_changes(leading_lines=(blank, *leading))

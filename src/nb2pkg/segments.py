@@ -1,0 +1,337 @@
+"""Split cells into segments by role: what moves to the package, what stays.
+
+A code cell's top-level statements are sorted, in order, into imports, constants,
+definitions (functions and classes), computation, and a trailing expression the
+notebook displays. Cells nb2pkg cannot or must not convert (they do not parse, run
+another language, carry `nb2pkg:keep`, use magics that are more than notebook
+settings) are kept whole. Each segment is analysed again on its own, in notebook
+order, so its facts are exact for the part it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import libcst as cst
+
+from nb2pkg.analysis import CellFacts, Context, analyse_cell
+from nb2pkg.analysis.mutation import method_mutates_receiver
+from nb2pkg.dataflow import Dataflow
+from nb2pkg.ipython import Policy
+from nb2pkg.notebook import Cell
+
+Role = Literal[
+    "markdown",  # markdown or raw cell, kept in place
+    "setting",  # notebook-only magic line (`%matplotlib inline`), kept in the notebook
+    "import",  # import statements, which the modules and the notebook repeat as needed
+    "constant",  # literal assignment never rebound: goes to config.py
+    "definition",  # def / class: goes to a module
+    "code",  # computation: grouped into steps
+    "display",  # shows something and changes nothing: stays in the notebook
+    "kept",  # stays in the notebook as it is (see `reason`)
+]
+
+KEEP_TAG = "nb2pkg:keep"
+
+# Calls that write files: a cell making them is computation, never a mere display.
+FILE_WRITERS = frozenset(
+    {
+        "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle", "to_feather",
+        "to_hdf", "to_sql", "to_stata", "savefig", "save", "savez", "savetxt", "dump",
+        "write", "write_text", "write_bytes", "writelines", "mkdir", "makedirs",
+        "touch", "unlink", "remove", "rmtree", "copy", "copyfile", "rename", "open",
+    }
+)
+# Modules whose calls only draw or show: a cell of such calls is a display.
+DISPLAY_MODULES = ("matplotlib", "seaborn", "plotly", "IPython.display", "altair", "bokeh")
+_DISPLAY_BUILTINS = frozenset({"print", "display", "len", "type", "repr", "str", "sorted", "list"})
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of statements of one cell that share a role (or a whole cell)."""
+
+    cell: Cell
+    role: Role
+    source: str  # Python for converted roles; the cell's own text for kept ones
+    facts: CellFacts
+    reason: str = ""  # why a kept cell stays in the notebook
+    statements: tuple[cst.BaseStatement, ...] = ()  # the parsed statements
+
+
+def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
+    """Segments of every cell in notebook order, each with its own facts."""
+    imports = _import_modules(flow)
+    rebound = _rebound_names(flow)
+    rough: list[Segment] = []
+    for cell, facts in zip(flow.notebook.cells, flow.facts):
+        rough.extend(_split_cell(cell, facts, imports, rebound))
+    return _reanalyse(rough)
+
+
+def _rebound_names(flow: Dataflow) -> frozenset[str]:
+    """Names bound by more than one cell, or changed in place: never constants."""
+    seen: set[str] = set()
+    rebound: set[str] = set()
+    for facts in flow.facts:
+        if facts is None:
+            continue
+        rebound |= (facts.defines & seen) | facts.mutates | facts.deletes
+        seen |= facts.defines
+    return frozenset(rebound)
+
+
+def _with_header_on_first_statement(module: cst.Module) -> cst.Module:
+    """LibCST keeps a cell's opening comments in the module header; move them onto the
+    first statement so that they travel with it."""
+    if not module.body or not module.header:
+        return module
+    first = module.body[0]
+    moved = first.with_changes(leading_lines=(*module.header, *first.leading_lines))
+    return module.with_changes(header=(), body=(moved, *module.body[1:]))
+
+
+def _split_cell(
+    cell: Cell, facts: CellFacts | None, imports: dict[str, str], rebound: frozenset[str]
+) -> list[Segment]:
+    if facts is None:
+        return [Segment(cell, "markdown", cell.source, CellFacts())]
+    reason = _keep_reason(cell, facts)
+    if reason:
+        return [Segment(cell, "kept", cell.source, facts, reason)]
+    assert facts.python is not None
+    module = _with_header_on_first_statement(cst.parse_module(facts.python))
+    if not module.body:
+        return []
+    if _is_display_cell(module, facts, imports):
+        return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
+    parts: list[tuple[Role, cst.BaseStatement]] = []
+    last = len(module.body) - 1
+    for position, statement in enumerate(module.body):
+        role = _statement_role(statement, rebound)
+        if role == "code" and position == last and _is_shown_value(statement, imports):
+            role = "display"
+        parts.append((role, statement))
+    return _merge(cell, module, parts)
+
+
+def _keep_reason(cell: Cell, facts: CellFacts) -> str:
+    if KEEP_TAG in cell.tags:
+        return f"tagged `{KEEP_TAG}`"
+    if facts.parse_error is not None:
+        return f"does not parse (line {facts.parse_error.line}: {facts.parse_error.message})"
+    if facts.python is None:
+        return f"runs `%%{facts.magics[0].name}`, which nb2pkg does not convert"
+    for magic in facts.magics:
+        if magic.policy is not Policy.NOTEBOOK or magic.cell:
+            return f"uses `{magic.label}`, which only runs in a notebook"
+    if any("`global " in w for w in facts.warnings):
+        return "defines a function that rebinds notebook names with `global`"
+    if any("uses `exec`" in w or "uses `eval`" in w or "uses `globals`" in w or "uses `locals`" in w
+           or "uses `vars`" in w for w in facts.warnings):
+        return "reads or binds names dynamically (`exec`, `eval`, `globals()`)"
+    if facts.star_import:
+        return "imports names with `*` or a magic, which nb2pkg cannot follow"
+    return ""
+
+
+def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Role:
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return "definition"
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return "code"
+    small = statement.body[0]
+    if isinstance(small, (cst.Import, cst.ImportFrom)):
+        return "import"
+    if _is_magic_call(small):
+        return "setting"  # only notebook-only magics get this far (see _keep_reason)
+    if _is_literal_assignment(small) and _target(small) not in rebound:
+        return "constant"
+    return "code"
+
+
+def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseStatement]]) -> list[Segment]:
+    segments: list[Segment] = []
+    for role, statement in parts:
+        if segments and segments[-1].role == role and role != "definition":
+            previous = segments[-1]
+            segments[-1] = replace(previous, statements=previous.statements + (statement,))
+        else:
+            segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
+    return [replace(s, source=_code(module, s.statements)) for s in segments]
+
+
+def _code(module: cst.Module, statements: tuple[cst.BaseStatement, ...]) -> str:
+    return "".join(module.code_for_node(statement) for statement in statements)
+
+
+def _reanalyse(segments: list[Segment]) -> tuple[Segment, ...]:
+    """Facts for each segment, analysed in order as if each were a cell of its own."""
+    context = Context()
+    done: list[Segment] = []
+    for segment in segments:
+        if segment.role in ("markdown", "kept"):
+            done.append(segment)
+            if segment.role == "kept" and segment.facts.analysed:
+                _, context = analyse_cell(segment.cell.source, context)
+            continue
+        facts, context = analyse_cell(segment.source, context)
+        done.append(replace(segment, facts=facts))
+    return tuple(done)
+
+
+def _is_magic_call(small: cst.BaseSmallStatement) -> bool:
+    return (
+        isinstance(small, cst.Expr)
+        and isinstance(small.value, cst.Call)
+        and isinstance(small.value.func, cst.Attribute)
+        and isinstance(small.value.func.value, cst.Call)
+        and isinstance(small.value.func.value.func, cst.Name)
+        and small.value.func.value.func.value == "get_ipython"
+    )
+
+
+def _target(small: cst.BaseSmallStatement) -> str:
+    assert isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name)
+    return small.targets[0].target.value
+
+
+def _is_literal_assignment(small: cst.BaseSmallStatement) -> bool:
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return False
+    return isinstance(small.targets[0].target, cst.Name) and is_literal(small.value)
+
+
+def is_literal(node: cst.BaseExpression) -> bool:
+    """Numbers, strings, booleans, None, and containers of them."""
+    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False", "None")
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return isinstance(node.expression, (cst.Integer, cst.Float))
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return all(isinstance(e, cst.Element) and is_literal(e.value) for e in node.elements)
+    if isinstance(node, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and is_literal(e.key) and is_literal(e.value) for e in node.elements)
+    return False
+
+
+def _is_shown_value(statement: cst.BaseStatement, imports: dict[str, str]) -> bool:
+    """A last expression that only reads or shows (`df.head()`, `X.shape`, `plt.show()`)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if not isinstance(small, cst.Expr) or isinstance(small.value, (cst.Await, cst.Yield)):
+        return False
+    if isinstance(small.value, cst.Call) and _call_name(small.value) in ("print", "display"):
+        return False  # prints while the step runs; nothing is shown as a value
+    return _only_shows(small.value, imports)
+
+
+def _is_display_cell(module: cst.Module, facts: CellFacts, imports: dict[str, str]) -> bool:
+    """Only expression statements that read, print, draw or show; nothing changes."""
+    if facts.defines or facts.mutates or facts.deletes:
+        return False
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if not isinstance(small, cst.Expr) or not _only_shows(small.value, imports):
+                return False
+    return True
+
+
+def _only_shows(node: cst.BaseExpression, imports: dict[str, str]) -> bool:
+    for call in _calls_in(node):
+        if _is_effect_call(call):
+            return False
+        root = _call_root(call)
+        if root is None:
+            continue  # a call on a call's result (`df.groupby("a").mean()`)
+        if root in imports:
+            if not imports[root].startswith(DISPLAY_MODULES):
+                return False  # `np.random.seed(0)` changes module state
+        elif isinstance(call.func, cst.Name):
+            if call.func.value not in _DISPLAY_BUILTINS:
+                return False  # a notebook function may do anything
+        elif method_mutates_receiver(call):
+            return False  # `model.fit(X, y)`
+    return True
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(Calls())
+    return found
+
+
+def _call_name(call: cst.Call) -> str:
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return ""
+
+
+def _call_root(call: cst.Call) -> str | None:
+    node: cst.BaseExpression = call.func
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _is_effect_call(call: cst.Call) -> bool:
+    return _call_name(call) in FILE_WRITERS
+
+
+def _import_modules(flow: Dataflow) -> dict[str, str]:
+    """Name bound by an import -> the module it stands for (`plt` -> `matplotlib.pyplot`)."""
+    names: dict[str, str] = {}
+    for facts in flow.facts:
+        if facts is None or not facts.analysed or not facts.imports:
+            continue
+        assert facts.python is not None
+        module = cst.parse_module(facts.python)
+        for node in _imports_in(module):
+            names.update(import_bindings(node))
+    return names
+
+
+def _imports_in(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    found: list[cst.Import | cst.ImportFrom] = []
+
+    class Imports(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> None:
+            found.append(node)
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            found.append(node)
+
+    module.visit(Imports())
+    return found
+
+
+def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
+    """`import a.b as c` -> {"c": "a.b"}; `from a import b` -> {"b": "a.b"}."""
+    from nb2pkg.analysis.scopes import dotted_name, import_binding
+
+    bound: dict[str, str] = {}
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            bound[import_binding(alias)] = full if alias.asname else full.split(".")[0]
+        return bound
+    if isinstance(node.names, cst.ImportStar):
+        return bound
+    base = "." * len(node.relative) + (dotted_name(node.module) if node.module else "")
+    for alias in node.names:
+        bound[import_binding(alias)] = f"{base}.{dotted_name(alias.name)}"
+    return bound

@@ -1,0 +1,123 @@
+"""The summary notebook: the original's markdown in place, each step as one call that
+binds its results, displays and plots as they were, and what could not be converted
+verbatim with a comment that says why."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nb2pkg.grouping import Kept, Plan, Step
+from nb2pkg.notebook import Cell, Notebook
+from nb2pkg.render import call_source, import_lines, needed_names, resolve_imports
+
+
+def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
+    """The summary notebook as nbformat 4 JSON text (no outputs, stable ids)."""
+    import nbformat
+
+    cells: list[dict[str, Any]] = [_code(_setup(plan), [])]
+    cells.append(_code(_imports(plan, package), []))
+    for item in plan.items:
+        if isinstance(item, Step):
+            shows = "".join(s.source for s in item.shows).strip()
+            source = call_source(item) + (f"\n{shows}" if shows else "")
+            cells.append(_code(source, [notebook.cells[i] for i in item.cells]))
+        else:
+            cells.append(_kept(item))
+    for number, cell in enumerate(cells, start=1):
+        cell["id"] = f"nb2pkg-{number:03d}"
+    document = {
+        "cells": cells,
+        "metadata": _metadata(notebook),
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    node = nbformat.from_dict(document)
+    return nbformat.writes(node, version=4) + "\n"
+
+
+def _setup(plan: Plan) -> str:
+    lines = ["%load_ext autoreload", "%autoreload 2"]
+    for segment in plan.settings:
+        for line in _magic_lines(segment.source):
+            if line not in lines:
+                lines.append(line)
+    return "\n".join(lines)
+
+
+def _magic_lines(python: str) -> list[str]:
+    """`get_ipython().run_line_magic('matplotlib', 'inline')` -> `%matplotlib inline`."""
+    lines = []
+    for name, argument in re.findall(r"run_line_magic\('([^']*)', '([^']*)'\)", python):
+        if name in ("pinfo", "pinfo2"):
+            lines.append(argument + ("?" if name == "pinfo" else "??"))
+        else:
+            lines.append(f"%{name} {argument}".rstrip())
+    return lines
+
+
+def _imports(plan: Plan, package: str) -> str:
+    needed: set[str] = set()
+    for item in plan.items:
+        if isinstance(item, Kept):
+            needed |= _reads(item)
+        else:
+            needed |= {n for s in item.shows for n in s.facts.uses}
+    statements, _ = resolve_imports(needed, plan, package)
+    modules = sorted({step.module for step in plan.steps})
+    statements.update({f"from {package} import {m}": f"{package}.{m}" for m in ["config", *modules]})
+    statements["import os"] = "os"
+    return (
+        f"{import_lines(statements, package)}\n\n"
+        "# Run where the original notebook ran, so that its relative paths resolve.\n"
+        "os.chdir(config.NOTEBOOK_DIR)"
+    )
+
+
+def _reads(item: Kept) -> set[str]:
+    segment = item.segment
+    if segment.role == "markdown":
+        return set()
+    if segment.facts.analysed:
+        return set(segment.facts.uses) | needed_names(segment.facts.python or "")
+    # Code nb2pkg cannot read: every word that could be a name it needs.
+    return set(re.findall(r"[A-Za-z_]\w*", segment.source))
+
+
+def _kept(item: Kept) -> dict[str, Any]:
+    segment = item.segment
+    cell = segment.cell
+    if segment.role == "markdown":
+        entry: dict[str, Any] = {"cell_type": cell.kind, "metadata": _original_metadata(cell),
+                                 "source": cell.source}
+        if cell.kind == "markdown" or cell.kind == "raw":
+            return entry
+    source = segment.source if segment.role != "kept" else cell.source
+    if segment.role == "kept" and not source.lstrip().startswith("%%"):
+        source = f"# nb2pkg: kept as it is: this cell {segment.reason}\n{source}"
+    entry = _code(source.rstrip("\n"), [cell])
+    if segment.role == "kept":
+        entry["metadata"]["nb2pkg"]["kept"] = segment.reason
+    return entry
+
+
+def _code(source: str, cells: list[Cell]) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {"nb2pkg": {"source_cells": [c.id if c.id else c.number for c in cells]}},
+        "outputs": [],
+        "source": source,
+    }
+
+
+def _original_metadata(cell: Cell) -> dict[str, Any]:
+    return {"tags": list(cell.tags)} if cell.tags else {}
+
+
+def _metadata(notebook: Notebook) -> dict[str, Any]:
+    return {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }

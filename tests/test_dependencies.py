@@ -1,0 +1,188 @@
+"""Dependencies: imports and `!pip install` targets become PEP 508 requirements."""
+
+from __future__ import annotations
+
+import pytest
+
+from nb2pkg.dependencies import Dependencies, infer_dependencies, lower_bound, normalise
+
+INSTALLED = {
+    "pandas": "2.2.1",
+    "numpy": "1.26.4",
+    "scikit-learn": "1.4.0",
+    "matplotlib": "3.8.2",
+    "ipython": "8.20.0",
+    "pyyaml": "6.0.1",
+    "localtool": "7",
+    "nightly": "dev",
+    "mylib": "0.3.1",
+}
+DISTRIBUTIONS = {
+    "pandas": ["pandas"],
+    "numpy": ["numpy"],
+    "sklearn": ["scikit-learn"],
+    "matplotlib": ["matplotlib"],
+    "mpl_toolkits": ["matplotlib"],
+    "pylab": ["matplotlib"],
+    "IPython": ["ipython"],
+    "yaml": ["PyYAML"],
+    "_yaml": ["PyYAML"],
+    "localtool": ["localtool"],
+    "nightly": ["nightly"],
+    "shared": ["zeta-shared", "alpha-shared"],
+    "dual": ["Dual", "aaa-dual"],
+    "google": ["protobuf"],
+}
+
+
+def infer(imports: list[str], pips: tuple[str, ...] = ()) -> Dependencies:
+    return infer_dependencies(
+        imports, pips, installed=INSTALLED, distributions=DISTRIBUTIONS
+    )
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        [],
+        ["os", "os.path", "sys", "json", "collections.abc"],
+        ["__future__", "__main__"],
+        [".local", "..pkg.mod", "."],
+    ],
+)
+def test_nothing_to_require(imports: list[str]) -> None:
+    assert infer(imports) == Dependencies((), ())
+
+
+@pytest.mark.parametrize(
+    ("imports", "requirements"),
+    [
+        (["pandas"], ("pandas>=2.2",)),
+        (["numpy", "pandas", "os"], ("numpy>=1.26", "pandas>=2.2")),
+        (["sklearn.linear_model", "sklearn.metrics"], ("scikit-learn>=1.4",)),
+        (["matplotlib.pyplot", "mpl_toolkits.mplot3d", "pylab"], ("matplotlib>=3.8",)),
+        (["IPython.display"], ("ipython>=8.20",)),
+        (["yaml"], ("PyYAML>=6.0",)),
+        (
+            ["yaml", "pandas", "IPython"],
+            ("ipython>=8.20", "pandas>=2.2", "PyYAML>=6.0"),
+        ),
+        (["localtool"], ("localtool>=7",)),
+        (["nightly"], ("nightly",)),
+        # several distributions: the one named like the import, else the first sorted
+        (["dual"], ("Dual",)),
+        (["shared"], ("alpha-shared",)),
+        # installed, but unknown to packages_distributions (an editable install)
+        (["mylib"], ("mylib>=0.3",)),
+        # not installed: the curated table, without a bound
+        (["cv2", "PIL.Image", "bs4"], ("beautifulsoup4", "opencv-python", "pillow")),
+        (["seaborn", "torch.nn"], ("seaborn", "torch")),
+        (["dateutil.parser", "dotenv"], ("python-dateutil", "python-dotenv")),
+    ],
+)
+def test_imports_become_requirements(
+    imports: list[str], requirements: tuple[str, ...]
+) -> None:
+    assert infer(imports) == Dependencies(requirements, ())
+
+
+@pytest.mark.parametrize(
+    ("imports", "dependencies"),
+    [
+        (["helpers"], Dependencies((), ("helpers",))),
+        (["google.protobuf", "google.cloud.storage"], Dependencies((), ("google",))),
+        (
+            ["Zeta", "alpha", "pandas"],
+            Dependencies(("pandas>=2.2",), ("alpha", "Zeta")),
+        ),
+    ],
+)
+def test_unknown_imports_are_not_guessed(
+    imports: list[str], dependencies: Dependencies
+) -> None:
+    assert infer(imports) == dependencies
+
+
+@pytest.mark.parametrize(
+    ("imports", "pips", "requirements"),
+    [
+        ([], ("seaborn",), ("seaborn",)),
+        ([], ("seaborn", "seaborn"), ("seaborn",)),
+        (["pandas"], ("pandas>=2",), ("pandas>=2",)),
+        (["pandas"], ("pandas",), ("pandas>=2.2",)),
+        (["pandas"], ("pandas[excel]",), ("pandas[excel]>=2.2",)),
+        (["pandas"], ("pandas[excel]==2.1",), ("pandas[excel]==2.1",)),
+        (["sklearn"], ("scikit-learn==1.4",), ("scikit-learn==1.4",)),
+        (["sklearn"], ("Scikit_Learn<2",), ("Scikit_Learn<2",)),
+        (["yaml"], ("pyyaml",), ("pyyaml>=6.0",)),
+        ([], ("  numpy >= 1.20 ",), ("numpy >= 1.20",)),
+        ([], ("pandas>=2", "pandas==2.1"), ("pandas==2.1",)),
+        ([], ("rich; python_version >= '3.10'",), ("rich; python_version >= '3.10'",)),
+        ([], ("", "-q", "{pkg}"), ()),
+        (
+            ["numpy"],
+            ("seaborn", "scikit-learn==1.4"),
+            ("numpy>=1.26", "scikit-learn==1.4", "seaborn"),
+        ),
+    ],
+)
+def test_pip_installs(
+    imports: list[str], pips: tuple[str, ...], requirements: tuple[str, ...]
+) -> None:
+    assert infer(imports, pips) == Dependencies(requirements, ())
+
+
+def test_a_pip_line_places_an_import_of_its_name() -> None:
+    assert infer(["helpers", "other"], ("Helpers",)) == Dependencies(
+        ("Helpers",), ("other",)
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "bound"),
+    [
+        ("1.26.4", ">=1.26"),
+        ("2.2", ">=2.2"),
+        ("7", ">=7"),
+        ("2.1.0+cu121", ">=2.1"),
+        ("2.0.0rc1", ">=2.0"),
+        ("2024.1", ">=2024.1"),
+        ("01.02", ">=1.2"),
+        ("dev", ""),
+        ("", ""),
+        ("v1.2", ""),
+        (None, ""),
+    ],
+)
+def test_lower_bound(version: str | None, bound: str) -> None:
+    assert lower_bound(version) == bound
+
+
+@pytest.mark.parametrize(
+    ("name", "normalised"),
+    [
+        ("pandas", "pandas"),
+        ("PyYAML", "pyyaml"),
+        ("Scikit_Learn", "scikit-learn"),
+        ("a-_.b", "a-b"),
+        ("zope.interface", "zope-interface"),
+    ],
+)
+def test_normalise(name: str, normalised: str) -> None:
+    assert normalise(name) == normalised
+
+
+def test_same_inputs_same_output() -> None:
+    imports = ["sklearn", "pandas", "helpers", "yaml", "cv2"]
+    assert infer(imports) == infer(list(reversed(imports)))
+
+
+def test_defaults_read_this_environment() -> None:
+    dependencies = infer_dependencies(["pandas", "os", "surely_not_a_module_xyz"])
+    assert len(dependencies.requirements) == 1
+    assert dependencies.requirements[0].startswith("pandas>=")
+    assert dependencies.unknown == ("surely_not_a_module_xyz",)
+
+
+def test_defaults_find_editable_installs() -> None:
+    assert infer_dependencies(["nb2pkg.cli"]).requirements[0].startswith("nb2pkg>=")

@@ -1,0 +1,105 @@
+"""Naming: package names from notebook stems, identifiers from headings, unique names."""
+
+from __future__ import annotations
+
+import keyword
+
+import pytest
+
+from nb2pkg.naming import identifier, package_name, unique
+
+
+@pytest.mark.parametrize("stem", ["explore", "sales_report", "model_v2", "notebook_nb"])
+def test_package_name_keeps_good_names(stem: str) -> None:
+    assert package_name(stem) == stem
+
+
+@pytest.mark.parametrize(
+    ("stem", "expected"),
+    [
+        ("01 Explore Data (v2)", "nb_01_explore_data_v2"),
+        ("2024-sales", "nb_2024_sales"),
+        ("Übersicht", "ubersicht"),
+        ("Café Études", "cafe_etudes"),
+        ("SalesReport", "sales_report"),
+        ("my-notebook.v2", "my_notebook_v2"),
+        ("  __Explore__  ", "explore"),
+        ("import", "import_nb"),
+        ("match", "match_nb"),
+        ("json", "json_nb"),
+        ("os", "os_nb"),
+        ("list", "list_nb"),
+        ("print", "print_nb"),
+        ("pandas", "pandas_nb"),
+        ("Pandas", "pandas_nb"),
+        ("IPython", "ipython_nb"),
+        ("sklearn", "sklearn_nb"),
+        ("nb2pkg", "nb2pkg_nb"),
+        ("test", "test_nb"),
+        ("tests", "tests_nb"),
+        ("", "notebook"),
+        ("(((", "notebook"),
+        ("日本語", "notebook"),
+    ],
+)
+def test_package_name(stem: str, expected: str) -> None:
+    assert package_name(stem) == expected
+
+
+@pytest.mark.parametrize(
+    "stem", ["01 Explore Data (v2)", "import", "Übersicht", "", "json"]
+)
+def test_package_name_is_a_lowercase_identifier(stem: str) -> None:
+    name = package_name(stem)
+    assert name.isidentifier() and name.isascii() and name == name.lower()
+    assert not keyword.iskeyword(name)
+
+
+@pytest.mark.parametrize("words", ["load", "load_data", "fit_model_2"])
+def test_identifier_keeps_good_names(words: str) -> None:
+    assert identifier(words) == words
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("1. Load the data!", "load_the_data"),
+        ("2.3 Fit", "fit"),
+        ("Data cleaning & EDA", "data_cleaning_eda"),
+        ("Step 2: fit the model", "step_2_fit_the_model"),
+        ("A very long heading with many words", "a_very_long_heading_with"),
+        ("Résumé", "resume"),
+        ("plotHistogram", "plot_histogram"),
+        ("  --  load -- data --  ", "load_data"),
+        ("3D plots", "value_3d_plots"),
+        ("Import", "import_"),
+        ("List", "list_"),
+        ("", "value"),
+        ("!!!", "value"),
+        ("42", "value"),
+    ],
+)
+def test_identifier(words: str, expected: str) -> None:
+    assert identifier(words) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"), [("", "step"), ("3D", "step_3d"), ("Fit", "fit")]
+)
+def test_identifier_fallback(words: str, expected: str) -> None:
+    assert identifier(words, fallback="step") == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "expected"),
+    [
+        ("load", set(), "load"),
+        ("load", {"fit"}, "load"),
+        ("load", {"load"}, "load_2"),
+        ("load", {"load", "load_2"}, "load_3"),
+        ("load", {"load", "load_3"}, "load_2"),
+        ("load", ("load", "load_2", "load_3"), "load_4"),
+    ],
+)
+def test_unique(name: str, taken: set[str], expected: str) -> None:
+    assert unique(name, taken) == expected
