@@ -12,7 +12,7 @@ from nb2pkg.errors import InternalError
 from nb2pkg.grouping import Definition, Plan, Step, build_plan
 from nb2pkg.ipython import Policy
 from nb2pkg.naming import package_name
-from nb2pkg.render import render_config, render_module
+from nb2pkg.render import render_config, render_module, with_results_returned
 from nb2pkg.scaffold import init_module, main_module, pipeline_module, pyproject, readme, tests_module
 from nb2pkg.segments import build_segments
 from nb2pkg.summary import summary_notebook
@@ -37,7 +37,7 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
     """The project for `flow`'s notebook, to be written in `out`."""
     notebook = flow.notebook
     package = package or default_package(notebook.path)
-    plan = build_plan(build_segments(flow))
+    plan = with_results_returned(build_plan(build_segments(flow)))
     notebook_dir = PurePosixPath(
         Path(os.path.relpath(notebook.path.resolve().parent, out.resolve())).as_posix()
     )
@@ -55,7 +55,7 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
         files[f"{source}/{module}.py"] = rendered.text
     pipeline, loose = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
-    files[f"{source}/__main__.py"] = main_module(package)
+    files[f"{source}/__main__.py"] = main_module(package, loose)
     dependencies = infer_dependencies(_imported_modules(flow), _pip_installs(flow))
     summary_name = notebook.path.name
     files[f"notebooks/{summary_name}"] = summary_notebook(notebook, plan, package)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -50,6 +50,30 @@ def step_function(step: Step) -> cst.FunctionDef:
         body.append(_with_blank_line(cst.SimpleStatementLine([cst.Return(value)])))
     params = cst.Parameters(params=[cst.Param(cst.Name(p)) for p in step.params])
     return cst.FunctionDef(cst.Name(step.name), params, cst.IndentedBlock(body))
+
+
+def with_results_returned(plan: Plan) -> Plan:
+    """Steps also return what they compute and nothing reads: a notebook shows such
+    values or keeps them for later; a function must hand them back (pyflakes would
+    otherwise call them unused, and rightly)."""
+    items = []
+    for item in plan.items:
+        if isinstance(item, Step):
+            unused = _unused_variables(cst.Module(body=[step_function(item)]).code)
+            if unused:
+                item = replace(item, returns=item.returns + tuple(n for n in unused if n not in item.returns))
+        items.append(item)
+    return replace(plan, items=tuple(items))
+
+
+def _unused_variables(code: str) -> list[str]:
+    import ast
+
+    from pyflakes import checker, messages
+
+    found = checker.Checker(ast.parse(code)).messages
+    names = [m.message_args[0] for m in found if isinstance(m, messages.UnusedVariable)]
+    return list(dict.fromkeys(names))
 
 
 def call_source(step: Step, qualified: bool = True) -> str:

@@ -70,7 +70,16 @@ def init_module(notebook_name: str) -> str:
     return f'"""Code of the notebook {notebook_name}, made into a package by nb2pkg."""\n'
 
 
-def main_module(package: str) -> str:
+def main_module(package: str, loose: tuple[str, ...]) -> str:
+    if loose:
+        names = ", ".join(f"`{n}`" for n in loose)
+        return format_code(
+            f'"""`python -m {package}` cannot run the steps on its own: they need {names},\n'
+            'which only cells kept in the notebook bind. Run the summary notebook, or call\n'
+            f'`{package}.pipeline.run()` with them."""\n\n'
+            "import sys\n\nif __name__ == \"__main__\":\n"
+            f"    sys.exit({('run the summary notebook: the steps need ' + ', '.join(loose))!r})\n"
+        )
     return format_code(
         f'"""`python -m {package}` runs every step of the notebook in order."""\n\n'
         f"from {package}.pipeline import run\n\nif __name__ == \"__main__\":\n    run()\n"
@@ -83,20 +92,20 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, tuple[str, ...]]:
     keyword arguments of `run()`."""
     body: list[str] = []
     bound: set[str] = set()
+    loose: set[str] = set()  # names no code before their use binds: arguments of run()
     needed_later = {p for step in plan.steps for p in step.params}
     for item in plan.items:
         if isinstance(item, Step):
+            loose |= set(item.params) - bound
             body.append(call_source(item))
             bound |= set(item.returns)
-        elif isinstance(item, Kept) and item.segment.facts.analysed and item.segment.role == "kept" \
-                and item.segment.facts.defines & needed_later and not item.segment.facts.magics:
+        elif _reproducible(item) and item.segment.facts.defines & needed_later:
+            loose |= set(item.segment.facts.uses) - bound - set(plan.imports) - set(plan.provided())
             body.append(f"# cell {item.segment.cell.number} stays in the notebook; its code:\n"
                         + item.segment.source.strip())
             bound |= set(item.segment.facts.defines)
-    code = "\n\n".join(body) or "pass"
+    code = "\n".join(body) or "pass"
     modules = sorted({step.module for step in plan.steps})
-    loose = needed_names("def run():\n" + _indent(code)) - set(plan.imports) - set(plan.provided()) \
-        - set(modules)
     statements, _ = resolve_imports(needed_names("def run():\n" + _indent(code)) - loose, plan, package)
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
     statements["from contextlib import contextmanager"] = "contextlib"
@@ -120,6 +129,15 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, tuple[str, ...]]:
         f"    return {result}\n"
     )
     return format_code(text), tuple(sorted(loose))
+
+
+def _reproducible(item: object) -> bool:
+    """A kept cell `run()` can run: plain Python, no magics, no star imports."""
+    if not isinstance(item, Kept) or item.segment.role != "kept":
+        return False
+    facts = item.segment.facts
+    ipython_only = "get_ipython" in item.segment.source  # no IPython shell outside a notebook
+    return facts.analysed and not facts.magics and not facts.star_import and not ipython_only
 
 
 def tests_module(package: str, module_names: list[str], plan: Plan, needs_arguments: bool) -> str:

@@ -82,6 +82,19 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
     return frozenset(rebound)
 
 
+def _bound_twice(module: cst.Module) -> frozenset[str]:
+    """Names more than one top-level statement of the cell binds."""
+    from nb2pkg.analysis.scopes import LocalBindings
+
+    counts: dict[str, int] = {}
+    for statement in module.body:
+        collector = LocalBindings()
+        statement.visit(collector)
+        for name in collector.bound:
+            counts[name] = counts.get(name, 0) + 1
+    return frozenset(name for name, count in counts.items() if count > 1)
+
+
 def _with_header_on_first_statement(module: cst.Module) -> cst.Module:
     """LibCST keeps a cell's opening comments in the module header; move them onto the
     first statement so that they travel with it."""
@@ -108,8 +121,12 @@ def _split_cell(
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
     parts: list[tuple[Role, cst.BaseStatement]] = []
     last = len(module.body) - 1
+    twice = _bound_twice(module)
     for position, statement in enumerate(module.body):
-        role = _statement_role(statement, rebound)
+        role = _statement_role(statement, rebound | twice)
+        if role != "setting" and "get_ipython()" in module.code_for_node(statement):
+            reason = "uses a magic inside a block, which only runs in a notebook"
+            return [Segment(cell, "kept", cell.source, facts, reason)]
         if role == "code" and position == last and _is_shown_value(statement, imports):
             role = "display"
         parts.append((role, statement))
@@ -204,18 +221,16 @@ def _is_literal_assignment(small: cst.BaseSmallStatement) -> bool:
 
 
 def is_literal(node: cst.BaseExpression) -> bool:
-    """Numbers, strings, booleans, None, and containers of them."""
+    """Numbers, strings, booleans, None, and tuples of them: values nothing can change."""
     if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
         return True
     if isinstance(node, cst.Name):
         return node.value in ("True", "False", "None")
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         return isinstance(node.expression, (cst.Integer, cst.Float))
-    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+    if isinstance(node, cst.Tuple):
         return all(isinstance(e, cst.Element) and is_literal(e.value) for e in node.elements)
-    if isinstance(node, cst.Dict):
-        return all(isinstance(e, cst.DictElement) and is_literal(e.key) and is_literal(e.value) for e in node.elements)
-    return False
+    return False  # lists, dicts and sets are often filled later: not constants
 
 
 def _is_shown_value(statement: cst.BaseStatement, imports: dict[str, str]) -> bool:

@@ -78,7 +78,7 @@ def target_names(node: cst.CSTNode) -> list[str]:
     return []
 
 
-class _LocalBindings(cst.CSTVisitor):
+class LocalBindings(cst.CSTVisitor):
     """Collects the names a function body binds, without entering nested scopes."""
 
     def __init__(self) -> None:
@@ -165,7 +165,7 @@ def function_scope(
     kind: ScopeKind = "function",
 ) -> Scope:
     """The scope of a function (or lambda) body, with its locals known in advance."""
-    collector = _LocalBindings()
+    collector = LocalBindings()
     body.visit(collector)
     _, names = parameter_names(params)
     nonlocal_or_global = collector.declared_global | collector.declared_nonlocal
