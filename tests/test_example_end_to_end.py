@@ -1,0 +1,92 @@
+"""The bundled example, end to end: converted, installed with pip into a fresh
+virtualenv, `python -m explore` run to the end; and the summary notebook run in a real
+kernel, compared with the original run in its own folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import EXAMPLE
+from nbclient import NotebookClient
+
+from nb2pkg import api
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("converted") / "explore"
+    api.convert(EXAMPLE, out=out)
+    return out
+
+
+def test_installed_package_runs_the_pipeline(project: Path, tmp_path: Path) -> None:
+    # A fresh virtualenv that also sees the packages the tests run with (pandas,
+    # scikit-learn, ...), so pip only builds and installs the converted project.
+    environment = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    python = environment / ("Scripts" if os.name == "nt" else "bin") / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    Path(site, "tested-environment.pth").write_text("\n".join(sorted(here)) + "\n")
+    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(project)],
+                             capture_output=True, text=True, check=False)
+    assert install.returncode == 0, install.stderr
+    env = {**os.environ, "MPLBACKEND": "Agg", "EXPLORE_NOTEBOOK_DIR": str(EXAMPLE.parent)}
+    run = subprocess.run([python, "-m", "explore"], capture_output=True, text=True, cwd=tmp_path,
+                         env=env, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "559 rows after removing implausible sizes" in run.stdout
+    assert re.search(r"MAE: \$[\d,]+\nR²: 0\.\d{3}\n", run.stdout)
+
+
+def test_generated_tests_pass(project: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "MPLBACKEND": "Agg"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+                          cwd=project, capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "9 passed" in done.stdout
+
+
+def outputs(path: Path, env_path: str | None = None) -> tuple[str, list[str], int]:
+    """(all printed text, text/plain of each result, figures) of a notebook run."""
+    notebook = nbformat.read(path, as_version=4)
+    previous = os.environ.get("PYTHONPATH")
+    if env_path:
+        os.environ["PYTHONPATH"] = env_path
+    try:
+        NotebookClient(notebook, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if env_path:
+            os.environ.pop("PYTHONPATH") if previous is None else os.environ.update(PYTHONPATH=previous)
+    printed, results, figures = [], [], 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stdout":
+                printed.append(output.text)
+            elif output.output_type in ("execute_result", "display_data"):
+                figures += "image/png" in output.data
+                if output.output_type == "execute_result":
+                    results.append(output.data.get("text/plain", ""))
+            assert output.output_type != "error", f"{path.name}: {output.ename}: {output.evalue}"
+    return "".join(printed), results, figures
+
+
+def test_summary_notebook_reproduces_the_original(project: Path) -> None:
+    printed, results, figures = outputs(EXAMPLE)
+    summary_printed, summary_results, summary_figures = outputs(
+        project / "notebooks" / "explore.ipynb", str(project / "src"))
+    assert summary_printed == printed
+    assert summary_figures == figures == 2
+    # Known gap: `model.fit(...)` as a cell's last line displays the fitted model in the
+    # original; the step returns the model instead of showing it.
+    assert summary_results == [r for r in results if not r.startswith("RandomForestRegressor(")]
