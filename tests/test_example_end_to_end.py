@@ -87,6 +87,4 @@ def test_summary_notebook_reproduces_the_original(project: Path) -> None:
         project / "notebooks" / "explore.ipynb", str(project / "src"))
     assert summary_printed == printed
     assert summary_figures == figures == 2
-    # Known gap: `model.fit(...)` as a cell's last line displays the fitted model in the
-    # original; the step returns the model instead of showing it.
-    assert summary_results == [r for r in results if not r.startswith("RandomForestRegressor(")]
+    assert summary_results == results

@@ -173,6 +173,8 @@ def _items(
             if current and (_draws(segment) or _draws(current[-1])) and current[-1].cell != segment.cell:
                 close()  # a figure is a step of its own
             current.append(segment)
+            if segment.shown:
+                close()  # the notebook shows something here: the step ends
             continue
         close()
         runs.append(segment)
@@ -209,11 +211,16 @@ def _steps_and_kept(
             continue
         later = segments[order[id(run[-1])] + 1 :]
         params, returns = _interface(run, later, module_names)
+        shown = run[-1].shown
+        if shown and shown not in returns:
+            returns += (shown,)
         module = choose_module(run, heading)
-        name = unique(step_name(heading if not heading_used else None, run, returns, module), taken)
+        name_from_heading = heading is not None and not heading_used
+        name = unique(step_name(heading if name_from_heading else None, run, returns, module), taken)
         taken.add(name)
         heading_used = True
-        items.append(Step(name, module, tuple(run), params, returns, _doc(heading, section, run)))
+        doc = _doc(heading if name_from_heading else None, section, name)
+        items.append(Step(name, module, tuple(run), params, returns, doc))
     return items
 
 
@@ -270,15 +277,18 @@ def _heading(markdown: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def _doc(heading: str | None, section: str, run: list[Segment]) -> str:
-    """The section's heading and its first sentence, or what the step produces."""
-    if heading:
-        title = _sentence(heading).rstrip(".:")
-        body = _HEADING.sub("", section, count=1).strip()
-        first = _sentence(body.split("\n\n")[0]) if body else ""
-        return f"{title}." + (f"\n\n{first}" if first else "")
-    defined = sorted({n for s in run for n in s.facts.defines})
-    return f"Compute {', '.join(defined[:4])}." if defined else "Run a step of the notebook."
+def _doc(heading: str | None, section: str, name: str) -> str:
+    """The section's heading and first sentence; a bare one-word heading, or a later
+    step of the section, is described by the function's own name."""
+    purpose = name.replace("_", " ").capitalize() + "."
+    if not heading:
+        return purpose
+    title = _sentence(heading).rstrip(".:")
+    body = _HEADING.sub("", section, count=1).strip()
+    first = _sentence(body.split("\n\n")[0]) if body else ""
+    if first:
+        return f"{title}.\n\n{first}"
+    return f"{title}." if len(title.split()) > 2 else purpose
 
 
 def _sentence(markdown: str) -> str:

@@ -155,6 +155,9 @@ def _name_from_code(segments: list[Segment], returns: tuple[str, ...], module: s
     fitted = re.search(r"\b(\w+)\.fit\(", code)
     if fitted and module == "models":
         return identifier(f"train {fitted.group(1)}", "step")
+    evaluated = re.search(r"\b(\w+)\.(?:predict|score)\w*\(", code)
+    if evaluated and module == "models":
+        return identifier(f"evaluate {evaluated.group(1)}", "step")
     subject = returns[0] if returns else _first_changed(segments)
     verb = _DEFAULT_VERB[module]
     return identifier(f"{verb} {subject}" if subject else f"{verb} {module}", "step")

@@ -58,6 +58,7 @@ class Segment:
     facts: CellFacts
     reason: str = ""  # why a kept cell stays in the notebook
     statements: tuple[cst.BaseStatement, ...] = ()  # the parsed statements
+    shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -130,7 +131,12 @@ def _split_cell(
         if role == "code" and position == last and _is_shown_value(statement, imports):
             role = "display"
         parts.append((role, statement))
-    return _merge(cell, module, parts)
+    segments = _merge(cell, module, parts)
+    if segments and segments[-1].role == "code":
+        shown = _fitted_estimator(module, segments[-1].statements[-1], imports)
+        if shown:
+            segments[-1] = replace(segments[-1], shown=shown)
+    return segments
 
 
 def _keep_reason(cell: Cell, facts: CellFacts) -> str:
@@ -243,6 +249,35 @@ def _is_shown_value(statement: cst.BaseStatement, imports: dict[str, str]) -> bo
     if isinstance(small.value, cst.Call) and _call_name(small.value) in ("print", "display"):
         return False  # prints while the step runs; nothing is shown as a value
     return _only_shows(small.value, imports)
+
+
+# Libraries whose estimators return themselves from `fit`, as scikit-learn's do.
+_ESTIMATOR_LIBRARIES = ("sklearn", "xgboost", "lightgbm", "catboost", "imblearn")
+
+
+def _fitted_estimator(module: cst.Module, last: cst.BaseStatement, imports: dict[str, str]) -> str:
+    """`model` when the cell ends with `model.fit(...)` and the cell made `model` with a
+    scikit-learn-style class: the notebook showed the fitted estimator (fit returns it)."""
+    if not (isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1
+            and isinstance(last.body[0], cst.Expr)):
+        return ""
+    call = last.body[0].value
+    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "fit" and isinstance(call.func.value, cst.Name)):
+        return ""
+    receiver = call.func.value.value
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and small.targets[0].target.value == receiver
+                    and isinstance(small.value, cst.Call)):
+                root = _call_root(small.value)
+                if root in imports and imports[root].startswith(_ESTIMATOR_LIBRARIES):
+                    return receiver
+    return ""
 
 
 def _is_display_cell(module: cst.Module, facts: CellFacts, imports: dict[str, str]) -> bool:

@@ -20,7 +20,9 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
     cells.append(_code(_imports(plan, package), []))
     for item in plan.items:
         if isinstance(item, Step):
-            shows = "".join(s.source for s in item.shows).strip()
+            shown = item.segments[-1].shown
+            shows = (shown + "\n" if shown else "") + "".join(s.source for s in item.shows)
+            shows = shows.strip()
             source = call_source(item) + (f"\n{shows}" if shows else "")
             cells.append(_code(source, [notebook.cells[i] for i in item.cells]))
         else:
