@@ -10,7 +10,7 @@ uses that earlier code provides; it returns the names it binds that later code r
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -82,9 +82,39 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     definitions, kept_definitions = _movable_definitions(segments, module_names, warnings)
     module_names |= {d.name for d in definitions}
     moved = {id(d.segment) for d in definitions}
-    items = _items(segments, moved, kept_definitions, module_names)
+    kept_functions = {
+        name: frozenset(r for _, d in s.facts.functions for r in d.reads | d.writes)
+        for s in segments if id(s) in kept_definitions for name in s.facts.defines
+    }
+    segments = tuple(
+        replace(s, role="kept", reason=_kept_definition_reason(s, module_names))
+        if id(s) in kept_definitions else s
+        for s in segments
+    )
+    items = _items(segments, moved, kept_functions, module_names)
     settings = tuple(s for s in segments if s.role == "setting")
-    return Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings))
+    plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings))
+    return _without_module_clashes(plan, {n for s in segments for n in s.facts.defines})
+
+
+# Second names for modules whose first name the notebook uses for a variable: the
+# summary notebook and the pipeline import the modules by name, so they must differ.
+_ALTERNATIVES = {
+    "data": "loading", "preprocess": "preprocessing", "features": "featurize",
+    "models": "modelling", "plots": "figures", "utils": "helpers", "config": "settings",
+}
+
+
+def _without_module_clashes(plan: Plan, notebook_names: set[str]) -> Plan:
+    clashes = {m: _ALTERNATIVES[m] for m in _ALTERNATIVES if m in notebook_names and m != "config"}
+    if not clashes:
+        return plan
+    items = tuple(
+        replace(item, module=clashes.get(item.module, item.module)) if isinstance(item, Step) else item
+        for item in plan.items
+    )
+    definitions = tuple(replace(d, module=clashes.get(d.module, d.module)) for d in plan.definitions)
+    return replace(plan, items=items, definitions=definitions)
 
 
 def _import_table(segments: tuple[Segment, ...]) -> dict[str, cst.Import | cst.ImportFrom]:
@@ -154,11 +184,23 @@ def _movable_definitions(
     return tuple(definitions), kept
 
 
+def _kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
+    names = sorted(
+        (segment.facts.uses | {r for _, d in segment.facts.functions for r in d.reads})
+        - module_names - segment.facts.defines
+    )
+    if names:
+        return f"defines a function that reads notebook variable(s) {', '.join(f'`{n}`' for n in names)}"
+    return "defines a name that other cells define too"
+
+
 def _items(
-    segments: tuple[Segment, ...], moved: set[int], kept_definitions: set[int], module_names: set[str]
+    segments: tuple[Segment, ...], moved: set[int], kept_functions: dict[str, frozenset[str]],
+    module_names: set[str],
 ) -> list[Step | Kept]:
     runs: list[list[Segment] | Segment] = []
     current: list[Segment] = []
+    kept_ids: set[int] = set()
 
     def close() -> None:
         if current:
@@ -170,8 +212,19 @@ def _items(
         if role in ("import", "constant", "setting") or id(segment) in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
-            if current and (_draws(segment) or _draws(current[-1])) and current[-1].cell != segment.cell:
-                close()  # a figure is a step of its own
+            stale = _stale_reads(segment, current, kept_functions)
+            if stale:
+                close()
+                reason = (f"calls `{stale[0]}`, a function that stays in the notebook and reads "
+                          f"{', '.join(f'`{n}`' for n in stale[1])}, which this code binds first")
+                runs.append(replace(segment, role="kept", reason=reason))
+                continue
+            tagged = _has_layout_tag(segment) or bool(segment.cell_magic)
+            if current and current[-1].cell != segment.cell and (
+                _draws(segment) or _draws(current[-1]) or tagged
+                or _has_layout_tag(current[-1]) or bool(current[-1].cell_magic)
+            ):
+                close()  # a figure, or a cell tagged with its module or name, is a step of its own
             current.append(segment)
             if segment.shown:
                 close()  # the notebook shows something here: the step ends
@@ -179,7 +232,7 @@ def _items(
         close()
         runs.append(segment)
     close()
-    return _steps_and_kept(runs, segments, module_names, kept_definitions)
+    return _steps_and_kept(runs, segments, module_names, kept_ids)
 
 
 def _steps_and_kept(
@@ -227,15 +280,48 @@ def _steps_and_kept(
 def _interface(
     run: list[Segment], later: tuple[Segment, ...], module_names: set[str]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Parameters: what the step's own code reads first. Reads and `global` writes
+    inside functions defined elsewhere happen in those functions' namespaces."""
     bound: set[str] = set()
     uses: set[str] = set()
+    defined_here: set[str] = set()
     for segment in run:
-        uses |= segment.facts.uses - bound
-        bound |= segment.facts.defines
+        own = set(segment.facts.direct_uses)
+        elsewhere: set[str] = set()
+        for function, reads, writes in segment.facts.through:
+            if function in defined_here:
+                own |= reads
+            else:
+                elsewhere |= writes
+        uses |= own - bound
+        bound |= segment.facts.defines - elsewhere
+        defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))
     params = uses - module_names
     returns = {name for name in bound if _is_live(name, later)}
     text = "".join(s.source for s in run)
     return _in_text_order(params, text), _in_text_order(returns, text)
+
+
+def _has_layout_tag(segment: Segment) -> bool:
+    return any(tag.startswith(("nb2pkg:module=", "nb2pkg:name=")) for tag in segment.cell.tags)
+
+
+def _callables(segment: Segment) -> set[str]:
+    """Names the segment binds to lambdas or other callables it defines inline."""
+    return {name for name in segment.facts.defines if re.search(rf"\b{re.escape(name)}\s*=\s*lambda\b", segment.source)}
+
+
+def _stale_reads(
+    segment: Segment, current: list[Segment], kept_functions: dict[str, frozenset[str]]
+) -> tuple[str, list[str]] | None:
+    """A function kept in the notebook reads notebook names; if the step binds one of
+    them before calling it, the function would see the notebook's old value."""
+    bound = {n for s in current for n in s.facts.defines} | set(segment.facts.defines)
+    for function, _, _ in segment.facts.through:
+        stale = sorted(kept_functions.get(function, frozenset()) & bound)
+        if stale:
+            return function, stale
+    return None
 
 
 def _is_live(name: str, later: tuple[Segment, ...]) -> bool:

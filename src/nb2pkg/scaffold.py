@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from nb2pkg.dependencies import Dependencies
-from nb2pkg.grouping import Kept, Plan, Step
+from nb2pkg.grouping import Plan
 from nb2pkg.render import call_source, format_code, import_lines, needed_names, resolve_imports
 
 # Reading calls whose first argument names an input file: the tests need it to exist.
@@ -87,23 +87,15 @@ def main_module(package: str, loose: tuple[str, ...]) -> str:
 
 
 def pipeline_module(plan: Plan, package: str) -> tuple[str, tuple[str, ...]]:
-    """`run()`: every step in notebook order, plus the plain-Python cells that stay in
-    the notebook and bind what later steps need. Names no code here can bind become
-    keyword arguments of `run()`."""
+    """`run()`: every step in notebook order. Names a step needs that no earlier step
+    returns (bound by cells that stay in the notebook) become keyword arguments."""
     body: list[str] = []
     bound: set[str] = set()
-    loose: set[str] = set()  # names no code before their use binds: arguments of run()
-    needed_later = {p for step in plan.steps for p in step.params}
-    for item in plan.items:
-        if isinstance(item, Step):
-            loose |= set(item.params) - bound
-            body.append(call_source(item))
-            bound |= set(item.returns)
-        elif _reproducible(item) and item.segment.facts.defines & needed_later:
-            loose |= set(item.segment.facts.uses) - bound - set(plan.imports) - set(plan.provided())
-            body.append(f"# cell {item.segment.cell.number} stays in the notebook; its code:\n"
-                        + item.segment.source.strip())
-            bound |= set(item.segment.facts.defines)
+    loose: set[str] = set()
+    for step in plan.steps:
+        loose |= set(step.params) - bound
+        body.append(call_source(step))
+        bound |= set(step.returns)
     code = "\n".join(body) or "pass"
     modules = sorted({step.module for step in plan.steps})
     statements, _ = resolve_imports(needed_names("def run():\n" + _indent(code)) - loose, plan, package)
@@ -129,15 +121,6 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, tuple[str, ...]]:
         f"    return {result}\n"
     )
     return format_code(text), tuple(sorted(loose))
-
-
-def _reproducible(item: object) -> bool:
-    """A kept cell `run()` can run: plain Python, no magics, no star imports."""
-    if not isinstance(item, Kept) or item.segment.role != "kept":
-        return False
-    facts = item.segment.facts
-    ipython_only = "get_ipython" in item.segment.source  # no IPython shell outside a notebook
-    return facts.analysed and not facts.magics and not facts.star_import and not ipython_only
 
 
 def tests_module(package: str, module_names: list[str], plan: Plan, needs_arguments: bool) -> str:

@@ -10,6 +10,7 @@ order, so its facts are exact for the part it holds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -17,6 +18,7 @@ import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Context, analyse_cell
 from nb2pkg.analysis.mutation import method_mutates_receiver
+from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy
 from nb2pkg.notebook import Cell
@@ -59,6 +61,7 @@ class Segment:
     reason: str = ""  # why a kept cell stays in the notebook
     statements: tuple[cst.BaseStatement, ...] = ()  # the parsed statements
     shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
+    cell_magic: str = ""  # `%%time`: the line the summary cell starts with
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -72,13 +75,17 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
 
 
 def _rebound_names(flow: Dataflow) -> frozenset[str]:
-    """Names bound by more than one cell, or changed in place: never constants."""
+    """Names bound by more than one cell, changed in place, or used before a cell binds
+    them (hidden state, which must stay hidden in document order): never constants."""
     seen: set[str] = set()
+    used: set[str] = set()
     rebound: set[str] = set()
     for facts in flow.facts:
         if facts is None:
             continue
         rebound |= (facts.defines & seen) | facts.mutates | facts.deletes
+        rebound |= facts.defines & (used - seen)
+        used |= facts.uses
         seen |= facts.defines
     return frozenset(rebound)
 
@@ -123,15 +130,20 @@ def _split_cell(
     parts: list[tuple[Role, cst.BaseStatement]] = []
     last = len(module.body) - 1
     twice = _bound_twice(module)
+    plots = frozenset(_plot_objects(module, imports))
     for position, statement in enumerate(module.body):
         role = _statement_role(statement, rebound | twice)
-        if role != "setting" and "get_ipython()" in module.code_for_node(statement):
+        if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
             return [Segment(cell, "kept", cell.source, facts, reason)]
-        if role == "code" and position == last and _is_shown_value(statement, imports):
+        if role == "code" and position == last and _is_shown_value(statement, imports, plots):
             role = "display"
         parts.append((role, statement))
     segments = _merge(cell, module, parts)
+    wrapping = next((m for m in facts.magics if m.cell), None)
+    if wrapping is not None:
+        line = f"%%{wrapping.name} {wrapping.argument}".rstrip()
+        segments = [replace(s, cell_magic=line) for s in segments]
     if segments and segments[-1].role == "code":
         shown = _fitted_estimator(module, segments[-1].statements[-1], imports)
         if shown:
@@ -147,6 +159,8 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     if facts.python is None:
         return f"runs `%%{facts.magics[0].name}`, which nb2pkg does not convert"
     for magic in facts.magics:
+        if magic.cell and magic.name in WRAPPING_CELL_MAGICS:
+            continue  # the body becomes a step; the summary cell keeps the magic line
         if magic.policy is not Policy.NOTEBOOK or magic.cell:
             return f"uses `{magic.label}`, which only runs in a notebook"
     if any("`global " in w for w in facts.warnings):
@@ -154,9 +168,13 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     if any("uses `exec`" in w or "uses `eval`" in w or "uses `globals`" in w or "uses `locals`" in w
            or "uses `vars`" in w for w in facts.warnings):
         return "reads or binds names dynamically (`exec`, `eval`, `globals()`)"
-    if facts.star_import:
-        return "imports names with `*` or a magic, which nb2pkg cannot follow"
+    if facts.star_import and not _has_star_import_statement(facts.python or ""):
+        return "binds names through a magic (`%pylab`, `%run`), which nb2pkg cannot follow"
     return ""
+
+
+def _has_star_import_statement(python: str) -> bool:
+    return re.search(r"^from\s+\S+\s+import\s+\*", python, re.MULTILINE) is not None
 
 
 def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Role:
@@ -165,10 +183,14 @@ def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Ro
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return "code"
     small = statement.body[0]
+    if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+        return "kept"  # the names it binds are unknown: it stays in the notebook
     if isinstance(small, (cst.Import, cst.ImportFrom)):
         return "import"
     if _is_magic_call(small):
-        return "setting"  # only notebook-only magics get this far (see _keep_reason)
+        # Only notebook-only magics get this far (see _keep_reason); settings move to the
+        # setup cell, the others (`df?`, `%who`) show something where they are.
+        return "setting" if _magic_name(small) in SETUP_MAGICS else "display"
     if _is_literal_assignment(small) and _target(small) not in rebound:
         return "constant"
     return "code"
@@ -182,7 +204,33 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
             segments[-1] = replace(previous, statements=previous.statements + (statement,))
         else:
             segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
-    return [replace(s, source=_code(module, s.statements)) for s in segments]
+    done = [replace(s, source=_source_of(module, s)) for s in segments]
+    return [replace(s, reason="imports names with `*`, which nb2pkg cannot follow")
+            if s.role == "kept" else s for s in done]
+
+
+def _source_of(module: cst.Module, segment: Segment) -> str:
+    """Python for code; for magic lines, the magic as the user wrote it (`df?`)."""
+    code = _code(module, segment.statements)
+    if all(_is_magic_line(s) for s in segment.statements):
+        return "".join(line + "\n" for line in magic_lines(code))
+    return code
+
+
+def _is_magic_line(statement: cst.BaseStatement) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and _is_magic_call(statement.body[0]))
+
+
+def magic_lines(python: str) -> list[str]:
+    """`get_ipython().run_line_magic('matplotlib', 'inline')` -> `%matplotlib inline`."""
+    lines = []
+    for name, argument in re.findall(r"run_line_magic\('([^']*)', '([^']*)'\)", python):
+        if name in ("pinfo", "pinfo2"):
+            lines.append(argument + ("?" if name == "pinfo" else "??"))
+        else:
+            lines.append(f"%{name} {argument}".rstrip())
+    return lines
 
 
 def _code(module: cst.Module, statements: tuple[cst.BaseStatement, ...]) -> str:
@@ -194,7 +242,7 @@ def _reanalyse(segments: list[Segment]) -> tuple[Segment, ...]:
     context = Context()
     done: list[Segment] = []
     for segment in segments:
-        if segment.role in ("markdown", "kept"):
+        if segment.role == "markdown" or (segment.role == "kept" and not segment.statements):
             done.append(segment)
             if segment.role == "kept" and segment.facts.analysed:
                 _, context = analyse_cell(segment.cell.source, context)
@@ -220,6 +268,21 @@ def _target(small: cst.BaseSmallStatement) -> str:
     return small.targets[0].target.value
 
 
+# Cell magics that only wrap Python code (time it, capture its output): the code converts.
+WRAPPING_CELL_MAGICS = frozenset({"time", "capture"})
+
+SETUP_MAGICS = frozenset(
+    {"matplotlib", "load_ext", "reload_ext", "autoreload", "aimport", "config", "precision",
+     "xmode", "colors", "autoawait", "automagic", "autocall", "doctest_mode", "gui", "env", "set_env"}
+)
+
+
+def _magic_name(small: cst.BaseSmallStatement) -> str:
+    assert isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+    first = small.value.args[0].value if small.value.args else None
+    return first.evaluated_value if isinstance(first, cst.SimpleString) else ""  # type: ignore[return-value]
+
+
 def _is_literal_assignment(small: cst.BaseSmallStatement) -> bool:
     if not isinstance(small, cst.Assign) or len(small.targets) != 1:
         return False
@@ -239,7 +302,7 @@ def is_literal(node: cst.BaseExpression) -> bool:
     return False  # lists, dicts and sets are often filled later: not constants
 
 
-def _is_shown_value(statement: cst.BaseStatement, imports: dict[str, str]) -> bool:
+def _is_shown_value(statement: cst.BaseStatement, imports: dict[str, str], plot_objects: frozenset[str]) -> bool:
     """A last expression that only reads or shows (`df.head()`, `X.shape`, `plt.show()`)."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return False
@@ -248,7 +311,7 @@ def _is_shown_value(statement: cst.BaseStatement, imports: dict[str, str]) -> bo
         return False
     if isinstance(small.value, cst.Call) and _call_name(small.value) in ("print", "display"):
         return False  # prints while the step runs; nothing is shown as a value
-    return _only_shows(small.value, imports)
+    return _only_shows(small.value, imports, plot_objects)
 
 
 # Libraries whose estimators return themselves from `fit`, as scikit-learn's do.
@@ -280,6 +343,21 @@ def _fitted_estimator(module: cst.Module, last: cst.BaseStatement, imports: dict
     return ""
 
 
+def _plot_objects(module: cst.Module, imports: dict[str, str]) -> set[str]:
+    """Names the cell binds to what a plotting library returns (`fig, ax = plt.subplots()`)."""
+    found: set[str] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                root = _call_root(small.value)
+                if root in imports and imports[root].startswith(DISPLAY_MODULES):
+                    for target in small.targets:
+                        found.update(target_names(target.target))
+    return found
+
+
 def _is_display_cell(module: cst.Module, facts: CellFacts, imports: dict[str, str]) -> bool:
     """Only expression statements that read, print, draw or show; nothing changes."""
     if facts.defines or facts.mutates or facts.deletes:
@@ -293,7 +371,7 @@ def _is_display_cell(module: cst.Module, facts: CellFacts, imports: dict[str, st
     return True
 
 
-def _only_shows(node: cst.BaseExpression, imports: dict[str, str]) -> bool:
+def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str] = frozenset()) -> bool:
     for call in _calls_in(node):
         if _is_effect_call(call):
             return False
@@ -306,6 +384,8 @@ def _only_shows(node: cst.BaseExpression, imports: dict[str, str]) -> bool:
         elif isinstance(call.func, cst.Name):
             if call.func.value not in _DISPLAY_BUILTINS:
                 return False  # a notebook function may do anything
+        elif root in plot_objects:
+            continue  # `ax.set_xlabel("day")` draws on a figure
         elif method_mutates_receiver(call):
             return False  # `model.fit(X, y)`
     return True

@@ -24,6 +24,9 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
             shows = (shown + "\n" if shown else "") + "".join(s.source for s in item.shows)
             shows = shows.strip()
             source = call_source(item) + (f"\n{shows}" if shows else "")
+            magic = item.segments[0].cell_magic
+            if magic:
+                source = f"{magic}\n{source}"
             cells.append(_code(source, [notebook.cells[i] for i in item.cells]))
         else:
             cells.append(_kept(item))
@@ -42,21 +45,10 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
 def _setup(plan: Plan) -> str:
     lines = ["%load_ext autoreload", "%autoreload 2"]
     for segment in plan.settings:
-        for line in _magic_lines(segment.source):
+        for line in segment.source.splitlines():
             if line not in lines:
                 lines.append(line)
     return "\n".join(lines)
-
-
-def _magic_lines(python: str) -> list[str]:
-    """`get_ipython().run_line_magic('matplotlib', 'inline')` -> `%matplotlib inline`."""
-    lines = []
-    for name, argument in re.findall(r"run_line_magic\('([^']*)', '([^']*)'\)", python):
-        if name in ("pinfo", "pinfo2"):
-            lines.append(argument + ("?" if name == "pinfo" else "??"))
-        else:
-            lines.append(f"%{name} {argument}".rstrip())
-    return lines
 
 
 def _imports(plan: Plan, package: str) -> str:

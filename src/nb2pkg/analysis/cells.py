@@ -69,6 +69,12 @@ def _facts(walker: CellWalker, python: str) -> CellFacts:
         warnings=tuple(walker.warnings),
         star_import=walker.star,
         python=python,
+        through=tuple(
+            (name, frozenset(reads), frozenset(writes))
+            for name, (reads, writes) in sorted(walker.through.items())
+            if name not in walker.defined_functions
+        ),
+        direct_uses=frozenset(walker.direct_uses),
     )
 
 

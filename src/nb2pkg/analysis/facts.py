@@ -61,6 +61,10 @@ class CellFacts:
     parse_error: ParseError | None = None
     star_import: bool = False
     python: str | None = None  # the cell as Python (None: not Python)
+    # Uses and bindings that happen inside notebook functions defined in earlier cells,
+    # by function: they take place in whatever namespace that function lives in.
+    through: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()  # (function, reads, writes)
+    direct_uses: frozenset[str] = frozenset()  # uses the cell's own code makes
 
     @property
     def analysed(self) -> bool:

@@ -73,6 +73,8 @@ class CellWalker:
         self.bound: set[str] = set()  # module names bound by this cell so far
         self.defines: set[str] = set()
         self.uses: set[str] = set()
+        self.direct_uses: set[str] = set()
+        self.through: dict[str, tuple[set[str], set[str]]] = {}  # function -> (reads, writes)
         self.mutates: set[str] = set()
         self.deletes: set[str] = set()
         self.imports: set[str] = set()
@@ -159,6 +161,7 @@ class CellWalker:
         from_star = self.star and name not in self.context.bound  # `from m import *` above
         if name not in self.bound and not self.is_builtin(name) and not from_star:
             self.uses.add(name)
+            self.direct_uses.add(name)
         self.run_deferred(name)
 
     def is_known(self, name: str) -> bool:
@@ -174,12 +177,18 @@ class CellWalker:
         """The cell references a notebook function: it does what the body does."""
         if name not in self.functions:
             return
+        internal = name in self.defined_functions  # defined by this cell: its reads are the cell's
+        reads, writes = self.through.setdefault(name, (set(), set()))
         pending, seen = [name], {name}
         while pending:
             deferred = self.functions[pending.pop()]
+            reads |= deferred.reads
+            writes |= deferred.writes
             for read in sorted(deferred.reads):
                 if read not in self.bound and not self.is_builtin(read):
                     self.uses.add(read)
+                    if internal:
+                        self.direct_uses.add(read)
                 if read in self.functions and read not in seen:
                     seen.add(read)
                     pending.append(read)
