@@ -1,0 +1,45 @@
+"""Golden conversions: each `fixtures/convert/<case>/input.ipynb` against the project in
+`expected/` beside it, file for file. `pytest --update-golden` rewrites the expected
+trees on purpose; every case also meets the quality list."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from quality import all_problems, normalise_versions
+
+from nb2pkg.convert import convert
+from nb2pkg.dataflow import build_dataflow
+from nb2pkg.notebook import read_notebook
+
+CASES = sorted((FIXTURES / "convert").glob("*/input.ipynb"))
+
+
+def expected_files(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize("notebook", CASES, ids=[c.parent.name for c in CASES])
+def test_golden_conversion(notebook: Path, update_golden: bool) -> None:
+    expected = notebook.parent / "expected"
+    flow = build_dataflow(read_notebook(notebook))
+    conversion = convert(flow, expected)
+    actual = {name: normalise_versions(text) for name, text in conversion.files.items()}
+    if update_golden:
+        shutil.rmtree(expected, ignore_errors=True)
+        for name, text in actual.items():
+            (expected / name).parent.mkdir(parents=True, exist_ok=True)
+            (expected / name).write_text(text, encoding="utf-8")
+    assert actual == expected_files(expected)
+    assert all_problems(conversion, flow, expected) == []
+
+
+def test_there_are_enough_golden_cases() -> None:
+    assert len(CASES) >= 12
