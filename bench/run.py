@@ -1,4 +1,4 @@
-"""Benchmark nb2pkg: start-up time and `inspect` time on the shared corpus.
+"""Benchmark nb2pkg: start-up, `inspect` and conversion times on the shared corpus.
 
     python bench/run.py [--corpus PATH] [--repeat N]
 
@@ -15,6 +15,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -54,15 +55,23 @@ def main() -> None:
     nb2pkg = nb2pkg_command()
 
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as scratch:
+        command = [*nb2pkg, str(ROOT / "examples" / "explore.ipynb"), "--out", f"{scratch}/p", "--force", "-q"]
+        example = timed(command, args.repeat)
     rows = [
         ("nb2pkg --version", timed([*nb2pkg, "--version"], args.repeat)),
         ("nb2pkg --help", timed([*nb2pkg, "--help"], args.repeat)),
+        ("convert examples/explore.ipynb (19 cells)", example),
     ]
     notebooks = sorted(args.corpus.glob("*.ipynb"), key=cell_count)
     if notebooks:
         for label, notebook in (("most cells", notebooks[-1]), ("median", notebooks[len(notebooks) // 2])):
             name = f"inspect {notebook.name[:50]} ({cell_count(notebook)} cells, {label})"
             rows.append((name, timed([*nb2pkg, "inspect", "--json", str(notebook)], args.repeat)))
+            with tempfile.TemporaryDirectory() as scratch:
+                name = f"convert {notebook.name[:50]} ({cell_count(notebook)} cells, {label})"
+                command = [*nb2pkg, str(notebook), "--out", f"{scratch}/p", "--force", "-q"]
+                rows.append((name, timed(command, args.repeat)))
         start = time.perf_counter()
         for notebook in notebooks:
             subprocess.run([*nb2pkg, "inspect", "--json", str(notebook)], stdout=subprocess.DEVNULL,
