@@ -7,8 +7,9 @@ Heavy modules (LibCST, nbformat, IPython, rich) are imported inside the commands
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import click
 import typer
@@ -69,6 +70,9 @@ def convert(
         bool, typer.Option("--force", help="Write into a folder nb2pkg did not make, and overwrite your edits.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    check_outputs: Annotated[
+        bool, typer.Option("--verify", help="Then run both notebooks and compare them (runs their code).")
+    ] = False,
 ) -> None:
     """Convert NOTEBOOK into a package and a summary notebook (the default command)."""
     from nb2pkg import api
@@ -78,6 +82,60 @@ def convert(
     result = _run(notebook, lambda: api.convert(notebook, out=out, name=name, force=force))
     if not quiet:
         _print_conversion(result)
+    if check_outputs:
+        _verify(notebook, result.out, "python3", 600, as_json=False, quiet=quiet)
+
+
+@app.command()
+def verify(
+    notebook: Annotated[Path, typer.Argument(help="The original notebook.", show_default=False)],
+    project: Annotated[Path, typer.Argument(help="The project nb2pkg converted it into.", show_default=False)],
+    kernel: Annotated[str, typer.Option("--kernel", help="Jupyter kernel to run both notebooks in.")] = "python3",
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds a cell may run.", min=1)] = 600,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """Run the original notebook and the project's summary notebook and compare what they
+    print and show. This RUNS THE NOTEBOOKS' CODE, as running the notebooks does.
+
+    Exit 0: they match; 1: outputs differ; 2: verification cannot be done."""
+    _verify(notebook, project, kernel, timeout, as_json=as_json, quiet=False)
+
+
+def _verify(notebook: Path, project: Path, kernel: str, timeout: int, as_json: bool, quiet: bool) -> None:
+    from nb2pkg.verify import verify as run_verification
+
+    with _progress(quiet or as_json) as progress:
+        result = _run(notebook, lambda: run_verification(notebook, project, kernel, timeout, progress))
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        for cell in result.cells:
+            if cell.status != "differs":
+                continue
+            originals = ", ".join(str(n) for n in cell.original_cells)
+            where = f"summary cell {cell.summary_cell}" if cell.summary_cell else "no summary cell"
+            typer.echo(f"{where} (original cell{'s' if len(cell.original_cells) > 1 else ''} {originals}): "
+                       "outputs differ")
+            typer.echo("\n".join("    " + line for line in cell.diff.splitlines()))
+        typer.echo(f"{result.closing_line()} ({result.seconds:.0f} s)")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(silent: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner on a terminal, a line per stage otherwise, nothing when silent."""
+    if silent:
+        yield lambda message: None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda message: typer.echo(message, err=True)
+        return
+    with console.status("starting") as status:
+        yield lambda message: status.update(message)
 
 
 def _print_conversion(result) -> None:  # type: ignore[no-untyped-def]

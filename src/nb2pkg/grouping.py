@@ -30,6 +30,11 @@ class Step:
     returns: tuple[str, ...]
     doc: str
     shows: tuple[Segment, ...] = ()  # displays the summary cell ends with, after the call
+    value: str = ""  # the name the shown value of the last expression is returned as
+
+    @property
+    def shows_value(self) -> bool:
+        return self.segments[-1].shows_value
 
     @property
     def cells(self) -> tuple[int, ...]:
@@ -62,6 +67,7 @@ class Plan:
     imports: dict[str, cst.Import | cst.ImportFrom] = field(default_factory=dict)  # name -> its import
     settings: tuple[Segment, ...] = ()  # notebook-only magic lines
     warnings: tuple[tuple[int, str], ...] = ()  # (1-based cell, message)
+    names: frozenset[str] = frozenset()  # every name the notebook binds or reads
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -93,7 +99,8 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     )
     items = _items(segments, moved, kept_functions, module_names)
     settings = tuple(s for s in segments if s.role == "setting")
-    plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings))
+    names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
+    plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
     return _without_module_clashes(plan, {n for s in segments for n in s.facts.defines})
 
 
@@ -226,7 +233,7 @@ def _items(
             ):
                 close()  # a figure, or a cell tagged with its module or name, is a step of its own
             current.append(segment)
-            if segment.shown:
+            if segment.shown or segment.shows_value:
                 close()  # the notebook shows something here: the step ends
             continue
         close()
@@ -243,6 +250,7 @@ def _steps_and_kept(
 ) -> list[Step | Kept]:
     items: list[Step | Kept] = []
     taken: set[str] = set(module_names)
+    all_names = {n for s in segments for n in s.facts.defines | s.facts.uses}
     heading: str | None = None
     section = ""
     heading_used = False
@@ -257,8 +265,7 @@ def _steps_and_kept(
                 s.cell for s in items[-1].segments
             }:
                 last = items[-1]
-                items[-1] = Step(last.name, last.module, last.segments, last.params, last.returns,
-                                 last.doc, last.shows + (run,))
+                items[-1] = replace(last, shows=last.shows + (run,))
                 continue
             items.append(Kept(run))
             continue
@@ -267,13 +274,17 @@ def _steps_and_kept(
         shown = run[-1].shown
         if shown and shown not in returns:
             returns += (shown,)
+        value = ""
+        if run[-1].shows_value and returns:
+            value = unique("result", all_names)  # returned with the others, then shown
+            returns += (value,)
         module = choose_module(run, heading)
         name_from_heading = heading is not None and not heading_used
         name = unique(step_name(heading if name_from_heading else None, run, returns, module), taken)
         taken.add(name)
         heading_used = True
         doc = _doc(heading if name_from_heading else None, section, name)
-        items.append(Step(name, module, tuple(run), params, returns, doc))
+        items.append(Step(name, module, tuple(run), params, returns, doc, value=value))
     return items
 
 

@@ -12,6 +12,7 @@ import libcst as cst
 
 from nb2pkg.analysis import analyse_cell
 from nb2pkg.grouping import Definition, Plan, Step
+from nb2pkg.naming import unique
 
 MODULE_DOCS = {
     "data": "Loading the data.",
@@ -41,6 +42,10 @@ def step_function(step: Step) -> cst.FunctionDef:
                 statement = _with_blank_line(statement)  # keep cells apart
             body.append(statement)
         previous_cell = segment.cell
+    if step.shows_value:
+        body[-1] = _keep_value(body[-1], step.value)
+        if not step.value:
+            return _function(step, body)
     if step.returns:
         value: cst.BaseExpression = (
             cst.Name(step.returns[0])
@@ -48,8 +53,23 @@ def step_function(step: Step) -> cst.FunctionDef:
             else cst.Tuple([cst.Element(cst.Name(n)) for n in step.returns], lpar=[], rpar=[])
         )
         body.append(_with_blank_line(cst.SimpleStatementLine([cst.Return(value)])))
+    return _function(step, body)
+
+
+def _function(step: Step, body: list[cst.BaseStatement]) -> cst.FunctionDef:
     params = cst.Parameters(params=[cst.Param(cst.Name(p)) for p in step.params])
     return cst.FunctionDef(cst.Name(step.name), params, cst.IndentedBlock(body))
+
+
+def _keep_value(statement: cst.BaseStatement, name: str) -> cst.BaseStatement:
+    """The last expression's value, which the notebook showed: returned (no other returns)
+    or bound to `name` and returned with the others."""
+    assert isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr)
+    value = statement.body[0].value
+    small: cst.BaseSmallStatement = (
+        cst.Assign([cst.AssignTarget(cst.Name(name))], value) if name else cst.Return(value)
+    )
+    return statement.with_changes(body=[small])
 
 
 def with_results_returned(plan: Plan) -> Plan:
@@ -61,7 +81,12 @@ def with_results_returned(plan: Plan) -> Plan:
         if isinstance(item, Step):
             unused = _unused_variables(cst.Module(body=[step_function(item)]).code)
             if unused:
-                item = replace(item, returns=item.returns + tuple(n for n in unused if n not in item.returns))
+                extra = tuple(n for n in unused if n not in item.returns)
+                if item.shows_value and not item.value:  # the shown value now needs a name
+                    value = unique("result", plan.names | set(item.returns) | set(extra))
+                    item = replace(item, returns=item.returns + extra + (value,), value=value)
+                else:
+                    item = replace(item, returns=item.returns + extra)
         items.append(item)
     return replace(plan, items=tuple(items))
 

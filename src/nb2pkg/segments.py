@@ -16,8 +16,8 @@ from typing import Literal
 
 import libcst as cst
 
-from nb2pkg.analysis import CellFacts, Context, analyse_cell
-from nb2pkg.analysis.mutation import method_mutates_receiver
+from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell
+from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy
@@ -61,6 +61,7 @@ class Segment:
     reason: str = ""  # why a kept cell stays in the notebook
     statements: tuple[cst.BaseStatement, ...] = ()  # the parsed statements
     shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
+    shows_value: bool = False  # the cell ends with an expression whose value the notebook showed
     cell_magic: str = ""  # `%%time`: the line the summary cell starts with
 
 
@@ -68,9 +69,10 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     """Segments of every cell in notebook order, each with its own facts."""
     imports = _import_modules(flow)
     rebound = _rebound_names(flow)
+    functions = {name: d for facts in flow.facts if facts for name, d in facts.functions}
     rough: list[Segment] = []
     for cell, facts in zip(flow.notebook.cells, flow.facts):
-        rough.extend(_split_cell(cell, facts, imports, rebound))
+        rough.extend(_split_cell(cell, facts, imports, rebound, functions))
     return _reanalyse(rough)
 
 
@@ -114,7 +116,8 @@ def _with_header_on_first_statement(module: cst.Module) -> cst.Module:
 
 
 def _split_cell(
-    cell: Cell, facts: CellFacts | None, imports: dict[str, str], rebound: frozenset[str]
+    cell: Cell, facts: CellFacts | None, imports: dict[str, str], rebound: frozenset[str],
+    functions: dict[str, Deferred],
 ) -> list[Segment]:
     if facts is None:
         return [Segment(cell, "markdown", cell.source, CellFacts())]
@@ -145,9 +148,12 @@ def _split_cell(
         line = f"%%{wrapping.name} {wrapping.argument}".rstrip()
         segments = [replace(s, cell_magic=line) for s in segments]
     if segments and segments[-1].role == "code":
-        shown = _fitted_estimator(module, segments[-1].statements[-1], imports)
+        last = segments[-1].statements[-1]
+        shown = _fitted_estimator(module, last, imports)
         if shown:
             segments[-1] = replace(segments[-1], shown=shown)
+        elif _shows_a_value(last, imports, functions):
+            segments[-1] = replace(segments[-1], shows_value=True)
     return segments
 
 
@@ -356,6 +362,32 @@ def _plot_objects(module: cst.Module, imports: dict[str, str]) -> set[str]:
                     for target in small.targets:
                         found.update(target_names(target.target))
     return found
+
+
+# Functions and methods that return None: a cell ending with one shows nothing.
+_RETURNS_NONE = frozenset(
+    {"print", "display", "seed", "shuffle", "show", "close", "tight_layout", "clf", "cla", "sleep",
+     "savefig", "info", "warn", "filterwarnings", "simplefilter", "chdir", "exit"}
+)
+
+
+def _shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functions: dict[str, Deferred]) -> bool:
+    """A bare expression at the end of a cell whose value Jupyter shows (None shows nothing)."""
+    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)):
+        return False
+    value = statement.body[0].value
+    if not isinstance(value, cst.Call):
+        return not isinstance(value, (cst.Await, cst.Yield))
+    name = _call_name(value)
+    if name in _RETURNS_NONE or name in FILE_WRITERS or has_inplace_true(value):
+        return False
+    if isinstance(value.func, cst.Attribute):
+        root = _call_root(value)
+        return root in imports or not method_mutates_receiver(value)  # `items.append(x)` gives None
+    if isinstance(value.func, cst.Name) and value.func.value in functions:
+        return functions[value.func.value].returns_value
+    return True
 
 
 def _is_display_cell(module: cst.Module, facts: CellFacts, imports: dict[str, str]) -> bool:

@@ -20,7 +20,7 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
     cells.append(_code(_imports(plan, package), []))
     for item in plan.items:
         if isinstance(item, Step):
-            shown = item.segments[-1].shown
+            shown = item.segments[-1].shown or item.value
             shows = (shown + "\n" if shown else "") + "".join(s.source for s in item.shows)
             shows = shows.strip()
             source = call_source(item) + (f"\n{shows}" if shows else "")
@@ -62,10 +62,13 @@ def _imports(plan: Plan, package: str) -> str:
     modules = sorted({step.module for step in plan.steps})
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in ["config", *modules]})
     statements["import os"] = "os"
+    statements["import warnings"] = "warnings"
     return (
         f"{import_lines(statements, package)}\n\n"
         "# Run where the original notebook ran, so that its relative paths resolve.\n"
-        "os.chdir(config.NOTEBOOK_DIR)"
+        "os.chdir(config.NOTEBOOK_DIR)\n"
+        "# Show the package's deprecation warnings, as the notebook showed its own code's.\n"
+        f'warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")'
     )
 
 

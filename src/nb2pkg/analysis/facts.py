@@ -24,6 +24,7 @@ class Deferred:
     mutated_params: frozenset[str] = frozenset()  # parameters changed in place
     is_class: bool = False  # calling it makes an instance whose methods run later
     returns_callable: bool = False  # a generator, or returns a function or lambda
+    returns_value: bool = False  # some `return` in its own body gives a value
 
     def merge(self, other: Deferred) -> Deferred:
         """Both bodies together (the methods of one class)."""
@@ -35,6 +36,7 @@ class Deferred:
             self.mutated_params,
             self.is_class,
             self.returns_callable or other.returns_callable,
+            self.returns_value or other.returns_value,
         )
 
 

@@ -44,6 +44,7 @@ class Collector:
     writes: set[str] = field(default_factory=set)
     mutated_params: set[str] = field(default_factory=set)
     returns_callable: bool = False
+    returns_value: bool = False
 
     def freeze(self) -> Deferred:
         return Deferred(
@@ -53,6 +54,7 @@ class Collector:
             self.params,
             frozenset(self.mutated_params),
             returns_callable=self.returns_callable,
+            returns_value=self.returns_value,
         )
 
 

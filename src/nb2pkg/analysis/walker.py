@@ -385,6 +385,8 @@ class CellWalker:
         elif isinstance(node, (cst.Nonlocal, cst.Pass, cst.Break, cst.Continue)):
             pass
         elif isinstance(node, cst.Return) and self.collector is not None:
+            if node.value is not None and self.scopes[-1] is self.collector.scope:
+                self.collector.returns_value = True
             if isinstance(node.value, cst.Lambda) or (
                 isinstance(node.value, cst.Name) and node.value.value in self.scopes[-1].locals
                 and self.scopes[-1].kind == "function"
