@@ -307,7 +307,9 @@ def _interface(
         uses |= own - bound
         bound |= segment.facts.defines - elsewhere
         defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))
-    params = uses - module_names
+    # A module-level name the step also binds is local to the whole function: what the
+    # step reads of it before binding must come in as an argument.
+    params = uses - (module_names - bound)
     returns = {name for name in bound if _is_live(name, later)}
     text = "".join(s.source for s in run)
     return _in_text_order(params, text), _in_text_order(returns, text)

@@ -92,8 +92,9 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, tuple[str, ...]]:
     body: list[str] = []
     bound: set[str] = set()
     loose: set[str] = set()
+    module_level = set(plan.imports) | set(plan.provided())
     for step in plan.steps:
-        loose |= set(step.params) - bound
+        loose |= set(step.params) - bound - module_level
         body.append(call_source(step))
         bound |= set(step.returns)
     code = "\n".join(body) or "pass"

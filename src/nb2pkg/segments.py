@@ -367,7 +367,8 @@ def _plot_objects(module: cst.Module, imports: dict[str, str]) -> set[str]:
 # Functions and methods that return None: a cell ending with one shows nothing.
 _RETURNS_NONE = frozenset(
     {"print", "display", "seed", "shuffle", "show", "close", "tight_layout", "clf", "cla", "sleep",
-     "savefig", "info", "warn", "filterwarnings", "simplefilter", "chdir", "exit"}
+     "savefig", "info", "warn", "filterwarnings", "simplefilter", "chdir", "exit", "append",
+     "extend", "insert", "remove", "clear", "sort", "reverse", "update", "add", "discard"}
 )
 
 
@@ -382,9 +383,6 @@ def _shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functi
     name = _call_name(value)
     if name in _RETURNS_NONE or name in FILE_WRITERS or has_inplace_true(value):
         return False
-    if isinstance(value.func, cst.Attribute):
-        root = _call_root(value)
-        return root in imports or not method_mutates_receiver(value)  # `items.append(x)` gives None
     if isinstance(value.func, cst.Name) and value.func.value in functions:
         return functions[value.func.value].returns_value
     return True

@@ -58,6 +58,7 @@ def _imports(plan: Plan, package: str) -> str:
             needed |= _reads(item)
         else:
             needed |= {n for s in item.shows for n in s.facts.uses}
+            needed |= set(item.params)  # module-level names a step rebinds come in as arguments
     statements, _ = resolve_imports(needed, plan, package)
     modules = sorted({step.module for step in plan.steps})
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in ["config", *modules]})
@@ -90,7 +91,7 @@ def _kept(item: Kept) -> dict[str, Any]:
                                  "source": cell.source}
         if cell.kind == "markdown" or cell.kind == "raw":
             return entry
-    source = segment.source if segment.role != "kept" else cell.source
+    source = segment.source if segment.statements else cell.source  # a part, or the whole cell
     if segment.role == "kept" and not source.lstrip().startswith("%%"):
         source = f"# nb2pkg: kept as it is: this cell {segment.reason}\n{source}"
     entry = _code(source.rstrip("\n"), [cell])

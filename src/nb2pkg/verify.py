@@ -265,12 +265,11 @@ def _compare(first: list[Ran], second: list[Ran], converted: list[Ran]) -> tuple
     covered: set[int] = set()
     results: list[CellResult] = []
     unstable = 0
-    for position, ran in enumerate(converted, start=1):
-        numbers = tuple(number_of[s] for s in ran.sources if s in number_of)
+    for position, numbers, shown in _groups(converted, number_of):
         covered.update(numbers)
         expected = _normalise([i for n in numbers for i in first[n - 1].items])
         again = _normalise([i for n in numbers for i in second[n - 1].items])
-        actual = _normalise(ran.items)
+        actual = _normalise(shown)
         if not numbers:
             if any(i.kind == "error" for i in actual):  # the setup cells must run cleanly
                 results.append(CellResult(position, (), "differs", _diff([], actual)))
@@ -288,6 +287,20 @@ def _compare(first: list[Ran], second: list[Ran], converted: list[Ran]) -> tuple
         if number not in covered and _normalise(ran.items):
             results.append(CellResult(0, (number,), "differs", _diff(_normalise(ran.items), [])))
     return results, unstable
+
+
+def _groups(converted: list[Ran], number_of: dict[Any, int]) -> list[tuple[int, tuple[int, ...], list[Item]]]:
+    """Consecutive summary cells that stand for overlapping original cells (a cell split
+    into a kept definition and a step) compare as one: (first position, cells, items)."""
+    groups: list[tuple[int, tuple[int, ...], list[Item]]] = []
+    for position, ran in enumerate(converted, start=1):
+        numbers = tuple(number_of[s] for s in ran.sources if s in number_of)
+        if groups and numbers and set(numbers) & set(groups[-1][1]):
+            start, previous, items = groups[-1]
+            groups[-1] = (start, tuple(sorted(set(previous) | set(numbers))), items + ran.items)
+        else:
+            groups.append((position, numbers, list(ran.items)))
+    return groups
 
 
 def _diff(expected: list[Item], actual: list[Item]) -> str:
