@@ -214,11 +214,21 @@ def _items(
             runs.append(list(current))
             current.clear()
 
-    for segment in segments:
+    defined: set[str] = set(module_names)
+    for position, segment in enumerate(segments):
         role = segment.role
+        before, defined = defined, defined | segment.facts.defines
         if role in ("import", "constant", "setting") or id(segment) in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
+            unsure = sorted(n for n in _maybe_bound([segment]) - before
+                            if _is_live(n, segments[position + 1:]))
+            if unsure:
+                close()
+                reason = (f"binds {', '.join(f'`{n}`' for n in unsure)} only on some paths (in an "
+                          "`if`, a loop or a `try`), and later cells read it")
+                runs.append(replace(segment, role="kept", reason=reason))
+                continue
             stale = _stale_reads(segment, current, kept_functions)
             if stale:
                 close()
@@ -270,7 +280,8 @@ def _steps_and_kept(
             items.append(Kept(run))
             continue
         later = segments[order[id(run[-1])] + 1 :]
-        params, returns = _interface(run, later, module_names)
+        earlier = {n for s in segments[: order[id(run[0])]] for n in s.facts.defines} | module_names
+        params, returns = _interface(run, later, module_names, earlier)
         shown = run[-1].shown
         if shown and shown not in returns:
             returns += (shown,)
@@ -289,7 +300,7 @@ def _steps_and_kept(
 
 
 def _interface(
-    run: list[Segment], later: tuple[Segment, ...], module_names: set[str]
+    run: list[Segment], later: tuple[Segment, ...], module_names: set[str], earlier: set[str]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Parameters: what the step's own code reads first. Reads and `global` writes
     inside functions defined elsewhere happen in those functions' namespaces."""
@@ -311,8 +322,26 @@ def _interface(
     # step reads of it before binding must come in as an argument.
     params = uses - (module_names - bound)
     returns = {name for name in bound if _is_live(name, later)}
+    # A returned name bound only on some paths (in an `if`, a loop, a `try`) keeps the
+    # value it had before when the path is not taken: that value must come in.
+    params |= returns & _maybe_bound(run) & earlier
     text = "".join(s.source for s in run)
     return _in_text_order(params, text), _in_text_order(returns, text)
+
+
+def _maybe_bound(run: list[Segment]) -> set[str]:
+    """Names the step binds only inside compound statements (not on every path)."""
+    from nb2pkg.analysis.scopes import LocalBindings
+
+    surely: set[str] = set()
+    maybe: set[str] = set()
+    for segment in run:
+        for statement in segment.statements:
+            collector = LocalBindings()
+            statement.visit(collector)
+            conditional = isinstance(statement, (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match))
+            (maybe if conditional else surely).update(collector.bound)
+    return maybe - surely
 
 
 def _has_layout_tag(segment: Segment) -> bool:
