@@ -45,7 +45,7 @@ def test_a_broken_conversion_is_caught(example_project: Path, tmp_path: Path) ->
     assert result.exit_code == 1
     assert "summary cell 8 (original cells 8, 10): outputs differ" in result.stdout
     assert "-[text] 559 rows after removing implausible sizes" in result.stdout
-    assert "7/8 outputs match" in result.stdout
+    assert "4/8 outputs match" in result.stdout  # everything downstream of the cleaning changes
 
 
 def test_original_that_fails_cannot_be_verified(tmp_path: Path) -> None:
@@ -55,8 +55,9 @@ def test_original_that_fails_cannot_be_verified(tmp_path: Path) -> None:
     api.convert(notebook, out=project)
     result = runner.invoke(app, ["verify", str(notebook), str(project)])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"{notebook}: cell 2: the notebook itself fails: FileNotFoundError")
-    assert result.stderr.rstrip().endswith("make it run here first (a missing data file or package?)")
+    error = result.stderr.splitlines()[-1]  # after the progress lines
+    assert error.startswith(f"{notebook}: cell 2: the notebook itself fails: FileNotFoundError")
+    assert error.endswith("make it run here first (a missing data file or package?)")
 
 
 def test_no_summary_notebook_or_kernel(tmp_path: Path, example_project: Path) -> None:
