@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from nb2pkg.layout import choose_module, name_definition_module, step_name
+from nb2pkg.lifting import liftable
 from nb2pkg.naming import unique
 from nb2pkg.segments import Segment, import_bindings
 
@@ -48,6 +49,7 @@ class Definition:
     name: str
     module: str
     segment: Segment
+    lifted: tuple[str, ...] = ()  # notebook variables it now takes as keyword arguments
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ class Plan:
     def steps(self) -> tuple[Step, ...]:
         return tuple(item for item in self.items if isinstance(item, Step))
 
+    def lifted(self) -> dict[str, tuple[str, ...]]:
+        """Functions that take notebook variables as keyword arguments -> those names."""
+        return {d.name: d.lifted for d in self.definitions if d.lifted}
+
     def provided(self) -> dict[str, str]:
         """Names the package provides at module level -> the module that holds them."""
         names = {name: "config" for s in self.constants for name in s.facts.defines}
@@ -97,7 +103,7 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
         if id(s) in kept_definitions else s
         for s in segments
     )
-    items = _items(segments, moved, kept_functions, module_names)
+    items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
     settings = tuple(s for s in segments if s.role == "setting")
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
@@ -150,7 +156,8 @@ def _single_import(node: cst.Import | cst.ImportFrom, name: str) -> cst.Import |
 def _movable_definitions(
     segments: tuple[Segment, ...], module_names: set[str], warnings: list[tuple[int, str]]
 ) -> tuple[tuple[Definition, ...], set[int]]:
-    """Definitions whose bodies read only what modules can import; the rest stay."""
+    """Definitions whose bodies read only what modules can import, or notebook variables
+    that can be lifted into parameters; the rest stay."""
     candidates = [s for s in segments if s.role == "definition"]
     counts: dict[str, int] = {}
     for segment in segments:
@@ -169,25 +176,23 @@ def _movable_definitions(
             if counts.get(name, 0) == 1 and needs <= available | {name}:
                 movable[id(segment)] = segment
                 changed = True
+    available = module_names | {n for s in movable.values() for n in s.facts.defines}
+    functions = {n for s in candidates for n, _ in s.facts.functions}
+    rest = [s for s in candidates if id(s) not in movable and counts.get(next(iter(s.facts.defines), ""), 0) == 1]
+    lifted = liftable(rest, segments, available, functions)
     kept: set[int] = set()
     definitions = []
     for segment in candidates:
-        if id(segment) in movable:
+        if id(segment) in movable or id(segment) in lifted:
             name = next(iter(segment.facts.defines))
-            definitions.append(Definition(name, name_definition_module(segment), segment))
+            definitions.append(
+                Definition(name, name_definition_module(segment), segment, lifted.get(id(segment), ()))
+            )
             continue
         kept.add(id(segment))
-        names = sorted(
-            (segment.facts.uses | {r for _, d in segment.facts.functions for r in d.reads})
-            - module_names - segment.facts.defines
-        )
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
-        why = (
-            f"reads notebook variable(s) {', '.join(f'`{n}`' for n in names)}"
-            if names
-            else "is defined more than once in the notebook"
-        )
-        warnings.append((segment.cell.number, f"{defined} stays in the notebook: it {why}"))
+        warnings.append((segment.cell.number, f"{defined} stays in the notebook: this cell "
+                                              f"{_kept_definition_reason(segment, module_names)}"))
     return tuple(definitions), kept
 
 
@@ -196,14 +201,18 @@ def _kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
         (segment.facts.uses | {r for _, d in segment.facts.functions for r in d.reads})
         - module_names - segment.facts.defines
     )
+    if any(d.writes for _, d in segment.facts.functions):
+        return "defines a function that rebinds notebook names with `global`"
     if names:
-        return f"defines a function that reads notebook variable(s) {', '.join(f'`{n}`' for n in names)}"
+        listed = ", ".join(f"`{n}`" for n in names)
+        return (f"defines a function that reads notebook variable(s) {listed} and is used "
+                "other than by direct calls from converted code")
     return "defines a name that other cells define too"
 
 
 def _items(
     segments: tuple[Segment, ...], moved: set[int], kept_functions: dict[str, frozenset[str]],
-    module_names: set[str],
+    module_names: set[str], lifted: dict[str, tuple[str, ...]],
 ) -> list[Step | Kept]:
     runs: list[list[Segment] | Segment] = []
     current: list[Segment] = []
@@ -249,7 +258,7 @@ def _items(
         close()
         runs.append(segment)
     close()
-    return _steps_and_kept(runs, segments, module_names, kept_ids)
+    return _steps_and_kept(runs, segments, module_names, kept_ids, lifted)
 
 
 def _steps_and_kept(
@@ -257,6 +266,7 @@ def _steps_and_kept(
     segments: tuple[Segment, ...],
     module_names: set[str],
     kept_definitions: set[int],
+    lifted: dict[str, tuple[str, ...]],
 ) -> list[Step | Kept]:
     items: list[Step | Kept] = []
     taken: set[str] = set(module_names)
@@ -281,7 +291,7 @@ def _steps_and_kept(
             continue
         later = segments[order[id(run[-1])] + 1 :]
         earlier = {n for s in segments[: order[id(run[0])]] for n in s.facts.defines} | module_names
-        params, returns = _interface(run, later, module_names, earlier)
+        params, returns = _interface(run, later, module_names, earlier, lifted)
         shown = run[-1].shown
         if shown and shown not in returns:
             returns += (shown,)
@@ -300,7 +310,8 @@ def _steps_and_kept(
 
 
 def _interface(
-    run: list[Segment], later: tuple[Segment, ...], module_names: set[str], earlier: set[str]
+    run: list[Segment], later: tuple[Segment, ...], module_names: set[str], earlier: set[str],
+    lifted: dict[str, tuple[str, ...]],
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Parameters: what the step's own code reads first. Reads and `global` writes
     inside functions defined elsewhere happen in those functions' namespaces."""
@@ -314,6 +325,7 @@ def _interface(
             if function in defined_here:
                 own |= reads
             else:
+                own |= set(lifted.get(function, ()))  # the call passes them now
                 elsewhere |= writes
         uses |= own - bound
         bound |= segment.facts.defines - elsewhere

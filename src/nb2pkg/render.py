@@ -12,6 +12,7 @@ import libcst as cst
 
 from nb2pkg.analysis import analyse_cell
 from nb2pkg.grouping import Definition, Plan, Step
+from nb2pkg.lifting import pass_arguments, with_parameters
 from nb2pkg.naming import unique
 
 MODULE_DOCS = {
@@ -32,7 +33,7 @@ class RenderedModule:
     unresolved: tuple[str, ...]  # names it reads that nothing provides (a bug if any)
 
 
-def step_function(step: Step) -> cst.FunctionDef:
+def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) -> cst.FunctionDef:
     """The step as `def name(params):` with a docstring, the cells' statements and a return."""
     body: list[cst.BaseStatement] = [_docstring(step.doc)]
     previous_cell = None
@@ -40,7 +41,7 @@ def step_function(step: Step) -> cst.FunctionDef:
         for position, statement in enumerate(segment.statements):
             if position == 0 and previous_cell is not None and segment.cell != previous_cell:
                 statement = _with_blank_line(statement)  # keep cells apart
-            body.append(statement)
+            body.append(pass_arguments(statement, lifted or {}))
         previous_cell = segment.cell
     if step.shows_value:
         body[-1] = _keep_value(body[-1], step.value)
@@ -79,7 +80,7 @@ def with_results_returned(plan: Plan) -> Plan:
     items = []
     for item in plan.items:
         if isinstance(item, Step):
-            unused = _unused_variables(cst.Module(body=[step_function(item)]).code)
+            unused = _unused_variables(cst.Module(body=[step_function(item, plan.lifted())]).code)
             if unused:
                 extra = tuple(n for n in unused if n not in item.returns)
                 if item.shows_value and not item.value:  # the shown value now needs a name
@@ -115,9 +116,10 @@ def render_module(
 ) -> RenderedModule:
     """One module of the package: its steps and definitions, in notebook order."""
     nodes: list[cst.BaseStatement] = []
+    lifted = plan.lifted()
     for member in members:
         if isinstance(member, Step):
-            nodes.append(step_function(member))
+            nodes.append(step_function(member, lifted))
         else:
             nodes.extend(_definition_statements(member))
     body = cst.Module(body=nodes).code
@@ -221,7 +223,12 @@ def _import_module(node: cst.Import | cst.ImportFrom) -> str:
 
 
 def _definition_statements(definition: Definition) -> list[cst.BaseStatement]:
-    return list(definition.segment.statements)
+    statements = list(definition.segment.statements)
+    if definition.lifted:
+        function = statements[0]
+        assert isinstance(function, cst.FunctionDef)
+        statements[0] = with_parameters(function, definition.lifted)
+    return statements
 
 
 def _top_name(node: cst.BaseStatement) -> str:

@@ -1,0 +1,113 @@
+"""Lift the notebook variables a notebook function reads into parameters.
+
+`def is_high(v): return v > cutoff` cannot move into a module as it is: `cutoff` is a
+notebook variable. It can move as `def is_high(v, *, cutoff)` when every use of
+`is_high` is a direct call in code that becomes a step, because then every call can
+pass the value it sees at that moment (`is_high(x, cutoff=cutoff)`), which is what the
+notebook's global lookup gave. Callbacks (`df.apply(is_high)`), calls from cells that
+stay in the notebook or from other functions, and functions that rebind globals are
+left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import libcst as cst
+
+from nb2pkg.segments import Segment
+
+
+def liftable(
+    candidates: Iterable[Segment], segments: tuple[Segment, ...], available: set[str],
+    notebook_functions: set[str],
+) -> dict[int, tuple[str, ...]]:
+    """Definition segment id -> the notebook variables to lift, for those that can be."""
+    lifted: dict[int, tuple[str, ...]] = {}
+    for segment in candidates:
+        statement = segment.statements[0] if len(segment.statements) == 1 else None
+        if not isinstance(statement, cst.FunctionDef) or len(segment.facts.functions) != 1:
+            continue
+        name, deferred = segment.facts.functions[0]
+        variables = deferred.reads - available - {name}
+        if (not variables or deferred.writes or variables & notebook_functions
+                or segment.facts.uses - available):  # decorators and defaults run at definition
+            continue
+        if _only_called_from_steps(name, segment, segments):
+            lifted[id(segment)] = tuple(sorted(variables))
+    return lifted
+
+
+def _only_called_from_steps(name: str, definition: Segment, segments: tuple[Segment, ...]) -> bool:
+    for segment in segments:
+        if segment is definition or segment.role == "markdown":
+            continue
+        if not segment.statements:
+            if re.search(rf"\b{re.escape(name)}\b", segment.source):
+                return False  # a cell nb2pkg cannot read may use it
+            continue
+        calls, other = _references(name, segment.statements)
+        if other or (calls and segment.role != "code"):
+            return False
+    return True
+
+
+def _references(name: str, statements: tuple[cst.BaseStatement, ...]) -> tuple[int, int]:
+    """(direct calls of `name`, other loads of it) in `statements`."""
+    counts = [0, 0]
+
+    class References(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Name) and node.func.value == name:
+                counts[0] += 1
+                counts[1] -= 1  # the visit of the callee's Name below is this call
+
+        def visit_Name(self, node: cst.Name) -> None:
+            if node.value == name:
+                counts[1] += 1
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False  # `obj.name` is not the function
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False  # `f(name=...)` is a keyword, not the function
+
+    for statement in statements:
+        statement.visit(References())
+    return counts[0], counts[1]
+
+
+def with_parameters(function: cst.FunctionDef, names: tuple[str, ...]) -> cst.FunctionDef:
+    """`def f(a)` -> `def f(a, *, x, y)`."""
+    params = function.params
+    added = [cst.Param(cst.Name(n)) for n in names]
+    star = params.star_arg if isinstance(params.star_arg, cst.Param) else cst.ParamStar()
+    return function.with_changes(
+        params=params.with_changes(star_arg=star, kwonly_params=[*params.kwonly_params, *added])
+    )
+
+
+def pass_arguments(statement: cst.BaseStatement, lifted: dict[str, tuple[str, ...]]) -> cst.BaseStatement:
+    """Calls of lifted functions pass the lifted values: `f(v)` -> `f(v, x=x)`."""
+    if not lifted:
+        return statement
+
+    class Passing(cst.CSTTransformer):
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+            if not (isinstance(updated.func, cst.Name) and updated.func.value in lifted):
+                return updated
+            given = {a.keyword.value for a in updated.args if a.keyword is not None}
+            extra = [
+                cst.Arg(cst.Name(n), keyword=cst.Name(n)) for n in lifted[updated.func.value] if n not in given
+            ]
+            args = list(updated.args)
+            if args:
+                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            return updated.with_changes(args=[*args, *extra])
+
+    result = statement.visit(Passing())
+    assert isinstance(result, cst.BaseStatement)
+    return result
