@@ -59,7 +59,7 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
     dependencies = infer_dependencies(_imported_modules(flow), _pip_installs(flow))
     summary_name = notebook.path.name
     files[f"notebooks/{summary_name}"] = summary_notebook(notebook, plan, package)
-    module_map = {m: [_member_name(i) for i in items] for m, items in members.items()}
+    module_map = {m: [member.name for member in items] for m, items in members.items()}
     files["README.md"] = readme(package, plan, notebook.path.name, str(notebook_dir), module_map,
                                 dependencies, summary_name)
     files["pyproject.toml"] = pyproject(package, dependencies, notebook.path.name)
@@ -73,25 +73,15 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
 
 
 def _module_members(plan: Plan) -> dict[str, list[Step | Definition]]:
+    """Each module's definitions and steps, in notebook order (a definition before the
+    step of the same cell)."""
+    ordered: list[tuple[int, int, Step | Definition]] = [
+        (d.segment.cell.index, 0, d) for d in plan.definitions
+    ] + [(step.segments[0].cell.index, 1 + position, step) for position, step in enumerate(plan.steps)]
     members: dict[str, list[Step | Definition]] = {}
-    order = {id(d.segment): d for d in plan.definitions}
-    seen: set[int] = set()
-    # Definitions and steps in notebook order, each in its module.
-    everything: list[tuple[int, int, Step | Definition]] = []
-    for definition in order.values():
-        everything.append((definition.segment.cell.index, 0, definition))
-    for position, step in enumerate(plan.steps):
-        everything.append((step.segments[0].cell.index, 1 + position, step))
-    for _, _, member in sorted(everything, key=lambda item: (item[0], item[1])):
-        if id(member) in seen:
-            continue
-        seen.add(id(member))
+    for _, _, member in sorted(ordered, key=lambda item: item[:2]):
         members.setdefault(member.module, []).append(member)
     return members
-
-
-def _member_name(member: Step | Definition) -> str:
-    return member.name
 
 
 def _imported_modules(flow: Dataflow) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -186,7 +187,7 @@ def needed_names(code: str) -> set[str]:
 
 
 def resolve_imports(
-    needed: set[str], plan: Plan, package: str, own: set[str] = frozenset()  # type: ignore[assignment]
+    needed: set[str], plan: Plan, package: str, own: Collection[str] = ()
 ) -> tuple[dict[str, str], tuple[str, ...]]:
     """Import statements (statement -> module) for `needed`, and the names left over."""
     provided = plan.provided()
@@ -195,7 +196,7 @@ def resolve_imports(
     for name in sorted(needed - set(own)):
         if name in plan.imports:
             node = plan.imports[name]
-            statements[_import_code(node)] = _import_module(node)
+            statements[_import_code(node)] = import_module_name(node)
         elif name in provided:
             statements[f"from {package}.{provided[name]} import {name}"] = f"{package}.{provided[name]}"
         elif name in _IPYTHON_NAMES:
@@ -214,7 +215,8 @@ def _import_code(node: cst.Import | cst.ImportFrom) -> str:
     return cst.Module(body=[cst.SimpleStatementLine([node])]).code.strip()
 
 
-def _import_module(node: cst.Import | cst.ImportFrom) -> str:
+def import_module_name(node: cst.Import | cst.ImportFrom) -> str:
+    """The module an import statement imports from: `sklearn.metrics`, `.local`."""
     from nb2pkg.analysis.scopes import dotted_name
 
     if isinstance(node, cst.Import):

@@ -7,7 +7,14 @@ import re
 
 from nb2pkg.dependencies import Dependencies
 from nb2pkg.grouping import Plan
-from nb2pkg.render import call_source, format_code, import_lines, needed_names, resolve_imports
+from nb2pkg.render import (
+    call_source,
+    format_code,
+    import_lines,
+    import_module_name,
+    needed_names,
+    resolve_imports,
+)
 
 # Reading calls whose first argument names an input file: the tests need it to exist.
 _READS = re.compile(r"\b(?:read_\w+|open|load|loadtxt|genfromtxt)\(\s*([A-Z_][A-Z0-9_]*|[rbu]?['\"][^'\"]+['\"])")
@@ -132,6 +139,8 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         if needs_arguments
         else ""
     )
+    draws = any(import_module_name(node).startswith("matplotlib") for node in plan.imports.values())
+    headless = '    import matplotlib\n\n    matplotlib.use("Agg")\n' if draws else ""
     text = (
         f'"""Smoke tests of {package}: every module imports, and the pipeline runs when its\n'
         'data is there."""\n\n'
@@ -147,20 +156,11 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         "    missing = [p for p in INPUT_FILES if not (config.NOTEBOOK_DIR / p).exists()]\n"
         "    if missing:\n"
         '        pytest.skip(f"input data not found: {missing}")\n'
-        "    import matplotlib\n\n"
-        '    matplotlib.use("Agg")\n'
+        f"{headless}"
         f"    from {package} import pipeline\n\n"
         "    pipeline.run()\n"
     )
-    if "matplotlib" not in {node for node in plan.imports.values() for node in [_module_of(node)]}:
-        text = text.replace('    import matplotlib\n\n    matplotlib.use("Agg")\n', "")
     return format_code(text)
-
-
-def _module_of(node: object) -> str:
-    from nb2pkg.render import _import_module
-
-    return _import_module(node).split(".")[0]  # type: ignore[arg-type]
 
 
 def _input_files(plan: Plan) -> list[str]:

@@ -86,11 +86,8 @@ def _reads(item: Kept) -> set[str]:
 def _kept(item: Kept) -> dict[str, Any]:
     segment = item.segment
     cell = segment.cell
-    if segment.role == "markdown":
-        entry: dict[str, Any] = {"cell_type": cell.kind, "metadata": _original_metadata(cell),
-                                 "source": cell.source}
-        if cell.kind == "markdown" or cell.kind == "raw":
-            return entry
+    if segment.role == "markdown":  # markdown and raw cells, as they were
+        return {"cell_type": cell.kind, "metadata": _original_metadata(cell), "source": cell.source}
     source = segment.source if segment.statements else cell.source  # a part, or the whole cell
     if segment.role == "kept" and not source.lstrip().startswith("%%"):
         source = f"# nb2pkg: kept as it is: this cell {segment.reason}\n{source}"
