@@ -27,16 +27,20 @@ def inspect(path: Path | str) -> Dataflow:
 
 
 def convert(
-    path: Path | str, out: Path | str | None = None, name: str | None = None, force: bool = False
+    path: Path | str, out: Path | str | None = None, name: str | None = None, force: bool = False,
+    write: bool = True,
 ) -> Converted:
-    """Convert a notebook and write the project; raises `InputError` on bad input."""
+    """Convert a notebook and write the project (or, with `write=False`, only work out
+    what writing would change); raises `InputError` on bad input."""
     from nb2pkg import convert as conversion
-    from nb2pkg.output import write_project
+    from nb2pkg.output import plan_changes, write_project
 
     path = Path(path)
     flow = inspect(path)
     package = name or conversion.default_package(path)
     target = Path(out) if out is not None else Path(package)
     result = conversion.convert(flow, target, package)
+    if not write:
+        return Converted(result, plan_changes(target, result.files, force), target)
     report = write_project(target, result.files, path, force=force)
     return Converted(result, report, target)

@@ -73,12 +73,26 @@ def convert(
     check_outputs: Annotated[
         bool, typer.Option("--verify", help="Then run both notebooks and compare them (runs their code).")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write nothing; print a diff of what would change.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 if the project is not in sync.")
+    ] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colors in the diff.")] = False,
 ) -> None:
     """Convert NOTEBOOK into a package and a summary notebook (the default command)."""
     from nb2pkg import api
 
     if name is not None and not name.isidentifier():
         _fail(f"--name {name!r} is not a valid Python identifier; use letters, digits and underscores")
+    if dry_run or check:
+        result = _run(notebook, lambda: api.convert(notebook, out=out, name=name, force=force, write=False))
+        _preview(result, show_diff=dry_run, color=_color(no_color), quiet=quiet)
+        changes = result.report.created + result.report.changed + result.report.removed
+        if check and changes:
+            raise typer.Exit(1)
+        return
     result = _run(notebook, lambda: api.convert(notebook, out=out, name=name, force=force))
     if not quiet:
         _print_conversion(result)
@@ -136,6 +150,44 @@ def _progress(silent: bool) -> Iterator[Callable[[str], None]]:
         return
     with console.status("starting") as status:
         yield lambda message: status.update(message)
+
+
+def _preview(result, show_diff: bool, color: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
+    from nb2pkg.output import project_diff
+
+    report = result.report
+    if show_diff:
+        for line in project_diff(result.out, result.conversion.files, report).splitlines(keepends=True):
+            typer.echo(_colored(line) if color else line, nl=False)
+    if quiet:
+        return
+    changes = [*report.created, *report.changed, *report.removed]
+    if not show_diff and changes:  # --check: say which files
+        for name in changes:
+            typer.echo(f"{result.out}/{name}: would be "
+                       f"{'created' if name in report.created else 'removed' if name in report.removed else 'changed'}")
+    verb = "would" if changes else "nothing would change:"
+    typer.echo(f"{verb} create {_count(len(report.created), 'file')}, change {len(report.changed)}, "
+               f"remove {len(report.removed)}, leave {len(report.unchanged)} unchanged")
+
+
+def _color(no_color: bool) -> bool:
+    import os
+    import sys
+
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _colored(line: str) -> str:
+    if line.startswith(("+++", "---", "diff --git")):
+        return typer.style(line, bold=True)
+    if line.startswith("+"):
+        return typer.style(line, fg="green")
+    if line.startswith("-"):
+        return typer.style(line, fg="red")
+    if line.startswith("@@"):
+        return typer.style(line, fg="cyan")
+    return line
 
 
 def _print_conversion(result) -> None:  # type: ignore[no-untyped-def]

@@ -10,12 +10,14 @@ file old or new, never half-written.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from nb2pkg import __version__
 from nb2pkg.errors import InputError
@@ -63,8 +65,8 @@ def provenance(files: dict[str, str], notebook: Path, out: Path) -> str:
     return json.dumps(record, indent=2, sort_keys=True) + "\n"
 
 
-def write_project(out: Path, files: dict[str, str], notebook: Path, force: bool = False) -> WriteReport:
-    """Write `files` into `out` safely (see the module docstring)."""
+def plan_changes(out: Path, files: dict[str, str], force: bool = False) -> WriteReport:
+    """What writing `files` into `out` would do; raises when it must not be done."""
     previous = _previous_files(out, force)
     edited = sorted(name for name, sha in previous.items() if _current_digest(out / name) not in (sha, None))
     theirs = sorted(
@@ -76,21 +78,66 @@ def write_project(out: Path, files: dict[str, str], notebook: Path, force: bool 
         raise EditedFiles(out, edited)
     created, changed, unchanged = [], [], []
     for name, text in files.items():
-        target = out / name
-        current = _current_digest(target)
+        current = _current_digest(out / name)
         if current == digest(text):
             unchanged.append(name)
-            continue
-        (created if current is None else changed).append(name)
-        _write_atomic(target, text)
-    removed = []
-    for name in sorted(set(previous) - set(files)):
-        target = out / name
-        if target.exists() and (force or name not in edited):
-            target.unlink()
-            removed.append(name)
-    _write_atomic(out / PROVENANCE, provenance(files, notebook, out))
+        else:
+            (created if current is None else changed).append(name)
+    removed = [
+        name for name in sorted(set(previous) - set(files))
+        if (out / name).exists() and (force or name not in edited)
+    ]
     return WriteReport(tuple(created), tuple(changed), tuple(unchanged), tuple(removed))
+
+
+def write_project(out: Path, files: dict[str, str], notebook: Path, force: bool = False) -> WriteReport:
+    """Write `files` into `out` safely (see the module docstring)."""
+    report = plan_changes(out, files, force)
+    for name in (*report.created, *report.changed):
+        _write_atomic(out / name, files[name])
+    for name in report.removed:
+        (out / name).unlink()
+    _write_atomic(out / PROVENANCE, provenance(files, notebook, out))
+    return report
+
+
+def project_diff(out: Path, files: dict[str, str], report: WriteReport) -> str:
+    """Unified diffs of what writing would change, `a/` and `b/` relative to `out` so that
+    `git apply` takes them; notebooks as readable `# %%` text."""
+    parts = []
+    for name in sorted((*report.created, *report.changed, *report.removed)):
+        old = (out / name).read_text(encoding="utf-8") if name not in report.created else ""
+        new = files.get(name, "")
+        if name.endswith(".ipynb"):
+            old, new = notebook_as_text(old), notebook_as_text(new)
+        before = "/dev/null" if name in report.created else f"a/{name}"
+        after = "/dev/null" if name in report.removed else f"b/{name}"
+        lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), before, after)
+        mode = ("new file mode 100644\n" if name in report.created
+                else "deleted file mode 100644\n" if name in report.removed else "")
+        parts.append(f"diff --git a/{name} b/{name}\n{mode}" + "".join(_with_newlines(lines)))
+    return "".join(parts)
+
+
+def _with_newlines(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+
+
+def notebook_as_text(text: str) -> str:
+    """A notebook's cells as `# %%` sections with their source (how people read a diff)."""
+    if not text.strip():
+        return ""
+    cells = json.loads(text).get("cells", [])
+    sections = []
+    for cell in cells:
+        source = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        if cell.get("cell_type") == "code":
+            sections.append(f"# %%\n{source}\n")
+        else:
+            body = "\n".join(f"# {line}".rstrip() for line in source.splitlines())
+            sections.append(f"# %% [{cell.get('cell_type')}]\n{body}\n")
+    return "\n".join(sections)
 
 
 def _previous_files(out: Path, force: bool) -> dict[str, str]:
