@@ -111,3 +111,25 @@ def test_summary_notebook_records_its_source_cells(tmp_path: Path) -> None:
     markdown = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
     original = json.loads(EXAMPLE.read_text())["cells"]
     assert markdown == ["".join(c["source"]) for c in original if c["cell_type"] == "markdown"]
+
+
+def test_files_no_longer_produced_are_removed_only_if_unedited(tmp_path: Path) -> None:
+    cells = ["import matplotlib.pyplot as plt", "values = [1, 3, 2]",
+             "doubled = [v * 2 for v in values]\nplt.plot(doubled)\nplt.title('Values over time')"]
+    notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    out = tmp_path / "project"
+    assert convert(str(notebook), "--out", str(out), "-q").exit_code == 0
+    plots = out / "src" / "nb" / "plots.py"
+    assert plots.is_file()
+    write_notebook(notebook, make_notebook(cells[:2] + ["print(values)"]))
+    result = convert(str(notebook), "--out", str(out))
+    assert result.exit_code == 0
+    assert not plots.exists()
+    # an edited file that is no longer produced is the user's: nothing is written
+    write_notebook(notebook, make_notebook(cells))
+    convert(str(notebook), "--out", str(out), "-q")
+    plots.write_text(plots.read_text() + "# tuned by hand\n")
+    write_notebook(notebook, make_notebook(cells[:2] + ["print(values)"]))
+    result = convert(str(notebook), "--out", str(out))
+    assert result.exit_code == 1
+    assert plots.read_text().endswith("# tuned by hand\n")
