@@ -63,7 +63,7 @@ def test_a_hand_edit_is_never_overwritten(tmp_path: Path) -> None:
     edited.write_text(edited.read_text() + "# my note\n")
     result = convert(str(EXAMPLE), "--out", str(out))
     assert result.exit_code == 1
-    assert result.stderr == (f"{out}: you edited src/explore/data.py since nb2pkg wrote them; "
+    assert result.stderr == (f"{out}: you edited src/explore/data.py since nb2pkg wrote it; "
                              "nothing was written; pass --force to overwrite your edits\n")
     assert edited.read_text().endswith("# my note\n")
     assert convert(str(EXAMPLE), "--out", str(out), "--force", "-q").exit_code == 0

@@ -50,7 +50,7 @@ def test_check_sees_a_changed_notebook_and_an_edit(tmp_path: Path) -> None:
     (out / "src" / "nb" / "utils.py").write_text("# mine\n")
     result = runner.invoke(app, [str(notebook), "--out", str(out), "--check"])
     assert result.exit_code == 1
-    assert "you edited src/nb/utils.py since nb2pkg wrote them" in result.stderr
+    assert "you edited src/nb/utils.py since nb2pkg wrote it" in result.stderr
 
 
 def test_git_apply_of_a_dry_run_diff_gives_the_new_conversion(tmp_path: Path) -> None:

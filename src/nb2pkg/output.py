@@ -37,7 +37,8 @@ class EditedFiles(InputError):
     def __init__(self, path: Path, files: list[str]) -> None:
         self.files = files
         listed = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-        super().__init__(path, f"you edited {listed} since nb2pkg wrote them",
+        it = "it" if len(files) == 1 else "them"
+        super().__init__(path, f"you edited {listed} since nb2pkg wrote {it}",
                          "nothing was written; pass --force to overwrite your edits")
 
 
