@@ -5,19 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from nb2pkg.convert import Conversion
 from nb2pkg.dataflow import Dataflow, build_dataflow
 from nb2pkg.notebook import read_notebook
-from nb2pkg.output import WriteReport
+
+if TYPE_CHECKING:  # conversion pulls in black and pyflakes: not needed to inspect
+    from nb2pkg.convert import Conversion
+    from nb2pkg.output import WriteReport
 
 
 @dataclass(frozen=True)
 class Converted:
     """A conversion and what writing it did."""
 
-    conversion: Conversion
-    report: WriteReport
+    conversion: "Conversion"
+    report: "WriteReport"
     out: Path
 
 
