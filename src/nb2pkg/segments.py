@@ -169,10 +169,9 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
             continue  # the body becomes a step; the summary cell keeps the magic line
         if magic.policy is not Policy.NOTEBOOK or magic.cell:
             return f"uses `{magic.label}`, which only runs in a notebook"
-    if any("`global " in w for w in facts.warnings):
+    if facts.rebinds_globals:
         return "defines a function that rebinds notebook names with `global`"
-    if any("uses `exec`" in w or "uses `eval`" in w or "uses `globals`" in w or "uses `locals`" in w
-           or "uses `vars`" in w for w in facts.warnings):
+    if facts.dynamic:
         return "reads or binds names dynamically (`exec`, `eval`, `globals()`)"
     if facts.star_import and not _has_star_import_statement(facts.python or ""):
         return "binds names through a magic (`%pylab`, `%run`), which nb2pkg cannot follow"

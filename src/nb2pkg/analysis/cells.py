@@ -75,6 +75,8 @@ def _facts(walker: CellWalker, python: str) -> CellFacts:
             if name not in walker.defined_functions
         ),
         direct_uses=frozenset(walker.direct_uses),
+        dynamic=walker.dynamic,
+        rebinds_globals=walker.rebinds_globals,
     )
 
 

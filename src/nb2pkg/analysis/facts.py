@@ -67,6 +67,8 @@ class CellFacts:
     # by function: they take place in whatever namespace that function lives in.
     through: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = ()  # (function, reads, writes)
     direct_uses: frozenset[str] = frozenset()  # uses the cell's own code makes
+    dynamic: bool = False  # calls exec, eval, globals(), locals() or vars()
+    rebinds_globals: bool = False  # a function it defines uses `global`
 
     @property
     def analysed(self) -> bool:

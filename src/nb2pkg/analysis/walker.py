@@ -90,6 +90,8 @@ class CellWalker:
         self.position: tuple[cst.Module, int, int] | None = None
         self.current_name = "<lambda>"  # the function whose body is being entered
         self.lazy_annotations = context.lazy_annotations  # `from __future__ import annotations`
+        self.dynamic = False
+        self.rebinds_globals = False
 
     # -- entry points ---------------------------------------------------------------
 
@@ -153,6 +155,7 @@ class CellWalker:
         if self.resolve(name) is not None or name in ("get_ipython", "__class__"):
             return  # `__class__` in a method is the implicit cell of its class
         if name in _DYNAMIC_CALLS and self.is_builtin(name):
+            self.dynamic = True
             self.warn(f"uses `{name}`: names it reads or binds are invisible to nb2pkg")
         if self.collector is not None:
             if not self.is_builtin(name):
@@ -376,6 +379,7 @@ class CellWalker:
             self.import_from(node)
         elif isinstance(node, cst.Global):
             if self.scopes:
+                self.rebinds_globals = True
                 names = ", ".join(item.name.value for item in node.names)
                 self.warn(
                     f"`global {names}` in notebook function `{self.scopes[-1].name}`: "
