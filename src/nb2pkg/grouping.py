@@ -16,6 +16,7 @@ import libcst as cst
 
 from nb2pkg.layout import choose_module, name_definition_module, step_name
 from nb2pkg.lifting import liftable
+from nb2pkg.notebook import HEADING, heading_of
 from nb2pkg.naming import unique
 from nb2pkg.segments import Segment, import_bindings
 
@@ -171,7 +172,7 @@ def _movable_definitions(
         for segment in candidates:
             if id(segment) in movable:
                 continue
-            needs = segment.facts.uses | {r for _, d in segment.facts.functions for r in d.reads}
+            needs = _needs(segment)
             name = next(iter(segment.facts.defines), "")
             if counts.get(name, 0) == 1 and needs <= available | {name}:
                 movable[id(segment)] = segment
@@ -196,11 +197,13 @@ def _movable_definitions(
     return tuple(definitions), kept
 
 
+def _needs(segment: Segment) -> set[str]:
+    """What a definition needs bound: at definition time, and when its body runs."""
+    return set(segment.facts.uses) | {r for _, d in segment.facts.functions for r in d.reads}
+
+
 def _kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
-    names = sorted(
-        (segment.facts.uses | {r for _, d in segment.facts.functions for r in d.reads})
-        - module_names - segment.facts.defines
-    )
+    names = sorted(_needs(segment) - module_names - segment.facts.defines)
     if any(d.writes for _, d in segment.facts.functions):
         return "defines a function that rebinds notebook names with `global`"
     if names:
@@ -278,7 +281,7 @@ def _steps_and_kept(
     for run in runs:
         if isinstance(run, Segment):
             if run.role == "markdown":
-                found = _heading(run.source)
+                found = heading_of(run.source)
                 if found:
                     heading, section, heading_used = found, run.source, False
             if run.role == "display" and items and isinstance(items[-1], Step) and run.cell in {
@@ -409,14 +412,6 @@ def _draws(segment: Segment) -> bool:
     return bool(re.search(r"\b(plt|sns|ax|axes|fig)\.\w+\(|\.plot(\.\w+)?\(|\.hist\(", segment.source))
 
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-def _heading(markdown: str) -> str | None:
-    match = _HEADING.search(markdown)
-    return match.group(1).strip() if match else None
-
-
 def _doc(heading: str | None, section: str, name: str) -> str:
     """The section's heading and first sentence; a bare one-word heading, or a later
     step of the section, is described by the function's own name."""
@@ -424,7 +419,7 @@ def _doc(heading: str | None, section: str, name: str) -> str:
     if not heading:
         return purpose
     title = _sentence(heading).rstrip(".:")
-    body = _HEADING.sub("", section, count=1).strip()
+    body = HEADING.sub("", section, count=1).strip()
     first = _sentence(body.split("\n\n")[0]) if body else ""
     if first:
         return f"{title}.\n\n{first}"

@@ -8,6 +8,7 @@ converters. A notebook whose cells are usable is read even when it breaks the sc
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -76,6 +77,15 @@ class Notebook:
     @property
     def code_cells(self) -> tuple[Cell, ...]:
         return tuple(cell for cell in self.cells if cell.kind == "code")
+
+
+HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def heading_of(markdown: str) -> str | None:
+    """The text of the first markdown heading (`## Load the data` -> `Load the data`)."""
+    match = HEADING.search(markdown)
+    return match.group(1).strip() if match else None
 
 
 def read_notebook(path: Path) -> Notebook:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from nb2pkg.dataflow import Dataflow
+from nb2pkg.notebook import heading_of
 
 
 def to_json(flow: Dataflow) -> dict[str, Any]:
@@ -90,12 +90,9 @@ def _node_label(number: int, facts: Any) -> str:
     return f"cell {number}" + (f": {_shorten(defined, 40)}" if defined else "")
 
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
 def _heading(markdown: str) -> str | None:
-    match = _HEADING.search(markdown)
-    return _shorten(match.group(1), 50) if match else None
+    heading = heading_of(markdown)
+    return _shorten(heading, 50) if heading else None
 
 
 def _shorten(text: str, width: int) -> str:

@@ -17,7 +17,7 @@ from typing import Literal
 import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell
-from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver
+from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy
@@ -342,7 +342,7 @@ def _fitted_estimator(module: cst.Module, last: cst.BaseStatement, imports: dict
                     and isinstance(small.targets[0].target, cst.Name)
                     and small.targets[0].target.value == receiver
                     and isinstance(small.value, cst.Call)):
-                root = _call_root(small.value)
+                root = root_name(small.value.func)
                 if root in imports and imports[root].startswith(_ESTIMATOR_LIBRARIES):
                     return receiver
     return ""
@@ -356,7 +356,7 @@ def _plot_objects(module: cst.Module, imports: dict[str, str]) -> set[str]:
             continue
         for small in statement.body:
             if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
-                root = _call_root(small.value)
+                root = root_name(small.value.func)
                 if root in imports and imports[root].startswith(DISPLAY_MODULES):
                     for target in small.targets:
                         found.update(target_names(target.target))
@@ -404,7 +404,7 @@ def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects:
     for call in _calls_in(node):
         if _is_effect_call(call):
             return False
-        root = _call_root(call)
+        root = root_name(call.func)
         if root is None:
             continue  # a call on a call's result (`df.groupby("a").mean()`)
         if root in imports:
@@ -438,13 +438,6 @@ def _call_name(call: cst.Call) -> str:
     if isinstance(func, cst.Attribute):
         return func.attr.value
     return ""
-
-
-def _call_root(call: cst.Call) -> str | None:
-    node: cst.BaseExpression = call.func
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
-        node = node.value
-    return node.value if isinstance(node, cst.Name) else None
 
 
 def _is_effect_call(call: cst.Call) -> bool:
