@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from nb2pkg.layout import choose_module, name_definition_module, step_name
+from nb2pkg.layout import choose_module, draws, name_definition_module, step_name
 from nb2pkg.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
 from nb2pkg.naming import unique
@@ -250,7 +250,7 @@ def _items(
                 continue
             tagged = _has_layout_tag(segment) or bool(segment.cell_magic)
             if current and current[-1].cell != segment.cell and (
-                _draws(segment) or _draws(current[-1]) or tagged
+                draws(segment.source) or draws(current[-1].source) or tagged
                 or _has_layout_tag(current[-1]) or bool(current[-1].cell_magic)
             ):
                 close()  # a figure, or a cell tagged with its module or name, is a step of its own
@@ -406,10 +406,6 @@ def _in_text_order(names: set[str], text: str) -> tuple[str, ...]:
         return (match.start() if match else len(text), name)
 
     return tuple(sorted(names, key=first))
-
-
-def _draws(segment: Segment) -> bool:
-    return bool(re.search(r"\b(plt|sns|ax|axes|fig)\.\w+\(|\.plot(\.\w+)?\(|\.hist\(", segment.source))
 
 
 def _doc(heading: str | None, section: str, name: str) -> str:

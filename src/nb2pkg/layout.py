@@ -67,6 +67,11 @@ _DEFAULT_VERB = {
 }
 
 
+def draws(code: str) -> bool:
+    """Whether code makes or changes a figure."""
+    return _DRAWS.search(code) is not None
+
+
 def choose_module(run: Iterable[Segment], heading: str | None) -> str:
     """The module a step belongs in."""
     segments = list(run)
