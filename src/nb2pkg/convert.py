@@ -43,7 +43,7 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
     )
     members = _module_members(plan)
     files: dict[str, str] = {}
-    warnings = list(flow.warnings_as_pairs()) + [(cell, message) for cell, message in plan.warnings]
+    warnings = [(w.cell, w.message) for w in flow.warnings] + list(plan.warnings)
     source = f"src/{package}"
     files[f"{source}/__init__.py"] = init_module(notebook.path.name)
     files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name)

@@ -33,9 +33,6 @@ class Dataflow:
     cell_warnings: tuple[tuple[str, ...], ...]  # per cell, in cell order
     flows: tuple[Flow, ...]
 
-    def warnings_as_pairs(self) -> tuple[tuple[int | None, str], ...]:
-        return tuple((w.cell, w.message) for w in self.warnings)
-
     @property
     def warnings(self) -> tuple[Warning, ...]:
         whole = tuple(Warning(None, message) for message in self.notebook.warnings)

@@ -81,7 +81,8 @@ def target_names(node: cst.CSTNode) -> list[str]:
 
 
 class LocalBindings(cst.CSTVisitor):
-    """Collects the names a function body binds, without entering nested scopes."""
+    """Collects the names a function body binds, without entering nested scopes.
+    Comprehension targets are the comprehension's own; nothing here collects them."""
 
     def __init__(self) -> None:
         self.bound: set[str] = set()
@@ -116,9 +117,6 @@ class LocalBindings(cst.CSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self.bound.update(target_names(node.target))
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        pass  # comprehension targets are the comprehension's own
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.bound.update(target_names(node.target))
