@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.dependencies import infer_dependencies
 from nb2pkg.errors import InternalError
-from nb2pkg.grouping import Definition, Plan, Step, build_plan
+from nb2pkg.grouping import Definition, Kept, Plan, Step, build_plan
 from nb2pkg.ipython import Policy
 from nb2pkg.naming import package_name
 from nb2pkg.render import render_config, render_module, with_results_returned
@@ -27,6 +27,8 @@ class Conversion:
     modules: dict[str, list[str]]  # module -> its functions and classes, in order
     warnings: tuple[tuple[int | None, str], ...]  # (1-based cell or None, message)
     unknown_dependencies: tuple[str, ...]
+    steps: tuple[str, ...] = ()  # the step functions, in the order the summary calls them
+    kept_cells: tuple[int, ...] = ()  # 1-based code cells kept (in whole or part) in the summary
 
 
 def default_package(notebook_path: Path) -> str:
@@ -68,8 +70,10 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
         warnings.append((None, f"`python -m {package}` needs `{name}`, which only a cell kept in the "
                                "notebook binds; run the summary notebook instead"))
     _check_compiles(notebook.path, files)
+    kept = sorted({item.segment.cell.index + 1 for item in plan.items
+                   if isinstance(item, Kept) and item.segment.cell.kind == "code"})
     return Conversion(package, dict(sorted(files.items())), module_map, tuple(warnings),
-                      dependencies.unknown)
+                      dependencies.unknown, tuple(step.name for step in plan.steps), tuple(kept))
 
 
 def _module_members(plan: Plan) -> dict[str, list[Step | Definition]]:

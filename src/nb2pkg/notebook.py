@@ -73,6 +73,7 @@ class Notebook:
     language: str = "python"
     kernel_name: str | None = None
     warnings: tuple[str, ...] = ()
+    nbformat: int = 4  # the file's own version, before any upgrade
 
     @property
     def code_cells(self) -> tuple[Cell, ...]:
@@ -96,10 +97,11 @@ def read_notebook(path: Path) -> Notebook:
 def read_notebook_text(path: Path, text: str) -> Notebook:
     """Like `read_notebook`, for text already in memory (tests, stdin)."""
     data = _parse_json(path, text)
+    major = data.get("nbformat")
     data, warnings = _as_version_4(path, data)
     language, kernel_name = _language(path, data)
     cells = tuple(_cell(index, raw) for index, raw in enumerate(data["cells"]))
-    return Notebook(path, cells, language, kernel_name, tuple(warnings))
+    return Notebook(path, cells, language, kernel_name, tuple(warnings), major)
 
 
 def _read_text(path: Path) -> str:

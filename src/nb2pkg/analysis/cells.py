@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 
 import libcst as cst
@@ -95,12 +96,25 @@ def _next_context(walker: CellWalker) -> Context:
 def _parse_error(python: str, error: cst.ParserSyntaxError, offset: int) -> ParseError:
     # Python's own compiler words syntax errors best ("Missing parentheses in call to
     # 'print'"); LibCST's message is the fallback for code Python itself accepts.
+    python2 = _PYTHON2.search(python) is not None
     try:
         compile(python, "<cell>", "exec", dont_inherit=True)
     except SyntaxError as syntax:
-        return ParseError((syntax.lineno or 1) + offset, syntax.msg)
+        python2 = python2 or syntax.msg.startswith("Missing parentheses in call to")
+        return ParseError((syntax.lineno or 1) + offset, syntax.msg, python2)
     except (ValueError, OverflowError):
         pass
     message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
-    return ParseError(error.raw_line + offset, message)
+    return ParseError(error.raw_line + offset, message, python2)
+
+
+# Python 2 statements and literals Python 3 rejects; only asked of cells that do not parse.
+_PYTHON2 = re.compile(
+    r"""^\s*print(\s+[^\s=(.,)\[]|\s*>>|\s*$)"""  # print statement
+    r"""|^\s*exec\s+["'\w]"""  # exec statement
+    r"""|^\s*except\s+[\w.]+\s*,\s*\w+\s*:"""  # except E, e:
+    r"""|^\s*raise\s+[\w.]+\s*,"""  # raise E, "message"
+    r"""|\bur["']|`[^`\n]+`|<>|\b\d+[lL]\b|\b0[0-7]+\b""",  # ur"", backticks, <>, 10L, 0777
+    re.MULTILINE,
+)
 

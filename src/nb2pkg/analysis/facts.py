@@ -46,6 +46,7 @@ class ParseError:
 
     line: int  # 1-based line in the cell as the user wrote it
     message: str
+    python2: bool = False  # the cell looks like Python 2 (print statement, `except E, e`, ...)
 
 
 @dataclass(frozen=True)
