@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nb2pkg.dataflow import Dataflow, build_dataflow
 from nb2pkg.notebook import read_notebook
@@ -22,6 +22,7 @@ class Converted:
     conversion: "Conversion"
     report: "WriteReport"
     out: Path
+    flow: Dataflow
 
 
 def inspect(path: Path | str) -> Dataflow:
@@ -44,6 +45,21 @@ def convert(
     target = Path(out) if out is not None else Path(package)
     result = conversion.convert(flow, target, package)
     if not write:
-        return Converted(result, plan_changes(target, result.files, force), target)
-    report = write_project(target, result.files, path, force=force)
-    return Converted(result, report, target)
+        return Converted(result, plan_changes(target, result.files, force), target, flow)
+    report = write_project(target, result.files, path, force=force, outline=outline(result, flow))
+    return Converted(result, report, target, flow)
+
+
+def outline(conversion: "Conversion", flow: Dataflow) -> dict[str, Any]:
+    """What a conversion found, as plain data (kept in the project's provenance record)."""
+    unparsed = [facts.parse_error for facts in flow.facts if facts is not None and facts.parse_error is not None]
+    return {
+        "nbformat": flow.notebook.nbformat,
+        "steps": len(conversion.steps),
+        "modules": sorted(conversion.modules),
+        "kept_cells": len(conversion.kept_cells),
+        "unparsed_cells": len(unparsed),
+        "python2_cells": sum(1 for problem in unparsed if problem.python2),
+        "warnings": [f"cell {cell}: {message}" if cell is not None else message
+                     for cell, message in conversion.warnings],
+    }

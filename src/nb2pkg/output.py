@@ -17,7 +17,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from nb2pkg import __version__
 from nb2pkg.errors import InputError
@@ -55,15 +55,39 @@ def digest(text: str | bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def provenance(files: dict[str, str], notebook: Path, out: Path) -> str:
-    """The record of a conversion; nothing in it depends on the machine."""
+def provenance(files: dict[str, str], notebook: Path, out: Path, outline: dict[str, Any] | None = None) -> str:
+    """The record of a conversion; nothing in it depends on the machine. `outline` is what
+    the conversion found (steps, modules, warnings), for reports that skip unchanged work."""
     record = {
         "nb2pkg": __version__,
-        "notebook": Path(os.path.relpath(notebook.resolve(), out.resolve())).as_posix(),
+        "notebook": _relative(notebook, out),
         "notebook_sha256": digest(notebook.read_bytes()),
         "files": {name: digest(text) for name, text in sorted(files.items())},
+        "outline": outline or {},
     }
     return json.dumps(record, indent=2, sort_keys=True) + "\n"
+
+
+def recorded_outline(out: Path, notebook: Path, package: str) -> dict[str, Any] | None:
+    """The recorded outline when `out` holds this nb2pkg's conversion of `notebook` as it
+    is now, under `package`, with every file as nb2pkg wrote it (converting again would
+    change nothing); otherwise None."""
+    try:
+        record = json.loads((out / PROVENANCE).read_text(encoding="utf-8"))
+        recorded = record["files"]
+        if (record.get("nb2pkg") != __version__
+                or record.get("notebook") != _relative(notebook, out)
+                or f"src/{package}/__init__.py" not in recorded
+                or record.get("notebook_sha256") != digest(notebook.read_bytes())
+                or not all(_current_digest(out / name) == sha for name, sha in recorded.items())):
+            return None
+        return dict(record["outline"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _relative(notebook: Path, out: Path) -> str:
+    return Path(os.path.relpath(notebook.resolve(), out.resolve())).as_posix()
 
 
 def plan_changes(out: Path, files: dict[str, str], force: bool = False) -> WriteReport:
@@ -91,32 +115,36 @@ def plan_changes(out: Path, files: dict[str, str], force: bool = False) -> Write
     return WriteReport(tuple(created), tuple(changed), tuple(unchanged), tuple(removed))
 
 
-def write_project(out: Path, files: dict[str, str], notebook: Path, force: bool = False) -> WriteReport:
+def write_project(
+    out: Path, files: dict[str, str], notebook: Path, force: bool = False, outline: dict[str, Any] | None = None,
+) -> WriteReport:
     """Write `files` into `out` safely (see the module docstring)."""
     report = plan_changes(out, files, force)
     for name in (*report.created, *report.changed):
         _write_atomic(out / name, files[name])
     for name in report.removed:
         (out / name).unlink()
-    _write_atomic(out / PROVENANCE, provenance(files, notebook, out))
+    _write_atomic(out / PROVENANCE, provenance(files, notebook, out, outline))
     return report
 
 
-def project_diff(out: Path, files: dict[str, str], report: WriteReport) -> str:
-    """Unified diffs of what writing would change, `a/` and `b/` relative to `out` so that
-    `git apply` takes them; notebooks as readable `# %%` text."""
+def project_diff(out: Path, files: dict[str, str], report: WriteReport, prefix: str = "") -> str:
+    """Unified diffs of what writing would change, `a/` and `b/` relative to `out` (with
+    `prefix` before each name) so that `git apply` takes them; notebooks as readable
+    `# %%` text."""
     parts = []
     for name in sorted((*report.created, *report.changed, *report.removed)):
         old = (out / name).read_text(encoding="utf-8") if name not in report.created else ""
         new = files.get(name, "")
         if name.endswith(".ipynb"):
             old, new = notebook_as_text(old), notebook_as_text(new)
-        before = "/dev/null" if name in report.created else f"a/{name}"
-        after = "/dev/null" if name in report.removed else f"b/{name}"
+        shown = prefix + name
+        before = "/dev/null" if name in report.created else f"a/{shown}"
+        after = "/dev/null" if name in report.removed else f"b/{shown}"
         lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), before, after)
         mode = ("new file mode 100644\n" if name in report.created
                 else "deleted file mode 100644\n" if name in report.removed else "")
-        parts.append(f"diff --git a/{name} b/{name}\n{mode}" + "".join(_with_newlines(lines)))
+        parts.append(f"diff --git a/{shown} b/{shown}\n{mode}" + "".join(_with_newlines(lines)))
     return "".join(parts)
 
 

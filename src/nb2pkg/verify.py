@@ -15,6 +15,7 @@ import re
 import struct
 import tempfile
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +182,29 @@ def _execute(path: Path, cwd: Path, pythonpath: Path | None, kernel: str, timeou
     ]
 
 
+_RUNNING: "weakref.WeakSet[Any]" = weakref.WeakSet()  # kernel managers of this process
+
+
+def kill_kernels() -> None:
+    """Kill the kernels this process started and has not shut down yet (for a batch
+    worker stopped at its time limit: kernels run in sessions of their own and would
+    outlive it)."""
+    import signal
+
+    for manager in list(_RUNNING):
+        provisioner = getattr(manager, "provisioner", None)
+        process, group = getattr(provisioner, "process", None), getattr(provisioner, "pgid", None)
+        try:
+            if group and hasattr(os, "killpg"):
+                os.killpg(group, signal.SIGKILL)  # the kernel and whatever it started
+            elif process is not None:
+                process.kill()
+            if process is not None:
+                process.wait(5)  # reaped: no zombie left behind
+        except Exception:  # noqa: BLE001 - stopping anyway: a kernel already gone is fine
+            pass
+
+
 def _local_kernel_manager(folder: str) -> type:
     """Kernels talk over local sockets (IPC) in `folder`, not TCP: nothing listens on the
     network, and the kernel has nothing to warn about."""
@@ -189,6 +213,7 @@ def _local_kernel_manager(folder: str) -> type:
     class LocalKernelManager(KernelManager):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(transport="ipc", ip=os.path.join(folder, "kernel"), **kwargs)
+            _RUNNING.add(self)
 
     return LocalKernelManager
 
