@@ -515,7 +515,7 @@ def main() -> None:
     jupytext = tool("jupytext")
     if jupytext is None:
         print(f"jupytext is not installed, so there is no comparison: {INSTALL_HINT}", file=sys.stderr)
-    started, load_before = time.perf_counter(), load()
+    started, load_before, code = time.perf_counter(), load(), git_state()
     with tempfile.TemporaryDirectory() as scratch:
         subjects = choose(convertible(args.corpus), converts(nb2pkg, jupytext, scratch))
     rows = startup_rows(nb2pkg, 3 * args.repeat)
@@ -524,8 +524,10 @@ def main() -> None:
     rows += batch
     rows += peak_rows(nb2pkg, next((s for s in subjects if s.label == "largest"), None), report)
     rows += other_rows(nb2pkg, subjects, args.repeat)
+    end = git_state()  # another commit may land while the benchmark runs
     context = machine() + [
-        f"code: {git_state()}; corpus: {args.corpus.name}/ ({len(list(args.corpus.glob('*.ipynb')))} notebooks)",
+        f"code: {code if code == end else f'{code} at the start, {end} at the end'}; "
+        f"corpus: {args.corpus.name}/ ({len(list(args.corpus.glob('*.ipynb')))} notebooks)",
         f"runs: {args.repeat} per single-notebook figure, {3 * args.repeat} per start-up figure, "
         f"{args.batch_repeat} rounds of floor and batch",
         f"load average before / after: {load_before} / {load()}; "
