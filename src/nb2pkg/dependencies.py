@@ -84,7 +84,10 @@ def distribution_for(
     """The distribution that provides the top-level import `name`, if known."""
     if name in _NAMESPACES:
         return None
-    found = pick_distribution(name, provided().get(name, ())) or _KNOWN.get(name)
+    known = _KNOWN.get(name)
+    if known is not None and version_of(known) is not None:
+        return known  # installed under the name expected: the table would pick it too, slower
+    found = pick_distribution(name, provided().get(name, ())) or known
     # Otherwise only a distribution installed under the import's own name is trusted.
     return found or (name if version_of(name) is not None else None)
 
@@ -93,15 +96,7 @@ def version_reader(installed: Mapping[str, str] | None) -> Callable[[str], str |
     """Look installed versions up in `installed`, or in this environment's metadata."""
     if installed is not None:
         return lambda dist: installed.get(normalise(dist))
-
-    @cache
-    def read(dist: str) -> str | None:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return None
-
-    return read
+    return _installed_version
 
 
 def distribution_table(
@@ -110,7 +105,22 @@ def distribution_table(
     """`distributions`, or this environment's table, read once on first use."""
     if distributions is not None:
         return lambda: distributions
-    return cache(metadata.packages_distributions)
+    return _environment_table
+
+
+# The environment does not change while nb2pkg runs: read once per process (a batch
+# worker converts many notebooks), and only when asked.
+@cache
+def _installed_version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@cache
+def _environment_table() -> Mapping[str, Sequence[str]]:
+    return metadata.packages_distributions()
 
 
 def _sort_key(text: str) -> tuple[str, str]:
