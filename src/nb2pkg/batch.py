@@ -26,7 +26,8 @@ from nb2pkg.naming import package_name, unique
 STATUSES = ("converted", "unchanged", "would-change", "failed")
 Record = dict[str, Any]
 # What a worker's fork server imports once, so that every worker starts with it.
-_PRELOAD = ("nb2pkg.batch", "nb2pkg.api", "nb2pkg.convert", "nb2pkg.output", "nb2pkg.analysis.cells")
+_PRELOAD = ("nb2pkg.batch", "nb2pkg.api", "nb2pkg.convert", "nb2pkg.output", "nb2pkg.analysis.cells",
+            "black", "nbformat", "nbformat.validator", "pyflakes.checker", "IPython.core.inputtransformer2")
 
 
 @dataclass(frozen=True)

@@ -348,15 +348,18 @@ def _maybe_bound(run: list[Segment]) -> set[str]:
     """Names the step binds only inside compound statements (not on every path)."""
     from nb2pkg.analysis.scopes import LocalBindings
 
-    surely: set[str] = set()
-    maybe: set[str] = set()
-    for segment in run:
-        for statement in segment.statements:
-            collector = LocalBindings()
+    def bound(statements: list[cst.BaseStatement]) -> set[str]:
+        collector = LocalBindings()
+        for statement in statements:
             statement.visit(collector)
-            conditional = isinstance(statement, (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match))
-            (maybe if conditional else surely).update(collector.bound)
-    return maybe - surely
+        return set(collector.bound)
+
+    statements = [statement for segment in run for statement in segment.statements]
+    conditional = (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)
+    maybe = bound([s for s in statements if isinstance(s, conditional)])
+    if not maybe:
+        return maybe  # most steps: no need to look at the other statements
+    return maybe - bound([s for s in statements if not isinstance(s, conditional)])
 
 
 def _has_layout_tag(segment: Segment) -> bool:

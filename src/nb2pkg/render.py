@@ -39,10 +39,13 @@ def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) 
     body: list[cst.BaseStatement] = [_docstring(step.doc)]
     previous_cell = None
     for segment in step.segments:
+        # only the lifted functions the segment names (rewriting a statement is not cheap)
+        calls = {name: names for name, names in (lifted or {}).items()
+                 if re.search(rf"\b{re.escape(name)}\b", segment.source)}
         for position, statement in enumerate(segment.statements):
             if position == 0 and previous_cell is not None and segment.cell != previous_cell:
                 statement = _with_blank_line(statement)  # keep cells apart
-            body.append(pass_arguments(statement, lifted or {}))
+            body.append(pass_arguments(statement, calls))
         previous_cell = segment.cell
     if step.shows_value:
         body[-1] = _keep_value(body[-1], step.value)

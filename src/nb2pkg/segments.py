@@ -16,7 +16,7 @@ from typing import Literal
 
 import libcst as cst
 
-from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell
+from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
@@ -125,7 +125,7 @@ def _split_cell(
     if reason:
         return [Segment(cell, "kept", cell.source, facts, reason)]
     assert facts.python is not None
-    module = _with_header_on_first_statement(cst.parse_module(facts.python))
+    module = _with_header_on_first_statement(parse(facts.python))
     if not module.body:
         return []
     if _is_display_cell(module, facts, imports):
@@ -451,7 +451,7 @@ def _import_modules(flow: Dataflow) -> dict[str, str]:
         if facts is None or not facts.analysed or not facts.imports:
             continue
         assert facts.python is not None
-        module = cst.parse_module(facts.python)
+        module = parse(facts.python)
         for node in _imports_in(module):
             names.update(import_bindings(node))
     return names

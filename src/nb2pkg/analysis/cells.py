@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from types import MappingProxyType
 
 import libcst as cst
@@ -26,6 +27,13 @@ def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
     return tuple(results)
 
 
+@lru_cache(maxsize=4096)
+def parse(python: str) -> cst.Module:
+    """LibCST's tree of `python`, parsed once however often the stages ask for it (trees
+    are immutable, so sharing one is safe); a syntax error is raised each time."""
+    return cst.parse_module(python)
+
+
 def analyse_cell(source: str, context: Context = Context()) -> tuple[CellFacts, Context]:
     """What one cell defines, uses and mutates, and the context it leaves behind."""
     translated = to_python(source)
@@ -37,7 +45,7 @@ def analyse_cell(source: str, context: Context = Context()) -> tuple[CellFacts, 
             warnings = (f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed",)
         return CellFacts(magics=(magic,), warnings=warnings), context
     try:
-        module = cst.parse_module(translated.python)
+        module = parse(translated.python)
     except cst.ParserSyntaxError as error:
         problem = _parse_error(translated.python, error, translated.line_offset)
         facts = CellFacts(
