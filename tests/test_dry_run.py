@@ -93,3 +93,22 @@ def test_a_killed_conversion_leaves_no_half_written_file(tmp_path: Path) -> None
             elif path.suffix in (".ipynb", ".json"):
                 json.loads(text)
             assert text.endswith("\n"), path
+
+
+def test_check_of_a_project_in_sync_does_not_load_the_converter(tmp_path: Path) -> None:
+    """What makes `--check` in a pre-commit hook instant: the provenance answers."""
+    import sys
+
+    out = tmp_path / "explore"
+    assert runner.invoke(app, [str(EXAMPLE), "--out", str(out), "-q"]).exit_code == 0
+    probe = ("import sys\nfrom nb2pkg.cli import app\n"
+             f"try:\n    app([{str(EXAMPLE)!r}, '--out', {str(out)!r}, '--check'])\n"
+             "except SystemExit as done:\n    print(done.code, 'libcst' in sys.modules, 'black' in sys.modules)\n")
+    fast = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert fast.stdout.splitlines() == [
+        "nothing would change: create 0 files, change 0, remove 0, leave 14 unchanged", "0 False False"]
+
+    (out / "README.md").write_text("mine\n")  # an edit: the full check runs, and finds it
+    slow = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert slow.stdout.splitlines()[-1] == "1 True True"
+    assert "you edited README.md" in slow.stderr

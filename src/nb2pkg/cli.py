@@ -82,10 +82,12 @@ def convert(
     no_color: Annotated[bool, typer.Option("--no-color", help="No colors in the diff.")] = False,
 ) -> None:
     """Convert NOTEBOOK into a package and a summary notebook (the default command)."""
-    from nb2pkg import api
-
     if name is not None and not name.isidentifier():
         _fail(f"--name {name!r} is not a valid Python identifier; use letters, digits and underscores")
+    if (dry_run or check) and _in_sync(notebook, out, name, quiet):
+        return
+    from nb2pkg import api
+
     if dry_run or check:
         result = _run(notebook, lambda: api.convert(notebook, out=out, name=name, force=force, write=False))
         _preview(result, show_diff=dry_run, color=_color(no_color), quiet=quiet)
@@ -169,6 +171,22 @@ def _preview(result, show_diff: bool, color: bool, quiet: bool) -> None:  # type
     verb = "would" if changes else "nothing would change:"
     typer.echo(f"{verb} create {_count(len(report.created), 'file')}, change {len(report.changed)}, "
                f"remove {len(report.removed)}, leave {len(report.unchanged)} unchanged")
+
+
+def _in_sync(notebook: Path, out: Optional[Path], name: Optional[str], quiet: bool) -> bool:
+    """Whether the project records this very notebook, nb2pkg version and files (then a
+    preview has nothing to show, and says so without loading the converter: what makes
+    `--check` in a pre-commit hook instant)."""
+    from nb2pkg.naming import package_name
+    from nb2pkg.output import recorded_files
+
+    package = name or package_name(notebook.stem)
+    files = recorded_files(out if out is not None else Path(package), notebook, package)
+    if files is None:
+        return False
+    if not quiet:
+        typer.echo(f"nothing would change: create 0 files, change 0, remove 0, leave {len(files)} unchanged")
+    return True
 
 
 def _color(no_color: bool) -> bool:

@@ -72,6 +72,17 @@ def recorded_outline(out: Path, notebook: Path, package: str) -> dict[str, Any] 
     """The recorded outline when `out` holds this nb2pkg's conversion of `notebook` as it
     is now, under `package`, with every file as nb2pkg wrote it (converting again would
     change nothing); otherwise None."""
+    record = _record_in_sync(out, notebook, package)
+    return dict(record["outline"]) if record is not None and isinstance(record.get("outline"), dict) else None
+
+
+def recorded_files(out: Path, notebook: Path, package: str) -> list[str] | None:
+    """The files of `out` when it is in sync with `notebook` (see `recorded_outline`)."""
+    record = _record_in_sync(out, notebook, package)
+    return sorted(record["files"]) if record is not None else None
+
+
+def _record_in_sync(out: Path, notebook: Path, package: str) -> dict[str, Any] | None:
     try:
         record = json.loads((out / PROVENANCE).read_text(encoding="utf-8"))
         recorded = record["files"]
@@ -81,7 +92,7 @@ def recorded_outline(out: Path, notebook: Path, package: str) -> dict[str, Any] 
                 or record.get("notebook_sha256") != digest(notebook.read_bytes())
                 or not all(_current_digest(out / name) == sha for name, sha in recorded.items())):
             return None
-        return dict(record["outline"])
+        return dict(record)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
