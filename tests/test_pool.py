@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from typing import Any
+
+import pytest
 
 from nb2pkg.pool import run_tasks
 
@@ -47,3 +50,11 @@ def test_workers_are_recycled() -> None:
     assert [task for task, _ in (results[i] for i in range(9))] == list(range(9))
     assert max(pids.count(pid) for pid in set(pids)) <= 2
     assert len(set(pids)) >= 5
+
+
+def test_runs_under_ipython_whose_main_module_has_no_spec(monkeypatch: pytest.MonkeyPatch) -> None:
+    class InteractiveMain:  # what IPython puts in sys.modules["__main__"]
+        pass
+
+    monkeypatch.setitem(sys.modules, "__main__", InteractiveMain())
+    assert [task for task, _ in run([5, 6], workers=1).values()] == [5, 6]

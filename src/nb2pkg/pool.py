@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
@@ -171,6 +172,11 @@ def _serve(connection: Connection, work: Work, tasks: int, on_stop: Callable[[],
 
 
 def _context(preload: Sequence[str]) -> Any:
+    main = sys.modules.get("__main__")
+    if main is not None and not hasattr(main, "__spec__"):
+        # IPython's `__main__` (nb2pkg called from a notebook) has no `__spec__`, which
+        # multiprocessing reads to start a process: none is the truth.
+        main.__spec__ = None
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(preload))
