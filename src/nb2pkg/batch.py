@@ -62,12 +62,11 @@ def find_jobs(paths: Sequence[Path], options: Options) -> list[Job]:
                           "name folders that hold notebooks")
     wanted = [_safe_folder(relative) for _, relative in found]
     # A project must not sit where another notebook's folders are: `a.ipynb` beside `a/b.ipynb`.
-    folders = {parent.casefold() for folder in wanted for parent in _parents(folder)}
-    taken_folders: set[str] = set()
+    taken_folders = {parent.casefold() for folder in wanted for parent in _parents(folder)}
     taken_packages: set[str] = set()
     jobs = []
     for (notebook, _), folder in zip(found, wanted):
-        folder = _unique_folder(folder, taken_folders | folders)
+        folder = _unique_folder(folder, taken_folders)
         taken_folders.add(folder.casefold())
         package = unique(package_name(notebook.stem), taken_packages)
         taken_packages.add(package)
