@@ -168,9 +168,13 @@ def _preview(result, show_diff: bool, color: bool, quiet: bool) -> None:  # type
         for name in changes:
             typer.echo(f"{result.out}/{name}: would be "
                        f"{'created' if name in report.created else 'removed' if name in report.removed else 'changed'}")
-    verb = "would" if changes else "nothing would change:"
-    typer.echo(f"{verb} create {_count(len(report.created), 'file')}, change {len(report.changed)}, "
-               f"remove {len(report.removed)}, leave {len(report.unchanged)} unchanged")
+    typer.echo(_preview_line(report))
+
+
+def _preview_line(report) -> str:  # type: ignore[no-untyped-def]
+    verb = "would" if report.created or report.changed or report.removed else "nothing would change:"
+    return (f"{verb} create {_count(len(report.created), 'file')}, change {len(report.changed)}, "
+            f"remove {len(report.removed)}, leave {len(report.unchanged)} unchanged")
 
 
 def _in_sync(notebook: Path, out: Optional[Path], name: Optional[str], quiet: bool) -> bool:
@@ -178,14 +182,14 @@ def _in_sync(notebook: Path, out: Optional[Path], name: Optional[str], quiet: bo
     preview has nothing to show, and says so without loading the converter: what makes
     `--check` in a pre-commit hook instant)."""
     from nb2pkg.naming import package_name
-    from nb2pkg.output import recorded_files
+    from nb2pkg.output import WriteReport, recorded_files
 
     package = name or package_name(notebook.stem)
     files = recorded_files(out if out is not None else Path(package), notebook, package)
     if files is None:
         return False
     if not quiet:
-        typer.echo(f"nothing would change: create 0 files, change 0, remove 0, leave {len(files)} unchanged")
+        typer.echo(_preview_line(WriteReport(created=(), changed=(), unchanged=tuple(files), removed=())))
     return True
 
 
