@@ -204,5 +204,5 @@ def infer_dependencies(
     return Dependencies(
         tuple(sorted(requirements.values(), key=_sort_key)),
         tuple(sorted(unknown, key=_sort_key)),
-        tuple(sorted(refused.values(), key=lambda r: (r.cell or 0, r.text))),
+        tuple(sorted(refused.values(), key=lambda r: r.cell or 0)),  # cell order, then line order
     )
