@@ -125,7 +125,11 @@ def test_unknown_imports_are_not_guessed(
         ([], ("  numpy >= 1.20 ",), ("numpy>=1.20",)),
         ([], ("pandas>=2", "pandas==2.1"), ("pandas==2.1",)),
         ([], ("rich; python_version >= '3.10'",), ('rich; python_version >= "3.10"',)),
-        (["pandas"], ("pandas; sys_platform == 'linux'",), ('pandas>=2.2; sys_platform == "linux"',)),
+        (["pandas"], ("pandas; sys_platform == 'linux'",), ("pandas>=2.2", 'pandas>=2.2; sys_platform == "linux"')),
+        ([], ("pandas<2; python_version<'3.9'", "pandas<3; python_version<'3.9'"),
+         ('pandas<3; python_version < "3.9"',)),
+        (["numpy"], ("numpy<2; python_version<'3.9'", "numpy==1.26"),
+         ('numpy<2; python_version < "3.9"', "numpy==1.26")),
         ([], ("Requests [security] >=2 ; python_version<'4'",), ('Requests[security]>=2; python_version < "4"',)),
         ([], ("", "-q", "{pkg}"), ()),
         (

@@ -288,3 +288,17 @@ def test_random_docstring_literals(text: str) -> None:
     function = ast.parse(render_docstring_in_context(text)).body[0]
     assert isinstance(function, ast.FunctionDef)
     assert ast.get_docstring(function) == docstring_text(text)
+
+
+@pytest.mark.parametrize("folder", ['we"ird \\N{x} \\x41', "new\nline 'q'", "`tick` <b>|", "ends\\"])
+def test_hostile_notebook_folders_are_string_literals(tmp_path: Path, folder: str) -> None:
+    """The notebook's folder, seen from the project, lands in config.py as a string and in
+    the README as a code span: the same path, never code."""
+    (tmp_path / folder).mkdir()
+    notebook = write_notebook(tmp_path / folder / "nb.ipynb", make_notebook(["RATE = 2", "x = RATE * 2\nx"]))
+    converted = api.convert(notebook, tmp_path / "out")
+    config = python_files(converted)[f"src/{converted.conversion.package}/config.py"]
+    strings = {node.value for node in ast.walk(config) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    relative = f"../{folder}"
+    assert relative in strings
+    assert markdown_code(relative) in converted.conversion.files["README.md"]

@@ -181,7 +181,8 @@ def infer_dependencies(
     is not a valid requirement is refused, never written."""
     version_of = version_reader(installed)
     provided = distribution_table(distributions)
-    requirements: dict[str, str] = {}
+    # keyed by name and marker: a pip line for one platform adds to what the imports need
+    requirements: dict[tuple[str, str], str] = {}
     unknown: set[str] = set()
     refused: dict[tuple[int | None, str], Refused] = {}
     for name in sorted({top for top in map(top_level, imports) if top}):
@@ -189,7 +190,7 @@ def infer_dependencies(
         if dist is None:
             unknown.add(name)
         else:
-            requirements[normalise(dist)] = dist + lower_bound(version_of(dist))
+            requirements[normalise(dist), ""] = dist + lower_bound(version_of(dist))
     for target in (t if isinstance(t, PipTarget) else PipTarget(t) for t in pip_installs):
         text = target.text.strip()
         if not text:
@@ -198,9 +199,10 @@ def infer_dependencies(
         if isinstance(checked, str):
             refused.setdefault((target.cell, text), Refused(target.cell, text, checked))
         else:
-            requirements[normalise(checked.name)] = _pip_requirement(checked, version_of)
+            key = normalise(checked.name), str(checked.marker or "")
+            requirements[key] = _pip_requirement(checked, version_of)
     # An import is placed after all when a pip line installs a distribution of its name.
-    unknown = {name for name in unknown if normalise(name) not in requirements}
+    unknown = {name for name in unknown if normalise(name) not in {name for name, _ in requirements}}
     return Dependencies(
         tuple(sorted(requirements.values(), key=_sort_key)),
         tuple(sorted(unknown, key=_sort_key)),
