@@ -145,7 +145,7 @@ def _sort_key(text: str) -> tuple[str, str]:
 
 def check_requirement(text: str) -> Requirement | str:
     """`text` parsed as a PEP 508 requirement, or why it cannot be a dependency."""
-    if text.startswith(("-r ", "--requirement", "-e ", "--editable", "-c ", "--constraint")):
+    if text.startswith(("-r ", "--requirement ", "-e ", "--editable ")):
         return "a requirements file or editable install: add what it installs by hand"
     if text.startswith("-"):
         return "a pip option, not a requirement"
@@ -184,27 +184,35 @@ def infer_dependencies(
     # keyed by name and marker: a pip line for one platform adds to what the imports need
     requirements: dict[tuple[str, str], str] = {}
     unknown: set[str] = set()
-    refused: dict[tuple[int | None, str], Refused] = {}
     for name in sorted({top for top in map(top_level, imports) if top}):
         dist = distribution_for(name, provided, version_of)
         if dist is None:
             unknown.add(name)
         else:
             requirements[normalise(dist), ""] = dist + lower_bound(version_of(dist))
-    for target in (t if isinstance(t, PipTarget) else PipTarget(t) for t in pip_installs):
-        text = target.text.strip()
-        if not text:
-            continue
-        checked = check_requirement(text)
-        if isinstance(checked, str):
-            refused.setdefault((target.cell, text), Refused(target.cell, text, checked))
-        else:
-            key = normalise(checked.name), str(checked.marker or "")
-            requirements[key] = _pip_requirement(checked, version_of)
+    wanted, refused = _pip_requirements(pip_installs, version_of)
+    requirements.update(wanted)
     # An import is placed after all when a pip line installs a distribution of its name.
-    unknown = {name for name in unknown if normalise(name) not in {name for name, _ in requirements}}
+    unknown -= {name for name in unknown if normalise(name) in {dist for dist, _ in requirements}}
     return Dependencies(
         tuple(sorted(requirements.values(), key=_sort_key)),
         tuple(sorted(unknown, key=_sort_key)),
-        tuple(sorted(refused.values(), key=lambda r: r.cell or 0)),  # cell order, then line order
+        refused,
     )
+
+
+def _pip_requirements(
+    targets: Iterable[str | PipTarget], version_of: Callable[[str], str | None]
+) -> tuple[dict[tuple[str, str], str], tuple[Refused, ...]]:
+    """The valid targets by (name, marker), a later line winning; the others refused, once
+    per cell and text, in notebook order."""
+    requirements: dict[tuple[str, str], str] = {}
+    refused: dict[tuple[int | None, str], Refused] = {}
+    for target in (t if isinstance(t, PipTarget) else PipTarget(t) for t in targets):
+        text = target.text.strip()
+        checked = check_requirement(text) if text else None
+        if isinstance(checked, str):
+            refused.setdefault((target.cell, text), Refused(target.cell, text, checked))
+        elif checked is not None:
+            requirements[normalise(checked.name), str(checked.marker or "")] = _pip_requirement(checked, version_of)
+    return requirements, tuple(sorted(refused.values(), key=lambda r: r.cell or 0))

@@ -72,8 +72,9 @@ def _literal_char(char: str, quote: str) -> str:
         return "\\\\"
     if char == "\n":
         return char
-    # Tabs stay; other hidden characters would be split or stripped by black.
-    if char != "\t" and (_hidden(char) or char.isspace() and char not in " \u00a0"):
+    # (no tabs are left: cleandoc expanded them) Black would split the text at hidden line
+    # breaks (\x0c, \x1c, \u2028) and strip unusual spaces: they are written as escapes.
+    if _hidden(char) or char.isspace() and char not in " \u00a0":
         return _escape(char)
     return char
 
