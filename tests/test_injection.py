@@ -302,3 +302,21 @@ def test_hostile_notebook_folders_are_string_literals(tmp_path: Path, folder: st
     relative = f"../{folder}"
     assert relative in strings
     assert markdown_code(relative) in converted.conversion.files["README.md"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(targets=st.lists(st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from('"\',;[]=<>@ \n'),
+                                max_size=30), max_size=4))
+def test_random_pip_targets_give_valid_toml_and_requirements(targets: list[str]) -> None:
+    from packaging.requirements import Requirement
+
+    from nb2pkg.dependencies import infer_dependencies
+    from nb2pkg.scaffold import pyproject as write_pyproject
+
+    dependencies = infer_dependencies([], targets, installed={}, distributions={})
+    for requirement in dependencies.requirements:
+        assert str(Requirement(requirement)) == requirement and Requirement(requirement).url is None
+    assert len(dependencies.requirements) + len(dependencies.refused) <= len(targets)
+    written = tomllib.loads(write_pyproject("pkg", dependencies, "nb.ipynb"))
+    assert written["project"]["dependencies"] == list(dependencies.requirements)
+    assert set(written) == {"build-system", "project", "tool"}
