@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,8 @@ def test_a_legacy_folder_is_converted_and_reported(legacy: Path, tmp_path: Path)
     for row in rows.values():
         if row["status"] == "converted":
             project = out / row["project"]
-            assert f'packages = ["src/{row["package"]}"]' in (project / "pyproject.toml").read_text()
+            wheel = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]
+            assert wheel["wheel"]["packages"] == [f"src/{row['package']}"]
             assert (project / "src" / row["package"] / "pipeline.py").is_file()
     explore = rows["explore.ipynb"]
     assert explore["steps"] == 7 and "models" in explore["modules"] and explore["seconds"] > 0

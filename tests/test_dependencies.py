@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from nb2pkg.dependencies import Dependencies, infer_dependencies, lower_bound, normalise
+from nb2pkg.dependencies import (
+    Dependencies,
+    PipTarget,
+    Refused,
+    infer_dependencies,
+    lower_bound,
+    normalise,
+)
 
 INSTALLED = {
     "pandas": "2.2.1",
@@ -115,9 +122,15 @@ def test_unknown_imports_are_not_guessed(
         (["sklearn"], ("scikit-learn==1.4",), ("scikit-learn==1.4",)),
         (["sklearn"], ("Scikit_Learn<2",), ("Scikit_Learn<2",)),
         (["yaml"], ("pyyaml",), ("pyyaml>=6.0",)),
-        ([], ("  numpy >= 1.20 ",), ("numpy >= 1.20",)),
+        ([], ("  numpy >= 1.20 ",), ("numpy>=1.20",)),
         ([], ("pandas>=2", "pandas==2.1"), ("pandas==2.1",)),
-        ([], ("rich; python_version >= '3.10'",), ("rich; python_version >= '3.10'",)),
+        ([], ("rich; python_version >= '3.10'",), ('rich; python_version >= "3.10"',)),
+        (["pandas"], ("pandas; sys_platform == 'linux'",), ("pandas>=2.2", 'pandas>=2.2; sys_platform == "linux"')),
+        ([], ("pandas<2; python_version<'3.9'", "pandas<3; python_version<'3.9'"),
+         ('pandas<3; python_version < "3.9"',)),
+        (["numpy"], ("numpy<2; python_version<'3.9'", "numpy==1.26"),
+         ('numpy<2; python_version < "3.9"', "numpy==1.26")),
+        ([], ("Requests [security] >=2 ; python_version<'4'",), ('Requests[security]>=2; python_version < "4"',)),
         ([], ("", "-q", "{pkg}"), ()),
         (
             ["numpy"],
@@ -129,7 +142,45 @@ def test_unknown_imports_are_not_guessed(
 def test_pip_installs(
     imports: list[str], pips: tuple[str, ...], requirements: tuple[str, ...]
 ) -> None:
-    assert infer(imports, pips) == Dependencies(requirements, ())
+    assert infer(imports, pips).requirements == requirements
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ('numpy>=1", "evil==6.6.6', "not a valid requirement"),
+        ("numpy\nevil==6.6.6", "not a valid requirement"),
+        ("numpy,evil", "not a valid requirement"),
+        ("numpy'", "not a valid requirement"),
+        ('numpy"]\n[tool.evil]', "not a valid requirement"),
+        ("-U", "a pip option"),
+        ("--upgrade", "a pip option"),
+        ("-r requirements.txt", "a requirements file"),
+        ("-e .", "editable install"),
+        ("{pkg}", "variable"),
+        ("$PKG", "variable"),
+        ("git+https://github.com/a/b.git", "a local path or URL"),
+        ("https://example.org/b-1.0.tar.gz", "a local path or URL"),
+        ("./libs/mine", "a local path or URL"),
+        ("../mine.whl", "a local path or URL"),
+        ("C:\\wheels\\x.whl", "a local path or URL"),
+        ("b @ https://example.org/b-1.0.tar.gz", "a direct URL reference"),
+        ("b @ git+https://github.com/a/b.git", "a direct URL reference"),
+    ],
+)
+def test_pip_targets_that_are_not_requirements_are_refused(target: str, reason: str) -> None:
+    dependencies = infer([], (PipTarget(target, 3), PipTarget("seaborn", 3)))
+    assert dependencies.requirements == ("seaborn",)
+    assert [(r.cell, r.text) for r in dependencies.refused] == [(3, target.strip())]
+    assert reason in dependencies.refused[0].reason
+
+
+def test_a_refused_target_is_listed_once_per_cell_in_cell_order() -> None:
+    targets = (PipTarget("a,b", 4), PipTarget("a,b", 4), PipTarget("a,b", 2), "c,d")
+    assert infer([], targets).refused == tuple(
+        Refused(cell, text, "not a valid requirement (PEP 508)")
+        for cell, text in [(None, "c,d"), (2, "a,b"), (4, "a,b")]
+    )
 
 
 def test_a_pip_line_places_an_import_of_its_name() -> None:

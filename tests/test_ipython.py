@@ -95,8 +95,11 @@ def test_shell_expansions() -> None:
     [
         ("pip install seaborn", ("seaborn",)),
         ("pip install -q 'pandas>=2' scikit-learn", ("pandas>=2", "scikit-learn")),
-        ("python -m pip install -r requirements.txt xgboost", ("xgboost",)),
+        ("python -m pip install -r requirements.txt xgboost", ("-r requirements.txt", "xgboost")),
+        ("pip install -e . -i https://x.org/simple git+https://x.org/a.git {pkg}",
+         ("-e .", "git+https://x.org/a.git", "{pkg}")),
         ("pip3 install --upgrade numpy && echo done", ("numpy",)),
+        ("pip install --upgrade-strategy eager --no-binary :all: -q numpy", ("numpy",)),
         ("pip list", ()),
         ("ls -l", ()),
     ],

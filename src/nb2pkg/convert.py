@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.dependencies import infer_dependencies
+from nb2pkg.dependencies import PipTarget, infer_dependencies
 from nb2pkg.errors import InternalError
+from nb2pkg.escape import printable
 from nb2pkg.grouping import Definition, Kept, Plan, Step, build_plan
 from nb2pkg.ipython import Policy
 from nb2pkg.naming import package_name
@@ -59,6 +60,8 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
     files[f"{source}/pipeline.py"] = pipeline
     files[f"{source}/__main__.py"] = main_module(package, loose)
     dependencies = infer_dependencies(_imported_modules(flow), _pip_installs(flow))
+    warnings += [(r.cell, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
+                 for r in dependencies.refused]
     summary_name = notebook.path.name
     files[f"notebooks/{summary_name}"] = summary_notebook(notebook, plan, package)
     module_map = {m: [member.name for member in items] for m, items in members.items()}
@@ -92,10 +95,10 @@ def _imported_modules(flow: Dataflow) -> list[str]:
     return sorted({module for facts in flow.facts if facts for module in facts.imports})
 
 
-def _pip_installs(flow: Dataflow) -> list[str]:
+def _pip_installs(flow: Dataflow) -> list[PipTarget]:
     return [
-        package
-        for facts in flow.facts
+        PipTarget(package, index + 1)
+        for index, facts in enumerate(flow.facts)
         if facts
         for magic in facts.magics
         if magic.policy is Policy.SHELL

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+
 # Import names whose distribution is named differently, for when it is not installed.
 _RENAMED = dict(pair.split(":") for pair in """
     sklearn:scikit-learn cv2:opencv-python PIL:pillow yaml:PyYAML bs4:beautifulsoup4
@@ -31,18 +34,31 @@ _SAME_NAME = """
 _KNOWN = {**{name: name for name in _SAME_NAME}, **_RENAMED}
 # Top-level names that many distributions share (`google.protobuf`, `google.cloud`).
 _NAMESPACES = frozenset({"google", "azure", "backports", "jaraco", "zope"})
-_PIP_REQUIREMENT = re.compile(
-    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?"
-    r"\s*(?P<spec>[<>=!~;@(].*)?"
-)
+@dataclass(frozen=True)
+class PipTarget:
+    """One argument of a `!pip install` / `%pip install` line, and its 1-based cell."""
+
+    text: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A `pip install` argument that is not written as a dependency, and why."""
+
+    cell: int | None
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True)
 class Dependencies:
-    """The requirements a notebook needs, and the imports nobody could place."""
+    """The requirements a notebook needs, the imports nobody could place, and the pip
+    arguments that are not requirements nb2pkg can write."""
 
     requirements: tuple[str, ...]
     unknown: tuple[str, ...]
+    refused: tuple[Refused, ...] = ()
 
 
 def normalise(name: str) -> str:
@@ -127,31 +143,76 @@ def _sort_key(text: str) -> tuple[str, str]:
     return text.lower(), text
 
 
+def check_requirement(text: str) -> Requirement | str:
+    """`text` parsed as a PEP 508 requirement, or why it cannot be a dependency."""
+    if text.startswith(("-r ", "--requirement ", "-e ", "--editable ")):
+        return "a requirements file or editable install: add what it installs by hand"
+    if text.startswith("-"):
+        return "a pip option, not a requirement"
+    if "{" in text or "$" in text:
+        return "a Python or shell variable, whose value nb2pkg cannot know"
+    try:
+        requirement = Requirement(text)
+    except InvalidRequirement:
+        if "/" in text or "\\" in text or text.startswith((".", "~")):
+            return "a local path or URL, which a published package cannot depend on"
+        return "not a valid requirement (PEP 508)"
+    if requirement.url:
+        return "a direct URL reference, which the build backend refuses by default"
+    return requirement
+
+
+def _pip_requirement(requirement: Requirement, version_of: Callable[[str], str | None]) -> str:
+    """The normalised requirement; an unpinned one gets the installed version as lower bound."""
+    if not requirement.specifier:
+        bound = lower_bound(version_of(requirement.name))
+        if bound:
+            requirement.specifier = SpecifierSet(bound)
+    return str(requirement)
+
+
 def infer_dependencies(
     imports: Iterable[str],
-    pip_installs: Iterable[str] = (),
+    pip_installs: Iterable[str | PipTarget] = (),
     installed: Mapping[str, str] | None = None,
     distributions: Mapping[str, Sequence[str]] | None = None,
 ) -> Dependencies:
-    """The requirements for a notebook's imports and `!pip install` targets."""
+    """The requirements for a notebook's imports and `!pip install` targets; a target that
+    is not a valid requirement is refused, never written."""
     version_of = version_reader(installed)
     provided = distribution_table(distributions)
-    requirements: dict[str, str] = {}
+    # keyed by name and marker: a pip line for one platform adds to what the imports need
+    requirements: dict[tuple[str, str], str] = {}
     unknown: set[str] = set()
     for name in sorted({top for top in map(top_level, imports) if top}):
         dist = distribution_for(name, provided, version_of)
         if dist is None:
             unknown.add(name)
         else:
-            requirements[normalise(dist)] = dist + lower_bound(version_of(dist))
-    for text in (text.strip() for text in pip_installs):
-        parsed = _PIP_REQUIREMENT.fullmatch(text)
-        if parsed is not None:
-            bound = "" if parsed["spec"] else lower_bound(version_of(parsed["name"]))
-            requirements[normalise(parsed["name"])] = text + bound
+            requirements[normalise(dist), ""] = dist + lower_bound(version_of(dist))
+    wanted, refused = _pip_requirements(pip_installs, version_of)
+    requirements.update(wanted)
     # An import is placed after all when a pip line installs a distribution of its name.
-    unknown = {name for name in unknown if normalise(name) not in requirements}
+    unknown -= {name for name in unknown if normalise(name) in {dist for dist, _ in requirements}}
     return Dependencies(
         tuple(sorted(requirements.values(), key=_sort_key)),
         tuple(sorted(unknown, key=_sort_key)),
+        refused,
     )
+
+
+def _pip_requirements(
+    targets: Iterable[str | PipTarget], version_of: Callable[[str], str | None]
+) -> tuple[dict[tuple[str, str], str], tuple[Refused, ...]]:
+    """The valid targets by (name, marker), a later line winning; the others refused, once
+    per cell and text, in notebook order."""
+    requirements: dict[tuple[str, str], str] = {}
+    refused: dict[tuple[int | None, str], Refused] = {}
+    for target in (t if isinstance(t, PipTarget) else PipTarget(t) for t in targets):
+        text = target.text.strip()
+        checked = check_requirement(text) if text else None
+        if isinstance(checked, str):
+            refused.setdefault((target.cell, text), Refused(target.cell, text, checked))
+        elif checked is not None:
+            requirements[normalise(checked.name), str(checked.marker or "")] = _pip_requirement(checked, version_of)
+    return requirements, tuple(sorted(refused.values(), key=lambda r: r.cell or 0))

@@ -195,7 +195,9 @@ def shell_expansions(command: str) -> tuple[str, ...]:
 
 
 def pip_install_targets(command: str) -> tuple[str, ...]:
-    """The requirement names in `pip install a b>=1 -q` (also `python -m pip ...`)."""
+    """What `pip install a b>=1 -q -r req.txt` (also `python -m pip ...`) asks to install:
+    requirement words, paths and URLs, and `-r`/`-e` with their value as one target;
+    other options are dropped. `dependencies` decides which are requirements."""
     try:
         words = shlex.split(command, comments=True)
     except ValueError:
@@ -206,18 +208,27 @@ def pip_install_targets(command: str) -> tuple[str, ...]:
     else:
         return ()
     targets: list[str] = []
-    skip_next = False
+    option = ""  # an option whose value comes next
     for word in words[start + 2 :]:
-        if skip_next:
-            skip_next = False
-        elif word in ("-r", "--requirement", "-c", "--constraint", "-e", "--editable",
-                      "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t",
-                      "--target"):
-            skip_next = True
-        elif word.startswith("-") or "{" in word or "$" in word or "/" in word:
-            continue
+        if option:
+            if option in _PIP_SOURCES:
+                targets.append(f"{option} {word}")
+            option = ""
+        elif word in _PIP_SOURCES or word in _PIP_VALUED:
+            option = word
         elif word in ("&&", "||", ";", "|"):
             break
-        else:
+        elif not word.startswith("-"):
             targets.append(word)
     return tuple(targets)
+
+
+# pip options whose value says what to install, and the other options that take a value.
+_PIP_SOURCES = frozenset({"-r", "--requirement", "-e", "--editable"})
+_PIP_VALUED = frozenset({
+    "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t",
+    "--target", "--prefix", "--root", "--src", "--upgrade-strategy", "--platform", "--python-version",
+    "--implementation", "--abi", "--no-binary", "--only-binary", "--trusted-host", "--proxy",
+    "--retries", "--timeout", "--cache-dir", "--log", "--exists-action", "--progress-bar",
+    "-C", "--config-settings", "--global-option", "--report",
+})

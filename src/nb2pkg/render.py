@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import analyse_cell
+from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.grouping import Definition, Plan, Step
 from nb2pkg.lifting import pass_arguments, with_parameters
 from nb2pkg.naming import unique
@@ -137,7 +138,7 @@ def render_config(plan: Plan, package: str, notebook_dir: str, notebook_name: st
     constants = "".join(segment.source for segment in plan.constants)
     variable = f"{package.upper()}_NOTEBOOK_DIR"
     text = (
-        f'"""Constants and paths of the notebook {notebook_name}."""\n\n'
+        f"{docstring_literal(f'Constants and paths of the notebook {printable(notebook_name)}.')}\n\n"
         "import os\nfrom pathlib import Path\n\n"
         "# The folder the notebook ran in: its relative paths resolve from there. Set\n"
         f"# {variable} when the package is installed away from this project.\n"
@@ -243,10 +244,8 @@ def _top_name(node: cst.BaseStatement) -> str:
 
 
 def _docstring(text: str) -> cst.SimpleStatementLine:
-    lines = text.strip().splitlines()
-    indented = "\n".join([lines[0], *("    " + line if line else "" for line in lines[1:])])
-    closing = "\n    " if len(lines) > 1 else ""
-    return cst.SimpleStatementLine([cst.Expr(cst.SimpleString(f'"""{indented}{closing}"""'))])
+    # Markdown text: quotes, backslashes and control characters must not end or change it.
+    return cst.SimpleStatementLine([cst.Expr(cst.SimpleString(docstring_literal(text, "    ")))])
 
 
 def _with_blank_line(statement: cst.BaseStatement) -> cst.BaseStatement:

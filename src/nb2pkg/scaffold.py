@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
+import tomli_w
+
 from nb2pkg.dependencies import Dependencies
+from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.grouping import Plan
 from nb2pkg.render import (
     call_source,
@@ -21,22 +24,34 @@ _READS = re.compile(r"\b(?:read_\w+|open|load|loadtxt|genfromtxt)\(\s*([A-Z_][A-
 
 
 def pyproject(package: str, dependencies: Dependencies, notebook_name: str) -> str:
-    requirements = "".join(f'    "{r}",\n' for r in dependencies.requirements)
+    """PEP 621 metadata written by a TOML writer: no requirement or name can end a string
+    or add a key. The comment on unplaced imports is the only text written by hand."""
+    project = {
+        "name": package.replace("_", "-"),
+        "version": "0.1.0",
+        # core metadata's Summary is one line
+        "description": f"Code of the notebook {printable(notebook_name)}, made into a package by nb2pkg.",
+        "readme": "README.md",
+        "requires-python": ">=3.10",
+    }
     unknown = (
         "# Imported by the notebook, but nb2pkg could not tell which distributions provide\n"
-        f"# them: {', '.join(dependencies.unknown)}. Add them to `dependencies` by hand.\n"
+        f"# them: {printable(', '.join(dependencies.unknown))}. Add them to `dependencies` by hand.\n"
         if dependencies.unknown
         else ""
     )
-    return (
-        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n'
-        f'[project]\nname = "{package.replace("_", "-")}"\nversion = "0.1.0"\n'
-        f'description = "Code of the notebook {notebook_name}, made into a package by nb2pkg."\n'
-        'readme = "README.md"\nrequires-python = ">=3.10"\n'
-        f"{unknown}dependencies = [\n{requirements}]\n\n"
-        '[project.optional-dependencies]\ntest = ["pytest"]\nnotebook = ["ipykernel", "nbclient"]\n\n'
-        f'[tool.hatch.build.targets.wheel]\npackages = ["src/{package}"]\n'
-    )
+    extras = {"test": ["pytest"], "notebook": ["ipykernel", "nbclient"]}
+    return "".join([
+        tomli_w.dumps({"build-system": {"requires": ["hatchling"], "build-backend": "hatchling.build"}}),
+        "\n",
+        tomli_w.dumps({"project": project}),
+        unknown,
+        tomli_w.dumps({"dependencies": list(dependencies.requirements)}),
+        "\n",
+        tomli_w.dumps({"project": {"optional-dependencies": extras}}),
+        "\n",
+        tomli_w.dumps({"tool": {"hatch": {"build": {"targets": {"wheel": {"packages": [f"src/{package}"]}}}}}}),
+    ])
 
 
 def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modules: dict[str, list[str]],
@@ -44,8 +59,8 @@ def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modu
     lines = [
         f"# {package}",
         "",
-        f"The code of the notebook `{notebook_name}`, as a Python package, made by nb2pkg.",
-        f"`notebooks/{summary_name}` is the notebook again, as a short report that calls",
+        f"The code of the notebook {markdown_code(notebook_name)}, as a Python package, made by nb2pkg.",
+        f"{markdown_code('notebooks/' + summary_name)} is the notebook again, as a short report that calls",
         "the package.",
         "",
         "## Install",
@@ -57,7 +72,7 @@ def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modu
         f"    python -m {package}          # every step, in the notebook's order",
         "    python -m pytest             # smoke tests",
         "",
-        f"The code runs in the folder the notebook ran in (`{notebook_dir}` from this",
+        f"The code runs in the folder the notebook ran in ({markdown_code(notebook_dir)} from this",
         "project), so the notebook's relative data paths still resolve. When the package is",
         f"installed elsewhere, set `{package.upper()}_NOTEBOOK_DIR` to that folder.",
         "",
@@ -65,16 +80,26 @@ def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modu
         "",
     ]
     for module, members in sorted(modules.items()):
-        lines.append(f"- `{module}`: {', '.join(f'`{m}`' for m in members) or 'constants and paths'}")
+        shown = ", ".join(markdown_code(m) for m in members) or "constants and paths"
+        lines.append(f"- {markdown_code(module)}: {shown}")
     if dependencies.unknown:
         lines += ["", "## Dependencies to check", "",
                   "The notebook imports these, and nb2pkg could not tell which distributions provide "
-                  f"them: {', '.join(f'`{u}`' for u in dependencies.unknown)}."]
+                  f"them: {', '.join(markdown_code(u) for u in dependencies.unknown)}."]
+    if dependencies.refused:
+        lines += ["", "## `pip install` arguments not added", "",
+                  "The notebook installs these, but they are not requirements nb2pkg can write to",
+                  "`pyproject.toml`; add what they stand for by hand:", ""]
+        lines += [f"- {markdown_code(r.text)} ({_cell_label(r.cell)}): {r.reason}" for r in dependencies.refused]
     return "\n".join(lines) + "\n"
 
 
+def _cell_label(cell: int | None) -> str:
+    return f"cell {cell}" if cell is not None else "the notebook"
+
+
 def init_module(notebook_name: str) -> str:
-    return f'"""Code of the notebook {notebook_name}, made into a package by nb2pkg."""\n'
+    return docstring_literal(f"Code of the notebook {printable(notebook_name)}, made into a package by nb2pkg.") + "\n"
 
 
 def main_module(package: str, loose: tuple[str, ...]) -> str:
