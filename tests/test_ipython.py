@@ -11,6 +11,7 @@ from nb2pkg.ipython import (
     shell_expansions,
     split_code_argument,
     to_python,
+    hides_value,
     transform,
 )
 
@@ -103,3 +104,81 @@ def test_shell_expansions() -> None:
 )
 def test_pip_install_targets(command: str, packages: tuple[str, ...]) -> None:
     assert pip_install_targets(command) == packages
+
+
+@pytest.mark.parametrize(
+    ("source", "python"),
+    [
+        ("X[0] *= 10\n;", 'X[0] *= 10\n("")\n'),  # a lone `;`: IPython's quote escape, nothing after it
+        (";f a b", 'f("a b")\n'),
+        (",f a b", 'f("a", "b")\n'),
+        ("/f a", "f(a)\n"),
+        (">>> x = 1\n>>> y = x", "x = 1\ny = x\n"),
+        ("In [3]: x = 1", "x = 1\n"),
+        ("    x = 1\n    y = 2", "x = 1\ny = 2\n"),
+        ("\n  x = 1", "x = 1\n"),
+    ],
+)
+def test_ipython_syntax_without_magic_marks_is_transformed(source: str, python: str) -> None:
+    assert transform(source) == python
+
+
+@pytest.mark.parametrize(
+    "source", ["x = (a\n/ b)", "f(a,\n  b)", "s = ';'", "x = 1;", "def f():\n    return 1\n"]
+)
+def test_python_that_looks_like_an_escape_is_unchanged(source: str) -> None:
+    assert transform(source).rstrip("\n") == source.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("python", "hidden"),
+    [
+        ("plt.plot(x);", True),
+        ("x = 1\nx;  # quiet\n\n", True),
+        ("x ;", True),
+        ("plt.plot(x)", False),
+        ('X[0] *= 10\n("")\n', False),  # a lone `;` line shows '' in Jupyter: its `;` is gone
+        ("s = ';'", False),
+        ("x; y", False),
+        ("for a in b:\n    f(a);\n", False),
+        ("", False),
+        ("x = (", False),
+    ],
+)
+def test_hides_value_is_ipythons_rule(python: str, hidden: bool) -> None:
+    assert hides_value(python) is hidden
+    from IPython.core.displayhook import DisplayHook
+
+    try:
+        expected = DisplayHook.semicolon_at_end_of_expression(python)
+    except Exception:  # IPython cannot tell: it shows the value
+        expected = False
+    assert hides_value(python) is bool(expected)
+
+
+def test_corpus_cells_transform_as_ipython_does() -> None:
+    """The cheap test that skips IPython's tokenizer never skips a cell IPython changes."""
+    import json
+
+    from conftest import corpus_notebooks
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    notebooks = corpus_notebooks()
+    if not notebooks:
+        pytest.skip("corpus not available")
+    manager = TransformerManager()
+    differ = []
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            text = cell.get("source", "")
+            source = "".join(text) if isinstance(text, list) else text
+            if cell.get("cell_type") != "code" or source.lstrip().startswith("%%"):
+                continue
+            try:
+                expected = manager.transform_cell(source)
+            except Exception:
+                continue
+            lines = [line.rstrip() for line in transform(source).strip().splitlines()]
+            if lines != [line.rstrip() for line in expected.strip().splitlines()]:
+                differ.append(f"{path.name}: {source[:60]!r}")
+    assert differ == []
