@@ -20,7 +20,10 @@ from nb2pkg.render import (
 _READS = re.compile(r"\b(?:read_\w+|open|load|loadtxt|genfromtxt)\(\s*([A-Z_][A-Z0-9_]*|[rbu]?['\"][^'\"]+['\"])")
 
 
-def pyproject(package: str, dependencies: Dependencies, notebook_name: str) -> str:
+def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
+    """The project's metadata; `local` are the modules copied beside the package under
+    src/ (`mylib.py`, `helpers`), which the wheel ships too."""
+    shipped = ", ".join(f'"src/{path}"' for path in (package, *local))
     requirements = "".join(f'    "{r}",\n' for r in dependencies.requirements)
     unknown = (
         "# Imported by the notebook, but nb2pkg could not tell which distributions provide\n"
@@ -35,12 +38,12 @@ def pyproject(package: str, dependencies: Dependencies, notebook_name: str) -> s
         'readme = "README.md"\nrequires-python = ">=3.10"\n'
         f"{unknown}dependencies = [\n{requirements}]\n\n"
         '[project.optional-dependencies]\ntest = ["pytest"]\nnotebook = ["ipykernel", "nbclient"]\n\n'
-        f'[tool.hatch.build.targets.wheel]\npackages = ["src/{package}"]\n'
+        f'[tool.hatch.build.targets.wheel]\npackages = [{shipped}]\n'
     )
 
 
 def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modules: dict[str, list[str]],
-           dependencies: Dependencies, summary_name: str) -> str:
+           dependencies: Dependencies, summary_name: str, local: dict[str, str] | None = None) -> str:
     lines = [
         f"# {package}",
         "",
@@ -66,6 +69,12 @@ def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modu
     ]
     for module, members in sorted(modules.items()):
         lines.append(f"- `{module}`: {', '.join(f'`{m}`' for m in members) or 'constants and paths'}")
+    if local:
+        lines += ["", "## Local modules", "",
+                  "The notebook imports these from its own folder; they are copied under `src/`",
+                  "as they were, installed with the package. nb2pkg writes them again when you",
+                  "convert again, unless you edited the copy (edit the original beside the notebook).", ""]
+        lines += [f"- `{name}`: from `{origin}`" for name, origin in sorted(local.items())]
     if dependencies.unknown:
         lines += ["", "## Dependencies to check", "",
                   "The notebook imports these, and nb2pkg could not tell which distributions provide "

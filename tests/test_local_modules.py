@@ -1,0 +1,152 @@
+"""Modules and packages beside the notebook go into the project under src/: the package
+imports them, pyproject does not ask PyPI for them, their own imports are dependencies,
+and nothing outside the notebook's folder (or a folder it adds to sys.path) is read."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import make_notebook, write_notebook
+
+from nb2pkg import api
+from nb2pkg.dataflow import build_dataflow
+from nb2pkg.local_modules import literal_path, path_additions, read_local_modules
+from nb2pkg.notebook import read_notebook
+
+
+def _project(tmp_path: Path, cells: list[str], files: dict[str, str | bytes], notebook: str = "nbs/study.ipynb"):
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    path = tmp_path / notebook
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_notebook(path, make_notebook(cells))
+    return path, read_local_modules(path, build_dataflow(read_notebook(path)), "study")
+
+
+@pytest.mark.parametrize(
+    ("code", "path"),
+    [
+        ('"../lib"', "../lib"),
+        ('os.path.abspath("..")', ".."),
+        ('os.path.join("..", "lib")', "../lib"),
+        ('str(Path("src"))', "src"),
+        ('Path("..") / "lib"', "../lib"),
+        ("os.path.dirname(os.getcwd())", "./.."),
+        ('Path.cwd().parent', "./.."),
+        ('Path("..").resolve()', ".."),
+        ("HERE", None),
+        ('os.environ["LIB"]', None),
+        ('f"{root}/lib"', None),
+    ],
+)
+def test_literal_paths(code: str, path: str | None) -> None:
+    assert literal_path(ast.parse(code, mode="eval").body) == path
+
+
+def test_sys_path_additions_are_found_in_every_form(tmp_path: Path) -> None:
+    cells = ["import sys, os", "sys.path.append('../lib')\nsys.path.insert(0, os.path.abspath('..'))",
+             "sys.path.extend(['a', b])\nsys.path += ['c']\nsys.path.append(root)"]
+    path = write_notebook(tmp_path / "n.ipynb", make_notebook(cells))
+    flow = build_dataflow(read_notebook(path))
+    assert path_additions(flow) == [(2, "../lib"), (2, ".."), (3, "a"), (3, "c")]
+
+
+def test_module_file_and_package_are_copied_with_their_imports(tmp_path: Path) -> None:
+    _, local = _project(tmp_path, ["from mylib import double\nimport helpers.io"], {
+        "nbs/mylib.py": "import numpy as np\nfrom helpers import io\n\ndef double(x):\n    return 2 * x\n",
+        "nbs/helpers/__init__.py": "",
+        "nbs/helpers/io.py": "from . import fmt\n\ndef read():\n    import pandas\n    return pandas\n",
+        "nbs/helpers/fmt.py": "import json\n",
+        "nbs/helpers/lookup.csv": "a,b\n",
+        "nbs/helpers/__pycache__/io.cpython-311.pyc": b"\x00junk",
+        "nbs/unused.py": "import scipy\n",
+    })
+    assert local.names == {"mylib", "helpers"}
+    assert sorted(local.files()) == ["src/helpers/__init__.py", "src/helpers/fmt.py", "src/helpers/io.py",
+                                     "src/helpers/lookup.csv", "src/mylib.py"]
+    assert local.imports() == ("json", "numpy", "pandas")  # imports inside functions count
+    assert local.warnings == ()
+
+
+def test_sys_path_folder_is_searched_and_its_modules_imports_followed(tmp_path: Path) -> None:
+    _, local = _project(tmp_path, ["import sys\nsys.path.append('../lib')", "import tools"], {
+        "lib/tools.py": "import deeper\n",
+        "lib/deeper/__init__.py": "VALUE = 1\n",
+    })
+    assert {m.name: m.origin for m in local.modules} == {"deeper": "../lib/deeper", "tools": "../lib/tools.py"}
+
+
+def test_nothing_outside_the_notebook_folder_unless_sys_path_names_it(tmp_path: Path) -> None:
+    _, local = _project(tmp_path, ["import secret\nimport linked"], {
+        "secret.py": "X = 1\n",  # in the parent folder, which the notebook does not add
+        "elsewhere/linked.py": "X = 1\n",
+    })
+    os.symlink(tmp_path / "elsewhere" / "linked.py", tmp_path / "nbs" / "linked.py")
+    local = read_local_modules(tmp_path / "nbs/study.ipynb",
+                               build_dataflow(read_notebook(tmp_path / "nbs/study.ipynb")), "study")
+    assert local.modules == ()
+    assert [message.split(" ")[0] for _, message in local.warnings] == ["`linked.py`"]
+    assert "symbolic link" in local.warnings[0][1]
+
+
+def test_modules_that_cannot_be_taken_are_warned_about(tmp_path: Path) -> None:
+    _, local = _project(tmp_path, ["import numpy", "import random, study, big, pkg"], {
+        "nbs/random.py": "def random():\n    return 0\n",
+        "nbs/study.py": "X = 1\n",
+        "nbs/big.py": "x = 1\n" + "#" * 1_100_000 + "\n",
+        "nbs/pkg/__init__.py": "X = 1\n",
+        "nbs/pkg/blob.dat": b"\x00\x01\x02",
+    })
+    assert local.names == {"pkg"} and "src/pkg/blob.dat" not in local.files()
+    messages = {message.split("`")[1]: (cell, message) for cell, message in local.warnings}
+    assert sorted(messages) == ["big.py", "pkg/blob.dat", "random.py", "study.py"]
+    assert all(cell == 2 for cell, _ in messages.values())  # the cell that imports them
+    assert "standard module `random`" in messages["random.py"][1]
+    assert "--name" in messages["study.py"][1]
+
+
+def test_a_folder_of_scripts_named_like_a_distribution_is_not_a_module(tmp_path: Path) -> None:
+    _, local = _project(tmp_path, ["import numpy"], {"nbs/numpy/generate.py": "print(1)\n"})
+    assert local.modules == ()
+
+
+def test_project_ships_local_modules_and_does_not_depend_on_them(tmp_path: Path) -> None:
+    notebook, _ = _project(tmp_path, ["from mylib import double\nimport helpers", "print(double(2), helpers.X)"], {
+        "nbs/mylib.py": "import numpy\n\ndef double(x):\n    return 2 * x\n",
+        "nbs/helpers/__init__.py": "X = 3\n",
+    })
+    out = tmp_path / "out"
+    result = api.convert(notebook, out)
+    pyproject = (out / "pyproject.toml").read_text()
+    assert 'packages = ["src/study", "src/helpers", "src/mylib.py"]' in pyproject
+    assert '"numpy' in pyproject and "mylib" not in pyproject.split("[tool.hatch")[0]
+    assert result.conversion.unknown_dependencies == ()
+    assert (out / "src/mylib.py").read_text() == (tmp_path / "nbs/mylib.py").read_text()
+    assert "- `mylib`: from `mylib.py`" in (out / "README.md").read_text()
+    record = json.loads((out / ".nb2pkg.json").read_text())
+    assert "src/mylib.py" in record["files"]
+    assert record["outline"]["local_modules"] == {"helpers": "helpers", "mylib": "mylib.py"}
+    # converting again changes nothing; a change beside the notebook is carried over
+    assert api.convert(notebook, out, write=False).report.changed == ()
+    (tmp_path / "nbs/mylib.py").write_text("def double(x):\n    return x + x\n")
+    assert api.convert(notebook, out, write=False).report.changed == ("pyproject.toml", "src/mylib.py")  # no numpy
+
+
+def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
+    notebook, _ = _project(tmp_path, ["from mylib import double", "print(double(2))"],
+                           {"nbs/mylib.py": "def double(x):\n    return 2 * x\n"})
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "nb2pkg", str(notebook), "--out", str(out)]
+    subprocess.run(command + ["-q"], check=True)
+    assert subprocess.run(command + ["--check"], capture_output=True).returncode == 0
+    (tmp_path / "nbs/mylib.py").write_text("def double(x):\n    return x + x\n")
+    checked = subprocess.run(command + ["--check"], capture_output=True, text=True)
+    assert checked.returncode == 1 and "src/mylib.py" in checked.stdout
