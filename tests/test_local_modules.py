@@ -150,3 +150,71 @@ def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
     (tmp_path / "nbs/mylib.py").write_text("def double(x):\n    return x + x\n")
     checked = subprocess.run(command + ["--check"], capture_output=True, text=True)
     assert checked.returncode == 1 and "src/mylib.py" in checked.stdout
+
+
+def _run(path: Path, pythonpath: Path | None = None) -> list[list[dict]]:
+    """Each cell's outputs after running `path` in a fresh kernel in its own folder."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    previous = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(pythonpath) if pythonpath else ""
+    try:
+        NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        os.environ["PYTHONPATH"] = previous or ""
+    return [cell.get("outputs", []) for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def _seen(outputs: list[list[dict]]) -> tuple[str, list[str], int, list[str]]:
+    """What a reader sees: printed text, shown values, figures, errors."""
+    printed, values, figures, errors = "", [], 0, []
+    for output in (o for cell in outputs for o in cell):
+        if output["output_type"] == "stream" and output["name"] == "stdout":
+            printed += output["text"]
+        elif output["output_type"] == "execute_result":
+            values.append(output["data"]["text/plain"])
+        elif output["output_type"] == "display_data":
+            figures += "image/png" in output["data"]
+        elif output["output_type"] == "error":
+            errors.append(f"{output['ename']}: {output['evalue']}")
+    return printed, values, figures, errors
+
+
+@pytest.mark.slow
+def test_project_imports_local_modules_and_semicolons_hide_values_in_real_kernels(tmp_path: Path) -> None:
+    cells = [
+        "import sys\nsys.path.append('../lib')",
+        "import matplotlib.pyplot as plt\nfrom mylib import double\nimport helpers",
+        "values = [double(v) for v in range(4)]\nprint(values)",
+        "total = sum(values)\ntotal;",  # shows nothing
+        "plt.plot(values);",  # the figure, no `[<Line2D ...>]`
+        "values[0] += 100\n;",  # IPython runs a lone `;` line as ("") and shows ''
+        "print(values)",
+        "helpers.offset(len(values))",  # shown
+    ]
+    notebook, _ = _project(tmp_path, cells, {
+        "nbs/mylib.py": "def double(x):\n    return 2 * x\n",
+        "lib/helpers/__init__.py": "from .core import offset\n",
+        "lib/helpers/core.py": "import numpy as np\n\n\ndef offset(x):\n    return int(np.int64(x) + 10)\n",
+    })
+    original = _seen(_run(notebook))
+    assert original == ("[0, 2, 4, 6]\n[100, 2, 4, 6]\n", ["''", "14"], 1, [])
+
+    out = tmp_path / "out"
+    result = api.convert(notebook, out)
+    assert result.conversion.unknown_dependencies == ()
+    assert '"numpy' in (out / "pyproject.toml").read_text()  # helpers/core.py's import
+    summary = _run(out / "notebooks" / "study.ipynb", out / "src")
+    assert _seen(summary) == original
+    assert all(o["output_type"] != "error" for o in summary[1] + summary[2])  # the import cells
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    environment = {**os.environ, "PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg"}
+    ran = subprocess.run([sys.executable, "-m", "study"], cwd=elsewhere, env=environment,
+                         capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "[0, 2, 4, 6]\n"  # `print(values)` only displays: it stays in the notebook
