@@ -145,7 +145,8 @@ def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
                            {"nbs/mylib.py": "def double(x):\n    return 2 * x\n"})
     out = tmp_path / "out"
     command = [sys.executable, "-m", "nb2pkg", str(notebook), "--out", str(out)]
-    subprocess.run(command + ["-q"], check=True)
+    converted = subprocess.run(command, check=True, capture_output=True, text=True)
+    assert "  src/mylib.py: copied from mylib.py\n" in converted.stdout
     assert subprocess.run(command + ["--check"], capture_output=True).returncode == 0
     (tmp_path / "nbs/mylib.py").write_text("def double(x):\n    return x + x\n")
     checked = subprocess.run(command + ["--check"], capture_output=True, text=True)
