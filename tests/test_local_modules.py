@@ -219,3 +219,13 @@ def test_project_imports_local_modules_and_semicolons_hide_values_in_real_kernel
                          capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "[0, 2, 4, 6]\n"  # `print(values)` only displays: it stays in the notebook
+
+
+def test_optional_imports_of_a_local_module_are_no_dependencies(tmp_path: Path) -> None:
+    _, local = _project(tmp_path, ["import mylib"], {
+        "nbs/mylib.py": "import numpy\ntry:\n    import ujson as json\nexcept ImportError:\n    import json\n"
+                        "try:\n    import fast\nexcept (ModuleNotFoundError, OSError):\n    fast = None\n",
+        "nbs/fast.py": "import scipy\n",
+    })
+    assert local.names == {"mylib", "fast"}  # an optional local module is still copied
+    assert local.imports() == ("json", "numpy", "scipy")

@@ -35,6 +35,7 @@ class LocalModule:
     origin: str  # where it is, relative to the notebook's folder: `mylib.py`, `../lib/helpers`
     files: tuple[tuple[str, str], ...]  # (path under src/, text): `mylib.py`, `helpers/io.py`
     imports: tuple[str, ...]  # absolute imports of its Python files (`numpy`, `sklearn.base`)
+    optional: tuple[str, ...] = ()  # imports it can do without (`try: import ujson`): no dependency
 
     @property
     def top(self) -> str:
@@ -92,7 +93,7 @@ def read_local_modules(notebook: Path, flow: Dataflow, package: str) -> LocalMod
         module = _find(name, [r for r in roots if r.path.is_dir()], home, package, cell, warnings)
         if module is not None:
             found[name] = module
-            wanted.extend((top, cell) for top in sorted({top_name(m) for m in module.imports}))
+            wanted.extend((top, cell) for top in sorted({top_name(m) for m in module.imports + module.optional}))
     return LocalModules(tuple(found[n] for n in sorted(found)), tuple(warnings))
 
 
@@ -239,6 +240,7 @@ def _read_module(name: str, found: Path, shown: str, cell: int | None,
         return None
     files: list[tuple[str, str]] = []
     imports: set[str] = set()
+    optional: set[str] = set()
     for path in paths:
         relative = path.relative_to(found.parent).as_posix()
         where = str(PurePosixPath(shown).parent / relative)  # as the notebook's folder sees it
@@ -247,10 +249,12 @@ def _read_module(name: str, found: Path, shown: str, cell: int | None,
             continue
         files.append((relative, text))
         if path.suffix == ".py":
-            imports |= set(module_imports(text, where, cell, warnings))
+            required, maybe = module_imports(text, where, cell, warnings)
+            imports |= set(required)
+            optional |= set(maybe)
     if not any(path.endswith(".py") for path, _ in files):
         return None  # nothing importable was read: the import stays a dependency to check
-    return LocalModule(name, shown, tuple(files), tuple(sorted(imports)))
+    return LocalModule(name, shown, tuple(files), tuple(sorted(imports)), tuple(sorted(optional - imports)))
 
 
 def _package_files(folder: Path) -> Iterator[Path]:
@@ -285,22 +289,39 @@ def _read_text(path: Path, shown: str, cell: int | None,
 
 
 def module_imports(text: str, name: str = "", cell: int | None = None,
-                   warnings: list[tuple[int | None, str]] | None = None) -> tuple[str, ...]:
-    """The absolute imports anywhere in a module's text (a function's imports run too)."""
+                   warnings: list[tuple[int | None, str]] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The absolute imports anywhere in a module's text (a function's imports run too):
+    (required, optional), optional ones in a `try` that catches ImportError."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         if warnings is not None:
             warnings.append((cell, f"`{name}` does not parse as Python 3; its imports are not "
                                    "counted as dependencies"))
-        return ()
-    found: set[str] = set()
+        return (), ()
+    optional = {module for node in ast.walk(tree) if isinstance(node, ast.Try) and _catches_import_error(node)
+                for statement in node.body for module in _imported(statement)}
+    required = set(_imported(tree)) - optional
+    return tuple(sorted(required)), tuple(sorted(optional))
+
+
+def _imported(tree: ast.AST) -> Iterator[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
+            yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
-    return tuple(sorted(found))
+            yield node.module
+
+
+def _catches_import_error(node: ast.Try) -> bool:
+    """`except ImportError:` (or ModuleNotFoundError, or a bare `except:`)."""
+    def names(kind: ast.expr | None) -> set[str]:
+        if kind is None:
+            return {"ImportError"}
+        elements = kind.elts if isinstance(kind, ast.Tuple) else [kind]
+        return {e.id for e in elements if isinstance(e, ast.Name)}
+
+    return any(names(handler.type) & {"ImportError", "ModuleNotFoundError"} for handler in node.handlers)
 
 
 def _shown(path: Path, home: Path) -> str:
