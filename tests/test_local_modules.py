@@ -229,3 +229,9 @@ def test_optional_imports_of_a_local_module_are_no_dependencies(tmp_path: Path) 
     })
     assert local.names == {"mylib", "fast"}  # an optional local module is still copied
     assert local.imports() == ("json", "numpy", "scipy")
+
+
+def test_a_module_named_like_an_installed_one_is_copied_with_a_warning(tmp_path: Path) -> None:
+    _, local = _project(tmp_path, ["import pytest"], {"nbs/pytest.py": "X = 1\n"})
+    assert local.names == {"pytest"}
+    assert "installed `pytest`" in local.warnings[0][1]

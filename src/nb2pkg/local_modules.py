@@ -206,6 +206,11 @@ def _find(name: str, roots: list[_Root], home: Path, package: str, cell: int | N
             warnings.append((cell, f"`{shown}` has the package's name `{package}`; it is not copied: "
                                         "convert with --name OTHER to keep both"))
             return None
+        installed = distribution_table(None)().get(name)
+        if installed:  # (a namespace folder of that name is not a candidate: the installed one wins)
+            warnings.append((cell, f"`{shown}` has the name of a module of the installed `{installed[0]}`; "
+                                   "the notebook imported the file, and so does the project, but "
+                                   "installed beside it one of them breaks: rename the file"))
         return _read_module(name, candidate, shown, cell, warnings)
     return None
 
