@@ -90,7 +90,12 @@ def read_local_modules(notebook: Path, flow: Dataflow, package: str) -> LocalMod
         if name in searched:
             continue
         searched.add(name)
-        module = _find(name, [r for r in roots if r.path.is_dir()], home, package, cell, warnings)
+        try:
+            module = _find(name, [r for r in roots if r.path.is_dir()], home, package, cell, warnings)
+        except OSError as error:  # a folder nb2pkg may not list, a file it may not read
+            warnings.append((cell, f"`{name}` beside the notebook cannot be read ({error.strerror}); it is "
+                                   "not copied: check its permissions"))
+            continue
         if module is not None:
             found[name] = module
             wanted.extend((top, cell) for top in sorted({top_name(m) for m in module.imports + module.optional}))
