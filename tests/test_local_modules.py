@@ -235,3 +235,11 @@ def test_a_module_named_like_an_installed_one_is_copied_with_a_warning(tmp_path:
     _, local = _project(tmp_path, ["import pytest"], {"nbs/pytest.py": "X = 1\n"})
     assert local.names == {"pytest"}
     assert "installed `pytest`" in local.warnings[0][1]
+
+
+def test_a_folder_too_large_for_a_helper_is_not_copied(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"nbs/huge/m{i}.py": "X = 1\n" for i in range(250)}
+    _, local = _project(tmp_path, ["import huge"], {"nbs/huge/__init__.py": "", **files})
+    assert local.modules == ()
+    assert local.warnings == ((1, "`huge` is too large to copy into the project (over 200 files); install "
+                                  "it yourself and add it to the dependencies"),)

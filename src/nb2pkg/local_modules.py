@@ -11,6 +11,7 @@ notebook's folder tree, or inside a folder a cell adds with a literal
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import sys
 from collections.abc import Iterator
@@ -241,12 +242,13 @@ def _candidate(root: Path, name: str) -> Path | None:
 
 def _read_module(name: str, found: Path, shown: str, cell: int | None,
                  warnings: list[tuple[int | None, str]]) -> LocalModule | None:
-    paths = [found] if found.is_file() else sorted(_package_files(found))
+    # a walk that stops past the limit: a huge folder is refused without listing it all
+    paths = [found] if found.is_file() else sorted(itertools.islice(_package_files(found), MAX_MODULE_FILES + 1))
     total = sum(path.stat().st_size for path in paths)
     if len(paths) > MAX_MODULE_FILES or total > MAX_MODULE_BYTES:
-        warnings.append((cell, f"`{shown}` is too large to copy into the project ({len(paths)} files, "
-                                    f"{total // 1000} kB); install it yourself or add it to the "
-                                    "dependencies"))
+        size = f"over {MAX_MODULE_FILES} files" if len(paths) > MAX_MODULE_FILES else f"{total // 1000} kB"
+        warnings.append((cell, f"`{shown}` is too large to copy into the project ({size}); install it "
+                               "yourself and add it to the dependencies"))
         return None
     files: list[tuple[str, str]] = []
     imports: set[str] = set()
