@@ -182,3 +182,29 @@ def test_corpus_cells_transform_as_ipython_does() -> None:
             if lines != [line.rstrip() for line in expected.strip().splitlines()]:
                 differ.append(f"{path.name}: {source[:60]!r}")
     assert differ == []
+
+
+def _summary_cells(tmp_path, cells: list[str]) -> tuple[list[str], dict[str, str]]:
+    import json
+
+    from conftest import make_notebook, write_notebook
+
+    from nb2pkg.convert import convert
+    from nb2pkg.dataflow import build_dataflow
+    from nb2pkg.notebook import read_notebook
+
+    path = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    conversion = convert(build_dataflow(read_notebook(path)), tmp_path / "out")
+    notebook = json.loads(conversion.files["notebooks/nb.ipynb"])
+    return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"], conversion.files
+
+
+def test_a_cell_ending_in_a_semicolon_shows_nothing_in_the_summary(tmp_path) -> None:
+    cells = ["import matplotlib.pyplot as plt\nfrom sklearn.linear_model import LinearRegression",
+             "X = [[1], [2], [3]]\ny = [1, 2, 3]", "plt.plot(y);", "model = LinearRegression()\nmodel.fit(X, y);",
+             "scores = [v * 2 for v in y]\nsum(scores);", "X[0][0] *= 10\n;"]
+    summary, files = _summary_cells(tmp_path, cells)
+    # the figure cell as it was; the fitted model and the sum are not shown (nor returned),
+    # and a lone `;` line shows '' in Jupyter, so the summary ends the same way
+    assert summary[3:] == ["X, y = utils.compute_x()", "plt.plot(y);", 'models.train_model(X, y)\n("")']
+    assert "return" not in files["src/nb/models.py"]
