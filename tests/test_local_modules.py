@@ -104,10 +104,19 @@ def test_modules_that_cannot_be_taken_are_warned_about(tmp_path: Path) -> None:
         "nbs/big.py": "x = 1\n" + "#" * 1_100_000 + "\n",
         "nbs/pkg/__init__.py": "X = 1\n",
         "nbs/pkg/blob.dat": b"\x00\x01\x02",
+        "nbs/pkg/latin.py": "# -*- coding: latin-1 -*-\nX = 'caf\xe9'\n".encode("latin-1"),
     })
-    assert local.names == {"pkg"} and "src/pkg/blob.dat" not in local.files()
+    os.symlink(tmp_path / "nbs/big.py", tmp_path / "nbs/pkg/link.py")
+    os.mkdir(tmp_path / "outside")
+    os.symlink(tmp_path / "outside", tmp_path / "nbs/pkg/sub")
+    local = read_local_modules(tmp_path / "nbs/study.ipynb",
+                               build_dataflow(read_notebook(tmp_path / "nbs/study.ipynb")), "study")
+    assert local.names == {"pkg"} and sorted(local.files()) == ["src/pkg/__init__.py"]
     messages = {message.split("`")[1]: (cell, message) for cell, message in local.warnings}
-    assert sorted(messages) == ["big.py", "pkg/blob.dat", "random.py", "study.py"]
+    assert sorted(messages) == ["big.py", "pkg/blob.dat", "pkg/latin.py", "pkg/link.py", "pkg/sub", "random.py",
+                                "study.py"]
+    assert "is not UTF-8 text" in messages["pkg/latin.py"][1] and "binary" in messages["pkg/blob.dat"][1]
+    assert "symbolic link" in messages["pkg/sub"][1]
     assert all(cell == 2 for cell, _ in messages.values())  # the cell that imports them
     assert "standard module `random`" in messages["random.py"][1]
     assert "--name" in messages["study.py"][1]

@@ -205,12 +205,11 @@ def _find(name: str, roots: list[_Root], home: Path, package: str, cell: int | N
             return None
         if name in sys.stdlib_module_names:
             warnings.append((cell, f"`{shown}` has the name of the standard module `{name}`; an "
-                                        "installed package cannot take its place, so it is not copied: "
-                                        "rename it"))
+                                   "installed package cannot take its place, so it is not copied: rename it"))
             return None
         if name == package:
             warnings.append((cell, f"`{shown}` has the package's name `{package}`; it is not copied: "
-                                        "convert with --name OTHER to keep both"))
+                                   "convert with --name OTHER to keep both"))
             return None
         installed = distribution_table(None)().get(name)
         if installed:  # (a namespace folder of that name is not a candidate: the installed one wins)
@@ -244,7 +243,7 @@ def _read_module(name: str, found: Path, shown: str, cell: int | None,
                  warnings: list[tuple[int | None, str]]) -> LocalModule | None:
     # a walk that stops past the limit: a huge folder is refused without listing it all
     paths = [found] if found.is_file() else sorted(itertools.islice(_package_files(found), MAX_MODULE_FILES + 1))
-    total = sum(path.stat().st_size for path in paths)
+    total = sum(path.lstat().st_size for path in paths)
     if len(paths) > MAX_MODULE_FILES or total > MAX_MODULE_BYTES:
         size = f"over {MAX_MODULE_FILES} files" if len(paths) > MAX_MODULE_FILES else f"{total // 1000} kB"
         warnings.append((cell, f"`{shown}` is too large to copy into the project ({size}); install it "
@@ -270,34 +269,38 @@ def _read_module(name: str, found: Path, shown: str, cell: int | None,
 
 
 def _package_files(folder: Path) -> Iterator[Path]:
-    """The files of a package folder, without caches, hidden files or links."""
+    """The files of a package folder, without caches or hidden files; links are listed
+    (and refused when read), never followed."""
     for path in folder.iterdir():
-        if path.name.startswith(".") or path.name == "__pycache__" or path.is_symlink():
+        if path.name.startswith(".") or path.name == "__pycache__" or path.name.endswith(_SKIPPED_SUFFIXES):
             continue
-        if path.is_dir():
-            yield from _package_files(path)
-        elif path.is_file() and not path.name.endswith(_SKIPPED_SUFFIXES):
+        if path.is_symlink() or path.is_file():
             yield path
+        elif path.is_dir():
+            yield from _package_files(path)
 
 
 def _read_text(path: Path, shown: str, cell: int | None,
                warnings: list[tuple[int | None, str]]) -> str | None:
-    if path.stat().st_size > MAX_FILE_BYTES:
+    if not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES:
         warnings.append((cell, f"`{shown}` is over {MAX_FILE_BYTES // 1_000_000} MB; not copied into the "
                                "project: copy it by hand if the module needs it"))
         return None
-    try:
-        text = path.read_bytes().decode("utf-8")
-        if "\x00" in text:
-            raise UnicodeDecodeError("utf-8", b"\x00", 0, 1, "a NUL byte: binary data")
-        return text
-    except UnicodeDecodeError:
-        warnings.append((cell, f"`{shown}` is binary, not text; not copied into the project: copy it by "
-                               "hand if the module needs it"))
+    problem = "is a symbolic link, which nb2pkg does not follow" if path.is_symlink() else ""
+    text = ""
+    if not problem:
+        try:
+            text = path.read_bytes().decode("utf-8")
+            problem = "is binary, not text" if "\x00" in text else ""
+        except UnicodeDecodeError:
+            problem = "is not UTF-8 text"
+        except OSError as error:
+            problem = f"cannot be read ({error.strerror})"
+    if problem:
+        warnings.append((cell, f"`{shown}` {problem}; not copied into the project: copy it by hand if the "
+                               "module needs it"))
         return None
-    except OSError as error:
-        warnings.append((cell, f"`{shown}` cannot be read ({error.strerror}); not copied into the project"))
-        return None
+    return text
 
 
 def module_imports(text: str, name: str = "", cell: int | None = None,
