@@ -150,16 +150,19 @@ def test_project_ships_local_modules_and_does_not_depend_on_them(tmp_path: Path)
 
 
 def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from nb2pkg.cli import app
+
     notebook, _ = _project(tmp_path, ["from mylib import double", "print(double(2))"],
                            {"nbs/mylib.py": "def double(x):\n    return 2 * x\n"})
-    out = tmp_path / "out"
-    command = [sys.executable, "-m", "nb2pkg", str(notebook), "--out", str(out)]
-    converted = subprocess.run(command, check=True, capture_output=True, text=True)
+    command = [str(notebook), "--out", str(tmp_path / "out")]
+    converted = CliRunner().invoke(app, command)
     assert "  src/mylib.py: copied from mylib.py\n" in converted.stdout
-    assert subprocess.run(command + ["--check"], capture_output=True).returncode == 0
+    assert CliRunner().invoke(app, command + ["--check"]).exit_code == 0
     (tmp_path / "nbs/mylib.py").write_text("def double(x):\n    return x + x\n")
-    checked = subprocess.run(command + ["--check"], capture_output=True, text=True)
-    assert checked.returncode == 1 and "src/mylib.py" in checked.stdout
+    checked = CliRunner().invoke(app, command + ["--check"])
+    assert checked.exit_code == 1 and "src/mylib.py" in checked.stdout
 
 
 def _run(path: Path, pythonpath: Path | None = None) -> list[list[dict]]:
