@@ -19,12 +19,15 @@ from pyflakes import checker
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import to_python
+from nb2pkg.local_modules import LocalModules
 
 _MODULE_LEVEL_OK = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def python_files(conversion: Conversion) -> dict[str, str]:
-    return {name: text for name, text in conversion.files.items() if name.endswith(".py")}
+    """The Python files nb2pkg generated (local modules copied as they were are the user's)."""
+    return {name: text for name, text in conversion.files.items()
+            if name.endswith(".py") and name not in conversion.copied}
 
 
 def compile_problems(conversion: Conversion) -> list[str]:
@@ -138,13 +141,13 @@ def _summary_code(conversion: Conversion) -> list[str]:
     return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells if c["cell_type"] == "code"]
 
 
-def deterministic_problems(flow: Dataflow, out: Path, first: Conversion) -> list[str]:
-    again = convert(flow, out, first.package)
+def deterministic_problems(flow: Dataflow, out: Path, first: Conversion, local: LocalModules = LocalModules()) -> list[str]:
+    again = convert(flow, out, first.package, local)
     return [f"{name} differs between two conversions" for name in first.files
             if first.files[name] != again.files.get(name)]
 
 
-def all_problems(conversion: Conversion, flow: Dataflow, out: Path) -> list[str]:
+def all_problems(conversion: Conversion, flow: Dataflow, out: Path, local: LocalModules = LocalModules()) -> list[str]:
     _, lost = lost_calls(conversion, flow)
     return (
         compile_problems(conversion)
@@ -152,7 +155,7 @@ def all_problems(conversion: Conversion, flow: Dataflow, out: Path) -> list[str]
         + pyflakes_problems(conversion, flow)
         + import_work_problems(conversion)
         + [f"lost call {call}" for call in lost]
-        + deterministic_problems(flow, out, conversion)
+        + deterministic_problems(flow, out, conversion, local)
     )
 
 

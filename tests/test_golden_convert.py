@@ -1,6 +1,7 @@
 """Golden conversions: each `fixtures/convert/<case>/input.ipynb` against the project in
-`expected/` beside it, file for file. `pytest --update-golden` rewrites the expected
-trees on purpose; every case also meets the quality list."""
+`expected/` beside it, file for file. Other files beside `input.ipynb` are the notebook's
+folder (`mylib.py` it imports, data it reads). `pytest --update-golden` rewrites the
+expected trees on purpose; every case also meets the quality list."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from conftest import FIXTURES
 from quality import all_problems, normalise_versions
 
-from nb2pkg.convert import convert
+from nb2pkg.convert import convert, default_package
 from nb2pkg.dataflow import build_dataflow
+from nb2pkg.local_modules import read_local_modules
 from nb2pkg.notebook import read_notebook
 
 CASES = sorted((FIXTURES / "convert").glob("*/input.ipynb"))
@@ -30,7 +32,8 @@ def expected_files(folder: Path) -> dict[str, str]:
 def test_golden_conversion(notebook: Path, update_golden: bool) -> None:
     expected = notebook.parent / "expected"
     flow = build_dataflow(read_notebook(notebook))
-    conversion = convert(flow, expected)
+    local = read_local_modules(notebook, flow, default_package(notebook))
+    conversion = convert(flow, expected, local=local)
     actual = {name: normalise_versions(text) for name, text in conversion.files.items()}
     if update_golden:
         shutil.rmtree(expected, ignore_errors=True)
@@ -38,7 +41,7 @@ def test_golden_conversion(notebook: Path, update_golden: bool) -> None:
             (expected / name).parent.mkdir(parents=True, exist_ok=True)
             (expected / name).write_text(text, encoding="utf-8")
     assert actual == expected_files(expected)
-    assert all_problems(conversion, flow, expected) == []
+    assert all_problems(conversion, flow, expected, local) == []
 
 
 def test_there_are_enough_golden_cases() -> None:

@@ -11,6 +11,7 @@ from nb2pkg.ipython import (
     shell_expansions,
     split_code_argument,
     to_python,
+    hides_value,
     transform,
 )
 
@@ -106,3 +107,107 @@ def test_shell_expansions() -> None:
 )
 def test_pip_install_targets(command: str, packages: tuple[str, ...]) -> None:
     assert pip_install_targets(command) == packages
+
+
+@pytest.mark.parametrize(
+    ("source", "python"),
+    [
+        ("X[0] *= 10\n;", 'X[0] *= 10\n("")\n'),  # a lone `;`: IPython's quote escape, nothing after it
+        (";f a b", 'f("a b")\n'),
+        (",f a b", 'f("a", "b")\n'),
+        ("/f a", "f(a)\n"),
+        (">>> x = 1\n>>> y = x", "x = 1\ny = x\n"),
+        ("In [3]: x = 1", "x = 1\n"),
+        ("    x = 1\n    y = 2", "x = 1\ny = 2\n"),
+        ("\n  x = 1", "x = 1\n"),
+    ],
+)
+def test_ipython_syntax_without_magic_marks_is_transformed(source: str, python: str) -> None:
+    assert transform(source) == python
+
+
+@pytest.mark.parametrize(
+    "source", ["x = (a\n/ b)", "f(a,\n  b)", "s = ';'", "x = 1;", "def f():\n    return 1\n"]
+)
+def test_python_that_looks_like_an_escape_is_unchanged(source: str) -> None:
+    assert transform(source).rstrip("\n") == source.rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("python", "hidden"),
+    [
+        ("plt.plot(x);", True),
+        ("x = 1\nx;  # quiet\n\n", True),
+        ("x ;", True),
+        ("plt.plot(x)", False),
+        ('X[0] *= 10\n("")\n', False),  # a lone `;` line shows '' in Jupyter: its `;` is gone
+        ("s = ';'", False),
+        ("x; y", False),
+        ("for a in b:\n    f(a);\n", False),
+        ("", False),
+        ("x = (", False),
+    ],
+)
+def test_hides_value_is_ipythons_rule(python: str, hidden: bool) -> None:
+    assert hides_value(python) is hidden
+    from IPython.core.displayhook import DisplayHook
+
+    try:
+        expected = DisplayHook.semicolon_at_end_of_expression(python)
+    except Exception:  # IPython cannot tell: it shows the value
+        expected = False
+    assert hides_value(python) is bool(expected)
+
+
+def test_corpus_cells_transform_as_ipython_does() -> None:
+    """The cheap test that skips IPython's tokenizer never skips a cell IPython changes."""
+    import json
+
+    from conftest import corpus_notebooks
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    notebooks = corpus_notebooks()
+    if not notebooks:
+        pytest.skip("corpus not available")
+    manager = TransformerManager()
+    differ = []
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            text = cell.get("source", "")
+            source = "".join(text) if isinstance(text, list) else text
+            if cell.get("cell_type") != "code" or source.lstrip().startswith("%%"):
+                continue
+            try:
+                expected = manager.transform_cell(source)
+            except Exception:
+                continue
+            lines = [line.rstrip() for line in transform(source).strip().splitlines()]
+            if lines != [line.rstrip() for line in expected.strip().splitlines()]:
+                differ.append(f"{path.name}: {source[:60]!r}")
+    assert differ == []
+
+
+def _summary_cells(tmp_path, cells: list[str]) -> tuple[list[str], dict[str, str]]:
+    import json
+
+    from conftest import make_notebook, write_notebook
+
+    from nb2pkg.convert import convert
+    from nb2pkg.dataflow import build_dataflow
+    from nb2pkg.notebook import read_notebook
+
+    path = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    conversion = convert(build_dataflow(read_notebook(path)), tmp_path / "out")
+    notebook = json.loads(conversion.files["notebooks/nb.ipynb"])
+    return ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code"], conversion.files
+
+
+def test_a_cell_ending_in_a_semicolon_shows_nothing_in_the_summary(tmp_path) -> None:
+    cells = ["import matplotlib.pyplot as plt\nfrom sklearn.linear_model import LinearRegression",
+             "X = [[1], [2], [3]]\ny = [1, 2, 3]", "plt.plot(y);", "model = LinearRegression()\nmodel.fit(X, y);",
+             "scores = [v * 2 for v in y]\nsum(scores);", "X[0][0] *= 10\n;"]
+    summary, files = _summary_cells(tmp_path, cells)
+    # the figure cell as it was; the fitted model and the sum are not shown (nor returned),
+    # and a lone `;` line shows '' in Jupyter, so the summary ends the same way
+    assert summary[3:] == ["X, y = utils.compute_x()", "plt.plot(y);", 'models.train_model(X, y)\n("")']
+    assert "return" not in files["src/nb/models.py"]

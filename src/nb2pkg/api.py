@@ -37,13 +37,14 @@ def convert(
     """Convert a notebook and write the project (or, with `write=False`, only work out
     what writing would change); raises `InputError` on bad input."""
     from nb2pkg import convert as conversion
+    from nb2pkg.local_modules import read_local_modules
     from nb2pkg.output import plan_changes, write_project
 
     path = Path(path)
     flow = inspect(path)
     package = name or conversion.default_package(path)
     target = Path(out) if out is not None else Path(package)
-    result = conversion.convert(flow, target, package)
+    result = conversion.convert(flow, target, package, read_local_modules(path, flow, package))
     if not write:
         return Converted(result, plan_changes(target, result.files, force), target, flow)
     report = write_project(target, result.files, path, force=force, outline=outline(result, flow))
@@ -58,6 +59,7 @@ def outline(conversion: "Conversion", flow: Dataflow) -> dict[str, Any]:
         "steps": len(conversion.steps),
         "modules": sorted(conversion.modules),
         "kept_cells": len(conversion.kept_cells),
+        "local_modules": dict(conversion.local_modules),
         "unparsed_cells": len(unparsed),
         "python2_cells": sum(1 for problem in unparsed if problem.python2),
         "warnings": [f"cell {cell}: {message}" if cell is not None else message

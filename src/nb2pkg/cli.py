@@ -218,6 +218,8 @@ def _print_conversion(result) -> None:  # type: ignore[no-untyped-def]
                f"{len(report.unchanged)} unchanged)")
     for module, members in sorted(conversion.modules.items()):
         typer.echo(f"  src/{conversion.package}/{module}.py: {', '.join(members)}")
+    for name, origin in conversion.local_modules:  # modules beside the notebook, as they were
+        typer.echo(f"  src/{name}{'.py' if origin.endswith('.py') else '/'}: copied from {origin}")
     summary = next(name for name in conversion.files if name.startswith("notebooks/"))
     typer.echo(f"  {summary}: the summary notebook")
     for cell, message in conversion.warnings:

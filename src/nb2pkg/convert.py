@@ -12,6 +12,7 @@ from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
 from nb2pkg.grouping import Definition, Kept, Plan, Step, build_plan
 from nb2pkg.ipython import Policy
+from nb2pkg.local_modules import LocalModules
 from nb2pkg.naming import package_name
 from nb2pkg.render import render_config, render_module, with_results_returned
 from nb2pkg.scaffold import init_module, main_module, pipeline_module, pyproject, readme, tests_module
@@ -30,14 +31,17 @@ class Conversion:
     unknown_dependencies: tuple[str, ...]
     steps: tuple[str, ...] = ()  # the step functions, in the order the summary calls them
     kept_cells: tuple[int, ...] = ()  # 1-based code cells kept (in whole or part) in the summary
+    local_modules: tuple[tuple[str, str], ...] = ()  # (import name, origin beside the notebook)
+    copied: tuple[str, ...] = ()  # files copied as they are (local modules), not generated
 
 
 def default_package(notebook_path: Path) -> str:
     return package_name(notebook_path.stem)
 
 
-def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion:
-    """The project for `flow`'s notebook, to be written in `out`."""
+def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalModules = LocalModules()) -> Conversion:
+    """The project for `flow`'s notebook, to be written in `out`; `local` holds the
+    modules beside the notebook it imports (see `local_modules.read_local_modules`)."""
     notebook = flow.notebook
     package = package or default_package(notebook.path)
     plan = with_results_returned(build_plan(build_segments(flow)))
@@ -46,7 +50,7 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
     )
     members = _module_members(plan)
     files: dict[str, str] = {}
-    warnings = [(w.cell, w.message) for w in flow.warnings] + list(plan.warnings)
+    warnings = [(w.cell, w.message) for w in flow.warnings] + list(plan.warnings) + list(local.warnings)
     source = f"src/{package}"
     files[f"{source}/__init__.py"] = init_module(notebook.path.name)
     files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name)
@@ -59,24 +63,29 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
     pipeline, loose = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
     files[f"{source}/__main__.py"] = main_module(package, loose)
-    dependencies = infer_dependencies(_imported_modules(flow), _pip_installs(flow))
+    dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow))
     warnings += [(r.cell, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
                  for r in dependencies.refused]
     summary_name = notebook.path.name
     files[f"notebooks/{summary_name}"] = summary_notebook(notebook, plan, package)
     module_map = {m: [member.name for member in items] for m, items in members.items()}
+    origins = {module.name: module.origin for module in local.modules}
     files["README.md"] = readme(package, plan, notebook.path.name, str(notebook_dir), module_map,
-                                dependencies, summary_name)
-    files["pyproject.toml"] = pyproject(package, dependencies, notebook.path.name)
+                                dependencies, summary_name, origins)
+    files["pyproject.toml"] = pyproject(package, dependencies, notebook.path.name,
+                                        tuple(module.top for module in local.modules))
     files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(loose))
     for name in loose:
         warnings.append((None, f"`python -m {package}` needs `{name}`, which only a cell kept in the "
                                "notebook binds; run the summary notebook instead"))
-    _check_compiles(notebook.path, files)
+    _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
+    copied = local.files()
+    files.update(copied)
     kept = sorted({item.segment.cell.index + 1 for item in plan.items
                    if isinstance(item, Kept) and item.segment.cell.kind == "code"})
     return Conversion(package, dict(sorted(files.items())), module_map, tuple(warnings),
-                      dependencies.unknown, tuple(step.name for step in plan.steps), tuple(kept))
+                      dependencies.unknown, tuple(step.name for step in plan.steps), tuple(kept),
+                      tuple(origins.items()), tuple(sorted(copied)))
 
 
 def _module_members(plan: Plan) -> dict[str, list[Step | Definition]]:
@@ -91,8 +100,10 @@ def _module_members(plan: Plan) -> dict[str, list[Step | Definition]]:
     return members
 
 
-def _imported_modules(flow: Dataflow) -> list[str]:
-    return sorted({module for facts in flow.facts if facts for module in facts.imports})
+def _imported_modules(flow: Dataflow, local: LocalModules) -> list[str]:
+    """What the notebook and its local modules import, less the local modules themselves."""
+    imported = {module for facts in flow.facts if facts for module in facts.imports} | set(local.imports())
+    return sorted(module for module in imported if module.split(".")[0] not in local.names)
 
 
 def _pip_installs(flow: Dataflow) -> list[PipTarget]:

@@ -9,8 +9,10 @@ because their body is either code to analyse (`%%time`) or another language (`%%
 from __future__ import annotations
 
 import enum
+import io
 import re
 import shlex
+import tokenize
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -156,9 +158,31 @@ def transform(source: str) -> str:
         return source
 
 
+# What IPython's transformers look for, beyond `%`, `!` and `?` anywhere (magics, shell
+# lines, `obj?`, `a = !ls`): the autocall escapes `;f a`, `,f a`, `/f a` at the start of a
+# line (a lone `;` line is `;` with nothing after it: `("")`), prompts pasted from a
+# console, and an indented first line, which IPython dedents.
+_IPYTHON_LINE_START = re.compile(r"^[ \t]*[;,/]|^(?:>>>|\.\.\.|In \[\d*\]:)|\A\s*?^[ \t]+\S", re.MULTILINE)
+
+
 def _might_have_ipython_syntax(source: str) -> bool:
     # A cheap test that saves IPython's tokenizer on plain Python cells.
-    return any(mark in source for mark in ("%", "!", "?"))
+    return any(mark in source for mark in ("%", "!", "?")) or _IPYTHON_LINE_START.search(source) is not None
+
+
+def hides_value(python: str) -> bool:
+    """Whether IPython shows nothing for this cell's last expression: the last token of
+    the cell (after IPython's rewrite, comments aside) is `;`, as `plt.plot(x);`."""
+    tokens: list[tokenize.TokenInfo] = []
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(python).readline))
+    except (tokenize.TokenError, SyntaxError):
+        pass  # IPython's own check fails the same way and then shows the value
+    ignored = (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)  # IPython's
+    for token in reversed(tokens):
+        if token.type not in ignored:
+            return token.type == tokenize.OP and token.string == ";"
+    return False
 
 
 # Options that take a value, per code-running magic; the code follows the options.

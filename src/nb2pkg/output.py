@@ -90,6 +90,8 @@ def _record_in_sync(out: Path, notebook: Path, package: str) -> dict[str, Any] |
                 or record.get("notebook") != _relative(notebook, out)
                 or f"src/{package}/__init__.py" not in recorded
                 or record.get("notebook_sha256") != digest(notebook.read_bytes())
+                # modules copied from beside the notebook may have changed: convert again
+                or (record.get("outline") or {}).get("local_modules")
                 or not all(_current_digest(out / name) == sha for name, sha in recorded.items())):
             return None
         return dict(record)

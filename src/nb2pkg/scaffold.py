@@ -23,9 +23,11 @@ from nb2pkg.render import (
 _READS = re.compile(r"\b(?:read_\w+|open|load|loadtxt|genfromtxt)\(\s*([A-Z_][A-Z0-9_]*|[rbu]?['\"][^'\"]+['\"])")
 
 
-def pyproject(package: str, dependencies: Dependencies, notebook_name: str) -> str:
+def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
     """PEP 621 metadata written by a TOML writer: no requirement or name can end a string
-    or add a key. The comment on unplaced imports is the only text written by hand."""
+    or add a key. The comment on unplaced imports is the only text written by hand. `local`
+    are the modules copied beside the package under src/ (`mylib.py`, `helpers`), which the
+    wheel ships too."""
     project = {
         "name": package.replace("_", "-"),
         "version": "0.1.0",
@@ -41,6 +43,7 @@ def pyproject(package: str, dependencies: Dependencies, notebook_name: str) -> s
         else ""
     )
     extras = {"test": ["pytest"], "notebook": ["ipykernel", "nbclient"]}
+    shipped = [f"src/{path}" for path in (package, *local)]
     return "".join([
         tomli_w.dumps({"build-system": {"requires": ["hatchling"], "build-backend": "hatchling.build"}}),
         "\n",
@@ -50,12 +53,12 @@ def pyproject(package: str, dependencies: Dependencies, notebook_name: str) -> s
         "\n",
         tomli_w.dumps({"project": {"optional-dependencies": extras}}),
         "\n",
-        tomli_w.dumps({"tool": {"hatch": {"build": {"targets": {"wheel": {"packages": [f"src/{package}"]}}}}}}),
+        tomli_w.dumps({"tool": {"hatch": {"build": {"targets": {"wheel": {"packages": shipped}}}}}}),
     ])
 
 
 def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modules: dict[str, list[str]],
-           dependencies: Dependencies, summary_name: str) -> str:
+           dependencies: Dependencies, summary_name: str, local: dict[str, str] | None = None) -> str:
     lines = [
         f"# {package}",
         "",
@@ -82,6 +85,12 @@ def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modu
     for module, members in sorted(modules.items()):
         shown = ", ".join(markdown_code(m) for m in members) or "constants and paths"
         lines.append(f"- {markdown_code(module)}: {shown}")
+    if local:
+        lines += ["", "## Local modules", "",
+                  "The notebook imports these from its own folder; they are copied under `src/`",
+                  "as they were, installed with the package. nb2pkg writes them again when you",
+                  "convert again, unless you edited the copy (edit the original beside the notebook).", ""]
+        lines += [f"- {markdown_code(name)}: from {markdown_code(origin)}" for name, origin in sorted(local.items())]
     if dependencies.unknown:
         lines += ["", "## Dependencies to check", "",
                   "The notebook imports these, and nb2pkg could not tell which distributions provide "

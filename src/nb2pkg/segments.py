@@ -20,7 +20,7 @@ from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.ipython import Policy
+from nb2pkg.ipython import Policy, hides_value
 from nb2pkg.notebook import Cell
 
 Role = Literal[
@@ -147,8 +147,8 @@ def _split_cell(
     if wrapping is not None:
         line = f"%%{wrapping.name} {wrapping.argument}".rstrip()
         segments = [replace(s, cell_magic=line) for s in segments]
-    if segments and segments[-1].role == "code":
-        last = segments[-1].statements[-1]
+    if segments and segments[-1].role == "code" and not hides_value(facts.python):
+        last = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
         shown = _fitted_estimator(module, last, imports)
         if shown:
             segments[-1] = replace(segments[-1], shown=shown)

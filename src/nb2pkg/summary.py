@@ -17,7 +17,10 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
     import nbformat
 
     cells: list[dict[str, Any]] = [_code(_setup(plan), [])]
-    cells.append(_code(_imports(plan, package), []))
+    cells.append(_code(_working_folder(package), []))
+    imports = _imports(plan, package)
+    if imports:
+        cells.append(_code(imports, []))
     for item in plan.items:
         if isinstance(item, Step):
             shown = item.segments[-1].shown or item.value
@@ -51,7 +54,21 @@ def _setup(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _working_folder(package: str) -> str:
+    """The cell that moves to the notebook's folder: it imports only the package's config,
+    which imports nothing of the notebook's, so that the modules after it import there."""
+    return (
+        f"{import_lines(_working_folder_imports(package), package)}\n\n"
+        "# Run where the original notebook ran, so that its relative paths resolve.\n"
+        "os.chdir(config.NOTEBOOK_DIR)\n"
+        "# Show the package's deprecation warnings, as the notebook showed its own code's.\n"
+        f'warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")'
+    )
+
+
 def _imports(plan: Plan, package: str) -> str:
+    """The package's modules and what the summary's own code imports, in a cell of their
+    own: an import that fails there shows its own error, before any step runs."""
     needed: set[str] = set()
     for item in plan.items:
         if isinstance(item, Kept):
@@ -61,16 +78,13 @@ def _imports(plan: Plan, package: str) -> str:
             needed |= set(item.params)  # module-level names a step rebinds come in as arguments
     statements, _ = resolve_imports(needed, plan, package)
     modules = sorted({step.module for step in plan.steps})
-    statements.update({f"from {package} import {m}": f"{package}.{m}" for m in ["config", *modules]})
-    statements["import os"] = "os"
-    statements["import warnings"] = "warnings"
-    return (
-        f"{import_lines(statements, package)}\n\n"
-        "# Run where the original notebook ran, so that its relative paths resolve.\n"
-        "os.chdir(config.NOTEBOOK_DIR)\n"
-        "# Show the package's deprecation warnings, as the notebook showed its own code's.\n"
-        f'warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")'
-    )
+    statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
+    done = _working_folder_imports(package)  # bound by the cell before
+    return import_lines({k: v for k, v in statements.items() if k not in done}, package)
+
+
+def _working_folder_imports(package: str) -> dict[str, str]:
+    return {"import os": "os", "import warnings": "warnings", f"from {package} import config": f"{package}.config"}
 
 
 def _reads(item: Kept) -> set[str]:
