@@ -417,6 +417,28 @@ def test_a_locked_folder_waits_then_gives_up_with_one_line(world: dict[str, Path
 
 
 @pytest.mark.slow
+def test_batch_takes_the_lock_of_each_project(tmp_path: Path) -> None:
+    notebook(tmp_path / "nbs", "a.ipynb")
+    notebook(tmp_path / "nbs", "b.ipynb")
+    out = tmp_path / "out"
+    assert nb2pkg("batch", tmp_path / "nbs", "--out", out, "-q", "-j", "1").exit_code == 0
+    for name in ("a", "b"):
+        write_notebook(tmp_path / "nbs" / f"{name}.ipynb", make_notebook([*CELLS, "z = 4"]))
+    holder = _hold_lock(out / "a" / ".nb2pkg.lock", 60)
+    try:
+        before = tree(out / "a")
+        report = tmp_path / "report.json"
+        result = nb2pkg("batch", tmp_path / "nbs", "--out", out, "-q", "-j", "1", "--report", report)
+        rows = {row["project"]: row for row in json.loads(report.read_text())["notebooks"]}
+        assert result.exit_code == 1
+        assert rows["a"]["reason"] == "output folder locked" and "another nb2pkg run" in rows["a"]["message"]
+        assert rows["b"]["status"] == "converted" and tree(out / "a") == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.slow
 def test_two_runs_into_one_folder_never_mix(tmp_path: Path) -> None:
     first = notebook(tmp_path / "work", "one.ipynb")
     second = notebook(tmp_path / "work", "two.ipynb", [*CELLS, "import json", "text = json.dumps([y])"])
@@ -504,6 +526,17 @@ def test_a_full_disk_is_one_line_and_the_next_run_accepts_the_half_written_folde
     again = nb2pkg(source, "--out", out, "-q")
     assert again.exit_code == 0, again.output
     assert "pending" not in record_of(out)
+
+
+def test_the_temporary_files_of_a_killed_run_are_removed_and_only_those(world: dict[str, Path]) -> None:
+    project, source = world["project"], world["source"]
+    left = [".README.md.k3x9a0_q.tmp", "src/study/.config.py.abcd1234.tmp", "..nb2pkg.json.0000ffff.tmp"]
+    mine = [".notes.txt.abcd1234.tmp", ".README.md.tmp", ".nb2pkg.json.0000ffff.tmp", "src/study/.README.md.abcd1234.tmp", "my.tmp"]
+    for name in [*left, *mine]:
+        (project / name).write_text("half\n")
+    assert nb2pkg(source, "--out", project, "-q").exit_code == 0  # in sync: nothing else to do
+    assert [name for name in left if (project / name).exists()] == []
+    assert [name for name in mine if (project / name).exists()] == mine
 
 
 def test_a_read_only_folder_is_one_line(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,24 +16,21 @@ knows which files are its own. What a run may do:
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
-from nb2pkg import __version__
 from nb2pkg.errors import InputError
-from nb2pkg.record import (LOCK, PROVENANCE, RESERVED, DamagedRecord, Record, read_record,
-                           render_record)
-from nb2pkg.safe_fs import (Blocked, Entry, Place, is_temporary_of, make_folders, names_in, probe,
+from nb2pkg.record import (LOCK, PROVENANCE, RESERVED, DamagedRecord, Record, digest, notebook_fields,
+                           read_record, render_record)
+from nb2pkg.safe_fs import (Blocked, Entry, Place, is_temporary_of, make_folders, names_in, place_of, probe,
                             remove_file, remove_temporaries, write_atomic)
+from nb2pkg.sync import notebook_as_text, project_diff, recorded_files, recorded_outline
 
 __all__ = ["PROVENANCE", "LOCK", "WriteReport", "plan_changes", "write_project", "project_diff",
-           "recorded_outline", "recorded_files", "digest"]
+           "recorded_outline", "recorded_files", "notebook_as_text", "digest"]
 LOCK_TIMEOUT = 10.0  # seconds: a run holds the lock only while it writes (well under a second)
 
 
@@ -101,33 +98,8 @@ class _Plan:
     record: Record | None
 
 
-def digest(text: str | bytes) -> str:
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return hashlib.sha256(data).hexdigest()
-
-
 def _listed(files: list[str]) -> str:
     return ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-
-
-def place_of(out: Path, within: Path | None = None) -> Place:
-    """`out` as a `Place`: followed as named, or (batch) only `within` is, and the rest is
-    walked without following links."""
-    relative = Path(os.path.relpath(out, within)).as_posix() if within is not None else "."
-    if relative == "." or relative.split("/")[0] == "..":
-        return Place(out)
-    return Place(within, relative)
-
-
-def notebook_location(notebook: Path) -> Path:
-    """Where the notebook is, as the user named it: a linked notebook file means the
-    folder the link is in (as for Jupyter, which runs it there), not its target's."""
-    return notebook.absolute().parent.resolve() / notebook.name
-
-
-def _notebook_fields(notebook: Path, out: Path) -> tuple[str, str]:
-    relative = Path(os.path.relpath(notebook_location(notebook), out.resolve())).as_posix()
-    return relative, digest(notebook.read_bytes())
 
 
 # -- what the folder holds ------------------------------------------------------------------
@@ -174,45 +146,54 @@ def _plan(place: Place, files: dict[str, str], force: bool, notebook: Path | Non
     record = _previous(place, force)
     accepted = record.accepted() if record is not None else {}
     source = _source_identity(notebook)
-    created, changed, unchanged, edited, foreign = [], [], [], [], []
+    kinds: dict[str, list[str]] = {"created": [], "changed": [], "unchanged": [], "edited": [], "foreign": []}
     ours: dict[str, str] = {}
     for name, text in files.items():
         entry = probe(place, name)
         _refuse_source(place, name, entry, source)
-        if entry.kind == "missing":
-            created.append(name)
-        elif entry.kind != "file" or entry.data is None:
-            note = "a link or not a folder" if entry.kind == "blocked" else "not a regular file"
-            foreign.append(f"{entry.where} ({note})")
-        elif (current := digest(entry.data)) == digest(text):
-            unchanged.append(name)
-        elif current in accepted.get(name, ()):
-            changed.append(name)
-        elif name in accepted:
-            edited.append(name)
-            changed.append(name)
-        else:
-            foreign.append(name)
-        if entry.kind == "file" and entry.data is not None and digest(entry.data) in accepted.get(name, ()):
+        kind = _classify(entry, digest(text), accepted.get(name))
+        kinds[kind].append(name if kind != "foreign" or entry.kind == "file" else _in_the_way(entry))
+        if entry.data is not None and digest(entry.data) in accepted.get(name, ()):
             ours[name] = digest(entry.data)
+        if kind == "edited":
+            kinds["changed"].append(name)
     doomed: dict[str, tuple[int, int]] = {}
     for name in sorted(set(accepted) - set(files)):
         entry = probe(place, name)
-        if entry.kind != "file" or entry.data is None or entry.identity is None or entry.identity == source:
+        if entry.data is None or entry.identity is None or entry.identity == source:
             continue  # gone, or no longer a file nb2pkg wrote: left alone
         if digest(entry.data) in accepted[name]:
             ours[name] = digest(entry.data)
         else:
-            edited.append(name)
+            kinds["edited"].append(name)
             if not force:
                 continue
         doomed[name] = entry.identity
-    if foreign:
-        raise ForeignFiles(place.base / place.prefix, sorted(set(foreign)))
-    if edited and not force:
-        raise EditedFiles(place.base / place.prefix, sorted(edited))
-    report = WriteReport(tuple(created), tuple(changed), tuple(unchanged), tuple(doomed))
+    if kinds["foreign"]:
+        raise ForeignFiles(place.base / place.prefix, sorted(set(kinds["foreign"])))
+    if kinds["edited"] and not force:
+        raise EditedFiles(place.base / place.prefix, sorted(kinds["edited"]))
+    report = WriteReport(tuple(kinds["created"]), tuple(kinds["changed"]), tuple(kinds["unchanged"]), tuple(doomed))
     return _Plan(report, ours, doomed, record)
+
+
+def _classify(entry: Entry, new: str, accepted: frozenset[str] | None) -> str:
+    """What writing a file with hash `new` over `entry` is; `accepted` are the hashes
+    under which nb2pkg wrote it (None: nb2pkg did not write it)."""
+    if entry.kind == "missing":
+        return "created"
+    if entry.data is None:
+        return "foreign"  # a link, a folder, or a path through one
+    current = digest(entry.data)
+    if current == new:
+        return "unchanged"  # also a file of the user's that is already what nb2pkg would write
+    if accepted is None:
+        return "foreign"
+    return "changed" if current in accepted else "edited"
+
+
+def _in_the_way(entry: Entry) -> str:
+    return f"{entry.where} ({'a link or not a folder' if entry.kind == 'blocked' else 'not a regular file'})"
 
 
 def _refuse_source(place: Place, name: str, entry: Entry, source: tuple[int, int] | None) -> None:
@@ -240,17 +221,22 @@ def write_project(
 ) -> WriteReport:
     """Write `files` into `out` safely (see the module docstring)."""
     place = place_of(out, within)
-    _plan(place, files, force, notebook)  # refuse before making any folder
+    try:
+        _plan(place, files, force, notebook)  # refuse before making a folder or a lock
+    except InputError:
+        if probe(place, LOCK).kind != "file":
+            raise  # no nb2pkg run has written here since the folder had files: the refusal stands
+        # else another run may be writing right now, and we saw half its work: decide under the lock
     _guarded(place, "", make_folders, place)
     with _locked(place, lock_timeout):
         plan = _plan(place, files, force, notebook)  # again: another run may have written meanwhile
         report = plan.report
-        relative, notebook_sha = _notebook_fields(notebook, out)
+        relative, notebook_sha = notebook_fields(notebook, out)
         hashes = {name: digest(text) for name, text in files.items()}
         final = render_record(relative, notebook_sha, hashes, outline)
+        _clean(place, files, plan)
         if not (report.created or report.changed or report.removed) and _record_text(place) == final:
             return report  # in sync: not one byte to write
-        _clean(place, files, plan)
         intent = render_record(relative, notebook_sha, plan.ours, outline, pending=hashes)
         _guarded(place, PROVENANCE, write_atomic, place, PROVENANCE, intent.encode("utf-8"))
         for name in (*report.created, *report.changed):
@@ -316,100 +302,3 @@ def _locked(place: Place, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
-
-
-# -- reading back: the fast path and diffs -----------------------------------------------------
-
-
-def recorded_outline(out: Path, notebook: Path, package: str, within: Path | None = None) -> dict[str, Any] | None:
-    """The recorded outline when `out` holds this nb2pkg's conversion of `notebook` as it
-    is now, under `package`, with every file as nb2pkg wrote it (converting again would
-    change nothing); otherwise None."""
-    record = _record_in_sync(place_of(out, within), out, notebook, package)
-    return _checked_outline(record.outline) if record is not None else None
-
-
-def recorded_files(out: Path, notebook: Path, package: str, within: Path | None = None) -> list[str] | None:
-    """The files of `out` when it is in sync with `notebook` (see `recorded_outline`)."""
-    record = _record_in_sync(place_of(out, within), out, notebook, package)
-    return sorted(record.files) if record is not None else None
-
-
-_OUTLINE = {"nbformat": int, "steps": int, "modules": list, "kept_cells": int, "unparsed_cells": int,
-            "python2_cells": int, "warnings": list}
-
-
-def _checked_outline(outline: Any) -> dict[str, Any] | None:
-    """The outline if it has the shape nb2pkg writes (it becomes a row of a batch report)."""
-    if set(outline) != set(_OUTLINE) or not all(type(outline[key]) is kind for key, kind in _OUTLINE.items()):
-        return None
-    if not all(isinstance(item, str) for key in ("modules", "warnings") for item in outline[key]):
-        return None
-    return dict(outline)
-
-
-def _record_in_sync(place: Place, out: Path, notebook: Path, package: str) -> Record | None:
-    try:
-        record = read_record(place)
-        if (record is None or record.pending or record.version != __version__
-                or f"src/{package}/__init__.py" not in record.files
-                or (record.notebook, record.notebook_sha256) != _notebook_fields(notebook, out)):
-            return None
-    except (DamagedRecord, OSError, ValueError):
-        return None
-    for name, sha in record.files.items():
-        entry = probe(place, name)
-        if entry.data is None or digest(entry.data) != sha:
-            return None
-    return record
-
-
-def project_diff(
-    out: Path, files: dict[str, str], report: WriteReport, prefix: str = "", within: Path | None = None,
-) -> str:
-    """Unified diffs of what writing would change, `a/` and `b/` relative to `out` (with
-    `prefix` before each name) so that `git apply` takes them; notebooks as readable
-    `# %%` text. Old text is read as `plan_changes` did: never through a link."""
-    place = place_of(out, within)
-    parts = []
-    for name in sorted((*report.created, *report.changed, *report.removed)):
-        data = probe(place, name).data if name not in report.created else None
-        old = data.decode("utf-8", "replace") if data is not None else ""
-        new = files.get(name, "")
-        if name.endswith(".ipynb"):
-            old, new = notebook_as_text(old), notebook_as_text(new)
-        shown = prefix + name
-        before = "/dev/null" if name in report.created else f"a/{shown}"
-        after = "/dev/null" if name in report.removed else f"b/{shown}"
-        lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), before, after)
-        mode = ("new file mode 100644\n" if name in report.created
-                else "deleted file mode 100644\n" if name in report.removed else "")
-        parts.append(f"diff --git a/{shown} b/{shown}\n{mode}" + "".join(_with_newlines(lines)))
-    return "".join(parts)
-
-
-def _with_newlines(lines: Iterable[str]) -> Iterator[str]:
-    for line in lines:
-        yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-
-
-def notebook_as_text(text: str) -> str:
-    """A notebook's cells as `# %%` sections with their source (how people read a diff);
-    a notebook someone broke is shown as the text it is."""
-    if not text.strip():
-        return ""
-    try:
-        cells = json.loads(text).get("cells", [])
-        sections = [_cell_as_text(cell) for cell in cells]
-    except (ValueError, AttributeError, TypeError, RecursionError):
-        return text
-    return "\n".join(sections)
-
-
-def _cell_as_text(cell: dict[str, Any]) -> str:
-    source = cell.get("source", "")
-    source = "".join(source) if isinstance(source, list) else str(source)
-    if cell.get("cell_type") == "code":
-        return f"# %%\n{source}\n"
-    body = "\n".join(f"# {line}".rstrip() for line in source.splitlines())
-    return f"# %% [{cell.get('cell_type')}]\n{body}\n"

@@ -14,9 +14,12 @@ file is either old or new, and both count as nb2pkg's own.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
 from nb2pkg import __version__
@@ -56,6 +59,23 @@ class Record:
         names = set(self.files) | set(self.pending)
         return {name: frozenset(sha for sha in (self.files.get(name), self.pending.get(name)) if sha)
                 for name in names}
+
+
+def digest(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def notebook_location(notebook: Path) -> Path:
+    """Where the notebook is, as the user named it: a linked notebook file means the
+    folder the link is in (as for Jupyter, which runs it there), not its target's."""
+    return notebook.absolute().parent.resolve() / notebook.name
+
+
+def notebook_fields(notebook: Path, out: Path) -> tuple[str, str]:
+    """The record's `notebook` (relative to `out`) and `notebook_sha256`."""
+    relative = Path(os.path.relpath(notebook_location(notebook), out.resolve())).as_posix()
+    return relative, digest(notebook.read_bytes())
 
 
 def is_safe_name(name: object) -> bool:

@@ -60,6 +60,15 @@ class Place:
         return [part for part in self.shown(name).split("/") if part]
 
 
+def place_of(out: Path, within: Path | None = None) -> Place:
+    """`out` as a `Place`: followed as named, or (batch) only `within` is, and the rest is
+    walked without following links."""
+    if within is None:
+        return Place(out)
+    relative = Path(os.path.relpath(out, within)).as_posix()
+    return Place(out) if relative == "." or relative.split("/")[0] == ".." else Place(within, relative)
+
+
 def write_all(fd: int, data: bytes) -> None:
     """Write every byte (a module function, so tests can make the disk full)."""
     view = memoryview(data)
