@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 
 from nb2pkg import safe_fs
 from nb2pkg.cli import app
-from nb2pkg.output import FolderLocked, write_project
+from nb2pkg.output import Conflict, FolderLocked, NotOurFolder, plan_changes, recorded_files, write_project
+from nb2pkg.record import DamagedRecord
 
 runner = CliRunner()
 CELLS = ["import math", "RATE = 0.5", "def grow(v):\n    return v * (1 + RATE)", "x = grow(2.0)",
@@ -187,9 +188,11 @@ def test_batch_takes_a_damaged_record_as_a_failed_notebook(tmp_path: Path) -> No
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(record=st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5)
-    | st.sampled_from(["../victim.txt", "/etc/passwd", "..", ".", "a/../../victim.txt", "x\\..\\y", "README.md"]),
+    | st.sampled_from(["../victim.txt", "/etc/passwd", "..", ".", "a/../../victim.txt", "x\\..\\y", "README.md",
+                       "x" * 300, "0" * 64]),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(
-        st.sampled_from(["files", "pending", "notebook", "outline", "../victim.txt", "README.md", "", "nb2pkg"]),
+        st.sampled_from(["files", "pending", "notebook", "outline", "../victim.txt", "README.md", "", "nb2pkg",
+                         "x" * 300, "src/p/__init__.py"]),
         children, max_size=4),
     max_leaves=12))
 def test_any_record_keeps_the_outside_intact(tmp_path_factory: pytest.TempPathFactory, record: Any) -> None:
@@ -200,11 +203,13 @@ def test_any_record_keeps_the_outside_intact(tmp_path_factory: pytest.TempPathFa
     (project / ".nb2pkg.json").write_text(json.dumps(record))
     files = {"README.md": "new\n", "src/p/__init__.py": ""}
     source = notebook(root / "work")
+    assert recorded_files(project, source, "p") is None  # never "in sync" with a notebook it does not record
     for force in (False, True):
-        try:
-            write_project(project, files, source, force=force)
-        except Exception as error:  # only nb2pkg's own refusals, never a crash
-            assert type(error).__name__ in ("DamagedRecord", "EditedFiles", "ForeignFiles", "NotOurFolder"), error
+        for act in (plan_changes, write_project):
+            try:
+                act(project, files, notebook=source, force=force)  # type: ignore[operator]
+            except (DamagedRecord, Conflict, NotOurFolder):  # nb2pkg's own refusals, never a crash
+                pass
     assert (root / "victim.txt").read_text() == "keep me\n"
     assert sorted(p.name for p in root.iterdir()) == ["project", "victim.txt", "work"]
 

@@ -143,6 +143,14 @@ def _source_identity(notebook: Path | None) -> tuple[int, int] | None:
 
 
 def _plan(place: Place, files: dict[str, str], force: bool, notebook: Path | None) -> _Plan:
+    try:
+        return _plan_unguarded(place, files, force, notebook)
+    except OSError as error:  # a folder nb2pkg may not read: the environment, not a bug
+        raise WriteFailed(place.base / place.prefix, f"cannot read ({error.strerror or error})",
+                          "make the folder readable, then run again") from None
+
+
+def _plan_unguarded(place: Place, files: dict[str, str], force: bool, notebook: Path | None) -> _Plan:
     record = _previous(place, force)
     accepted = record.accepted() if record is not None else {}
     source = _source_identity(notebook)

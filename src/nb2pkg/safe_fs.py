@@ -137,6 +137,10 @@ def probe(place: Place, name: str) -> Entry:
                 return Entry("file", _read_all(fd), (status.st_dev, status.st_ino))
     except (FileNotFoundError, NotADirectoryError):  # the latter: the base is below a file
         return Entry("missing")
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:  # no such file can exist
+            return Entry("missing")
+        raise
     except Blocked as blocked:
         return Entry("blocked", where=blocked.where)
 

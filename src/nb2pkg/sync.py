@@ -42,18 +42,20 @@ def _checked_outline(outline: Any) -> dict[str, Any] | None:
 
 
 def _record_in_sync(place: Place, out: Path, notebook: Path, package: str) -> Record | None:
+    """The record when it is in sync; None otherwise, and for anything odd (a damaged
+    record, an unreadable file): the full conversion then finds and reports it."""
     try:
         record = read_record(place)
         if (record is None or record.pending or record.version != __version__
                 or f"src/{package}/__init__.py" not in record.files
                 or (record.notebook, record.notebook_sha256) != notebook_fields(notebook, out)):
             return None
+        for name, sha in record.files.items():
+            entry = probe(place, name)
+            if entry.data is None or digest(entry.data) != sha:
+                return None
     except (DamagedRecord, OSError, ValueError):
         return None
-    for name, sha in record.files.items():
-        entry = probe(place, name)
-        if entry.data is None or digest(entry.data) != sha:
-            return None
     return record
 
 
