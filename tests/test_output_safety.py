@@ -146,13 +146,17 @@ def test_record_entries_for_links_and_folders_are_never_followed_or_removed(worl
     (project / "folder").mkdir()
     (project / "folder" / "mine.txt").write_text("mine\n")
     real = record_of(project)
-    real["files"].update({"link.txt": sha(victim), "folder": sha(victim), "src": sha(victim)})
+    (project / ".git").mkdir()
+    (project / ".git" / "config").write_text("[core]\n")
+    real["files"].update({"link.txt": sha(victim), "folder": sha(victim), "src": sha(victim),
+                          ".git/config": sha(project / ".git" / "config")})
     (project / ".nb2pkg.json").write_text(json.dumps(real))
     dry = nb2pkg(source, "--out", project, "--dry-run")
     assert dry.exit_code == 0 and "keep me" not in dry.stdout
     assert nb2pkg(source, "--out", project, "--force", "-q").exit_code == 0
     assert (project / "link.txt").is_symlink() and victim.read_text() == "keep me\n"
     assert (project / "folder" / "mine.txt").read_text() == "mine\n"
+    assert (project / ".git" / "config").read_text() == "[core]\n"  # hidden: never nb2pkg's to remove
     assert "link.txt" not in record_of(project)["files"]
 
 

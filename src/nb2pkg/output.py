@@ -167,6 +167,8 @@ def _plan_unguarded(place: Place, files: dict[str, str], force: bool, notebook: 
             kinds["changed"].append(name)
     doomed: dict[str, tuple[int, int]] = {}
     for name in sorted(set(accepted) - set(files)):
+        if any(part.startswith(".") for part in name.split("/")):
+            continue  # nb2pkg writes no hidden file (but its own record and lock): `.git/config` is not its
         entry = probe(place, name)
         if entry.data is None or entry.identity is None or entry.identity == source:
             continue  # gone, or no longer a file nb2pkg wrote: left alone
