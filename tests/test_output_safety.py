@@ -411,7 +411,7 @@ def test_a_locked_folder_waits_then_gives_up_with_one_line(world: dict[str, Path
     holder = _hold_lock(project / ".nb2pkg.lock", 30)
     try:
         before = tree(project)
-        with pytest.raises(FolderLocked, match="another nb2pkg run has been writing into it for 0.5 s"):
+        with pytest.raises(FolderLocked, match=r"another nb2pkg run is writing into it \(waited 0.5 s"):
             write_project(project, {"README.md": "other\n"}, source, lock_timeout=0.5)
         assert tree(project) == before
     finally:

@@ -41,7 +41,7 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
     package = package or default_package(notebook.path)
     plan = with_results_returned(build_plan(build_segments(flow)))
     notebook_dir = PurePosixPath(
-        # a linked notebook means the folder the link is in, as in Jupyter (output.notebook_location)
+        # a linked notebook means the folder the link is in, as in Jupyter (record.notebook_location)
         Path(os.path.relpath(notebook.path.absolute().parent.resolve(), out.resolve())).as_posix()
     )
     members = _module_members(plan)

@@ -303,7 +303,7 @@ def _locked(place: Place, timeout: float) -> Iterator[None]:
         lock.acquire()
     except Timeout:
         raise FolderLocked(place.base / place.prefix,
-                           f"another nb2pkg run has been writing into it for {timeout:g} s",
+                           f"another nb2pkg run is writing into it (waited {timeout:g} s for it to finish)",
                            "wait for it to finish and run again, or choose another --out") from None
     except OSError as error:
         raise WriteFailed(path, f"cannot write ({error.strerror or error})",
