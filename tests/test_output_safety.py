@@ -315,6 +315,29 @@ def test_nothing_is_written_through_a_link_inside_the_project(world: dict[str, P
     assert place.is_symlink()
 
 
+def test_without_dir_fd_links_are_still_never_followed(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no `dir_fd`: each step is looked at before it is used instead."""
+    monkeypatch.setattr(safe_fs, "WITH_DIR_FD", False)
+    project, outside, source = world["project"], world["outside"], world["source"]
+    write_notebook(source, make_notebook([*CELLS, "z = 5"]))
+    assert nb2pkg(source, "--out", project, "-q").exit_code == 0
+    shutil.move(project / "tests", outside / "tests")
+    (project / "tests").symlink_to(outside / "tests")
+    (project / "README.md").unlink()
+    (project / "README.md").symlink_to(outside / "victim.txt")
+    before = tree(outside)
+    write_notebook(source, make_notebook([*CELLS, "z = 6"]))
+    for options in ([], ["--force"], ["--dry-run"]):
+        one_line(nb2pkg(source, "--out", project, *options), 1, "README.md (not a regular file)",
+                 "tests (a link or not a folder)")
+    assert tree(outside) == before
+    shutil.move(project / ".nb2pkg.json", outside / "record.json")
+    (project / ".nb2pkg.json").symlink_to(outside / "record.json")
+    before = tree(outside)
+    one_line(nb2pkg(source, "--out", project), 2, "damaged provenance record")
+    assert tree(outside) == before
+
+
 def test_batch_never_writes_through_a_link_inside_its_output_folder(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -4,8 +4,9 @@ The folder the user named (`Place.base`) is opened as named, links and all: it i
 to point anywhere. Below it every step is taken from the open parent folder with
 `O_NOFOLLOW` (`dir_fd` calls), so a link planted inside (`tests -> /elsewhere`, a linked
 `README.md`, a linked `.nb2pkg.json`) is seen as what it is and never written, read or
-removed through, and no check-then-use race can redirect a write. POSIX only: Windows
-has no `dir_fd`.
+removed through, and no check-then-use race can redirect a write. Where there is no
+`dir_fd` (Windows) each step is looked at (`lstat`) before it is used instead: links are
+still never followed, but a link swapped in at that very moment could be.
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Union
 
-_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # a FIFO must not hang us
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_FLAG = {name: getattr(os, name, 0) for name in ("O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_NONBLOCK", "O_BINARY")}
+_DIRECTORY = os.O_RDONLY | _FLAG["O_DIRECTORY"] | _FLAG["O_NOFOLLOW"] | _FLAG["O_CLOEXEC"]
+_READ = os.O_RDONLY | _FLAG["O_NOFOLLOW"] | _FLAG["O_NONBLOCK"] | _FLAG["O_CLOEXEC"] | _FLAG["O_BINARY"]
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAG["O_NOFOLLOW"] | _FLAG["O_CLOEXEC"] | _FLAG["O_BINARY"]
+# Folders are open file descriptors where the system takes `dir_fd`, else checked paths.
+WITH_DIR_FD = {os.open, os.stat, os.mkdir, os.unlink, os.rename} <= os.supports_dir_fd and bool(_FLAG["O_NOFOLLOW"])
+Folder = Union[int, str]
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # `.NAME.XXXXXXXX.tmp`, as written below
 
 
@@ -77,41 +82,64 @@ def write_all(fd: int, data: bytes) -> None:
 
 
 @contextmanager
-def _opened(fd: int) -> Iterator[int]:
+def _opened(folder: Folder) -> Iterator[Any]:
     try:
-        yield fd
+        yield folder
     finally:
-        os.close(fd)
+        if isinstance(folder, int):
+            os.close(folder)
 
 
-def _open_base(base: Path) -> int:
-    return os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+def _at(folder: Folder, name: str) -> tuple[str, dict[str, int]]:
+    """`name` in `folder`, as the arguments of an `os` call."""
+    return (name, {"dir_fd": folder}) if isinstance(folder, int) else (os.path.join(folder, name), {})
 
 
-def _descend(top: int, steps: list[str], create: bool) -> int:
-    """An fd of the folder `steps` below `top` (which stays open), never through a link;
-    raises `Blocked` naming the step in the way, FileNotFoundError when one is missing."""
-    current = os.dup(top)
+def _open_base(base: Path) -> Folder:
+    """The folder the user named, links followed (theirs to point anywhere)."""
+    if WITH_DIR_FD:
+        return os.open(base, os.O_RDONLY | _FLAG["O_DIRECTORY"] | _FLAG["O_CLOEXEC"])
+    os.listdir(base)  # raises as opening would: missing, or not a folder
+    return str(base)
+
+
+def _descend(top: Folder, steps: list[str], create: bool) -> Folder:
+    """The folder `steps` below `top` (which stays open), never through a link; raises
+    `Blocked` naming the step in the way, FileNotFoundError when one is missing."""
+    current: Folder = os.dup(top) if isinstance(top, int) else top
     walked: list[str] = []
     try:
         for step in steps:
             walked.append(step)
             if create:
+                path, where = _at(current, step)
                 try:
-                    os.mkdir(step, dir_fd=current)
+                    os.mkdir(path, **where)
                 except FileExistsError:
                     pass
-            try:
-                following = os.open(step, _DIRECTORY, dir_fd=current)
-            except OSError as error:
-                if error.errno in (errno.ELOOP, errno.ENOTDIR):
-                    raise Blocked("/".join(walked)) from None
-                raise
-            os.close(current)
+            following = _step(current, step, "/".join(walked))
+            if isinstance(current, int):
+                os.close(current)
             current = following
         return current
     except BaseException:
-        os.close(current)
+        if isinstance(current, int):
+            os.close(current)
+        raise
+
+
+def _step(folder: Folder, step: str, walked: str) -> Folder:
+    path, where = _at(folder, step)
+    if isinstance(folder, str):  # no dir_fd: look first
+        status = os.stat(path, follow_symlinks=False)
+        if not stat.S_ISDIR(status.st_mode) or getattr(os.path, "isjunction", lambda p: False)(path):
+            raise Blocked(walked)
+        return path
+    try:
+        return os.open(path, _DIRECTORY, **where)
+    except OSError as error:
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise Blocked(walked) from None
         raise
 
 
@@ -120,10 +148,11 @@ def probe(place: Place, name: str) -> Entry:
     *folders, last = place.steps(name)
     try:
         with _opened(_open_base(place.base)) as base, _opened(_descend(base, folders, False)) as parent:
+            path, where = _at(parent, last)
             try:  # look before opening: opening a device or a FIFO can have effects
-                if not stat.S_ISREG(os.stat(last, dir_fd=parent, follow_symlinks=False).st_mode):
+                if not stat.S_ISREG(os.stat(path, follow_symlinks=False, **where).st_mode):
                     return Entry("other", where=place.shown(name))
-                fd = os.open(last, _READ, dir_fd=parent)
+                fd = os.open(path, _READ, **where)
             except FileNotFoundError:
                 return Entry("missing")
             except OSError as error:
@@ -157,15 +186,17 @@ def write_atomic(place: Place, name: str, data: bytes) -> None:
     half-written; a link at `name` is replaced, never written through."""
     *folders, last = place.steps(name)
     with _opened(_open_base(place.base)) as base, _opened(_descend(base, folders, True)) as parent:
-        temporary = f".{last}.{secrets.token_hex(4)}.tmp"
-        fd = os.open(temporary, _CREATE, 0o666, dir_fd=parent)  # the umask applies, as for any new file
+        temporary, where = _at(parent, f".{last}.{secrets.token_hex(4)}.tmp")
+        target, _ = _at(parent, last)
+        fd = os.open(temporary, _CREATE, 0o666, **where)  # the umask applies, as for any new file
         try:
             with _opened(fd):
                 write_all(fd, data)
-            os.replace(temporary, last, src_dir_fd=parent, dst_dir_fd=parent)
+            moves = {"src_dir_fd": parent, "dst_dir_fd": parent} if isinstance(parent, int) else {}
+            os.replace(temporary, target, **moves)
         except BaseException:
             try:
-                os.unlink(temporary, dir_fd=parent)
+                os.unlink(temporary, **where)
             except OSError:
                 pass
             raise
@@ -176,9 +207,10 @@ def remove_file(place: Place, name: str, identity: tuple[int, int]) -> None:
     *folders, last = place.steps(name)
     try:
         with _opened(_open_base(place.base)) as base, _opened(_descend(base, folders, False)) as parent:
-            status = os.stat(last, dir_fd=parent, follow_symlinks=False)
+            path, where = _at(parent, last)
+            status = os.stat(path, follow_symlinks=False, **where)
             if stat.S_ISREG(status.st_mode) and (status.st_dev, status.st_ino) == identity:
-                os.unlink(last, dir_fd=parent)
+                os.unlink(path, **where)
     except (FileNotFoundError, Blocked):
         pass
 
@@ -186,8 +218,8 @@ def remove_file(place: Place, name: str, identity: tuple[int, int]) -> None:
 def make_folders(place: Place) -> None:
     """Create `place` (the base as named, the prefix without following links)."""
     place.base.mkdir(parents=True, exist_ok=True)
-    with _opened(_open_base(place.base)) as base:
-        os.close(_descend(base, place.steps(""), True))
+    with _opened(_open_base(place.base)) as base, _opened(_descend(base, place.steps(""), True)):
+        pass
 
 
 def names_in(place: Place, folder: str = "") -> list[str] | None:
