@@ -373,6 +373,16 @@ def test_a_linked_record_or_lock_is_never_followed(world: dict[str, Path]) -> No
     assert victim.read_text() == "keep me\n"
 
 
+def test_a_hard_link_inside_the_project_is_replaced_not_written_through(world: dict[str, Path]) -> None:
+    project, outside, source = world["project"], world["outside"], world["source"]
+    config = project / "src" / "study" / "config.py"
+    os.link(config, outside / "config-copy.py")
+    kept = (outside / "config-copy.py").read_bytes()
+    write_notebook(source, make_notebook(["import math", "RATE = 0.75", *CELLS[2:]]))  # config.py changes
+    assert nb2pkg(source, "--out", project, "-q").exit_code == 0
+    assert config.read_bytes() != kept and (outside / "config-copy.py").read_bytes() == kept
+
+
 def test_a_dangling_out_link_is_one_line(tmp_path: Path) -> None:
     source = notebook(tmp_path / "work")
     out = tmp_path / "out"
