@@ -119,6 +119,7 @@ def _damaged_records(victim: Path, real: dict[str, Any]) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_a_damaged_record_is_one_line_and_never_reaches_outside(world: dict[str, Path]) -> None:
     project, outside, source = world["project"], world["outside"], world["source"]
     victim = outside / "victim.txt"
