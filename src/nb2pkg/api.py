@@ -32,10 +32,11 @@ def inspect(path: Path | str) -> Dataflow:
 
 def convert(
     path: Path | str, out: Path | str | None = None, name: str | None = None, force: bool = False,
-    write: bool = True,
+    write: bool = True, within: Path | str | None = None,
 ) -> Converted:
     """Convert a notebook and write the project (or, with `write=False`, only work out
-    what writing would change); raises `InputError` on bad input."""
+    what writing would change); raises `InputError` on bad input. `within` is a folder
+    holding `out` (batch's output folder): no link between the two is followed."""
     from nb2pkg import convert as conversion
     from nb2pkg.local_modules import read_local_modules
     from nb2pkg.output import plan_changes, write_project
@@ -45,9 +46,10 @@ def convert(
     package = name or conversion.default_package(path)
     target = Path(out) if out is not None else Path(package)
     result = conversion.convert(flow, target, package, read_local_modules(path, flow, package))
+    inside = Path(within) if within is not None else None
     if not write:
-        return Converted(result, plan_changes(target, result.files, force), target, flow)
-    report = write_project(target, result.files, path, force=force, outline=outline(result, flow))
+        return Converted(result, plan_changes(target, result.files, force, path, inside), target, flow)
+    report = write_project(target, result.files, path, force=force, outline=outline(result, flow), within=inside)
     return Converted(result, report, target, flow)
 
 

@@ -123,14 +123,15 @@ def convert_one(job: Job) -> Record:
             record.update(outline, status="unchanged")
         else:
             converted = api.convert(job.notebook, out=target, name=job.package, force=options.force,
-                                    write=options.mode == "write")
+                                    write=options.mode == "write", within=options.out)
             report = converted.report
             changed = bool(report.created or report.changed or report.removed)
             status = ("converted" if changed else "unchanged") if options.mode == "write" else (
                 "would-change" if changed else "unchanged")
             record.update(api.outline(converted.conversion, converted.flow), status=status)
             if options.mode == "dry-run" and changed:
-                record["diff"] = project_diff(target, converted.conversion.files, report, prefix=f"{job.project}/")
+                record["diff"] = project_diff(target, converted.conversion.files, report, prefix=f"{job.project}/",
+                                              within=options.out)
         if options.verify:
             record["verify"] = _verify(job, target)
     except InputError as error:
@@ -185,7 +186,7 @@ def _row(job: Job) -> Record:
 def _unchanged_outline(job: Job) -> dict[str, Any] | None:
     from nb2pkg.output import recorded_outline
 
-    return recorded_outline(job.options.out / job.project, job.notebook, job.package)
+    return recorded_outline(job.options.out / job.project, job.notebook, job.package, within=job.options.out)
 
 
 def _verify(job: Job, project: Path) -> dict[str, Any]:

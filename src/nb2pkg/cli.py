@@ -365,11 +365,11 @@ def _count(number: int, noun: str) -> str:
 def _run(path: Path, action):  # type: ignore[no-untyped-def]
     """Run one notebook operation; the user's mistakes become one line and exit 2."""
     from nb2pkg.errors import InputError
-    from nb2pkg.output import EditedFiles
+    from nb2pkg.output import Conflict
 
     try:
         return action()
-    except EditedFiles as error:
+    except Conflict as error:  # files in the way: nothing was written
         typer.echo(error.message, err=True)
         raise typer.Exit(1) from None
     except InputError as error:

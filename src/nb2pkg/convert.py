@@ -46,7 +46,8 @@ def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalM
     package = package or default_package(notebook.path)
     plan = with_results_returned(build_plan(build_segments(flow)))
     notebook_dir = PurePosixPath(
-        Path(os.path.relpath(notebook.path.resolve().parent, out.resolve())).as_posix()
+        # a linked notebook means the folder the link is in, as in Jupyter (record.notebook_location)
+        Path(os.path.relpath(notebook.path.absolute().parent.resolve(), out.resolve())).as_posix()
     )
     members = _module_members(plan)
     files: dict[str, str] = {}

@@ -1,45 +1,85 @@
 """Write a converted project to disk: the only stage that touches the output folder.
 
-The folder records what nb2pkg wrote (`.nb2pkg.json`: the source notebook, its hash,
-the nb2pkg version and the hash of every file), so a later run knows which files are
-its own and unchanged. A file the user edited since is never overwritten without
-`--force`; files the user added are never touched. Every file is written to a
-temporary file beside it and renamed into place, so an interrupted run leaves each
-file old or new, never half-written.
+The folder records what nb2pkg wrote (`.nb2pkg.json`, see `record`), so a later run
+knows which files are its own. What a run may do:
+
+- create a file where there is none, and replace or remove a file nb2pkg wrote that is
+  as nb2pkg wrote it; with `--force`, also one nb2pkg wrote and the user edited since;
+- never overwrite a file nb2pkg did not write (even with `--force`: it lists them,
+  writes nothing and exits 1), nor the notebook being converted (exit 2);
+- never write, read or remove through a link inside the folder (`safe_fs`);
+- hold `.nb2pkg.lock` in the folder while it writes, so two runs never mix;
+- write each file to a temporary file renamed into place, after an intent record, so a
+  run killed at any moment leaves every file old or new and the next run knows both as
+  nb2pkg's; it removes the temporary files a killed run left.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
 import os
-import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
-from nb2pkg import __version__
 from nb2pkg.errors import InputError
+from nb2pkg.record import (LOCK, PROVENANCE, RESERVED, DamagedRecord, Record, digest, notebook_fields,
+                           read_record, render_record)
+from nb2pkg.safe_fs import (Blocked, Entry, Place, is_temporary_of, make_folders, names_in, place_of, probe,
+                            remove_file, remove_temporaries, write_atomic)
+from nb2pkg.sync import notebook_as_text, project_diff, recorded_files, recorded_outline
 
-PROVENANCE = ".nb2pkg.json"
+__all__ = ["PROVENANCE", "LOCK", "WriteReport", "plan_changes", "write_project", "project_diff",
+           "recorded_outline", "recorded_files", "notebook_as_text", "digest"]
+LOCK_TIMEOUT = 10.0  # seconds: a run holds the lock only while it writes (well under a second)
 
 
 class NotOurFolder(InputError):
     reason = "output folder in use"
 
 
-class EditedFiles(InputError):
+class Conflict(InputError):
+    """Files in the way of the project; nothing was written (exit 1)."""
+
+    reason = "files in the way"
+
+
+class EditedFiles(Conflict):
     """Files nb2pkg wrote earlier and the user changed since."""
 
     reason = "edited files"
 
     def __init__(self, path: Path, files: list[str]) -> None:
         self.files = files
-        listed = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
         it = "it" if len(files) == 1 else "them"
-        super().__init__(path, f"you edited {listed} since nb2pkg wrote {it}",
+        super().__init__(path, f"you edited {_listed(files)} since nb2pkg wrote {it}",
                          "nothing was written; pass --force to overwrite your edits")
+
+
+class ForeignFiles(Conflict):
+    """Files nb2pkg did not write where it would write: never overwritten, not even with --force."""
+
+    reason = "files nb2pkg did not write"
+
+    def __init__(self, path: Path, files: list[str]) -> None:
+        self.files = files
+        super().__init__(path, f"nb2pkg did not write {_listed(files)}, where the project goes",
+                         "nothing was written; move them away or choose another --out "
+                         "(even --force overwrites only files nb2pkg wrote)")
+
+
+class SourceInTheWay(InputError):
+    reason = "source notebook in the way"
+
+
+class FolderLocked(InputError):
+    reason = "output folder locked"
+
+
+class WriteFailed(InputError):
+    """The file system refused (read-only, full, a file where a folder must be): not a bug."""
+
+    reason = "cannot write"
 
 
 @dataclass(frozen=True)
@@ -50,181 +90,225 @@ class WriteReport:
     removed: tuple[str, ...]
 
 
-def digest(text: str | bytes) -> str:
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return hashlib.sha256(data).hexdigest()
+@dataclass(frozen=True)
+class _Plan:
+    report: WriteReport
+    ours: dict[str, str]  # files on disk as nb2pkg wrote them -> their hash (the intent's `files`)
+    doomed: dict[str, tuple[int, int]]  # files to remove -> the (device, inode) that was checked
+    record: Record | None
 
 
-def provenance(files: dict[str, str], notebook: Path, out: Path, outline: dict[str, Any] | None = None) -> str:
-    """The record of a conversion; nothing in it depends on the machine. `outline` is what
-    the conversion found (steps, modules, warnings), for reports that skip unchanged work."""
-    record = {
-        "nb2pkg": __version__,
-        "notebook": _relative(notebook, out),
-        "notebook_sha256": digest(notebook.read_bytes()),
-        "files": {name: digest(text) for name, text in sorted(files.items())},
-        "outline": outline or {},
-    }
-    return json.dumps(record, indent=2, sort_keys=True) + "\n"
+def _listed(files: list[str]) -> str:
+    return ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
 
 
-def recorded_outline(out: Path, notebook: Path, package: str) -> dict[str, Any] | None:
-    """The recorded outline when `out` holds this nb2pkg's conversion of `notebook` as it
-    is now, under `package`, with every file as nb2pkg wrote it (converting again would
-    change nothing); otherwise None."""
-    record = _record_in_sync(out, notebook, package)
-    return dict(record["outline"]) if record is not None and isinstance(record.get("outline"), dict) else None
+# -- what the folder holds ------------------------------------------------------------------
 
 
-def recorded_files(out: Path, notebook: Path, package: str) -> list[str] | None:
-    """The files of `out` when it is in sync with `notebook` (see `recorded_outline`)."""
-    record = _record_in_sync(out, notebook, package)
-    return sorted(record["files"]) if record is not None else None
-
-
-def _record_in_sync(out: Path, notebook: Path, package: str) -> dict[str, Any] | None:
-    try:
-        record = json.loads((out / PROVENANCE).read_text(encoding="utf-8"))
-        recorded = record["files"]
-        if (record.get("nb2pkg") != __version__
-                or record.get("notebook") != _relative(notebook, out)
-                or f"src/{package}/__init__.py" not in recorded
-                or record.get("notebook_sha256") != digest(notebook.read_bytes())
-                # modules copied from beside the notebook may have changed: convert again
-                or (record.get("outline") or {}).get("local_modules")
-                or not all(_current_digest(out / name) == sha for name, sha in recorded.items())):
-            return None
-        return dict(record)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+def _previous(place: Place, force: bool) -> Record | None:
+    """The folder's record; None for a new or empty folder, or (with --force) one nb2pkg
+    did not make or whose record is damaged."""
+    shown = place.base / place.prefix if place.prefix else place.base
+    if not os.path.lexists(place.base):
         return None
+    if not place.base.is_dir():
+        problem = "is a link to a missing folder" if place.base.is_symlink() else "exists and is not a folder"
+        raise NotOurFolder(shown, problem, "choose another --out")
+    entries = names_in(place)
+    if entries is None:
+        if place.prefix and probe(Place(place.base), place.prefix).kind != "missing":
+            raise NotOurFolder(shown, "is a link or not a folder; nb2pkg never writes through a link "
+                                      "inside the output folder", "remove it, or choose another --out")
+        return None
+    if not [name for name in entries if name not in RESERVED and not is_temporary_of(name, set(RESERVED))]:
+        return None  # empty, but for what a killed first run left
+    try:
+        record = read_record(place)
+    except DamagedRecord:
+        if force:
+            return None
+        raise
+    if record is None and not force:
+        raise NotOurFolder(shown, "exists, is not empty and was not made by nb2pkg",
+                           "choose another --out, or pass --force to write into it")
+    return record
 
 
-def _relative(notebook: Path, out: Path) -> str:
-    return Path(os.path.relpath(notebook.resolve(), out.resolve())).as_posix()
+def _source_identity(notebook: Path | None) -> tuple[int, int] | None:
+    try:
+        status = os.stat(notebook) if notebook is not None else None
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino) if status is not None else None
 
 
-def plan_changes(out: Path, files: dict[str, str], force: bool = False) -> WriteReport:
-    """What writing `files` into `out` would do; raises when it must not be done."""
-    previous = _previous_files(out, force)
-    edited = sorted(name for name, sha in previous.items() if _current_digest(out / name) not in (sha, None))
-    theirs = sorted(
-        name for name, text in files.items()
-        if name not in previous and _current_digest(out / name) not in (digest(text), None)
-    )  # files the user made where nb2pkg now wants to write
-    edited = sorted(set(edited) | set(theirs))
-    if edited and not force:
-        raise EditedFiles(out, edited)
-    created, changed, unchanged = [], [], []
+def _plan(place: Place, files: dict[str, str], force: bool, notebook: Path | None) -> _Plan:
+    try:
+        return _plan_unguarded(place, files, force, notebook)
+    except OSError as error:  # a folder nb2pkg may not read: the environment, not a bug
+        raise WriteFailed(place.base / place.prefix, f"cannot read ({error.strerror or error})",
+                          "make the folder readable, then run again") from None
+
+
+def _plan_unguarded(place: Place, files: dict[str, str], force: bool, notebook: Path | None) -> _Plan:
+    record = _previous(place, force)
+    accepted = record.accepted() if record is not None else {}
+    source = _source_identity(notebook)
+    kinds: dict[str, list[str]] = {"created": [], "changed": [], "unchanged": [], "edited": [], "foreign": []}
+    ours: dict[str, str] = {}
     for name, text in files.items():
-        current = _current_digest(out / name)
-        if current == digest(text):
-            unchanged.append(name)
+        entry = probe(place, name)
+        _refuse_source(place, name, entry, source)
+        kind = _classify(entry, digest(text), accepted.get(name))
+        kinds[kind].append(name if kind != "foreign" or entry.kind == "file" else _in_the_way(entry))
+        if entry.data is not None and digest(entry.data) in accepted.get(name, ()):
+            ours[name] = digest(entry.data)
+        if kind == "edited":
+            kinds["changed"].append(name)
+    doomed: dict[str, tuple[int, int]] = {}
+    for name in sorted(set(accepted) - set(files)):
+        if any(part.startswith(".") for part in name.split("/")):
+            continue  # nb2pkg writes no hidden file (but its own record and lock): `.git/config` is not its
+        entry = probe(place, name)
+        if entry.data is None or entry.identity is None or entry.identity == source:
+            continue  # gone, or no longer a file nb2pkg wrote: left alone
+        if digest(entry.data) in accepted[name]:
+            ours[name] = digest(entry.data)
         else:
-            (created if current is None else changed).append(name)
-    removed = [
-        name for name in sorted(set(previous) - set(files))
-        if (out / name).exists() and (force or name not in edited)
-    ]
-    return WriteReport(tuple(created), tuple(changed), tuple(unchanged), tuple(removed))
+            kinds["edited"].append(name)
+            if not force:
+                continue
+        doomed[name] = entry.identity
+    if kinds["foreign"]:
+        raise ForeignFiles(place.base / place.prefix, sorted(set(kinds["foreign"])))
+    if kinds["edited"] and not force:
+        raise EditedFiles(place.base / place.prefix, sorted(kinds["edited"]))
+    report = WriteReport(tuple(kinds["created"]), tuple(kinds["changed"]), tuple(kinds["unchanged"]), tuple(doomed))
+    return _Plan(report, ours, doomed, record)
+
+
+def _classify(entry: Entry, new: str, accepted: frozenset[str] | None) -> str:
+    """What writing a file with hash `new` over `entry` is; `accepted` are the hashes
+    under which nb2pkg wrote it (None: nb2pkg did not write it)."""
+    if entry.kind == "missing":
+        return "created"
+    if entry.data is None:
+        return "foreign"  # a link, a folder, or a path through one
+    current = digest(entry.data)
+    if current == new:
+        return "unchanged"  # also a file of the user's that is already what nb2pkg would write
+    if accepted is None:
+        return "foreign"
+    return "changed" if current in accepted else "edited"
+
+
+def _in_the_way(entry: Entry) -> str:
+    return f"{entry.where} ({'a link or not a folder' if entry.kind == 'blocked' else 'not a regular file'})"
+
+
+def _refuse_source(place: Place, name: str, entry: Entry, source: tuple[int, int] | None) -> None:
+    if source is not None and entry.identity == source:
+        raise SourceInTheWay(place.base / place.shown(name),
+                             "is the notebook being converted, and the project's summary notebook would "
+                             "replace it", "nothing was written, with or without --force; move the notebook "
+                             "out of the project folder or choose another --out")
+
+
+def plan_changes(
+    out: Path, files: dict[str, str], force: bool = False, notebook: Path | None = None, within: Path | None = None,
+) -> WriteReport:
+    """What writing `files` into `out` would do (nothing is written); raises when it must
+    not be done."""
+    return _plan(place_of(out, within), files, force, notebook).report
+
+
+# -- writing ----------------------------------------------------------------------------------
 
 
 def write_project(
     out: Path, files: dict[str, str], notebook: Path, force: bool = False, outline: dict[str, Any] | None = None,
+    within: Path | None = None, lock_timeout: float = LOCK_TIMEOUT,
 ) -> WriteReport:
     """Write `files` into `out` safely (see the module docstring)."""
-    report = plan_changes(out, files, force)
-    for name in (*report.created, *report.changed):
-        _write_atomic(out / name, files[name])
-    for name in report.removed:
-        (out / name).unlink()
-    _write_atomic(out / PROVENANCE, provenance(files, notebook, out, outline))
+    place = place_of(out, within)
+    try:
+        _plan(place, files, force, notebook)  # refuse before making a folder or a lock
+    except InputError:
+        if probe(place, LOCK).kind != "file":
+            raise  # no nb2pkg run has written here since the folder had files: the refusal stands
+        # else another run may be writing right now, and we saw half its work: decide under the lock
+    _guarded(place, "", make_folders, place)
+    with _locked(place, lock_timeout):
+        plan = _plan(place, files, force, notebook)  # again: another run may have written meanwhile
+        report = plan.report
+        relative, notebook_sha = notebook_fields(notebook, out)
+        hashes = {name: digest(text) for name, text in files.items()}
+        final = render_record(relative, notebook_sha, hashes, outline)
+        _clean(place, files, plan)
+        if not (report.created or report.changed or report.removed) and _record_text(place) == final:
+            return report  # in sync: not one byte to write
+        intent = render_record(relative, notebook_sha, plan.ours, outline, pending=hashes)
+        _guarded(place, PROVENANCE, write_atomic, place, PROVENANCE, intent.encode("utf-8"))
+        for name in (*report.created, *report.changed):
+            _guarded(place, name, write_atomic, place, name, files[name].encode("utf-8"))
+        for name, identity in plan.doomed.items():
+            _guarded(place, name, remove_file, place, name, identity)
+        _guarded(place, PROVENANCE, write_atomic, place, PROVENANCE, final.encode("utf-8"))
     return report
 
 
-def project_diff(out: Path, files: dict[str, str], report: WriteReport, prefix: str = "") -> str:
-    """Unified diffs of what writing would change, `a/` and `b/` relative to `out` (with
-    `prefix` before each name) so that `git apply` takes them; notebooks as readable
-    `# %%` text."""
-    parts = []
-    for name in sorted((*report.created, *report.changed, *report.removed)):
-        old = (out / name).read_text(encoding="utf-8") if name not in report.created else ""
-        new = files.get(name, "")
-        if name.endswith(".ipynb"):
-            old, new = notebook_as_text(old), notebook_as_text(new)
-        shown = prefix + name
-        before = "/dev/null" if name in report.created else f"a/{shown}"
-        after = "/dev/null" if name in report.removed else f"b/{shown}"
-        lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), before, after)
-        mode = ("new file mode 100644\n" if name in report.created
-                else "deleted file mode 100644\n" if name in report.removed else "")
-        parts.append(f"diff --git a/{shown} b/{shown}\n{mode}" + "".join(_with_newlines(lines)))
-    return "".join(parts)
+def _record_text(place: Place) -> str | None:
+    entry = probe(place, PROVENANCE)
+    return entry.data.decode("utf-8", "replace") if entry.data is not None else None
 
 
-def _with_newlines(lines: Iterable[str]) -> Iterator[str]:
-    for line in lines:
-        yield line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+def _clean(place: Place, files: dict[str, str], plan: _Plan) -> None:
+    """Remove what killed runs left: `.NAME.XXXXXXXX.tmp` beside a file nb2pkg writes or wrote."""
+    names = {*files, *(plan.record.accepted() if plan.record else {}), *RESERVED}
+    by_folder: dict[str, set[str]] = {}
+    for name in names:
+        folder, _, base = name.rpartition("/")
+        by_folder.setdefault(folder, set()).add(base)
+    for folder, bases in sorted(by_folder.items()):
+        _guarded(place, folder, remove_temporaries, place, folder, bases)
 
 
-def notebook_as_text(text: str) -> str:
-    """A notebook's cells as `# %%` sections with their source (how people read a diff)."""
-    if not text.strip():
-        return ""
-    cells = json.loads(text).get("cells", [])
-    sections = []
-    for cell in cells:
-        source = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
-        if cell.get("cell_type") == "code":
-            sections.append(f"# %%\n{source}\n")
-        else:
-            body = "\n".join(f"# {line}".rstrip() for line in source.splitlines())
-            sections.append(f"# %% [{cell.get('cell_type')}]\n{body}\n")
-    return "\n".join(sections)
-
-
-def _previous_files(out: Path, force: bool) -> dict[str, str]:
-    record = out / PROVENANCE
-    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
-        return {}
-    if not out.is_dir():
-        raise NotOurFolder(out, "exists and is not a folder", "choose another --out")
-    if not record.is_file():
-        if force:
-            return {}
-        raise NotOurFolder(out, "exists, is not empty and was not made by nb2pkg",
-                           "choose another --out, or pass --force to write into it")
+def _guarded(place: Place, name: str, action: Callable[..., None], *arguments: Any) -> None:
+    """Run a file-system action on `name`; a refusal of the file system becomes one line, exit 2."""
     try:
-        data = json.loads(record.read_text(encoding="utf-8"))
-        files = data["files"]
-        assert isinstance(files, dict)
-    except (ValueError, KeyError, AssertionError, OSError):
-        if force:
-            return {}
-        raise NotOurFolder(out, f"has a damaged {PROVENANCE}", "pass --force to convert again") from None
-    return {str(k): str(v) for k, v in files.items()}
+        action(*arguments)
+    except Blocked as blocked:
+        raise NotOurFolder(place.base / blocked.where, "is a link or not a folder (it changed during the run)",
+                           "nb2pkg never writes through a link; remove it and run again") from None
+    except OSError as error:
+        where = place.base / place.shown(name)
+        raise WriteFailed(where, f"cannot write ({error.strerror or error})",
+                          "files written so far are whole and nb2pkg's own; make the folder writable "
+                          "or free space, then run again") from None
 
 
-def _current_digest(path: Path) -> str | None:
+@contextmanager
+def _locked(place: Place, timeout: float) -> Iterator[None]:
+    """`.nb2pkg.lock` held (`filelock`) while a run writes: a second run waits for it,
+    then gives up with one line. The lock lives in the folder (nothing outside it is
+    touched) and stays there, empty: removing it would let a third run lock a new file
+    while the second still waits on the old one."""
+    from filelock import FileLock, Timeout
+
+    path = place.base / place.shown(LOCK)
+    if probe(place, LOCK).kind not in ("missing", "file"):  # filelock < 3.13 would follow a link
+        raise NotOurFolder(path, "is a link or not a regular file", "remove it and run again")
+    lock = FileLock(str(path), timeout=timeout)
     try:
-        return digest(path.read_bytes())
-    except FileNotFoundError:
-        return None
-
-
-def _write_atomic(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        lock.acquire()
+    except Timeout:
+        raise FolderLocked(place.base / place.prefix,
+                           f"another nb2pkg run is writing into it (waited {timeout:g} s for it to finish)",
+                           "wait for it to finish and run again, or choose another --out") from None
+    except OSError as error:
+        raise WriteFailed(path, f"cannot write ({error.strerror or error})",
+                          "make the folder writable, then run again") from None
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes files private
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        yield
+    finally:
+        lock.release()
