@@ -228,6 +228,18 @@ REPRODUCTIONS = [
                                      "value = await answer()", "result = value + 1", WRITE), "42",
                  "ipython-local: top-level await (IPython autoawait) goes into a plain function, which "
                  "does not compile: conversion stops with exit 3"),
+    Reproduction("import_fallback", ("try:\n    from math import isqrt\nexcept ImportError:\n"
+                                     "    def isqrt(n):\n        return int(n ** 0.5)", "result = isqrt(17)", WRITE),
+                 "4", "fidelity-core: a `try: import / except ImportError: def` cell binds only on some paths, "
+                      "stays in the notebook, and python -m refuses (ageron 04_training_linear_models)"),
+    Reproduction("function_as_value", ("t0, t1 = 5, 50", "def schedule(t):\n    return t0 / (t + t1)",
+                                       "def apply(f, n):\n    return [f(i) for i in range(n)]",
+                                       "result = round(sum(apply(schedule, 3)), 4)", WRITE), "0.2942",
+                 "fidelity-core: a function reading notebook globals and passed as a value stays in the "
+                 "notebook, and python -m refuses (ageron 04_training_linear_models)"),
+    Reproduction("capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE),
+                 "6", "ipython-local: a `%%capture NAME` cell stays in the notebook, the display-only `NAME()` "
+                      "becomes a step that needs NAME, and python -m refuses (ipython-in-depth Capturing Output)"),
     Reproduction("local_module", ("from mylib import double", "result = double(21)", WRITE), "42",
                  "ipython-local: a module beside the notebook is not carried into src/, so python -m "
                  "raises ModuleNotFoundError",
