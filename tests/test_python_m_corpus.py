@@ -1,8 +1,9 @@
 """`python -m PACKAGE` of every corpus notebook that runs offline runs to the end, on its
 own: the notebook is copied alone into a fresh folder, converted, then deleted, and the
-package is run from another working folder with only its `src/` on the path. Where the
-conversion warned that a kept cell binds a name the steps need, `python -m` must refuse
-with that message instead of computing something else."""
+package is run from another working folder with only its `src/` on the path. Only a
+notebook whose steps need a running IPython may refuse, and then only with the
+conversion's warning and a clear message, never a traceback. Small notebooks reproduce
+each class of failure found, checked against what a real kernel computes."""
 
 from __future__ import annotations
 
@@ -74,13 +75,18 @@ def corpus_cases() -> list[Case]:
 CASES = [Case(EXAMPLE, (EXAMPLE.parent / "data",)), *corpus_cases()]
 
 
+def known_failure(reason: str | None) -> list[pytest.MarkDecorator]:
+    return [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+
+
 def params() -> list[object]:
-    marks = lambda case: [pytest.mark.xfail(reason=case.known, strict=False)] if case.known else []  # noqa: E731
-    return [pytest.param(case, id=case.notebook.name[:70], marks=marks(case)) for case in CASES]
+    return [pytest.param(case, id=case.notebook.name[:70], marks=known_failure(case.known)) for case in CASES]
 
 
 @dataclass(frozen=True)
 class Run:
+    """What converting the notebook warned and what `python -m` of its package did."""
+
     package: str
     returncode: int
     stdout: str
@@ -101,12 +107,7 @@ def convert_and_run(case: Case, tmp_path: Path) -> Run:
     copy.unlink()  # the project stands on its own
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {key: value for key, value in os.environ.items() if not key.endswith("_NOTEBOOK_DIR")}
-    env.update({"PYTHONPATH": str(tmp_path / "out" / "src"), "MPLBACKEND": "Agg"})
-    done = subprocess.run(
-        [sys.executable, "-m", converted.conversion.package],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=TIME_LIMIT, check=False,
-    )
+    done = run_module(converted.conversion.package, tmp_path / "out" / "src", cwd=elsewhere)
     warnings = tuple(message for _, message in converted.conversion.warnings)
     return Run(converted.conversion.package, done.returncode, done.stdout, done.stderr, warnings)
 
@@ -146,6 +147,7 @@ def small_project(tmp_path: Path) -> tuple[Path, str]:
 
 
 def run_module(package: str, src: Path, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m package` with only `src` on the path and no inherited notebook folder."""
     clean = {key: value for key, value in os.environ.items() if not key.endswith("_NOTEBOOK_DIR")}
     clean.update({"PYTHONPATH": str(src), "MPLBACKEND": "Agg", **env})
     return subprocess.run([sys.executable, "-m", package], cwd=cwd, env=clean, capture_output=True, text=True,
@@ -248,10 +250,7 @@ REPRODUCTIONS = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", [
-    pytest.param(r, id=r.name, marks=[pytest.mark.xfail(reason=r.known, strict=False)] if r.known else [])
-    for r in REPRODUCTIONS
-])
+@pytest.mark.parametrize("case", [pytest.param(r, id=r.name, marks=known_failure(r.known)) for r in REPRODUCTIONS])
 def test_python_m_does_what_the_notebook_does(case: Reproduction, tmp_path: Path) -> None:
     place = tmp_path / "notebook"
     place.mkdir()
