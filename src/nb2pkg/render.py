@@ -133,10 +133,16 @@ def render_module(
     return RenderedModule(name, format_code(text), unresolved)
 
 
+def notebook_dir_variable(package: str) -> str:
+    """The environment variable that says where the notebook ran, for a package run away
+    from its project."""
+    return f"{package.upper()}_NOTEBOOK_DIR"
+
+
 def render_config(plan: Plan, package: str, notebook_dir: str, notebook_name: str) -> str:
     """`config.py`: where the notebook ran, and its constants and paths."""
     constants = "".join(segment.source for segment in plan.constants)
-    variable = f"{package.upper()}_NOTEBOOK_DIR"
+    variable = notebook_dir_variable(package)
     text = (
         f"{docstring_literal(f'Constants and paths of the notebook {printable(notebook_name)}.')}\n\n"
         "import os\nfrom pathlib import Path\n\n"

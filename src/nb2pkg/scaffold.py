@@ -16,6 +16,7 @@ from nb2pkg.render import (
     import_lines,
     import_module_name,
     needed_names,
+    notebook_dir_variable,
     resolve_imports,
 )
 
@@ -122,8 +123,36 @@ def main_module(package: str, loose: tuple[str, ...]) -> str:
             f"    sys.exit({('run the summary notebook: the steps need ' + ', '.join(loose))!r})\n"
         )
     return format_code(
-        f'"""`python -m {package}` runs every step of the notebook in order."""\n\n'
-        f"from {package}.pipeline import run\n\nif __name__ == \"__main__\":\n    run()\n"
+        f'"""`python -m {package}` runs every step of the notebook in order, in the folder the\n'
+        'notebook ran in."""\n\n'
+        "import os\nimport sys\nfrom pathlib import Path\n\n"
+        f"from {package}.config import NOTEBOOK_DIR\nfrom {package}.pipeline import run\n\n"
+        f"{_where_the_notebook_ran(package)}\n\n"
+        'if __name__ == "__main__":\n'
+        "    problem = where_the_notebook_ran()\n"
+        "    if problem:\n"
+        f"        print(f\"python -m {package}: {{problem}}\", file=sys.stderr)\n"
+        "        sys.exit(2)\n"
+        "    run()\n"
+    )
+
+
+def _where_the_notebook_ran(package: str) -> str:
+    """Generated check: the steps run in the notebook's folder, found from this project's
+    layout. A project moved without that folder, or a package installed into
+    site-packages, cannot find it: say so and what to set, instead of a traceback from
+    `os.chdir` or reading and writing files in an unrelated folder."""
+    variable = notebook_dir_variable(package)
+    return (
+        "def where_the_notebook_ran() -> str:\n"
+        '    """Why the steps cannot run in the notebook\'s folder, or "" when they can."""\n'
+        f"    set_here = \"set {variable} to the folder the notebook's relative paths start from\"\n"
+        f"    if not os.environ.get({variable!r}):\n"
+        '        if not (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file():\n'
+        '            return f"the package is installed away from its project; {set_here}"\n'
+        "    if not NOTEBOOK_DIR.is_dir():\n"
+        '        return f"the notebook\'s folder {NOTEBOOK_DIR} is not there; {set_here}"\n'
+        '    return ""\n'
     )
 
 
