@@ -243,8 +243,6 @@ REPRODUCTIONS = [
                  "6", "ipython-local: a `%%capture NAME` cell stays in the notebook, the display-only `NAME()` "
                       "becomes a step that needs NAME, and python -m refuses (ipython-in-depth Capturing Output)"),
     Reproduction("local_module", ("from mylib import double", "result = double(21)", WRITE), "42",
-                 "ipython-local: a module beside the notebook is not carried into src/, so python -m "
-                 "raises ModuleNotFoundError",
                  beside=(("mylib.py", "def double(x):\n    return 2 * x\n"),)),
 ]
 
