@@ -20,26 +20,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from nb2pkg import __version__
-from nb2pkg.errors import InputError
+from nb2pkg.errors import EditedFiles, NotOurFolder
 
 PROVENANCE = ".nb2pkg.json"
-
-
-class NotOurFolder(InputError):
-    reason = "output folder in use"
-
-
-class EditedFiles(InputError):
-    """Files nb2pkg wrote earlier and the user changed since."""
-
-    reason = "edited files"
-
-    def __init__(self, path: Path, files: list[str]) -> None:
-        self.files = files
-        listed = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
-        it = "it" if len(files) == 1 else "them"
-        super().__init__(path, f"you edited {listed} since nb2pkg wrote {it}",
-                         "nothing was written; pass --force to overwrite your edits")
 
 
 @dataclass(frozen=True)
