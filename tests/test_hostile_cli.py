@@ -26,6 +26,7 @@ from nb2pkg.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and permissions")
 NOTEBOOK = make_notebook(["import math\nradius = 2.0", "area = math.pi * radius ** 2\nprint(area)"])
 # Names that break generated code until the `injection` branch (escape.py) is merged:
 # it escapes notebook names in docstrings. Remove the marks after merging.
@@ -141,6 +142,7 @@ def test_usable_package_names_convert_and_compile(tmp_path: Path, name: str) -> 
     compiled(out)
 
 
+@posix_only
 def test_workers_leave_quietly_when_the_batch_parent_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "parent.py"
     script.write_text(textwrap.dedent("""
@@ -205,6 +207,7 @@ def test_a_full_disk_in_a_batch_is_recorded_per_notebook(tmp_path: Path, monkeyp
 
 
 @pytest.mark.slow
+@posix_only
 def test_a_real_read_only_and_full_disk(tmp_path: Path) -> None:
     """The same through a real tmpfs, where the machine allows mounting one (root)."""
     disk = tmp_path / "disk"
@@ -255,6 +258,7 @@ def test_out_is_a_link_to_nothing(tmp_path: Path, link: str) -> None:
     assert not (tmp_path / "nowhere").exists()
 
 
+@posix_only
 def test_an_unreadable_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
     if os.geteuid() == 0:  # root reads anything: the file system's refusal, simulated
@@ -267,6 +271,15 @@ def test_an_unreadable_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         line = one_line_error(invoke([*command, str(notebook)]))
         assert line.startswith(f"{notebook}: ") and "ermission" in line
     assert not (tmp_path / "p").exists()
+
+
+def test_names_too_long_for_the_file_system(tmp_path: Path) -> None:
+    notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
+    long = tmp_path / ("n" * 300)
+    for command in (["inspect", f"{long}.ipynb"], ["convert", str(notebook), "--out", str(long)],
+                    ["batch", str(long), "--out", str(tmp_path / "out")]):
+        line = one_line_error(invoke(command))
+        assert line.startswith(str(long)) and line.endswith(": file name too long; choose a shorter name or path")
 
 
 def test_a_report_that_cannot_be_written(tmp_path: Path) -> None:
@@ -363,6 +376,7 @@ def _slow(*args: object, **kwargs: object) -> None:
     time.sleep(30)
 
 
+@posix_only
 @pytest.mark.parametrize("command", [["inspect"], ["convert"], ["convert", "--dry-run"]])
 def test_timeout_stops_a_conversion_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 command: list[str]) -> None:

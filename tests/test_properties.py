@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 from nb2pkg.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.filterwarnings("ignore")  # hostile notebooks make nbformat and IPython warn
 EXAMPLES = int(os.environ.get("NB2PKG_PROPERTY_EXAMPLES", "150"))
 runner = CliRunner()
 fast = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -61,9 +62,11 @@ def nested(depth: int) -> st.SearchStrategy[str]:
     return st.one_of(st.tuples(opener, st.integers(1, depth)).map(build), chains, elifs, ifs)
 
 
-def cell_texts(depth: int = IN_PROCESS_DEPTH) -> st.SearchStrategy[str]:
+def cell_texts(depth: int = IN_PROCESS_DEPTH, surrogates: bool = True) -> st.SearchStrategy[str]:
     junk = st.binary(max_size=200).map(lambda data: data.decode("latin-1"))
-    piece = st.one_of(st.text(max_size=80), junk, st.sampled_from(IPYTHON), nested(depth),
+    surrogate = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)  # text() never draws them
+    lone = st.tuples(st.text(max_size=10), surrogate).map(lambda pair: f"s = '{pair[0]}{pair[1]}'")
+    piece = st.one_of(st.text(max_size=80), junk, *([lone] if surrogates else []), st.sampled_from(IPYTHON), nested(depth),
                       st.from_regex(r"[a-z_]{1,8} = [a-z_0-9 +*()\[\].]{0,20}", fullmatch=True))
     return st.lists(piece, max_size=6).map("\n".join)
 
@@ -182,6 +185,8 @@ KNOWN_ELSEWHERE: dict[str, Callable[[Outcome, bytes], bool]] = {
     # level deeper, inside a step function
     "generated-too-deep": lambda outcome, content: "too many levels of indentation" in outcome.stderr
     or "too many statically nested blocks" in outcome.stderr,
+    # analysis: a lone surrogate in a cell cannot be encoded for the parser
+    "lone-surrogate": lambda outcome, content: "surrogates not allowed" in outcome.stderr,
     # a crash of the native parser on ~1000 nested brackets (segfault): only in a subprocess
     "parser-segfault": lambda outcome, content: outcome.code == -11,
 }
@@ -245,9 +250,9 @@ def attack(content: bytes, command: list[str]) -> None:
 
 
 @fast
-@given(files())
-def test_inspect_keeps_the_contract(content: bytes) -> None:
-    attack(content, ["inspect", "--json"])
+@given(files(), st.sampled_from([["inspect", "--json"], ["inspect"], ["inspect", "--graph"]]))
+def test_inspect_keeps_the_contract(content: bytes, command: list[str]) -> None:
+    attack(content, command)
 
 
 @fast
@@ -257,7 +262,7 @@ def test_convert_keeps_the_contract(content: bytes) -> None:
 
 
 @settings(fast, max_examples=max(20, EXAMPLES // 2))
-@given(st.lists(cell_texts(), min_size=1, max_size=8))
+@given(st.lists(cell_texts(surrogates=False), min_size=1, max_size=8))
 def test_convert_of_valid_notebooks_with_random_cells(texts: list[str]) -> None:
     """Valid notebooks, random code: reaches grouping and rendering, not only reading."""
     data = {"cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "source": text,
