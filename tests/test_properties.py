@@ -181,10 +181,6 @@ KNOWN_ELSEWHERE: dict[str, Callable[[Outcome, bytes], bool]] = {
     # `async for`/`async with`) is moved into a module that then does not compile
     "cpython-rejects-cell": lambda outcome, content: "does not compile" in outcome.stderr
     and cpython_rejects_a_cell(content),
-    # generation: a cell nested close to CPython's limits compiles alone but not one
-    # level deeper, inside a step function
-    "generated-too-deep": lambda outcome, content: "too many levels of indentation" in outcome.stderr
-    or "too many statically nested blocks" in outcome.stderr,
     # analysis: a lone surrogate in a cell cannot be encoded for the parser
     "lone-surrogate": lambda outcome, content: "surrogates not allowed" in outcome.stderr,
     # a crash of the native parser on ~1000 nested brackets (segfault): only in a subprocess
