@@ -3,7 +3,7 @@ texts through `nb2pkg inspect` and `convert`. Whatever the input, the exit-code 
 holds: 0, 1 or 2, never 3; for 2 exactly one line on stderr, naming the file; never a
 traceback; and nothing outside the output folder changes.
 
-Fast by default (in-process through typer's CliRunner, ~150 examples a test); set
+Fast by default (in-process through typer's CliRunner, 100 examples a test); set
 NB2PKG_PROPERTY_EXAMPLES (say 5000) for a long run.
 """
 
@@ -28,7 +28,7 @@ from nb2pkg.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore")  # hostile notebooks make nbformat and IPython warn
-EXAMPLES = int(os.environ.get("NB2PKG_PROPERTY_EXAMPLES", "150"))
+EXAMPLES = int(os.environ.get("NB2PKG_PROPERTY_EXAMPLES", "100"))
 runner = CliRunner()
 fast = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 phases=[Phase.explicit, Phase.generate, Phase.shrink],
