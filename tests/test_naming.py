@@ -6,7 +6,7 @@ import keyword
 
 import pytest
 
-from nb2pkg.naming import identifier, package_name, unique
+from nb2pkg.naming import identifier, package_name, package_problem, unique
 
 
 @pytest.mark.parametrize("stem", ["explore", "sales_report", "model_v2", "notebook_nb"])
@@ -103,3 +103,35 @@ def test_identifier_fallback(words: str, expected: str) -> None:
 )
 def test_unique(name: str, taken: set[str], expected: str) -> None:
     assert unique(name, taken) == expected
+
+
+@pytest.mark.parametrize("name", ["mypkg", "sales_report", "Sales", "_private", "match", "case", "list", "v2"])
+def test_package_problem_accepts_importable_names(name: str) -> None:
+    assert package_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("class", "is a Python keyword, which cannot be imported; use --name class_nb"),
+        ("None", "is a Python keyword, which cannot be imported; use --name none"),
+        ("os", "is the name of the module `os`, which the package would shadow (or be shadowed by, and never "
+               "import); use --name os_nb"),
+        ("Json", "is the name of the module `json`, which the package would shadow (or be shadowed by, and never "
+                 "import); use --name json_nb"),
+        ("pandas", "is the name of the module `pandas`, which the package would shadow (or be shadowed by, and "
+                   "never import); use --name pandas_nb"),
+        ("café", "is not ASCII (Python allows it, but distribution names are ASCII); use --name cafe"),
+        ("1st", "is not a Python identifier (letters, digits and underscores, not starting with a digit); "
+                "use --name nb_1st"),
+        ("my-pkg", "is not a Python identifier (letters, digits and underscores, not starting with a digit); "
+                   "use --name my_pkg"),
+    ],
+)
+def test_package_problem_refuses_what_cannot_be_imported(name: str, problem: str) -> None:
+    assert package_problem(name) == problem
+
+
+@pytest.mark.parametrize("stem", ["os", "class", "café", "pytest", "1st", "None", "日本語"])
+def test_the_suggested_name_is_accepted(stem: str) -> None:
+    assert package_problem(package_name(stem)) is None

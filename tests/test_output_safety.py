@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 
 from nb2pkg import safe_fs
 from nb2pkg.cli import app
-from nb2pkg.output import Conflict, FolderLocked, NotOurFolder, plan_changes, recorded_files, write_project
+from nb2pkg.errors import Conflict, FolderLocked, NotOurFolder
+from nb2pkg.output import plan_changes, recorded_files, write_project
 from nb2pkg.record import DamagedRecord
 
 runner = CliRunner()
@@ -389,7 +390,7 @@ def test_a_dangling_out_link_is_one_line(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.symlink_to(tmp_path / "missing")
     for options in ([], ["--force"], ["--dry-run"]):
-        one_line(nb2pkg(source, "--out", out, *options), 2, "is a link to a missing folder")
+        one_line(nb2pkg(source, "--out", out, *options), 2, "is a symbolic link to nothing")
     assert not (tmp_path / "missing").exists()
 
 
@@ -563,7 +564,7 @@ def test_a_full_disk_is_one_line_and_the_next_run_accepts_the_half_written_folde
         plain(fd, data)
 
     monkeypatch.setattr(safe_fs, "write_all", full)
-    one_line(nb2pkg(source, "--out", out), 2, "No space left on device", "run again")
+    one_line(nb2pkg(source, "--out", out), 2, "no space left on the device", "run again")
     assert not [name for name in tree(out) if name.endswith(".tmp")]
     monkeypatch.setattr(safe_fs, "write_all", plain)
     again = nb2pkg(source, "--out", out, "-q")
@@ -590,12 +591,12 @@ def test_a_read_only_folder_is_one_line(world: dict[str, Path], monkeypatch: pyt
         raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
     monkeypatch.setattr(safe_fs, "write_all", refuse)
-    one_line(nb2pkg(source, "--out", project), 2, "Read-only file system")
+    one_line(nb2pkg(source, "--out", project), 2, "read-only file system")
     monkeypatch.undo()
     if os.geteuid() != 0:  # root writes anyway
         project.chmod(0o555)
         try:
-            one_line(nb2pkg(source, "--out", project), 2, "Permission denied")
+            one_line(nb2pkg(source, "--out", project), 2, "permission denied")
         finally:
             project.chmod(0o755)
 
@@ -603,5 +604,5 @@ def test_a_read_only_folder_is_one_line(world: dict[str, Path], monkeypatch: pyt
 def test_out_below_a_file_is_one_line(tmp_path: Path) -> None:
     source = notebook(tmp_path / "work")
     (tmp_path / "file").write_text("x")
-    one_line(nb2pkg(source, "--out", tmp_path / "file" / "sub"), 2, "Not a directory")
+    one_line(nb2pkg(source, "--out", tmp_path / "file" / "sub"), 2, "is a file, not a folder")
     one_line(nb2pkg(source, "--out", tmp_path / "file"), 2, "exists and is not a folder")

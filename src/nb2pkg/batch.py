@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Sequence
 
-from nb2pkg.errors import InputError, NotebookNotFound
+from nb2pkg.errors import InternalError, Nb2pkgError, NoNotebooks, NotebookNotFound, environment_fault
 from nb2pkg.naming import package_name, unique
 
 STATUSES = ("converted", "unchanged", "would-change", "failed")
@@ -45,10 +45,6 @@ class Job:
     project: str  # the project's folder, relative to the output folder (POSIX)
     package: str
     options: Options
-
-
-class NoNotebooks(InputError):
-    reason = "no notebooks"
 
 
 def find_jobs(paths: Sequence[Path], options: Options) -> list[Job]:
@@ -134,12 +130,11 @@ def convert_one(job: Job) -> Record:
                                               within=options.out)
         if options.verify:
             record["verify"] = _verify(job, target)
-    except InputError as error:
+    except Nb2pkgError as error:
         record.update(status="failed", reason=error.reason, message=error.message)
-    except Exception as error:  # nb2pkg's own bug: recorded, and the batch goes on
-        record.update(status="failed", reason="nb2pkg bug",
-                      message=f"{job.notebook}: nb2pkg failed ({type(error).__name__}: {error}); "
-                              "this is a bug in nb2pkg, please report it with the notebook attached")
+    except Exception as error:  # a file-system fault, or nb2pkg's own bug: recorded, and the batch goes on
+        failure = environment_fault(error, target) or InternalError.of(job.notebook, error)
+        record.update(status="failed", reason=failure.reason, message=failure.message)
     record["seconds"] = round(time.perf_counter() - start, 2)
     record["memory_mb"] = _peak_memory_mb()
     return record
@@ -186,7 +181,10 @@ def _row(job: Job) -> Record:
 def _unchanged_outline(job: Job) -> dict[str, Any] | None:
     from nb2pkg.output import recorded_outline
 
-    return recorded_outline(job.options.out / job.project, job.notebook, job.package, within=job.options.out)
+    try:
+        return recorded_outline(job.options.out / job.project, job.notebook, job.package, within=job.options.out)
+    except (OSError, RuntimeError):  # a link loop, say: not known to be in sync, so converted (and reported)
+        return None
 
 
 def _verify(job: Job, project: Path) -> dict[str, Any]:
@@ -223,27 +221,33 @@ def _peak_memory_mb() -> float | None:
 
 
 def _find_notebooks(paths: Sequence[Path], out: Path) -> list[tuple[Path, PurePosixPath]]:
-    skip = out.resolve()
+    skip = _resolved(out)
     seen: set[Path] = set()
     found = []
     for root in paths:
+        if root.is_symlink() and not root.exists():
+            raise NotebookNotFound(root, "is a symbolic link to nothing (dangling, or a loop)",
+                                   "repair the link or name its target")
         if not root.exists():
             raise NotebookNotFound(root, "no such file or folder", "check the path")
         if root.is_file():
             entries = [(root, PurePosixPath(root.name))]
-        elif root.resolve() == skip or skip in root.resolve().parents:
+        elif _resolved(root) == skip or skip in _resolved(root).parents:
             entries = []  # the output folder holds converted notebooks, not sources
         else:
             entries = sorted(((path, PurePosixPath(path.relative_to(root).as_posix()))
                               for path in _walk(root, skip)), key=lambda entry: entry[1].parts)
         for path, relative in entries:
-            if path.resolve() not in seen:
-                seen.add(path.resolve())
+            if _resolved(path) not in seen:
+                seen.add(_resolved(path))
                 found.append((path, relative))
     return found
 
 
 def _walk(root: Path, skip: Path) -> Any:
+    """The notebooks under `root`. Links to folders are not followed (so a link loop is
+    harmless); a notebook that is a dangling or looping link is listed, and its
+    conversion fails and is recorded like any unreadable notebook's."""
     from nb2pkg.output import PROVENANCE
 
     for folder, subfolders, files in os.walk(root):
@@ -251,10 +255,19 @@ def _walk(root: Path, skip: Path) -> Any:
             subfolders[:] = []
             continue
         subfolders[:] = [name for name in subfolders
-                         if not name.startswith(".") and (Path(folder) / name).resolve() != skip]
+                         if not name.startswith(".") and _resolved(Path(folder) / name) != skip]
         for name in files:
             if name.endswith(".ipynb") and not name.startswith("."):
                 yield Path(folder) / name
+
+
+def _resolved(path: Path) -> Path:
+    """`path` with links resolved; a link loop, or a folder nb2pkg may not look into,
+    stays as it is named (made absolute), so that it is still compared and reported."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a link loop, before Python 3.13
+        return path.absolute()
 
 
 def _safe_folder(relative: PurePosixPath) -> str:

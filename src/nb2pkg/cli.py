@@ -6,28 +6,40 @@ Heavy modules (LibCST, nbformat, IPython, rich) are imported inside the commands
 
 from __future__ import annotations
 
+import functools
 import json
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 from typing_extensions import Annotated
 
 from nb2pkg import __version__
+from nb2pkg.errors import EXIT_INPUT, EnvironmentFault, InternalError, Nb2pkgError, environment_fault, one_line
 
-EXIT_INPUT_ERROR = 2
-EXIT_INTERNAL_ERROR = 3
+Command = Callable[..., None]
+
 
 class _DefaultToConvert(TyperGroup):
     """`nb2pkg NOTEBOOK ...` means `nb2pkg convert NOTEBOOK ...`."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        _refuse_notebooks_named_as_options(ctx, args)
         if args and args[0] not in self.commands and args[0] not in ("--version", "--help", "-h"):
             args = ["convert", *args]
         return super().parse_args(ctx, args)
+
+
+def _refuse_notebooks_named_as_options(ctx: typer.Context, args: list[str]) -> None:
+    """`nb2pkg -rf.ipynb` would be read as options -r, -f, ...: say how to name it."""
+    for arg in args:
+        if arg == "--":
+            return
+        if arg.startswith("-") and arg.lower().endswith(".ipynb"):
+            ctx.fail(f"{arg!r} starts with '-', so it reads as options; put '--' before "
+                     f"notebook names that start with '-': nb2pkg [OPTIONS] -- {arg}")
 
 
 app = typer.Typer(
@@ -57,7 +69,22 @@ def root(
     """Turn an exploratory Jupyter notebook into a Python package and a slim summary notebook."""
 
 
+def _reported(subject: Callable[[dict], object]) -> Callable[[Command], Command]:
+    """A command whose every error ends in its one line and exit code (`_run`);
+    `subject(arguments)` names the file a bug report is about."""
+
+    def wrap(command: Command) -> Command:
+        @functools.wraps(command)
+        def reported(**arguments: object) -> None:
+            _run(Path(str(subject(arguments))), lambda: command(**arguments))
+
+        return reported
+
+    return wrap
+
+
 @app.command()
+@_reported(lambda arguments: arguments["notebook"])
 def convert(
     notebook: Annotated[Path, typer.Argument(help="The notebook (.ipynb) to convert.", show_default=False)],
     out: Annotated[
@@ -80,22 +107,32 @@ def convert(
         bool, typer.Option("--check", help="Write nothing; exit 1 if the project is not in sync.")
     ] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colors in the diff.")] = False,
+    timeout: Annotated[
+        Optional[float], typer.Option("--timeout", min=0.001, help="Seconds the conversion may take (not --verify).")
+    ] = None,
 ) -> None:
     """Convert NOTEBOOK into a package and a summary notebook (the default command)."""
-    if name is not None and not name.isidentifier():
-        _fail(f"--name {name!r} is not a valid Python identifier; use letters, digits and underscores")
+    from nb2pkg.deadline import time_limit
+    from nb2pkg.naming import package_name, package_problem
+
+    problem = package_problem(name) if name is not None else None
+    if problem:
+        _fail(one_line(f"--name {name!r}: {problem}"))
+    _check_out(out if out is not None else Path(name or package_name(notebook.stem)))
     if (dry_run or check) and _in_sync(notebook, out, name, quiet):
         return
     from nb2pkg import api
 
     if dry_run or check:
-        result = _run(notebook, lambda: api.convert(notebook, out=out, name=name, force=force, write=False))
+        with time_limit(timeout, notebook):
+            result = api.convert(notebook, out=out, name=name, force=force, write=False)
         _preview(result, show_diff=dry_run, color=_color(no_color), quiet=quiet)
         changes = result.report.created + result.report.changed + result.report.removed
         if check and changes:
             raise typer.Exit(1)
         return
-    result = _run(notebook, lambda: api.convert(notebook, out=out, name=name, force=force))
+    with time_limit(timeout, notebook):
+        result = api.convert(notebook, out=out, name=name, force=force)
     if not quiet:
         _print_conversion(result)
     if check_outputs:
@@ -103,6 +140,7 @@ def convert(
 
 
 @app.command()
+@_reported(lambda arguments: arguments["notebook"])
 def verify(
     notebook: Annotated[Path, typer.Argument(help="The original notebook.", show_default=False)],
     project: Annotated[Path, typer.Argument(help="The project nb2pkg converted it into.", show_default=False)],
@@ -231,6 +269,7 @@ def _print_conversion(result) -> None:  # type: ignore[no-untyped-def]
 
 
 @app.command()
+@_reported(lambda arguments: arguments["paths"][0])
 def batch(
     paths: Annotated[list[Path], typer.Argument(help="Notebooks, or folders searched for *.ipynb.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write one project per notebook into.")],
@@ -272,8 +311,11 @@ def batch(
         _fail("--verify runs the converted projects, which --dry-run and --check do not write; drop one")
     selected = _shard(shard_spec)
     mode = "dry-run" if dry_run else "check" if check else "write"
+    _check_out(out)
+    if report is not None:
+        _check_out(report, "--report")
     options = batching.Options(out, mode, force, check_outputs, timeout)
-    every = _run(Path(paths[0]), lambda: batching.find_jobs(paths, options))
+    every = batching.find_jobs(paths, options)
     chosen = batching.shard(every, *selected) if selected else every
     workers = jobs or os.cpu_count() or 1
     printer = BatchPrinter(len(chosen), quiet=quiet, color=_color(no_color), diffs=dry_run, preview=mode != "write")
@@ -308,17 +350,23 @@ def _shard(spec: Optional[str]) -> tuple[int, int] | None:
 
 
 @app.command()
+@_reported(lambda arguments: arguments["notebook"])
 def inspect(
     notebook: Annotated[Path, typer.Argument(help="The notebook (.ipynb) to analyse.", show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
     graph: Annotated[bool, typer.Option("--graph", help="Print a Mermaid flowchart of the dataflow.")] = False,
+    timeout: Annotated[
+        Optional[float], typer.Option("--timeout", min=0.001, help="Seconds the analysis may take.")
+    ] = None,
 ) -> None:
     """Show what each cell defines, uses and changes in place (the dataflow nb2pkg converts by)."""
     if as_json and graph:
         _fail("--json and --graph each print the whole report; choose one")
     from nb2pkg import api, report
+    from nb2pkg.deadline import time_limit
 
-    flow = _run(notebook, lambda: api.inspect(notebook))
+    with time_limit(timeout, notebook):
+        flow = api.inspect(notebook)
     if as_json:
         typer.echo(json.dumps(report.to_json(flow), indent=2))
     elif graph:
@@ -363,31 +411,40 @@ def _count(number: int, noun: str) -> str:
 
 
 def _run(path: Path, action):  # type: ignore[no-untyped-def]
-    """Run one notebook operation; the user's mistakes become one line and exit 2."""
-    from nb2pkg.errors import InputError
-    from nb2pkg.output import Conflict
-
+    """Run `action`; the one place errors are caught, most specific first. Each error
+    nb2pkg raises on purpose ends the command with its line and exit code; a fault of
+    the file system is the user's to fix (exit 2); anything else is nb2pkg's bug (3)."""
     try:
         return action()
-    except Conflict as error:  # files in the way: nothing was written
-        typer.echo(error.message, err=True)
-        raise typer.Exit(1) from None
-    except InputError as error:
-        _fail(error.message)
-    except KeyboardInterrupt:
-        raise
-    except Exception as error:  # nb2pkg's own bug: say so, and ask for a report
-        typer.echo(
-            f"{path}: nb2pkg failed ({type(error).__name__}: {error}); this is a bug in "
-            "nb2pkg, please report it with the notebook attached",
-            err=True,
-        )
-        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise  # the command's own ending (typer.Exit is a RuntimeError): not a bug
+    except Nb2pkgError as error:
+        _exit_with(error)
+    except Exception as error:  # noqa: BLE001 - the user gets one line, never a traceback
+        _exit_with(environment_fault(error, path) or InternalError.of(path, error))
+
+
+def _exit_with(error: Nb2pkgError) -> None:
+    typer.echo(error.message, err=True)
+    raise typer.Exit(error.exit_code) from None
+
+
+def _check_out(path: Path, option: str = "--out") -> None:
+    """Refuse, before any work, a path nb2pkg could not write to: a link to nothing
+    (dangling, or a loop), or a path below a file."""
+    if path.is_symlink() and not path.exists():
+        raise EnvironmentFault(path, "is a symbolic link to nothing (dangling, or a loop)",
+                               f"remove the link or choose another {option}")
+    for folder in (path, *path.parents):
+        if folder.exists() or folder.is_symlink():
+            if folder != path and not folder.is_dir():
+                raise EnvironmentFault(path, f"{folder} is a file, not a folder", f"choose another {option}")
+            return
 
 
 def _fail(message: str) -> None:
     typer.echo(message, err=True)
-    raise typer.Exit(EXIT_INPUT_ERROR)
+    raise typer.Exit(EXIT_INPUT)
 
 
 def main() -> None:

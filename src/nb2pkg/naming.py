@@ -18,8 +18,9 @@ _KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 _THIRD_PARTY = frozenset("""
     pandas numpy sklearn matplotlib scipy seaborn torch tensorflow ipython nb2pkg test
     tests pil cv2 yaml requests plotly statsmodels keras xgboost polars jupyter
-    ipykernel nbformat ipywidgets tqdm
+    ipykernel nbformat ipywidgets tqdm pytest pip setuptools wheel hatchling
     """.split())
+_STDLIB = frozenset(name.lower() for name in sys.stdlib_module_names)
 _MAX_WORDS = 5
 
 
@@ -40,9 +41,30 @@ def package_name(stem: str) -> str:
     name = "_".join(words_of(stem)) or "notebook"
     if name[0].isdigit():
         return "nb_" + name
-    if is_reserved(name) or name in sys.stdlib_module_names or name in _THIRD_PARTY:
+    if is_reserved(name) or name in _STDLIB or name in _THIRD_PARTY:
         return name + "_nb"
     return name
+
+
+def package_problem(name: str) -> str | None:
+    """Why `name`, given with `--name`, cannot be the package's import name, or None.
+
+    Refused: what is not an identifier, keywords (`class`, `None`: the project would not
+    compile), names of the standard library and of common packages (`os`, `pandas`: the
+    package would shadow them, or be shadowed and never imported; compared lowercased,
+    as case-insensitive file systems do), and non-ASCII names: PEP 3131 allows `café`,
+    but a distribution name (PEP 508) is ASCII, and so is what pip and indexes accept."""
+    suggestion = f"use --name {package_name(name)}"
+    if not name.isascii():
+        return f"is not ASCII (Python allows it, but distribution names are ASCII); {suggestion}"
+    if not name.isidentifier():
+        return f"is not a Python identifier (letters, digits and underscores, not starting with a digit); {suggestion}"
+    if keyword.iskeyword(name):
+        return f"is a Python keyword, which cannot be imported; {suggestion}"
+    if name.lower() in _STDLIB or name.lower() in _THIRD_PARTY:
+        return (f"is the name of the module `{name.lower()}`, which the package would shadow "
+                f"(or be shadowed by, and never import); {suggestion}")
+    return None
 
 
 def identifier(words: str, fallback: str = "value") -> str:

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from nb2pkg.errors import InputError
+from nb2pkg.errors import (EditedFiles, FolderLocked, ForeignFiles, InputError, NotOurFolder, SourceInTheWay,
+                           WriteFailed, fault_text)
 from nb2pkg.record import (LOCK, PROVENANCE, RESERVED, DamagedRecord, Record, digest, notebook_fields,
                            read_record, render_record)
 from nb2pkg.safe_fs import (Blocked, Entry, Place, is_temporary_of, make_folders, names_in, place_of, probe,
@@ -32,54 +33,6 @@ from nb2pkg.sync import notebook_as_text, project_diff, recorded_files, recorded
 __all__ = ["PROVENANCE", "LOCK", "WriteReport", "plan_changes", "write_project", "project_diff",
            "recorded_outline", "recorded_files", "notebook_as_text", "digest"]
 LOCK_TIMEOUT = 10.0  # seconds: a run holds the lock only while it writes (well under a second)
-
-
-class NotOurFolder(InputError):
-    reason = "output folder in use"
-
-
-class Conflict(InputError):
-    """Files in the way of the project; nothing was written (exit 1)."""
-
-    reason = "files in the way"
-
-
-class EditedFiles(Conflict):
-    """Files nb2pkg wrote earlier and the user changed since."""
-
-    reason = "edited files"
-
-    def __init__(self, path: Path, files: list[str]) -> None:
-        self.files = files
-        it = "it" if len(files) == 1 else "them"
-        super().__init__(path, f"you edited {_listed(files)} since nb2pkg wrote {it}",
-                         "nothing was written; pass --force to overwrite your edits")
-
-
-class ForeignFiles(Conflict):
-    """Files nb2pkg did not write where it would write: never overwritten, not even with --force."""
-
-    reason = "files nb2pkg did not write"
-
-    def __init__(self, path: Path, files: list[str]) -> None:
-        self.files = files
-        super().__init__(path, f"nb2pkg did not write {_listed(files)}, where the project goes",
-                         "nothing was written; move them away or choose another --out "
-                         "(even --force overwrites only files nb2pkg wrote)")
-
-
-class SourceInTheWay(InputError):
-    reason = "source notebook in the way"
-
-
-class FolderLocked(InputError):
-    reason = "output folder locked"
-
-
-class WriteFailed(InputError):
-    """The file system refused (read-only, full, a file where a folder must be): not a bug."""
-
-    reason = "cannot write"
 
 
 @dataclass(frozen=True)
@@ -96,10 +49,6 @@ class _Plan:
     ours: dict[str, str]  # files on disk as nb2pkg wrote them -> their hash (the intent's `files`)
     doomed: dict[str, tuple[int, int]]  # files to remove -> the (device, inode) that was checked
     record: Record | None
-
-
-def _listed(files: list[str]) -> str:
-    return ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
 
 
 # -- what the folder holds ------------------------------------------------------------------
@@ -146,7 +95,7 @@ def _plan(place: Place, files: dict[str, str], force: bool, notebook: Path | Non
     try:
         return _plan_unguarded(place, files, force, notebook)
     except OSError as error:  # a folder nb2pkg may not read: the environment, not a bug
-        raise WriteFailed(place.base / place.prefix, f"cannot read ({error.strerror or error})",
+        raise WriteFailed(place.base / place.prefix, f"cannot read ({fault_text(error)})",
                           "make the folder readable, then run again") from None
 
 
@@ -282,7 +231,7 @@ def _guarded(place: Place, name: str, action: Callable[..., None], *arguments: A
                            "nb2pkg never writes through a link; remove it and run again") from None
     except OSError as error:
         where = place.base / place.shown(name)
-        raise WriteFailed(where, f"cannot write ({error.strerror or error})",
+        raise WriteFailed(where, f"cannot write ({fault_text(error)})",
                           "files written so far are whole and nb2pkg's own; make the folder writable "
                           "or free space, then run again") from None
 
@@ -306,7 +255,7 @@ def _locked(place: Place, timeout: float) -> Iterator[None]:
                            f"another nb2pkg run is writing into it (waited {timeout:g} s for it to finish)",
                            "wait for it to finish and run again, or choose another --out") from None
     except OSError as error:
-        raise WriteFailed(path, f"cannot write ({error.strerror or error})",
+        raise WriteFailed(path, f"cannot write ({fault_text(error)})",
                           "make the folder writable, then run again") from None
     try:
         yield

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from multiprocessing.connection import Connection, wait
@@ -161,6 +162,7 @@ def _serve(connection: Connection, work: Work, tasks: int, on_stop: Callable[[],
         os._exit(1)
 
     signal.signal(_STOP, stop)
+    _leave_with_parent(on_stop)
     for _ in range(tasks):
         try:
             task = connection.recv()
@@ -168,7 +170,27 @@ def _serve(connection: Connection, work: Work, tasks: int, on_stop: Callable[[],
             return
         if task is None:
             return
-        connection.send(work(task))
+        result = work(task)
+        try:
+            connection.send(result)
+        except OSError:  # the parent is gone (killed): nobody to tell, nothing to print
+            return
+
+
+def _leave_with_parent(on_stop: Callable[[], None] | None) -> None:
+    """Exit, quietly, as soon as the parent dies (SIGKILL gives it no time to stop its
+    workers): a thread waits for the parent's sentinel, which only ends with the parent."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        if on_stop is not None:
+            on_stop()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="nb2pkg-parent-watch", daemon=True).start()
 
 
 def _context(preload: Sequence[str]) -> Any:

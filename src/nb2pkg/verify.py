@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from nb2pkg.errors import InputError
+from nb2pkg.errors import CannotVerify
 
 Progress = Callable[[str], None]
 # Errors that mean the notebook cannot run here, not that it behaves differently.
@@ -38,10 +38,6 @@ _MASKS = (
     (re.compile(r"(/tmp|/var/folders)/[^\s'\"]+"), "<tmp>"),
     (re.compile(r"<ipython-input-\d+-[0-9a-f]+>"), "<cell>"),
 )
-
-
-class CannotVerify(InputError):
-    reason = "cannot verify"
 
 
 @dataclass(frozen=True)
