@@ -2,8 +2,8 @@
 
     python bench/verify_corpus.py [--corpus PATH] [--only TEXT] [--repeat N]
 
-Each notebook is copied into a scratch folder first (notebooks write files beside
-themselves; the corpus stays as it is), converted there and verified. Prints one line
+Each notebook is copied into a scratch folder first, with the files beside it but not
+the other notebooks (notebooks write files beside themselves; the corpus stays as it is), converted there and verified. Prints one line
 per notebook (verdict, closing line, seconds) and the totals. With `--repeat N` it
 verifies each project N times and reports any notebook whose verdict or counts changed
 between runs. It runs the notebooks' code, as `nb2pkg verify` does.
@@ -35,9 +35,10 @@ def verify_copy(notebook: Path, repeat: int) -> list:  # type: ignore[type-arg]
     from nb2pkg.verify import verify
 
     with tempfile.TemporaryDirectory(prefix="nb2pkg-bench-") as scratch:
-        copy = Path(scratch) / "original" / notebook.name
-        copy.parent.mkdir()
-        shutil.copy2(notebook, copy)
+        folder = Path(scratch) / "original"
+        shutil.copytree(notebook.parent, folder, ignore=lambda _, names: [n for n in names if n.endswith(".ipynb")])
+        copy = folder / notebook.name
+        shutil.copy2(notebook, copy)  # with the data beside it (the other notebooks left out)
         api.convert(copy, out=Path(scratch) / "project")
         return [verify(copy, Path(scratch) / "project") for _ in range(repeat)]
 

@@ -85,8 +85,9 @@ def _client_class() -> type:
         @asynccontextmanager
         async def async_setup_kernel(self, **kwargs: Any) -> Any:
             async with super().async_setup_kernel(**kwargs):
-                try:  # over nbclient's handler, which it removes when the run ends
+                try:  # over nbclient's handlers, which it removes when the run ends
                     signal.signal(signal.SIGINT, self.stop)
+                    signal.signal(signal.SIGTERM, self.stop)
                 except ValueError:
                     pass  # not the main thread: Ctrl-C is the main thread's
                 yield
