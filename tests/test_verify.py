@@ -102,6 +102,19 @@ CASES = [
      [SETUP, IMPORTS, cell(text("6\n"), sources=(1,)), cell(error(MISSING), sources=(2,))],
      None, "differs", "1/2 cells match; the original itself fails here at cell 2: FileNotFoundError: [Errno 2] "
      "No such file or directory: 'missing.csv'"),
+    ("the same missing package stops the original and the summary's setup: cannot verify",
+     [cell(error("ModuleNotFoundError: No module named 'sklearn'")), cell(text("x\n"))],
+     [SETUP, cell(error("ModuleNotFoundError: No module named 'sklearn'"), binds=("tree",)),
+      cell(text("x\n"), sources=(2,))],
+     None, "cannot verify", "1/2 cells match; the summary fails at its cell 2: ModuleNotFoundError: No module "
+     "named 'sklearn'; the original itself fails here at cell 1: ModuleNotFoundError: No module named 'sklearn'"),
+    ("a setup that fails of its own is a difference, even if the original stops later",
+     [cell(text("x\n")), cell(error(MISSING))],
+     [SETUP, cell(error("ModuleNotFoundError: No module named 'mylib'"), binds=("data",)),
+      cell(text("x\n"), sources=(1,)), cell(error(MISSING), sources=(2,))],
+     None, "differs", "2/2 cells match; the summary fails at its cell 2: ModuleNotFoundError: No module named "
+     "'mylib'; the original itself fails here at cell 2: FileNotFoundError: [Errno 2] No such file or "
+     "directory: 'missing.csv'"),
     ("a missing package the saved outputs show is the notebook's own lesson",
      [cell(error("ModuleNotFoundError: No module named 'nope'"), saved="ModuleNotFoundError")],
      [SETUP, IMPORTS, cell(error("ModuleNotFoundError: No module named 'nope'"), sources=(1,))],

@@ -120,11 +120,14 @@ class Comparison:
     @property
     def verdict(self) -> str:
         """ "match", "differs", or "cannot verify": the original itself cannot run here and
-        nothing before that point differs."""
+        nothing differs before that point (a setup cell of the summary that fails with
+        another error than the original's counts as before it)."""
         blocked = self.environment_failure
         differing = [c for c in self.cells if c.status == "differs"]
-        if blocked is not None and not any(c.original_cells and max(c.original_cells) < blocked.cell
-                                           for c in differing):
+        if blocked is not None and not any(
+            max(c.original_cells) < blocked.cell if c.original_cells else c.error != blocked.error
+            for c in differing
+        ):
             return "cannot verify"
         return "differs" if differing else "match"
 
