@@ -194,8 +194,10 @@ def _verify(job: Job, project: Path) -> dict[str, Any]:
         result = verify(job.notebook, project, timeout=int(job.options.timeout or 600))
     except CannotVerify as error:
         return {"status": "cannot verify", "message": error.message}
-    return {"status": "match" if result.ok else "differs", "matched": result.matched,
-            "total": len(result.cells), "unstable": result.unstable}
+    if result.verdict == "cannot verify":
+        return {"status": "cannot verify", "message": result.cannot_verify_message()}
+    return {"status": result.verdict, "matched": result.matched, "total": result.total,
+            "unstable": result.unstable}
 
 
 def _failed_in_pool(job: Job, why: str) -> Record:

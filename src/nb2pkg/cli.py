@@ -156,24 +156,54 @@ def verify(
 
 
 def _verify(notebook: Path, project: Path, kernel: str, timeout: int, as_json: bool, quiet: bool) -> None:
+    from nb2pkg.verify import kill_kernels
     from nb2pkg.verify import verify as run_verification
 
-    with _progress(quiet or as_json) as progress:
-        result = _run(notebook, lambda: run_verification(notebook, project, kernel, timeout, progress))
+    try:
+        with _progress(quiet or as_json) as progress:
+            result = _run(notebook, lambda: run_verification(notebook, project, kernel, timeout, progress))
+    except KeyboardInterrupt:
+        kill_kernels()
+        typer.echo(f"{notebook}: verify interrupted; its kernels are stopped", err=True)
+        raise typer.Exit(130) from None
     if as_json:
         typer.echo(json.dumps(result.as_json(), indent=2))
     else:
-        for cell in result.cells:
-            if cell.status != "differs":
-                continue
-            originals = ", ".join(str(n) for n in cell.original_cells)
-            where = f"summary cell {cell.summary_cell}" if cell.summary_cell else "no summary cell"
-            typer.echo(f"{where} (original cell{'s' if len(cell.original_cells) > 1 else ''} {originals}): "
-                       "outputs differ")
-            typer.echo("\n".join("    " + line for line in cell.diff.splitlines()))
-        typer.echo(f"{result.closing_line()} ({result.seconds:.0f} s)")
+        _print_verification(result)
+    message = result.cannot_verify_message()
+    if message:
+        _fail(message)
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _print_verification(result) -> None:  # type: ignore[no-untyped-def]
+    """Each differing cell with its diff; cells that fail because an earlier one failed,
+    in one line under that failure; then the closing line."""
+    def where(cell) -> str:  # type: ignore[no-untyped-def]
+        originals = ", ".join(str(n) for n in cell.original_cells)
+        plural = "s" if len(cell.original_cells) > 1 else ""
+        if not cell.summary_cell:
+            return f"original cell{plural} {originals} (moved into the package)"
+        return f"summary cell {cell.summary_cell} ({f'original cell{plural} {originals}' if originals else 'setup'})"
+
+    consequences: dict[int, list] = {}
+    for cell in result.cells:
+        if cell.status != "differs":
+            continue
+        if cell.after:
+            consequences.setdefault(cell.after, []).append(cell)
+            continue
+        failing = f": it fails with {cell.error}" if cell.error else ""
+        typer.echo(f"{where(cell)}: outputs differ{failing}")
+        typer.echo("\n".join("    " + line for line in cell.diff.splitlines()))
+    for root, cells in consequences.items():
+        numbers = ", ".join(str(c.summary_cell) for c in cells)
+        originals = ", ".join(str(n) for c in cells for n in c.original_cells)
+        plural = "s" if len(cells) > 1 else ""
+        typer.echo(f"summary cell{plural} {numbers} (original cell{plural} {originals}): "
+                   f"outputs differ after summary cell {root} failed ({cells[0].cause})")
+    typer.echo(f"{result.closing_line()} ({result.seconds:.0f} s)")
 
 
 @contextmanager

@@ -3,13 +3,12 @@ pipeline that runs every step in notebook order, and generated smoke tests."""
 
 from __future__ import annotations
 
-import re
-
 import tomli_w
 
 from nb2pkg.dependencies import Dependencies
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.grouping import Plan
+from nb2pkg.project_tests import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render import (
     call_source,
     format_code,
@@ -19,9 +18,6 @@ from nb2pkg.render import (
     notebook_dir_variable,
     resolve_imports,
 )
-
-# Reading calls whose first argument names an input file: the tests need it to exist.
-_READS = re.compile(r"\b(?:read_\w+|open|load|loadtxt|genfromtxt)\(\s*([A-Z_][A-Z0-9_]*|[rbu]?['\"][^'\"]+['\"])")
 
 
 def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
@@ -195,7 +191,10 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, tuple[str, ...]]:
 
 
 def tests_module(package: str, module_names: list[str], plan: Plan, needs_arguments: bool) -> str:
-    inputs = _input_files(plan)
+    """Tests that fail on a broken project: every module imports, every name the summary
+    notebook reads is bound before it (and every function it calls from the package
+    exists), and the pipeline runs when the files it reads are there."""
+    inputs = input_files(plan)
     modules = ", ".join(f'"{package}.{m}"' for m in ["config", *module_names, "pipeline"])
     skip = (
         '    pytest.skip("run() needs values from cells that stay in the notebook")\n'
@@ -205,15 +204,27 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
     draws = any(import_module_name(node).startswith("matplotlib") for node in plan.imports.values())
     headless = '    import matplotlib\n\n    matplotlib.use("Agg")\n' if draws else ""
     text = (
-        f'"""Smoke tests of {package}: every module imports, and the pipeline runs when its\n'
-        'data is there."""\n\n'
-        "import importlib\n\nimport pytest\n\n"
+        f'"""Tests of {package}: every module imports, the summary notebook reads only names\n'
+        "bound before it, and the pipeline runs when its input files are there.\"\"\"\n\n"
+        "import ast\nimport builtins\nimport importlib\nimport json\nimport re\nfrom pathlib import Path\n\n"
+        "import pytest\n\n"
         f"from {package} import config\n\n"
+        f"PACKAGE = {package!r}\n"
         f"MODULES = [{modules}]\n"
-        f"INPUT_FILES = {inputs!r}\n\n\n"
+        f"INPUT_FILES = {inputs!r}\n"
+        "# Names the notebook itself reads without binding them (it fails there too).\n"
+        f"NOTEBOOK_UNBOUND = {read_before_bound(plan)!r}\n"
+        'NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"\n'
+        f"{SUMMARY_CHECK}\n\n"
         '@pytest.mark.parametrize("module", MODULES)\n'
         "def test_module_imports(module: str) -> None:\n"
         "    importlib.import_module(module)\n\n\n"
+        "def test_summary_reads_only_bound_names() -> None:\n"
+        "    summaries = [p for p in sorted(NOTEBOOKS.glob('*.ipynb')) if made_by_nb2pkg(p)]\n"
+        "    if not summaries:\n"
+        '        pytest.skip("no summary notebook in notebooks/")\n'
+        "    problems = [problem for path in summaries for problem in unbound_reads(path)]\n"
+        '    assert not problems, "\\n".join(problems)\n\n\n'
         "def test_pipeline_runs() -> None:\n"
         f"{skip}"
         "    missing = [p for p in INPUT_FILES if not (config.NOTEBOOK_DIR / p).exists()]\n"
@@ -224,24 +235,6 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         "    pipeline.run()\n"
     )
     return format_code(text)
-
-
-def _input_files(plan: Plan) -> list[str]:
-    """Relative paths the steps read: literal ones, and constants holding one."""
-    constants: dict[str, str] = {}
-    for segment in plan.constants:
-        for name, value in re.findall(r"^(\w+)\s*=\s*[rbu]?['\"]([^'\"]+)['\"]", segment.source, re.MULTILINE):
-            constants[name] = value
-    written = {m for step in plan.steps for s in step.segments
-               for m in re.findall(r"\.to_\w+\(\s*['\"]([^'\"]+)['\"]", s.source)}
-    found: set[str] = set()
-    for step in plan.steps:
-        for segment in step.segments:
-            for argument in _READS.findall(segment.source):
-                value = constants.get(argument) if argument in constants else argument.lstrip("rbu")[1:-1]
-                if value and not value.startswith(("/", "http://", "https://", "~")) and value not in written:
-                    found.add(value)
-    return sorted(found)
 
 
 def _indent(code: str, spaces: int = 4) -> str:
