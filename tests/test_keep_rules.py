@@ -70,6 +70,15 @@ def test_a_cell_whose_saved_outputs_show_an_error_stays_as_if_tagged(tmp_path: P
     assert "int('x')" not in "".join(text for name, text in files.items() if name.startswith("src/"))
 
 
+def test_a_cell_the_author_interrupted_is_converted(tmp_path: Path) -> None:
+    data = make_notebook(["values = [1, 2]", "values.append(3)", "print(sum(values))"])
+    data["cells"][1]["outputs"] = [{"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "",
+                                    "traceback": []}]
+    cells, files = _summary(tmp_path, data)
+    assert _kept(cells) == []
+    assert "values.append(3)" in "".join(text for name, text in files.items() if name.startswith("src/"))
+
+
 @pytest.mark.parametrize("replay", ["out()", "out.show()", "print(out.stdout)", "out.stdout", "out"])
 def test_replaying_a_capture_is_a_display_and_the_captured_cell_a_step(tmp_path: Path, replay: str) -> None:
     cells, files = _summary(tmp_path, make_notebook(['%%capture out\nprint("hi")\nvalue = [3]', replay,

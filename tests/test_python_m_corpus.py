@@ -225,8 +225,9 @@ REPRODUCTIONS = [
     Reproduction("time_magic", ("%time total = sum(range(10))", "result = total + 1", WRITE), "46"),
     Reproduction("top_level_await", ("import asyncio", "async def answer():\n    return 41",
                                      "value = await answer()", "result = value + 1", WRITE), "42",
-                 "ipython-local: top-level await (IPython autoawait) goes into a plain function, which "
-                 "does not compile: conversion stops with exit 3"),
+                 "top-level await (IPython autoawait): once input-limits is in, the cell stays verbatim with a "
+                 "warning instead of exit 3, and python -m refuses (the steps need `value`); running it needs "
+                 "an async step"),
     Reproduction("import_fallback", ("try:\n    from math import isqrt\nexcept ImportError:\n"
                                      "    def isqrt(n):\n        return int(n ** 0.5)", "result = isqrt(17)", WRITE),
                  "4", "fidelity-core: a `try: import / except ImportError: def` cell binds only on some paths, "

@@ -176,7 +176,7 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
         return f"tagged `{KEEP_TAG}`"
     if EXPECTED_ERROR_TAG in cell.tags:
         return f"is tagged `{EXPECTED_ERROR_TAG}`: its error is expected, and the notebook runs past it"
-    if cell.error:
+    if cell.error and cell.error != "KeyboardInterrupt":  # an interrupted cell runs through when run again
         return (f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
                 f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)")
     if facts.parse_error is not None:
