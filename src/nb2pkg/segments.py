@@ -20,7 +20,8 @@ from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.ipython import Magic, Policy, hides_value, split_code_argument, timed_statement
+from nb2pkg.ipython import Policy, hides_value
+from nb2pkg.magic_cells import captured_names, is_timed_line, unwrap_timed_line
 from nb2pkg.notebook import Cell
 
 Role = Literal[
@@ -72,7 +73,7 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     imports = _import_modules(flow)
     rebound = _rebound_names(flow)
     functions = {name: d for facts in flow.facts if facts for name, d in facts.functions}
-    captured = _captured_names(flow)
+    captured = captured_names(flow.facts)
     rough: list[Segment] = []
     for cell, facts in zip(flow.notebook.cells, flow.facts):
         rough.extend(_split_cell(cell, facts, imports, rebound, functions, captured))
@@ -128,7 +129,7 @@ def _split_cell(
     if reason:
         return [Segment(cell, "kept", cell.source, facts, reason)]
     assert facts.python is not None
-    module, timed = _unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
+    module, timed = unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
     if not module.body:
         return []
     if _is_display_cell(module, facts, imports, captured):
@@ -186,8 +187,8 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     for magic in facts.magics:
         if magic.cell and magic.name in WRAPPING_CELL_MAGICS:
             continue  # the body becomes a step; the summary cell keeps the magic line
-        if _is_timed_line(magic):
-            if sum(_is_timed_line(m) for m in facts.magics) > 1:
+        if is_timed_line(magic):
+            if sum(is_timed_line(m) for m in facts.magics) > 1:
                 return f"times more than one statement with `{magic.label}`; a step can be timed once"
             continue  # the statement becomes a step; the summary keeps the magic before its call
         if magic.policy is not Policy.NOTEBOOK or magic.cell:
@@ -201,66 +202,9 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     return ""
 
 
-def _is_timed_line(magic: Magic) -> bool:
-    """`%time STATEMENT` (or `%prun`) whose statement is one line of Python that a step can
-    run: IPython runs it once in the notebook's namespace and only reports on it."""
-    found = timed_statement(magic)
-    if found is None:
-        return False
-    try:
-        body = parse(found[1]).body
-    except cst.ParserSyntaxError:
-        return False
-    # `%prun` shows no value for an expression, as a step's last expression would.
-    return len(body) == 1 and not (magic.name == "prun" and _is_expression(body[0]))
-
-
-def _is_expression(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr))
-
-
-def _unwrap_timed_line(
-    module: cst.Module, magics: tuple[Magic, ...]
-) -> tuple[cst.Module, tuple[str, cst.BaseStatement] | None]:
-    """The cell with its `%time STATEMENT` line (at most one, see `_keep_reason`) replaced by
-    the statement, and (the magic line, the statement); the cell as it is when it has none."""
-    timed = next((m for m in magics if _is_timed_line(m)), None)
-    if timed is None:
-        return module, None
-    prefix, code = timed_statement(timed) or ("", "")
-    body = list(module.body)
-    for position, statement in enumerate(body):
-        small = statement.body[0] if _is_magic_line(statement) else None  # type: ignore[attr-defined]
-        if small is not None and _call_name(small.value) == "run_line_magic" and _magic_name(small) == timed.name:
-            replacement = parse(code).body[0].with_changes(leading_lines=statement.leading_lines)
-            body[position] = replacement
-            return module.with_changes(body=body), (prefix, replacement)
-    return module, None  # inside a block: `_split_cell` keeps the cell
-
-
 def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.BaseStatement) -> bool:
     after = [role for role, statement in parts][[statement for _, statement in parts].index(timed) + 1:]
     return "code" in after
-
-
-def _captured_names(flow: Dataflow) -> frozenset[str]:
-    """Names only `%%capture NAME` binds: IPython's captured output, which a later `NAME()`,
-    `NAME.show()` or `NAME.stdout` only shows again (nothing else rebinds the name)."""
-    captured: set[str] = set()
-    other: set[str] = set()
-    for facts in flow.facts:
-        if facts is None:
-            continue
-        names = {_capture_target(m) for m in facts.magics if m.cell and m.name == "capture"} - {""}
-        captured |= names
-        other |= facts.defines - names
-    return frozenset(captured - other)
-
-
-def _capture_target(magic: Magic) -> str:
-    _, rest = split_code_argument(magic.name, magic.argument)
-    return rest.split()[0] if rest.split() else ""
 
 
 def _has_star_import_statement(python: str) -> bool:
