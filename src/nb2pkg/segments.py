@@ -203,8 +203,8 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
 
 
 def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.BaseStatement) -> bool:
-    after = [role for role, statement in parts][[statement for _, statement in parts].index(timed) + 1:]
-    return "code" in after
+    position = next(index for index, (_, statement) in enumerate(parts) if statement is timed)
+    return any(role == "code" for role, _ in parts[position + 1:])
 
 
 def _has_star_import_statement(python: str) -> bool:
