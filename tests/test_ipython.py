@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from nb2pkg.ipython import (
+    Magic,
     Policy,
     magic_policy,
     pip_install_targets,
     shell_expansions,
     split_code_argument,
+    timed_statement,
     to_python,
     hides_value,
     transform,
@@ -211,3 +213,78 @@ def test_a_cell_ending_in_a_semicolon_shows_nothing_in_the_summary(tmp_path) -> 
     # and a lone `;` line shows '' in Jupyter, so the summary ends the same way
     assert summary[3:] == ["X, y = utils.compute_x()", "plt.plot(y);", 'models.train_model(X, y)\n("")']
     assert "return" not in files["src/nb/models.py"]
+
+
+@pytest.mark.parametrize(
+    ("name", "argument", "found"),
+    [
+        ("time", "total = sum(range(10))", ("%time", "total = sum(range(10))")),
+        ("time", "fit(X)", ("%time", "fit(X)")),
+        ("prun", "-s cumulative -l 5 -q model = fit(X)", ("%prun -s cumulative -l 5 -q", "model = fit(X)")),
+        ("prun", "-r stats = fit(X)", None),  # returns the profile: the value is not the code's
+        ("prun", "-D out.prof fit(X)", None),  # writes a file
+        ("timeit", "x = f()", None),  # runs the code many times in a namespace of its own
+        ("time", "", None),
+        ("matplotlib", "inline", None),
+    ],
+)
+def test_timed_statement_is_only_a_magic_that_reports_on_its_code(
+    name: str, argument: str, found: tuple[str, str] | None
+) -> None:
+    assert timed_statement(Magic(name, False, argument, magic_policy(name, False))) == found
+
+
+def test_a_timed_cell_magic_is_not_a_timed_statement() -> None:
+    assert timed_statement(Magic("time", True, "", Policy.CODE)) is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "summary", "module_code"),
+    [
+        ("%time total = sum(range(10))", "%time total = utils.compute_total()", "total = sum(range(10))"),
+        ("# timing\n%time total = sum(range(10))", "%time total = utils.compute_total()", "# timing"),
+        ("%prun -s cumulative total = sum(range(10))", "%prun -s cumulative total = utils.compute_total()",
+         "total = sum(range(10))"),
+        ("%time total = 45", "%time total = utils.compute_total()", "total = 45"),  # timed: not a constant
+        ("n = 10\n%time total = sum(range(n))", "%time total = utils.compute_total()", "total = sum(range(n))"),
+    ],
+    ids=["assignment", "comment", "prun", "literal", "beside a constant"],
+)
+def test_a_timed_statement_is_a_step_and_the_summary_times_its_call(
+    tmp_path, cell: str, summary: str, module_code: str
+) -> None:
+    cells, files = _summary_cells(tmp_path, [cell, "print(total)"])
+    assert summary in cells
+    assert module_code in files["src/nb/utils.py"]
+    assert "get_ipython" not in "".join(files.values())
+    assert "utils.compute_total()" in files["src/nb/pipeline.py"]
+    assert "run the summary notebook" not in files["src/nb/__main__.py"]  # python -m runs it
+
+
+def test_a_timed_expression_shows_its_value_unless_silenced(tmp_path) -> None:
+    cells, files = _summary_cells(tmp_path, ["def double(v):\n    return 2 * v", "values = [3, 1, 2]",
+                                             "%time double(values[0])", "%time double(values[1]);"])
+    assert cells[4:] == ["%time utils.compute_utils(values)", "%time utils.compute_utils_2(values)"]
+    assert "return double(values[0])" in files["src/nb/utils.py"]  # shown: the call's value is the cell's
+    assert "    double(values[1])\n" in files["src/nb/utils.py"]  # `;`: nothing shown, nothing returned
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("%time a = 1\n%time b = 2", "times more than one statement with `%time`"),
+        ("%timeit y = sum(range(5))", "uses `%timeit`, which only runs in a notebook"),
+        ("%prun sum(range(5))", "uses `%prun`"),  # prun shows no value: the step would
+        ("%prun -r stats = sum(range(5))", "uses `%prun`"),
+        ("for k in range(2):\n    %time y = k", "uses a magic inside a block"),
+        ("%time y = sum(range(5))\nprint(y)", "runs code after its `%time` line"),  # would print before the time
+    ],
+    ids=["two timed lines", "timeit", "prun expression", "prun -r", "inside a block", "code after"],
+)
+def test_timing_magics_that_a_step_cannot_stand_for_stay(tmp_path, cell: str, reason: str) -> None:
+    import json
+
+    _, files = _summary_cells(tmp_path, [cell])
+    kept = [c for c in json.loads(files["notebooks/nb.ipynb"])["cells"] if "kept" in c["metadata"].get("nb2pkg", {})]
+    assert len(kept) == 1 and reason in kept[0]["metadata"]["nb2pkg"]["kept"]
+    assert cell in "".join(kept[0]["source"])

@@ -31,7 +31,7 @@ def test_direct_calls_lift_the_variable(tmp_path: Path) -> None:
     "cells",
     [
         [HELPER, "import pandas as pd\nkept = pd.Series([1, 5]).apply(above)\nprint(kept)"],  # a callback
-        [HELPER, "%time above(3)"],  # called from a cell kept as written (a magic)
+        [HELPER, "%timeit above(3)"],  # called from a cell kept as written (a magic)
         ["def above(value):\n    global limit\n    limit += 1\n    return value > limit", "above(3)"],
         ["def above(value, floor=limit):\n    return value > floor", "print(above(3))"],  # default
         [HELPER, "def twice(v):\n    return above(v) and above(v + 1)", "print(twice(2))"],  # from a function

@@ -215,7 +215,6 @@ REPRODUCTIONS = [
     Reproduction("reads_and_writes_beside", ('with open("seed.txt") as handle:\n    seed = int(handle.read())',
                                              "result = seed * 3", WRITE), "21", beside=(("seed.txt", "7"),)),
     Reproduction("expected_error", ('word = "Pluto"', 'word[0] = "B"', "result = len(word)", WRITE), "5",
-                 "fidelity-core: a cell tagged raises-exception becomes a step, and run() stops at its error",
                  tagged=((1, "raises-exception"),)),
     Reproduction("main_guard", ("values = [1, 2]", 'if __name__ == "__main__":\n    values.append(3)',
                                 "result = sum(values)", WRITE), "6",
@@ -223,13 +222,12 @@ REPRODUCTIONS = [
                  "change is skipped silently and python -m writes 3"),
     Reproduction("last_result", ("x = 5", "x * 2", "result = _ + 1", WRITE), "11",
                  "fidelity-core: IPython's `_` (and `Out[n]`) read by a step: NameError in python -m"),
-    Reproduction("time_magic", ("%time total = sum(range(10))", "result = total + 1", WRITE), "46",
-                 "ipython-local: `%time` before an assignment keeps the cell, so python -m refuses "
-                 "(`%%time` cells convert)"),
+    Reproduction("time_magic", ("%time total = sum(range(10))", "result = total + 1", WRITE), "46"),
     Reproduction("top_level_await", ("import asyncio", "async def answer():\n    return 41",
                                      "value = await answer()", "result = value + 1", WRITE), "42",
-                 "ipython-local: top-level await (IPython autoawait) goes into a plain function, which "
-                 "does not compile: conversion stops with exit 3"),
+                 "top-level await (IPython autoawait): once input-limits is in, the cell stays verbatim with a "
+                 "warning instead of exit 3, and python -m refuses (the steps need `value`); running it needs "
+                 "an async step"),
     Reproduction("import_fallback", ("try:\n    from math import isqrt\nexcept ImportError:\n"
                                      "    def isqrt(n):\n        return int(n ** 0.5)", "result = isqrt(17)", WRITE),
                  "4", "fidelity-core: a `try: import / except ImportError: def` cell binds only on some paths, "
@@ -240,8 +238,7 @@ REPRODUCTIONS = [
                  "fidelity-core: a function reading notebook globals and passed as a value stays in the "
                  "notebook, and python -m refuses (ageron 04_training_linear_models)"),
     Reproduction("capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE),
-                 "6", "ipython-local: a `%%capture NAME` cell stays in the notebook, the display-only `NAME()` "
-                      "becomes a step that needs NAME, and python -m refuses (ipython-in-depth Capturing Output)"),
+                 "6"),
     Reproduction("local_module", ("from mylib import double", "result = double(21)", WRITE), "42",
                  beside=(("mylib.py", "def double(x):\n    return 2 * x\n"),)),
 ]

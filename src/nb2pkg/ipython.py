@@ -210,6 +210,29 @@ def split_code_argument(name: str, argument: str) -> tuple[tuple[str, ...], str]
     return tuple(options), rest
 
 
+# Line magics that run their statement once, in the notebook's namespace, and only add a
+# report (the time taken, a profile in the pager), with the options that change nothing
+# else: the statement is code, and the summary keeps the magic in front of its step call.
+# `%timeit` is not one: it runs the statement many times in a namespace of its own.
+_TIMING_LINE_MAGICS = {"time": frozenset(), "prun": frozenset({"-s", "-l", "-q"})}
+
+
+def timed_statement(magic: Magic) -> tuple[str, str] | None:
+    """(`%prun -s time`, `fit(X)`) for `%prun -s time fit(X)`: the magic line the summary
+    keeps and the code it runs; None when the magic is not one that only reports on its
+    code (`%timeit`, `%prun -r`, a cell magic) or has no code."""
+    allowed = _TIMING_LINE_MAGICS.get(magic.name)
+    if magic.cell or allowed is None:
+        return None
+    options, code = split_code_argument(magic.name, magic.argument)
+    valued = _VALUE_OPTIONS[magic.name]
+    flags = [word for position, word in enumerate(options)
+             if not (position and options[position - 1][1:] in valued)]
+    if not code.strip() or any(flag not in allowed for flag in flags):
+        return None
+    return " ".join((f"%{magic.name}", *options)), code
+
+
 _EXPANSION = re.compile(r"(?<!\{)\{(?!\{)(?P<expr>[^{}]+)\}|(?<!\$)\$(?P<name>[A-Za-z_]\w*)")
 
 

@@ -57,6 +57,7 @@ class Cell:
     id: str | None = None
     tags: tuple[str, ...] = ()
     execution_count: int | None = None
+    error: str = ""  # the error its saved outputs show (`TypeError`): the notebook ran past it
 
     @property
     def number(self) -> int:
@@ -278,4 +279,14 @@ def _cell(index: int, raw: dict[str, Any]) -> Cell:
         id=raw.get("id") if isinstance(raw.get("id"), str) else None,
         tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
         execution_count=count if isinstance(count, int) else None,
+        error=_saved_error(raw.get("outputs")),
     )
+
+
+def _saved_error(outputs: object) -> str:
+    """The name of the first error among a code cell's saved outputs, "" when none."""
+    for output in outputs if isinstance(outputs, list) else ():
+        if isinstance(output, dict) and output.get("output_type") == "error":
+            name = output.get("ename")
+            return name if isinstance(name, str) and name else "error"
+    return ""

@@ -21,6 +21,7 @@ from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, 
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy, hides_value
+from nb2pkg.magic_cells import captured_names, is_timed_line, unwrap_timed_line
 from nb2pkg.notebook import Cell
 
 Role = Literal[
@@ -35,6 +36,8 @@ Role = Literal[
 ]
 
 KEEP_TAG = "nb2pkg:keep"
+# Jupyter's tag for a cell whose error is expected: nbclient runs past it, a step would stop.
+EXPECTED_ERROR_TAG = "raises-exception"
 
 # Calls that write files: a cell making them is computation, never a mere display.
 FILE_WRITERS = frozenset(
@@ -62,7 +65,7 @@ class Segment:
     statements: tuple[cst.BaseStatement, ...] = ()  # the parsed statements
     shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
     shows_value: bool = False  # the cell ends with an expression whose value the notebook showed
-    cell_magic: str = ""  # `%%time`: the line the summary cell starts with
+    cell_magic: str = ""  # `%%time`: the summary cell's first line; `%time`: before its call
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -70,9 +73,10 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     imports = _import_modules(flow)
     rebound = _rebound_names(flow)
     functions = {name: d for facts in flow.facts if facts for name, d in facts.functions}
+    captured = captured_names(flow.facts)
     rough: list[Segment] = []
     for cell, facts in zip(flow.notebook.cells, flow.facts):
-        rough.extend(_split_cell(cell, facts, imports, rebound, functions))
+        rough.extend(_split_cell(cell, facts, imports, rebound, functions, captured))
     return _reanalyse(rough)
 
 
@@ -117,7 +121,7 @@ def _with_header_on_first_statement(module: cst.Module) -> cst.Module:
 
 def _split_cell(
     cell: Cell, facts: CellFacts | None, imports: dict[str, str], rebound: frozenset[str],
-    functions: dict[str, Deferred],
+    functions: dict[str, Deferred], captured: frozenset[str] = frozenset(),
 ) -> list[Segment]:
     if facts is None:
         return [Segment(cell, "markdown", cell.source, CellFacts())]
@@ -125,29 +129,40 @@ def _split_cell(
     if reason:
         return [Segment(cell, "kept", cell.source, facts, reason)]
     assert facts.python is not None
-    module = _with_header_on_first_statement(parse(facts.python))
+    module, timed = unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
     if not module.body:
         return []
-    if _is_display_cell(module, facts, imports):
+    if _is_display_cell(module, facts, imports, captured):
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
     parts: list[tuple[Role, cst.BaseStatement]] = []
     last = len(module.body) - 1
     twice = _bound_twice(module)
-    plots = frozenset(_plot_objects(module, imports))
+    plots = frozenset(_plot_objects(module, imports)) | captured
     for position, statement in enumerate(module.body):
         role = _statement_role(statement, rebound | twice)
+        if timed and statement is timed[1] and role == "constant":
+            role = "code"  # `%time x = 5` still reports a time where the notebook did
         if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
             return [Segment(cell, "kept", cell.source, facts, reason)]
         if role == "code" and position == last and _is_shown_value(statement, imports, plots):
             role = "display"
         parts.append((role, statement))
+    if timed and _runs_code_after(parts, timed[1]):
+        # The summary times the step's call: what runs after the timed statement would print
+        # before the time, not after it as in the notebook.
+        reason = f"runs code after its `{timed[0].split()[0]}` line, and a step can only be timed whole"
+        return [Segment(cell, "kept", cell.source, facts, reason)]
     segments = _merge(cell, module, parts)
     wrapping = next((m for m in facts.magics if m.cell), None)
     if wrapping is not None:
         line = f"%%{wrapping.name} {wrapping.argument}".rstrip()
         segments = [replace(s, cell_magic=line) for s in segments]
-    if segments and segments[-1].role == "code" and not hides_value(facts.python):
+    elif timed:
+        segments = [replace(s, cell_magic=timed[0]) for s in segments]
+    hidden = hides_value(facts.python) or (  # `%time f(x);` shows nothing either
+        timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1])))
+    if segments and segments[-1].role == "code" and not hidden:
         last = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
         shown = _fitted_estimator(module, last, imports)
         if shown:
@@ -160,6 +175,11 @@ def _split_cell(
 def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     if KEEP_TAG in cell.tags:
         return f"tagged `{KEEP_TAG}`"
+    if EXPECTED_ERROR_TAG in cell.tags:
+        return f"is tagged `{EXPECTED_ERROR_TAG}`: its error is expected, and the notebook runs past it"
+    if cell.error and cell.error != "KeyboardInterrupt":  # an interrupted cell runs through when run again
+        return (f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
+                f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)")
     if facts.parse_error is not None:
         return f"does not parse (line {facts.parse_error.line}: {facts.parse_error.message})"
     if facts.python is None:
@@ -167,6 +187,10 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     for magic in facts.magics:
         if magic.cell and magic.name in WRAPPING_CELL_MAGICS:
             continue  # the body becomes a step; the summary cell keeps the magic line
+        if is_timed_line(magic):
+            if sum(is_timed_line(m) for m in facts.magics) > 1:
+                return f"times more than one statement with `{magic.label}`; a step can be timed once"
+            continue  # the statement becomes a step; the summary keeps the magic before its call
         if magic.policy is not Policy.NOTEBOOK or magic.cell:
             return f"uses `{magic.label}`, which only runs in a notebook"
     if facts.rebinds_globals:
@@ -176,6 +200,11 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     if facts.star_import and not _has_star_import_statement(facts.python or ""):
         return "binds names through a magic (`%pylab`, `%run`), which nb2pkg cannot follow"
     return ""
+
+
+def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.BaseStatement) -> bool:
+    position = next(index for index, (_, statement) in enumerate(parts) if statement is timed)
+    return any(role == "code" for role, _ in parts[position + 1:])
 
 
 def _has_star_import_statement(python: str) -> bool:
@@ -387,15 +416,18 @@ def _shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functi
     return True
 
 
-def _is_display_cell(module: cst.Module, facts: CellFacts, imports: dict[str, str]) -> bool:
-    """Only expression statements that read, print, draw or show; nothing changes."""
-    if facts.defines or facts.mutates or facts.deletes:
-        return False
+def _is_display_cell(
+    module: cst.Module, facts: CellFacts, imports: dict[str, str], captured: frozenset[str] = frozenset()
+) -> bool:
+    """Only expression statements that read, print, draw or show (`out()` replays what
+    `%%capture out` caught); nothing changes."""
+    if facts.defines or facts.mutates - captured or facts.deletes:
+        return False  # a method call on a capture (`out.show()`) looks like a change: it only shows
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine):
             return False
         for small in statement.body:
-            if not isinstance(small, cst.Expr) or not _only_shows(small.value, imports):
+            if not isinstance(small, cst.Expr) or not _only_shows(small.value, imports, captured):
                 return False
     return True
 
@@ -411,10 +443,10 @@ def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects:
             if not imports[root].startswith(DISPLAY_MODULES):
                 return False  # `np.random.seed(0)` changes module state
         elif isinstance(call.func, cst.Name):
-            if call.func.value not in _DISPLAY_BUILTINS:
-                return False  # a notebook function may do anything
+            if call.func.value not in _DISPLAY_BUILTINS | plot_objects:
+                return False  # a notebook function may do anything; `out()` replays a capture
         elif root in plot_objects:
-            continue  # `ax.set_xlabel("day")` draws on a figure
+            continue  # `ax.set_xlabel("day")` draws on a figure; `out.show()` replays a capture
         elif method_mutates_receiver(call):
             return False  # `model.fit(X, y)`
     return True

@@ -28,8 +28,10 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
             shows = shows.strip()
             source = call_source(item) + (f"\n{shows}" if shows else "")
             magic = item.segments[0].cell_magic
-            if magic:
+            if magic.startswith("%%"):
                 source = f"{magic}\n{source}"
+            elif magic:  # `%time`: it times the call, as it timed the one statement the step holds
+                source = f"{magic} {source}"
             cells.append(_code(source, [notebook.cells[i] for i in item.cells]))
         else:
             cells.append(_kept(item))
