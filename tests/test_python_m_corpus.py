@@ -35,18 +35,10 @@ class Case:
 # Corpus notebooks whose `python -m` fails for a reason outside `python -m` itself, named by
 # the class of failure; the lead removes an entry once the fix for its class is merged.
 KNOWN_FAILURES: dict[str, str] = {
-    "Kaggle__learntools__notebooks__python__raw__tut_6.ipynb": (
-        "fidelity-core: a cell tagged `raises-exception` (an error the notebook expects and runs past) "
-        "becomes a step, so run() raises its TypeError and stops"
-    ),
     "ageron__handson-ml3__04_training_linear_models.ipynb": (
         "fidelity-core: refuses, but nothing here is notebook-only: a `try: import ... except ImportError: "
         "def ...` cell binds only on some paths, and a function reading globals `t0`, `t1` passed as a value "
         "stays in the notebook"
-    ),
-    "ipython__ipython-in-depth__examples__IPython Kernel__Capturing Output.ipynb": (
-        "ipython-local: refuses because `%%capture NAME` cells stay in the notebook and the cells that only "
-        "replay `NAME()` (display) become steps that need NAME"
     ),
 }
 
