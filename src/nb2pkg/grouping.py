@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from nb2pkg.analysis.paths import loaded_names
 from nb2pkg.layout import choose_module, draws, name_definition_module, step_name
 from nb2pkg.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
@@ -33,6 +34,9 @@ class Step:
     doc: str
     shows: tuple[Segment, ...] = ()  # displays the summary cell ends with, after the call
     value: str = ""  # the name the shown value of the last expression is returned as
+    # returned names bound on some paths only, that nothing had bound before and nothing
+    # reads after: set to None first, so that returning them never fails
+    initialised: tuple[str, ...] = ()
 
     @property
     def shows_value(self) -> bool:
@@ -233,14 +237,6 @@ def _items(
         if role in ("import", "constant", "setting") or id(segment) in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
-            unsure = sorted(n for n in _maybe_bound([segment]) - before
-                            if _is_live(n, segments[position + 1:]))
-            if unsure:
-                close()
-                reason = (f"binds {', '.join(f'`{n}`' for n in unsure)} only on some paths (in an "
-                          "`if`, a loop or a `try`), and later cells read it")
-                runs.append(replace(segment, role="kept", reason=reason))
-                continue
             stale = _stale_reads(segment, current, kept_functions)
             if stale:
                 close()
@@ -337,29 +333,24 @@ def _interface(
     # step reads of it before binding must come in as an argument.
     params = uses - (module_names - bound)
     returns = {name for name in bound if _is_live(name, later)}
-    # A returned name bound only on some paths (in an `if`, a loop, a `try`) keeps the
-    # value it had before when the path is not taken: that value must come in.
-    params |= returns & _maybe_bound(run) & earlier
+    # A name bound only on some paths (a loop that may run zero times, an `if` without
+    # `else`, a `try`) keeps the value it had before when the path is not taken: that
+    # value must come in, to be returned or read after the loop as the notebook did.
+    partial = partial_through(run) & earlier
+    if partial:
+        params |= partial & (returns | {n for s in run for n in loaded_names(s.source)})
     text = "".join(s.source for s in run)
     return _in_text_order(params, text), _in_text_order(returns, text)
 
 
-def _maybe_bound(run: list[Segment]) -> set[str]:
-    """Names the step binds only inside compound statements (not on every path)."""
-    from nb2pkg.analysis.scopes import LocalBindings
-
-    def bound(statements: list[cst.BaseStatement]) -> set[str]:
-        collector = LocalBindings()
-        for statement in statements:
-            statement.visit(collector)
-        return set(collector.bound)
-
-    statements = [statement for segment in run for statement in segment.statements]
-    conditional = (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)
-    maybe = bound([s for s in statements if isinstance(s, conditional)])
-    if not maybe:
-        return maybe  # most steps: no need to look at the other statements
-    return maybe - bound([s for s in statements if not isinstance(s, conditional)])
+def partial_through(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
+    """Names whose value before the run may still be theirs after it: bound or deleted
+    on some paths by some segment, and on every path by none."""
+    partial = {n for s in run for n in s.partial}
+    if not partial:
+        return partial
+    killed = {n for s in run for n in (s.facts.defines | s.facts.deletes) - s.partial}
+    return partial - killed
 
 
 def _has_layout_tag(segment: Segment) -> bool:
@@ -395,8 +386,10 @@ def _is_live(name: str, later: tuple[Segment, ...]) -> bool:
             continue
         if name in segment.facts.uses:
             return True
-        if name in segment.facts.defines:
-            return False
+        if name in segment.partial and name in loaded_names(segment.source):
+            return True  # read after a loop or branch that may not have bound it
+        if name in (segment.facts.defines | segment.facts.deletes) and name not in segment.partial:
+            return False  # rebound on every path: the value before is not read
         for _, deferred in segment.facts.functions:
             if name in deferred.reads:
                 return True  # a function defined later reads it when called

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import analyse_cell
-from nb2pkg.grouping import Definition, Plan, Step
+from nb2pkg.grouping import Definition, Plan, Step, partial_through
 from nb2pkg.lifting import pass_arguments, with_parameters
 from nb2pkg.naming import unique
 
@@ -37,6 +37,8 @@ class RenderedModule:
 def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) -> cst.FunctionDef:
     """The step as `def name(params):` with a docstring, the cells' statements and a return."""
     body: list[cst.BaseStatement] = [_docstring(step.doc)]
+    body += [cst.parse_statement(f"{name} = None  # bound below on some paths only\n")
+             for name in step.initialised]
     previous_cell = None
     for segment in step.segments:
         # only the lifted functions the segment names (rewriting a statement is not cheap)
@@ -87,6 +89,8 @@ def with_results_returned(plan: Plan) -> Plan:
             unused = _unused_variables(cst.Module(body=[step_function(item, plan.lifted())]).code)
             if unused:
                 extra = tuple(n for n in unused if n not in item.returns)
+                unbound = partial_through(item.segments) - set(item.params)
+                item = replace(item, initialised=tuple(n for n in extra if n in unbound))
                 if item.shows_value and not item.value:  # the shown value now needs a name
                     value = unique("result", plan.names | set(item.returns) | set(extra))
                     item = replace(item, returns=item.returns + extra + (value,), value=value)

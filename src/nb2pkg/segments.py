@@ -18,6 +18,7 @@ import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
+from nb2pkg.analysis.paths import partial_bindings
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy
@@ -63,6 +64,9 @@ class Segment:
     shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
     shows_value: bool = False  # the cell ends with an expression whose value the notebook showed
     cell_magic: str = ""  # `%%time`: the line the summary cell starts with
+    # names bound or deleted on some paths only (a loop, an `if` without `else`, a
+    # handler's `as` name): the value they had before may still be theirs after
+    partial: frozenset[str] = frozenset()
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -123,7 +127,7 @@ def _split_cell(
         return [Segment(cell, "markdown", cell.source, CellFacts())]
     reason = _keep_reason(cell, facts)
     if reason:
-        return [Segment(cell, "kept", cell.source, facts, reason)]
+        return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
     assert facts.python is not None
     module = _with_header_on_first_statement(parse(facts.python))
     if not module.body:
@@ -138,7 +142,7 @@ def _split_cell(
         role = _statement_role(statement, rebound | twice)
         if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
-            return [Segment(cell, "kept", cell.source, facts, reason)]
+            return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
         if role == "code" and position == last and _is_shown_value(statement, imports, plots):
             role = "display"
         parts.append((role, statement))
@@ -155,6 +159,13 @@ def _split_cell(
         elif _shows_a_value(last, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)
     return segments
+
+
+def _partial_of_kept(facts: CellFacts) -> frozenset[str]:
+    if not facts.analysed:
+        return frozenset()
+    assert facts.python is not None
+    return partial_bindings(parse(facts.python).body)
 
 
 def _keep_reason(cell: Cell, facts: CellFacts) -> str:
@@ -209,7 +220,7 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
             segments[-1] = replace(previous, statements=previous.statements + (statement,))
         else:
             segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
-    done = [replace(s, source=_source_of(module, s)) for s in segments]
+    done = [replace(s, source=_source_of(module, s), partial=partial_bindings(s.statements)) for s in segments]
     return [replace(s, reason="imports names with `*`, which nb2pkg cannot follow")
             if s.role == "kept" else s for s in done]
 
