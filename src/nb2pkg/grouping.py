@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from nb2pkg.analysis.paths import loaded_names
+from nb2pkg.kept import kept_imports
 from nb2pkg.layout import choose_module, draws, name_definition_module, step_name
 from nb2pkg.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
@@ -138,11 +139,14 @@ def _without_module_clashes(plan: Plan, notebook_names: set[str]) -> Plan:
 def _import_table(segments: tuple[Segment, ...]) -> dict[str, cst.Import | cst.ImportFrom]:
     table: dict[str, cst.Import | cst.ImportFrom] = {}
     for segment in segments:
-        if segment.role != "import":
+        if segment.role == "kept":
+            nodes = kept_imports(segment)  # the modules must import these themselves
+        elif segment.role == "import":
+            nodes = [statement.body[0] for statement in segment.statements
+                     if isinstance(statement, cst.SimpleStatementLine)]
+        else:
             continue
-        for statement in segment.statements:
-            assert isinstance(statement, cst.SimpleStatementLine)
-            node = statement.body[0]
+        for node in nodes:
             assert isinstance(node, (cst.Import, cst.ImportFrom))
             for name in import_bindings(node):
                 table[name] = _single_import(node, name)
@@ -155,7 +159,10 @@ def _single_import(node: cst.Import | cst.ImportFrom, name: str) -> cst.Import |
 
     assert not isinstance(node.names, cst.ImportStar)
     alias = next(a for a in node.names if import_binding(a) == name)
-    return node.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    single = node.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    if isinstance(single, cst.ImportFrom):  # `from m import (\n a,\n)`: one line, no parentheses
+        single = single.with_changes(lpar=None, rpar=None)
+    return single
 
 
 def _movable_definitions(
