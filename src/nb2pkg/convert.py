@@ -55,20 +55,18 @@ def convert(flow: Dataflow, out: Path, package: str | None = None) -> Conversion
             raise InternalError(notebook.path, f"module {module} reads {', '.join(rendered.unresolved)}, "
                                                "which nothing provides")
         files[f"{source}/{module}.py"] = rendered.text
-    pipeline, loose = pipeline_module(plan, package)
+    pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
-    files[f"{source}/__main__.py"] = main_module(package, loose)
+    files[f"{source}/__main__.py"] = main_module(package, gaps)
     dependencies = infer_dependencies(_imported_modules(flow), _pip_installs(flow))
     summary_name = notebook.path.name
     files[f"notebooks/{summary_name}"] = summary_notebook(notebook, plan, package)
     module_map = {m: [member.name for member in items] for m, items in members.items()}
     files["README.md"] = readme(package, plan, notebook.path.name, str(notebook_dir), module_map,
-                                dependencies, summary_name)
+                                dependencies, summary_name, gaps)
     files["pyproject.toml"] = pyproject(package, dependencies, notebook.path.name)
-    files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(loose))
-    for name in loose:
-        warnings.append((None, f"`python -m {package}` needs `{name}`, which only a cell kept in the "
-                               "notebook binds; run the summary notebook instead"))
+    files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(gaps.loose))
+    warnings.extend(gaps.warnings(package))
     _check_compiles(notebook.path, files)
     kept = sorted({item.segment.cell.index + 1 for item in plan.items
                    if isinstance(item, Kept) and item.segment.cell.kind == "code"})

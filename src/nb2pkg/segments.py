@@ -20,6 +20,7 @@ from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.paths import partial_bindings
 from nb2pkg.analysis.scopes import target_names
+from nb2pkg.analysis.unreadable import unreadable_writes
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy
 from nb2pkg.notebook import Cell
@@ -86,9 +87,11 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
     seen: set[str] = set()
     used: set[str] = set()
     rebound: set[str] = set()
-    for facts in flow.facts:
+    for cell, facts in zip(flow.notebook.cells, flow.facts):
         if facts is None:
             continue
+        if not facts.analysed:  # it runs in the notebook: what it may bind is not constant
+            rebound |= unreadable_writes(cell.source)
         rebound |= (facts.defines & seen) | facts.mutates | facts.deletes
         rebound |= facts.defines & (used - seen)
         used |= facts.uses
