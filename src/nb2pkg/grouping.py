@@ -10,6 +10,7 @@ uses that earlier code provides; it returns the names it binds that later code r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -244,6 +245,15 @@ def _items(
         if role in ("import", "constant", "setting") or id(segment) in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
+            late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
+            if late:
+                close()
+                reason = (f"defines {_listed(n for n, _ in segment.facts.functions)}, which reads "
+                          f"{_listed(late)}, bound only by later cells: the notebook finds "
+                          "it when the function runs, a package function would not")
+                runs.append(replace(segment, role="kept", reason=reason))
+                kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
+                continue
             stale = _stale_reads(segment, current, kept_functions)
             if stale:
                 close()
@@ -329,7 +339,7 @@ def _interface(
         elsewhere: set[str] = set()
         for function, reads, writes in segment.facts.through:
             if function in defined_here:
-                own |= reads
+                own |= reads & segment.facts.uses  # the walker knows what was bound before the call
             else:
                 own |= set(lifted.get(function, ()))  # the call passes them now
                 elsewhere |= writes
@@ -339,6 +349,9 @@ def _interface(
     # A module-level name the step also binds is local to the whole function: what the
     # step reads of it before binding must come in as an argument.
     params = uses - (module_names - bound)
+    # A function or lambda the step defines reads the notebook's globals when called;
+    # in the module those are the step's own names (closures), or they must come in.
+    params |= {r for s in run for _, d in s.facts.functions for r in d.reads} - bound - module_names
     returns = {name for name in bound if _is_live(name, later)}
     # A name bound only on some paths (a loop that may run zero times, an `if` without
     # `else`, a `try`) keeps the value it had before when the path is not taken: that
@@ -358,6 +371,10 @@ def partial_through(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
         return partial
     killed = {n for s in run for n in (s.facts.defines | s.facts.deletes) - s.partial}
     return partial - killed
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
 
 
 def _has_layout_tag(segment: Segment) -> bool:
