@@ -210,7 +210,7 @@ def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Ro
         # Only notebook-only magics get this far (see _keep_reason); settings move to the
         # setup cell, the others (`df?`, `%who`) show something where they are.
         return "setting" if _magic_name(small) in SETUP_MAGICS else "display"
-    if _is_literal_assignment(small) and _target(small) not in rebound:
+    if _is_literal_assignment(small) and _target(small) not in rebound | GENERATED_NAMES:
         return "constant"
     return "code"
 
@@ -286,6 +286,11 @@ def _target(small: cst.BaseSmallStatement) -> str:
     assert isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name)
     return small.targets[0].target.value
 
+
+# Names the generated code gives a meaning of its own where constants would land
+# (`config.NOTEBOOK_DIR`; the summary's setup cell binds `config`, `os`, `warnings`):
+# a notebook variable of that name stays a variable of the steps.
+GENERATED_NAMES = frozenset({"NOTEBOOK_DIR", "config", "os", "warnings"})
 
 # Cell magics that only wrap Python code (time it, capture its output): the code converts.
 WRAPPING_CELL_MAGICS = frozenset({"time", "capture"})
