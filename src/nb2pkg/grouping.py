@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from nb2pkg.analysis.paths import loaded_names
 from nb2pkg.kept import kept_imports
 from nb2pkg.layout import choose_module, draws, name_definition_module, step_name
 from nb2pkg.lifting import liftable
@@ -344,7 +343,8 @@ def _interface(
                 own |= set(lifted.get(function, ()))  # the call passes them now
                 elsewhere |= writes
         uses |= own - bound
-        bound |= segment.facts.defines - elsewhere
+        # a name deleted on some paths only (`if c: del x`) may still be bound after
+        bound |= (segment.facts.defines | segment.partial) - elsewhere
         defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))
     # A module-level name the step also binds is local to the whole function: what the
     # step reads of it before binding must come in as an argument.
@@ -358,7 +358,7 @@ def _interface(
     # value must come in, to be returned or read after the loop as the notebook did.
     partial = partial_through(run) & earlier
     if partial:
-        params |= partial & (returns | {n for s in run for n in loaded_names(s.source)})
+        params |= partial & (returns | {n for s in run for n in s.reads})
     text = "".join(s.source for s in run)
     return _in_text_order(params, text), _in_text_order(returns, text)
 
@@ -410,7 +410,7 @@ def _is_live(name: str, later: tuple[Segment, ...]) -> bool:
             continue
         if name in segment.facts.uses:
             return True
-        if name in segment.partial and name in loaded_names(segment.source):
+        if name in segment.partial and name in segment.reads:
             return True  # read after a loop or branch that may not have bound it
         if name in (segment.facts.defines | segment.facts.deletes) and name not in segment.partial:
             return False  # rebound on every path: the value before is not read

@@ -26,12 +26,34 @@ Kills = frozenset[str] | None
 
 
 def partial_bindings(statements: Sequence[cst.BaseStatement]) -> frozenset[str]:
-    """Names the statements bind or delete on some paths but not on all of them."""
+    """Names the statements bind or delete on some paths but not on all of them: the
+    value before may survive, or a name bound here may be deleted on some paths."""
     if not any(isinstance(s, cst.BaseCompoundStatement) for s in statements):
         return frozenset()  # straight-line code binds on its only path
     touched = _touched(statements)
     kills = _block(statements)
-    return frozenset() if kills is _NEVER else frozenset(touched - kills)
+    survive = set() if kills is _NEVER else touched - kills
+    return frozenset(survive | _conditional_deletes(statements))
+
+
+def _conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
+    """`if c: del x`: whatever bound `x` before, it may still be bound after."""
+    found: set[str] = set()
+
+    class Deletes(cst.CSTVisitor):
+        def visit_Del(self, node: cst.Del) -> None:
+            found.update(target_names(node.target))
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    for statement in statements:
+        if isinstance(statement, cst.BaseCompoundStatement):
+            statement.visit(Deletes())
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -68,6 +90,29 @@ class _Reads(ast.NodeVisitor):
         for statement in node.body:
             self.visit(statement)
         self.shadowed.pop()
+
+
+def first_reads(statements: Sequence[cst.BaseStatement]) -> frozenset[str]:
+    """Names the statements may read before they bind them on every path: reads after a
+    loop or branch that may not have bound the name count (`x` in `if c: x = 1` then
+    `print(x)`); a loop's own target read in its body does not."""
+    found: set[str] = set()
+    bound: set[str] = set()
+    empty = cst.Module(body=[])
+    for statement in statements:
+        code = empty.code_for_node(statement)
+        if isinstance(statement, cst.For):
+            head = empty.code_for_node(statement.iter)
+            inner = set(target_names(statement.target))
+            reads = (loaded_names(code) - inner) | loaded_names(head)
+        else:
+            reads = loaded_names(code)
+        found |= reads - bound
+        killed = _statement(statement)
+        if killed is _NEVER:
+            break
+        bound |= killed
+    return frozenset(found)
 
 
 def _touched(nodes: Sequence[cst.CSTNode]) -> set[str]:
