@@ -110,6 +110,8 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
         for s in segments
     )
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
+    warnings += [(item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
+                 for item in items if isinstance(item, Kept) and item.segment.reason.startswith(_LATE)]
     settings = tuple(s for s in segments if s.role == "setting")
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
@@ -247,7 +249,7 @@ def _items(
             late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
             if late:
                 close()
-                reason = (f"defines {_listed(n for n, _ in segment.facts.functions)}, which reads "
+                reason = (f"{_LATE}{_listed(n for n, _ in segment.facts.functions)}, which reads "
                           f"{_listed(late)}, bound only by later cells: the notebook finds "
                           "it when the function runs, a package function would not")
                 runs.append(replace(segment, role="kept", reason=reason))
@@ -371,6 +373,9 @@ def partial_through(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
         return partial
     killed = {n for s in run for n in (s.facts.defines | s.facts.deletes) - s.partial}
     return partial - killed
+
+
+_LATE = "defines a function or lambda "
 
 
 def _listed(names: Iterable[str]) -> str:
