@@ -357,3 +357,12 @@ def test_fixture_verifies_in_kernels_and_python_m_is_honest(case: str, tmp_path:
         assert ran.returncode == 0, ran.stderr
     if case == "loop_rebinds_name":
         assert ran.stdout.splitlines()[:2] == ["150", "0.973"]
+
+
+def test_a_name_bound_on_some_paths_with_no_earlier_value_is_none_and_warned(tmp_path: Path) -> None:
+    cells: list[str | tuple[str, str]] = [
+        "use_gpu = [False][0]", "if use_gpu:\n    device = 'cuda'\nprint('set up')", ("markdown", "## Later"),
+        "if use_gpu:\n    print(device)\nprint('done')",
+    ]
+    _, conversion, _ = same_output(tmp_path, cells)  # the step does not fail where the notebook went on
+    assert any("`device` is bound on some paths only" in m and "None" in m for _, m in conversion.warnings)

@@ -26,6 +26,7 @@ class KeptWrite:
     name: str
     how: str  # BINDS, CHANGES, DELETES or MAY_CHANGE
     step: str  # the first step that reads it afterwards
+    where: str = "which stays in the notebook"  # what of the cell the package does not run
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Gaps:
 
     def reasons(self) -> list[str]:
         """One sentence per kept cell that sets what later steps read, naming the names."""
-        found = [f"cell {cell}, which stays in the notebook, {what}" for cell, what in self._by_cell()]
+        found = [f"cell {cell}, {where}, {what}" for cell, where, what in self._by_cell()]
         found += [f"`{name}` is read before any cell binds it (hidden state)" for name in self.unbound]
         return found
 
@@ -49,18 +50,18 @@ class Gaps:
         tail = (f": `pipeline.run()` cannot be what the notebook did, and `python -m {package}` "
                 "refuses to run; run the summary notebook")
         found: list[tuple[int | None, str]] = [
-            (cell, f"this cell stays in the notebook and {what}{tail}") for cell, what in self._by_cell()
+            (cell, f"this cell, {where}, {what}{tail}") for cell, where, what in self._by_cell()
         ]
         found += [(None, f"`{name}` is read before any cell binds it (hidden state){tail}")
                   for name in self.unbound]
         return found
 
-    def _by_cell(self) -> list[tuple[int, str]]:
+    def _by_cell(self) -> list[tuple[int, str, str]]:
         """`binds `a`, which `f` reads, and changes `b`, which `g` reads`, per cell."""
-        cells: dict[int, list[str]] = {}
+        cells: dict[tuple[int, str], list[str]] = {}
         for w in self.writes:
-            cells.setdefault(w.cell, []).append(f"{w.how} `{w.name}`, which `{w.step}` reads")
-        return [(cell, ", and ".join(parts)) for cell, parts in sorted(cells.items())]
+            cells.setdefault((w.cell, w.where), []).append(f"{w.how} `{w.name}`, which `{w.step}` reads")
+        return [(cell, where, ", and ".join(parts)) for (cell, where), parts in sorted(cells.items())]
 
 
 def pipeline_gaps(plan: Plan) -> Gaps:
@@ -83,6 +84,7 @@ def pipeline_gaps(plan: Plan) -> Gaps:
                     writes[(write.cell, name)] = KeptWrite(write.cell, name, write.how, item.name)
             origin.update((name, None) for name in item.returns)
             returned.update(item.returns)
+            origin.update(_magic_writes(item))
         else:
             origin.update(_kept_writes(item, origin))
             if item.segment.role == "kept" and item.segment.facts.star_import:
@@ -90,6 +92,16 @@ def pipeline_gaps(plan: Plan) -> Gaps:
     seen = {w.name for w in writes.values()}
     unbound = tuple(sorted(n for n in loose if n not in seen))
     return Gaps(tuple(sorted(loose)), tuple(writes[k] for k in sorted(writes)), unbound)
+
+
+def _magic_writes(step: Step) -> dict[str, KeptWrite]:
+    """`%%capture out` binds `out` in the summary cell, around the step's call."""
+    words = step.segments[0].cell_magic.split()
+    if words[:1] != ["%%capture"]:
+        return {}
+    names = [w for w in words[1:] if not w.startswith("-")][:1]
+    cell = step.segments[0].cell.number
+    return {n: KeptWrite(cell, n, BINDS, "", "whose `%%capture` only the notebook runs") for n in names}
 
 
 def _kept_writes(item: Kept, origin: dict[str, KeptWrite | None]) -> dict[str, KeptWrite]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from nb2pkg.analysis.paths import conditional_deletes
 from nb2pkg.kept import kept_imports
 from nb2pkg.layout import choose_module, draws, name_definition_module, step_name
 from nb2pkg.lifting import liftable
@@ -35,8 +36,8 @@ class Step:
     doc: str
     shows: tuple[Segment, ...] = ()  # displays the summary cell ends with, after the call
     value: str = ""  # the name the shown value of the last expression is returned as
-    # returned names bound on some paths only, that nothing had bound before and nothing
-    # reads after: set to None first, so that returning them never fails
+    # returned names bound on some paths only, that nothing had bound before: set to
+    # None first, so that returning them never fails where the notebook went on
     initialised: tuple[str, ...] = ()
 
     @property
@@ -112,6 +113,8 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
     warnings += [(item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
                  for item in items if isinstance(item, Kept) and item.segment.reason.startswith(_LATE)]
+    warnings += [(item.segments[0].cell.number, _unbound_warning(item)) for item in items
+                 if isinstance(item, Step) and item.initialised]
     settings = tuple(s for s in segments if s.role == "setting")
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
@@ -322,7 +325,8 @@ def _steps_and_kept(
         taken.add(name)
         heading_used = True
         doc = _doc(heading if name_from_heading else None, section, name)
-        items.append(Step(name, module, tuple(run), params, returns, doc, value=value))
+        unbound = _unbound_returns(run, params, returns)
+        items.append(Step(name, module, tuple(run), params, returns, doc, value=value, initialised=unbound))
     return items
 
 
@@ -365,6 +369,19 @@ def _interface(
     return _in_text_order(params, text), _in_text_order(returns, text)
 
 
+def _unbound_returns(run: list[Segment], params: tuple[str, ...], returns: tuple[str, ...]) -> tuple[str, ...]:
+    """Returned names that some path leaves unbound and no argument gives a value to:
+    None first keeps the return from failing where the notebook went on. Not functions
+    (a `def` in a loop) nor names deleted on some paths, where None would change nothing."""
+    through = partial_through(run)
+    candidates = [n for n in returns if n in through and n not in params]
+    if not candidates:
+        return ()
+    excluded = {n for s in run for n, _ in s.facts.functions}
+    excluded |= {n for s in run for n in conditional_deletes(s.statements)}
+    return tuple(n for n in candidates if n not in excluded)
+
+
 def partial_through(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
     """Names whose value before the run may still be theirs after it: bound or deleted
     on some paths by some segment, and on every path by none."""
@@ -376,6 +393,13 @@ def partial_through(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
 
 
 _LATE = "defines a function or lambda "
+
+
+def _unbound_warning(step: Step) -> str:
+    names = _listed(step.initialised)
+    return (f"{names} is bound on some paths only (a loop that may not run, an `if`, a `try`), and no "
+            f"earlier cell binds it: `{step.name}` sets it to None first, so where the notebook "
+            "would raise NameError on reading it, the package sees None")
 
 
 def _listed(names: Iterable[str]) -> str:

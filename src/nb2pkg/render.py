@@ -89,8 +89,9 @@ def with_results_returned(plan: Plan) -> Plan:
             unused = _unused_variables(cst.Module(body=[step_function(item, plan.lifted())]).code)
             if unused:
                 extra = tuple(n for n in unused if n not in item.returns)
-                unbound = partial_through(item.segments) - set(item.params)
-                item = replace(item, initialised=tuple(n for n in extra if n in unbound))
+                unbound = partial_through(item.segments) - set(item.params) - {
+                    n for s in item.segments for n, _ in s.facts.functions}
+                item = replace(item, initialised=item.initialised + tuple(n for n in extra if n in unbound))
                 if item.shows_value and not item.value:  # the shown value now needs a name
                     value = unique("result", plan.names | set(item.returns) | set(extra))
                     item = replace(item, returns=item.returns + extra + (value,), value=value)

@@ -33,10 +33,10 @@ def partial_bindings(statements: Sequence[cst.BaseStatement]) -> frozenset[str]:
     touched = _touched(statements)
     kills = _block(statements)
     survive = set() if kills is _NEVER else touched - kills
-    return frozenset(survive | _conditional_deletes(statements))
+    return frozenset(survive | conditional_deletes(statements))
 
 
-def _conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
+def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
     """`if c: del x`: whatever bound `x` before, it may still be bound after."""
     found: set[str] = set()
 
