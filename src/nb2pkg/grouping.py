@@ -243,9 +243,9 @@ def _items(
             current.clear()
 
     defined: set[str] = set(module_names)
-    for position, segment in enumerate(segments):
+    for segment in segments:
         role = segment.role
-        before, defined = defined, defined | segment.facts.defines
+        defined = defined | segment.facts.defines
         if role in ("import", "constant", "setting") or id(segment) in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
