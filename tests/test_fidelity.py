@@ -242,8 +242,12 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
          "print(keep)", "print(keep * 2)"],
         ["import io\ns = 'x y'", "with io.StringIO(s) as h:\n    words = h.read().split()\nprint(h.closed)",
          "print(words)"],
+        ["b = 7", "b = [b]\nb.append(4)", ("markdown", "## Part"), "try:\n    b = int('x')\nexcept ValueError:\n"
+         "    pass", "b = len(str(b))", "print(b)"],
+        ["b = [9][0]", "try:\n    a = int('x')\nexcept ValueError as d:\n    pass", "b = 8", "print(b)"],
     ],
-    ids=["if-without-else", "try-except-finally", "for-while-else", "walrus", "del", "with"],
+    ids=["if-without-else", "try-except-finally", "for-while-else", "walrus", "del", "with",
+         "read-after-try-in-step", "unused-handler-name"],
 )
 def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Path, cells: list[str]) -> None:
     _, _, out = same_output(tmp_path, list(cells))

@@ -338,6 +338,8 @@ def _interface(
     inside functions defined elsewhere happen in those functions' namespaces."""
     bound: set[str] = set()
     uses: set[str] = set()
+    carried: set[str] = set()  # bound on some paths by the segments so far, never on all
+    killed: set[str] = set()  # bound or deleted on every path by the segments so far
     defined_here: set[str] = set()
     for segment in run:
         own = set(segment.facts.direct_uses)
@@ -349,8 +351,15 @@ def _interface(
                 own |= set(lifted.get(function, ()))  # the call passes them now
                 elsewhere |= writes
         uses |= own - bound
+        # what an earlier segment bound on some paths only may still hold the value from
+        # before the step: a read of it here needs that value
+        carried |= segment.partial - killed
+        uses |= (own | segment.reads) & carried & earlier
         # a name deleted on some paths only (`if c: del x`) may still be bound after
         bound |= (segment.facts.defines | segment.partial) - elsewhere
+        definite = (segment.facts.defines | segment.facts.deletes) - segment.partial
+        carried -= definite
+        killed |= definite
         defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))
     # A module-level name the step also binds is local to the whole function: what the
     # step reads of it before binding must come in as an argument.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import analyse_cell
+from nb2pkg.analysis.paths import conditional_deletes
 from nb2pkg.grouping import Definition, Plan, Step, partial_through
 from nb2pkg.lifting import pass_arguments, with_parameters
 from nb2pkg.naming import unique
@@ -88,7 +89,9 @@ def with_results_returned(plan: Plan) -> Plan:
         if isinstance(item, Step):
             unused = _unused_variables(cst.Module(body=[step_function(item, plan.lifted())]).code)
             if unused:
-                extra = tuple(n for n in unused if n not in item.returns)
+                # a name some path deletes (`except E as e`) may not exist to be returned
+                deleted = {n for s in item.segments for n in conditional_deletes(s.statements)}
+                extra = tuple(n for n in unused if n not in item.returns and n not in deleted)
                 unbound = partial_through(item.segments) - set(item.params) - {
                     n for s in item.segments for n, _ in s.facts.functions}
                 item = replace(item, initialised=item.initialised + tuple(n for n in extra if n in unbound))

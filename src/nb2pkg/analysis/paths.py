@@ -37,12 +37,21 @@ def partial_bindings(statements: Sequence[cst.BaseStatement]) -> frozenset[str]:
 
 
 def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
-    """`if c: del x`: whatever bound `x` before, it may still be bound after."""
+    """Names some path deletes: `if c: del x`, and a handler's `as` name, which Python
+    deletes when the handler ends. Whatever bound them before, they may be unbound after."""
     found: set[str] = set()
 
     class Deletes(cst.CSTVisitor):
         def visit_Del(self, node: cst.Del) -> None:
             found.update(target_names(node.target))
+
+        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+            if node.name is not None:
+                found.update(target_names(node.name.name))
+
+        def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+            if node.name is not None:
+                found.update(target_names(node.name.name))
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
