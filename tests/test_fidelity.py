@@ -370,3 +370,10 @@ def test_a_name_bound_on_some_paths_with_no_earlier_value_is_none_and_warned(tmp
     ]
     _, conversion, _ = same_output(tmp_path, cells)  # the step does not fail where the notebook went on
     assert any("`device` is bound on some paths only" in m and "None" in m for _, m in conversion.warnings)
+
+
+def test_imports_inside_another_languages_cell_are_not_imports(tmp_path: Path) -> None:
+    cell = "%%writefile helper.py\nimport json\nfrom os import path"
+    path = write_notebook(tmp_path / "nb.ipynb", make_notebook([cell]))
+    (segment,) = build_segments(build_dataflow(read_notebook(path)))
+    assert segment.role == "kept" and kept_imports(segment) == []

@@ -23,11 +23,13 @@ _IMPORT_LINE = re.compile(r"^(?:import|from)\s+[\w.]")
 def kept_imports(segment: Segment) -> list[ImportNode]:
     """The top-level import statements of a kept cell, in order: parsed from the cell
     when it parses, else line by line (a Python 2 cell's `import os` is still Python)."""
-    python = segment.facts.python or ""
+    python = segment.facts.python
+    if python is None:
+        return []  # another language (`%%bash`, `%%writefile`): nothing it holds runs as Python
     if segment.facts.analysed:
         return [small for statement in parse(python).body if isinstance(statement, cst.SimpleStatementLine)
                 for small in statement.body if isinstance(small, (cst.Import, cst.ImportFrom))]
-    return [node for text in _import_texts(python or segment.cell.source) for node in _parsed(text)]
+    return [node for text in _import_texts(python) for node in _parsed(text)]
 
 
 def _import_texts(source: str) -> list[str]:
