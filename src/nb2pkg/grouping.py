@@ -354,7 +354,7 @@ def _interface(
         # what an earlier segment bound on some paths only may still hold the value from
         # before the step: a read of it here needs that value
         carried |= segment.partial - killed
-        uses |= (own | segment.reads) & carried & earlier
+        uses |= (own | segment.reads | segment.facts.uses) & carried & earlier
         # a name deleted on some paths only (`if c: del x`) may still be bound after
         bound |= (segment.facts.defines | segment.partial) - elsewhere
         definite = (segment.facts.defines | segment.facts.deletes) - segment.partial

@@ -18,7 +18,7 @@ import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
-from nb2pkg.analysis.paths import first_reads, partial_bindings
+from nb2pkg.analysis.paths import partial_bindings, path_facts
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.analysis.unreadable import unreadable_writes
 from nb2pkg.dataflow import Dataflow
@@ -68,7 +68,8 @@ class Segment:
     # names bound or deleted on some paths only (a loop, an `if` without `else`, a
     # handler's `as` name): the value they had before may still be theirs after
     partial: frozenset[str] = frozenset()
-    # names the code may read before binding them on every path (see analysis.paths)
+    # names compound code may read before binding them on every path (analysis.paths);
+    # empty for straight-line code, whose facts.uses say it
     reads: frozenset[str] = frozenset()
 
 
@@ -225,10 +226,14 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
             segments[-1] = replace(previous, statements=previous.statements + (statement,))
         else:
             segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
-    done = [replace(s, source=_source_of(module, s), partial=partial_bindings(s.statements),
-                    reads=first_reads(s.statements) if s.role == "code" else frozenset()) for s in segments]
+    done = [_with_paths(replace(s, source=_source_of(module, s))) for s in segments]
     return [replace(s, reason="imports names with `*`, which nb2pkg cannot follow")
             if s.role == "kept" else s for s in done]
+
+
+def _with_paths(segment: Segment) -> Segment:
+    partial, reads = path_facts(segment.statements)
+    return replace(segment, partial=partial, reads=reads if segment.role == "code" else frozenset())
 
 
 def _source_of(module: cst.Module, segment: Segment) -> str:

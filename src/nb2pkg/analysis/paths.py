@@ -28,12 +28,48 @@ Kills = frozenset[str] | None
 def partial_bindings(statements: Sequence[cst.BaseStatement]) -> frozenset[str]:
     """Names the statements bind or delete on some paths but not on all of them: the
     value before may survive, or a name bound here may be deleted on some paths."""
+    return path_facts(statements)[0]
+
+
+def first_reads(statements: Sequence[cst.BaseStatement]) -> frozenset[str]:
+    """Names the statements may read before they bind them on every path: reads after a
+    loop or branch that may not have bound the name count (`x` in `if c: x = 1` then
+    `print(x)`); a loop's own target read in its body does not. Empty for straight-line
+    code, where the walker's uses say the same."""
+    return path_facts(statements)[1]
+
+
+def path_facts(statements: Sequence[cst.BaseStatement]) -> tuple[frozenset[str], frozenset[str]]:
+    """(partial bindings, first reads), each statement's kills worked out once."""
     if not any(isinstance(s, cst.BaseCompoundStatement) for s in statements):
-        return frozenset()  # straight-line code binds on its only path
-    touched = _touched(statements)
-    kills = _block(statements)
-    survive = set() if kills is _NEVER else touched - kills
-    return frozenset(survive | conditional_deletes(statements))
+        return frozenset(), frozenset()  # straight-line code binds on its only path
+    kills: list[frozenset[str]] = []
+    for statement in statements:
+        killed = _statement(statement)
+        if killed is _NEVER:
+            break  # nothing after it runs
+        kills.append(killed)
+    completes = len(kills) == len(statements)
+    survive = _touched(statements) - set().union(*kills) if completes else set()
+    partial = frozenset(survive | conditional_deletes(statements))
+    return partial, _first_reads(statements[: len(kills) + 1], kills)
+
+
+def _first_reads(statements: Sequence[cst.BaseStatement], kills: list[frozenset[str]]) -> frozenset[str]:
+    found: set[str] = set()
+    bound: set[str] = set()
+    empty = cst.Module(body=[])
+    for position, statement in enumerate(statements):
+        code = empty.code_for_node(statement)
+        if isinstance(statement, cst.For):
+            inner = set(target_names(statement.target))
+            reads = (loaded_names(code) - inner) | loaded_names(empty.code_for_node(statement.iter))
+        else:
+            reads = loaded_names(code)
+        found |= reads - bound
+        if position < len(kills):
+            bound |= kills[position]
+    return frozenset(found)
 
 
 def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
@@ -99,29 +135,6 @@ class _Reads(ast.NodeVisitor):
         for statement in node.body:
             self.visit(statement)
         self.shadowed.pop()
-
-
-def first_reads(statements: Sequence[cst.BaseStatement]) -> frozenset[str]:
-    """Names the statements may read before they bind them on every path: reads after a
-    loop or branch that may not have bound the name count (`x` in `if c: x = 1` then
-    `print(x)`); a loop's own target read in its body does not."""
-    found: set[str] = set()
-    bound: set[str] = set()
-    empty = cst.Module(body=[])
-    for statement in statements:
-        code = empty.code_for_node(statement)
-        if isinstance(statement, cst.For):
-            head = empty.code_for_node(statement.iter)
-            inner = set(target_names(statement.target))
-            reads = (loaded_names(code) - inner) | loaded_names(head)
-        else:
-            reads = loaded_names(code)
-        found |= reads - bound
-        killed = _statement(statement)
-        if killed is _NEVER:
-            break
-        bound |= killed
-    return frozenset(found)
 
 
 def _touched(nodes: Sequence[cst.CSTNode]) -> set[str]:
