@@ -406,9 +406,11 @@ _LATE = "defines a function or lambda "
 
 def _unbound_warning(step: Step) -> str:
     names = _listed(step.initialised)
-    return (f"{names} is bound on some paths only (a loop that may not run, an `if`, a `try`), and no "
-            f"earlier cell binds it: `{step.name}` sets it to None first, so where the notebook "
-            "would raise NameError on reading it, the package sees None")
+    one = len(step.initialised) == 1
+    it, verb = ("it", "is") if one else ("them", "are")
+    return (f"{names} {verb} bound on some paths only (a loop that may not run, an `if`, a `try`), and no "
+            f"earlier cell binds {it}: `{step.name}` sets {it} to None first, so where the notebook "
+            f"would raise NameError on reading {it}, the package sees None")
 
 
 def _listed(names: Iterable[str]) -> str:
