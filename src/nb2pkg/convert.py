@@ -61,9 +61,9 @@ def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalM
             raise InternalError(notebook.path, f"module {module} reads {', '.join(rendered.unresolved)}, "
                                                "which nothing provides")
         files[f"{source}/{module}.py"] = rendered.text
-    pipeline, loose = pipeline_module(plan, package)
+    pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
-    files[f"{source}/__main__.py"] = main_module(package, loose)
+    files[f"{source}/__main__.py"] = main_module(package, gaps)
     dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow))
     warnings += [(r.cell, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
                  for r in dependencies.refused]
@@ -72,13 +72,11 @@ def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalM
     module_map = {m: [member.name for member in items] for m, items in members.items()}
     origins = {module.name: module.origin for module in local.modules}
     files["README.md"] = readme(package, plan, notebook.path.name, str(notebook_dir), module_map,
-                                dependencies, summary_name, origins)
+                                dependencies, summary_name, origins, gaps)
     files["pyproject.toml"] = pyproject(package, dependencies, notebook.path.name,
                                         tuple(module.top for module in local.modules))
-    files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(loose))
-    for name in loose:
-        warnings.append((None, f"`python -m {package}` needs `{name}`, which only a cell kept in the "
-                               "notebook binds; run the summary notebook instead"))
+    files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(gaps.loose))
+    warnings.extend(gaps.warnings(package))
     _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
     copied = local.files()
     files.update(copied)

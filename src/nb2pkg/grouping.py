@@ -10,10 +10,13 @@ uses that earlier code provides; it returns the names it binds that later code r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
+from nb2pkg.analysis.paths import conditional_deletes
+from nb2pkg.kept import kept_imports
 from nb2pkg.layout import choose_module, draws, name_definition_module, step_name
 from nb2pkg.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
@@ -33,6 +36,9 @@ class Step:
     doc: str
     shows: tuple[Segment, ...] = ()  # displays the summary cell ends with, after the call
     value: str = ""  # the name the shown value of the last expression is returned as
+    # returned names bound on some paths only, that nothing had bound before: set to
+    # None first, so that returning them never fails where the notebook went on
+    initialised: tuple[str, ...] = ()
 
     @property
     def shows_value(self) -> bool:
@@ -105,6 +111,10 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
         for s in segments
     )
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
+    warnings += [(item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
+                 for item in items if isinstance(item, Kept) and item.segment.reason.startswith(_LATE)]
+    warnings += [(item.segments[0].cell.number, _unbound_warning(item)) for item in items
+                 if isinstance(item, Step) and item.initialised]
     settings = tuple(s for s in segments if s.role == "setting")
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
@@ -134,11 +144,14 @@ def _without_module_clashes(plan: Plan, notebook_names: set[str]) -> Plan:
 def _import_table(segments: tuple[Segment, ...]) -> dict[str, cst.Import | cst.ImportFrom]:
     table: dict[str, cst.Import | cst.ImportFrom] = {}
     for segment in segments:
-        if segment.role != "import":
+        if segment.role == "kept":
+            nodes = kept_imports(segment)  # the modules must import these themselves
+        elif segment.role == "import":
+            nodes = [statement.body[0] for statement in segment.statements
+                     if isinstance(statement, cst.SimpleStatementLine)]
+        else:
             continue
-        for statement in segment.statements:
-            assert isinstance(statement, cst.SimpleStatementLine)
-            node = statement.body[0]
+        for node in nodes:
             assert isinstance(node, (cst.Import, cst.ImportFrom))
             for name in import_bindings(node):
                 table[name] = _single_import(node, name)
@@ -151,7 +164,10 @@ def _single_import(node: cst.Import | cst.ImportFrom, name: str) -> cst.Import |
 
     assert not isinstance(node.names, cst.ImportStar)
     alias = next(a for a in node.names if import_binding(a) == name)
-    return node.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    single = node.with_changes(names=[alias.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+    if isinstance(single, cst.ImportFrom):  # `from m import (\n a,\n)`: one line, no parentheses
+        single = single.with_changes(lpar=None, rpar=None)
+    return single
 
 
 def _movable_definitions(
@@ -227,19 +243,20 @@ def _items(
             current.clear()
 
     defined: set[str] = set(module_names)
-    for position, segment in enumerate(segments):
+    for segment in segments:
         role = segment.role
-        before, defined = defined, defined | segment.facts.defines
+        defined = defined | segment.facts.defines
         if role in ("import", "constant", "setting") or id(segment) in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
-            unsure = sorted(n for n in _maybe_bound([segment]) - before
-                            if _is_live(n, segments[position + 1:]))
-            if unsure:
+            late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
+            if late:
                 close()
-                reason = (f"binds {', '.join(f'`{n}`' for n in unsure)} only on some paths (in an "
-                          "`if`, a loop or a `try`), and later cells read it")
+                reason = (f"{_LATE}{_listed(n for n, _ in segment.facts.functions)}, which reads "
+                          f"{_listed(late)}, bound only by later cells: the notebook finds "
+                          "it when the function runs, a package function would not")
                 runs.append(replace(segment, role="kept", reason=reason))
+                kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
                 continue
             stale = _stale_reads(segment, current, kept_functions)
             if stale:
@@ -308,7 +325,8 @@ def _steps_and_kept(
         taken.add(name)
         heading_used = True
         doc = _doc(heading if name_from_heading else None, section, name)
-        items.append(Step(name, module, tuple(run), params, returns, doc, value=value))
+        unbound = _unbound_returns(run, params, returns)
+        items.append(Step(name, module, tuple(run), params, returns, doc, value=value, initialised=unbound))
     return items
 
 
@@ -320,46 +338,83 @@ def _interface(
     inside functions defined elsewhere happen in those functions' namespaces."""
     bound: set[str] = set()
     uses: set[str] = set()
+    carried: set[str] = set()  # bound on some paths by the segments so far, never on all
+    killed: set[str] = set()  # bound or deleted on every path by the segments so far
     defined_here: set[str] = set()
     for segment in run:
         own = set(segment.facts.direct_uses)
         elsewhere: set[str] = set()
         for function, reads, writes in segment.facts.through:
             if function in defined_here:
-                own |= reads
+                own |= reads & segment.facts.uses  # the walker knows what was bound before the call
             else:
                 own |= set(lifted.get(function, ()))  # the call passes them now
                 elsewhere |= writes
         uses |= own - bound
-        bound |= segment.facts.defines - elsewhere
+        # what an earlier segment bound on some paths only may still hold the value from
+        # before the step: a read of it here needs that value
+        carried |= segment.partial - killed
+        uses |= (own | segment.reads | segment.facts.uses) & carried & earlier
+        # a name deleted on some paths only (`if c: del x`) may still be bound after
+        bound |= (segment.facts.defines | segment.partial) - elsewhere
+        definite = (segment.facts.defines | segment.facts.deletes) - segment.partial
+        carried -= definite
+        killed |= definite
         defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))
     # A module-level name the step also binds is local to the whole function: what the
     # step reads of it before binding must come in as an argument.
     params = uses - (module_names - bound)
+    # A function or lambda the step defines reads the notebook's globals when called;
+    # in the module those are the step's own names (closures), or they must come in.
+    params |= {r for s in run for _, d in s.facts.functions for r in d.reads} - bound - module_names
     returns = {name for name in bound if _is_live(name, later)}
-    # A returned name bound only on some paths (in an `if`, a loop, a `try`) keeps the
-    # value it had before when the path is not taken: that value must come in.
-    params |= returns & _maybe_bound(run) & earlier
+    # A name bound only on some paths (a loop that may run zero times, an `if` without
+    # `else`, a `try`) keeps the value it had before when the path is not taken: that
+    # value must come in, to be returned or read after the loop as the notebook did.
+    partial = partial_through(run) & earlier
+    if partial:
+        params |= partial & (returns | {n for s in run for n in s.reads})
     text = "".join(s.source for s in run)
     return _in_text_order(params, text), _in_text_order(returns, text)
 
 
-def _maybe_bound(run: list[Segment]) -> set[str]:
-    """Names the step binds only inside compound statements (not on every path)."""
-    from nb2pkg.analysis.scopes import LocalBindings
+def _unbound_returns(run: list[Segment], params: tuple[str, ...], returns: tuple[str, ...]) -> tuple[str, ...]:
+    """Returned names that some path leaves unbound and no argument gives a value to:
+    None first keeps the return from failing where the notebook went on. Not functions
+    (a `def` in a loop) nor names deleted on some paths, where None would change nothing."""
+    through = partial_through(run)
+    candidates = [n for n in returns if n in through and n not in params]
+    if not candidates:
+        return ()
+    excluded = {n for s in run for n, _ in s.facts.functions}
+    excluded |= {n for s in run for n in conditional_deletes(s.statements)}
+    return tuple(n for n in candidates if n not in excluded)
 
-    def bound(statements: list[cst.BaseStatement]) -> set[str]:
-        collector = LocalBindings()
-        for statement in statements:
-            statement.visit(collector)
-        return set(collector.bound)
 
-    statements = [statement for segment in run for statement in segment.statements]
-    conditional = (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)
-    maybe = bound([s for s in statements if isinstance(s, conditional)])
-    if not maybe:
-        return maybe  # most steps: no need to look at the other statements
-    return maybe - bound([s for s in statements if not isinstance(s, conditional)])
+def partial_through(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
+    """Names whose value before the run may still be theirs after it: bound or deleted
+    on some paths by some segment, and on every path by none."""
+    partial = {n for s in run for n in s.partial}
+    if not partial:
+        return partial
+    killed = {n for s in run for n in (s.facts.defines | s.facts.deletes) - s.partial}
+    return partial - killed
+
+
+_LATE = "defines a function or lambda "
+
+
+def _unbound_warning(step: Step) -> str:
+    names = _listed(step.initialised)
+    one = len(step.initialised) == 1
+    it, verb = ("it", "is") if one else ("them", "are")
+    return (f"{names} {verb} bound on some paths only (a loop that may not run, an `if`, a `try`), and no "
+            f"earlier cell binds {it}: `{step.name}` sets {it} to None first, so where the notebook "
+            f"would raise NameError on reading {it}, the package sees None")
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
 
 
 def _has_layout_tag(segment: Segment) -> bool:
@@ -395,8 +450,10 @@ def _is_live(name: str, later: tuple[Segment, ...]) -> bool:
             continue
         if name in segment.facts.uses:
             return True
-        if name in segment.facts.defines:
-            return False
+        if name in segment.partial and name in segment.reads:
+            return True  # read after a loop or branch that may not have bound it
+        if name in (segment.facts.defines | segment.facts.deletes) and name not in segment.partial:
+            return False  # rebound on every path: the value before is not read
         for _, deferred in segment.facts.functions:
             if name in deferred.reads:
                 return True  # a function defined later reads it when called

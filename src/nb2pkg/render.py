@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import analyse_cell
+from nb2pkg.analysis.paths import conditional_deletes
 from nb2pkg.escape import docstring_literal, printable
-from nb2pkg.grouping import Definition, Plan, Step
+from nb2pkg.grouping import Definition, Plan, Step, partial_through
 from nb2pkg.lifting import pass_arguments, with_parameters
 from nb2pkg.naming import unique
 
@@ -38,6 +39,8 @@ class RenderedModule:
 def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) -> cst.FunctionDef:
     """The step as `def name(params):` with a docstring, the cells' statements and a return."""
     body: list[cst.BaseStatement] = [_docstring(step.doc)]
+    body += [cst.parse_statement(f"{name} = None  # bound below on some paths only\n")
+             for name in step.initialised]
     previous_cell = None
     for segment in step.segments:
         # only the lifted functions the segment names (rewriting a statement is not cheap)
@@ -87,7 +90,12 @@ def with_results_returned(plan: Plan) -> Plan:
         if isinstance(item, Step):
             unused = _unused_variables(cst.Module(body=[step_function(item, plan.lifted())]).code)
             if unused:
-                extra = tuple(n for n in unused if n not in item.returns)
+                # a name some path deletes (`except E as e`) may not exist to be returned
+                deleted = {n for s in item.segments for n in conditional_deletes(s.statements)}
+                extra = tuple(n for n in unused if n not in item.returns and n not in deleted)
+                unbound = partial_through(item.segments) - set(item.params) - {
+                    n for s in item.segments for n, _ in s.facts.functions}
+                item = replace(item, initialised=item.initialised + tuple(n for n in extra if n in unbound))
                 if item.shows_value and not item.value:  # the shown value now needs a name
                     value = unique("result", plan.names | set(item.returns) | set(extra))
                     item = replace(item, returns=item.returns + extra + (value,), value=value)

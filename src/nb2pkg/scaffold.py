@@ -3,11 +3,15 @@ pipeline that runs every step in notebook order, and generated smoke tests."""
 
 from __future__ import annotations
 
+import textwrap
+
 import tomli_w
 
 from nb2pkg.dependencies import Dependencies
 from nb2pkg.escape import docstring_literal, markdown_code, printable
+from nb2pkg.gaps import Gaps, pipeline_gaps
 from nb2pkg.grouping import Plan
+from nb2pkg.naming import unique
 from nb2pkg.project_tests import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render import (
     call_source,
@@ -55,7 +59,8 @@ def pyproject(package: str, dependencies: Dependencies, notebook_name: str, loca
 
 
 def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modules: dict[str, list[str]],
-           dependencies: Dependencies, summary_name: str, local: dict[str, str] | None = None) -> str:
+           dependencies: Dependencies, summary_name: str, local: dict[str, str] | None = None,
+           gaps: Gaps | None = None) -> str:
     lines = [
         f"# {package}",
         "",
@@ -88,6 +93,12 @@ def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modu
                   "as they were, installed with the package. nb2pkg writes them again when you",
                   "convert again, unless you edited the copy (edit the original beside the notebook).", ""]
         lines += [f"- {markdown_code(name)}: from {markdown_code(origin)}" for name, origin in sorted(local.items())]
+    if gaps:
+        lines += ["", f"## What `python -m {package}` cannot do", "",
+                  "Some cells stay in the notebook, and the pipeline runs the steps without them, so "
+                  f"`pipeline.run()` is not what the notebook did and `python -m {package}` refuses to run. "
+                  f"Run {markdown_code('notebooks/' + summary_name)} instead.", ""]
+        lines += [f"- {reason[0].upper()}{reason[1:]}." for reason in gaps.reasons()]
     if dependencies.unknown:
         lines += ["", "## Dependencies to check", "",
                   "The notebook imports these, and nb2pkg could not tell which distributions provide "
@@ -108,15 +119,18 @@ def init_module(notebook_name: str) -> str:
     return docstring_literal(f"Code of the notebook {printable(notebook_name)}, made into a package by nb2pkg.") + "\n"
 
 
-def main_module(package: str, loose: tuple[str, ...]) -> str:
-    if loose:
-        names = ", ".join(f"`{n}`" for n in loose)
+def main_module(package: str, gaps: Gaps) -> str:
+    if gaps:
+        reasons = gaps.reasons() or [f"the steps need {', '.join(f'`{n}`' for n in gaps.loose)}, which only "
+                                     "cells kept in the notebook bind"]
+        text = f"python -m {package} cannot do what the notebook did: " + "; ".join(reasons) + \
+            ". Run the summary notebook instead."
+        docstring = "\n".join(textwrap.wrap(text.replace("python -m", "`python -m", 1)
+                                             .replace(" cannot", "` cannot", 1), 88))
         return format_code(
-            f'"""`python -m {package}` cannot run the steps on its own: they need {names},\n'
-            'which only cells kept in the notebook bind. Run the summary notebook, or call\n'
-            f'`{package}.pipeline.run()` with them."""\n\n'
+            f'"""{docstring}\n\n`{package}.pipeline.run()` runs the steps alone, without those cells."""\n\n'
             "import sys\n\nif __name__ == \"__main__\":\n"
-            f"    sys.exit({('run the summary notebook: the steps need ' + ', '.join(loose))!r})\n"
+            f"    sys.exit({text.replace('`', '')!r})\n"
         )
     return format_code(
         f'"""`python -m {package}` runs every step of the notebook in order, in the folder the\n'
@@ -152,42 +166,59 @@ def _where_the_notebook_ran(package: str) -> str:
     )
 
 
-def pipeline_module(plan: Plan, package: str) -> tuple[str, tuple[str, ...]]:
+def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     """`run()`: every step in notebook order. Names a step needs that no earlier step
-    returns (bound by cells that stay in the notebook) become keyword arguments."""
-    body: list[str] = []
-    bound: set[str] = set()
-    loose: set[str] = set()
-    module_level = set(plan.imports) | set(plan.provided())
-    for step in plan.steps:
-        loose |= set(step.params) - bound - module_level
-        body.append(call_source(step))
-        bound |= set(step.returns)
+    returns (bound by cells that stay in the notebook) become keyword arguments; where
+    a kept cell sets what a later step reads, the docstring says run() is not the notebook."""
+    gaps = pipeline_gaps(plan)
+    loose = set(gaps.loose)
+    body = [call_source(step) for step in plan.steps]
+    bound = {name for step in plan.steps for name in step.returns}
     code = "\n".join(body) or "pass"
     modules = sorted({step.module for step in plan.steps})
     statements, _ = resolve_imports(needed_names("def run():\n" + _indent(code)) - loose, plan, package)
+    # run()'s locals are the notebook's names: the helpers it uses must not be one of them
+    local = bound | loose | {n for step in plan.steps for n in step.params} | {"run", *statements}
+    helper = unique("working_directory", local)
+    folder = unique("NOTEBOOK_DIR", local)
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
     statements["from contextlib import contextmanager"] = "contextlib"
     statements["import os"] = "os"
-    statements[f"from {package}.config import NOTEBOOK_DIR"] = f"{package}.config"
+    alias = "" if folder == "NOTEBOOK_DIR" else f" as {folder}"
+    statements[f"from {package}.config import NOTEBOOK_DIR{alias}"] = f"{package}.config"
     statements["from collections.abc import Iterator"] = "collections.abc"
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
-    returned = sorted(bound)
-    result = "{" + ", ".join(f'"{n}": {n}' for n in returned) + "}"
+    result = "{" + ", ".join(f'"{n}": {n}' for n in sorted(bound)) + "}"
     text = (
         '"""Every step of the notebook, in its order: what `python -m ' + package + '` runs."""\n\n'
         f"{import_lines(statements, package)}\n\n\n"
         "@contextmanager\n"
-        "def working_directory(path: os.PathLike[str] | str) -> Iterator[None]:\n"
+        f"def {helper}(path: os.PathLike[str] | str) -> Iterator[None]:\n"
         '    """Run where the notebook ran, so that its relative paths resolve as they did."""\n'
         "    previous = os.getcwd()\n    os.chdir(path)\n    try:\n        yield\n"
         "    finally:\n        os.chdir(previous)\n\n\n"
         f"def run({signature}) -> dict[str, object]:\n"
-        '    """Run every step in notebook order; return the values the steps produced."""\n'
-        f"    with working_directory(NOTEBOOK_DIR):\n{_indent(code, 8)}\n"
+        f'    """{_run_doc(gaps)}"""\n'
+        f"    with {helper}({folder}):\n{_indent(code, 8)}\n"
         f"    return {result}\n"
     )
-    return format_code(text), tuple(sorted(loose))
+    return format_code(text), gaps
+
+
+def _run_doc(gaps: Gaps) -> str:
+    doc = "Run every step in notebook order; return the values the steps produced."
+    notes = []
+    if gaps.loose:
+        notes.append(f"Pass {', '.join(f'`{n}`' for n in gaps.loose)}: no step provides them (cells kept in "
+                     "the notebook bind them, or none does).")
+    changed = sorted({w.cell for w in gaps.writes if w.name not in gaps.loose})
+    if changed:
+        notes.append(f"Not what the notebook did: cell(s) {', '.join(map(str, changed))}, kept in the notebook, "
+                     "set values later steps read, and do not run here.")
+    if not notes:
+        return doc
+    wrapped = ["\n".join(textwrap.wrap(note, 84, initial_indent="    ", subsequent_indent="    ")) for note in notes]
+    return doc + "\n\n" + "\n\n".join(wrapped) + "\n    "
 
 
 def tests_module(package: str, module_names: list[str], plan: Plan, needs_arguments: bool) -> str:

@@ -18,7 +18,9 @@ import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
+from nb2pkg.analysis.paths import partial_bindings, path_facts
 from nb2pkg.analysis.scopes import target_names
+from nb2pkg.analysis.unreadable import unreadable_writes
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy, hides_value
 from nb2pkg.magic_cells import captured_names, is_timed_line, unwrap_timed_line
@@ -66,6 +68,12 @@ class Segment:
     shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
     shows_value: bool = False  # the cell ends with an expression whose value the notebook showed
     cell_magic: str = ""  # `%%time`: the summary cell's first line; `%time`: before its call
+    # names bound or deleted on some paths only (a loop, an `if` without `else`, a
+    # handler's `as` name): the value they had before may still be theirs after
+    partial: frozenset[str] = frozenset()
+    # names compound code may read before binding them on every path (analysis.paths);
+    # empty for straight-line code, whose facts.uses say it
+    reads: frozenset[str] = frozenset()
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -86,9 +94,11 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
     seen: set[str] = set()
     used: set[str] = set()
     rebound: set[str] = set()
-    for facts in flow.facts:
+    for cell, facts in zip(flow.notebook.cells, flow.facts):
         if facts is None:
             continue
+        if not facts.analysed:  # it runs in the notebook: what it may bind is not constant
+            rebound |= unreadable_writes(cell.source)
         rebound |= (facts.defines & seen) | facts.mutates | facts.deletes
         rebound |= facts.defines & (used - seen)
         used |= facts.uses
@@ -127,7 +137,7 @@ def _split_cell(
         return [Segment(cell, "markdown", cell.source, CellFacts())]
     reason = _keep_reason(cell, facts)
     if reason:
-        return [Segment(cell, "kept", cell.source, facts, reason)]
+        return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
     assert facts.python is not None
     module, timed = unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
     if not module.body:
@@ -144,7 +154,7 @@ def _split_cell(
             role = "code"  # `%time x = 5` still reports a time where the notebook did
         if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
-            return [Segment(cell, "kept", cell.source, facts, reason)]
+            return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
         if role == "code" and position == last and _is_shown_value(statement, imports, plots):
             role = "display"
         parts.append((role, statement))
@@ -170,6 +180,13 @@ def _split_cell(
         elif _shows_a_value(last, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)
     return segments
+
+
+def _partial_of_kept(facts: CellFacts) -> frozenset[str]:
+    if not facts.analysed:
+        return frozenset()
+    assert facts.python is not None
+    return partial_bindings(parse(facts.python).body)
 
 
 def _keep_reason(cell: Cell, facts: CellFacts) -> str:
@@ -225,7 +242,7 @@ def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Ro
         # Only notebook-only magics get this far (see _keep_reason); settings move to the
         # setup cell, the others (`df?`, `%who`) show something where they are.
         return "setting" if _magic_name(small) in SETUP_MAGICS else "display"
-    if _is_literal_assignment(small) and _target(small) not in rebound:
+    if _is_literal_assignment(small) and _target(small) not in rebound | GENERATED_NAMES:
         return "constant"
     return "code"
 
@@ -238,9 +255,14 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
             segments[-1] = replace(previous, statements=previous.statements + (statement,))
         else:
             segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
-    done = [replace(s, source=_source_of(module, s)) for s in segments]
+    done = [_with_paths(replace(s, source=_source_of(module, s))) for s in segments]
     return [replace(s, reason="imports names with `*`, which nb2pkg cannot follow")
             if s.role == "kept" else s for s in done]
+
+
+def _with_paths(segment: Segment) -> Segment:
+    partial, reads = path_facts(segment.statements)
+    return replace(segment, partial=partial, reads=reads if segment.role == "code" else frozenset())
 
 
 def _source_of(module: cst.Module, segment: Segment) -> str:
@@ -301,6 +323,11 @@ def _target(small: cst.BaseSmallStatement) -> str:
     assert isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name)
     return small.targets[0].target.value
 
+
+# Names the generated code gives a meaning of its own where constants would land
+# (`config.NOTEBOOK_DIR`; the summary's setup cell binds `config`, `os`, `warnings`):
+# a notebook variable of that name stays a variable of the steps.
+GENERATED_NAMES = frozenset({"NOTEBOOK_DIR", "config", "os", "warnings"})
 
 # Cell magics that only wrap Python code (time it, capture its output): the code converts.
 WRAPPING_CELL_MAGICS = frozenset({"time", "capture"})
