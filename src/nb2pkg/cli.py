@@ -94,7 +94,8 @@ def convert(
         Optional[str], typer.Option("--name", help="Import name of the package. [default: from the file name]")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a folder nb2pkg did not make, and overwrite your edits.")
+        bool, typer.Option("--force", help="Write into a folder nb2pkg did not make (never over files "
+                                           "it did not write), and overwrite your edits of its files.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     check_outputs: Annotated[
