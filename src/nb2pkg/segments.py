@@ -161,7 +161,7 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
     if KEEP_TAG in cell.tags:
         return f"tagged `{KEEP_TAG}`"
     if facts.parse_error is not None:
-        return f"does not parse (line {facts.parse_error.line}: {facts.parse_error.message})"
+        return facts.parse_error.reason
     if facts.python is None:
         return f"runs `%%{facts.magics[0].name}`, which nb2pkg does not convert"
     for magic in facts.magics:
