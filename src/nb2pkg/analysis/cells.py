@@ -13,6 +13,7 @@ from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.ipython import Magic, is_known_magic, to_python
 from nb2pkg.limits import Refusal, check_python, check_size
 from nb2pkg.notebook import Notebook
+from nb2pkg.tags import check_module_tags
 
 
 def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
@@ -25,6 +26,8 @@ def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
             continue
         facts, context = analyse_cell(cell.source, context)
         results.append(facts)
+    names = {name for facts in results if facts is not None for name in facts.defines | facts.uses}
+    check_module_tags(notebook, names)  # a module the user named must shadow none of them
     return tuple(results)
 
 
