@@ -248,3 +248,20 @@ def test_the_limits_are_far_above_real_cells() -> None:
     # The figures the README gives; the corpus's largest are 15 levels, 169 and 2,644 characters.
     assert (limits.MAX_DEPTH, limits.MAX_BLOCKS, limits.MAX_BRACKETS) == (100, 50, 50)
     assert (limits.MAX_CELL_CHARS, limits.MAX_LINE_CHARS, limits.MAX_NAME_CHARS) == (100_000, 10_000, 1_000)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [["from __future__ import annotations", "def f(a: Nope) -> Zip:\n    return a", "y = f(1)\nz: Later = y",
+      "print(y, z)"],
+     ["from __future__ import annotations\nx: Undefined = 1\ndef f(a: Nope) -> Zip:\n    return a", "print(f(x))"]],
+    ids=["own cell", "same cell"],
+)
+def test_future_annotations_stay_unevaluated_in_the_package(tmp_path: Path, cells: list[str]) -> None:
+    result, out = _convert(tmp_path, make_notebook(cells))
+    assert result.exit_code == 0, result.output
+    utils = (out / "src" / "nb" / "utils.py").read_text(encoding="utf-8")
+    assert "from __future__ import annotations\n" in utils and "def f(a: Nope) -> Zip:" in utils
+    namespace: dict[str, Any] = {}
+    exec(compile(utils, "utils.py", "exec"), namespace)  # defining f evaluates no annotation
+    assert namespace["f"](3) == 3
