@@ -6,7 +6,7 @@ nesting, and their time grows faster than the text. Past these limits a cell is 
 analysed: it stays in the summary notebook as it is, with a warning naming it, so that
 time and memory stay bounded and nothing crashes. Real notebooks are far below them:
 on the corpus the deepest cell nests 15 levels, the longest line has 169 characters and
-the largest cell 2,644.
+the largest cell 2,644 (1,009 nodes).
 
 Each check runs before anything more expensive: sizes on the raw text, then CPython's
 own parser (C, guarded against deep input), then a walk of its tree without recursion.
@@ -21,20 +21,29 @@ from dataclasses import dataclass
 MAX_CELL_CHARS = 100_000  # characters in one cell
 MAX_LINE_CHARS = 10_000  # characters in one line of a cell
 MAX_NAME_CHARS = 1_000  # characters in one identifier
+MAX_NODES = 10_000  # nodes of CPython's tree in one cell (converting costs ~1 ms a node)
 MAX_DEPTH = 100  # nodes from the cell down to its deepest leaf (CPython's tree)
 MAX_BLOCKS = 50  # nested compound statements (`if`, `for`, `def`, `with`, ...)
 MAX_BRACKETS = 50  # nested calls, subscripts and displays (`f(`, `x[`, `[`, `{`, `(1,`)
 
-_BLOCKS = (
+# Exact node types (CPython's tree has no subclasses of them): a set lookup per node.
+_BLOCKS = frozenset({
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
     ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match, ast.ExceptHandler, ast.match_case,
-)
-_BRACKETS = (
+    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+})
+_BRACKETS = frozenset({
     ast.Call, ast.Subscript, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp,
     ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.JoinedStr,
-)
-if hasattr(ast, "TryStar"):  # Python 3.11+
-    _BLOCKS += (ast.TryStar,)
+})
+# The fields that hold identifiers, by node type.
+_NAMES = {
+    ast.Name: ("id",), ast.Attribute: ("attr",), ast.FunctionDef: ("name",),
+    ast.AsyncFunctionDef: ("name",), ast.ClassDef: ("name",), ast.arg: ("arg",),
+    ast.keyword: ("arg",), ast.alias: ("name", "asname"), ast.ImportFrom: ("module",),
+    ast.ExceptHandler: ("name",), ast.MatchAs: ("name",), ast.MatchStar: ("name",),
+    ast.MatchMapping: ("rest",),
+}
 
 
 @dataclass(frozen=True)
@@ -84,13 +93,19 @@ def check_python(python: str) -> Refusal | None:
 
 
 def check_tree(tree: ast.AST) -> Refusal | None:
-    """The first limit the tree breaks: depth, blocks, brackets or a name's length; an
-    explicit stack, because recursion is what the limits protect against."""
+    """The first limit the tree breaks: size, depth, blocks, brackets or a name's length;
+    an explicit stack, because recursion is what the limits protect against."""
     stack: list[tuple[ast.AST, int, int, int]] = [(tree, 1, 0, 0)]
+    nodes = 0
     while stack:
         node, depth, blocks, brackets = stack.pop()
-        blocks += isinstance(node, _BLOCKS)
-        brackets += isinstance(node, _BRACKETS)
+        nodes += 1
+        if nodes > MAX_NODES:
+            return Refusal("limit", 1, f"the cell has more than {MAX_NODES:,} syntax-tree nodes "
+                                       "(about 25,000 characters of code)")
+        kind = type(node)
+        blocks += kind in _BLOCKS
+        brackets += kind in _BRACKETS
         found = _over(node, depth, blocks, brackets)
         if found is not None:
             return Refusal("limit", getattr(node, "lineno", 1), found)
@@ -113,8 +128,8 @@ def _over(node: ast.AST, depth: int, blocks: int, brackets: int) -> str | None:
 
 def _longest_name(node: ast.AST) -> int:
     """The longest identifier the node itself holds (`x`, `.attr`, `def name`, `import a as b`)."""
-    values = (getattr(node, field, None) for field in ("id", "attr", "name", "arg", "asname", "module"))
-    return max((len(value) for value in values if isinstance(value, str)), default=0)
+    fields = _NAMES.get(type(node), ())
+    return max((len(getattr(node, field) or "") for field in fields), default=0)
 
 
 def _compile_tree(tree: ast.Module) -> Refusal | None:
