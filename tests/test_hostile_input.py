@@ -268,3 +268,17 @@ def test_future_annotations_stay_unevaluated_in_the_package(tmp_path: Path, cell
     namespace: dict[str, Any] = {}
     exec(compile(utils, "utils.py", "exec"), namespace)  # defining f evaluates no annotation
     assert namespace["f"](3) == 3
+
+
+@pytest.mark.slow
+def test_limits_apply_to_cells_not_to_the_modules_nb2pkg_writes(tmp_path: Path) -> None:
+    # 12 cells under every limit whose functions all land in one module of ~11,000 nodes:
+    # the module's imports are still found (its analysis is not cut off by a cell limit).
+    body = "".join(f"    a{j} = math.sqrt(v + {j})\n" for j in range(70))
+    cells = ["import math"] + [f"def helper_{i}(v):\n{body}    return a69 + {i}" for i in range(12)]
+    cells.append("total = helper_11(2)")
+    result, out = _convert(tmp_path, make_notebook(cells))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+    utils = (out / "src" / "nb" / "utils.py").read_text(encoding="utf-8")
+    assert "import math\n" in utils and utils.count("def helper_") == 12

@@ -68,8 +68,9 @@ def check_size(text: str) -> Refusal | None:
     return None
 
 
-def check_python(python: str) -> Refusal | None:
-    """Whether CPython compiles `python` as a module and nb2pkg's nesting limits hold.
+def check_python(python: str, limited: bool = True) -> Refusal | None:
+    """Whether CPython compiles `python` as a module and (when `limited`) nb2pkg's size
+    and nesting limits hold.
 
     Top-level `await`, `async for` and `async with` compile only in IPython's own mode;
     that is reported as its own kind, so the cell can be kept with a precise reason."""
@@ -86,7 +87,7 @@ def check_python(python: str) -> Refusal | None:
             return Refusal("syntax", 1, f"not text Python can read ({type(error).__name__})")
         except (RecursionError, MemoryError):
             return Refusal("limit", 1, "nested deeper than Python itself can parse")
-        deep = check_tree(tree)
+        deep = check_tree(tree) if limited else None
         if deep is not None:
             return deep
         return _compile_tree(tree)

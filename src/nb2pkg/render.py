@@ -189,7 +189,7 @@ def lazy_annotations(plan: Plan) -> bool:
 def needed_names(code: str, lazy: bool = False) -> set[str]:
     """Names `code` reads at module level or in its function bodies that it does not bind
     (`lazy`: under `from __future__ import annotations`, annotations read nothing)."""
-    facts, _ = analyse_cell(code, Context(lazy_annotations=lazy))
+    facts, _ = analyse_cell(code, Context(lazy_annotations=lazy), limited=False)  # nb2pkg's own code
     needed = set(facts.uses)
     for _, deferred in facts.functions:
         needed |= deferred.reads

@@ -38,9 +38,14 @@ def parse(python: str) -> cst.Module:
     return cst.parse_module(python)
 
 
-def analyse_cell(source: str, context: Context = Context()) -> tuple[CellFacts, Context]:
-    """What one cell defines, uses and mutates, and the context it leaves behind."""
-    too_big = check_size(source)
+def analyse_cell(
+    source: str, context: Context = Context(), limited: bool = True
+) -> tuple[CellFacts, Context]:
+    """What one cell defines, uses and mutates, and the context it leaves behind.
+
+    `limited=False` is for code nb2pkg generated from cells that passed the limits (a
+    whole module can be larger than any one cell): it is still compiled first."""
+    too_big = check_size(source) if limited else None
     if too_big is not None:  # not even IPython's rewrite: its time grows with the text
         return _refused(too_big, None, source, 0), context
     translated = to_python(source)
@@ -51,7 +56,7 @@ def analyse_cell(source: str, context: Context = Context()) -> tuple[CellFacts, 
         if not is_known_magic(magic.name, cell=True):
             warnings = (f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed",)
         return CellFacts(magics=(magic,), warnings=warnings), context
-    refusal = check_python(translated.python)
+    refusal = check_python(translated.python, limited)
     if refusal is not None:
         return _refused(refusal, magic, translated.python, translated.line_offset), context
     try:
