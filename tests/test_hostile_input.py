@@ -282,3 +282,16 @@ def test_limits_apply_to_cells_not_to_the_modules_nb2pkg_writes(tmp_path: Path) 
     assert "warning" not in result.stderr
     utils = (out / "src" / "nb" / "utils.py").read_text(encoding="utf-8")
     assert "import math\n" in utils and utils.count("def helper_") == 12
+
+
+def test_inspect_prints_notebook_text_as_text_not_markup_or_terminal_codes(tmp_path: Path) -> None:
+    heading = "# Title \x1b]0;pwned\x07 \x1b[31mred [bold]x[/bold] [/]"
+    cells = [("markdown", heading), "x = [", "%%[/]\nfoo", "y = '[/]' + [/]"]
+    path = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    table = runner.invoke(app, ["inspect", str(path)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "[bold]x[/bold] [/]" in table.stdout and "\x1b" not in table.stdout
+    assert "\\x1b]0;pwned\\x07" in table.stdout
+    assert "cell 2: line 1: does not parse ('[' was never closed)" in table.stdout
+    graph = runner.invoke(app, ["inspect", "--graph", str(path)])
+    assert graph.exit_code == 0 and "\x1b" not in graph.stdout and "\x07" not in graph.stdout
