@@ -10,10 +10,15 @@ from typing import Any
 
 import pytest
 from conftest import make_notebook, write_notebook
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from nb2pkg import limits
+from nb2pkg import api, limits
 from nb2pkg.cli import app
+from nb2pkg.errors import InputError
+from nb2pkg.notebook import read_notebook_text
+from nb2pkg.report import table_rows, to_json, to_mermaid
 
 runner = CliRunner()
 
@@ -295,3 +300,66 @@ def test_inspect_prints_notebook_text_as_text_not_markup_or_terminal_codes(tmp_p
     assert "cell 2: line 1: does not parse ('[' was never closed)" in table.stdout
     graph = runner.invoke(app, ["inspect", "--graph", str(path)])
     assert graph.exit_code == 0 and "\x1b" not in graph.stdout and "\x07" not in graph.stdout
+
+
+# -- generated at random ---------------------------------------------------------------
+
+_FRAGMENTS = [
+    "x", "df", " = ", "(", ")", "[", "]", "{", "}", ",", ":", ".", " + ", "not ", "lambda: ", "await ",
+    "async for i in x:\n", "    ", "\n", "if x:\n", "elif y:\n", "else:\n", "def f(a=x):\n", "class C:\n",
+    "return x\n", "yield x\n", "global x\n", "del x\n", "try:\n", "except E as e:\n", "with o as h:\n",
+    "import os\n", "from m import *\n", "from __future__ import annotations\n", "'", '"', "'''", "f'{x}'",
+    "\\\n", "# c\n", ";", "%time ", "%%time\n", "%%bash\n", "!ls {x}\n", "x?", "%matplotlib inline\n",
+    "files = !ls\n", "@dec\n", ":=", "*a", "\0", "\u202e", "é", "x.y().z[0]", "print(", "x: int = 1\n",
+    "df.dropna(inplace=True)\n", "plt.plot(x)\n", "exec('x')", "print 'x'\n", "[/]",
+]
+_DEEP = st.tuples(st.sampled_from(["(", "[", "f(", "x[", "not ", "-", "lambda: ", ".b()", "1 + ", "if x:\n    "]),
+                  st.integers(1, 400)).map(lambda pair: pair[0] * pair[1])
+_CELL = st.lists(st.sampled_from(_FRAGMENTS) | _DEEP, max_size=25).map("".join) | st.text(max_size=40)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(cells=st.lists(_CELL, min_size=1, max_size=4))
+def test_random_cell_texts_never_crash_inspect_or_convert(tmp_path_factory: pytest.TempPathFactory,
+                                                          cells: list[str]) -> None:
+    folder = tmp_path_factory.mktemp("random")
+    path = write_notebook(folder / "nb.ipynb", make_notebook(cells))
+    try:
+        flow = api.inspect(path)
+        json.dumps(to_json(flow)), table_rows(flow), to_mermaid(flow)
+        api.convert(path, folder / "out")
+    except InputError:
+        pass  # the user's to fix, one line: allowed
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+_FIELDS = st.sampled_from(["cells", "metadata", "nbformat", "nbformat_minor", "cell_type", "source",
+                           "cell metadata", "tags", "outputs", "execution_count", "id", "cell"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(changes=st.lists(st.tuples(_FIELDS, _JSON), min_size=1, max_size=3))
+def test_random_notebook_structures_are_read_or_refused_in_one_line(changes: list[tuple[str, Any]]) -> None:
+    data = make_notebook(["x = 1", ("markdown", "# Head"), "y = x"])
+    for field, value in changes:
+        if field in ("cells", "metadata", "nbformat", "nbformat_minor"):
+            data[field] = value
+        elif isinstance(data.get("cells"), list) and data["cells"] and isinstance(data["cells"][0], dict):
+            cell = data["cells"][0]
+            if field == "cell":
+                data["cells"][0] = value
+            elif field == "cell metadata":
+                cell["metadata"] = value
+            elif field == "tags":
+                cell["metadata"] = {"tags": value}
+            else:
+                cell[field] = value
+    try:
+        read_notebook_text(Path("nb.ipynb"), json.dumps(data))
+    except InputError as error:
+        assert "\n" not in error.message
