@@ -363,3 +363,19 @@ def test_random_notebook_structures_are_read_or_refused_in_one_line(changes: lis
         read_notebook_text(Path("nb.ipynb"), json.dumps(data))
     except InputError as error:
         assert "\n" not in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply to read"),
+     ('{"nbformat": 4, "cells": [], "metadata": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}", "nested too deeply"),
+     ('{"nbformat": 4, "cells": [], "x": ' + "9" * 5000 + "}", "Exceeds the limit"),
+     ('{"nbformat": NaN, "cells": []}', "unknown nbformat version NaN"),
+     ('{"nbformat": 1e400, "cells": []}', "unknown nbformat version Infinity")],
+    ids=["deep arrays", "deep objects", "5000-digit number", "NaN", "infinity"],
+)
+def test_json_python_cannot_read_is_one_line_exit_2(tmp_path: Path, text: str, message: str) -> None:
+    path = write_notebook(tmp_path / "nb.ipynb", text)
+    result = runner.invoke(app, ["inspect", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and message in result.stderr

@@ -142,6 +142,16 @@ def _parse_json(path: Path, text: str) -> dict[str, Any]:
             f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
             "repair the file or save it again from Jupyter",
         ) from None
+    except RecursionError:  # Python's JSON reader recurses once per level of nesting
+        raise InvalidNotebook(
+            path, "is JSON nested too deeply to read (no notebook nests that far)",
+            "repair the file or save it again from Jupyter",
+        ) from None
+    except ValueError as error:  # a number longer than Python converts (4,300 digits)
+        raise InvalidNotebook(
+            path, f"is JSON nb2pkg cannot read ({_first_line(error)})",
+            "repair the file or save it again from Jupyter",
+        ) from None
     if not isinstance(data, dict) or "nbformat" not in data:
         raise InvalidNotebook(
             path,
