@@ -379,3 +379,14 @@ def test_json_python_cannot_read_is_one_line_exit_2(tmp_path: Path, text: str, m
     result = runner.invoke(app, ["inspect", str(path)])
     assert result.exit_code == 2, result.output
     assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "markdown", ["# a" + " " * 2000 + "b", "#" + " " * 2000, "# " + "# " * 2000 + "x", "## " + "\t " * 2000],
+    ids=["spaces inside", "only spaces", "hashes", "tabs"],
+)
+def test_headings_of_spaces_and_hashes_are_read_in_linear_time(tmp_path: Path, markdown: str) -> None:
+    # The heading pattern once backtracked cubically: 5,000 spaces took 9 minutes.
+    path = write_notebook(tmp_path / "nb.ipynb", make_notebook([("markdown", markdown), "x = 1"]))
+    result = runner.invoke(app, ["inspect", "--graph", str(path)])
+    assert result.exit_code == 0, result.output

@@ -80,13 +80,20 @@ class Notebook:
         return tuple(cell for cell in self.cells if cell.kind == "code")
 
 
-HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# One whole heading line; no two quantifiers may compete for the same characters (the
+# closing `#`s are stripped afterwards), or a heading of spaces takes hours to match.
+HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(\S[^\n]*)$", re.MULTILINE)
+_CLOSING = re.compile(r"[ \t]#+\Z")
 
 
 def heading_of(markdown: str) -> str | None:
-    """The text of the first markdown heading (`## Load the data` -> `Load the data`)."""
+    """The text of the first markdown heading (`## Load the data ##` -> `Load the data`)."""
     match = HEADING.search(markdown)
-    return match.group(1).strip() if match else None
+    if match is None:
+        return None
+    text = match.group(1).rstrip()
+    closing = _CLOSING.search(text)
+    return (text[: closing.start()] if closing else text).strip() or text.strip()
 
 
 def read_notebook(path: Path) -> Notebook:
