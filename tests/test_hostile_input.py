@@ -47,6 +47,8 @@ DEEP = {
     "a 2000-character name": ("v" * 2000 + " = 1", "a name has 2,000 characters"),
     "a 20,000-character line": ("x = [" + "1, " * 6700 + "]", "the line has 20,"),
     "a 150,000-character cell": ("x = 1\n" * 25_000, "the cell has 150,000 characters"),
+    "33,000 help lines": ("x?\n" * 33_000, "lines have IPython syntax"),
+    "300 magic lines": ("%time x\n" * 300, "300 of its 301 lines have IPython syntax"),
     "a cell of 12,000 nodes": ("".join(f"y{i} = [" + "a, " * 600 + "]\n" for i in range(10)),
                                "more than 10,000 syntax-tree nodes"),
 }
@@ -255,7 +257,7 @@ def test_the_limits_are_far_above_real_cells() -> None:
     # The figures the README gives; the corpus's largest are 15 levels, 169 and 2,644 characters.
     assert (limits.MAX_DEPTH, limits.MAX_BLOCKS, limits.MAX_BRACKETS) == (100, 50, 50)
     assert (limits.MAX_CELL_CHARS, limits.MAX_LINE_CHARS, limits.MAX_NAME_CHARS) == (100_000, 10_000, 1_000)
-    assert limits.MAX_NODES == 10_000
+    assert (limits.MAX_NODES, limits.MAX_IPYTHON_WORK) == (10_000, 40_000)
 
 
 @pytest.mark.parametrize(

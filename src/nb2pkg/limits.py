@@ -15,12 +15,14 @@ own parser (C, guarded against deep input), then a walk of its tree without recu
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass
 
 MAX_CELL_CHARS = 100_000  # characters in one cell
 MAX_LINE_CHARS = 10_000  # characters in one line of a cell
 MAX_NAME_CHARS = 1_000  # characters in one identifier
+MAX_IPYTHON_WORK = 40_000  # lines with IPython syntax x lines of the cell (see check_size)
 MAX_NODES = 10_000  # nodes of CPython's tree in one cell (converting costs ~1 ms a node)
 MAX_DEPTH = 100  # nodes from the cell down to its deepest leaf (CPython's tree)
 MAX_BLOCKS = 50  # nested compound statements (`if`, `for`, `def`, `with`, ...)
@@ -56,16 +58,30 @@ class Refusal:
 
 
 def check_size(text: str) -> Refusal | None:
-    """The cell or one of its lines is longer than nb2pkg converts (checked on the raw
-    cell, before IPython's rewrite, which is itself linear but not cheap)."""
+    """The cell or one of its lines is longer than nb2pkg converts, or it has more IPython
+    syntax than IPython's rewrite does in bounded time (checked on the raw cell)."""
     if len(text) > MAX_CELL_CHARS:
         return Refusal("limit", 1, f"the cell has {len(text):,} characters, more than the "
                                    f"{MAX_CELL_CHARS:,} nb2pkg converts")
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
             return Refusal("limit", number, f"the line has {len(line):,} characters, more than "
                                             f"the {MAX_LINE_CHARS:,} nb2pkg converts")
+    # IPython's TransformerManager tokenizes the whole cell again for every line it
+    # rewrites (up to 500 times), about 50 µs a line each time: 300 `%time` lines took 5 s,
+    # 33,000 `x?` lines 7 minutes.
+    special = sum(1 for line in lines if _IPYTHON_LINE.match(line))
+    if special * len(lines) > MAX_IPYTHON_WORK:
+        return Refusal("limit", 1, f"{special:,} of its {len(lines):,} lines have IPython syntax (`%`, `!`, "
+                                   f"`?`); nb2pkg converts cells where the two multiplied are at most "
+                                   f"{MAX_IPYTHON_WORK:,}")
     return None
+
+
+# Lines IPython may rewrite: an escape first (`%magic`, `!cmd`, `?obj`, autocall `/f`,
+# `,f`, `;f`), an assignment from one (`x = !ls`), or a `?` at the end (`obj?`).
+_IPYTHON_LINE = re.compile(r"[ \t]*(?:[%!?/,;]|[\w.,\[\]][\w.,\[\] \t]*=[ \t]*[%!])|.*\?[ \t]*(?:#.*)?$")
 
 
 def check_python(python: str, limited: bool = True) -> Refusal | None:
