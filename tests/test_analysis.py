@@ -172,8 +172,8 @@ def test_deletes_are_recorded_and_undefine() -> None:
 
 
 def test_imports_lists_modules() -> None:
-    facts = facts_of("import os.path\nfrom sklearn.linear_model import LinearRegression\nimport numpy as np\n"
-                     "from . import local\nfrom __future__ import annotations")
+    facts = facts_of("from __future__ import annotations\nimport os.path\n"
+                     "from sklearn.linear_model import LinearRegression\nimport numpy as np\nfrom . import local")
     assert facts.imports == {"os.path", "sklearn.linear_model", "numpy", "."}
 
 

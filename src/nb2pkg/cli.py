@@ -409,6 +409,7 @@ def inspect(
 def _print_table(flow) -> None:  # type: ignore[no-untyped-def]
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from nb2pkg import report
 
@@ -423,12 +424,11 @@ def _print_table(flow) -> None:  # type: ignore[no-untyped-def]
     ):
         table.add_column(header, style=style, overflow="fold")
     for row in report.table_rows(flow):
-        table.add_row(*row)
+        table.add_row(*(Text(value) for value in row))  # the notebook's text, never markup
     console = Console()
     console.print(table)
-    for warning in flow.warnings:
-        where = "notebook" if warning.cell is None else f"cell {warning.cell}"
-        console.print(f"[yellow]{where}:[/] {warning.message}", highlight=False, markup=True)
+    for where, message in report.warning_lines(flow):
+        console.print(Text.assemble((f"{where}:", "yellow"), " ", message), highlight=False)
     code = sum(1 for f in flow.facts if f is not None)
     console.print(
         f"{_count(len(flow.notebook.cells), 'cell')} ({code} code), "

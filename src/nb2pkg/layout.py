@@ -5,7 +5,7 @@ The module follows from what the code calls: loading -> data; cleaning and
 transforming -> preprocess; encoders, scalers, dummies -> features; fitting,
 predicting, metrics -> models; figures -> plots. A heading that says "features" puts
 a step in `features`. Cell tags `nb2pkg:module=NAME` and `nb2pkg:name=FUNC` decide
-instead, when present.
+instead, when present; a tagged module may have any name `nb2pkg.tags` accepts.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from typing import Iterable
 
 from nb2pkg.naming import identifier, words_of
 from nb2pkg.segments import Segment
-
-MODULES = ("data", "preprocess", "features", "models", "plots", "utils")
+from nb2pkg.tags import module_tag
 
 _DRAWS = re.compile(
     r"\b(plt|sns|pyplot|seaborn|px|go)\.\w+\(|\b(ax|axes|axs|fig|figure)\b[\w\[\]., ]*\.\w+\(|\.plot(\.\w+)?\(|\.hist\(|\.boxplot\("
@@ -128,7 +127,7 @@ def _name_from_heading(heading: str, module: str) -> str | None:
         if verb:
             rest = [w for i, w in enumerate(words) if i != position] or ["data"]
             return identifier(" ".join([verb, *rest][:4]), "step")
-    return identifier(" ".join([_DEFAULT_VERB[module], *words][:4]), "step")
+    return identifier(" ".join([_DEFAULT_VERB.get(module, "compute"), *words][:4]), "step")
 
 
 def _verb(word: str) -> str | None:
@@ -164,7 +163,7 @@ def _name_from_code(segments: list[Segment], returns: tuple[str, ...], module: s
     if evaluated and module == "models":
         return identifier(f"evaluate {evaluated.group(1)}", "step")
     subject = returns[0] if returns else _first_changed(segments)
-    verb = _DEFAULT_VERB[module]
+    verb = _DEFAULT_VERB.get(module, "compute")  # a module a cell tag names
     return identifier(f"{verb} {subject}" if subject else f"{verb} {module}", "step")
 
 
@@ -186,11 +185,13 @@ def _heading_module(heading: str | None) -> str | None:
 
 
 def _tag(segments: list[Segment], key: str) -> str | None:
-    """`nb2pkg:module=NAME` / `nb2pkg:name=FUNC` on any of the step's cells."""
+    """`nb2pkg:module=NAME` / `nb2pkg:name=FUNC` on any of the step's cells; module names
+    are taken as they are (the analysis checked them, see `nb2pkg.tags`)."""
+    if key == "module":
+        return next((name for s in segments if (name := module_tag(s.cell)) is not None), None)
     prefix = f"nb2pkg:{key}="
     for segment in segments:
         for tag in segment.cell.tags:
             if tag.startswith(prefix) and tag[len(prefix):].strip():
-                value = tag[len(prefix):].strip()
-                return identifier(value, "utils") if key == "module" else value
+                return tag[len(prefix):].strip()
     return None

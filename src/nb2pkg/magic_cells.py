@@ -14,12 +14,13 @@ import libcst as cst
 
 from nb2pkg.analysis import CellFacts, parse
 from nb2pkg.ipython import Magic, split_code_argument, timed_statement
+from nb2pkg.limits import check_python
 
 
 def is_timed_line(magic: Magic) -> bool:
     """`%time STATEMENT` (or `%prun`) whose statement is one line of Python a step can run."""
     found = timed_statement(magic)
-    if found is None:
+    if found is None or check_python(found[1]) is not None:  # LibCST only sees what passed the limits
         return False
     try:
         body = parse(found[1]).body

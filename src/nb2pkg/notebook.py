@@ -81,13 +81,20 @@ class Notebook:
         return tuple(cell for cell in self.cells if cell.kind == "code")
 
 
-HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# One whole heading line; no two quantifiers may compete for the same characters (the
+# closing `#`s are stripped afterwards), or a heading of spaces takes hours to match.
+HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(\S[^\n]*)$", re.MULTILINE)
+_CLOSING = re.compile(r"[ \t]#+\Z")
 
 
 def heading_of(markdown: str) -> str | None:
-    """The text of the first markdown heading (`## Load the data` -> `Load the data`)."""
+    """The text of the first markdown heading (`## Load the data ##` -> `Load the data`)."""
     match = HEADING.search(markdown)
-    return match.group(1).strip() if match else None
+    if match is None:
+        return None
+    text = match.group(1).rstrip()
+    closing = _CLOSING.search(text)
+    return (text[: closing.start()] if closing else text).strip() or text.strip()
 
 
 def read_notebook(path: Path) -> Notebook:
@@ -100,8 +107,12 @@ def read_notebook_text(path: Path, text: str) -> Notebook:
     data = _parse_json(path, text)
     major = data.get("nbformat")
     data, warnings = _as_version_4(path, data)
+    if not isinstance(data.get("metadata", {}), dict):
+        warnings.append(f"the notebook's metadata is {_kind_of(data['metadata'])}, not an object; "
+                        "read as if it had none (a Python kernel)")
+        data = {**data, "metadata": {}}
     language, kernel_name = _language(path, data)
-    cells = tuple(_cell(index, raw) for index, raw in enumerate(data["cells"]))
+    cells = tuple(_cell(path, index, raw) for index, raw in enumerate(data["cells"]))
     return Notebook(path, cells, language, kernel_name, tuple(warnings), major)
 
 
@@ -139,6 +150,16 @@ def _parse_json(path: Path, text: str) -> dict[str, Any]:
             f"is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})",
             "repair the file or save it again from Jupyter",
         ) from None
+    except RecursionError:  # Python's JSON reader recurses once per level of nesting
+        raise InvalidNotebook(
+            path, "is JSON nested too deeply to read (no notebook nests that far)",
+            "repair the file or save it again from Jupyter",
+        ) from None
+    except ValueError as error:  # a number longer than Python converts (4,300 digits)
+        raise InvalidNotebook(
+            path, f"is JSON nb2pkg cannot read ({_first_line(error)})",
+            "repair the file or save it again from Jupyter",
+        ) from None
     if not isinstance(data, dict) or "nbformat" not in data:
         raise InvalidNotebook(
             path,
@@ -150,9 +171,9 @@ def _parse_json(path: Path, text: str) -> dict[str, Any]:
 
 def _as_version_4(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     major = data.get("nbformat")
-    if not isinstance(major, int) or major < 1:
+    if not isinstance(major, int) or isinstance(major, bool) or major < 1:
         raise InvalidNotebook(
-            path, f"has an unknown nbformat version {major!r}", "save it again from Jupyter"
+            path, f"has an unknown nbformat version {json.dumps(major)}", "save it again from Jupyter"
         )
     if major > 4:
         raise InvalidNotebook(
@@ -169,9 +190,10 @@ def _as_version_4(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], lis
         )
     for index, cell in enumerate(data["cells"]):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            what = "no `cell_type`" if isinstance(cell, dict) else f"{_kind_of(cell)}, not an object"
             raise InvalidNotebook(
                 path,
-                "is not a readable cell (no `cell_type`)",
+                f"is not a readable cell ({what})",
                 "repair the cell or save the notebook again from Jupyter",
                 cell=index + 1,
             )
@@ -262,25 +284,66 @@ def _language_from_kernel_name(name: str) -> str | None:
     return None
 
 
-def _cell(index: int, raw: dict[str, Any]) -> Cell:
+def _cell(path: Path, index: int, raw: dict[str, Any]) -> Cell:
     kind = raw.get("cell_type")
     if kind not in ("code", "markdown", "raw"):
         kind = "raw"  # e.g. nbformat 3 "heading" cells were converted already
-    source = raw.get("source", "")
-    if isinstance(source, list):
-        source = "".join(str(part) for part in source)
     metadata = raw.get("metadata") or {}
     tags = metadata.get("tags") if isinstance(metadata, dict) else None
     count = raw.get("execution_count")
-    return Cell(
+    cell = Cell(
         index=index,
         kind=kind,
-        source=str(source),
+        source=_source(path, index, raw.get("source")),
         id=raw.get("id") if isinstance(raw.get("id"), str) else None,
         tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
-        execution_count=count if isinstance(count, int) else None,
+        execution_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
         error=_saved_error(raw.get("outputs")),
     )
+    _check_text(path, cell)
+    return cell
+
+
+def _source(path: Path, index: int, source: object) -> str:
+    """A cell's text: a string or a list of strings; absent or null is an empty cell (the
+    schema warning says so), anything else is a damaged file, never guessed at."""
+    if source is None:
+        return ""
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(part, str) for part in source):
+        return "".join(source)
+    what = "a list with other things than text" if isinstance(source, list) else _kind_of(source)
+    raise InvalidNotebook(
+        path, f"its `source` is {what}, not text",
+        "repair the cell (a string or a list of strings) or save the notebook again from Jupyter",
+        cell=index + 1,
+    )
+
+
+def _check_text(path: Path, cell: Cell) -> None:
+    """JSON can spell a lone surrogate (`\\ud800`), which is no character: Python cannot
+    compile it and no file can hold it as UTF-8 (Jupyter cannot save it either)."""
+    for what, text in (("source", cell.source), ("id", cell.id or ""), *(("tag", t) for t in cell.tags)):
+        found = None if text.isascii() else _SURROGATE.search(text)
+        if found is not None:
+            raise InvalidNotebook(
+                path, f"its {what} holds a lone surrogate (`\\u{ord(found.group()):04x}`), which is not "
+                      "a character", "remove it (it is not valid Unicode)", cell=cell.number,
+            )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _kind_of(value: object) -> str:
+    """How the user would name a JSON value's type."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    names = {int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _saved_error(outputs: object) -> str:

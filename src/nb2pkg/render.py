@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from nb2pkg.analysis import analyse_cell
+from nb2pkg.analysis import Context, analyse_cell
 from nb2pkg.analysis.paths import conditional_deletes
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.grouping import Definition, Plan, Step, partial_through
@@ -136,8 +136,10 @@ def render_module(
         else:
             nodes.extend(_definition_statements(member))
     body = cst.Module(body=nodes).code
-    imports, unresolved = _imports_for(body, plan, package, own={_top_name(n) for n in nodes})
-    text = f'"""{MODULE_DOCS.get(name, "Code from the notebook.")}"""\n\n{imports}\n\n\n{body}'
+    lazy = lazy_annotations(plan)
+    imports, unresolved = _imports_for(body, plan, package, own={_top_name(n) for n in nodes}, lazy=lazy)
+    future = "from __future__ import annotations\n\n" if lazy else ""  # as the notebook ran them
+    text = f'"""{MODULE_DOCS.get(name, "Code from the notebook.")}"""\n\n{future}{imports}\n\n\n{body}'
     return RenderedModule(name, format_code(text), unresolved)
 
 
@@ -191,9 +193,18 @@ def _merge_from_imports(statements: list[str]) -> list[str]:
     return plain + merged
 
 
-def needed_names(code: str) -> set[str]:
-    """Names `code` reads at module level or in its function bodies that it does not bind."""
-    facts, _ = analyse_cell(code)
+def lazy_annotations(plan: Plan) -> bool:
+    """Whether the notebook ran `from __future__ import annotations` (IPython keeps it
+    for every later cell, so the notebook's annotations were never evaluated)."""
+    node = plan.imports.get("annotations")
+    return isinstance(node, cst.ImportFrom) and isinstance(node.module, cst.Name) and \
+        node.module.value == "__future__"
+
+
+def needed_names(code: str, lazy: bool = False) -> set[str]:
+    """Names `code` reads at module level or in its function bodies that it does not bind
+    (`lazy`: under `from __future__ import annotations`, annotations read nothing)."""
+    facts, _ = analyse_cell(code, Context(lazy_annotations=lazy), limited=False)  # nb2pkg's own code
     needed = set(facts.uses)
     for _, deferred in facts.functions:
         needed |= deferred.reads
@@ -224,8 +235,10 @@ def resolve_imports(
     return statements, tuple(unresolved)
 
 
-def _imports_for(body: str, plan: Plan, package: str, own: set[str]) -> tuple[str, tuple[str, ...]]:
-    statements, unresolved = resolve_imports(needed_names(body), plan, package, own)
+def _imports_for(
+    body: str, plan: Plan, package: str, own: set[str], lazy: bool = False
+) -> tuple[str, tuple[str, ...]]:
+    statements, unresolved = resolve_imports(needed_names(body, lazy), plan, package, own)
     return import_lines(statements, package), unresolved
 
 

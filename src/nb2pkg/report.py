@@ -64,10 +64,11 @@ def to_mermaid(flow: Dataflow) -> str:
 
 def table_rows(flow: Dataflow) -> list[tuple[str, ...]]:
     """One row per cell: number, kind (a heading for markdown), defines, uses, mutates,
-    and how many warnings (their text follows the table)."""
+    and how many warnings (their text follows the table). Plain, printable text: print
+    it as text, never as markup (a heading may hold `[/]` or terminal escapes)."""
     rows = []
     for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings):
-        kind = (_heading(cell.source) or cell.kind) if cell.kind == "markdown" else cell.kind
+        kind = printable(_heading(cell.source) or cell.kind) if cell.kind == "markdown" else cell.kind
         rows.append(
             (
                 str(cell.number),
@@ -79,6 +80,19 @@ def table_rows(flow: Dataflow) -> list[tuple[str, ...]]:
             )
         )
     return rows
+
+
+def warning_lines(flow: Dataflow) -> list[tuple[str, str]]:
+    """(where, message) of every warning, printable, in the order `flow.warnings` has them."""
+    return [("notebook" if w.cell is None else f"cell {w.cell}", printable(w.message)) for w in flow.warnings]
+
+
+def printable(text: str) -> str:
+    """`text` with control, format and other unprintable characters (escape sequences,
+    bidi overrides, NUL) written as Python escapes, so printing it changes no terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 
 def _node_label(number: int, facts: Any) -> str:
@@ -102,7 +116,7 @@ def _shorten(text: str, width: int) -> str:
 def _escape(text: str) -> str:
     # Mermaid reads HTML entities inside quoted labels.
     return (
-        text.replace("&", "#amp;")
+        printable(text).replace("&", "#amp;")
         .replace('"', "#quot;")
         .replace("<", "#lt;")
         .replace(">", "#gt;")

@@ -198,7 +198,7 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
         return (f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
                 f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)")
     if facts.parse_error is not None:
-        return f"does not parse (line {facts.parse_error.line}: {facts.parse_error.message})"
+        return facts.parse_error.reason
     if facts.python is None:
         return f"runs `%%{facts.magics[0].name}`, which nb2pkg does not convert"
     for magic in facts.magics:

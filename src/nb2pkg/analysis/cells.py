@@ -10,8 +10,10 @@ import libcst as cst
 
 from nb2pkg.analysis.facts import CellFacts, Context, ParseError
 from nb2pkg.analysis.walker import CellWalker
-from nb2pkg.ipython import is_known_magic, to_python
+from nb2pkg.ipython import Magic, is_known_magic, to_python
+from nb2pkg.limits import Refusal, check_python, check_size
 from nb2pkg.notebook import Notebook
+from nb2pkg.tags import check_module_tags
 
 
 def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
@@ -24,6 +26,8 @@ def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
             continue
         facts, context = analyse_cell(cell.source, context)
         results.append(facts)
+    names = {name for facts in results if facts is not None for name in facts.defines | facts.uses}
+    check_module_tags(notebook, names)  # a module the user named must shadow none of them
     return tuple(results)
 
 
@@ -34,8 +38,16 @@ def parse(python: str) -> cst.Module:
     return cst.parse_module(python)
 
 
-def analyse_cell(source: str, context: Context = Context()) -> tuple[CellFacts, Context]:
-    """What one cell defines, uses and mutates, and the context it leaves behind."""
+def analyse_cell(
+    source: str, context: Context = Context(), limited: bool = True
+) -> tuple[CellFacts, Context]:
+    """What one cell defines, uses and mutates, and the context it leaves behind.
+
+    `limited=False` is for code nb2pkg generated from cells that passed the limits (a
+    whole module can be larger than any one cell): it is still compiled first."""
+    too_big = check_size(source) if limited else None
+    if too_big is not None:  # not even IPython's rewrite: its time grows with the text
+        return _refused(too_big, None, source, 0), context
     translated = to_python(source)
     magic = translated.cell_magic
     if translated.python is None:
@@ -44,26 +56,50 @@ def analyse_cell(source: str, context: Context = Context()) -> tuple[CellFacts, 
         if not is_known_magic(magic.name, cell=True):
             warnings = (f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed",)
         return CellFacts(magics=(magic,), warnings=warnings), context
+    refusal = check_python(translated.python, limited)
+    if refusal is not None:
+        return _refused(refusal, magic, translated.python, translated.line_offset), context
     try:
-        module = parse(translated.python)
-    except cst.ParserSyntaxError as error:
+        return _walked(translated.python, magic, context)
+    except cst.ParserSyntaxError as error:  # CPython compiles it, LibCST does not
         problem = _parse_error(translated.python, error, translated.line_offset)
-        facts = CellFacts(
-            magics=(magic,) if magic else (),
-            warnings=(
-                f"line {problem.line}: does not parse ({problem.message}); "
-                "kept as it is, not analysed",
-            ),
-            parse_error=problem,
-            python=translated.python,
-        )
-        return facts, context
+        return _not_parsed(problem, magic, translated.python), context
+    except (RecursionError, MemoryError):  # the limits are meant to make this unreachable
+        refusal = Refusal("limit", 1, "nested too deeply for nb2pkg's analysis")
+        return _refused(refusal, magic, translated.python, translated.line_offset), context
+
+
+def _walked(python: str, magic: Magic | None, context: Context) -> tuple[CellFacts, Context]:
+    module = parse(python)
     walker = CellWalker(context)
     if magic is not None:
-        walker.cell_magic(magic, translated.python)  # walks the body with the magic's rules
+        walker.cell_magic(magic, python)  # walks the body with the magic's rules
     else:
         walker.walk_module(module)
-    return _facts(walker, translated.python), _next_context(walker)
+    return _facts(walker, python), _next_context(walker)
+
+
+def _refused(refusal: Refusal, magic: Magic | None, python: str, offset: int) -> CellFacts:
+    """A cell CPython does not compile, or beyond nb2pkg's limits: kept, not analysed."""
+    python2 = refusal.kind == "syntax" and (
+        _PYTHON2.search(python) is not None or refusal.message.startswith("Missing parentheses in call to")
+    )
+    return _not_parsed(ParseError(refusal.line + offset, refusal.message, python2, refusal.kind), magic, python)
+
+
+def _not_parsed(problem: ParseError, magic: Magic | None, python: str) -> CellFacts:
+    if problem.kind == "syntax":
+        why = f"does not parse ({problem.message})"
+    elif problem.kind == "limit":
+        why = f"beyond nb2pkg's limits ({problem.message})"
+    else:
+        why = problem.message
+    return CellFacts(
+        magics=(magic,) if magic else (),
+        warnings=(f"line {problem.line}: {why}; kept as it is, not analysed",),
+        parse_error=problem,
+        python=python,
+    )
 
 
 def _facts(walker: CellWalker, python: str) -> CellFacts:
@@ -102,18 +138,10 @@ def _next_context(walker: CellWalker) -> Context:
 
 
 def _parse_error(python: str, error: cst.ParserSyntaxError, offset: int) -> ParseError:
-    # Python's own compiler words syntax errors best ("Missing parentheses in call to
-    # 'print'"); LibCST's message is the fallback for code Python itself accepts.
-    python2 = _PYTHON2.search(python) is not None
-    try:
-        compile(python, "<cell>", "exec", dont_inherit=True)
-    except SyntaxError as syntax:
-        python2 = python2 or syntax.msg.startswith("Missing parentheses in call to")
-        return ParseError((syntax.lineno or 1) + offset, syntax.msg, python2)
-    except (ValueError, OverflowError):
-        pass
+    # Only code CPython compiles gets here (check_python came first), so LibCST's own
+    # message is all there is (syntax newer than LibCST knows, for example).
     message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
-    return ParseError(error.raw_line + offset, message, python2)
+    return ParseError(error.raw_line + offset, message, _PYTHON2.search(python) is not None)
 
 
 # Python 2 statements and literals Python 3 rejects; only asked of cells that do not parse.

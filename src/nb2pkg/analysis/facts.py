@@ -42,11 +42,22 @@ class Deferred:
 
 @dataclass(frozen=True)
 class ParseError:
-    """Where and why a cell does not parse as Python."""
+    """Where and why a cell is not analysed: it does not parse as Python, or nb2pkg's
+    limits (size, nesting) or top-level `await` keep it out."""
 
     line: int  # 1-based line in the cell as the user wrote it
     message: str
     python2: bool = False  # the cell looks like Python 2 (print statement, `except E, e`, ...)
+    kind: str = "syntax"  # "syntax", "await" (top-level await), "limit" (see nb2pkg.limits)
+
+    @property
+    def reason(self) -> str:
+        """Why the cell is kept as it is, as a clause after "this cell"."""
+        if self.kind == "limit":
+            return f"is beyond nb2pkg's limits (line {self.line}: {self.message})"
+        if self.kind == "await":
+            return f"{self.message} (line {self.line})"
+        return f"does not parse (line {self.line}: {self.message})"
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from nb2pkg.ipython import (
     split_code_argument,
     transform,
 )
+from nb2pkg.limits import check_python
 
 # Names a notebook has without binding them: Python's builtins and IPython's extras.
 NOTEBOOK_BUILTINS = frozenset(dir(builtins)) | {
@@ -114,8 +115,14 @@ class CellWalker:
 
     def walk_code(self, code: str, what: str, isolated: bool = False) -> None:
         """Walk code a magic runs (`%time x = f()`); `isolated` gives it its own namespace."""
+        python = transform(code)
+        refusal = check_python(python)  # the magic's code is a string the cell's check did not see
+        if refusal is not None and refusal.kind != "await":
+            self.warn(f"the code of {what} does not parse or is beyond nb2pkg's limits "
+                      f"({refusal.message}); nb2pkg did not analyse it")
+            return
         try:
-            module = cst.parse_module(transform(code))
+            module = cst.parse_module(python)
         except cst.ParserSyntaxError:
             self.warn(f"the code of {what} does not parse; nb2pkg did not analyse it")
             return
@@ -795,6 +802,8 @@ class CellWalker:
     def expansions(self, text: str) -> None:
         """`!ls {folder}` reads `folder`; IPython leaves unknown names to the shell."""
         for expression in shell_expansions(text):
+            if check_python(expression) is not None:
+                continue  # not Python, or too deep to parse safely: left to the shell
             try:
                 parsed = cst.parse_expression(expression)
             except cst.ParserSyntaxError:

@@ -1,0 +1,175 @@
+"""How big and how deep a cell nb2pkg converts may be, and the guarded compile that
+decides whether a cell is Python at all.
+
+LibCST, nb2pkg's own tree walks and black recurse once (or more) per level of
+nesting, and their time grows faster than the text. Past these limits a cell is not
+analysed: it stays in the summary notebook as it is, with a warning naming it, so that
+time and memory stay bounded and nothing crashes. Real notebooks are far below them:
+on the corpus the deepest cell nests 15 levels, the longest line has 169 characters and
+the largest cell 2,644 (1,009 nodes).
+
+Each check runs before anything more expensive: sizes on the raw text, then CPython's
+own parser (C, guarded against deep input), then a walk of its tree without recursion.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+
+MAX_CELL_CHARS = 100_000  # characters in one cell
+MAX_LINE_CHARS = 10_000  # characters in one line of a cell
+MAX_NAME_CHARS = 1_000  # characters in one identifier
+MAX_IPYTHON_WORK = 40_000  # lines with IPython syntax x lines of the cell (see check_size)
+MAX_NODES = 10_000  # nodes of CPython's tree in one cell (converting costs ~1 ms a node)
+MAX_DEPTH = 100  # nodes from the cell down to its deepest leaf (CPython's tree)
+MAX_BLOCKS = 50  # nested compound statements (`if`, `for`, `def`, `with`, ...)
+MAX_BRACKETS = 50  # nested calls, subscripts and displays (`f(`, `x[`, `[`, `{`, `(1,`)
+
+# Exact node types (CPython's tree has no subclasses of them): a set lookup per node.
+_BLOCKS = frozenset({
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
+    ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match, ast.ExceptHandler, ast.match_case,
+    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+})
+_BRACKETS = frozenset({
+    ast.Call, ast.Subscript, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp,
+    ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.JoinedStr,
+})
+# The fields that hold identifiers, by node type.
+_NAMES = {
+    ast.Name: ("id",), ast.Attribute: ("attr",), ast.FunctionDef: ("name",),
+    ast.AsyncFunctionDef: ("name",), ast.ClassDef: ("name",), ast.arg: ("arg",),
+    ast.keyword: ("arg",), ast.alias: ("name", "asname"), ast.ImportFrom: ("module",),
+    ast.ExceptHandler: ("name",), ast.MatchAs: ("name",), ast.MatchStar: ("name",),
+    ast.MatchMapping: ("rest",),
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why CPython's compiler or nb2pkg's limits refuse a cell's Python."""
+
+    kind: str  # "syntax" (CPython rejects it), "await" (top level await), "limit"
+    line: int  # 1-based line of the Python text
+    message: str
+
+
+def check_size(text: str) -> Refusal | None:
+    """The cell or one of its lines is longer than nb2pkg converts, or it has more IPython
+    syntax than IPython's rewrite does in bounded time (checked on the raw cell)."""
+    if len(text) > MAX_CELL_CHARS:
+        return Refusal("limit", 1, f"the cell has {len(text):,} characters, more than the "
+                                   f"{MAX_CELL_CHARS:,} nb2pkg converts")
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            return Refusal("limit", number, f"the line has {len(line):,} characters, more than "
+                                            f"the {MAX_LINE_CHARS:,} nb2pkg converts")
+    # IPython's TransformerManager tokenizes the whole cell again for every line it
+    # rewrites (up to 500 times), about 50 µs a line each time: 300 `%time` lines took 5 s,
+    # 33,000 `x?` lines 7 minutes.
+    special = sum(1 for line in lines if _IPYTHON_LINE.match(line))
+    if special * len(lines) > MAX_IPYTHON_WORK:
+        return Refusal("limit", 1, f"{special:,} of its {len(lines):,} lines have IPython syntax (`%`, `!`, "
+                                   f"`?`); nb2pkg converts cells where the two multiplied are at most "
+                                   f"{MAX_IPYTHON_WORK:,}")
+    return None
+
+
+# Lines IPython may rewrite: an escape first (`%magic`, `!cmd`, `?obj`, autocall `/f`,
+# `,f`, `;f`), an assignment from one (`x = !ls`), or a `?` at the end (`obj?`).
+_IPYTHON_LINE = re.compile(r"[ \t]*(?:[%!?/,;]|[\w.,\[\]][\w.,\[\] \t]*=[ \t]*[%!])|.*\?[ \t]*(?:#.*)?$")
+
+
+def check_python(python: str, limited: bool = True) -> Refusal | None:
+    """Whether CPython compiles `python` as a module and (when `limited`) nb2pkg's size
+    and nesting limits hold.
+
+    Top-level `await`, `async for` and `async with` compile only in IPython's own mode;
+    that is reported as its own kind, so the cell can be kept with a precise reason."""
+    if "\0" in python:  # CPython refuses it in source, even inside a string literal
+        return Refusal("syntax", python.count("\n", 0, python.index("\0")) + 1,
+                       "contains a NUL character, which Python does not accept in code")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarning / DeprecationWarning of the user's code
+        try:
+            tree = compile(python, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as error:
+            return Refusal("syntax", error.lineno or 1, error.msg)
+        except ValueError as error:  # a lone surrogate (UnicodeEncodeError), a NUL
+            return Refusal("syntax", 1, f"not text Python can read ({type(error).__name__})")
+        except (RecursionError, MemoryError):
+            return Refusal("limit", 1, "nested deeper than Python itself can parse")
+        deep = check_tree(tree) if limited else None
+        if deep is not None:
+            return deep
+        return _compile_tree(tree)
+
+
+def check_tree(tree: ast.AST) -> Refusal | None:
+    """The first limit the tree breaks: size, depth, blocks, brackets or a name's length;
+    an explicit stack, because recursion is what the limits protect against."""
+    stack: list[tuple[ast.AST, int, int, int]] = [(tree, 1, 0, 0)]
+    nodes = 0
+    while stack:
+        node, depth, blocks, brackets = stack.pop()
+        nodes += 1
+        if nodes > MAX_NODES:
+            return Refusal("limit", 1, f"the cell has more than {MAX_NODES:,} syntax-tree nodes "
+                                       "(about 25,000 characters of code)")
+        kind = type(node)
+        blocks += kind in _BLOCKS
+        brackets += kind in _BRACKETS
+        found = _over(node, depth, blocks, brackets)
+        if found is not None:
+            return Refusal("limit", getattr(node, "lineno", 1), found)
+        stack.extend((child, depth + 1, blocks, brackets) for child in ast.iter_child_nodes(node))
+    return None
+
+
+def _over(node: ast.AST, depth: int, blocks: int, brackets: int) -> str | None:
+    if depth > MAX_DEPTH:
+        return f"the code is nested more than {MAX_DEPTH} levels deep"
+    if blocks > MAX_BLOCKS:
+        return f"more than {MAX_BLOCKS} blocks (`if`, `for`, `def`, ...) are nested in each other"
+    if brackets > MAX_BRACKETS:
+        return f"more than {MAX_BRACKETS} calls, subscripts or brackets are nested in each other"
+    longest = _longest_name(node)
+    if longest > MAX_NAME_CHARS:
+        return f"a name has {longest:,} characters, more than the {MAX_NAME_CHARS:,} nb2pkg converts"
+    return None
+
+
+def _longest_name(node: ast.AST) -> int:
+    """The longest identifier the node itself holds (`x`, `.attr`, `def name`, `import a as b`)."""
+    fields = _NAMES.get(type(node), ())
+    return max((len(getattr(node, field) or "") for field in fields), default=0)
+
+
+def _compile_tree(tree: ast.Module) -> Refusal | None:
+    """CPython's compiler proper: `return` outside a function, top-level `await`, ..."""
+    try:
+        compile(tree, "<cell>", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        try:
+            compile(tree, "<cell>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except SyntaxError:
+            return Refusal("syntax", error.lineno or 1, error.msg)
+        except (RecursionError, MemoryError):
+            return Refusal("limit", 1, "nested deeper than Python itself can compile")
+        return Refusal("await", error.lineno or 1, f"uses {_async_word(error.msg)} outside a function, "
+                                                   "which only IPython runs")
+    except (RecursionError, MemoryError):
+        return Refusal("limit", 1, "nested deeper than Python itself can compile")
+    return None
+
+
+def _async_word(message: str) -> str:
+    """`await`, `async for`, ... from CPython's "'async for' outside async function"."""
+    for word in ("async for", "async with", "await"):
+        if f"'{word}'" in message:
+            return f"`{word}`"
+    return "`async` code"
