@@ -1,0 +1,128 @@
+"""Differential fuzzing of nb2pkg's fidelity: thousands of random notebooks.
+
+    python bench/fuzz_fidelity.py --count 1000 --seed 0 --failures /tmp/fuzz-failures
+
+Each notebook (`tests/notebook_fuzz.py`, seed S+i) is converted in-process and checked
+by `tests/differential.py`: the original and the summary notebook run in fresh IPython
+shells and must show the same per cell, and `python -m PACKAGE` must run to the end
+when the original does. Each failing notebook is shrunk to the fewest cells and
+top-level statements that still fail the same way, written to the failures folder as
+`seed-S.ipynb` with `seed-S.txt` (the verdict), and counted by class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
+
+from differential import Verdict, check  # noqa: E402
+from notebook_fuzz import generate_cells, write_notebook  # noqa: E402
+from shell_runner import ShellServer  # noqa: E402
+
+Cells = list[tuple[str, str]]
+
+# Failure classes, in the order they are tried on a shrunk notebook: the first whose
+# pattern the notebook's code matches names the class (the owner in brackets).
+CLASSES: tuple[tuple[str, str], ...] = (
+    ("namespace as a value (exec/eval/globals/locals) [difffuzz]", r"\b(exec|eval|globals|locals)\("),
+    ("IPython names and __name__ [difffuzz]", r"(^|\W)(_|In|Out|__name__)(\W|$)"),
+    ("shadowed builtins and module names [difffuzz]", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
+    ("code at import (decorators, class bodies, defaults, f-strings) [difffuzz]", r"^@|^class |=len\(|' f'"),
+    ("late binding (lambda, closure, generator) [difffuzz]", r"lambda|\(v \+ \w+ for v in"),
+    ("names bound in loops/if/try/del [fidelity-core]", r"^(for|while|if|try)\b|^del "),
+    ("trailing ; and lone ; [ipython-local]", r";\s*$"),
+)
+
+
+def classify(cells: Cells, verdict: Verdict) -> str:
+    code = "\n".join(source for kind, source in cells if kind == "code")
+    if verdict.problem == "python -m fails" and "cells kept in the notebook" in verdict.detail + "run the summary":
+        return "python -m needs names from kept cells [fidelity-core]"
+    for name, pattern in CLASSES:
+        if re.search(pattern, code, re.MULTILINE):
+            return name
+    return f"other: {verdict.problem}"
+
+
+def _blocks(source: str) -> list[str]:
+    """Top-level statements of a cell (a line that is not indented starts one)."""
+    blocks: list[str] = []
+    for line in source.splitlines():
+        if blocks and (line.startswith((" ", "\t")) or not line.strip() or line.startswith(("except", "else", "elif", "finally"))):
+            blocks[-1] += "\n" + line
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def shrink(cells: Cells, verdict: Verdict, attempt) -> tuple[Cells, Verdict]:
+    """Drop cells, then top-level statements, while the failure stays the same kind."""
+    changed = True
+    while changed:
+        changed = False
+        for position in range(len(cells) - 1, -1, -1):
+            trial = cells[:position] + cells[position + 1:]
+            if trial and (got := attempt(trial)).problem == verdict.problem:
+                cells, verdict, changed = trial, got, True
+        for position, (kind, source) in enumerate(cells):
+            blocks = _blocks(source)
+            for drop in range(len(blocks) - 1, -1, -1):
+                if len(blocks) < 2:
+                    break
+                rest = blocks[:drop] + blocks[drop + 1:]
+                trial = cells[:position] + [(kind, "\n".join(rest).strip("\n"))] + cells[position + 1:]
+                if (got := attempt(trial)).problem == verdict.problem:
+                    cells, verdict, blocks, changed = trial, got, rest, True
+    return cells, verdict
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--failures", type=Path, default=None, help="folder for shrunk failing notebooks")
+    parser.add_argument("--no-shrink", action="store_true")
+    options = parser.parse_args()
+    if options.failures:
+        options.failures.mkdir(parents=True, exist_ok=True)
+    classes: Counter[str] = Counter()
+    start = time.monotonic()
+    with ShellServer() as server, tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+
+        def attempt(cells: Cells) -> Verdict:
+            return check(write_notebook(work / "nb.ipynb", cells), work, server)
+
+        for seed in range(options.seed, options.seed + options.count):
+            cells = generate_cells(seed)
+            verdict = attempt(cells)
+            if verdict.ok:
+                continue
+            if not options.no_shrink:
+                cells, verdict = shrink(cells, verdict, attempt)
+            kind = classify(cells, verdict)
+            classes[kind] += 1
+            print(f"seed {seed}: {kind}: {verdict.problem}", flush=True)
+            if options.failures:
+                write_notebook(options.failures / f"seed-{seed}.ipynb", cells)
+                text = "\n\n".join(f"# cell {i + 1} ({k})\n{s}" for i, (k, s) in enumerate(cells))
+                (options.failures / f"seed-{seed}.txt").write_text(
+                    f"{kind}\n{verdict.problem}: {verdict.detail}\n\n{text}\n", encoding="utf-8")
+    failed = sum(classes.values())
+    print(f"\n{options.count} notebooks (seeds {options.seed}..{options.seed + options.count - 1}), "
+          f"{options.count - failed} reproduced, {failed} failed, {time.monotonic() - start:.0f} s")
+    for kind, count in classes.most_common():
+        print(f"  {count:5d}  {kind}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
