@@ -44,8 +44,10 @@ CLASSES: tuple[tuple[str, str], ...] = (
 
 def classify(cells: Cells, verdict: Verdict) -> str:
     code = "\n".join(source for kind, source in cells if kind == "code")
-    if verdict.problem == "python -m fails" and "cells kept in the notebook" in verdict.detail + "run the summary":
-        return "python -m needs names from kept cells [fidelity-core]"
+    if verdict.problem == "python -m fails" and "run the summary notebook" in verdict.detail:
+        return "python -m refuses: its steps need names only kept cells bind [fidelity-core]"
+    if "UnboundLocalError" in verdict.detail and re.search(r"^(if|for|while|try)\b|^del |maybe", code, re.MULTILINE):
+        return "names bound in loops/if/try/del [fidelity-core]"
     for name, pattern in CLASSES:
         if re.search(pattern, code, re.MULTILINE):
             return name
@@ -63,6 +65,13 @@ def _blocks(source: str) -> list[str]:
     return blocks
 
 
+def _same(got: Verdict, verdict: Verdict) -> bool:
+    """The same kind of failure, on a notebook whose original runs as the first did."""
+    error = re.findall(r"'error', '(\w+)'", verdict.detail)[-1:]
+    return (got.problem == verdict.problem and got.original_failed == verdict.original_failed
+            and re.findall(r"'error', '(\w+)'", got.detail)[-1:] == error)
+
+
 def shrink(cells: Cells, verdict: Verdict, attempt) -> tuple[Cells, Verdict]:
     """Drop cells, then top-level statements, while the failure stays the same kind."""
     changed = True
@@ -70,7 +79,7 @@ def shrink(cells: Cells, verdict: Verdict, attempt) -> tuple[Cells, Verdict]:
         changed = False
         for position in range(len(cells) - 1, -1, -1):
             trial = cells[:position] + cells[position + 1:]
-            if trial and (got := attempt(trial)).problem == verdict.problem:
+            if trial and _same(got := attempt(trial), verdict):
                 cells, verdict, changed = trial, got, True
         for position, (kind, source) in enumerate(cells):
             blocks = _blocks(source)
@@ -79,7 +88,7 @@ def shrink(cells: Cells, verdict: Verdict, attempt) -> tuple[Cells, Verdict]:
                     break
                 rest = blocks[:drop] + blocks[drop + 1:]
                 trial = cells[:position] + [(kind, "\n".join(rest).strip("\n"))] + cells[position + 1:]
-                if (got := attempt(trial)).problem == verdict.problem:
+                if _same(got := attempt(trial), verdict):
                     cells, verdict, blocks, changed = trial, got, rest, True
     return cells, verdict
 
@@ -90,6 +99,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--failures", type=Path, default=None, help="folder for shrunk failing notebooks")
     parser.add_argument("--no-shrink", action="store_true")
+    parser.add_argument("--without", default="", help="templates to leave out, comma-separated (if,loop,try)")
     options = parser.parse_args()
     if options.failures:
         options.failures.mkdir(parents=True, exist_ok=True)
@@ -102,7 +112,7 @@ def main() -> int:
             return check(write_notebook(work / "nb.ipynb", cells), work, server)
 
         for seed in range(options.seed, options.seed + options.count):
-            cells = generate_cells(seed)
+            cells = generate_cells(seed, without=frozenset(filter(None, options.without.split(","))))
             verdict = attempt(cells)
             if verdict.ok:
                 continue

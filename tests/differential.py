@@ -20,6 +20,7 @@ class Verdict:
 
     problem: str = ""
     detail: str = ""
+    original_failed: bool = False  # the original itself raised (compared up to there)
 
     @property
     def ok(self) -> bool:
@@ -67,11 +68,21 @@ def _merged(runs: list[CellRun]) -> tuple[Event, ...]:
     events: list[Event] = []
     for run in runs:
         for kind, text in run.events:
+            if kind == "out" and not text:
+                continue
             if events and kind == "out" and events[-1][0] == "out":
                 events[-1] = ("out", events[-1][1] + text)
             else:
                 events.append((kind, text))
     return tuple(events)
+
+
+def _first_error(events: tuple[Event, ...]) -> tuple[Event, ...]:
+    """What was shown up to and including the first error."""
+    for position, (kind, _) in enumerate(events):
+        if kind == "error":
+            return events[: position + 1]
+    return events
 
 
 def compare(notebook_path: Path, out: Path, server: ShellServer, package: str) -> Verdict:
@@ -85,11 +96,13 @@ def compare(notebook_path: Path, out: Path, server: ShellServer, package: str) -
     for oi, sj in sorted(_groups([cell_id for cell_id, _, _ in ocells], scells), key=lambda g: (g[0] or [999], g[1])):
         want = _merged([oruns[i] for i in oi])
         got = _merged([sruns[j] for j in sj])
-        if want != got:
+        failed = any(k == "error" for k, _ in want)
+        if want != got and not (failed and _first_error(want) == _first_error(got)):
             where = f"original cells {[i + 1 for i in oi]}, summary cells {[j + 1 for j in sj]}"
-            kind = "error in summary" if any(k == "error" for k, _ in got) and not any(
-                k == "error" for k, _ in want) else "outputs differ"
-            return Verdict(kind, f"{where}: original {list(want)!r} summary {list(got)!r}")
+            kind = "error in summary" if any(k == "error" for k, _ in got) and not failed else "outputs differ"
+            return Verdict(kind, f"{where}: original {list(want)!r} summary {list(got)!r}", failed)
+        if failed:  # as "run all" does, nothing after the first error counts
+            return Verdict(original_failed=True)
     if not any(k == "error" for run in oruns for k, _ in run.events):
         ran = server.run_module(package, notebook_path.parent, (str(out / "src"),))
         if not ran.ok:

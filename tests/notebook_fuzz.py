@@ -428,7 +428,7 @@ def t_magic(s: State) -> list[str] | None:
     name = s.pick("int")
     if name and s.rng.random() < 0.6:
         return [f"%time {name} = ({name} + 1) % 97"]
-    return ["%precision 3", f"{s.fresh('p')} = 0"]  # not last: `%precision` shows its format
+    return None
 
 
 def t_use_class(s: State) -> list[str] | None:
@@ -468,13 +468,15 @@ def _display(s: State) -> list[str]:
     return [f"{name};"]
 
 
-def generate_cells(seed: int, size: int | None = None) -> list[tuple[str, str]]:
-    """(kind, source) for each cell of notebook `seed`."""
+def generate_cells(seed: int, size: int | None = None, without: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(kind, source) for each cell of notebook `seed`; `without` leaves templates out
+    by name (`if`, `loop`: the part after `t_`)."""
     rng = random.Random(seed)
     s = State(rng)
     cells: list[tuple[str, str]] = []
-    population = [t for t, _ in TEMPLATES]
-    weights = [w for _, w in TEMPLATES]
+    chosen = [(t, w) for t, w in TEMPLATES if t.__name__[2:] not in without]
+    population = [t for t, _ in chosen]
+    weights = [w for _, w in chosen]
     for _ in range(size or rng.randint(3, 9)):
         if rng.random() < 0.1:
             cells.append(("markdown", f"## Part {len(cells)}"))

@@ -88,7 +88,10 @@ class Plan:
 
 
 def build_plan(segments: tuple[Segment, ...]) -> Plan:
+    segments, late_functions = _keep_late_binding(segments)
     imports = _import_table(segments)
+    segments, working = _keep_import_work(segments, frozenset(imports))
+    late_functions = late_functions | working
     constants = tuple(s for s in segments if s.role == "constant")
     warnings: list[tuple[int, str]] = []
     module_names = set(imports) | {n for s in constants for n in s.facts.defines}
@@ -98,7 +101,7 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     kept_functions = {
         name: frozenset(r for _, d in s.facts.functions for r in d.reads | d.writes)
         for s in segments if id(s) in kept_definitions for name in s.facts.defines
-    }
+    } | late_functions
     segments = tuple(
         replace(s, role="kept", reason=_kept_definition_reason(s, module_names))
         if id(s) in kept_definitions else s
@@ -109,6 +112,67 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
     return _without_module_clashes(plan, {n for s in segments for n in s.facts.defines})
+
+
+def _keep_late_binding(segments: tuple[Segment, ...]) -> tuple[tuple[Segment, ...], dict[str, frozenset[str]]]:
+    """Code that makes a lambda or generator for later, reading notebook names that later
+    code binds (or that nothing binds before): it stays in the notebook, where it reads
+    the notebook's names when it runs, as it did. Returns the segments and, for each name
+    such code binds, the names its functions read (a later step that binds one of those
+    and then calls it would be stale)."""
+    from nb2pkg.analysis.closures import late_reads
+    from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
+
+    bound_by_code = [s.facts.defines if s.role in ("code", "kept", "display") else frozenset() for s in segments]
+    everywhere = {n for s in segments for n in s.facts.defines}
+    done: list[Segment] = []
+    functions: dict[str, frozenset[str]] = {}
+    before: set[str] = set()
+    for position, segment in enumerate(segments):
+        reads = late_reads(segment.statements) if segment.role == "code" else frozenset()
+        later = set().union(*bound_by_code[position + 1:]) if reads else set()
+        unbound = {n for n in reads - before - segment.facts.defines
+                   if n not in everywhere and n not in NOTEBOOK_BUILTINS}
+        stale = sorted((reads & later) | unbound)
+        before |= segment.facts.defines
+        if not stale:
+            done.append(segment)
+            continue
+        listed = ", ".join(f"`{n}`" for n in stale)
+        reason = (f"makes a lambda or generator that reads {listed} when it runs, and a later cell "
+                  "binds it: in a function it would keep the value of the moment it was made")
+        done.append(replace(segment, role="kept", reason=reason))
+        functions.update({name: frozenset(reads) for name in segment.facts.defines})
+    return tuple(done), functions
+
+
+def _keep_import_work(
+    segments: tuple[Segment, ...], imported: frozenset[str]
+) -> tuple[tuple[Segment, ...], dict[str, frozenset[str]]]:
+    """Definitions that run code when defined (a decorator, a default value, a class
+    body) stay in the notebook: in a module that code would run at import, out of the
+    notebook's order. Returns the segments and what the kept functions read."""
+    from nb2pkg.analysis.import_time import definition_work
+
+    lazy = any("from __future__ import annotations" in s.source for s in segments if s.role == "import")
+    variables = {n for s in segments if s.role in ("code", "kept", "display") for n in s.facts.defines}
+    done: list[Segment] = []
+    functions: dict[str, frozenset[str]] = {}
+    for segment in segments:
+        work = ""
+        if segment.role == "definition" and len(segment.statements) == 1:
+            work = definition_work(segment.statements[0], imported, lazy)
+        if not work:
+            done.append(segment)
+            continue
+        if not {r for _, d in segment.facts.functions for r in d.reads} & variables:
+            # Its body reads no notebook variable: the definition can run inside a step,
+            # in the notebook's order, and the step returns what it defines.
+            done.append(replace(segment, role="code"))
+            continue
+        done.append(replace(segment, role="kept", reason=f"defines a name whose definition does work: {work}"))
+        functions.update((name, d.reads | d.writes) for name, d in segment.facts.functions)
+    return tuple(done), functions
 
 
 # Second names for modules whose first name the notebook uses for a variable: the
@@ -241,6 +305,15 @@ def _items(
                           "`if`, a loop or a `try`), and later cells read it")
                 runs.append(replace(segment, role="kept", reason=reason))
                 continue
+            shadowing = _reads_then_shadows(segment)
+            if shadowing:
+                close()
+                reason = (f"reads the builtin {shadowing} and then rebinds it: in a function "
+                          "both would be the new local value")
+                runs.append(replace(segment, role="kept", reason=reason))
+                continue
+            if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
+                close()  # in one function the builtin read before would be the local bound here
             stale = _stale_reads(segment, current, kept_functions)
             if stale:
                 close()
@@ -294,7 +367,8 @@ def _steps_and_kept(
             continue
         later = segments[order[id(run[-1])] + 1 :]
         earlier = {n for s in segments[: order[id(run[0])]] for n in s.facts.defines} | module_names
-        params, returns = _interface(run, later, module_names, earlier, lifted)
+        values = _rebound_imports(segments, order[id(run[0])], module_names)
+        params, returns = _interface(run, later, module_names - values, earlier, lifted)
         shown = run[-1].shown
         if shown and shown not in returns:
             returns += (shown,)
@@ -330,6 +404,7 @@ def _interface(
             else:
                 own |= set(lifted.get(function, ()))  # the call passes them now
                 elsewhere |= writes
+        own |= _closure_reads(segment, earlier)
         uses |= own - bound
         bound |= segment.facts.defines - elsewhere
         defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))
@@ -360,6 +435,32 @@ def _maybe_bound(run: list[Segment]) -> set[str]:
     if not maybe:
         return maybe  # most steps: no need to look at the other statements
     return maybe - bound([s for s in statements if not isinstance(s, conditional)])
+
+
+def _closure_reads(segment: Segment, earlier: set[str]) -> set[str]:
+    """Notebook names a lambda or generator the segment keeps for later reads: the step
+    must have them (as arguments) for the closure to see them."""
+    from nb2pkg.analysis.closures import late_reads
+
+    if "lambda" not in segment.source and " for " not in segment.source:
+        return set()  # most segments: no need to look
+    return set(late_reads(segment.statements)) & earlier
+
+
+def _reads_then_shadows(segment: Segment) -> str:
+    """`names = list(x); list = [1]` in one segment: the builtin it reads, if any."""
+    both = sorted(segment.facts.builtin_reads & segment.facts.defines)
+    return ", ".join(f"`{n}`" for n in both)
+
+
+def _rebound_imports(segments: tuple[Segment, ...], position: int, imported: set[str]) -> set[str]:
+    """Imported names whose latest binding before `position` is not the import
+    (`os = "posix"` after `import os`): steps read them as values, not modules."""
+    latest: dict[str, str] = {}
+    for segment in segments[:position]:
+        for name in segment.facts.defines & imported:
+            latest[name] = segment.role
+    return {name for name, role in latest.items() if role in ("code", "kept", "display")}
 
 
 def _has_layout_tag(segment: Segment) -> bool:

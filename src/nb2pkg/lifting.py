@@ -31,7 +31,9 @@ def liftable(
             continue
         name, deferred = segment.facts.functions[0]
         variables = deferred.reads - available - {name}
-        if (not variables or deferred.writes or variables & notebook_functions
+        # A generator or a returned closure reads the lifted names when it runs, later,
+        # not at the call: as parameters they would keep the call's values.
+        if (not variables or deferred.writes or deferred.returns_callable or variables & notebook_functions
                 or segment.facts.uses - available):  # decorators and defaults run at definition
             continue
         if _only_called_from_steps(name, segment, segments):
