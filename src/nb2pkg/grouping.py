@@ -314,7 +314,7 @@ def _items(
                 continue
             if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
                 close()  # in one function the builtin read before would be the local bound here
-            stale = _stale_reads(segment, current, kept_functions)
+            stale = _stale_reads(segment, current, kept_functions, _kept_values(runs))
             if stale:
                 close()
                 reason = (f"calls `{stale[0]}`, a function that stays in the notebook and reads "
@@ -402,7 +402,8 @@ def _interface(
             if function in defined_here:
                 own |= reads
             else:
-                own |= set(lifted.get(function, ()))  # the call passes them now
+                # the call passes them now (what the segment bound before the call is its own)
+                own |= set(lifted.get(function, ())) & segment.facts.uses
                 elsewhere |= writes
         own |= _closure_reads(segment, earlier)
         uses |= own - bound
@@ -472,14 +473,27 @@ def _callables(segment: Segment) -> set[str]:
     return {name for name in segment.facts.defines if re.search(rf"\b{re.escape(name)}\s*=\s*lambda\b", segment.source)}
 
 
+def _kept_values(runs: list[list[Segment] | Segment]) -> frozenset[str]:
+    """Names bound so far by cells that stay in the notebook."""
+    return frozenset(n for run in runs if isinstance(run, Segment) and run.role == "kept"
+                     for n in run.facts.defines)
+
+
 def _stale_reads(
-    segment: Segment, current: list[Segment], kept_functions: dict[str, frozenset[str]]
+    segment: Segment, current: list[Segment], kept_functions: dict[str, frozenset[str]],
+    kept_values: frozenset[str] = frozenset(),
 ) -> tuple[str, list[str]] | None:
     """A function kept in the notebook reads notebook names; if the step binds one of
     them before calling it, the function would see the notebook's old value."""
-    bound = {n for s in current for n in s.facts.defines} | set(segment.facts.defines)
-    for function, _, _ in segment.facts.through:
-        stale = sorted(kept_functions.get(function, frozenset()) & bound)
+    run = [*current, segment]
+    # names only a notebook function's `global` rebinds are rebound where it lives
+    written = {n for s in run for _, _, writes in s.facts.through for n in writes}
+    bound = {n for s in run for n in s.facts.defines} - written
+    for function, reads, _ in segment.facts.through:
+        # A value bound by a cell kept in the notebook (`add = make_adder(1)` there) runs
+        # the notebook's code, which reads the notebook's names, as a kept function does.
+        known = kept_functions.get(function) or (reads if function in kept_values else frozenset())
+        stale = sorted(known & bound)
         if stale:
             return function, stale
     return None
