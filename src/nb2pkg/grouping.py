@@ -270,6 +270,10 @@ def _kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
     names = sorted(_needs(segment) - module_names - segment.facts.defines)
     if any(d.writes for _, d in segment.facts.functions):
         return "defines a function that rebinds notebook names with `global`"
+    if names and any(d.returns_callable for _, d in segment.facts.functions):
+        listed = ", ".join(f"`{n}`" for n in names)
+        return (f"defines a function that returns a closure or generator reading notebook variable(s) "
+                f"{listed} when it runs later; as parameters they would keep the values of the call")
     if names:
         listed = ", ".join(f"`{n}`" for n in names)
         return (f"defines a function that reads notebook variable(s) {listed} and is used "
