@@ -23,36 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
 
-from differential import Verdict, check  # noqa: E402
+from differential import Verdict, check, classify  # noqa: E402
 from notebook_fuzz import generate_cells, write_notebook  # noqa: E402
 from shell_runner import ShellServer  # noqa: E402
 
 Cells = list[tuple[str, str]]
-
-# Failure classes, in the order they are tried on a shrunk notebook: the first whose
-# pattern the notebook's code matches names the class (the owner in brackets).
-CLASSES: tuple[tuple[str, str], ...] = (
-    ("namespace as a value (exec/eval/globals/locals) [difffuzz]", r"\b(exec|eval|globals|locals)\("),
-    ("IPython names and __name__ [difffuzz]", r"(^|\W)(_|In|Out|__name__)(\W|$)"),
-    ("shadowed builtins and module names [difffuzz]", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
-    ("code at import (decorators, class bodies, defaults, f-strings) [difffuzz]", r"^@|^class |=len\(|' f'"),
-    ("late binding (lambda, closure, generator) [difffuzz]", r"lambda|\(v \+ \w+ for v in"),
-    ("names bound in loops/if/try/del [fidelity-core]", r"^(for|while|if|try)\b|^del "),
-    ("trailing ; and lone ; [ipython-local]", r";\s*$"),
-)
-
-
-def classify(cells: Cells, verdict: Verdict) -> str:
-    code = "\n".join(source for kind, source in cells if kind == "code")
-    if verdict.problem == "python -m fails" and "run the summary notebook" in verdict.detail:
-        return "python -m refuses: its steps need names only kept cells bind [fidelity-core]"
-    if "UnboundLocalError" in verdict.detail and re.search(r"^(if|for|while|try)\b|^del |maybe", code, re.MULTILINE):
-        return "names bound in loops/if/try/del [fidelity-core]"
-    for name, pattern in CLASSES:
-        if re.search(pattern, code, re.MULTILINE):
-            return name
-    return f"other: {verdict.problem}"
-
 
 def _blocks(source: str) -> list[str]:
     """Top-level statements of a cell (a line that is not indented starts one)."""
@@ -72,10 +47,18 @@ def _same(got: Verdict, verdict: Verdict) -> bool:
             and re.findall(r"'error', '(\w+)'", got.detail)[-1:] == error)
 
 
-def shrink(cells: Cells, verdict: Verdict, attempt) -> tuple[Cells, Verdict]:
-    """Drop cells, then top-level statements, while the failure stays the same kind."""
+def shrink(cells: Cells, verdict: Verdict, attempt, budget: int = 80) -> tuple[Cells, Verdict]:
+    """Drop cells, then top-level statements, while the failure stays the same kind
+    (at most `budget` tries: a shrunk notebook is a help, not a proof)."""
+    tries = [0]
+    real = attempt
+
+    def attempt(trial: Cells) -> Verdict:  # noqa: F811
+        tries[0] += 1
+        return real(trial) if tries[0] <= budget else Verdict()
+
     changed = True
-    while changed:
+    while changed and tries[0] <= budget:
         changed = False
         for position in range(len(cells) - 1, -1, -1):
             trial = cells[:position] + cells[position + 1:]
@@ -116,8 +99,8 @@ def main() -> int:
             verdict = attempt(cells)
             if verdict.ok:
                 continue
-            if not options.no_shrink:
-                cells, verdict = shrink(cells, verdict, attempt)
+            if not options.no_shrink and not classify(cells, verdict).startswith("python -m refuses"):
+                cells, verdict = shrink(cells, verdict, attempt)  # refusals are classed by their reason
             kind = classify(cells, verdict)
             classes[kind] += 1
             print(f"seed {seed}: {kind}: {verdict.problem}", flush=True)

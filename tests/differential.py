@@ -7,6 +7,7 @@ the original ran without an error.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,22 @@ def _first_error(events: tuple[Event, ...]) -> tuple[Event, ...]:
     return events
 
 
+def _kept_reasons(summary: dict, error: str) -> str:
+    """Why the cells that bind the names `python -m` says it needs stay in the notebook."""
+    match = re.search(r"the steps need (.+)$", error)
+    if not match:
+        return ""
+    reasons = []
+    for name in match.group(1).split(", "):
+        for cell in summary["cells"]:
+            reason = ((cell.get("metadata") or {}).get("nb2pkg") or {}).get("kept")
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            if reason and re.search(rf"(^|\s)(def |for |class )?{re.escape(name)}\b", source, re.MULTILINE):
+                reasons.append(f"`{name}`: {reason}")
+                break
+    return " (kept: " + "; ".join(reasons) + ")" if reasons else ""
+
+
 def compare(notebook_path: Path, out: Path, server: ShellServer, package: str) -> Verdict:
     """Run both notebooks and compare them group by group (see `_groups`)."""
     original = json.loads(notebook_path.read_text(encoding="utf-8"))
@@ -106,7 +123,7 @@ def compare(notebook_path: Path, out: Path, server: ShellServer, package: str) -
     if not any(k == "error" for run in oruns for k, _ in run.events):
         ran = server.run_module(package, notebook_path.parent, (str(out / "src"),))
         if not ran.ok:
-            return Verdict("python -m fails", ran.error)
+            return Verdict("python -m fails", ran.error + _kept_reasons(summary, ran.error))
     return Verdict()
 
 
@@ -125,3 +142,50 @@ def check(notebook_path: Path, work: Path, server: ShellServer) -> Verdict:
     except Exception as error:  # a crash of nb2pkg is a finding, whatever it is
         return Verdict("convert crashes", f"{type(error).__name__}: {error}")
     return compare(notebook_path, out, server, package)
+
+
+# Failure classes, in the order they are tried on a shrunk notebook: the first whose
+# pattern the notebook's code matches names the class (the owner in brackets).
+CLASSES: tuple[tuple[str, str], ...] = (
+    ("namespace as a value (exec/eval/globals/locals) [difffuzz]", r"\b(exec|eval|globals|locals)\("),
+    ("IPython names and __name__ [difffuzz]", r"(^|\W)(_|In|Out|__name__)(\W|$)"),
+    ("shadowed builtins and module names [difffuzz]", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
+    ("code at import (decorators, class bodies, defaults, f-strings) [difffuzz]", r"^@|^class |=len\(|' f'"),
+    ("late binding (lambda, closure, generator) [difffuzz]", r"lambda|\(v \+ \w+ for v in"),
+    ("names bound in loops/if/try/del [fidelity-core]", r"^(for|while|if|try)\b|^del "),
+    ("trailing ; and lone ; [ipython-local]", r";\s*$"),
+)
+
+
+def classify(cells: list[tuple[str, str]], verdict: Verdict) -> str:
+    """The failure class of a (shrunk) failing notebook, by what its code contains."""
+    code = "\n".join(source for kind, source in cells if kind == "code")
+    if verdict.problem == "python -m fails" and "run the summary notebook" in verdict.detail:
+        return "python -m refuses: a kept cell binds what the steps need, " + _kept_class(verdict.detail)
+    if "UnboundLocalError" in verdict.detail and re.search(r"^(if|for|while|try)\b|^del |maybe", code, re.MULTILINE):
+        return "names bound in loops/if/try/del [fidelity-core]"
+    for name, pattern in CLASSES:
+        if re.search(pattern, code, re.MULTILINE):
+            return name
+    return f"other: {verdict.problem}"
+
+
+# Why a cell stays in the notebook (its `kept` reason) -> the rule that kept it.
+_KEPT_CLASSES = (
+    ("only on some paths", "bound on some paths only [fidelity-core]"),
+    ("lambda or generator", "late binding (summary faithful) [difffuzz]"),
+    ("closure or generator", "late binding: closure factory kept (summary faithful) [difffuzz]"),
+    ("dynamically", "namespace as a value (summary faithful) [difffuzz]"),
+    ("only the notebook has", "IPython names (summary faithful) [difffuzz]"),
+    ("definition does work", "code at import (summary faithful) [difffuzz]"),
+    ("builtin", "shadowed builtin read then rebound (summary faithful) [difffuzz]"),
+    ("a function that stays in the notebook", "calls a kept function after binding what it reads [fidelity-core]"),
+    ("used other than by direct calls", "a function reading notebook variables, not only called directly [lifting]"),
+)
+
+
+def _kept_class(detail: str) -> str:
+    for words, name in _KEPT_CLASSES:
+        if words in detail:
+            return name
+    return "other kept cell [fidelity-core]"
