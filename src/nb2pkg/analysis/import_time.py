@@ -83,7 +83,7 @@ def _inert_line(statement: cst.BaseStatement, imported: frozenset[str]) -> bool:
 
 def _is_known(node: cst.BaseExpression, imported: frozenset[str]) -> bool:
     """A decorator that is a builtin (`staticmethod`) or comes from an import."""
-    root = root_name(node)
+    root = root_name(node.func if isinstance(node, cst.Call) else node)
     return root is not None and (root in imported or root in ("staticmethod", "classmethod", "property"))
 
 
