@@ -100,3 +100,9 @@ def test_cells_reading_ipython_names_stay_in_the_notebook(tmp_path: Path) -> Non
     _, kept, _ = _convert(tmp_path, ["x = 2\nx * 3", "y = _ + 1", "if __name__ == '__main__':\n    print('main')"])
     assert "`_`" in kept["y = _ + 1"]
     assert "`__name__`" in kept["    print('main')"]
+
+
+def test_only_the_dynamic_statement_stays_in_the_notebook(tmp_path: Path) -> None:
+    config, kept, files = _convert(tmp_path, ["a = [1]\nb = len(a)\nc = eval('b + 1')\nprint(c)"])
+    assert list(kept) == ["c = eval('b + 1')"]
+    assert "b = len(a)" in "".join(text for name, text in files.items() if name.endswith(".py"))

@@ -139,6 +139,8 @@ def _split_cell(
     plots = frozenset(_plot_objects(module, imports))
     for position, statement in enumerate(module.body):
         role = _statement_role(statement, rebound | twice)
+        if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
+            role = "kept"  # only this statement: the rest of the cell converts
         if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
             return [Segment(cell, "kept", cell.source, facts, reason)]
@@ -174,8 +176,6 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
             return f"uses `{magic.label}`, which only runs in a notebook"
     if facts.rebinds_globals:
         return "defines a function that rebinds notebook names with `global`"
-    if facts.dynamic:
-        return "reads or binds names dynamically (`exec`, `eval`, `globals()`)"
     only = notebook_only_names(facts.builtin_reads)
     if only:
         return f"reads {only}, which only the notebook has (IPython's history, or `__name__` as `'__main__'`)"
@@ -228,8 +228,16 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
         else:
             segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
     done = [replace(s, source=_source_of(module, s)) for s in segments]
-    return [replace(s, reason="imports names with `*`, which nb2pkg cannot follow")
+    return [replace(s, reason=DYNAMIC_REASON if _DYNAMIC.search(s.source) else
+                    "imports names with `*`, which nb2pkg cannot follow")
             if s.role == "kept" else s for s in done]
+
+
+# `exec`, `eval`, `globals()`, `locals()`, `vars()` called as the builtins (the cell's
+# facts say the builtin is meant): the statement sees the notebook's namespace itself.
+_DYNAMIC = re.compile(r"(?<![\w.])(exec|eval|globals|locals|vars)\s*\(")
+DYNAMIC_REASON = ("reads or binds names dynamically (`exec`, `eval`, `globals()`), "
+                  "so it runs where the notebook's names are")
 
 
 def _source_of(module: cst.Module, segment: Segment) -> str:
