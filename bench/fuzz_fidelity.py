@@ -110,8 +110,11 @@ def main() -> int:
                 (options.failures / f"seed-{seed}.txt").write_text(
                     f"{kind}\n{verdict.problem}: {verdict.detail}\n\n{text}\n", encoding="utf-8")
     failed = sum(classes.values())
+    refused = sum(count for kind, count in classes.items() if kind.startswith("python -m refuses"))
     print(f"\n{options.count} notebooks (seeds {options.seed}..{options.seed + options.count - 1}), "
-          f"{options.count - failed} reproduced, {failed} failed, {time.monotonic() - start:.0f} s")
+          f"{options.count - failed} reproduced, {failed} failed, {time.monotonic() - start:.0f} s; "
+          f"the summary notebook showed what the original did in {options.count - failed + refused} "
+          f"({refused} of them with a `python -m` that refuses, honestly, to run without kept cells)")
     for kind, count in classes.most_common():
         print(f"  {count:5d}  {kind}")
     return 1 if failed else 0
