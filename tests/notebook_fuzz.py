@@ -431,6 +431,16 @@ def t_magic(s: State) -> list[str] | None:
     return None
 
 
+def t_generated_name(s: State) -> list[str] | None:
+    """A notebook variable named like something the generated code has (`config`,
+    `NOTEBOOK_DIR`, `run`, `warnings`, `os` without `import os`)."""
+    name = s.rng.choice(["NOTEBOOK_DIR", "config", "run", "warnings", "os"])
+    if name in s.kinds:
+        return None
+    s.bind(name, "str")
+    return [f"{name} = {s.rng.choice(['data', 'linux'])!r}"]
+
+
 def t_use_class(s: State) -> list[str] | None:
     name = s.pick("cls")
     target = s.rng.choice([n for n in INT_NAMES if n not in SHADOWING])
@@ -445,7 +455,7 @@ TEMPLATES: tuple[tuple[Template, int], ...] = (
     (t_mutate, 8), (t_augassign, 4), (t_loop, 5), (t_if, 4), (t_try, 2), (t_del, 2),
     (t_function, 4), (t_call, 5), (t_lambda, 3), (t_generator, 2), (t_consume, 3),
     (t_shadow, 3), (t_module, 2), (t_use_module, 3), (t_dynamic, 1), (t_import_work, 2),
-    (t_magic, 1), (t_use_class, 2),
+    (t_magic, 1), (t_use_class, 2), (t_generated_name, 1),
 )
 
 
