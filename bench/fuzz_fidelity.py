@@ -82,6 +82,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--failures", type=Path, default=None, help="folder for shrunk failing notebooks")
     parser.add_argument("--no-shrink", action="store_true")
+    parser.add_argument("--shrink-budget", type=int, default=80, help="conversions a shrink may try")
     parser.add_argument("--without", default="", help="templates to leave out, comma-separated (if,loop,try)")
     options = parser.parse_args()
     if options.failures:
@@ -100,7 +101,7 @@ def main() -> int:
             if verdict.ok:
                 continue
             if not options.no_shrink and not classify(cells, verdict).startswith("python -m refuses"):
-                cells, verdict = shrink(cells, verdict, attempt)  # refusals are classed by their reason
+                cells, verdict = shrink(cells, verdict, attempt, options.shrink_budget)  # refusals are classed by their reason
             kind = classify(cells, verdict)
             classes[kind] += 1
             print(f"seed {seed}: {kind}: {verdict.problem}", flush=True)
