@@ -149,7 +149,7 @@ def check(notebook_path: Path, work: Path, server: ShellServer) -> Verdict:
 CLASSES: tuple[tuple[str, str], ...] = (
     ("namespace as a value (exec/eval/globals/locals) [difffuzz]", r"\b(exec|eval|globals|locals)\("),
     ("IPython names and __name__ [difffuzz]", r"(^|\W)(_|In|Out|__name__)(\W|$)"),
-    ("a notebook name the generated code also uses [name collisions]", r"^(NOTEBOOK_DIR|config|run|warnings) = "),
+    ("a notebook name the generated code also uses [name collisions]", r"^(NOTEBOOK_DIR|config|run|warnings) = |\A(?![\s\S]*import os)[\s\S]*^os = "),
     ("shadowed builtins and module names [difffuzz]", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
     ("code at import (decorators, class bodies, defaults, f-strings) [difffuzz]", r"^@|^class |=len\(|' f'"),
     ("late binding (lambda, closure, generator) [difffuzz]", r"lambda|\(v \+ \w+ for v in"),

@@ -44,13 +44,19 @@ def liftable(
 
 
 def _rebound_after_a_call(name: str, variables: set[str], segments: tuple[Segment, ...]) -> bool:
-    """Whether code after the first call of `name` binds one of `variables`: a closure
-    it returned reads them later, in the notebook, and would see the new values."""
+    """Whether one of `variables` is unbound at the first call of `name`, or bound again
+    after it: a closure it returned reads them later, in the notebook, and would see
+    the new values (or none yet, where passing them at the call would fail)."""
     called = False
+    bound: set[str] = set()
     for segment in segments:
         if called and segment.facts.defines & variables:
             return True
-        called = called or (segment.role == "code" and re.search(rf"\b{re.escape(name)}\s*\(", segment.source) is not None)
+        if not called and segment.role == "code" and re.search(rf"\b{re.escape(name)}\s*\(", segment.source):
+            called = True
+            if not variables <= bound:
+                return True
+        bound |= segment.facts.defines
     return False
 
 
