@@ -148,7 +148,7 @@ def check(notebook_path: Path, work: Path, server: ShellServer) -> Verdict:
 # pattern the notebook's code matches names the class (the owner in brackets).
 CLASSES: tuple[tuple[str, str], ...] = (
     ("namespace as a value (exec/eval/globals/locals) [difffuzz]", r"\b(exec|eval|globals|locals)\("),
-    ("IPython names and __name__ [difffuzz]", r"(^|\W)(_|In|Out|__name__)(\W|$)"),
+    ("IPython names and __name__ [difffuzz]", r"(?<![\w.])(_|In|Out|__name__)(?!\w)"),
     ("a notebook name the generated code also uses [name collisions]", r"^(NOTEBOOK_DIR|config|run|warnings) = |\A(?![\s\S]*import os)[\s\S]*^os = "),
     ("shadowed builtins and module names [difffuzz]", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
     ("code at import (decorators, class bodies, defaults, f-strings) [difffuzz]", r"^@|^class |=len\(|' f'"),

@@ -139,6 +139,8 @@ class _Stream:
         self.events, self.kind = events, kind
 
     def write(self, text: str) -> int:
+        if not text:
+            return 0  # IPython flushes with empty writes: nothing a reader sees
         if self.events and self.events[-1][0] == self.kind:
             self.events[-1][1] += text
         else:
