@@ -144,12 +144,14 @@ def check(notebook_path: Path, work: Path, server: ShellServer) -> Verdict:
     return compare(notebook_path, out, server, package)
 
 
+_COLLISIONS = "a notebook name the generated code also uses [name collisions]"
+
 # Failure classes, in the order they are tried on a shrunk notebook: the first whose
 # pattern the notebook's code matches names the class (the owner in brackets).
 CLASSES: tuple[tuple[str, str], ...] = (
     ("namespace as a value (exec/eval/globals/locals) [difffuzz]", r"\b(exec|eval|globals|locals)\("),
     ("IPython names and __name__ [difffuzz]", r"(?<![\w.])(_|In|Out|__name__)(?!\w)"),
-    ("a notebook name the generated code also uses [name collisions]", r"^(NOTEBOOK_DIR|config|run|warnings) = |\A(?![\s\S]*import os)[\s\S]*^os = "),
+    (_COLLISIONS, r"^(NOTEBOOK_DIR|config|run|warnings) = |\A(?![\s\S]*import os)[\s\S]*^os = "),
     ("shadowed builtins and module names [difffuzz]", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
     ("code at import (decorators, class bodies, defaults, f-strings) [difffuzz]", r"^@|^class |=len\(|' f'"),
     ("late binding (lambda, closure, generator) [difffuzz]", r"lambda|\(v \+ \w+ for v in"),
@@ -163,6 +165,8 @@ def classify(cells: list[tuple[str, str]], verdict: Verdict) -> str:
     code = "\n".join(source for kind, source in cells if kind == "code")
     if verdict.problem == "python -m fails" and "run the summary notebook" in verdict.detail:
         return "python -m refuses: a kept cell binds what the steps need, " + _kept_class(verdict.detail)
+    if verdict.detail.startswith("original cells [], summary cells [2]:"):
+        return _COLLISIONS  # the summary's import cell itself failed
     if "UnboundLocalError" in verdict.detail and re.search(r"^(if|for|while|try)\b|^del |maybe", code, re.MULTILINE):
         return "names bound in loops/if/try/del [fidelity-core]"
     for name, pattern in CLASSES:
