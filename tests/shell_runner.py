@@ -107,7 +107,9 @@ class ShellServer:
 
 
 def _serve() -> None:
-    import IPython.core.interactiveshell  # noqa: F401  (imported once, before the forks)
+    import IPython.core.interactiveshell
+
+    assert IPython.core.interactiveshell  # imported once, before the forks
 
     for line in sys.stdin:
         request = json.loads(line)

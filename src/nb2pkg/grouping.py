@@ -18,6 +18,7 @@ from nb2pkg.layout import choose_module, draws, name_definition_module, step_nam
 from nb2pkg.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
 from nb2pkg.naming import unique
+from nb2pkg.keeping import keep_import_work, keep_late_binding
 from nb2pkg.segments import Segment, import_bindings
 
 
@@ -88,9 +89,9 @@ class Plan:
 
 
 def build_plan(segments: tuple[Segment, ...]) -> Plan:
-    segments, late_functions = _keep_late_binding(segments)
+    segments, late_functions = keep_late_binding(segments)
     imports = _import_table(segments)
-    segments, working = _keep_import_work(segments, frozenset(imports))
+    segments, working = keep_import_work(segments, frozenset(imports))
     late_functions = late_functions | working
     constants = tuple(s for s in segments if s.role == "constant")
     warnings: list[tuple[int, str]] = []
@@ -112,67 +113,6 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
     return _without_module_clashes(plan, {n for s in segments for n in s.facts.defines})
-
-
-def _keep_late_binding(segments: tuple[Segment, ...]) -> tuple[tuple[Segment, ...], dict[str, frozenset[str]]]:
-    """Code that makes a lambda or generator for later, reading notebook names that later
-    code binds (or that nothing binds before): it stays in the notebook, where it reads
-    the notebook's names when it runs, as it did. Returns the segments and, for each name
-    such code binds, the names its functions read (a later step that binds one of those
-    and then calls it would be stale)."""
-    from nb2pkg.analysis.closures import late_reads
-    from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
-
-    bound_by_code = [s.facts.defines if s.role in ("code", "kept", "display") else frozenset() for s in segments]
-    everywhere = {n for s in segments for n in s.facts.defines}
-    done: list[Segment] = []
-    functions: dict[str, frozenset[str]] = {}
-    before: set[str] = set()
-    for position, segment in enumerate(segments):
-        reads = late_reads(segment.statements) if segment.role == "code" else frozenset()
-        later = set().union(*bound_by_code[position + 1:]) if reads else set()
-        unbound = {n for n in reads - before - segment.facts.defines
-                   if n not in everywhere and n not in NOTEBOOK_BUILTINS}
-        stale = sorted((reads & later) | unbound)
-        before |= segment.facts.defines
-        if not stale:
-            done.append(segment)
-            continue
-        listed = ", ".join(f"`{n}`" for n in stale)
-        reason = (f"makes a lambda or generator that reads {listed} when it runs, and a later cell "
-                  "binds it: in a function it would keep the value of the moment it was made")
-        done.append(replace(segment, role="kept", reason=reason))
-        functions.update({name: frozenset(reads) for name in segment.facts.defines})
-    return tuple(done), functions
-
-
-def _keep_import_work(
-    segments: tuple[Segment, ...], imported: frozenset[str]
-) -> tuple[tuple[Segment, ...], dict[str, frozenset[str]]]:
-    """Definitions that run code when defined (a decorator, a default value, a class
-    body) stay in the notebook: in a module that code would run at import, out of the
-    notebook's order. Returns the segments and what the kept functions read."""
-    from nb2pkg.analysis.import_time import definition_work
-
-    lazy = any("from __future__ import annotations" in s.source for s in segments if s.role == "import")
-    variables = {n for s in segments if s.role in ("code", "kept", "display") for n in s.facts.defines}
-    done: list[Segment] = []
-    functions: dict[str, frozenset[str]] = {}
-    for segment in segments:
-        work = ""
-        if segment.role == "definition" and len(segment.statements) == 1:
-            work = definition_work(segment.statements[0], imported, lazy)
-        if not work:
-            done.append(segment)
-            continue
-        if not {r for _, d in segment.facts.functions for r in d.reads} & variables:
-            # Its body reads no notebook variable: the definition can run inside a step,
-            # in the notebook's order, and the step returns what it defines.
-            done.append(replace(segment, role="code"))
-            continue
-        done.append(replace(segment, role="kept", reason=f"defines a name whose definition does work: {work}"))
-        functions.update((name, d.reads | d.writes) for name, d in segment.facts.functions)
-    return tuple(done), functions
 
 
 # Second names for modules whose first name the notebook uses for a variable: the
