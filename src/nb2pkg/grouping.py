@@ -258,7 +258,8 @@ def _items(
                 continue
             if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
                 close()  # in one function the builtin read before would be the local bound here
-            stale = _stale_reads(segment, current, kept_functions, _kept_values(runs))
+            stale = _stale_reads(segment, current, kept_functions,
+                                 _kept_values(runs) | _notebook_values(segments[:position], moved, lifted))
             if stale:
                 close()
                 reason = (f"calls `{stale[0]}`, a function that stays in the notebook and reads "
@@ -415,6 +416,15 @@ def _has_layout_tag(segment: Segment) -> bool:
 def _callables(segment: Segment) -> set[str]:
     """Names the segment binds to lambdas or other callables it defines inline."""
     return {name for name in segment.facts.defines if re.search(rf"\b{re.escape(name)}\s*=\s*lambda\b", segment.source)}
+
+
+def _notebook_values(
+    earlier: tuple[Segment, ...], moved: set[int], lifted: dict[str, tuple[str, ...]]
+) -> frozenset[str]:
+    """Callables that code (not a module) bound: `g1 = make_g1(1)` in a step, where
+    `make_g1` stays in the notebook, reads the notebook's names when it runs."""
+    return frozenset(n for s in earlier if s.role == "code" and id(s) not in moved
+                     for n in s.facts.defines if n not in lifted)
 
 
 def _kept_values(runs: list[list[Segment] | Segment]) -> frozenset[str]:
