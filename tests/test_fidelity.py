@@ -318,7 +318,9 @@ def test_functions_reading_notebook_globals_convert(tmp_path: Path, cells: list[
 
 def test_a_function_kept_for_reading_later_names_is_warned_about(tmp_path: Path) -> None:
     _, conversion, _ = same_output(tmp_path, ["a = [1]", "f = lambda: a[0] + b", "b = len(a)", "print(f())"])
-    assert any("`f`, which reads `b`, bound only by later cells" in m for _, m in conversion.warnings)
+    assert [(cell, message) for cell, message in conversion.warnings
+            if message.startswith("stays in the notebook") and "reads `b`" in message and "later cell" in message
+            ] and all(cell == 2 for cell, message in conversion.warnings if "reads `b`" in message)
 
 
 def test_generated_names_never_collide_with_the_notebooks(tmp_path: Path) -> None:

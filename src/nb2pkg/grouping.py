@@ -21,6 +21,7 @@ from nb2pkg.layout import choose_module, draws, name_definition_module, step_nam
 from nb2pkg.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
 from nb2pkg.naming import unique
+from nb2pkg.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
 from nb2pkg.segments import Segment, import_bindings
 
 
@@ -94,7 +95,10 @@ class Plan:
 
 
 def build_plan(segments: tuple[Segment, ...]) -> Plan:
+    segments, late_functions = keep_late_binding(segments)
     imports = _import_table(segments)
+    segments, working = keep_import_work(segments, frozenset(imports))
+    late_functions = late_functions | working
     constants = tuple(s for s in segments if s.role == "constant")
     warnings: list[tuple[int, str]] = []
     module_names = set(imports) | {n for s in constants for n in s.facts.defines}
@@ -104,7 +108,7 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     kept_functions = {
         name: frozenset(r for _, d in s.facts.functions for r in d.reads | d.writes)
         for s in segments if id(s) in kept_definitions for name in s.facts.defines
-    }
+    } | late_functions
     segments = tuple(
         replace(s, role="kept", reason=_kept_definition_reason(s, module_names))
         if id(s) in kept_definitions else s
@@ -112,7 +116,8 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     )
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
     warnings += [(item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
-                 for item in items if isinstance(item, Kept) and item.segment.reason.startswith(_LATE)]
+                 for item in items
+                 if isinstance(item, Kept) and item.segment.reason.startswith((_LATE, LATE_BINDING, DEFINITION_WORK))]
     warnings += [(item.segments[0].cell.number, _unbound_warning(item)) for item in items
                  if isinstance(item, Step) and item.initialised]
     settings = tuple(s for s in segments if s.role == "setting")
@@ -222,6 +227,10 @@ def _kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
     names = sorted(_needs(segment) - module_names - segment.facts.defines)
     if any(d.writes for _, d in segment.facts.functions):
         return "defines a function that rebinds notebook names with `global`"
+    if names and any(d.returns_callable for _, d in segment.facts.functions):
+        listed = ", ".join(f"`{n}`" for n in names)
+        return (f"defines a function that returns a closure or generator reading notebook variable(s) "
+                f"{listed} when it runs later; as parameters they would keep the values of the call")
     if names:
         listed = ", ".join(f"`{n}`" for n in names)
         return (f"defines a function that reads notebook variable(s) {listed} and is used "
@@ -243,7 +252,7 @@ def _items(
             current.clear()
 
     defined: set[str] = set(module_names)
-    for segment in segments:
+    for position, segment in enumerate(segments):
         role = segment.role
         defined = defined | segment.facts.defines
         if role in ("import", "constant", "setting") or id(segment) in moved:
@@ -258,7 +267,17 @@ def _items(
                 runs.append(replace(segment, role="kept", reason=reason))
                 kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
                 continue
-            stale = _stale_reads(segment, current, kept_functions)
+            shadowing = _reads_then_shadows(segment)
+            if shadowing:
+                close()
+                reason = (f"reads the builtin {shadowing} and then rebinds it: in a function "
+                          "both would be the new local value")
+                runs.append(replace(segment, role="kept", reason=reason))
+                continue
+            if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
+                close()  # in one function the builtin read before would be the local bound here
+            stale = _stale_reads(segment, current, kept_functions,
+                                 _kept_values(runs) | _notebook_values(segments[:position], moved, lifted))
             if stale:
                 close()
                 reason = (f"calls `{stale[0]}`, a function that stays in the notebook and reads "
@@ -311,7 +330,8 @@ def _steps_and_kept(
             continue
         later = segments[order[id(run[-1])] + 1 :]
         earlier = {n for s in segments[: order[id(run[0])]] for n in s.facts.defines} | module_names
-        params, returns = _interface(run, later, module_names, earlier, lifted)
+        values = _rebound_imports(segments, order[id(run[0])], module_names)
+        params, returns = _interface(run, later, module_names - values, earlier, lifted)
         shown = run[-1].shown
         if shown and shown not in returns:
             returns += (shown,)
@@ -348,9 +368,14 @@ def _interface(
             if function in defined_here:
                 own |= reads & segment.facts.uses  # the walker knows what was bound before the call
             else:
-                own |= set(lifted.get(function, ()))  # the call passes them now
+                # the call passes them now (what the segment bound before the call is its own)
+                own |= set(lifted.get(function, ())) & segment.facts.uses
                 elsewhere |= writes
+        own |= _closure_reads(segment, earlier)
         uses |= own - bound
+        # compound code may read a name before binding it on the path it takes (`if c: k
+        # = 1` then `del k`): when earlier code bound it, that value must come in
+        uses |= (segment.reads - bound) & earlier
         # what an earlier segment bound on some paths only may still hold the value from
         # before the step: a read of it here needs that value
         carried |= segment.partial - killed
@@ -417,6 +442,35 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
+def _closure_reads(segment: Segment, earlier: set[str]) -> set[str]:
+    """Notebook names a lambda or generator the segment keeps for later reads: the step
+    must have them (as arguments) for the closure to see them."""
+    from nb2pkg.analysis.closures import late_reads
+
+    if "lambda" not in segment.source and " for " not in segment.source:
+        return set()  # most segments: no need to look
+    return set(late_reads(segment.statements)) & earlier
+
+
+def _reads_then_shadows(segment: Segment) -> str:
+    """`names = list(x); list = [1]` in one segment: the builtin it reads, if any."""
+    both = sorted(segment.facts.builtin_reads & segment.facts.defines)
+    return ", ".join(f"`{n}`" for n in both)
+
+
+def _rebound_imports(segments: tuple[Segment, ...], position: int, imported: set[str]) -> set[str]:
+    """Imported names whose latest binding before `position` is not the import
+    (`os = "posix"` after `import os`): steps read them as values, not modules."""
+    latest: dict[str, str] = {}
+    for segment in segments[:position]:
+        # a kept cell's own import lines are imports: the modules repeat them
+        imports = ({n for node in kept_imports(segment) for n in import_bindings(node)}
+                   if segment.role == "kept" else set())
+        for name in segment.facts.defines & imported:
+            latest[name] = "import" if name in imports else segment.role
+    return {name for name, role in latest.items() if role in ("code", "kept", "display")}
+
+
 def _has_layout_tag(segment: Segment) -> bool:
     return any(tag.startswith(("nb2pkg:module=", "nb2pkg:name=")) for tag in segment.cell.tags)
 
@@ -426,14 +480,36 @@ def _callables(segment: Segment) -> set[str]:
     return {name for name in segment.facts.defines if re.search(rf"\b{re.escape(name)}\s*=\s*lambda\b", segment.source)}
 
 
+def _notebook_values(
+    earlier: tuple[Segment, ...], moved: set[int], lifted: dict[str, tuple[str, ...]]
+) -> frozenset[str]:
+    """Callables that code (not a module) bound: `g1 = make_g1(1)` in a step, where
+    `make_g1` stays in the notebook, reads the notebook's names when it runs."""
+    return frozenset(n for s in earlier if s.role == "code" and id(s) not in moved
+                     for n in s.facts.defines if n not in lifted)
+
+
+def _kept_values(runs: list[list[Segment] | Segment]) -> frozenset[str]:
+    """Names bound so far by cells that stay in the notebook."""
+    return frozenset(n for run in runs if isinstance(run, Segment) and run.role == "kept"
+                     for n in run.facts.defines)
+
+
 def _stale_reads(
-    segment: Segment, current: list[Segment], kept_functions: dict[str, frozenset[str]]
+    segment: Segment, current: list[Segment], kept_functions: dict[str, frozenset[str]],
+    kept_values: frozenset[str] = frozenset(),
 ) -> tuple[str, list[str]] | None:
     """A function kept in the notebook reads notebook names; if the step binds one of
     them before calling it, the function would see the notebook's old value."""
-    bound = {n for s in current for n in s.facts.defines} | set(segment.facts.defines)
-    for function, _, _ in segment.facts.through:
-        stale = sorted(kept_functions.get(function, frozenset()) & bound)
+    run = [*current, segment]
+    # names only a notebook function's `global` rebinds are rebound where it lives
+    written = {n for s in run for _, _, writes in s.facts.through for n in writes}
+    bound = {n for s in run for n in s.facts.defines} - written
+    for function, reads, _ in segment.facts.through:
+        # A value bound by a cell kept in the notebook (`add = make_adder(1)` there) runs
+        # the notebook's code, which reads the notebook's names, as a kept function does.
+        known = kept_functions.get(function) or (reads if function in kept_values else frozenset())
+        stale = sorted(known & bound)
         if stale:
             return function, stale
     return None

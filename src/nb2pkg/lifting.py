@@ -31,12 +31,33 @@ def liftable(
             continue
         name, deferred = segment.facts.functions[0]
         variables = deferred.reads - available - {name}
+        # A generator or a returned closure reads the lifted names when it runs, later,
+        # not at the call: as parameters they would keep the call's values.
         if (not variables or deferred.writes or variables & notebook_functions
                 or segment.facts.uses - available):  # decorators and defaults run at definition
             continue
+        if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
+            continue  # its closure or generator would keep the values of the call
         if _only_called_from_steps(name, segment, segments):
             lifted[id(segment)] = tuple(sorted(variables))
     return lifted
+
+
+def _rebound_after_a_call(name: str, variables: set[str], segments: tuple[Segment, ...]) -> bool:
+    """Whether one of `variables` is unbound at the first call of `name`, or bound again
+    after it: a closure it returned reads them later, in the notebook, and would see
+    the new values (or none yet, where passing them at the call would fail)."""
+    called = False
+    bound: set[str] = set()
+    for segment in segments:
+        if called and segment.facts.defines & variables:
+            return True
+        if not called and segment.role == "code" and re.search(rf"\b{re.escape(name)}\s*\(", segment.source):
+            called = True
+            if not variables <= bound:
+                return True
+        bound |= segment.facts.defines
+    return False
 
 
 def _only_called_from_steps(name: str, definition: Segment, segments: tuple[Segment, ...]) -> bool:

@@ -17,6 +17,7 @@ from typing import Literal
 import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
+from nb2pkg.analysis.cells import shadowed_builtins
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.paths import partial_bindings, path_facts
 from nb2pkg.analysis.scopes import target_names
@@ -85,7 +86,7 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     rough: list[Segment] = []
     for cell, facts in zip(flow.notebook.cells, flow.facts):
         rough.extend(_split_cell(cell, facts, imports, rebound, functions, captured))
-    return _reanalyse(rough)
+    return _reanalyse(rough, shadowed_builtins(flow.facts))
 
 
 def _rebound_names(flow: Dataflow) -> frozenset[str]:
@@ -103,7 +104,9 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
         rebound |= facts.defines & (used - seen)
         used |= facts.uses
         seen |= facts.defines
-    return frozenset(rebound)
+    # A builtin the notebook rebinds (`type = "linear"`) is read as the builtin before
+    # and as the value after: one config constant cannot be both.
+    return frozenset(rebound) | shadowed_builtins(flow.facts)
 
 
 def _bound_twice(module: cst.Module) -> frozenset[str]:
@@ -152,6 +155,8 @@ def _split_cell(
         role = _statement_role(statement, rebound | twice)
         if timed and statement is timed[1] and role == "constant":
             role = "code"  # `%time x = 5` still reports a time where the notebook did
+        if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
+            role = "kept"  # only this statement: the rest of the cell converts
         if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
             return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
@@ -212,8 +217,9 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
             return f"uses `{magic.label}`, which only runs in a notebook"
     if facts.rebinds_globals:
         return "defines a function that rebinds notebook names with `global`"
-    if facts.dynamic:
-        return "reads or binds names dynamically (`exec`, `eval`, `globals()`)"
+    only = notebook_only_names(facts.builtin_reads)
+    if only:
+        return f"reads {only}, which only the notebook has (IPython's history, or `__name__` as `'__main__'`)"
     if facts.star_import and not _has_star_import_statement(facts.python or ""):
         return "binds names through a magic (`%pylab`, `%run`), which nb2pkg cannot follow"
     return ""
@@ -222,6 +228,18 @@ def _keep_reason(cell: Cell, facts: CellFacts) -> str:
 def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.BaseStatement) -> bool:
     position = next(index for index, (_, statement) in enumerate(parts) if statement is timed)
     return any(role == "code" for role, _ in parts[position + 1:])
+
+
+# Names IPython gives the notebook that a module does not have, or has with another
+# value: the output history, the input history, and the module's own dunder names.
+_NOTEBOOK_ONLY = frozenset({"_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "In", "Out",
+                            "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__file__"})
+
+
+def notebook_only_names(reads: frozenset[str]) -> str:
+    """The names among `reads` only the notebook's namespace has, as `a`, `b`."""
+    found = sorted(n for n in reads if n in _NOTEBOOK_ONLY or re.fullmatch(r"_i?\d+", n))
+    return ", ".join(f"`{n}`" for n in found)
 
 
 def _has_star_import_statement(python: str) -> bool:
@@ -256,13 +274,21 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
         else:
             segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
     done = [_with_paths(replace(s, source=_source_of(module, s))) for s in segments]
-    return [replace(s, reason="imports names with `*`, which nb2pkg cannot follow")
+    return [replace(s, reason=DYNAMIC_REASON if _DYNAMIC.search(s.source) else
+                    "imports names with `*`, which nb2pkg cannot follow")
             if s.role == "kept" else s for s in done]
 
 
 def _with_paths(segment: Segment) -> Segment:
     partial, reads = path_facts(segment.statements)
     return replace(segment, partial=partial, reads=reads if segment.role == "code" else frozenset())
+
+
+# `exec`, `eval`, `globals()`, `locals()`, `vars()` called as the builtins (the cell's
+# facts say the builtin is meant): the statement sees the notebook's namespace itself.
+_DYNAMIC = re.compile(r"(?<![\w.])(exec|eval|globals|locals|vars)\s*\(")
+DYNAMIC_REASON = ("reads or binds names dynamically (`exec`, `eval`, `globals()`), "
+                  "so it runs where the notebook's names are")
 
 
 def _source_of(module: cst.Module, segment: Segment) -> str:
@@ -293,9 +319,9 @@ def _code(module: cst.Module, statements: tuple[cst.BaseStatement, ...]) -> str:
     return "".join(module.code_for_node(statement) for statement in statements)
 
 
-def _reanalyse(segments: list[Segment]) -> tuple[Segment, ...]:
+def _reanalyse(segments: list[Segment], shadowed: frozenset[str] = frozenset()) -> tuple[Segment, ...]:
     """Facts for each segment, analysed in order as if each were a cell of its own."""
-    context = Context()
+    context = Context(shadowed=shadowed)
     done: list[Segment] = []
     for segment in segments:
         if segment.role == "markdown" or (segment.role == "kept" and not segment.statements):
@@ -352,8 +378,10 @@ def _is_literal_assignment(small: cst.BaseSmallStatement) -> bool:
 
 def is_literal(node: cst.BaseExpression) -> bool:
     """Numbers, strings, booleans, None, and tuples of them: values nothing can change."""
-    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
+    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)):
         return True
+    if isinstance(node, cst.ConcatenatedString):  # `"run-" f"{n}"` computes: not a constant
+        return is_literal(node.left) and is_literal(node.right)
     if isinstance(node, cst.Name):
         return node.value in ("True", "False", "None")
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):

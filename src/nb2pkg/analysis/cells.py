@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Iterable
 
 import libcst as cst
 
@@ -18,7 +19,21 @@ from nb2pkg.tags import check_module_tags
 
 def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
     """Facts for every cell in order; None for markdown and raw cells."""
-    context = Context()
+    facts = _analyse_all(notebook, Context())
+    shadowed = shadowed_builtins(facts)
+    # A function defined before the cell that rebinds a builtin it reads sees the new
+    # value when called after it: its body's reads of that name are notebook reads.
+    return _analyse_all(notebook, Context(shadowed=shadowed)) if shadowed else facts
+
+
+def shadowed_builtins(facts: Iterable[CellFacts | None]) -> frozenset[str]:
+    """Builtins and IPython names (`type`, `print`, `_`) some cell of the notebook binds."""
+    from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
+
+    return frozenset(n for f in facts if f is not None for n in f.defines if n in NOTEBOOK_BUILTINS)
+
+
+def _analyse_all(notebook: Notebook, context: Context) -> tuple[CellFacts | None, ...]:
     results: list[CellFacts | None] = []
     for cell in notebook.cells:
         if cell.kind != "code":
@@ -122,18 +137,20 @@ def _facts(walker: CellWalker, python: str) -> CellFacts:
         direct_uses=frozenset(walker.direct_uses),
         dynamic=walker.dynamic,
         rebinds_globals=walker.rebinds_globals,
+        builtin_reads=frozenset(walker.builtin_reads),
     )
 
 
 def _next_context(walker: CellWalker) -> Context:
     before = walker.context
     return Context(
-        bound=before.bound | walker.defines,
+        bound=(before.bound | walker.defines) - walker.deletes,  # `del type`: the builtin again
         imported=frozenset(walker.imported),
         functions=MappingProxyType(walker.functions),
         aliases=MappingProxyType({k: frozenset(v) for k, v in walker.aliases.items() if v}),
         star=before.star or walker.star,
         lazy_annotations=walker.lazy_annotations,
+        shadowed=before.shadowed,
     )
 
 

@@ -81,6 +81,7 @@ class CellFacts:
     direct_uses: frozenset[str] = frozenset()  # uses the cell's own code makes
     dynamic: bool = False  # calls exec, eval, globals(), locals() or vars()
     rebinds_globals: bool = False  # a function it defines uses `global`
+    builtin_reads: frozenset[str] = frozenset()  # builtins (and IPython's names) read where no binding shadows them
 
     @property
     def analysed(self) -> bool:
@@ -99,3 +100,4 @@ class Context:
     )  # names that may refer to the same object
     star: bool = False  # a star import or a name-injecting magic came before
     lazy_annotations: bool = False  # `from __future__ import annotations` came before
+    shadowed: frozenset[str] = frozenset()  # builtins some cell of the notebook rebinds

@@ -93,6 +93,7 @@ class CellWalker:
         self.lazy_annotations = context.lazy_annotations  # `from __future__ import annotations`
         self.dynamic = False
         self.rebinds_globals = False
+        self.builtin_reads: set[str] = set()
 
     # -- entry points ---------------------------------------------------------------
 
@@ -164,15 +165,26 @@ class CellWalker:
         if name in _DYNAMIC_CALLS and self.is_builtin(name):
             self.dynamic = True
             self.warn(f"uses `{name}`: names it reads or binds are invisible to nb2pkg")
+            self.reads_everything()
+        if self.is_builtin(name):
+            self.builtin_reads.add(name)
         if self.collector is not None:
-            if not self.is_builtin(name):
-                self.collector.reads.add(name)
+            if not self.is_builtin(name) or name in self.context.shadowed:
+                self.collector.reads.add(name)  # a builtin the notebook rebinds: read when called
             return
         from_star = self.star and name not in self.context.bound  # `from m import *` above
         if name not in self.bound and not self.is_builtin(name) and not from_star:
             self.uses.add(name)
             self.direct_uses.add(name)
         self.run_deferred(name)
+
+    def reads_everything(self) -> None:
+        """`eval(text)`, `globals()`: the cell may read any name the notebook has bound, so
+        it uses them all (they must all be there when it runs, as in the notebook)."""
+        if self.collector is None:
+            names = self.context.bound - self.bound
+            self.uses |= names
+            self.direct_uses |= names
 
     def is_known(self, name: str) -> bool:
         """Bound by now, by this cell or an earlier one (or a builtin)."""
@@ -472,6 +484,11 @@ class CellWalker:
         `fs = [f]`, `it = gen()`; None when it holds no notebook function."""
         if isinstance(value, cst.Name):
             return self.functions.get(value.value)
+        if isinstance(value, cst.GeneratorExp):  # runs as it is consumed, reading names then
+            from nb2pkg.analysis.closures import free_names
+
+            reads = frozenset(n for n in free_names(value) if not self.is_builtin(n) and self.resolve(n) is None)
+            return Deferred(reads=reads, returns_callable=True) if reads else None
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
             called = self.functions.get(value.func.value)
             if called is not None and (called.is_class or called.returns_callable):

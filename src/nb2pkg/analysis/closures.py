@@ -1,0 +1,104 @@
+"""Functions and generators that code makes now and runs later (late binding).
+
+`g = lambda v: v + rate` and `gen = (v * rate for v in values)` read `rate` when they
+run, not when they are made: in a notebook they see the value the notebook's global has
+at that moment. Moved into a step function they would close over the step's local
+`rate` and keep the value it had when the step ran. Such code is found here; the plan
+keeps it in the notebook when a later cell binds a name it reads.
+
+Only values that outlive the statement count: a lambda or generator bound to a name,
+put in a container, or handed to a call that keeps it (`map`, `filter`, `partial`,
+`defaultdict`, ...). `sorted(xs, key=lambda v: v + rate)` runs at once and is safe.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nb2pkg.analysis.scopes import parameter_names, target_names
+
+# Calls that keep a function or an iterator to run later, rather than running it now.
+_KEEPING_CALLS = frozenset(
+    {"map", "filter", "zip", "iter", "partial", "defaultdict", "property", "reversed", "enumerate",
+     "FunctionTransformer", "cached_property", "lru_cache", "cache"}
+)
+_LATE = (cst.Lambda, cst.GeneratorExp)
+
+
+def late_reads(statements: tuple[cst.BaseStatement, ...]) -> frozenset[str]:
+    """Free names read, when they run, by the lambdas and generators these statements
+    keep for later (their first iterable is evaluated at once and does not count)."""
+    found: set[str] = set()
+    for statement in statements:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+            if value is not None:
+                for node in _kept_values(value):
+                    found |= free_names(node)
+    return frozenset(found)
+
+
+def _kept_values(value: cst.BaseExpression) -> list[cst.Lambda | cst.GeneratorExp]:
+    """The lambdas and generators of an assigned value that outlive the statement."""
+    if isinstance(value, _LATE):
+        return [value]
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return [n for e in value.elements for n in _kept_values(e.value)]
+    if isinstance(value, cst.Dict):
+        return [n for e in value.elements if isinstance(e, cst.DictElement) for n in _kept_values(e.value)]
+    if isinstance(value, cst.Call):
+        func = value.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        if name in _KEEPING_CALLS:
+            return [n for arg in value.args for n in _kept_values(arg.value)]
+    return []
+
+
+def free_names(node: cst.Lambda | cst.GeneratorExp) -> set[str]:
+    """Names the body reads that it does not bind itself (parameters, `for` targets)."""
+    reads = _Reads()
+    if isinstance(node, cst.Lambda):
+        _, params = parameter_names(node.params)
+        node.body.visit(reads)
+        return reads.loaded - params - reads.bound
+    clause: cst.CompFor | None = node.for_in
+    bound: set[str] = set()
+    first = True
+    while clause is not None:
+        bound.update(target_names(clause.target))
+        if not first:
+            clause.iter.visit(reads)
+        first = False
+        for condition in clause.ifs:
+            condition.visit(reads)
+        clause = clause.inner_for_in
+    node.elt.visit(reads)
+    return reads.loaded - bound - reads.bound
+
+
+class _Reads(cst.CSTVisitor):
+    """Loads of names, and the names nested lambdas and comprehensions bind (a rough
+    scope model: enough to tell a closure's free names from its own)."""
+
+    def __init__(self) -> None:
+        self.loaded: set[str] = set()
+        self.bound: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.loaded.add(node.value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.bound |= parameter_names(node.params)[1]
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.bound.update(target_names(node.target))

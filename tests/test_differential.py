@@ -1,0 +1,126 @@
+"""Differential fuzzing: random notebooks (`notebook_fuzz`, by seed) converted and run
+side by side with their summary notebooks in fresh IPython shells (`shell_runner`);
+every original cell must show what the summary cells standing for it show, and
+`python -m PACKAGE` must run to the end when the original does (`differential`).
+
+The first 30 seeds run always (about 30 s); the next 270 are marked `slow`. Seeds that
+still fail are expected failures, named by class (`KNOWN`). `bench/fuzz_fidelity.py` runs thousands and shrinks failures.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from differential import check, compare
+from notebook_fuzz import generate_cells, write_notebook
+from shell_runner import ShellServer
+
+FAST = range(0, 30)
+SLOW = range(30, 300)
+
+_LOOPS = "a name bound in an `if`, loop, `try` or `del` comes back unbound from a step"
+# Seed -> the class it still fails for (found with bench/fuzz_fidelity.py); an honest
+# refusal of `python -m` (a kept cell binds what the steps need) is not a failure.
+KNOWN: dict[int, str] = {
+    42: _LOOPS,
+    238: _LOOPS,
+}
+
+# One fixture per rule this work added, each checked the same way.
+RULE_FIXTURES = (
+    "shadowed_builtins",
+    "ipython_names",
+    "dynamic_namespace",
+    "late_binding",
+    "import_time_work",
+)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ShellServer]:
+    with ShellServer() as running:
+        yield running
+
+
+def _seeds(seeds: range) -> list[object]:
+    return [
+        pytest.param(
+            seed,
+            marks=(
+                [pytest.mark.xfail(strict=False, reason=KNOWN[seed])]
+                if seed in KNOWN
+                else []
+            ),
+        )
+        for seed in seeds
+    ]
+
+
+def _reproduces(seed: int, server: ShellServer, work: Path) -> None:
+    notebook = write_notebook(work / "nb.ipynb", generate_cells(seed))
+    verdict = check(notebook, work, server)
+    assert verdict.ok or verdict.refused, f"seed {seed}: {verdict.problem}: {verdict.detail}"
+
+
+@pytest.mark.parametrize("seed", _seeds(FAST))
+def test_random_notebook_is_reproduced(
+    seed: int, server: ShellServer, tmp_path: Path
+) -> None:
+    _reproduces(seed, server, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", _seeds(SLOW))
+def test_more_random_notebooks_are_reproduced(
+    seed: int, server: ShellServer, tmp_path: Path
+) -> None:
+    _reproduces(seed, server, tmp_path)
+
+
+@pytest.mark.parametrize("case", RULE_FIXTURES)
+def test_rule_fixture_is_reproduced(
+    case: str, server: ShellServer, tmp_path: Path
+) -> None:
+    shutil.copy(FIXTURES / "convert" / case / "input.ipynb", tmp_path / "input.ipynb")
+    verdict = check(tmp_path / "input.ipynb", tmp_path, server)
+    assert verdict.ok, f"{case}: {verdict.problem}: {verdict.detail}"
+
+
+def test_the_generator_is_reproducible_by_seed() -> None:
+    assert generate_cells(7) == generate_cells(7)
+    assert generate_cells(7) != generate_cells(8)
+
+
+def test_the_runner_shows_what_a_notebook_shows(
+    server: ShellServer, tmp_path: Path
+) -> None:
+    cells = ["x = 41", "x + 1", "print('x is', x)\nx", "x;", "1 / 0", "%time y = x"]
+    runs = server.run_cells(cells, tmp_path)
+    assert [run.events for run in runs] == [
+        (),
+        (("result", "42"),),
+        (("out", "x is 41\n"), ("result", "41")),
+        (),
+        (("error", "ZeroDivisionError"),),
+        (("out", "CPU times: ...\nWall time: ...\n"),),
+    ]
+
+
+def test_a_changed_summary_is_caught(server: ShellServer, tmp_path: Path) -> None:
+    """The check can fail: a summary notebook edited to print something else differs."""
+    notebook = write_notebook(
+        tmp_path / "nb.ipynb", [("code", "a = 2"), ("code", "print(a * 3)")]
+    )
+    assert check(notebook, tmp_path, server).ok
+    summary_path = tmp_path / "project" / "notebooks" / "nb.ipynb"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    summary["cells"][-1]["source"] = "print(7)"
+    summary_path.write_text(json.dumps(summary), encoding="utf-8")
+    verdict = compare(notebook, tmp_path / "project", server, "fuzzed")
+    assert verdict.problem == "outputs differ"
+    assert "6" in verdict.detail and "7" in verdict.detail

@@ -1,0 +1,108 @@
+"""The rules differential fuzzing led to, as tables: late binding, work at definition
+time, shadowed builtins, IPython-only names and dynamic namespace reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from conftest import make_notebook, write_notebook
+
+from nb2pkg import api
+from nb2pkg.analysis import analyse_cell
+from nb2pkg.analysis.closures import late_reads
+from nb2pkg.analysis.import_time import definition_work
+from nb2pkg.segments import is_literal
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("g = lambda v: v + rate", {"rate"}),
+        ("gen = (v + rate for v in values)", {"rate"}),  # `values` is read at once
+        ("m = map(lambda v: v * k, xs)", {"k"}),
+        ("fs = [lambda: a, lambda: b]", {"a", "b"}),
+        ("y = sorted(xs, key=lambda v: v + rate)", set()),  # runs at once
+        ("sorted(xs, key=lambda v: v + rate)", set()),
+        ("total = sum(v * rate for v in values)", set()),
+        ("g = lambda v, w=1: [v + w + u for u in range(3)]", {"range"}),  # builtins: the plan decides
+    ],
+)
+def test_late_reads(code: str, expected: set[str]) -> None:
+    assert late_reads(tuple(cst.parse_module(code).body)) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "works"),
+    [
+        ("def f(v):\n    return v", False),
+        ("def f(v, k=3, *, name='x'):\n    return v", False),
+        ("@lru_cache(maxsize=None)\ndef f(v):\n    return v", False),
+        ("@functools.lru_cache\ndef f(v):\n    return v", False),
+        ("class A:\n    '''Doc.'''\n    size: int = 3\n    @staticmethod\n    def f(v):\n        return v", False),
+        ("class A:\n    @property\n    def v(self):\n        return 1\n    @v.setter\n    def v(self, x):\n        pass", False),
+        ("@announce\ndef f(v):\n    return v", True),  # a notebook function runs now
+        ("def f(v, k=len(values)):\n    return v + k", True),
+        ("def f(v: check()) -> int:\n    return v", True),
+        ("class A:\n    print('body')", True),
+        ("class A:\n    table = load()", True),
+        ("class A(make_base()):\n    pass", True),
+    ],
+)
+def test_definition_work(code: str, works: bool) -> None:
+    statement = cst.parse_module(code).body[0]
+    assert bool(definition_work(statement, frozenset({"lru_cache", "functools"}))) is works
+
+
+@pytest.mark.parametrize(
+    ("code", "literal"),
+    [("'a' 'b'", True), ("'run-' f'{n}'", False), ("f'{n}'", False), ("(1, 'x')", True)],
+)
+def test_concatenated_strings_are_constants_only_without_f_strings(code: str, literal: bool) -> None:
+    assert is_literal(cst.parse_expression(code)) is literal
+
+
+def test_a_function_reads_a_builtin_the_notebook_rebinds_later() -> None:
+    from nb2pkg.analysis.facts import Context
+
+    facts, _ = analyse_cell("def describe(v):\n    return f'{type}: {v}'", Context(shadowed=frozenset({"type"})))
+    assert dict(facts.functions)["describe"].reads == {"type"}
+    plain, _ = analyse_cell("def describe(v):\n    return f'{type}: {v}'")
+    assert dict(plain.functions)["describe"].reads == frozenset()
+
+
+def test_eval_uses_every_name_bound_before() -> None:
+    from nb2pkg.analysis.facts import Context
+
+    facts, _ = analyse_cell("x = eval('a + 1')", Context(bound=frozenset({"a", "b"})))
+    assert {"a", "b"} <= facts.uses
+
+
+def _convert(tmp_path: Path, cells: list[str]) -> tuple[str, dict, dict[str, str]]:
+    notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    done = api.convert(notebook, out=tmp_path / "out", name="pkg")
+    files = done.conversion.files
+    summary = json.loads(files["notebooks/nb.ipynb"])
+    kept = {"".join(c["source"]).splitlines()[-1]: c["metadata"]["nb2pkg"]["kept"]
+            for c in summary["cells"] if "kept" in c["metadata"].get("nb2pkg", {})}
+    return files["src/pkg/config.py"], kept, files
+
+
+def test_a_rebound_builtin_is_not_a_constant(tmp_path: Path) -> None:
+    config, _, files = _convert(tmp_path, ["print(type(3).__name__)", "type = 'linear'", "print(type)"])
+    assert "type =" not in config
+    assert any("type = " in text for name, text in files.items() if name.endswith(".py") and "config" not in name)
+
+
+def test_cells_reading_ipython_names_stay_in_the_notebook(tmp_path: Path) -> None:
+    _, kept, _ = _convert(tmp_path, ["x = 2\nx * 3", "y = _ + 1", "if __name__ == '__main__':\n    print('main')"])
+    assert "`_`" in kept["y = _ + 1"]
+    assert "`__name__`" in kept["    print('main')"]
+
+
+def test_only_the_dynamic_statement_stays_in_the_notebook(tmp_path: Path) -> None:
+    config, kept, files = _convert(tmp_path, ["a = [1]\nb = len(a)\nc = eval('b + 1')\nprint(c)"])
+    assert list(kept) == ["c = eval('b + 1')"]
+    assert "b = len(a)" in "".join(text for name, text in files.items() if name.endswith(".py"))
