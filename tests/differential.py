@@ -153,16 +153,16 @@ def check(notebook_path: Path, work: Path, server: ShellServer) -> Verdict:
 _COLLISIONS = "a notebook name the generated code also uses [name collisions]"
 
 # Failure classes, in the order they are tried on a shrunk notebook: the first whose
-# pattern the notebook's code matches names the class (the owner in brackets).
+# pattern the notebook's code matches names the class.
 CLASSES: tuple[tuple[str, str], ...] = (
-    ("namespace as a value (exec/eval/globals/locals) [difffuzz]", r"\b(exec|eval|globals|locals)\("),
-    ("IPython names and __name__ [difffuzz]", r"(?<![\w.])(_|In|Out|__name__)(?!\w)"),
+    ("namespace as a value (exec/eval/globals/locals)", r"\b(exec|eval|globals|locals)\("),
+    ("IPython names and __name__", r"(?<![\w.])(_|In|Out|__name__)(?!\w)"),
     (_COLLISIONS, r"^(NOTEBOOK_DIR|config|run|warnings) = |\A(?![\s\S]*import os)[\s\S]*^os = "),
-    ("shadowed builtins and module names [difffuzz]", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
-    ("code at import (decorators, class bodies, defaults, f-strings) [difffuzz]", r"^@|^class |=len\(|' f'"),
-    ("late binding (lambda, closure, generator) [difffuzz]", r"lambda|\(v \+ \w+ for v in"),
-    ("names bound in loops/if/try/del [fidelity-core]", r"^(for|while|if|try)\b|^del "),
-    ("trailing ; and lone ; [ipython-local]", r";\s*$"),
+    ("shadowed builtins and module names", r"^(type|sum|list|dict|max|id|vars|print|os) \s*=|^sum \+="),
+    ("code at import (decorators, class bodies, defaults, f-strings)", r"^@|^class |=len\(|' f'"),
+    ("late binding (lambda, closure, generator)", r"lambda|\(v \+ \w+ for v in"),
+    ("names bound in loops/if/try/del", r"^(for|while|if|try)\b|^del "),
+    ("trailing ; and lone ;", r";\s*$"),
 )
 
 
@@ -174,7 +174,7 @@ def classify(cells: list[tuple[str, str]], verdict: Verdict) -> str:
     if verdict.detail.startswith("original cells [], summary cells [2]:"):
         return _COLLISIONS  # the summary's import cell itself failed
     if "UnboundLocalError" in verdict.detail and re.search(r"^(if|for|while|try)\b|^del |maybe", code, re.MULTILINE):
-        return "names bound in loops/if/try/del [fidelity-core]"
+        return "names bound in loops/if/try/del"
     for name, pattern in CLASSES:
         if re.search(pattern, code, re.MULTILINE):
             return name
@@ -183,15 +183,15 @@ def classify(cells: list[tuple[str, str]], verdict: Verdict) -> str:
 
 # Why a cell stays in the notebook (its `kept` reason) -> the rule that kept it.
 _KEPT_CLASSES = (
-    ("only on some paths", "bound on some paths only [fidelity-core]"),
-    ("lambda or generator", "late binding (summary faithful) [difffuzz]"),
-    ("closure or generator", "late binding: closure factory kept (summary faithful) [difffuzz]"),
-    ("dynamically", "namespace as a value (summary faithful) [difffuzz]"),
-    ("only the notebook has", "IPython names (summary faithful) [difffuzz]"),
-    ("definition does work", "code at import (summary faithful) [difffuzz]"),
-    ("builtin", "shadowed builtin read then rebound (summary faithful) [difffuzz]"),
-    ("a function that stays in the notebook", "calls a kept function after binding what it reads [fidelity-core]"),
-    ("used other than by direct calls", "a function reading notebook variables, not only called directly [lifting]"),
+    ("only on some paths", "bound on some paths only"),
+    ("lambda or generator", "late binding (summary faithful)"),
+    ("closure or generator", "late binding: closure factory kept (summary faithful)"),
+    ("dynamically", "namespace as a value (summary faithful)"),
+    ("only the notebook has", "IPython names (summary faithful)"),
+    ("definition does work", "code at import (summary faithful)"),
+    ("builtin", "shadowed builtin read then rebound (summary faithful)"),
+    ("a function that stays in the notebook", "calls a kept function after binding what it reads"),
+    ("used other than by direct calls", "a function reading notebook variables, not only called directly"),
 )
 
 
@@ -199,4 +199,4 @@ def _kept_class(detail: str) -> str:
     for words, name in _KEPT_CLASSES:
         if words in detail:
             return name
-    return "other kept cell [fidelity-core]"
+    return "other kept cell"

