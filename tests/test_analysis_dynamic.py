@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-os.environ["MPLBACKEND"] = "Agg"  # before anything imports matplotlib
-
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config

@@ -39,7 +39,12 @@ def docstring_text(text: str) -> str:
     indentation removed (black and `inspect.cleandoc` would remove them anyway)."""
     text = re.sub(r"\r\n?", "\n", text).replace("\0", "")
     text = _LONE_SURROGATE.sub("\ufffd", text)
-    return inspect.cleandoc("\n".join(line.rstrip() for line in text.split("\n")))
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    # `cleandoc` measures the margin without the first line; once leading blank lines are
+    # gone another line is first, so a second pass may clean more: clean to a fixed point
+    while (cleaned := inspect.cleandoc(text)) != text:
+        text = cleaned
+    return text
 
 
 def docstring_literal(text: str, indent: str = "") -> str:

@@ -95,6 +95,24 @@ class Plan:
 
 
 def build_plan(segments: tuple[Segment, ...]) -> Plan:
+    """The plan of the package. A cell the grouping keeps in the notebook (a stale read,
+    say) runs as written there, so a function it calls cannot take lifted arguments: plan
+    again with that cell kept from the start, until no kept cell calls a lifted function."""
+    for _ in range(len(segments) + 1):
+        plan = _plan(segments)
+        lifted = {d.name for d in plan.definitions if d.lifted}
+        calling = {(item.segment.cell.index, item.segment.source) for item in plan.items
+                   if isinstance(item, Kept) and item.segment.facts.uses & lifted}
+        if not calling:
+            return plan
+        segments = tuple(replace(s, role="kept", reason=next(
+            item.segment.reason for item in plan.items if isinstance(item, Kept)
+            and (item.segment.cell.index, item.segment.source) == (s.cell.index, s.source)))
+            if (s.cell.index, s.source) in calling else s for s in segments)
+    return plan
+
+
+def _plan(segments: tuple[Segment, ...]) -> Plan:
     segments, late_functions = keep_late_binding(segments)
     imports = _import_table(segments)
     segments, working = keep_import_work(segments, frozenset(imports))
