@@ -15,6 +15,8 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 
+pytestmark = pytest.mark.slow  # every corpus notebook
+
 NOTEBOOKS = corpus_notebooks()
 
 

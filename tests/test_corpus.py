@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from nb2pkg.cli import app
 
+pytestmark = pytest.mark.slow  # every corpus notebook
+
 NOTEBOOKS = corpus_notebooks()
 OTHER_KERNELS = {
     entry["file"]

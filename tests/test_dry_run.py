@@ -7,6 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
@@ -73,6 +74,7 @@ def test_git_apply_of_a_dry_run_diff_gives_the_new_conversion(tmp_path: Path) ->
     assert json.loads((new / "notebooks" / "nb.ipynb").read_text())["cells"]
 
 
+@pytest.mark.slow
 def test_a_killed_conversion_leaves_no_half_written_file(tmp_path: Path) -> None:
     import signal
     import sys

@@ -19,6 +19,8 @@ from nbclient import NotebookClient
 
 from nb2pkg import api
 
+pytestmark = pytest.mark.slow  # installs and runs the example
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -75,6 +75,7 @@ def _assert_no_crash(result: Any) -> None:
     assert "Traceback" not in result.output and "this is a bug" not in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(DEEP), ids=sorted(DEEP))
 def test_deep_or_huge_cells_are_kept_verbatim_with_a_warning(tmp_path: Path, case: str) -> None:
     cell, reason = DEEP[case]

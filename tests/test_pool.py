@@ -31,6 +31,7 @@ def run(tasks: list[Any], **options: Any) -> dict[int, Any]:
     return results
 
 
+@pytest.mark.slow
 def test_crashes_and_hangs_are_reported_and_the_rest_goes_on() -> None:
     tasks = [1, "segfault", 2, "exit", 3, "hang", 4]
     start = time.monotonic()

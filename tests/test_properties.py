@@ -27,7 +27,8 @@ from typer.testing import CliRunner
 from nb2pkg.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.filterwarnings("ignore")  # hostile notebooks make nbformat and IPython warn
+# hostile notebooks make nbformat and IPython warn; each property takes 10 to 40 s
+pytestmark = [pytest.mark.filterwarnings("ignore"), pytest.mark.slow]
 EXAMPLES = int(os.environ.get("NB2PKG_PROPERTY_EXAMPLES", "100"))
 runner = CliRunner()
 fast = settings(max_examples=EXAMPLES, deadline=None, database=None,

@@ -13,6 +13,8 @@ from conftest import CORPUS, corpus_manifest
 from nb2pkg import api
 from nb2pkg.verify import verify
 
+pytestmark = pytest.mark.slow  # real kernels on the corpus
+
 RUNNABLE = [
     CORPUS / "notebooks" / entry["file"]
     for entry in corpus_manifest()
