@@ -19,7 +19,7 @@ from pyflakes import checker
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import to_python
-from nb2pkg.local_modules import LocalModules
+from nb2pkg.render.local_modules import LocalModules
 
 _MODULE_LEVEL_OK = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 

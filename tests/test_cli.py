@@ -12,7 +12,7 @@ from conftest import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg import __version__
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 
 runner = CliRunner()
 

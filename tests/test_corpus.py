@@ -9,7 +9,7 @@ import pytest
 from conftest import corpus_manifest, corpus_notebooks
 from typer.testing import CliRunner
 
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 
 pytestmark = pytest.mark.slow  # every corpus notebook
 

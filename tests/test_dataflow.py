@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, make_notebook, write_notebook
 
-from nb2pkg import report
+from nb2pkg import inspection as report
 from nb2pkg.dataflow import Flow, build_dataflow
 from nb2pkg.notebook import read_notebook
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nb2pkg.dependencies import (
+from nb2pkg.render.dependencies import (
     Dependencies,
     PipTarget,
     Refused,
@@ -236,4 +236,4 @@ def test_defaults_read_this_environment() -> None:
 
 
 def test_defaults_find_editable_installs() -> None:
-    assert infer_dependencies(["nb2pkg.cli"]).requirements[0].startswith("nb2pkg>=")
+    assert infer_dependencies(["nb2pkg.cli.app"]).requirements[0].startswith("nb2pkg>=")

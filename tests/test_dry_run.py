@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 
 runner = CliRunner()
 
@@ -103,7 +103,7 @@ def test_check_of_a_project_in_sync_does_not_load_the_converter(tmp_path: Path) 
 
     out = tmp_path / "explore"
     assert runner.invoke(app, [str(EXAMPLE), "--out", str(out), "-q"]).exit_code == 0
-    probe = ("import sys\nfrom nb2pkg.cli import app\n"
+    probe = ("import sys\nfrom nb2pkg.cli.app import app\n"
              f"try:\n    app([{str(EXAMPLE)!r}, '--out', {str(out)!r}, '--check'])\n"
              "except SystemExit as done:\n    print(done.code, 'libcst' in sys.modules, 'black' in sys.modules)\n")
     fast = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

@@ -14,7 +14,7 @@ from quality import all_problems, normalise_versions
 
 from nb2pkg.convert import convert, default_package
 from nb2pkg.dataflow import build_dataflow
-from nb2pkg.local_modules import read_local_modules
+from nb2pkg.render.local_modules import read_local_modules
 from nb2pkg.notebook import read_notebook
 
 CASES = sorted((FIXTURES / "convert").glob("*/input.ipynb"))

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from conftest import make_notebook, write_notebook
 from nb2pkg import errors
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -143,7 +143,7 @@ def test_workers_leave_quietly_when_the_batch_parent_is_killed(tmp_path: Path) -
     script = tmp_path / "parent.py"
     script.write_text(textwrap.dedent("""
         import time
-        from nb2pkg import pool
+        from nb2pkg.batch import pool
         if __name__ == "__main__":
             pool.run_tasks([30, 30, 30], time.sleep, 2, done=lambda i, r: print(i, flush=True),
                            failed=lambda task, why: why)
@@ -192,7 +192,7 @@ def test_file_system_faults_while_writing_are_one_line(tmp_path: Path, monkeypat
 
 
 def test_a_full_disk_in_a_batch_is_recorded_per_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nb2pkg import batch
+    from nb2pkg.batch import run as batch
 
     folder = tmp_path / "notebooks"
     folder.mkdir()
@@ -318,7 +318,8 @@ def test_a_batch_path_that_is_a_link_to_nothing(tmp_path: Path) -> None:
 # One error hierarchy.
 
 def test_a_bug_is_reported_once_with_the_sentence_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nb2pkg import api, batch
+    from nb2pkg import api
+    from nb2pkg.batch import run as batch
 
     def broken(*args: object, **kwargs: object) -> None:
         raise errors.InternalError(tmp_path / "x.ipynb", "generated a.py does not compile")
@@ -353,7 +354,8 @@ def test_every_error_class_has_its_exit_code() -> None:
     assert codes.pop("Conflict") == codes.pop("EditedFiles") == codes.pop("ForeignFiles") == 1
     assert codes.pop("InternalError") == codes.pop("Nb2pkgError") == 3
     assert set(codes.values()) == {2}
-    from nb2pkg import output, verify
+    from nb2pkg import verify
+    from nb2pkg.output import write as output
 
     assert output.EditedFiles is errors.EditedFiles and verify.CannotVerify is errors.CannotVerify
 

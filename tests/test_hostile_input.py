@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from nb2pkg import api, limits
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook_text
-from nb2pkg.report import table_rows, to_json, to_mermaid
+from nb2pkg.inspection import table_rows, to_json, to_mermaid
 
 runner = CliRunner()
 

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.escape import docstring_literal, docstring_text, markdown_code, printable
-from nb2pkg.grouping import build_plan
+from nb2pkg.plan.grouping import build_plan
 from nb2pkg.notebook import read_notebook
-from nb2pkg.render import step_function
-from nb2pkg.segments import build_segments
+from nb2pkg.render.modules import step_function
+from nb2pkg.plan.segments import build_segments
 
 HOSTILE_NAMES = [
     'quote".ipynb',
@@ -310,8 +310,8 @@ def test_hostile_notebook_folders_are_string_literals(tmp_path: Path, folder: st
 def test_random_pip_targets_give_valid_toml_and_requirements(targets: list[str]) -> None:
     from packaging.requirements import Requirement
 
-    from nb2pkg.dependencies import infer_dependencies
-    from nb2pkg.scaffold import pyproject as write_pyproject
+    from nb2pkg.render.dependencies import infer_dependencies
+    from nb2pkg.render.scaffold import pyproject as write_pyproject
 
     dependencies = infer_dependencies([], targets, installed={}, distributions={})
     for requirement in dependencies.requirements:

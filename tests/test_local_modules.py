@@ -17,7 +17,7 @@ from conftest import make_notebook, write_notebook
 
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
-from nb2pkg.local_modules import literal_path, path_additions, read_local_modules
+from nb2pkg.render.local_modules import literal_path, path_additions, read_local_modules
 from nb2pkg.notebook import read_notebook
 
 
@@ -154,7 +154,7 @@ def test_project_ships_local_modules_and_does_not_depend_on_them(tmp_path: Path)
 def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from nb2pkg.cli import app
+    from nb2pkg.cli.app import app
 
     notebook, _ = _project(tmp_path, ["from mylib import double", "print(double(2))"],
                            {"nbs/mylib.py": "def double(x):\n    return 2 * x\n"})

@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from nb2pkg import safe_fs
-from nb2pkg.cli import app
+from nb2pkg.output import files as safe_fs
+from nb2pkg.cli.app import app
 from nb2pkg.errors import Conflict, FolderLocked, NotOurFolder
-from nb2pkg.output import plan_changes, recorded_files, write_project
-from nb2pkg.record import DamagedRecord
+from nb2pkg.output.write import plan_changes, recorded_files, write_project
+from nb2pkg.output.record import DamagedRecord
 
 runner = CliRunner()
 CELLS = ["import math", "RATE = 0.5", "def grow(v):\n    return v * (1 + RATE)", "x = grow(2.0)",
@@ -417,14 +417,14 @@ def test_a_linked_notebook_means_the_folder_of_the_link(tmp_path: Path) -> None:
 # or a second run lands while files are being written, not before or after.
 _SLOW_WRITER = """
 import sys, time
-from nb2pkg import safe_fs
+from nb2pkg.output import files as safe_fs
 plain = safe_fs.write_all
 def slow(fd, data):
     print("writing", flush=True)
     time.sleep(0.03)
     plain(fd, data)
 safe_fs.write_all = slow
-from nb2pkg.cli import main
+from nb2pkg.cli.app import main
 sys.argv = ["nb2pkg", *sys.argv[1:]]
 main()
 """

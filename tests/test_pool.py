@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from nb2pkg.pool import run_tasks
+from nb2pkg.batch.pool import run_tasks
 
 
 def work(task: Any) -> tuple[Any, int]:

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
 # hostile notebooks make nbformat and IPython warn; each property takes 10 to 40 s

@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from typer.testing import CliRunner
 
 from nb2pkg import api
-from nb2pkg.cli import app
+from nb2pkg.cli.app import app
 from nb2pkg.verify import Item, Ran, Verification, compare, verify
 from nb2pkg.verify.compare import trace_failures
 from nb2pkg.verify.names import bound_names

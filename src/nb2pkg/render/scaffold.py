@@ -7,13 +7,13 @@ import textwrap
 
 import tomli_w
 
-from nb2pkg.dependencies import Dependencies
+from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.escape import docstring_literal, markdown_code, printable
-from nb2pkg.gaps import Gaps, pipeline_gaps
-from nb2pkg.grouping import Plan
+from nb2pkg.plan.gaps import Gaps, pipeline_gaps
+from nb2pkg.plan.grouping import Plan
 from nb2pkg.naming import unique
-from nb2pkg.project_tests import SUMMARY_CHECK, input_files, read_before_bound
-from nb2pkg.render import (
+from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
+from nb2pkg.render.modules import (
     call_source,
     format_code,
     import_lines,

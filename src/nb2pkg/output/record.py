@@ -24,7 +24,7 @@ from typing import Any, Mapping
 
 from nb2pkg import __version__
 from nb2pkg.errors import InputError
-from nb2pkg.safe_fs import Place, probe
+from nb2pkg.output.files import Place, probe
 
 PROVENANCE = ".nb2pkg.json"
 LOCK = ".nb2pkg.lock"

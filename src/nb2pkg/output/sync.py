@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from nb2pkg import __version__
-from nb2pkg.record import DamagedRecord, Record, digest, notebook_fields, read_record
-from nb2pkg.safe_fs import Place, place_of, probe
+from nb2pkg.output.record import DamagedRecord, Record, digest, notebook_fields, read_record
+from nb2pkg.output.files import Place, place_of, probe
 
 
 def recorded_outline(out: Path, notebook: Path, package: str, within: Path | None = None) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.dependencies import distribution_table
+from nb2pkg.render.dependencies import distribution_table
 
 # Beyond these a folder is a project of its own, not a helper module: it is not copied.
 MAX_FILE_BYTES = 1_000_000

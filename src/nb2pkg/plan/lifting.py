@@ -16,7 +16,7 @@ from typing import Iterable
 
 import libcst as cst
 
-from nb2pkg.segments import Segment
+from nb2pkg.plan.segments import Segment
 
 
 def liftable(

@@ -24,7 +24,7 @@ from nb2pkg.analysis.scopes import target_names
 from nb2pkg.analysis.unreadable import unreadable_writes
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy, hides_value
-from nb2pkg.magic_cells import captured_names, is_timed_line, unwrap_timed_line
+from nb2pkg.plan.magic_cells import captured_names, is_timed_line, unwrap_timed_line
 from nb2pkg.notebook import Cell
 
 Role = Literal[

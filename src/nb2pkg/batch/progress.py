@@ -12,7 +12,7 @@ from typing import Any, Sequence
 import typer
 
 from nb2pkg import __version__
-from nb2pkg.batch import Record, totals
+from nb2pkg.batch.run import Record, totals
 
 _SHOWN_PER_REASON = 10
 
@@ -97,7 +97,7 @@ class BatchPrinter:
             typer.echo(f"report: {report}")
 
     def _print_diffs(self) -> None:
-        from nb2pkg.cli import _colored
+        from nb2pkg.cli.app import _colored
 
         while self._next_diff in self.records:
             diff = self.records[self._next_diff].pop("diff", "")

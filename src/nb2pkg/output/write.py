@@ -24,11 +24,11 @@ from typing import Any, Callable, Iterator
 
 from nb2pkg.errors import (EditedFiles, FolderLocked, ForeignFiles, InputError, NotOurFolder, SourceInTheWay,
                            WriteFailed, fault_text)
-from nb2pkg.record import (LOCK, PROVENANCE, RESERVED, DamagedRecord, Record, digest, notebook_fields,
+from nb2pkg.output.record import (LOCK, PROVENANCE, RESERVED, DamagedRecord, Record, digest, notebook_fields,
                            read_record, render_record)
-from nb2pkg.safe_fs import (Blocked, Entry, Place, is_temporary_of, make_folders, names_in, place_of, probe,
+from nb2pkg.output.files import (Blocked, Entry, Place, is_temporary_of, make_folders, names_in, place_of, probe,
                             remove_file, remove_temporaries, write_atomic)
-from nb2pkg.sync import notebook_as_text, project_diff, recorded_files, recorded_outline
+from nb2pkg.output.sync import notebook_as_text, project_diff, recorded_files, recorded_outline
 
 __all__ = ["PROVENANCE", "LOCK", "WriteReport", "plan_changes", "write_project", "project_diff",
            "recorded_outline", "recorded_files", "notebook_as_text", "digest"]

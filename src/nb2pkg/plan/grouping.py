@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from nb2pkg.analysis.paths import conditional_deletes
-from nb2pkg.kept import kept_imports
-from nb2pkg.layout import choose_module, draws, name_definition_module, step_name
-from nb2pkg.lifting import liftable
+from nb2pkg.plan.kept import kept_imports
+from nb2pkg.plan.layout import choose_module, draws, name_definition_module, step_name
+from nb2pkg.plan.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
 from nb2pkg.naming import unique
-from nb2pkg.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
-from nb2pkg.segments import Segment, import_bindings
+from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
+from nb2pkg.plan.segments import Segment, import_bindings
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,7 @@ def _progress(silent: bool) -> Iterator[Callable[[str], None]]:
 
 
 def _preview(result, show_diff: bool, color: bool, quiet: bool) -> None:  # type: ignore[no-untyped-def]
-    from nb2pkg.output import project_diff
+    from nb2pkg.output.write import project_diff
 
     report = result.report
     if show_diff:
@@ -251,7 +251,7 @@ def _in_sync(notebook: Path, out: Optional[Path], name: Optional[str], quiet: bo
     preview has nothing to show, and says so without loading the converter: what makes
     `--check` in a pre-commit hook instant)."""
     from nb2pkg.naming import package_name
-    from nb2pkg.output import WriteReport, recorded_files
+    from nb2pkg.output.write import WriteReport, recorded_files
 
     package = name or package_name(notebook.stem)
     files = recorded_files(out if out is not None else Path(package), notebook, package)
@@ -335,8 +335,8 @@ def batch(
     import os
     import time
 
-    from nb2pkg import batch as batching
-    from nb2pkg.batch_output import BatchPrinter, write_report
+    from nb2pkg.batch import run as batching
+    from nb2pkg.batch.progress import BatchPrinter, write_report
 
     if check_outputs and (dry_run or check):
         _fail("--verify runs the converted projects, which --dry-run and --check do not write; drop one")
@@ -393,7 +393,8 @@ def inspect(
     """Show what each cell defines, uses and changes in place (the dataflow nb2pkg converts by)."""
     if as_json and graph:
         _fail("--json and --graph each print the whole report; choose one")
-    from nb2pkg import api, report
+    from nb2pkg import api
+    from nb2pkg import inspection as report
     from nb2pkg.deadline import time_limit
 
     with time_limit(timeout, notebook):
@@ -411,7 +412,7 @@ def _print_table(flow) -> None:  # type: ignore[no-untyped-def]
     from rich.table import Table
     from rich.text import Text
 
-    from nb2pkg import report
+    from nb2pkg import inspection as report
 
     table = Table(title=str(flow.notebook.path), expand=False)
     for header, style in (

@@ -14,7 +14,7 @@ from dataclasses import replace
 from nb2pkg.analysis.closures import late_reads
 from nb2pkg.analysis.import_time import definition_work
 from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
-from nb2pkg.segments import Segment
+from nb2pkg.plan.segments import Segment
 
 
 # How the reasons of these rules start: the conversion warns about cells kept for them.

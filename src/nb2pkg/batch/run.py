@@ -26,7 +26,7 @@ from nb2pkg.naming import package_name, unique
 STATUSES = ("converted", "unchanged", "would-change", "failed")
 Record = dict[str, Any]
 # What a worker's fork server imports once, so that every worker starts with it.
-_PRELOAD = ("nb2pkg.batch", "nb2pkg.api", "nb2pkg.convert", "nb2pkg.output", "nb2pkg.analysis.cells",
+_PRELOAD = ("nb2pkg.batch.run", "nb2pkg.api", "nb2pkg.convert", "nb2pkg.output.write", "nb2pkg.analysis.cells",
             "black", "nbformat", "nbformat.validator", "pyflakes.checker", "IPython.core.inputtransformer2")
 
 
@@ -80,7 +80,7 @@ def run(
     jobs: Sequence[Job], workers: int, on_record: Callable[[int, Record], None] = lambda index, record: None,
 ) -> list[Record]:
     """Convert every job; `on_record(index, record)` hears of each as it finishes."""
-    from nb2pkg import pool
+    from nb2pkg.batch import pool
 
     records: list[Record | None] = [None] * len(jobs)
 
@@ -107,7 +107,7 @@ def run(
 def convert_one(job: Job) -> Record:
     """Convert (and, if asked, verify) one notebook; runs in a worker process."""
     from nb2pkg import api
-    from nb2pkg.output import project_diff
+    from nb2pkg.output.write import project_diff
 
     start = time.perf_counter()
     record = _row(job)
@@ -179,7 +179,7 @@ def _row(job: Job) -> Record:
 
 
 def _unchanged_outline(job: Job) -> dict[str, Any] | None:
-    from nb2pkg.output import recorded_outline
+    from nb2pkg.output.write import recorded_outline
 
     try:
         return recorded_outline(job.options.out / job.project, job.notebook, job.package, within=job.options.out)
@@ -250,7 +250,7 @@ def _walk(root: Path, skip: Path) -> Any:
     """The notebooks under `root`. Links to folders are not followed (so a link loop is
     harmless); a notebook that is a dangling or looping link is listed, and its
     conversion fails and is recorded like any unreadable notebook's."""
-    from nb2pkg.output import PROVENANCE
+    from nb2pkg.output.write import PROVENANCE
 
     for folder, subfolders, files in os.walk(root):
         if PROVENANCE in files:  # a project nb2pkg wrote: its notebook is an output
