@@ -18,7 +18,7 @@ from pyflakes import checker
 
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.ipython import to_python
+from nb2pkg.ipython import ipython_call, to_python
 from nb2pkg.render.local_modules import LocalModules
 
 _MODULE_LEVEL_OK = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -105,16 +105,11 @@ def call_names(code: str) -> Counter[str]:
             func = node.func
             if isinstance(func, cst.Name) and func.value != "get_ipython":
                 names[func.value] += 1
-            elif isinstance(func, cst.Attribute) and not _on_get_ipython(func):
+            elif isinstance(func, cst.Attribute) and ipython_call(node) is None:
                 names[func.attr.value] += 1
 
     cst.parse_module(code).visit(Calls())
     return names
-
-
-def _on_get_ipython(func: cst.Attribute) -> bool:
-    value = func.value
-    return isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "get_ipython"
 
 
 def lost_calls(conversion: Conversion, flow: Dataflow) -> tuple[int, list[str]]:

@@ -16,6 +16,8 @@ import tokenize
 from dataclasses import dataclass
 from functools import lru_cache
 
+import libcst as cst
+
 
 class Policy(enum.Enum):
     """What nb2pkg does with a magic."""
@@ -279,3 +281,32 @@ _PIP_VALUED = frozenset({
     "--retries", "--timeout", "--cache-dir", "--log", "--exists-action", "--progress-bar",
     "-C", "--config-settings", "--global-option", "--report",
 })
+
+
+@dataclass(frozen=True)
+class IPythonCall:
+    """`get_ipython().METHOD(...)`, the call IPython's transformer writes for a magic or a
+    shell line, with its arguments where they are string literals (None where not)."""
+
+    method: str  # run_line_magic, run_cell_magic, system, getoutput, magic, ...
+    arguments: tuple[str | None, ...]
+
+
+def ipython_call(node: cst.BaseExpression) -> IPythonCall | None:
+    """The one place that recognises a transformed magic in a syntax tree."""
+    if not (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and isinstance(node.func.value, cst.Call)
+        and isinstance(node.func.value.func, cst.Name)
+        and node.func.value.func.value == "get_ipython"
+    ):
+        return None
+    return IPythonCall(node.func.attr.value, tuple(_string(argument.value) for argument in node.args))
+
+
+def _string(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None

@@ -32,6 +32,7 @@ from nb2pkg.analysis.scopes import (
     target_names,
 )
 from nb2pkg.ipython import (
+    ipython_call,
     MAGIC_NOTES,
     NAME_INJECTING_MAGICS,
     Magic,
@@ -754,19 +755,13 @@ class CellWalker:
     # -- magics ----------------------------------------------------------------------
 
     def magic_call(self, node: cst.Call) -> bool:
-        func = node.func
-        if not (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Call)
-            and isinstance(func.value.func, cst.Name)
-            and func.value.func.value == "get_ipython"
-            and func.attr.value in _MAGIC_METHODS
-        ):
+        call = ipython_call(node)
+        if call is None or call.method not in _MAGIC_METHODS:
             return False
-        strings = [_literal(arg.value) for arg in node.args]
+        strings = call.arguments
         if any(s is None for s in strings) or not strings:
             return False
-        method = func.attr.value
+        method = call.method
         if method in ("system", "getoutput"):
             self.shell_line(method, strings[0])
         elif method == "run_line_magic" and len(strings) >= 2:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from nb2pkg.analysis import CellFacts, parse
-from nb2pkg.ipython import Magic, split_code_argument, timed_statement
+from nb2pkg.ipython import Magic, ipython_call, split_code_argument, timed_statement
 from nb2pkg.limits import check_python
 
 
@@ -78,10 +78,5 @@ def _runs_line_magic(statement: cst.BaseStatement, name: str) -> bool:
     """`get_ipython().run_line_magic('NAME', ...)` as a statement of its own."""
     if not _is_expression(statement):
         return False
-    call = statement.body[0].value  # type: ignore[attr-defined]
-    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "run_line_magic" and isinstance(call.func.value, cst.Call)
-            and isinstance(call.func.value.func, cst.Name) and call.func.value.func.value == "get_ipython"):
-        return False
-    first = call.args[0].value if call.args else None
-    return isinstance(first, cst.SimpleString) and first.evaluated_value == name
+    call = ipython_call(statement.body[0].value)  # type: ignore[attr-defined]
+    return call is not None and call.method == "run_line_magic" and call.arguments[:1] == (name,)

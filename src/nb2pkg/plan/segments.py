@@ -23,7 +23,7 @@ from nb2pkg.analysis.paths import partial_bindings, path_facts
 from nb2pkg.analysis.scopes import target_names
 from nb2pkg.analysis.unreadable import unreadable_writes
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.ipython import Policy, hides_value
+from nb2pkg.ipython import Policy, hides_value, ipython_call
 from nb2pkg.plan.magic_cells import captured_names, is_timed_line, unwrap_timed_line
 from nb2pkg.notebook import Cell
 
@@ -335,14 +335,7 @@ def _reanalyse(segments: list[Segment], shadowed: frozenset[str] = frozenset()) 
 
 
 def _is_magic_call(small: cst.BaseSmallStatement) -> bool:
-    return (
-        isinstance(small, cst.Expr)
-        and isinstance(small.value, cst.Call)
-        and isinstance(small.value.func, cst.Attribute)
-        and isinstance(small.value.func.value, cst.Call)
-        and isinstance(small.value.func.value.func, cst.Name)
-        and small.value.func.value.func.value == "get_ipython"
-    )
+    return isinstance(small, cst.Expr) and ipython_call(small.value) is not None
 
 
 def _target(small: cst.BaseSmallStatement) -> str:
