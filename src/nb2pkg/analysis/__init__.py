@@ -1,6 +1,21 @@
-"""Per-cell dataflow: what each code cell defines, uses and changes in place."""
+"""Per-cell dataflow: what each code cell defines, uses and changes in place.
 
-from nb2pkg.analysis.cells import analyse_cell, analyse_notebook, parse
+This is the stage's API: later stages import these names from `nb2pkg.analysis`, never
+from its modules."""
+
+from nb2pkg.analysis.cells import analyse_cell, analyse_notebook, parse, shadowed_builtins
+from nb2pkg.analysis.closures import late_reads
 from nb2pkg.analysis.facts import CellFacts, Context, Deferred, ParseError
+from nb2pkg.analysis.import_time import definition_work
+from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
+from nb2pkg.analysis.paths import conditional_deletes, partial_bindings, path_facts
+from nb2pkg.analysis.scopes import LocalBindings, dotted_name, import_binding, target_names
+from nb2pkg.analysis.unreadable import unreadable_writes
+from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
 
-__all__ = ["CellFacts", "Context", "Deferred", "ParseError", "analyse_cell", "analyse_notebook", "parse"]
+__all__ = [
+    "NOTEBOOK_BUILTINS", "CellFacts", "Context", "Deferred", "LocalBindings", "ParseError", "analyse_cell",
+    "analyse_notebook", "conditional_deletes", "definition_work", "dotted_name", "has_inplace_true", "import_binding",
+    "late_reads", "method_mutates_receiver", "parse", "partial_bindings", "path_facts", "root_name",
+    "shadowed_builtins", "target_names", "unreadable_writes",
+]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nb2pkg.analysis.unreadable import unreadable_writes
+from nb2pkg.analysis import unreadable_writes
 from nb2pkg.plan.grouping import Kept, Plan, Step
 
 # How a kept cell touches a name

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from nb2pkg.analysis.paths import conditional_deletes
+from nb2pkg.analysis import conditional_deletes
 from nb2pkg.plan.kept import kept_imports
 from nb2pkg.plan.layout import choose_module, draws, name_definition_module, step_name
 from nb2pkg.plan.lifting import liftable
@@ -183,7 +183,7 @@ def _import_table(segments: tuple[Segment, ...]) -> dict[str, cst.Import | cst.I
 
 def _single_import(node: cst.Import | cst.ImportFrom, name: str) -> cst.Import | cst.ImportFrom:
     """The part of an import statement that binds `name`, as a statement of its own."""
-    from nb2pkg.analysis.scopes import import_binding
+    from nb2pkg.analysis import import_binding
 
     assert not isinstance(node.names, cst.ImportStar)
     alias = next(a for a in node.names if import_binding(a) == name)
@@ -463,7 +463,7 @@ def _listed(names: Iterable[str]) -> str:
 def _closure_reads(segment: Segment, earlier: set[str]) -> set[str]:
     """Notebook names a lambda or generator the segment keeps for later reads: the step
     must have them (as arguments) for the closure to see them."""
-    from nb2pkg.analysis.closures import late_reads
+    from nb2pkg.analysis import late_reads
 
     if "lambda" not in segment.source and " for " not in segment.source:
         return set()  # most segments: no need to look

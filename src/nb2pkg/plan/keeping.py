@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nb2pkg.analysis.closures import late_reads
-from nb2pkg.analysis.import_time import definition_work
-from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
+from nb2pkg.analysis import late_reads
+from nb2pkg.analysis import definition_work
+from nb2pkg.analysis import NOTEBOOK_BUILTINS
 from nb2pkg.plan.segments import Segment
 
 

@@ -17,11 +17,11 @@ from typing import Literal
 import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
-from nb2pkg.analysis.cells import shadowed_builtins
-from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
-from nb2pkg.analysis.paths import partial_bindings, path_facts
-from nb2pkg.analysis.scopes import target_names
-from nb2pkg.analysis.unreadable import unreadable_writes
+from nb2pkg.analysis import shadowed_builtins
+from nb2pkg.analysis import has_inplace_true, method_mutates_receiver, root_name
+from nb2pkg.analysis import partial_bindings, path_facts
+from nb2pkg.analysis import target_names
+from nb2pkg.analysis import unreadable_writes
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import Policy, hides_value, ipython_call
 from nb2pkg.plan.magic_cells import captured_names, is_timed_line, unwrap_timed_line
@@ -111,7 +111,7 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
 
 def _bound_twice(module: cst.Module) -> frozenset[str]:
     """Names more than one top-level statement of the cell binds."""
-    from nb2pkg.analysis.scopes import LocalBindings
+    from nb2pkg.analysis import LocalBindings
 
     counts: dict[str, int] = {}
     for statement in module.body:
@@ -553,7 +553,7 @@ def _imports_in(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
 
 def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
     """`import a.b as c` -> {"c": "a.b"}; `from a import b` -> {"b": "a.b"}."""
-    from nb2pkg.analysis.scopes import dotted_name, import_binding
+    from nb2pkg.analysis import dotted_name, import_binding
 
     bound: dict[str, str] = {}
     if isinstance(node, cst.Import):

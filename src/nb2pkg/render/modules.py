@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import Context, analyse_cell
-from nb2pkg.analysis.paths import conditional_deletes
+from nb2pkg.analysis import conditional_deletes
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.plan.grouping import Definition, Plan, Step, partial_through
 from nb2pkg.plan.lifting import pass_arguments, with_parameters
@@ -248,7 +248,7 @@ def _import_code(node: cst.Import | cst.ImportFrom) -> str:
 
 def import_module_name(node: cst.Import | cst.ImportFrom) -> str:
     """The module an import statement imports from: `sklearn.metrics`, `.local`."""
-    from nb2pkg.analysis.scopes import dotted_name
+    from nb2pkg.analysis import dotted_name
 
     if isinstance(node, cst.Import):
         return dotted_name(node.names[0].name)
