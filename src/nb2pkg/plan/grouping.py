@@ -22,7 +22,7 @@ from nb2pkg.plan.lifting import liftable
 from nb2pkg.notebook import HEADING, heading_of
 from nb2pkg.naming import unique
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
-from nb2pkg.plan.segments import Segment, import_bindings
+from nb2pkg.plan.segments import Segment, SegmentKey, import_bindings
 
 
 @dataclass(frozen=True)
@@ -122,14 +122,14 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     module_names = set(imports) | {n for s in constants for n in s.facts.defines}
     definitions, kept_definitions = _movable_definitions(segments, module_names, warnings)
     module_names |= {d.name for d in definitions}
-    moved = {id(d.segment) for d in definitions}
+    moved = {d.segment.key for d in definitions}
     kept_functions = {
         name: frozenset(r for _, d in s.facts.functions for r in d.reads | d.writes)
-        for s in segments if id(s) in kept_definitions for name in s.facts.defines
+        for s in segments if s.key in kept_definitions for name in s.facts.defines
     } | late_functions
     segments = tuple(
         replace(s, role="kept", reason=_kept_definition_reason(s, module_names))
-        if id(s) in kept_definitions else s
+        if s.key in kept_definitions else s
         for s in segments
     )
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
@@ -195,7 +195,7 @@ def _single_import(node: cst.Import | cst.ImportFrom, name: str) -> cst.Import |
 
 def _movable_definitions(
     segments: tuple[Segment, ...], module_names: set[str], warnings: list[tuple[int, str]]
-) -> tuple[tuple[Definition, ...], set[int]]:
+) -> tuple[tuple[Definition, ...], set[SegmentKey]]:
     """Definitions whose bodies read only what modules can import, or notebook variables
     that can be lifted into parameters; the rest stay."""
     candidates = [s for s in segments if s.role == "definition"]
@@ -203,33 +203,33 @@ def _movable_definitions(
     for segment in segments:
         for name in segment.facts.defines:
             counts[name] = counts.get(name, 0) + 1
-    movable: dict[int, Segment] = {}
+    movable: dict[SegmentKey, Segment] = {}
     changed = True
     while changed:  # a definition may rely on another that moves
         changed = False
         available = module_names | {n for s in movable.values() for n in s.facts.defines}
         for segment in candidates:
-            if id(segment) in movable:
+            if segment.key in movable:
                 continue
             needs = _needs(segment)
             name = next(iter(segment.facts.defines), "")
             if counts.get(name, 0) == 1 and needs <= available | {name}:
-                movable[id(segment)] = segment
+                movable[segment.key] = segment
                 changed = True
     available = module_names | {n for s in movable.values() for n in s.facts.defines}
     functions = {n for s in candidates for n, _ in s.facts.functions}
-    rest = [s for s in candidates if id(s) not in movable and counts.get(next(iter(s.facts.defines), ""), 0) == 1]
+    rest = [s for s in candidates if s.key not in movable and counts.get(next(iter(s.facts.defines), ""), 0) == 1]
     lifted = liftable(rest, segments, available, functions)
-    kept: set[int] = set()
+    kept: set[SegmentKey] = set()
     definitions = []
     for segment in candidates:
-        if id(segment) in movable or id(segment) in lifted:
+        if segment.key in movable or segment.key in lifted:
             name = next(iter(segment.facts.defines))
             definitions.append(
-                Definition(name, name_definition_module(segment), segment, lifted.get(id(segment), ()))
+                Definition(name, name_definition_module(segment), segment, lifted.get(segment.key, ()))
             )
             continue
-        kept.add(id(segment))
+        kept.add(segment.key)
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
         warnings.append((segment.cell.number, f"{defined} stays in the notebook: this cell "
                                               f"{_kept_definition_reason(segment, module_names)}"))
@@ -257,12 +257,12 @@ def _kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
 
 
 def _items(
-    segments: tuple[Segment, ...], moved: set[int], kept_functions: dict[str, frozenset[str]],
+    segments: tuple[Segment, ...], moved: set[SegmentKey], kept_functions: dict[str, frozenset[str]],
     module_names: set[str], lifted: dict[str, tuple[str, ...]],
 ) -> list[Step | Kept]:
     runs: list[list[Segment] | Segment] = []
     current: list[Segment] = []
-    kept_ids: set[int] = set()
+    kept_ids: set[SegmentKey] = set()
 
     def close() -> None:
         if current:
@@ -273,7 +273,7 @@ def _items(
     for position, segment in enumerate(segments):
         role = segment.role
         defined = defined | segment.facts.defines
-        if role in ("import", "constant", "setting") or id(segment) in moved:
+        if role in ("import", "constant", "setting") or segment.key in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
             late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
@@ -322,7 +322,7 @@ def _steps_and_kept(
     runs: list[list[Segment] | Segment],
     segments: tuple[Segment, ...],
     module_names: set[str],
-    kept_definitions: set[int],
+    kept_definitions: set[SegmentKey],
     lifted: dict[str, tuple[str, ...]],
 ) -> list[Step | Kept]:
     items: list[Step | Kept] = []
@@ -331,7 +331,7 @@ def _steps_and_kept(
     heading: str | None = None
     section = ""
     heading_used = False
-    order = {id(s): position for position, s in enumerate(segments)}
+    order = {s.key: position for position, s in enumerate(segments)}
     for run in runs:
         if isinstance(run, Segment):
             if run.role == "markdown":
@@ -346,9 +346,9 @@ def _steps_and_kept(
                 continue
             items.append(Kept(run))
             continue
-        later = segments[order[id(run[-1])] + 1 :]
-        earlier = {n for s in segments[: order[id(run[0])]] for n in s.facts.defines} | module_names
-        values = _rebound_imports(segments, order[id(run[0])], module_names)
+        later = segments[order[run[-1].key] + 1 :]
+        earlier = {n for s in segments[: order[run[0].key]] for n in s.facts.defines} | module_names
+        values = _rebound_imports(segments, order[run[0].key], module_names)
         params, returns = _interface(run, later, module_names - values, earlier, lifted)
         shown = run[-1].shown
         if shown and shown not in returns:
@@ -499,11 +499,11 @@ def _callables(segment: Segment) -> set[str]:
 
 
 def _notebook_values(
-    earlier: tuple[Segment, ...], moved: set[int], lifted: dict[str, tuple[str, ...]]
+    earlier: tuple[Segment, ...], moved: set[SegmentKey], lifted: dict[str, tuple[str, ...]]
 ) -> frozenset[str]:
     """Callables that code (not a module) bound: `g1 = make_g1(1)` in a step, where
     `make_g1` stays in the notebook, reads the notebook's names when it runs."""
-    return frozenset(n for s in earlier if s.role == "code" and id(s) not in moved
+    return frozenset(n for s in earlier if s.role == "code" and s.key not in moved
                      for n in s.facts.defines if n not in lifted)
 
 

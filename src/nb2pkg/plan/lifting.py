@@ -16,15 +16,15 @@ from typing import Iterable
 
 import libcst as cst
 
-from nb2pkg.plan.segments import Segment
+from nb2pkg.plan.segments import Segment, SegmentKey
 
 
 def liftable(
     candidates: Iterable[Segment], segments: tuple[Segment, ...], available: set[str],
     notebook_functions: set[str],
-) -> dict[int, tuple[str, ...]]:
-    """Definition segment id -> the notebook variables to lift, for those that can be."""
-    lifted: dict[int, tuple[str, ...]] = {}
+) -> dict[SegmentKey, tuple[str, ...]]:
+    """Definition segment key -> the notebook variables to lift, for those that can be."""
+    lifted: dict[SegmentKey, tuple[str, ...]] = {}
     for segment in candidates:
         statement = segment.statements[0] if len(segment.statements) == 1 else None
         if not isinstance(statement, cst.FunctionDef) or len(segment.facts.functions) != 1:
@@ -39,7 +39,7 @@ def liftable(
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
         if _only_called_from_steps(name, segment, segments):
-            lifted[id(segment)] = tuple(sorted(variables))
+            lifted[segment.key] = tuple(sorted(variables))
     return lifted
 
 
@@ -62,7 +62,7 @@ def _rebound_after_a_call(name: str, variables: set[str], segments: tuple[Segmen
 
 def _only_called_from_steps(name: str, definition: Segment, segments: tuple[Segment, ...]) -> bool:
     for segment in segments:
-        if segment is definition or segment.role == "markdown":
+        if segment.key == definition.key or segment.role == "markdown":
             continue
         if not segment.statements:
             if re.search(rf"\b{re.escape(name)}\b", segment.source):

@@ -38,6 +38,9 @@ Role = Literal[
     "kept",  # stays in the notebook as it is (see `reason`)
 ]
 
+# What identifies a segment: see `Segment.key`.
+SegmentKey = tuple[int, int]
+
 KEEP_TAG = "nb2pkg:keep"
 # Jupyter's tag for a cell whose error is expected: nbclient runs past it, a step would stop.
 EXPECTED_ERROR_TAG = "raises-exception"
@@ -75,6 +78,13 @@ class Segment:
     # names compound code may read before binding them on every path (analysis.paths);
     # empty for straight-line code, whose facts.uses say it
     reads: frozenset[str] = frozenset()
+    position: int = 0  # its place among the segments of its cell (see `key`)
+
+    @property
+    def key(self) -> SegmentKey:
+        """(cell index, position in the cell): the same for every `replace` of this segment,
+        and unique among the segments of one notebook, unlike `id()`, which Python reuses."""
+        return (self.cell.index, self.position)
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -85,7 +95,8 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     captured = captured_names(flow.facts)
     rough: list[Segment] = []
     for cell, facts in zip(flow.notebook.cells, flow.facts):
-        rough.extend(_split_cell(cell, facts, imports, rebound, functions, captured))
+        parts = _split_cell(cell, facts, imports, rebound, functions, captured)
+        rough.extend(replace(part, position=position) for position, part in enumerate(parts))
     return _reanalyse(rough, shadowed_builtins(flow.facts))
 
 
