@@ -111,7 +111,7 @@ def liftable(
     return lifted
 
 
-def _rebound_after_a_call(name: str, variables: set[str], segments: tuple[Segment, ...]) -> bool:
+def _rebound_after_a_call(name: str, variables: frozenset[str], segments: tuple[Segment, ...]) -> bool:
     """Whether one of `variables` is unbound at the first call of `name`, or bound again
     after it: a closure it returned reads them later, in the notebook, and would see
     the new values (or none yet, where passing them at the call would fail)."""

@@ -3,6 +3,8 @@ one-name import statements the modules repeat."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from nb2pkg.analysis import parse
@@ -59,6 +61,7 @@ def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
 def import_table(segments: tuple[Segment, ...]) -> dict[str, cst.Import | cst.ImportFrom]:
     table: dict[str, cst.Import | cst.ImportFrom] = {}
     for segment in segments:
+        nodes: Sequence[cst.BaseSmallStatement]
         if segment.role == "kept":
             nodes = kept_imports(segment)  # the modules must import these themselves
         elif segment.role == "import":

@@ -97,7 +97,7 @@ def _split_cell(
     if is_display_cell(module, facts, imports, captured):
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
     parts: list[tuple[Role, cst.BaseStatement]] = []
-    last = len(module.body) - 1
+    last_position = len(module.body) - 1
     twice = _bound_twice(module)
     plots = frozenset(plot_objects(module, imports)) | captured
     for position, statement in enumerate(module.body):
@@ -109,7 +109,7 @@ def _split_cell(
         if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
             return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
-        if role == "code" and position == last and is_shown_value(statement, imports, plots):
+        if role == "code" and position == last_position and is_shown_value(statement, imports, plots):
             role = "display"
         parts.append((role, statement))
     if timed and _runs_code_after(parts, timed[1]):
@@ -127,11 +127,11 @@ def _split_cell(
     hidden = hides_value(facts.python) or (  # `%time f(x);` shows nothing either
         timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1])))
     if segments and segments[-1].role == "code" and not hidden:
-        last = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
-        shown = fitted_estimator(module, last, imports)
+        final = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
+        shown = fitted_estimator(module, final, imports)
         if shown:
             segments[-1] = replace(segments[-1], shown=shown)
-        elif shows_a_value(last, imports, functions):
+        elif shows_a_value(final, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)
     return segments
 
