@@ -28,7 +28,7 @@ def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
 
 def shadowed_builtins(facts: Iterable[CellFacts | None]) -> frozenset[str]:
     """Builtins and IPython names (`type`, `print`, `_`) some cell of the notebook binds."""
-    from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
+    from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
 
     return frozenset(n for f in facts if f is not None for n in f.defines if n in NOTEBOOK_BUILTINS)
 
