@@ -9,8 +9,10 @@ names, each of which may alias another or run a notebook function when used.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from abc import abstractmethod
+from functools import lru_cache
 from typing import Iterable
 
 import libcst as cst
@@ -247,22 +249,14 @@ def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
                     yield item
 
 
-_FIELD_CACHE: dict[type, tuple[str, ...]] = {}
-
-
+@lru_cache(maxsize=None)  # one entry per LibCST node class: a bounded set
 def _fields(cls: type) -> tuple[str, ...]:
-    try:
-        return _FIELD_CACHE[cls]
-    except KeyError:
-        import dataclasses
-
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(cls)
-            if not f.name.startswith("whitespace") and f.name not in ("lpar", "rpar")
-        )
-        _FIELD_CACHE[cls] = names
-        return names
+    """The fields of a node class that may hold names (not whitespace or parentheses)."""
+    return tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if not f.name.startswith("whitespace") and f.name not in ("lpar", "rpar")
+    )
 
 
 def _passed_names(value: cst.BaseExpression) -> list[str]:
