@@ -17,10 +17,21 @@ from typing import Iterable
 
 import libcst as cst
 
+from nb2pkg.analysis.closures import free_names
 from nb2pkg.analysis.facts import Deferred
 from nb2pkg.analysis.magics import MagicWalk
-from nb2pkg.analysis.mutation import MUTATES_FIRST_ARGUMENT, method_mutates_receiver, root_name
-from nb2pkg.analysis.scopes import Collector, Scope, function_scope, parameter_names, target_names
+from nb2pkg.analysis.mutation import (
+    MUTATES_FIRST_ARGUMENT,
+    method_mutates_receiver,
+    root_name,
+)
+from nb2pkg.analysis.scopes import (
+    Collector,
+    Scope,
+    function_scope,
+    parameter_names,
+    target_names,
+)
 
 # Leaves that hold no names: skipped by the generic walk.
 _LEAVES = (
@@ -216,8 +227,6 @@ class ExpressionWalk(MagicWalk):
         if isinstance(value, cst.Name):
             return self.functions.get(value.value)
         if isinstance(value, cst.GeneratorExp):  # runs as it is consumed, reading names then
-            from nb2pkg.analysis.closures import free_names
-
             reads = frozenset(n for n in free_names(value) if not self.is_builtin(n) and self.resolve(n) is None)
             return Deferred(reads=reads, returns_callable=True) if reads else None
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):

@@ -16,11 +16,11 @@ import libcst as cst
 from nb2pkg.analysis.names import NameBook
 from nb2pkg.analysis.scopes import function_scope
 from nb2pkg.ipython import (
-    ipython_call,
     MAGIC_NOTES,
     NAME_INJECTING_MAGICS,
     Magic,
     Policy,
+    ipython_call,
     is_known_magic,
     magic_policy,
     shell_expansions,
