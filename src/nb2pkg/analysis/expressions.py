@@ -158,7 +158,6 @@ class ExpressionWalk(MagicWalk):
         self.expr(node.body)
         self.scopes.pop()
 
-
     # -- function bodies -------------------------------------------------------------
 
     def definition_time(self, params: cst.Parameters) -> None:
@@ -172,7 +171,6 @@ class ExpressionWalk(MagicWalk):
                       params.star_arg, params.star_kwarg):
             if isinstance(param, cst.Param) and param.annotation is not None:
                 self.expr(param.annotation.annotation)
-
 
     def lambda_def(self, node: cst.Lambda) -> Deferred | None:
         self.definition_time(node.params)
@@ -197,7 +195,6 @@ class ExpressionWalk(MagicWalk):
         assert collector is not None
         return collector.freeze()
 
-
     # -- targets ---------------------------------------------------------------------
 
     def store_target(
@@ -219,7 +216,6 @@ class ExpressionWalk(MagicWalk):
             self.mutate(target)
         else:
             self.expr(target)
-
 
     def runs(self, value: cst.BaseExpression) -> Deferred | None:
         """What using a new name may run: `f = g`, `m = Model()`, `p = partial(f, 1)`,
@@ -244,7 +240,6 @@ class ExpressionWalk(MagicWalk):
         for deferred in held[1:]:
             merged = merged.merge(deferred)
         return merged
-
 
 
 def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:

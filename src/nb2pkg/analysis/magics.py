@@ -136,7 +136,6 @@ class MagicWalk(NameBook, ABC):
                 self.expr(parsed)
 
 
-
 def is_automagic(name: str) -> bool:
     return is_known_magic(name, cell=False) and magic_policy(name, cell=False) is Policy.NOTEBOOK
 
