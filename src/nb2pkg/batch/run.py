@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 
 from nb2pkg.errors import InternalError, Nb2pkgError, NoNotebooks, NotebookNotFound, environment_fault
 from nb2pkg.naming import package_name, unique
+from nb2pkg.options import CELL_TIMEOUT
 
 STATUSES = ("converted", "unchanged", "would-change", "failed")
 Record = dict[str, Any]
@@ -191,7 +192,7 @@ def _verify(job: Job, project: Path) -> dict[str, Any]:
     from nb2pkg.verify import CannotVerify, verify
 
     try:
-        result = verify(job.notebook, project, timeout=int(job.options.timeout or 600))
+        result = verify(job.notebook, project, timeout=int(job.options.timeout or CELL_TIMEOUT))
     except CannotVerify as error:
         return {"status": "cannot verify", "message": error.message}
     if result.verdict == "cannot verify":

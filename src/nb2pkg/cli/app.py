@@ -18,6 +18,7 @@ from typing_extensions import Annotated
 
 from nb2pkg import __version__
 from nb2pkg.errors import EXIT_INPUT, EnvironmentFault, InternalError, Nb2pkgError, environment_fault, one_line
+from nb2pkg.options import CELL_TIMEOUT, KERNEL, NOTEBOOK_TIMEOUT
 
 Command = Callable[..., None]
 
@@ -137,7 +138,7 @@ def convert(
     if not quiet:
         _print_conversion(result)
     if check_outputs:
-        _verify(notebook, result.out, "python3", 600, as_json=False, quiet=quiet)
+        _verify(notebook, result.out, KERNEL, CELL_TIMEOUT, as_json=False, quiet=quiet)
 
 
 @app.command()
@@ -145,8 +146,8 @@ def convert(
 def verify(
     notebook: Annotated[Path, typer.Argument(help="The original notebook.", show_default=False)],
     project: Annotated[Path, typer.Argument(help="The project nb2pkg converted it into.", show_default=False)],
-    kernel: Annotated[str, typer.Option("--kernel", help="Jupyter kernel to run both notebooks in.")] = "python3",
-    timeout: Annotated[int, typer.Option("--timeout", help="Seconds a cell may run.", min=1)] = 600,
+    kernel: Annotated[str, typer.Option("--kernel", help="Jupyter kernel to run both notebooks in.")] = KERNEL,
+    timeout: Annotated[int, typer.Option("--timeout", help="Seconds a cell may run.", min=1)] = CELL_TIMEOUT,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
 ) -> None:
     """Run the original notebook and the project's summary notebook and compare what they
@@ -320,7 +321,7 @@ def batch(
     ] = False,
     timeout: Annotated[
         float, typer.Option("--timeout", min=1, help="Seconds a notebook may take before it is stopped.")
-    ] = 600,
+    ] = NOTEBOOK_TIMEOUT,
     shard_spec: Annotated[
         Optional[str], typer.Option("--shard", metavar="I/N", help="Only the I-th of N slices of the notebooks.")
     ] = None,
