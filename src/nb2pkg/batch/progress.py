@@ -13,6 +13,7 @@ import typer
 
 from nb2pkg import __version__
 from nb2pkg.batch.run import Record, totals
+from nb2pkg.output.color import colored
 
 _SHOWN_PER_REASON = 10
 
@@ -97,12 +98,10 @@ class BatchPrinter:
             typer.echo(f"report: {report}")
 
     def _print_diffs(self) -> None:
-        from nb2pkg.cli.app import _colored
-
         while self._next_diff in self.records:
             diff = self.records[self._next_diff].pop("diff", "")
             for line in diff.splitlines(keepends=True):
-                typer.echo(_colored(line) if self.color else line, nl=False)
+                typer.echo(colored(line) if self.color else line, nl=False)
             self._next_diff += 1
 
     def _counts(self) -> str:

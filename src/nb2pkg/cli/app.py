@@ -18,6 +18,7 @@ from typing_extensions import Annotated
 
 from nb2pkg import __version__
 from nb2pkg.errors import EXIT_INPUT, EnvironmentFault, InternalError, Nb2pkgError, environment_fault, one_line
+from nb2pkg.output.color import colored
 from nb2pkg.options import CELL_TIMEOUT, KERNEL, NOTEBOOK_TIMEOUT
 
 Command = Callable[..., None]
@@ -230,7 +231,7 @@ def _preview(result, show_diff: bool, color: bool, quiet: bool) -> None:  # type
     report = result.report
     if show_diff:
         for line in project_diff(result.out, result.conversion.files, report).splitlines(keepends=True):
-            typer.echo(_colored(line) if color else line, nl=False)
+            typer.echo(colored(line) if color else line, nl=False)
     if quiet:
         return
     changes = [*report.created, *report.changed, *report.removed]
@@ -268,18 +269,6 @@ def _color(no_color: bool) -> bool:
     import sys
 
     return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-
-
-def _colored(line: str) -> str:
-    if line.startswith(("+++", "---", "diff --git")):
-        return typer.style(line, bold=True)
-    if line.startswith("+"):
-        return typer.style(line, fg="green")
-    if line.startswith("-"):
-        return typer.style(line, fg="red")
-    if line.startswith("@@"):
-        return typer.style(line, fg="cyan")
-    return line
 
 
 def _print_conversion(result) -> None:  # type: ignore[no-untyped-def]
