@@ -14,7 +14,8 @@ import pytest
 from conftest import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
-from nb2pkg.batch.run import Options, find_jobs
+from nb2pkg.batch import find_jobs
+from nb2pkg.options import Options
 from nb2pkg.cli.app import app
 
 runner = CliRunner()

@@ -325,38 +325,38 @@ def batch(
     import os
     import time
 
-    from nb2pkg.batch import run as batching
-    from nb2pkg.batch.progress import BatchPrinter, write_report
+    from nb2pkg import batch as batching
+    from nb2pkg.options import Mode, Options
 
     if check_outputs and (dry_run or check):
         _fail("--verify runs the converted projects, which --dry-run and --check do not write; drop one")
     selected = _shard(shard_spec)
-    mode = "dry-run" if dry_run else "check" if check else "write"
     _check_out(out)
     if report is not None:
         _check_out(report, "--report")
-    options = batching.Options(out, mode, force, check_outputs, timeout)
+    options = Options(out, Mode.of(dry_run, check), force, check_outputs, timeout)
     every = batching.find_jobs(paths, options)
     chosen = batching.shard(every, *selected) if selected else every
     workers = jobs or os.cpu_count() or 1
-    printer = BatchPrinter(len(chosen), quiet=quiet, color=_color(no_color), diffs=dry_run, preview=mode != "write")
+    printer = batching.BatchPrinter(len(chosen), quiet=quiet, color=_color(no_color), diffs=dry_run,
+                                    preview=not options.mode.writes)
     start = time.perf_counter()
-    records: list = []
+    outcomes: list = []
     try:
         with printer:
-            records = batching.run(chosen, workers, printer.record)
+            outcomes = batching.run(chosen, workers, printer.record)
     except KeyboardInterrupt:
-        records = printer.finished()
+        outcomes = printer.finished()
         if report:
-            write_report(report, records, time.perf_counter() - start, workers, shard_spec, complete=False)
-        typer.echo(f"interrupted: {len(records)} of {len(chosen)} notebooks done", err=True)
+            batching.write_report(report, outcomes, time.perf_counter() - start, workers, shard_spec, complete=False)
+        typer.echo(f"interrupted: {len(outcomes)} of {len(chosen)} notebooks done", err=True)
         raise typer.Exit(130) from None
     seconds = time.perf_counter() - start
     if report:
-        write_report(report, records, seconds, workers, shard_spec)
+        batching.write_report(report, outcomes, seconds, workers, shard_spec)
     if not quiet:
-        printer.summary(records, seconds, min(workers, len(chosen)), every_count=len(every), report=report)
-    if batching.failed(records, check=check):
+        printer.summary(outcomes, seconds, min(workers, len(chosen)), every_count=len(every), report=report)
+    if batching.failed(outcomes, check=check):  # --dry-run --check: diffs, and the exit code of --check
         raise typer.Exit(1)
 
 
