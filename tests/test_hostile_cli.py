@@ -414,3 +414,26 @@ def test_a_conversion_within_its_timeout_is_untouched(tmp_path: Path) -> None:
     assert invoke(["convert", str(notebook), "--out", str(tmp_path / "p"), "--timeout", "120", "-q"]).exit_code == 0
     assert (tmp_path / "p" / "pyproject.toml").is_file()
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+
+
+def test_every_error_nb2pkg_raises_is_in_errors_with_its_exit_code() -> None:
+    import ast
+
+    defined_elsewhere = [
+        f"{path.relative_to(ROOT)}: {node.name}"
+        for path in (ROOT / "src" / "nb2pkg").rglob("*.py") if path.name != "errors.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(base, ast.Name) and base.id.endswith(("Error", "Fault", "Conflict", "Record"))
+                for base in node.bases)
+    ]
+    assert defined_elsewhere == []
+    codes = {cls.__name__: cls.exit_code for cls in vars(errors).values()
+             if isinstance(cls, type) and issubclass(cls, errors.Nb2pkgError)}
+    assert codes == {
+        "Nb2pkgError": 3, "InternalError": 3,
+        "Conflict": 1, "EditedFiles": 1, "ForeignFiles": 1,
+        **dict.fromkeys(["InputError", "NotebookNotFound", "UnreadableNotebook", "InvalidNotebook", "OtherLanguage",
+                         "NoNotebooks", "NotOurFolder", "SourceInTheWay", "FolderLocked", "DamagedRecord",
+                         "CannotVerify", "EnvironmentFault", "WriteFailed", "TimedOut"], 2),
+    }
