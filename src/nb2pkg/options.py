@@ -20,7 +20,7 @@ class Mode(Enum):
     CHECK = "check"  # write nothing; say which files are not in sync
 
     @classmethod
-    def of(cls, dry_run: bool, check: bool) -> "Mode":
+    def of(cls, dry_run: bool, check: bool) -> Mode:
         """The mode the command line's `--dry-run` and `--check` ask for."""
         return cls.DRY_RUN if dry_run else cls.CHECK if check else cls.WRITE
 

@@ -34,7 +34,7 @@ class Outline:
     recorded: bool = False
 
     @classmethod
-    def of(cls, data: Mapping[str, Any], recorded: bool = False) -> "Outline":
+    def of(cls, data: Mapping[str, Any], recorded: bool = False) -> Outline:
         return cls(data["nbformat"], data["steps"], tuple(data["modules"]), data["kept_cells"],
                    tuple(data["local_modules"].items()), data["unparsed_cells"], data["python2_cells"],
                    tuple(data["warnings"]), recorded)
@@ -63,7 +63,7 @@ class Verified:
         return {"status": self.status, "matched": self.matched, "total": self.total, "unstable": self.unstable}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Verified":
+    def from_json(cls, data: Mapping[str, Any]) -> Verified:
         if data["status"] == "cannot verify":
             return cls(data["status"], data["message"])
         return cls(data["status"], None, data["matched"], data["total"], data["unstable"])
@@ -97,7 +97,7 @@ class Outcome:
     def warnings(self) -> tuple[str, ...]:
         return self.outline.warnings if self.outline is not None else ()
 
-    def without_diff(self) -> "Outcome":
+    def without_diff(self) -> Outcome:
         return replace(self, diff="")
 
     def as_json(self) -> dict[str, Any]:
@@ -118,7 +118,7 @@ class Outcome:
         return row
 
     @classmethod
-    def from_json(cls, row: Mapping[str, Any]) -> "Outcome":
+    def from_json(cls, row: Mapping[str, Any]) -> Outcome:
         """The outcome a report's row was made from (but for its diff)."""
         outline = None
         if "nbformat" in row:
