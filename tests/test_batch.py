@@ -14,7 +14,8 @@ import pytest
 from conftest import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
-from nb2pkg.batch.run import Options, find_jobs
+from nb2pkg.batch import find_jobs
+from nb2pkg.options import Options
 from nb2pkg.cli.app import app
 
 runner = CliRunner()
@@ -260,3 +261,19 @@ def test_cells_in_python_2_are_told_from_typos(source: str, python2: bool) -> No
     facts, _ = analyse_cell(source)
     assert facts.parse_error is not None
     assert facts.parse_error.python2 is python2
+
+
+def test_batch_imports_nothing_of_the_command_line() -> None:
+    """batch is an earlier stage than cli: what both need (the diff's colors) is below both."""
+    import ast
+
+    import nb2pkg.batch
+
+    imported = set()
+    for path in Path(nb2pkg.batch.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    assert not {name for name in imported if name == "nb2pkg.cli" or name.startswith("nb2pkg.cli.")}

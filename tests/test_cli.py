@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from nb2pkg import __version__
 from nb2pkg.cli.app import app
+from nb2pkg.errors import BUG_ADVICE
 
 runner = CliRunner()
 
@@ -99,7 +100,7 @@ def test_internal_error_asks_for_a_report(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setattr(api, "inspect", broken)
     result = runner.invoke(app, ["inspect", str(EXAMPLE)])
     assert result.exit_code == 3
-    assert "this is a bug in nb2pkg, please report it" in result.stderr
+    assert BUG_ADVICE in result.stderr
     assert "Traceback" not in result.output
 
 

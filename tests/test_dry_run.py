@@ -8,12 +8,31 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import typer
 from conftest import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
+from nb2pkg.output.color import colored
 
 runner = CliRunner()
+
+
+@pytest.mark.parametrize(("line", "style"), [
+    ("diff --git a/x.py b/x.py\n", {"bold": True}),
+    ("--- a/x.py\n", {"bold": True}),
+    ("+++ b/x.py\n", {"bold": True}),
+    ("+added\n", {"fg": "green"}),
+    ("-removed\n", {"fg": "red"}),
+    ("@@ -1 +1 @@\n", {"fg": "cyan"}),
+])
+def test_diff_lines_have_the_colors_click_gives_them(line: str, style: dict) -> None:
+    assert colored(line) == typer.style(line, **style)
+
+
+@pytest.mark.parametrize("line", [" context\n", "\n", "new file mode 100644\n", "\\ No newline at end of file\n"])
+def test_other_diff_lines_are_not_colored(line: str) -> None:
+    assert colored(line) == line
 
 
 def test_dry_run_writes_nothing_and_shows_new_files(tmp_path: Path) -> None:

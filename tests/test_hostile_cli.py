@@ -192,16 +192,18 @@ def test_file_system_faults_while_writing_are_one_line(tmp_path: Path, monkeypat
 
 
 def test_a_full_disk_in_a_batch_is_recorded_per_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nb2pkg.batch import run as batch
+    from nb2pkg import batch
+    from nb2pkg.options import Options
 
     folder = tmp_path / "notebooks"
     folder.mkdir()
     write_notebook(folder / "explore.ipynb", NOTEBOOK)
-    jobs = batch.find_jobs([folder], batch.Options(tmp_path / "out"))
+    jobs = batch.find_jobs([folder], Options(tmp_path / "out"))
     monkeypatch.setattr(os, "replace", _raise_for("replace", errno.ENOSPC, tmp_path / "out"))
-    record = batch.convert_one(jobs[0])  # in this process, so the fault applies
-    assert (record["status"], record["reason"]) == ("failed", "environment")
-    assert "no space left on the device" in record["message"] and "bug" not in record["message"]
+    outcome = batch.convert_one(jobs[0])  # in this process, so the fault applies
+    assert (outcome.status, outcome.reason) == (batch.Status.FAILED, "environment")
+    assert outcome.message is not None
+    assert "no space left on the device" in outcome.message and "bug" not in outcome.message
 
 
 @pytest.mark.slow
@@ -319,7 +321,8 @@ def test_a_batch_path_that_is_a_link_to_nothing(tmp_path: Path) -> None:
 
 def test_a_bug_is_reported_once_with_the_sentence_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from nb2pkg import api
-    from nb2pkg.batch import run as batch
+    from nb2pkg import batch
+    from nb2pkg.options import Options
 
     def broken(*args: object, **kwargs: object) -> None:
         raise errors.InternalError(tmp_path / "x.ipynb", "generated a.py does not compile")
@@ -328,8 +331,8 @@ def test_a_bug_is_reported_once_with_the_sentence_once(tmp_path: Path, monkeypat
     notebook = write_notebook(tmp_path / "x.ipynb", NOTEBOOK)
     line = one_line_error(invoke(["convert", str(notebook), "--out", str(tmp_path / "p")]), code=3)
     assert line == f"{notebook}: nb2pkg failed (generated a.py does not compile); {errors.BUG_ADVICE}"
-    record = batch.convert_one(batch.find_jobs([notebook], batch.Options(tmp_path / "out"))[0])
-    assert record["message"] == line and record["reason"] == "nb2pkg bug"
+    outcome = batch.convert_one(batch.find_jobs([notebook], Options(tmp_path / "out"))[0])
+    assert outcome.message == line and outcome.reason == "nb2pkg bug"
 
 
 def test_an_unexpected_exception_or_os_error_is_a_bug(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -411,3 +414,26 @@ def test_a_conversion_within_its_timeout_is_untouched(tmp_path: Path) -> None:
     assert invoke(["convert", str(notebook), "--out", str(tmp_path / "p"), "--timeout", "120", "-q"]).exit_code == 0
     assert (tmp_path / "p" / "pyproject.toml").is_file()
     assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+
+
+def test_every_error_nb2pkg_raises_is_in_errors_with_its_exit_code() -> None:
+    import ast
+
+    defined_elsewhere = [
+        f"{path.relative_to(ROOT)}: {node.name}"
+        for path in (ROOT / "src" / "nb2pkg").rglob("*.py") if path.name != "errors.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(base, ast.Name) and base.id.endswith(("Error", "Fault", "Conflict", "Record"))
+                for base in node.bases)
+    ]
+    assert defined_elsewhere == []
+    codes = {cls.__name__: cls.exit_code for cls in vars(errors).values()
+             if isinstance(cls, type) and issubclass(cls, errors.Nb2pkgError)}
+    assert codes == {
+        "Nb2pkgError": 3, "InternalError": 3,
+        "Conflict": 1, "EditedFiles": 1, "ForeignFiles": 1,
+        **dict.fromkeys(["InputError", "NotebookNotFound", "UnreadableNotebook", "InvalidNotebook", "OtherLanguage",
+                         "NoNotebooks", "NotOurFolder", "SourceInTheWay", "FolderLocked", "DamagedRecord",
+                         "CannotVerify", "EnvironmentFault", "WriteFailed", "TimedOut"], 2),
+    }

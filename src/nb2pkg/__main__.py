@@ -12,7 +12,7 @@ def main() -> None:
 
         sys.stdout.write(f"nb2pkg {__version__}\n")
         return
-    from nb2pkg.cli.app import main as run
+    from nb2pkg.cli import main as run
 
     run()
 

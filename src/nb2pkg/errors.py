@@ -10,7 +10,7 @@
           ForeignFiles           files nb2pkg did not write (never overwritten)
         SourceInTheWay           the summary would replace the notebook being converted
         FolderLocked             another run holds the output folder's lock
-        DamagedRecord            (in `record`) `.nb2pkg.json` is not what nb2pkg writes
+        DamagedRecord            `.nb2pkg.json` is not what nb2pkg writes
         CannotVerify             verify cannot run here (not: outputs differ)
         EnvironmentFault         the file system refused (read-only, full, not a folder, ...)
           WriteFailed            ... while writing the project
@@ -18,7 +18,7 @@
       InternalError              exit 3: nb2pkg's own fault, asks for a report
 
 Every one renders as a single line (`message`). The command line catches them in one
-place (`cli._reported`), most specific first; batch records them per notebook.
+place (`cli.failures.run_reported`), most specific first; batch records them per notebook.
 """
 
 from __future__ import annotations
@@ -134,6 +134,18 @@ class FolderLocked(InputError):
     """Another run holds the output folder's lock."""
 
     reason = "output folder locked"
+
+
+class DamagedRecord(InputError):
+    """A project's `.nb2pkg.json` is not what nb2pkg writes: never partly believed."""
+
+    reason = "damaged record"
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(
+            path, f"damaged provenance record ({problem})",
+            "nothing was written; pass --force to write into the folder as into one nb2pkg did not make "
+            "(it then overwrites no file it did not write), or choose another --out")
 
 
 class CannotVerify(InputError):

@@ -12,7 +12,8 @@ from typing import Any, Sequence
 import typer
 
 from nb2pkg import __version__
-from nb2pkg.batch.run import Record, totals
+from nb2pkg.batch.outcomes import Outcome, Status, Verified, totals
+from nb2pkg.output.color import colored
 
 _SHOWN_PER_REASON = 10
 
@@ -27,8 +28,9 @@ class BatchPrinter:
         self.quiet = quiet
         self.color = color
         self.diffs = diffs
-        self.records: dict[int, Record] = {}
-        self.counts: Counter[str] = Counter()
+        self.outcomes: dict[int, Outcome] = {}
+        self.counts: Counter[Status] = Counter()
+        self._diffs: dict[int, str] = {}  # those not printed yet: printed in list order
         self._next_diff = 0
         self._bar: Any = None
         self._task: Any = None
@@ -48,48 +50,49 @@ class BatchPrinter:
         if self._bar is not None:
             self._bar.stop()
 
-    def record(self, index: int, record: Record) -> None:
-        self.records[index] = record
-        self.counts[record["status"]] += 1
+    def record(self, index: int, outcome: Outcome) -> None:
+        self.outcomes[index] = outcome.without_diff()
+        self.counts[outcome.status] += 1
         if self.diffs:
+            self._diffs[index] = outcome.diff
             self._print_diffs()
         if self._bar is not None:
             self._bar.update(self._task, advance=1, description=self._counts())
-            if record["status"] == "failed":
-                self._bar.console.print(_line(record), highlight=False, markup=False)
+            if outcome.status is Status.FAILED:
+                self._bar.console.print(_line(outcome), highlight=False, markup=False)
         elif not self.quiet:
-            typer.echo(f"[{len(self.records):>{len(str(self.total))}}/{self.total}] {_line(record)}", err=True)
+            typer.echo(f"[{len(self.outcomes):>{len(str(self.total))}}/{self.total}] {_line(outcome)}", err=True)
 
-    def finished(self) -> list[Record]:
-        return [self.records[index] for index in sorted(self.records)]
+    def finished(self) -> list[Outcome]:
+        return [self.outcomes[index] for index in sorted(self.outcomes)]
 
-    def summary(self, records: Sequence[Record], seconds: float, workers: int, every_count: int,
+    def summary(self, outcomes: Sequence[Outcome], seconds: float, workers: int, every_count: int,
                 report: Path | None) -> None:
-        found = totals(records, seconds)
-        scope = f" (this shard; {every_count} in all)" if every_count != len(records) else ""
-        typer.echo(f"{_plural(len(records), 'notebook')}{scope} in {seconds:.1f} s with {_plural(workers, 'worker')}")
+        found = totals(outcomes, seconds)
+        scope = f" (this shard; {every_count} in all)" if every_count != len(outcomes) else ""
+        typer.echo(f"{_plural(len(outcomes), 'notebook')}{scope} in {seconds:.1f} s with {_plural(workers, 'worker')}")
         reasons = found["failed_by_reason"]
-        main = "would-change" if self.preview else "converted"
-        for status in ("converted", "unchanged", "would-change", "failed"):
-            if found[status] or status in (main, "failed"):
-                detail = ", ".join(f"{reason}: {count}" for reason, count in reasons.items()) if status == "failed" else ""
-                typer.echo(f"  {status:<13}{found[status]:>6}  {detail}".rstrip())
+        main = Status.WOULD_CHANGE if self.preview else Status.CONVERTED
+        for status in Status:
+            if found[status.value] or status in (main, Status.FAILED):
+                detail = ", ".join(f"{reason}: {count}" for reason, count in reasons.items()) if status is Status.FAILED else ""
+                typer.echo(f"  {status.value:<13}{found[status.value]:>6}  {detail}".rstrip())
         if found["unparsed_cells"]:
-            notebooks = sum(1 for record in records if record.get("unparsed_cells"))
+            notebooks = sum(1 for outcome in outcomes if outcome.outline is not None and outcome.outline.unparsed_cells)
             typer.echo(f"  kept as they are: {_plural(found['unparsed_cells'], 'cell')} that do not parse "
                        f"({found['python2_cells']} Python 2) in {_plural(notebooks, 'notebook')}")
         if found["upgraded_from_nbformat_2_or_3"]:
             typer.echo(f"  upgraded from nbformat 2 or 3: {_plural(found['upgraded_from_nbformat_2_or_3'], 'notebook')}")
         if found["verify"]:
             typer.echo("  verify: " + ", ".join(f"{count} {status}" for status, count in found["verify"].items()))
-        by_reason: dict[str, list[Record]] = defaultdict(list)
-        for record in records:
-            if record["status"] == "failed":
-                by_reason[record["reason"]].append(record)
+        by_reason: dict[str, list[Outcome]] = defaultdict(list)
+        for outcome in outcomes:
+            if outcome.status is Status.FAILED:
+                by_reason[str(outcome.reason)].append(outcome)
         for reason, failures in sorted(by_reason.items()):
             typer.echo(f"failed, {reason}:")
-            for record in failures[:_SHOWN_PER_REASON]:
-                typer.echo(f"  {record['message']}")
+            for outcome in failures[:_SHOWN_PER_REASON]:
+                typer.echo(f"  {outcome.message}")
             if len(failures) > _SHOWN_PER_REASON:
                 more = len(failures) - _SHOWN_PER_REASON
                 typer.echo(f"  ... and {more} more{' (see ' + str(report) + ')' if report else ''}")
@@ -97,50 +100,45 @@ class BatchPrinter:
             typer.echo(f"report: {report}")
 
     def _print_diffs(self) -> None:
-        from nb2pkg.cli.app import _colored
-
-        while self._next_diff in self.records:
-            diff = self.records[self._next_diff].pop("diff", "")
-            for line in diff.splitlines(keepends=True):
-                typer.echo(_colored(line) if self.color else line, nl=False)
+        while self._next_diff in self._diffs:
+            for line in self._diffs.pop(self._next_diff).splitlines(keepends=True):
+                typer.echo(colored(line) if self.color else line, nl=False)
             self._next_diff += 1
 
     def _counts(self) -> str:
-        parts = [f"{self.counts[status]} {status}" for status in ("converted", "unchanged", "would-change")
-                 if self.counts[status]]
-        return ", ".join([*parts, f"{self.counts['failed']} failed"])
+        parts = [f"{self.counts[status]} {status.value}" for status in Status
+                 if status is not Status.FAILED and self.counts[status]]
+        return ", ".join([*parts, f"{self.counts[Status.FAILED]} failed"])
 
 
-def write_report(path: Path, records: Sequence[Record], seconds: float, workers: int, shard: str | None,
+def write_report(path: Path, outcomes: Sequence[Outcome], seconds: float, workers: int, shard: str | None,
                  complete: bool = True) -> None:
-    rows = [{key: value for key, value in record.items() if key != "diff"} for record in records]
     data = {"nb2pkg": __version__, "shard": shard, "complete": complete, "workers": workers,
-            "notebooks": rows, "totals": totals(rows, seconds)}
-    text = _markdown(data) if path.suffix.lower() == ".md" else json.dumps(data, indent=2) + "\n"
+            "notebooks": [outcome.as_json() for outcome in outcomes], "totals": totals(outcomes, seconds)}
+    text = _markdown(data, outcomes) if path.suffix.lower() == ".md" else json.dumps(data, indent=2) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
 
-def _line(record: Record) -> str:
-    status = record["status"]
-    if status == "failed":
-        return f"failed ({record['reason']}): {record['message']}"
-    detail = [f"{_plural(record.get('steps', 0), 'step')}"] if status != "unchanged" else []
-    if record.get("seconds"):
-        detail.append(f"{record['seconds']:.1f} s")
-    verify = record.get("verify")
-    if verify:
-        detail.append(_verify_text(verify))
-    return f"{status.replace('-', ' ')}: {record['path']}" + (f" ({', '.join(detail)})" if detail else "")
+def _line(outcome: Outcome) -> str:
+    status = outcome.status
+    if status is Status.FAILED:
+        return f"failed ({outcome.reason}): {outcome.message}"
+    detail = [f"{_plural(outcome.steps, 'step')}"] if status is not Status.UNCHANGED else []
+    if outcome.seconds:
+        detail.append(f"{outcome.seconds:.1f} s")
+    if outcome.verify is not None:
+        detail.append(_verify_text(outcome.verify))
+    return f"{status.value.replace('-', ' ')}: {outcome.path}" + (f" ({', '.join(detail)})" if detail else "")
 
 
-def _verify_text(verify: dict[str, Any]) -> str:
-    if verify["status"] == "cannot verify":
-        return f"cannot verify: {verify['message']}"
-    return f"verify: {verify['matched']}/{verify['total']} outputs match"
+def _verify_text(verify: Verified) -> str:
+    if verify.status == "cannot verify":
+        return f"cannot verify: {verify.message}"
+    return f"verify: {verify.matched}/{verify.total} outputs match"
 
 
-def _markdown(data: dict[str, Any]) -> str:
+def _markdown(data: dict[str, Any], outcomes: Sequence[Outcome]) -> str:
     found = data["totals"]
     lines = ["# nb2pkg batch report", ""]
     if not data["complete"]:
@@ -149,7 +147,7 @@ def _markdown(data: dict[str, Any]) -> str:
     lines += [f"{_plural(found['notebooks'], 'notebook')} in {found['seconds']} s with "
               f"{_plural(data['workers'], 'worker')} (nb2pkg {data['nb2pkg']}{scope}).", "",
               "| status | notebooks |", "|---|---:|"]
-    lines += [f"| {status} | {found[status]} |" for status in ("converted", "unchanged", "would-change", "failed")]
+    lines += [f"| {status.value} | {found[status.value]} |" for status in Status]
     if found["failed_by_reason"]:
         lines += ["", "## Failed, by reason", "", "| reason | notebooks |", "|---|---:|"]
         lines += [f"| {reason} | {count} |" for reason, count in found["failed_by_reason"].items()]
@@ -159,13 +157,17 @@ def _markdown(data: dict[str, Any]) -> str:
               "## Notebooks", "",
               "| notebook | status | steps | modules | kept cells | Python 2 cells | seconds | verify | note |",
               "|---|---|---:|---|---:|---:|---:|---|---|"]
-    for row in data["notebooks"]:
-        verify = _verify_text(row["verify"]) if row.get("verify") else ""
-        note = row.get("message") or ""
-        cells = [row["path"], row["status"], row.get("steps", 0), ", ".join(row.get("modules", [])),
-                 row.get("kept_cells", 0), row.get("python2_cells", 0), "" if row.get("seconds") is None else row["seconds"], verify, note]
-        lines.append("| " + " | ".join(_cell(value) for value in cells) + " |")
+    for outcome in outcomes:
+        lines.append("| " + " | ".join(_cell(value) for value in _markdown_row(outcome)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _markdown_row(outcome: Outcome) -> list[object]:
+    outline = outcome.outline
+    verify = _verify_text(outcome.verify) if outcome.verify is not None else ""
+    return [outcome.path, outcome.status.value, outcome.steps, ", ".join(outline.modules if outline else ()),
+            outline.kept_cells if outline else 0, outline.python2_cells if outline else 0,
+            "" if outcome.seconds is None else outcome.seconds, verify, outcome.message or ""]
 
 
 def _cell(value: object) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from nb2pkg import __version__
-from nb2pkg.errors import InputError
+from nb2pkg.errors import DamagedRecord
 from nb2pkg.output.files import Place, probe
 
 PROVENANCE = ".nb2pkg.json"
@@ -33,14 +33,8 @@ _MAX_BYTES = 64 << 20  # a real record is a few kB per notebook
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-class DamagedRecord(InputError):
-    reason = "damaged record"
-
-    def __init__(self, place: Place, problem: str) -> None:
-        super().__init__(
-            place.base / place.shown(PROVENANCE), f"damaged provenance record ({problem})",
-            "nothing was written; pass --force to write into the folder as into one nb2pkg did not make "
-            "(it then overwrites no file it did not write), or choose another --out")
+def _damaged(place: Place, problem: str) -> DamagedRecord:
+    return DamagedRecord(place.base / place.shown(PROVENANCE), problem)
 
 
 @dataclass(frozen=True)
@@ -92,22 +86,22 @@ def read_record(place: Place) -> Record | None:
     if entry.kind == "missing":
         return None
     if entry.kind != "file" or entry.data is None:
-        raise DamagedRecord(place, "not a regular file" if entry.kind == "other" else f"{entry.where} is a link")
+        raise _damaged(place, "not a regular file" if entry.kind == "other" else f"{entry.where} is a link")
     if len(entry.data) > _MAX_BYTES:
-        raise DamagedRecord(place, f"larger than {_MAX_BYTES >> 20} MB")
+        raise _damaged(place, f"larger than {_MAX_BYTES >> 20} MB")
     try:
         data = json.loads(entry.data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise DamagedRecord(place, "not valid JSON") from None
+        raise _damaged(place, "not valid JSON") from None
     return _checked(place, data)
 
 
 def _checked(place: Place, data: object) -> Record:
     if not isinstance(data, dict):
-        raise DamagedRecord(place, f"a JSON {type(data).__name__}, not an object")
+        raise _damaged(place, f"a JSON {type(data).__name__}, not an object")
     for key, kind in (("nb2pkg", str), ("notebook", str), ("notebook_sha256", str), ("outline", dict)):
         if key in data and not isinstance(data[key], kind):
-            raise DamagedRecord(place, f"{key!r} is not a {kind.__name__}")
+            raise _damaged(place, f"{key!r} is not a {kind.__name__}")
     files = _hashes(place, data, "files", required=True)
     pending = _hashes(place, data, "pending", required=False)
     return Record(data.get("nb2pkg", ""), data.get("notebook", ""), data.get("notebook_sha256", ""),
@@ -119,12 +113,12 @@ def _hashes(place: Place, data: dict[str, Any], key: str, required: bool) -> dic
         return {}
     table = data.get(key)
     if not isinstance(table, dict):
-        raise DamagedRecord(place, f"{key!r} is not an object of file hashes")
+        raise _damaged(place, f"{key!r} is not an object of file hashes")
     for name, sha in table.items():
         if not is_safe_name(name):
-            raise DamagedRecord(place, f"{name!r} is not a file inside the project")
+            raise _damaged(place, f"{name!r} is not a file inside the project")
         if not isinstance(sha, str) or not _SHA256.fullmatch(sha):
-            raise DamagedRecord(place, f"the hash of {name!r} is not a SHA-256")
+            raise _damaged(place, f"the hash of {name!r} is not a SHA-256")
     return dict(table)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from nb2pkg.options import CELL_TIMEOUT, KERNEL
 from nb2pkg.verify.compare import ENVIRONMENT_ERRORS, CellResult, Comparison, Failure, Item, Ran, compare
 from nb2pkg.verify.execute import CannotVerify, kill_kernels, run_notebook
 
@@ -134,7 +135,7 @@ def notebook_folder(notebook: Path) -> Path:
 
 
 def verify(
-    notebook: Path, project: Path, kernel: str = "python3", timeout: int = 600,
+    notebook: Path, project: Path, kernel: str = KERNEL, timeout: int = CELL_TIMEOUT,
     progress: Progress = lambda message: None,
 ) -> Verification:
     """Run both notebooks and compare them; raises `CannotVerify` when that cannot be done

@@ -1,0 +1,90 @@
+"""`nb2pkg batch`: every notebook under PATHS, each into its own project in OUT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from typing_extensions import Annotated
+
+from nb2pkg.cli.console import use_color
+from nb2pkg.cli.failures import check_out, fail
+from nb2pkg.options import NOTEBOOK_TIMEOUT, Mode, Options
+
+
+def batch(
+    paths: Annotated[list[Path], typer.Argument(help="Notebooks, or folders searched for *.ipynb.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write one project per notebook into.")],
+    jobs: Annotated[
+        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes. [default: the number of CPUs]")
+    ] = None,
+    report: Annotated[
+        Optional[Path], typer.Option("--report", help="Write a report: JSON, or Markdown for a .md name.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write no project; print diffs of what would change.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Write no project; exit 1 if any is not in sync.")] = False,
+    check_outputs: Annotated[
+        bool, typer.Option("--verify", help="Then run each original and summary notebook and compare them.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into folders nb2pkg did not make, and overwrite your edits.")
+    ] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds a notebook may take before it is stopped.")
+    ] = NOTEBOOK_TIMEOUT,
+    shard_spec: Annotated[
+        Optional[str], typer.Option("--shard", metavar="I/N", help="Only the I-th of N slices of the notebooks.")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; see the exit code and report.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colors in diffs.")] = False,
+) -> None:
+    """Convert every notebook under PATHS, each into its own project in OUT.
+
+    A notebook that fails, crashes its worker or runs past --timeout is recorded and the
+    others go on; notebooks whose project is in sync are reported unchanged. Exit 0 when
+    every notebook converted (or is unchanged), 1 when any failed."""
+    import os
+    import time
+
+    from nb2pkg import batch as batching
+
+    if check_outputs and (dry_run or check):
+        fail("--verify runs the converted projects, which --dry-run and --check do not write; drop one")
+    selected = _shard(shard_spec)
+    check_out(out)
+    if report is not None:
+        check_out(report, "--report")
+    options = Options(out, Mode.of(dry_run, check), force, check_outputs, timeout)
+    every = batching.find_jobs(paths, options)
+    chosen = batching.shard(every, *selected) if selected else every
+    workers = jobs or os.cpu_count() or 1
+    printer = batching.BatchPrinter(len(chosen), quiet=quiet, color=use_color(no_color), diffs=dry_run,
+                                    preview=not options.mode.writes)
+    start = time.perf_counter()
+    outcomes: list[batching.Outcome] = []
+    try:
+        with printer:
+            outcomes = batching.run(chosen, workers, printer.record)
+    except KeyboardInterrupt:
+        outcomes = printer.finished()
+        if report:
+            batching.write_report(report, outcomes, time.perf_counter() - start, workers, shard_spec, complete=False)
+        typer.echo(f"interrupted: {len(outcomes)} of {len(chosen)} notebooks done", err=True)
+        raise typer.Exit(130) from None
+    seconds = time.perf_counter() - start
+    if report:
+        batching.write_report(report, outcomes, seconds, workers, shard_spec)
+    if not quiet:
+        printer.summary(outcomes, seconds, min(workers, len(chosen)), every_count=len(every), report=report)
+    if batching.failed(outcomes, check=check):  # --dry-run --check: diffs, and the exit code of --check
+        raise typer.Exit(1)
+
+
+def _shard(spec: Optional[str]) -> tuple[int, int] | None:
+    if spec is None:
+        return None
+    parts = spec.split("/")
+    if len(parts) == 2 and all(part.isdigit() for part in parts) and 1 <= int(parts[0]) <= int(parts[1]):
+        return int(parts[0]), int(parts[1])
+    fail(f"--shard {spec!r}: expected I/N with 1 <= I <= N, such as 1/4")
