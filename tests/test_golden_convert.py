@@ -12,9 +12,10 @@ import pytest
 from conftest import FIXTURES
 from quality import all_problems
 
-from nb2pkg.convert import convert, default_package
+from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.render.local_modules import read_local_modules
+from nb2pkg.naming import package_name
 from nb2pkg.notebook import read_notebook
 
 CASES = sorted((FIXTURES / "convert").glob("*/input.ipynb"))
@@ -36,8 +37,9 @@ def expected_files(folder: Path) -> dict[str, str]:
 def test_golden_conversion(notebook: Path, update_golden: bool) -> None:
     expected = notebook.parent / "expected"
     flow = build_dataflow(read_notebook(notebook))
-    local = read_local_modules(notebook, flow, default_package(notebook))
-    conversion = convert(flow, expected, local=local, installed=INSTALLED)
+    package = package_name(notebook.parent.name)  # named after the case: a diff says which one
+    local = read_local_modules(notebook, flow, package)
+    conversion = convert(flow, expected, package, local, INSTALLED)
     actual = conversion.files
     if update_golden:
         shutil.rmtree(expected, ignore_errors=True)
