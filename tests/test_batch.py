@@ -167,6 +167,7 @@ def test_dry_run_prints_diffs_relative_to_the_output_folder_and_check_fails(lega
     assert "would change: " + (legacy / "sub" / "explore.ipynb").as_posix() in check.stderr
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_a_hanging_notebook_is_cut_off_and_the_others_go_on(tmp_path: Path) -> None:
     root = tmp_path / "nbs"

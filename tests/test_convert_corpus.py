@@ -15,7 +15,7 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 
-pytestmark = pytest.mark.slow  # every corpus notebook
+pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # every corpus notebook
 
 NOTEBOOKS = corpus_notebooks()
 

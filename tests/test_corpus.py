@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
 
-pytestmark = pytest.mark.slow  # every corpus notebook
+pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # every corpus notebook
 
 NOTEBOOKS = corpus_notebooks()
 OTHER_KERNELS = {

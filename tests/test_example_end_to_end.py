@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 from nb2pkg import api
 
-pytestmark = pytest.mark.slow  # installs and runs the example
+pytestmark = [pytest.mark.slow, pytest.mark.kernel]  # installs and runs the example
 
 
 @pytest.fixture(scope="module")

@@ -340,6 +340,7 @@ def test_generated_names_never_collide_with_the_notebooks(tmp_path: Path) -> Non
 IMPORTANT = ["loop_rebinds_name", "try_and_handlers", "kept_cell_writes", "late_function_reads"]
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 @pytest.mark.parametrize("case", IMPORTANT)
 def test_fixture_verifies_in_kernels_and_python_m_is_honest(case: str, tmp_path: Path) -> None:

@@ -161,6 +161,7 @@ def test_hides_value_is_ipythons_rule(python: str, hidden: bool) -> None:
     assert hides_value(python) is bool(expected)
 
 
+@pytest.mark.corpus
 def test_corpus_cells_transform_as_ipython_does() -> None:
     """The cheap test that skips IPython's tokenizer never skips a cell IPython changes."""
     import json

@@ -198,6 +198,7 @@ def _seen(outputs: list[list[dict]]) -> tuple[str, list[str], int, list[str]]:
     return printed, values, figures, errors
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_project_imports_local_modules_and_semicolons_hide_values_in_real_kernels(tmp_path: Path) -> None:
     cells = [
