@@ -151,6 +151,7 @@ def test_project_ships_local_modules_and_does_not_depend_on_them(tmp_path: Path)
     assert api.convert(notebook, out, write=False).report.changed == ("pyproject.toml", "src/mylib.py")  # no numpy
 
 
+@pytest.mark.slow
 def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
