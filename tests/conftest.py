@@ -1,20 +1,16 @@
-"""Shared helpers: notebooks built in tests, the corpus location, golden updates."""
+"""pytest's options and fixtures: golden updates, and the guard that no test writes outside
+its temporary folders. The helpers the tests share are in `support`."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "fixtures"
-EXAMPLE = ROOT / "examples" / "explore.ipynb"
-CORPUS = ROOT.parent / "shared" / "corpus"
+from support import CORPUS, ROOT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,43 +74,3 @@ def update_golden_session(request: pytest.FixtureRequest) -> bool:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
-
-def corpus_notebooks() -> list[Path]:
-    folder = CORPUS / "notebooks"
-    return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-
-
-def corpus_manifest() -> list[dict[str, Any]]:
-    path = CORPUS / "MANIFEST.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
-
-
-def make_notebook(
-    cells: list[str | tuple[str, str]],
-    kernel: str = "python3",
-    language: str = "python",
-    counts: list[int | None] | None = None,
-) -> dict[str, Any]:
-    """A notebook as JSON data: strings are code cells, ("markdown", text) others."""
-    built = []
-    for position, cell in enumerate(cells):
-        kind, source = ("code", cell) if isinstance(cell, str) else cell
-        entry: dict[str, Any] = {"cell_type": kind, "id": f"cell{position}", "metadata": {}, "source": source}
-        if kind == "code":
-            entry["execution_count"] = counts[position] if counts else None
-            entry["outputs"] = []
-        built.append(entry)
-    return {
-        "cells": built,
-        "metadata": {
-            "kernelspec": {"name": kernel, "display_name": kernel, "language": language},
-            "language_info": {"name": language},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def write_notebook(path: Path, data: dict[str, Any] | str) -> Path:
-    path.write_text(data if isinstance(data, str) else json.dumps(data, indent=1), encoding="utf-8")
-    return path

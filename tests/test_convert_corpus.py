@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import corpus_notebooks
-from quality import all_problems
+from support import corpus_notebooks
+from support.quality import all_problems
 
 from nb2pkg.convert import convert, default_package
 from nb2pkg.dataflow import build_dataflow

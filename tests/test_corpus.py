@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import corpus_manifest, corpus_notebooks
+from support import corpus_manifest, corpus_notebooks
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
-from differential import check, compare
-from notebook_fuzz import generate_cells, write_notebook
-from shell_runner import ShellServer
+from support import FIXTURES
+from support.differential import check, compare
+from support.notebook_fuzz import generate_cells, write_notebook
+from support.shell_runner import ShellServer
 
 FAST = range(0, 8)  # a sample in the fast part; the slow part runs the rest
 SLOW = range(8, 300)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EXAMPLE
+from support import EXAMPLE
 from nbclient import NotebookClient
 
 from nb2pkg import api

@@ -22,7 +22,7 @@ from typing import Any
 
 import libcst as cst
 import pytest
-from conftest import FIXTURES, make_notebook, write_notebook
+from support import FIXTURES, make_notebook, write_notebook
 
 from nb2pkg.analysis.paths import first_reads, partial_bindings
 from nb2pkg.analysis.unreadable import unreadable_writes

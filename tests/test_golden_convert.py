@@ -10,8 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
-from quality import all_problems
+from support import FIXTURES
+from support.quality import all_problems
 
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import Dataflow, build_dataflow

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 from nb2pkg import errors
 from nb2pkg.cli.app import app
 

@@ -14,7 +14,7 @@ import black
 import libcst as cst
 import nbformat
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

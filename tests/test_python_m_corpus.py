@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, EXAMPLE, corpus_manifest, make_notebook, write_notebook
+from support import CORPUS, EXAMPLE, corpus_manifest, make_notebook, write_notebook
 
 from nb2pkg import api
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EXAMPLE, FIXTURES, make_notebook, write_notebook
+from support import EXAMPLE, FIXTURES, make_notebook, write_notebook
 from nbclient import NotebookClient
 from typer.testing import CliRunner
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import CORPUS, corpus_manifest
+from support import CORPUS, corpus_manifest
 
 from nb2pkg import api
 from nb2pkg.verify import verify

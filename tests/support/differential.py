@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from shell_runner import CellRun, Event, ShellServer
+from support.shell_runner import CellRun, Event, ShellServer
 
 
 @dataclass(frozen=True)
