@@ -57,6 +57,7 @@ def legacy(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_a_legacy_folder_is_converted_and_reported(legacy: Path, tmp_path: Path) -> None:
     out, report = legacy / "converted", tmp_path / "report.json"
     before = files_outside(tmp_path)

@@ -282,6 +282,7 @@ def test_random_markdown_docstrings(tmp_path_factory: pytest.TempPathFactory, te
     nbformat.validate(nbformat.reads(read_back(converted, "notebooks/md.ipynb"), as_version=4))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(text=st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from('"\'\\\n\t'), max_size=40))
 def test_random_docstring_literals(text: str) -> None:
