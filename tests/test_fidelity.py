@@ -29,9 +29,9 @@ from nb2pkg.analysis.unreadable import unreadable_writes
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.ipython import to_python
-from nb2pkg.plan.kept import kept_imports
+from nb2pkg.plan import kept_imports
 from nb2pkg.notebook import read_notebook
-from nb2pkg.plan.segments import build_segments
+from nb2pkg.plan import build_segments
 from nb2pkg.verify import verify
 
 # ---------------------------------------------------------------- path tables

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.escape import docstring_literal, docstring_text, markdown_code, printable
-from nb2pkg.plan.grouping import build_plan
+from nb2pkg.plan import build_plan
 from nb2pkg.notebook import read_notebook
 from nb2pkg.render.modules import step_function
-from nb2pkg.plan.segments import build_segments
+from nb2pkg.plan import build_segments
 
 HOSTILE_NAMES = [
     'quote".ipynb',

@@ -11,13 +11,12 @@ from nb2pkg.dataflow import Dataflow
 from nb2pkg.render.dependencies import PipTarget, infer_dependencies
 from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
-from nb2pkg.plan.grouping import Definition, Kept, Plan, Step, build_plan
+from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments
 from nb2pkg.ipython import Policy
 from nb2pkg.render.local_modules import LocalModules
 from nb2pkg.naming import package_name
 from nb2pkg.render.modules import render_config, render_module, with_results_returned
 from nb2pkg.render.scaffold import init_module, main_module, pipeline_module, pyproject, readme, tests_module
-from nb2pkg.plan.segments import build_segments
 from nb2pkg.render.summary import summary_notebook
 
 

@@ -8,10 +8,10 @@ from nb2pkg.analysis.closures import late_reads
 from nb2pkg.analysis.facts import CellFacts, Context, Deferred, ParseError
 from nb2pkg.analysis.import_time import definition_work
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
+from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
 from nb2pkg.analysis.paths import conditional_deletes, partial_bindings, path_facts
 from nb2pkg.analysis.scopes import LocalBindings, dotted_name, import_binding, target_names
 from nb2pkg.analysis.unreadable import unreadable_writes
-from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
 
 __all__ = [
     "NOTEBOOK_BUILTINS", "CellFacts", "Context", "Deferred", "LocalBindings", "ParseError", "analyse_cell",

@@ -10,6 +10,7 @@ from typing import Iterable
 import libcst as cst
 
 from nb2pkg.analysis.facts import CellFacts, Context, ParseError
+from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
 from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.ipython import Magic, is_known_magic, to_python
 from nb2pkg.limits import Refusal, check_python, check_size
@@ -28,8 +29,6 @@ def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
 
 def shadowed_builtins(facts: Iterable[CellFacts | None]) -> frozenset[str]:
     """Builtins and IPython names (`type`, `print`, `_`) some cell of the notebook binds."""
-    from nb2pkg.analysis.walker import NOTEBOOK_BUILTINS
-
     return frozenset(n for f in facts if f is not None for n in f.defines if n in NOTEBOOK_BUILTINS)
 
 

@@ -6,95 +6,29 @@ them (the value of `x = x + 1` before its target), which is what decides whether
 read is a *use* (needs a value from an earlier cell) or reads the cell's own binding.
 Function bodies run later: what they read is collected as `Deferred` facts and charged
 to the cells that reference the function.
+
+The walk is one class in layers, one module each, every layer using those below it:
+`names.NameBook` (the record of the cell and the name operations), `magics.MagicWalk`,
+`expressions.ExpressionWalk` (expressions, function bodies, targets), and here the
+statements. The layers call each other both ways (a statement holds expressions, a
+lambda holds a body, a magic holds code) and share one record, so they are base classes
+rather than functions; the few calls up a layer are declared abstract where they are made.
 """
 
 from __future__ import annotations
 
-import builtins
-import re
-from typing import Iterable
-
 import libcst as cst
 
-from nb2pkg.analysis.facts import Context, Deferred
-from nb2pkg.analysis.mutation import (
-    MUTATES_FIRST_ARGUMENT,
-    method_mutates_receiver,
-    root_name,
-)
-from nb2pkg.analysis.scopes import (
-    Collector,
-    Scope,
-    dotted_name,
-    function_scope,
-    import_binding,
-    parameter_names,
-    target_names,
-)
-from nb2pkg.ipython import (
-    ipython_call,
-    MAGIC_NOTES,
-    NAME_INJECTING_MAGICS,
-    Magic,
-    Policy,
-    is_known_magic,
-    magic_policy,
-    shell_expansions,
-    split_code_argument,
-    transform,
-)
-from nb2pkg.limits import check_python
-
-# Names a notebook has without binding them: Python's builtins and IPython's extras.
-NOTEBOOK_BUILTINS = frozenset(dir(builtins)) | {
-    "display", "get_ipython", "In", "Out", "exit", "quit", "_", "__", "___",
-    "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "__name__", "__doc__", "__builtins__",
-    "__spec__", "__loader__", "__package__",
-}
-_HISTORY_NAME = re.compile(r"_i?\d+\Z")
-_DYNAMIC_CALLS = frozenset({"exec", "eval", "globals", "locals", "vars"})
-
-# Leaves that hold no names: skipped by the generic walk.
-_LEAVES = (
-    cst.BaseParenthesizableWhitespace, cst.LeftParen, cst.RightParen,
-    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
-    cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.AssignEqual,
-    cst.Semicolon, cst.BaseBinaryOp, cst.BaseUnaryOp, cst.BaseBooleanOp,
-    cst.BaseCompOp, cst.BaseAugOp, cst.Newline, cst.EmptyLine,
-    cst.TrailingWhitespace, cst.Comment, cst.SimpleString, cst.Integer, cst.Float,
-    cst.Imaginary, cst.FormattedStringText, cst.Ellipsis,
-)
-_MAGIC_METHODS = frozenset({"run_line_magic", "run_cell_magic", "system", "getoutput", "magic"})
+from nb2pkg.analysis.expressions import ExpressionWalk
+from nb2pkg.analysis.facts import Deferred
+from nb2pkg.analysis.magics import is_automagic
+from nb2pkg.analysis.mutation import root_name
+from nb2pkg.analysis.scopes import Scope, dotted_name, import_binding, target_names
 
 
-class CellWalker:
-    """Analyses one cell, given what earlier cells left in `context`."""
-
-    def __init__(self, context: Context) -> None:
-        self.context = context
-        self.bound: set[str] = set()  # module names bound by this cell so far
-        self.defines: set[str] = set()
-        self.uses: set[str] = set()
-        self.direct_uses: set[str] = set()
-        self.through: dict[str, tuple[set[str], set[str]]] = {}  # function -> (reads, writes)
-        self.mutates: set[str] = set()
-        self.deletes: set[str] = set()
-        self.imports: set[str] = set()
-        self.magics: list[Magic] = []
-        self.warnings: list[str] = []
-        self.defined_functions: dict[str, Deferred] = {}
-        self.functions: dict[str, Deferred] = dict(context.functions)
-        self.imported: set[str] = set(context.imported)
-        self.aliases: dict[str, set[str]] = {k: set(v) for k, v in context.aliases.items()}
-        self.star = False
-        self.scopes: list[Scope] = []
-        self.collector: Collector | None = None  # set while inside a function body
-        self.position: tuple[cst.Module, int, int] | None = None
-        self.current_name = "<lambda>"  # the function whose body is being entered
-        self.lazy_annotations = context.lazy_annotations  # `from __future__ import annotations`
-        self.dynamic = False
-        self.rebinds_globals = False
-        self.builtin_reads: set[str] = set()
+class CellWalker(ExpressionWalk):
+    """Analyses one cell, given what earlier cells left in `context`: walks its statements
+    in the order Python runs them."""
 
     # -- entry points ---------------------------------------------------------------
 
@@ -103,224 +37,6 @@ class CellWalker:
             self.position = (module, index, first_line)
             self.statement(statement)
         self.position = None
-
-    @property
-    def line(self) -> int:
-        """The 1-based cell line of the top-level statement being walked."""
-        if self.position is None:
-            return 1
-        module, index, first_line = self.position
-        before = "".join(module.code_for_node(s) for s in module.body[:index])
-        leading = len(module.body[index].leading_lines)
-        header = len(module.header)
-        return first_line + header + before.count("\n") + leading
-
-    def walk_code(self, code: str, what: str, isolated: bool = False) -> None:
-        """Walk code a magic runs (`%time x = f()`); `isolated` gives it its own namespace."""
-        python = transform(code)
-        refusal = check_python(python)  # the magic's code is a string the cell's check did not see
-        if refusal is not None and refusal.kind != "await":
-            self.warn(f"the code of {what} does not parse or is beyond nb2pkg's limits "
-                      f"({refusal.message}); nb2pkg did not analyse it")
-            return
-        try:
-            module = cst.parse_module(python)
-        except cst.ParserSyntaxError:
-            self.warn(f"the code of {what} does not parse; nb2pkg did not analyse it")
-            return
-        if not isolated:
-            for statement in module.body:
-                self.statement(statement)
-            return
-        self.scopes.append(function_scope(cst.Parameters(), module, "%timeit", "inline"))
-        for statement in module.body:
-            self.statement(statement)
-        self.scopes.pop()
-
-    def warn(self, message: str) -> None:
-        text = f"line {self.line}: {message}"
-        if text not in self.warnings:
-            self.warnings.append(text)
-
-    # -- names ---------------------------------------------------------------------
-
-    def resolve(self, name: str) -> Scope | None:
-        """The enclosing scope that binds `name`, or None for the notebook's globals."""
-        for depth, scope in enumerate(reversed(self.scopes)):
-            if name in scope.globals:
-                return None
-            if scope.kind == "class" and depth > 0:
-                continue  # class bodies do not enclose what is nested in them
-            if name in scope.locals:
-                return scope
-        return None
-
-    def is_builtin(self, name: str) -> bool:
-        if name in self.bound or name in self.context.bound:
-            return False
-        return name in NOTEBOOK_BUILTINS or _HISTORY_NAME.match(name) is not None
-
-    def load(self, name: str) -> None:
-        if self.resolve(name) is not None or name in ("get_ipython", "__class__"):
-            return  # `__class__` in a method is the implicit cell of its class
-        if name in _DYNAMIC_CALLS and self.is_builtin(name):
-            self.dynamic = True
-            self.warn(f"uses `{name}`: names it reads or binds are invisible to nb2pkg")
-            self.reads_everything()
-        if self.is_builtin(name):
-            self.builtin_reads.add(name)
-        if self.collector is not None:
-            if not self.is_builtin(name) or name in self.context.shadowed:
-                self.collector.reads.add(name)  # a builtin the notebook rebinds: read when called
-            return
-        from_star = self.star and name not in self.context.bound  # `from m import *` above
-        if name not in self.bound and not self.is_builtin(name) and not from_star:
-            self.uses.add(name)
-            self.direct_uses.add(name)
-        self.run_deferred(name)
-
-    def reads_everything(self) -> None:
-        """`eval(text)`, `globals()`: the cell may read any name the notebook has bound, so
-        it uses them all (they must all be there when it runs, as in the notebook)."""
-        if self.collector is None:
-            names = self.context.bound - self.bound
-            self.uses |= names
-            self.direct_uses |= names
-
-    def is_known(self, name: str) -> bool:
-        """Bound by now, by this cell or an earlier one (or a builtin)."""
-        return (
-            name in self.bound
-            or name in self.context.bound
-            or self.resolve(name) is not None
-            or self.is_builtin(name)
-        )
-
-    def run_deferred(self, name: str) -> None:
-        """The cell references a notebook function: it does what the body does."""
-        if name not in self.functions:
-            return
-        internal = name in self.defined_functions  # defined by this cell: its reads are the cell's
-        reads, writes = self.through.setdefault(name, (set(), set()))
-        pending, seen = [name], {name}
-        while pending:
-            deferred = self.functions[pending.pop()]
-            reads |= deferred.reads
-            writes |= deferred.writes
-            for read in sorted(deferred.reads):
-                if read not in self.bound and not self.is_builtin(read):
-                    self.uses.add(read)
-                    if internal:
-                        self.direct_uses.add(read)
-                if read in self.functions and read not in seen:
-                    seen.add(read)
-                    pending.append(read)
-            for mutated in deferred.mutates:
-                self.mutate_global(mutated)
-            for written in deferred.writes:
-                self.bind_module(written)
-
-    def store(
-        self,
-        name: str,
-        value: Deferred | None = None,
-        alias: str | None = None,
-        runs: Deferred | None = None,
-        imported: bool = False,
-        walrus: bool = False,
-    ) -> None:
-        """Bind `name` in the innermost scope (for a walrus: outside comprehensions).
-
-        `value`: the name is a notebook function or class; `alias`: it may be the same
-        object as that name; `runs`: calling or using it runs that function's body.
-        """
-        scopes = self.scopes
-        if walrus:
-            scopes = list(scopes)
-            while scopes and scopes[-1].kind == "comprehension":
-                scopes.pop()
-        if not scopes:
-            self.bind_module(name, value, alias, runs, imported)
-            return
-        scope = scopes[-1]
-        if name in scope.globals:
-            if self.collector is not None:
-                self.collector.writes.add(name)
-            return
-        scope.locals.add(name)
-        if value is not None and scope.kind == "class":
-            scope.parts.append(value)
-
-    def bind_module(
-        self,
-        name: str,
-        value: Deferred | None = None,
-        alias: str | None = None,
-        runs: Deferred | None = None,
-        imported: bool = False,
-    ) -> None:
-        self.bound.add(name)
-        self.defines.add(name)
-        self.deletes.discard(name)
-        if value is not None:
-            self.functions[name] = value
-            self.defined_functions[name] = value
-        elif runs is not None:
-            self.functions[name] = runs
-        else:
-            self.functions.pop(name, None)
-            self.defined_functions.pop(name, None)
-        if imported:
-            self.imported.add(name)
-        else:
-            self.imported.discard(name)
-        self.rebind_alias(name, alias)
-
-    def rebind_alias(self, name: str, source: str | None) -> None:
-        for other in self.aliases.pop(name, ()):
-            group = self.aliases.get(other)
-            if group is not None:
-                group.discard(name)
-                if not group:
-                    del self.aliases[other]
-        if source is None or source == name or self.resolve(source) is not None:
-            return
-        group = {source} | self.aliases.get(source, set())
-        group.discard(name)
-        self.aliases[name] = group
-        for other in group:
-            self.aliases.setdefault(other, set()).add(name)
-
-    def delete(self, name: str) -> None:
-        self.load(name)
-        if self.scopes:
-            return
-        self.defines.discard(name)
-        self.deletes.add(name)
-        self.bound.add(name)  # later reads in this cell do not need an earlier cell
-        self.functions.pop(name, None)
-        self.rebind_alias(name, None)
-
-    def mutate(self, node: cst.BaseExpression) -> None:
-        """The object `node` names (through attributes and subscripts) changes in place."""
-        name = root_name(node)
-        if name is None:
-            return
-        scope = self.resolve(name)
-        if scope is not None:
-            if self.collector is not None and scope is self.collector.scope and name in scope.params:
-                self.collector.mutated_params.add(name)
-            return
-        if self.collector is not None:
-            if not self.is_builtin(name):
-                self.collector.mutates.add(name)
-            return
-        self.mutate_global(name)
-
-    def mutate_global(self, name: str) -> None:
-        for target in {name} | self.aliases.get(name, set()):
-            if target not in self.bound and target not in self.imported and not self.is_builtin(target):
-                self.mutates.add(target)
 
     # -- statements ----------------------------------------------------------------
 
@@ -379,7 +95,7 @@ class CellWalker:
     def small_statement(self, node: cst.BaseSmallStatement) -> None:
         if isinstance(node, cst.Expr):
             value = node.value
-            if isinstance(value, cst.Name) and _is_automagic(value.value) and not self.is_known(value.value):
+            if isinstance(value, cst.Name) and is_automagic(value.value) and not self.is_known(value.value):
                 self.line_magic(value.value, "")  # a bare `ls` runs `%ls` (automagic)
             else:
                 self.expr(value)
@@ -452,26 +168,6 @@ class CellWalker:
         self.expr(node.value)
         self.store_target(node.target, node.value)
 
-    def store_target(
-        self, target: cst.BaseExpression, value: cst.BaseExpression | None = None
-    ) -> None:
-        """Bind an assignment target; `value` is what a plain name is bound to."""
-        if isinstance(target, cst.Name):
-            if value is None:
-                self.store(target.value)
-            else:
-                self.store(target.value, alias=root_name(value), runs=self.runs(value))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self.store_target(element.value)
-        elif isinstance(target, cst.StarredElement):
-            self.store_target(target.value)
-        elif isinstance(target, (cst.Attribute, cst.Subscript)):
-            self.expr(target)
-            self.mutate(target)
-        else:
-            self.expr(target)
-
     def store_loop_target(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         """`for d in frames:` makes each name a possible alias of an item of `frames`."""
         self.store_target(target)
@@ -479,32 +175,6 @@ class CellWalker:
         if source is not None and not self.scopes:
             for name in target_names(target):
                 self.rebind_alias(name, source)
-
-    def runs(self, value: cst.BaseExpression) -> Deferred | None:
-        """What using a new name may run: `f = g`, `m = Model()`, `p = partial(f, 1)`,
-        `fs = [f]`, `it = gen()`; None when it holds no notebook function."""
-        if isinstance(value, cst.Name):
-            return self.functions.get(value.value)
-        if isinstance(value, cst.GeneratorExp):  # runs as it is consumed, reading names then
-            from nb2pkg.analysis.closures import free_names
-
-            reads = frozenset(n for n in free_names(value) if not self.is_builtin(n) and self.resolve(n) is None)
-            return Deferred(reads=reads, returns_callable=True) if reads else None
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
-            called = self.functions.get(value.func.value)
-            if called is not None and (called.is_class or called.returns_callable):
-                return called
-        held = [
-            self.functions[name]
-            for name in _passed_names(value)
-            if name in self.functions and self.resolve(name) is None
-        ]
-        if not held:
-            return None
-        merged = held[0]
-        for deferred in held[1:]:
-            merged = merged.merge(deferred)
-        return merged
 
     def delete_target(self, target: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
@@ -584,18 +254,6 @@ class CellWalker:
 
     # -- definitions -----------------------------------------------------------------
 
-    def definition_time(self, params: cst.Parameters) -> None:
-        """Defaults and annotations are evaluated where the function is defined."""
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            if param.default is not None:
-                self.expr(param.default)
-        if self.lazy_annotations:
-            return
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params,
-                      params.star_arg, params.star_kwarg):
-            if isinstance(param, cst.Param) and param.annotation is not None:
-                self.expr(param.annotation.annotation)
-
     def function_def(self, node: cst.FunctionDef) -> None:
         for decorator in node.decorators:
             self.expr(decorator.decorator)
@@ -605,29 +263,6 @@ class CellWalker:
         self.current_name = node.name.value
         deferred = self.body(node.params, node.body)
         self.store(node.name.value, value=deferred)
-
-    def lambda_def(self, node: cst.Lambda) -> Deferred | None:
-        self.definition_time(node.params)
-        return self.body(node.params, node.body)
-
-    def body(self, params: cst.Parameters, body: cst.BaseSuite | cst.BaseExpression) -> Deferred | None:
-        """Walk a function body as deferred; the top-level one yields its `Deferred`."""
-        name = self.current_name if isinstance(body, cst.BaseSuite) else "<lambda>"
-        scope = function_scope(params, body, name)
-        top = self.collector is None
-        if top:
-            self.collector = Collector(scope, parameter_names(params)[0])
-        self.scopes.append(scope)
-        if isinstance(body, cst.BaseExpression):
-            self.expr(body)
-        else:
-            self.suite(body)
-        self.scopes.pop()
-        if not top:
-            return None
-        collector, self.collector = self.collector, None
-        assert collector is not None
-        return collector.freeze()
 
     def class_def(self, node: cst.ClassDef) -> None:
         for decorator in node.decorators:
@@ -645,251 +280,3 @@ class CellWalker:
             if isinstance(base.value, cst.Name) and base.value.value in self.functions:
                 merged = merged.merge(self.functions[base.value.value])
         self.store(node.name.value, value=merged if self.collector is None else None)
-
-    # -- expressions -----------------------------------------------------------------
-
-    def expr(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Name):
-            self.load(node.value)
-        elif isinstance(node, cst.Attribute):
-            self.expr(node.value)
-        elif isinstance(node, cst.Call):
-            self.call(node)
-        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            self.comprehension(node)
-        elif isinstance(node, cst.Lambda):
-            self.inline_lambda(node)
-        elif isinstance(node, cst.NamedExpr):
-            self.expr(node.value)
-            for name in target_names(node.target):
-                self.store(name, walrus=True)
-        elif isinstance(node, cst.Arg):
-            self.expr(node.value)
-        elif isinstance(node, cst.Yield) and self.collector is not None:
-            self.collector.returns_callable = True  # a generator runs when consumed
-            self.generic(node)
-        elif not isinstance(node, _LEAVES):
-            self.generic(node)
-
-    def generic(self, node: cst.CSTNode) -> None:
-        for child in _children(node):
-            self.expr(child)
-
-    def call(self, node: cst.Call) -> None:
-        if self.magic_call(node):
-            return
-        self.expr(node.func)
-        for arg in node.args:
-            self.expr(arg.value)
-        func = node.func
-        if isinstance(func, cst.Attribute):
-            if func.attr.value in ("query", "eval") and node.args:
-                self.query_references(node.args[0].value)
-            if method_mutates_receiver(node):
-                self.mutate(func.value)
-            called = func.attr.value
-        elif isinstance(func, cst.Name):
-            called = func.value
-            self.mutated_arguments(node, called)
-        else:
-            return
-        if called in MUTATES_FIRST_ARGUMENT and node.args and node.args[0].keyword is None:
-            self.mutate(node.args[0].value)
-
-    def query_references(self, expression: cst.BaseExpression) -> None:
-        """`df.query("a > @limit")` reads `limit`."""
-        text = _literal(expression)
-        for name in re.findall(r"@([A-Za-z_]\w*)", text or ""):
-            self.load(name)
-
-    def mutated_arguments(self, node: cst.Call, name: str) -> None:
-        """`clean(df)` where the notebook's `clean` changes its parameter in place."""
-        if self.collector is not None or self.resolve(name) is not None:
-            return
-        deferred = self.functions.get(name)
-        if deferred is None or not deferred.mutated_params:
-            return
-        for position, arg in enumerate(node.args):
-            if arg.star:
-                return
-            if arg.keyword is not None:
-                param = arg.keyword.value
-            elif position < len(deferred.params):
-                param = deferred.params[position]
-            else:
-                continue
-            if param in deferred.mutated_params:
-                self.mutate(arg.value)
-
-    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
-        clause: cst.CompFor | None = node.for_in
-        self.expr(clause.iter)  # the first iterable is evaluated outside
-        self.scopes.append(Scope("comprehension"))
-        first = True
-        while clause is not None:
-            if not first:
-                self.expr(clause.iter)
-            first = False
-            self.store_target(clause.target)
-            for condition in clause.ifs:
-                self.expr(condition.test)
-            clause = clause.inner_for_in
-        if isinstance(node, cst.DictComp):
-            self.expr(node.key)
-            self.expr(node.value)
-        else:
-            self.expr(node.elt)
-        self.scopes.pop()
-
-    def inline_lambda(self, node: cst.Lambda) -> None:
-        if self.collector is not None:
-            self.definition_time(node.params)
-            self.body(node.params, node.body)
-            return
-        # A lambda the cell passes on (`df.apply(lambda r: ...)`) runs during the cell.
-        self.definition_time(node.params)
-        self.scopes.append(function_scope(node.params, node.body, kind="inline"))
-        self.expr(node.body)
-        self.scopes.pop()
-
-    # -- magics ----------------------------------------------------------------------
-
-    def magic_call(self, node: cst.Call) -> bool:
-        call = ipython_call(node)
-        if call is None or call.method not in _MAGIC_METHODS:
-            return False
-        strings = call.arguments
-        if any(s is None for s in strings) or not strings:
-            return False
-        method = call.method
-        if method in ("system", "getoutput"):
-            self.shell_line(method, strings[0])
-        elif method == "run_line_magic" and len(strings) >= 2:
-            self.line_magic(strings[0], strings[1])
-        elif method == "magic":
-            name, _, argument = strings[0].lstrip("%").partition(" ")
-            self.line_magic(name, argument)
-        elif method == "run_cell_magic" and len(strings) >= 3:
-            self.cell_magic(Magic(strings[0], True, strings[1], magic_policy(strings[0], True)), strings[2])
-        else:
-            return False
-        return True
-
-    def line_magic(self, name: str, argument: str) -> None:
-        policy = magic_policy(name, cell=False)
-        self.magics.append(Magic(name, False, argument, policy, self.line))
-        if not is_known_magic(name, cell=False):
-            self.warn(f"unknown magic `%{name}`: kept in the notebook, not analysed")
-        if name in MAGIC_NOTES:
-            self.warn(f"`%{name}` {MAGIC_NOTES[name]}")
-        if name in NAME_INJECTING_MAGICS:
-            self.star = True
-        if policy is Policy.CODE:
-            _, code = split_code_argument(name, argument)
-            self.walk_code(code, f"`%{name}`", isolated=name == "timeit")
-        elif name not in ("pinfo", "pinfo2"):
-            self.expansions(argument)
-
-    def cell_magic(self, magic: Magic, body: str) -> None:
-        """A `%%magic` cell whose body is Python (`%%time`, `%%capture out`)."""
-        self.magics.append(magic)
-        options, rest = split_code_argument(magic.name, magic.argument)
-        if magic.policy is not Policy.CODE:
-            if not is_known_magic(magic.name, cell=True):
-                self.warn(f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed")
-            return
-        if magic.name == "timeit":
-            if rest:
-                self.walk_code(rest, "`%%timeit`'s setup", isolated=True)
-            self.walk_code(body, "`%%timeit`", isolated=True)
-            return
-        self.walk_code(body, f"`%%{magic.name}`")
-        if magic.name == "capture" and rest.split():
-            self.store(rest.split()[0])
-
-    def shell_line(self, method: str, command: str) -> None:
-        self.magics.append(Magic(method, False, command, Policy.SHELL, self.line))
-        self.expansions(command)
-
-    def expansions(self, text: str) -> None:
-        """`!ls {folder}` reads `folder`; IPython leaves unknown names to the shell."""
-        for expression in shell_expansions(text):
-            if check_python(expression) is not None:
-                continue  # not Python, or too deep to parse safely: left to the shell
-            try:
-                parsed = cst.parse_expression(expression)
-            except cst.ParserSyntaxError:
-                continue
-            if all(self.is_known(name) for name in _names_in(parsed)):
-                self.expr(parsed)
-
-
-def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    for name in _fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
-
-
-_FIELD_CACHE: dict[type, tuple[str, ...]] = {}
-
-
-def _fields(cls: type) -> tuple[str, ...]:
-    try:
-        return _FIELD_CACHE[cls]
-    except KeyError:
-        import dataclasses
-
-        names = tuple(
-            f.name
-            for f in dataclasses.fields(cls)
-            if not f.name.startswith("whitespace") and f.name not in ("lpar", "rpar")
-        )
-        _FIELD_CACHE[cls] = names
-        return names
-
-
-def _passed_names(value: cst.BaseExpression) -> list[str]:
-    """Names passed on as values: call arguments and container elements, not callees."""
-    if isinstance(value, cst.Call):
-        return [n for arg in value.args for n in _passed_names(arg.value)]
-    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
-        return [n for element in value.elements for n in _passed_names(element.value)]
-    if isinstance(value, cst.Dict):
-        return [n for element in value.elements if isinstance(element, cst.DictElement)
-                for n in _passed_names(element.value)]
-    if isinstance(value, cst.Name):
-        return [value.value]
-    return []
-
-
-def _is_automagic(name: str) -> bool:
-    return is_known_magic(name, cell=False) and magic_policy(name, cell=False) is Policy.NOTEBOOK
-
-
-def _names_in(node: cst.CSTNode) -> set[str]:
-    names: set[str] = set()
-
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            names.add(name.value)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            attribute.value.visit(self)
-            return False
-
-    node.visit(Names())
-    return names
-
-
-def _literal(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-

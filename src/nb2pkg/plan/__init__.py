@@ -1,0 +1,18 @@
+"""The plan: which code of the notebook becomes which function of which module, and what
+stays in the summary notebook.
+
+This is the stage's API: later stages import these names from `nb2pkg.plan`, never
+from its modules."""
+
+from nb2pkg.plan.definitions import pass_arguments, with_parameters
+from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
+from nb2pkg.plan.interface import partial_through
+from nb2pkg.plan.kept import kept_imports
+from nb2pkg.plan.model import Definition, Kept, Plan, Role, Segment, SegmentKey, Step
+from nb2pkg.plan.segments import build_segments
+from nb2pkg.plan.steps import build_plan
+
+__all__ = [
+    "Definition", "Gaps", "Kept", "KeptWrite", "Plan", "Role", "Segment", "SegmentKey", "Step", "build_plan",
+    "build_segments", "kept_imports", "partial_through", "pass_arguments", "pipeline_gaps", "with_parameters",
+]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nb2pkg.analysis import unreadable_writes
-from nb2pkg.plan.grouping import Kept, Plan, Step
+from nb2pkg.plan.model import Kept, Plan, Step
 
 # How a kept cell touches a name
 BINDS, CHANGES, DELETES, MAY_CHANGE = "binds", "changes", "deletes", "may change"

@@ -1,6 +1,9 @@
-"""Segments whose meaning changes inside a function or a module, decided before
-grouping: they stay in the notebook, or run inside a step instead of at import.
+"""What stays in the notebook, and why.
 
+- Whole cells nb2pkg cannot or must not convert: tagged `nb2pkg:keep` or
+  `raises-exception`, saved with an error, not parsing, running another language or a
+  magic that is more than a notebook setting, rebinding globals, reading IPython's
+  history.
 - Late binding: a lambda or generator kept for later reads notebook names when it
   runs; in a step it would close over the step's locals and keep their old values.
 - Work at definition: a decorator, default value, annotation or class body runs when
@@ -9,17 +12,77 @@ grouping: they stay in the notebook, or run inside a step instead of at import.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from nb2pkg.analysis import late_reads
-from nb2pkg.analysis import definition_work
-from nb2pkg.analysis import NOTEBOOK_BUILTINS
-from nb2pkg.plan.segments import Segment
+from nb2pkg.analysis import CellFacts, NOTEBOOK_BUILTINS, definition_work, late_reads
+from nb2pkg.ipython import Policy
+from nb2pkg.notebook import Cell
+from nb2pkg.plan.magic_cells import is_timed_line
+from nb2pkg.plan.model import Segment
+
+
+KEEP_TAG = "nb2pkg:keep"
+# Jupyter's tag for a cell whose error is expected: nbclient runs past it, a step would stop.
+EXPECTED_ERROR_TAG = "raises-exception"
+# Cell magics that only wrap Python code (time it, capture its output): the code converts.
+WRAPPING_CELL_MAGICS = frozenset({"time", "capture"})
+
+
+def keep_reason(cell: Cell, facts: CellFacts) -> str:
+    """Why the whole cell stays in the notebook as it is; "" when its code converts."""
+    if KEEP_TAG in cell.tags:
+        return f"tagged `{KEEP_TAG}`"
+    if EXPECTED_ERROR_TAG in cell.tags:
+        return f"is tagged `{EXPECTED_ERROR_TAG}`: its error is expected, and the notebook runs past it"
+    if cell.error and cell.error != "KeyboardInterrupt":  # an interrupted cell runs through when run again
+        return (f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
+                f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)")
+    if facts.parse_error is not None:
+        return facts.parse_error.reason
+    if facts.python is None:
+        return f"runs `%%{facts.magics[0].name}`, which nb2pkg does not convert"
+    for magic in facts.magics:
+        if magic.cell and magic.name in WRAPPING_CELL_MAGICS:
+            continue  # the body becomes a step; the summary cell keeps the magic line
+        if is_timed_line(magic):
+            if sum(is_timed_line(m) for m in facts.magics) > 1:
+                return f"times more than one statement with `{magic.label}`; a step can be timed once"
+            continue  # the statement becomes a step; the summary keeps the magic before its call
+        if magic.policy is not Policy.NOTEBOOK or magic.cell:
+            return f"uses `{magic.label}`, which only runs in a notebook"
+    if facts.rebinds_globals:
+        return "defines a function that rebinds notebook names with `global`"
+    only = notebook_only_names(facts.builtin_reads)
+    if only:
+        return f"reads {only}, which only the notebook has (IPython's history, or `__name__` as `'__main__'`)"
+    if facts.star_import and not _has_star_import_statement(facts.python or ""):
+        return "binds names through a magic (`%pylab`, `%run`), which nb2pkg cannot follow"
+    return ""
+
+
+# Names IPython gives the notebook that a module does not have, or has with another
+# value: the output history, the input history, and the module's own dunder names.
+_NOTEBOOK_ONLY = frozenset({"_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "In", "Out",
+                            "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__file__"})
+
+
+def notebook_only_names(reads: frozenset[str]) -> str:
+    """The names among `reads` only the notebook's namespace has, as `a`, `b`."""
+    found = sorted(n for n in reads if n in _NOTEBOOK_ONLY or re.fullmatch(r"_i?\d+", n))
+    return ", ".join(f"`{n}`" for n in found)
+
+
+def _has_star_import_statement(python: str) -> bool:
+    return re.search(r"^from\s+\S+\s+import\s+\*", python, re.MULTILINE) is not None
 
 
 # How the reasons of these rules start: the conversion warns about cells kept for them.
 LATE_BINDING = "makes a lambda or generator that reads "
+
+
 DEFINITION_WORK = "defines a name whose definition does work: "
+
 
 def keep_late_binding(segments: tuple[Segment, ...]) -> tuple[tuple[Segment, ...], dict[str, frozenset[str]]]:
     """Code that makes a lambda or generator for later, reading notebook names that later

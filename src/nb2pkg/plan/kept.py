@@ -14,7 +14,7 @@ import re
 import libcst as cst
 
 from nb2pkg.analysis import parse
-from nb2pkg.plan.segments import Segment
+from nb2pkg.plan.model import Segment
 
 ImportNode = cst.Import | cst.ImportFrom
 _IMPORT_LINE = re.compile(r"^(?:import|from)\s+[\w.]")

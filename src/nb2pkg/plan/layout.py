@@ -14,7 +14,7 @@ import re
 from typing import Iterable
 
 from nb2pkg.naming import identifier, words_of
-from nb2pkg.plan.segments import Segment
+from nb2pkg.plan.model import Segment
 from nb2pkg.tags import module_tag
 
 _DRAWS = re.compile(

@@ -11,81 +11,32 @@ order, so its facts are exact for the part it holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import replace
 
 import libcst as cst
 
-from nb2pkg.analysis import CellFacts, Context, Deferred, analyse_cell, parse
-from nb2pkg.analysis import shadowed_builtins
-from nb2pkg.analysis import has_inplace_true, method_mutates_receiver, root_name
-from nb2pkg.analysis import partial_bindings, path_facts
-from nb2pkg.analysis import target_names
-from nb2pkg.analysis import unreadable_writes
+from nb2pkg.analysis import CellFacts, Context, Deferred, LocalBindings, analyse_cell, parse
+from nb2pkg.analysis import partial_bindings, path_facts, shadowed_builtins, unreadable_writes
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.ipython import Policy, hides_value, ipython_call
-from nb2pkg.plan.magic_cells import captured_names, is_timed_line, unwrap_timed_line
+from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
-
-Role = Literal[
-    "markdown",  # markdown or raw cell, kept in place
-    "setting",  # notebook-only magic line (`%matplotlib inline`), kept in the notebook
-    "import",  # import statements, which the modules and the notebook repeat as needed
-    "constant",  # literal assignment never rebound: goes to config.py
-    "definition",  # def / class: goes to a module
-    "code",  # computation: grouped into steps
-    "display",  # shows something and changes nothing: stays in the notebook
-    "kept",  # stays in the notebook as it is (see `reason`)
-]
-
-KEEP_TAG = "nb2pkg:keep"
-# Jupyter's tag for a cell whose error is expected: nbclient runs past it, a step would stop.
-EXPECTED_ERROR_TAG = "raises-exception"
-
-# Calls that write files: a cell making them is computation, never a mere display.
-FILE_WRITERS = frozenset(
-    {
-        "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle", "to_feather",
-        "to_hdf", "to_sql", "to_stata", "savefig", "save", "savez", "savetxt", "dump",
-        "write", "write_text", "write_bytes", "writelines", "mkdir", "makedirs",
-        "touch", "unlink", "remove", "rmtree", "copy", "copyfile", "rename", "open",
-    }
-)
-# Modules whose calls only draw or show: a cell of such calls is a display.
-DISPLAY_MODULES = ("matplotlib", "seaborn", "plotly", "IPython.display", "altair", "bokeh")
-_DISPLAY_BUILTINS = frozenset({"print", "display", "len", "type", "repr", "str", "sorted", "list"})
-
-
-@dataclass(frozen=True)
-class Segment:
-    """A run of statements of one cell that share a role (or a whole cell)."""
-
-    cell: Cell
-    role: Role
-    source: str  # Python for converted roles; the cell's own text for kept ones
-    facts: CellFacts
-    reason: str = ""  # why a kept cell stays in the notebook
-    statements: tuple[cst.BaseStatement, ...] = ()  # the parsed statements
-    shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
-    shows_value: bool = False  # the cell ends with an expression whose value the notebook showed
-    cell_magic: str = ""  # `%%time`: the summary cell's first line; `%time`: before its call
-    # names bound or deleted on some paths only (a loop, an `if` without `else`, a
-    # handler's `as` name): the value they had before may still be theirs after
-    partial: frozenset[str] = frozenset()
-    # names compound code may read before binding them on every path (analysis.paths);
-    # empty for straight-line code, whose facts.uses say it
-    reads: frozenset[str] = frozenset()
+from nb2pkg.plan.displays import fitted_estimator, is_display_cell, is_shown_value, plot_objects, shows_a_value
+from nb2pkg.plan.imports import import_modules
+from nb2pkg.plan.keeping import keep_reason
+from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
+from nb2pkg.plan.model import Role, Segment
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     """Segments of every cell in notebook order, each with its own facts."""
-    imports = _import_modules(flow)
+    imports = import_modules(flow)
     rebound = _rebound_names(flow)
     functions = {name: d for facts in flow.facts if facts for name, d in facts.functions}
     captured = captured_names(flow.facts)
     rough: list[Segment] = []
     for cell, facts in zip(flow.notebook.cells, flow.facts):
-        rough.extend(_split_cell(cell, facts, imports, rebound, functions, captured))
+        parts = _split_cell(cell, facts, imports, rebound, functions, captured)
+        rough.extend(replace(part, position=position) for position, part in enumerate(parts))
     return _reanalyse(rough, shadowed_builtins(flow.facts))
 
 
@@ -111,8 +62,6 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
 
 def _bound_twice(module: cst.Module) -> frozenset[str]:
     """Names more than one top-level statement of the cell binds."""
-    from nb2pkg.analysis import LocalBindings
-
     counts: dict[str, int] = {}
     for statement in module.body:
         collector = LocalBindings()
@@ -138,19 +87,19 @@ def _split_cell(
 ) -> list[Segment]:
     if facts is None:
         return [Segment(cell, "markdown", cell.source, CellFacts())]
-    reason = _keep_reason(cell, facts)
+    reason = keep_reason(cell, facts)
     if reason:
         return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
     assert facts.python is not None
     module, timed = unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
     if not module.body:
         return []
-    if _is_display_cell(module, facts, imports, captured):
+    if is_display_cell(module, facts, imports, captured):
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
     parts: list[tuple[Role, cst.BaseStatement]] = []
-    last = len(module.body) - 1
+    last_position = len(module.body) - 1
     twice = _bound_twice(module)
-    plots = frozenset(_plot_objects(module, imports)) | captured
+    plots = frozenset(plot_objects(module, imports)) | captured
     for position, statement in enumerate(module.body):
         role = _statement_role(statement, rebound | twice)
         if timed and statement is timed[1] and role == "constant":
@@ -160,7 +109,7 @@ def _split_cell(
         if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
             reason = "uses a magic inside a block, which only runs in a notebook"
             return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
-        if role == "code" and position == last and _is_shown_value(statement, imports, plots):
+        if role == "code" and position == last_position and is_shown_value(statement, imports, plots):
             role = "display"
         parts.append((role, statement))
     if timed and _runs_code_after(parts, timed[1]):
@@ -178,11 +127,11 @@ def _split_cell(
     hidden = hides_value(facts.python) or (  # `%time f(x);` shows nothing either
         timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1])))
     if segments and segments[-1].role == "code" and not hidden:
-        last = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
-        shown = _fitted_estimator(module, last, imports)
+        final = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
+        shown = fitted_estimator(module, final, imports)
         if shown:
             segments[-1] = replace(segments[-1], shown=shown)
-        elif _shows_a_value(last, imports, functions):
+        elif shows_a_value(final, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)
     return segments
 
@@ -194,56 +143,9 @@ def _partial_of_kept(facts: CellFacts) -> frozenset[str]:
     return partial_bindings(parse(facts.python).body)
 
 
-def _keep_reason(cell: Cell, facts: CellFacts) -> str:
-    if KEEP_TAG in cell.tags:
-        return f"tagged `{KEEP_TAG}`"
-    if EXPECTED_ERROR_TAG in cell.tags:
-        return f"is tagged `{EXPECTED_ERROR_TAG}`: its error is expected, and the notebook runs past it"
-    if cell.error and cell.error != "KeyboardInterrupt":  # an interrupted cell runs through when run again
-        return (f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
-                f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)")
-    if facts.parse_error is not None:
-        return facts.parse_error.reason
-    if facts.python is None:
-        return f"runs `%%{facts.magics[0].name}`, which nb2pkg does not convert"
-    for magic in facts.magics:
-        if magic.cell and magic.name in WRAPPING_CELL_MAGICS:
-            continue  # the body becomes a step; the summary cell keeps the magic line
-        if is_timed_line(magic):
-            if sum(is_timed_line(m) for m in facts.magics) > 1:
-                return f"times more than one statement with `{magic.label}`; a step can be timed once"
-            continue  # the statement becomes a step; the summary keeps the magic before its call
-        if magic.policy is not Policy.NOTEBOOK or magic.cell:
-            return f"uses `{magic.label}`, which only runs in a notebook"
-    if facts.rebinds_globals:
-        return "defines a function that rebinds notebook names with `global`"
-    only = notebook_only_names(facts.builtin_reads)
-    if only:
-        return f"reads {only}, which only the notebook has (IPython's history, or `__name__` as `'__main__'`)"
-    if facts.star_import and not _has_star_import_statement(facts.python or ""):
-        return "binds names through a magic (`%pylab`, `%run`), which nb2pkg cannot follow"
-    return ""
-
-
 def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.BaseStatement) -> bool:
     position = next(index for index, (_, statement) in enumerate(parts) if statement is timed)
     return any(role == "code" for role, _ in parts[position + 1:])
-
-
-# Names IPython gives the notebook that a module does not have, or has with another
-# value: the output history, the input history, and the module's own dunder names.
-_NOTEBOOK_ONLY = frozenset({"_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "In", "Out",
-                            "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__file__"})
-
-
-def notebook_only_names(reads: frozenset[str]) -> str:
-    """The names among `reads` only the notebook's namespace has, as `a`, `b`."""
-    found = sorted(n for n in reads if n in _NOTEBOOK_ONLY or re.fullmatch(r"_i?\d+", n))
-    return ", ".join(f"`{n}`" for n in found)
-
-
-def _has_star_import_statement(python: str) -> bool:
-    return re.search(r"^from\s+\S+\s+import\s+\*", python, re.MULTILINE) is not None
 
 
 def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Role:
@@ -257,7 +159,7 @@ def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Ro
     if isinstance(small, (cst.Import, cst.ImportFrom)):
         return "import"
     if _is_magic_call(small):
-        # Only notebook-only magics get this far (see _keep_reason); settings move to the
+        # Only notebook-only magics get this far (see keep_reason); settings move to the
         # setup cell, the others (`df?`, `%who`) show something where they are.
         return "setting" if _magic_name(small) in SETUP_MAGICS else "display"
     if _is_literal_assignment(small) and _target(small) not in rebound | GENERATED_NAMES:
@@ -287,6 +189,8 @@ def _with_paths(segment: Segment) -> Segment:
 # `exec`, `eval`, `globals()`, `locals()`, `vars()` called as the builtins (the cell's
 # facts say the builtin is meant): the statement sees the notebook's namespace itself.
 _DYNAMIC = re.compile(r"(?<![\w.])(exec|eval|globals|locals|vars)\s*\(")
+
+
 DYNAMIC_REASON = ("reads or binds names dynamically (`exec`, `eval`, `globals()`), "
                   "so it runs where the notebook's names are")
 
@@ -348,8 +252,6 @@ def _target(small: cst.BaseSmallStatement) -> str:
 # a notebook variable of that name stays a variable of the steps.
 GENERATED_NAMES = frozenset({"NOTEBOOK_DIR", "config", "os", "warnings"})
 
-# Cell magics that only wrap Python code (time it, capture its output): the code converts.
-WRAPPING_CELL_MAGICS = frozenset({"time", "capture"})
 
 SETUP_MAGICS = frozenset(
     {"matplotlib", "load_ext", "reload_ext", "autoreload", "aimport", "config", "precision",
@@ -382,188 +284,3 @@ def is_literal(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Tuple):
         return all(isinstance(e, cst.Element) and is_literal(e.value) for e in node.elements)
     return False  # lists, dicts and sets are often filled later: not constants
-
-
-def _is_shown_value(statement: cst.BaseStatement, imports: dict[str, str], plot_objects: frozenset[str]) -> bool:
-    """A last expression that only reads or shows (`df.head()`, `X.shape`, `plt.show()`)."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
-        return False
-    small = statement.body[0]
-    if not isinstance(small, cst.Expr) or isinstance(small.value, (cst.Await, cst.Yield)):
-        return False
-    if isinstance(small.value, cst.Call) and _call_name(small.value) in ("print", "display"):
-        return False  # prints while the step runs; nothing is shown as a value
-    return _only_shows(small.value, imports, plot_objects)
-
-
-# Libraries whose estimators return themselves from `fit`, as scikit-learn's do.
-_ESTIMATOR_LIBRARIES = ("sklearn", "xgboost", "lightgbm", "catboost", "imblearn")
-
-
-def _fitted_estimator(module: cst.Module, last: cst.BaseStatement, imports: dict[str, str]) -> str:
-    """`model` when the cell ends with `model.fit(...)` and the cell made `model` with a
-    scikit-learn-style class: the notebook showed the fitted estimator (fit returns it)."""
-    if not (isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1
-            and isinstance(last.body[0], cst.Expr)):
-        return ""
-    call = last.body[0].value
-    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "fit" and isinstance(call.func.value, cst.Name)):
-        return ""
-    receiver = call.func.value.value
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if (isinstance(small, cst.Assign) and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and small.targets[0].target.value == receiver
-                    and isinstance(small.value, cst.Call)):
-                root = root_name(small.value.func)
-                if root in imports and imports[root].startswith(_ESTIMATOR_LIBRARIES):
-                    return receiver
-    return ""
-
-
-def _plot_objects(module: cst.Module, imports: dict[str, str]) -> set[str]:
-    """Names the cell binds to what a plotting library returns (`fig, ax = plt.subplots()`)."""
-    found: set[str] = set()
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
-                root = root_name(small.value.func)
-                if root in imports and imports[root].startswith(DISPLAY_MODULES):
-                    for target in small.targets:
-                        found.update(target_names(target.target))
-    return found
-
-
-# Functions and methods that return None: a cell ending with one shows nothing.
-_RETURNS_NONE = frozenset(
-    {"print", "display", "seed", "shuffle", "show", "close", "tight_layout", "clf", "cla", "sleep",
-     "savefig", "info", "warn", "filterwarnings", "simplefilter", "chdir", "exit", "append",
-     "extend", "insert", "remove", "clear", "sort", "reverse", "update", "add", "discard"}
-)
-
-
-def _shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functions: dict[str, Deferred]) -> bool:
-    """A bare expression at the end of a cell whose value Jupyter shows (None shows nothing)."""
-    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)):
-        return False
-    value = statement.body[0].value
-    if not isinstance(value, cst.Call):
-        return not isinstance(value, (cst.Await, cst.Yield))
-    name = _call_name(value)
-    if name in _RETURNS_NONE or name in FILE_WRITERS or has_inplace_true(value):
-        return False
-    if isinstance(value.func, cst.Name) and value.func.value in functions:
-        return functions[value.func.value].returns_value
-    return True
-
-
-def _is_display_cell(
-    module: cst.Module, facts: CellFacts, imports: dict[str, str], captured: frozenset[str] = frozenset()
-) -> bool:
-    """Only expression statements that read, print, draw or show (`out()` replays what
-    `%%capture out` caught); nothing changes."""
-    if facts.defines or facts.mutates - captured or facts.deletes:
-        return False  # a method call on a capture (`out.show()`) looks like a change: it only shows
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            return False
-        for small in statement.body:
-            if not isinstance(small, cst.Expr) or not _only_shows(small.value, imports, captured):
-                return False
-    return True
-
-
-def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str] = frozenset()) -> bool:
-    for call in _calls_in(node):
-        if _is_effect_call(call):
-            return False
-        root = root_name(call.func)
-        if root is None:
-            continue  # a call on a call's result (`df.groupby("a").mean()`)
-        if root in imports:
-            if not imports[root].startswith(DISPLAY_MODULES):
-                return False  # `np.random.seed(0)` changes module state
-        elif isinstance(call.func, cst.Name):
-            if call.func.value not in _DISPLAY_BUILTINS | plot_objects:
-                return False  # a notebook function may do anything; `out()` replays a capture
-        elif root in plot_objects:
-            continue  # `ax.set_xlabel("day")` draws on a figure; `out.show()` replays a capture
-        elif method_mutates_receiver(call):
-            return False  # `model.fit(X, y)`
-    return True
-
-
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(Calls())
-    return found
-
-
-def _call_name(call: cst.Call) -> str:
-    func = call.func
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return ""
-
-
-def _is_effect_call(call: cst.Call) -> bool:
-    return _call_name(call) in FILE_WRITERS
-
-
-def _import_modules(flow: Dataflow) -> dict[str, str]:
-    """Name bound by an import -> the module it stands for (`plt` -> `matplotlib.pyplot`)."""
-    names: dict[str, str] = {}
-    for facts in flow.facts:
-        if facts is None or not facts.analysed or not facts.imports:
-            continue
-        assert facts.python is not None
-        module = parse(facts.python)
-        for node in _imports_in(module):
-            names.update(import_bindings(node))
-    return names
-
-
-def _imports_in(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
-    found: list[cst.Import | cst.ImportFrom] = []
-
-    class Imports(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> None:
-            found.append(node)
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            found.append(node)
-
-    module.visit(Imports())
-    return found
-
-
-def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
-    """`import a.b as c` -> {"c": "a.b"}; `from a import b` -> {"b": "a.b"}."""
-    from nb2pkg.analysis import dotted_name, import_binding
-
-    bound: dict[str, str] = {}
-    if isinstance(node, cst.Import):
-        for alias in node.names:
-            full = dotted_name(alias.name)
-            bound[import_binding(alias)] = full if alias.asname else full.split(".")[0]
-        return bound
-    if isinstance(node.names, cst.ImportStar):
-        return bound
-    base = "." * len(node.relative) + (dotted_name(node.module) if node.module else "")
-    for alias in node.names:
-        bound[import_binding(alias)] = f"{base}.{dotted_name(alias.name)}"
-    return bound

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from nb2pkg.plan.grouping import Plan, Step
+from nb2pkg.plan import Plan, Step
 
 # The static check the generated tests run on the summary notebook: its code cells in
 # order, IPython syntax made Python, names bound collected, every read checked. A name a

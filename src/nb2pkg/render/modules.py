@@ -14,8 +14,7 @@ import libcst as cst
 from nb2pkg.analysis import Context, analyse_cell
 from nb2pkg.analysis import conditional_deletes
 from nb2pkg.escape import docstring_literal, printable
-from nb2pkg.plan.grouping import Definition, Plan, Step, partial_through
-from nb2pkg.plan.lifting import pass_arguments, with_parameters
+from nb2pkg.plan import Definition, Plan, Step, partial_through, pass_arguments, with_parameters
 from nb2pkg.naming import unique
 
 MODULE_DOCS = {

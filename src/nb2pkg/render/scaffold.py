@@ -9,8 +9,7 @@ import tomli_w
 
 from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.escape import docstring_literal, markdown_code, printable
-from nb2pkg.plan.gaps import Gaps, pipeline_gaps
-from nb2pkg.plan.grouping import Plan
+from nb2pkg.plan import Gaps, Plan, pipeline_gaps
 from nb2pkg.naming import unique
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.modules import (

@@ -1,4 +1,8 @@
-"""Lift the notebook variables a notebook function reads into parameters.
+"""Which notebook functions and classes move to modules, lifting the notebook variables
+a function reads into keyword parameters where every call can pass them.
+
+A definition moves when its body reads only what modules can import (other moved
+definitions, imports, constants). Otherwise it may still move lifted:
 
 `def is_high(v): return v > cutoff` cannot move into a module as it is: `cutoff` is a
 notebook variable. It can move as `def is_high(v, *, cutoff)` when every use of
@@ -16,15 +20,79 @@ from typing import Iterable
 
 import libcst as cst
 
-from nb2pkg.plan.segments import Segment
+from nb2pkg.plan.layout import name_definition_module
+from nb2pkg.plan.model import Definition, Segment, SegmentKey
+
+
+def movable_definitions(
+    segments: tuple[Segment, ...], module_names: set[str], warnings: list[tuple[int, str]]
+) -> tuple[tuple[Definition, ...], set[SegmentKey]]:
+    """Definitions whose bodies read only what modules can import, or notebook variables
+    that can be lifted into parameters; the rest stay."""
+    candidates = [s for s in segments if s.role == "definition"]
+    counts: dict[str, int] = {}
+    for segment in segments:
+        for name in segment.facts.defines:
+            counts[name] = counts.get(name, 0) + 1
+    movable: dict[SegmentKey, Segment] = {}
+    changed = True
+    while changed:  # a definition may rely on another that moves
+        changed = False
+        available = module_names | {n for s in movable.values() for n in s.facts.defines}
+        for segment in candidates:
+            if segment.key in movable:
+                continue
+            needs = _needs(segment)
+            name = next(iter(segment.facts.defines), "")
+            if counts.get(name, 0) == 1 and needs <= available | {name}:
+                movable[segment.key] = segment
+                changed = True
+    available = module_names | {n for s in movable.values() for n in s.facts.defines}
+    functions = {n for s in candidates for n, _ in s.facts.functions}
+    rest = [s for s in candidates if s.key not in movable and counts.get(next(iter(s.facts.defines), ""), 0) == 1]
+    lifted = liftable(rest, segments, available, functions)
+    kept: set[SegmentKey] = set()
+    definitions = []
+    for segment in candidates:
+        if segment.key in movable or segment.key in lifted:
+            name = next(iter(segment.facts.defines))
+            definitions.append(
+                Definition(name, name_definition_module(segment), segment, lifted.get(segment.key, ()))
+            )
+            continue
+        kept.add(segment.key)
+        defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
+        warnings.append((segment.cell.number, f"{defined} stays in the notebook: this cell "
+                                              f"{kept_definition_reason(segment, module_names)}"))
+    return tuple(definitions), kept
+
+
+def _needs(segment: Segment) -> set[str]:
+    """What a definition needs bound: at definition time, and when its body runs."""
+    return set(segment.facts.uses) | {r for _, d in segment.facts.functions for r in d.reads}
+
+
+def kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
+    names = sorted(_needs(segment) - module_names - segment.facts.defines)
+    if any(d.writes for _, d in segment.facts.functions):
+        return "defines a function that rebinds notebook names with `global`"
+    if names and any(d.returns_callable for _, d in segment.facts.functions):
+        listed = ", ".join(f"`{n}`" for n in names)
+        return (f"defines a function that returns a closure or generator reading notebook variable(s) "
+                f"{listed} when it runs later; as parameters they would keep the values of the call")
+    if names:
+        listed = ", ".join(f"`{n}`" for n in names)
+        return (f"defines a function that reads notebook variable(s) {listed} and is used "
+                "other than by direct calls from converted code")
+    return "defines a name that other cells define too"
 
 
 def liftable(
     candidates: Iterable[Segment], segments: tuple[Segment, ...], available: set[str],
     notebook_functions: set[str],
-) -> dict[int, tuple[str, ...]]:
-    """Definition segment id -> the notebook variables to lift, for those that can be."""
-    lifted: dict[int, tuple[str, ...]] = {}
+) -> dict[SegmentKey, tuple[str, ...]]:
+    """Definition segment key -> the notebook variables to lift, for those that can be."""
+    lifted: dict[SegmentKey, tuple[str, ...]] = {}
     for segment in candidates:
         statement = segment.statements[0] if len(segment.statements) == 1 else None
         if not isinstance(statement, cst.FunctionDef) or len(segment.facts.functions) != 1:
@@ -39,11 +107,11 @@ def liftable(
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
         if _only_called_from_steps(name, segment, segments):
-            lifted[id(segment)] = tuple(sorted(variables))
+            lifted[segment.key] = tuple(sorted(variables))
     return lifted
 
 
-def _rebound_after_a_call(name: str, variables: set[str], segments: tuple[Segment, ...]) -> bool:
+def _rebound_after_a_call(name: str, variables: frozenset[str], segments: tuple[Segment, ...]) -> bool:
     """Whether one of `variables` is unbound at the first call of `name`, or bound again
     after it: a closure it returned reads them later, in the notebook, and would see
     the new values (or none yet, where passing them at the call would fail)."""
@@ -62,7 +130,7 @@ def _rebound_after_a_call(name: str, variables: set[str], segments: tuple[Segmen
 
 def _only_called_from_steps(name: str, definition: Segment, segments: tuple[Segment, ...]) -> bool:
     for segment in segments:
-        if segment is definition or segment.role == "markdown":
+        if segment.key == definition.key or segment.role == "markdown":
             continue
         if not segment.statements:
             if re.search(rf"\b{re.escape(name)}\b", segment.source):

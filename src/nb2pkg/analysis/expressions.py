@@ -1,0 +1,284 @@
+"""Expressions in evaluation order, the function bodies they define, and assignment targets.
+
+A call may change an object in place (`df.drop(..., inplace=True)`, `clean(df)` when the
+notebook's `clean` changes its parameter) or run a magic; a comprehension and a lambda
+passed on run now, in scopes of their own; a function body runs later, so it is walked
+as deferred and yields the `Deferred` charged to the cells that call it. A target binds
+names, each of which may alias another or run a notebook function when used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from abc import abstractmethod
+from functools import lru_cache
+from typing import Iterable
+
+import libcst as cst
+
+from nb2pkg.analysis.closures import free_names
+from nb2pkg.analysis.facts import Deferred
+from nb2pkg.analysis.magics import MagicWalk
+from nb2pkg.analysis.mutation import (
+    MUTATES_FIRST_ARGUMENT,
+    method_mutates_receiver,
+    root_name,
+)
+from nb2pkg.analysis.scopes import (
+    Collector,
+    Scope,
+    function_scope,
+    parameter_names,
+    target_names,
+)
+
+# Leaves that hold no names: skipped by the generic walk.
+_LEAVES = (
+    cst.BaseParenthesizableWhitespace, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+    cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.AssignEqual,
+    cst.Semicolon, cst.BaseBinaryOp, cst.BaseUnaryOp, cst.BaseBooleanOp,
+    cst.BaseCompOp, cst.BaseAugOp, cst.Newline, cst.EmptyLine,
+    cst.TrailingWhitespace, cst.Comment, cst.SimpleString, cst.Integer, cst.Float,
+    cst.Imaginary, cst.FormattedStringText, cst.Ellipsis,
+)
+
+
+class ExpressionWalk(MagicWalk):
+    """The walk of expressions, function bodies and targets; statements are the walker's."""
+
+    @abstractmethod
+    def suite(self, suite: cst.BaseSuite) -> None:
+        """Walk a block of statements (the walker's)."""
+
+    # -- expressions -----------------------------------------------------------------
+
+    def expr(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name):
+            self.load(node.value)
+        elif isinstance(node, cst.Attribute):
+            self.expr(node.value)
+        elif isinstance(node, cst.Call):
+            self.call(node)
+        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            self.comprehension(node)
+        elif isinstance(node, cst.Lambda):
+            self.inline_lambda(node)
+        elif isinstance(node, cst.NamedExpr):
+            self.expr(node.value)
+            for name in target_names(node.target):
+                self.store(name, walrus=True)
+        elif isinstance(node, cst.Arg):
+            self.expr(node.value)
+        elif isinstance(node, cst.Yield) and self.collector is not None:
+            self.collector.returns_callable = True  # a generator runs when consumed
+            self.generic(node)
+        elif not isinstance(node, _LEAVES):
+            self.generic(node)
+
+    def generic(self, node: cst.CSTNode) -> None:
+        for child in _children(node):
+            self.expr(child)
+
+    def call(self, node: cst.Call) -> None:
+        if self.magic_call(node):
+            return
+        self.expr(node.func)
+        for arg in node.args:
+            self.expr(arg.value)
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in ("query", "eval") and node.args:
+                self.query_references(node.args[0].value)
+            if method_mutates_receiver(node):
+                self.mutate(func.value)
+            called = func.attr.value
+        elif isinstance(func, cst.Name):
+            called = func.value
+            self.mutated_arguments(node, called)
+        else:
+            return
+        if called in MUTATES_FIRST_ARGUMENT and node.args and node.args[0].keyword is None:
+            self.mutate(node.args[0].value)
+
+    def query_references(self, expression: cst.BaseExpression) -> None:
+        """`df.query("a > @limit")` reads `limit`."""
+        text = _literal(expression)
+        for name in re.findall(r"@([A-Za-z_]\w*)", text or ""):
+            self.load(name)
+
+    def mutated_arguments(self, node: cst.Call, name: str) -> None:
+        """`clean(df)` where the notebook's `clean` changes its parameter in place."""
+        if self.collector is not None or self.resolve(name) is not None:
+            return
+        deferred = self.functions.get(name)
+        if deferred is None or not deferred.mutated_params:
+            return
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                return
+            if arg.keyword is not None:
+                param = arg.keyword.value
+            elif position < len(deferred.params):
+                param = deferred.params[position]
+            else:
+                continue
+            if param in deferred.mutated_params:
+                self.mutate(arg.value)
+
+    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+        clause: cst.CompFor | None = node.for_in
+        self.expr(clause.iter)  # the first iterable is evaluated outside
+        self.scopes.append(Scope("comprehension"))
+        first = True
+        while clause is not None:
+            if not first:
+                self.expr(clause.iter)
+            first = False
+            self.store_target(clause.target)
+            for condition in clause.ifs:
+                self.expr(condition.test)
+            clause = clause.inner_for_in
+        if isinstance(node, cst.DictComp):
+            self.expr(node.key)
+            self.expr(node.value)
+        else:
+            self.expr(node.elt)
+        self.scopes.pop()
+
+    def inline_lambda(self, node: cst.Lambda) -> None:
+        if self.collector is not None:
+            self.definition_time(node.params)
+            self.body(node.params, node.body)
+            return
+        # A lambda the cell passes on (`df.apply(lambda r: ...)`) runs during the cell.
+        self.definition_time(node.params)
+        self.scopes.append(function_scope(node.params, node.body, kind="inline"))
+        self.expr(node.body)
+        self.scopes.pop()
+
+    # -- function bodies -------------------------------------------------------------
+
+    def definition_time(self, params: cst.Parameters) -> None:
+        """Defaults and annotations are evaluated where the function is defined."""
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.default is not None:
+                self.expr(param.default)
+        if self.lazy_annotations:
+            return
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params,
+                      params.star_arg, params.star_kwarg):
+            if isinstance(param, cst.Param) and param.annotation is not None:
+                self.expr(param.annotation.annotation)
+
+    def lambda_def(self, node: cst.Lambda) -> Deferred | None:
+        self.definition_time(node.params)
+        return self.body(node.params, node.body)
+
+    def body(self, params: cst.Parameters, body: cst.BaseSuite | cst.BaseExpression) -> Deferred | None:
+        """Walk a function body as deferred; the top-level one yields its `Deferred`."""
+        name = self.current_name if isinstance(body, cst.BaseSuite) else "<lambda>"
+        scope = function_scope(params, body, name)
+        top = self.collector is None
+        if top:
+            self.collector = Collector(scope, parameter_names(params)[0])
+        self.scopes.append(scope)
+        if isinstance(body, cst.BaseExpression):
+            self.expr(body)
+        else:
+            self.suite(body)
+        self.scopes.pop()
+        if not top:
+            return None
+        collector, self.collector = self.collector, None
+        assert collector is not None
+        return collector.freeze()
+
+    # -- targets ---------------------------------------------------------------------
+
+    def store_target(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None = None
+    ) -> None:
+        """Bind an assignment target; `value` is what a plain name is bound to."""
+        if isinstance(target, cst.Name):
+            if value is None:
+                self.store(target.value)
+            else:
+                self.store(target.value, alias=root_name(value), runs=self.runs(value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.store_target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.store_target(target.value)
+        elif isinstance(target, (cst.Attribute, cst.Subscript)):
+            self.expr(target)
+            self.mutate(target)
+        else:
+            self.expr(target)
+
+    def runs(self, value: cst.BaseExpression) -> Deferred | None:
+        """What using a new name may run: `f = g`, `m = Model()`, `p = partial(f, 1)`,
+        `fs = [f]`, `it = gen()`; None when it holds no notebook function."""
+        if isinstance(value, cst.Name):
+            return self.functions.get(value.value)
+        if isinstance(value, cst.GeneratorExp):  # runs as it is consumed, reading names then
+            reads = frozenset(n for n in free_names(value) if not self.is_builtin(n) and self.resolve(n) is None)
+            return Deferred(reads=reads, returns_callable=True) if reads else None
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+            called = self.functions.get(value.func.value)
+            if called is not None and (called.is_class or called.returns_callable):
+                return called
+        held = [
+            self.functions[name]
+            for name in _passed_names(value)
+            if name in self.functions and self.resolve(name) is None
+        ]
+        if not held:
+            return None
+        merged = held[0]
+        for deferred in held[1:]:
+            merged = merged.merge(deferred)
+        return merged
+
+
+def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+@lru_cache(maxsize=None)  # one entry per LibCST node class: a bounded set
+def _fields(cls: type) -> tuple[str, ...]:
+    """The fields of a node class that may hold names (not whitespace or parentheses)."""
+    return tuple(
+        f.name
+        for f in dataclasses.fields(cls)
+        if not f.name.startswith("whitespace") and f.name not in ("lpar", "rpar")
+    )
+
+
+def _passed_names(value: cst.BaseExpression) -> list[str]:
+    """Names passed on as values: call arguments and container elements, not callees."""
+    if isinstance(value, cst.Call):
+        return [n for arg in value.args for n in _passed_names(arg.value)]
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return [n for element in value.elements for n in _passed_names(element.value)]
+    if isinstance(value, cst.Dict):
+        return [n for element in value.elements if isinstance(element, cst.DictElement)
+                for n in _passed_names(element.value)]
+    if isinstance(value, cst.Name):
+        return [value.value]
+    return []
+
+
+def _literal(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None

@@ -1,0 +1,129 @@
+"""A step's interface: the parameters it reads from earlier code and the names it returns
+to later code, by dataflow, in the order the code first mentions them."""
+
+from __future__ import annotations
+
+import re
+
+from nb2pkg.analysis import conditional_deletes
+from nb2pkg.plan.model import Segment
+
+
+def step_interface(
+    run: list[Segment], later: tuple[Segment, ...], module_names: set[str], earlier: set[str],
+    lifted: dict[str, tuple[str, ...]],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Parameters: what the step's own code reads first. Reads and `global` writes
+    inside functions defined elsewhere happen in those functions' namespaces."""
+    bound: set[str] = set()
+    uses: set[str] = set()
+    carried: set[str] = set()  # bound on some paths by the segments so far, never on all
+    killed: set[str] = set()  # bound or deleted on every path by the segments so far
+    defined_here: set[str] = set()
+    for segment in run:
+        own = set(segment.facts.direct_uses)
+        elsewhere: set[str] = set()
+        for function, reads, writes in segment.facts.through:
+            if function in defined_here:
+                own |= reads & segment.facts.uses  # the walker knows what was bound before the call
+            else:
+                # the call passes them now (what the segment bound before the call is its own)
+                own |= set(lifted.get(function, ())) & segment.facts.uses
+                elsewhere |= writes
+        own |= _closure_reads(segment, earlier)
+        uses |= own - bound
+        # compound code may read a name before binding it on the path it takes (`if c: k
+        # = 1` then `del k`): when earlier code bound it, that value must come in
+        uses |= (segment.reads - bound) & earlier
+        # what an earlier segment bound on some paths only may still hold the value from
+        # before the step: a read of it here needs that value
+        carried |= segment.partial - killed
+        uses |= (own | segment.reads | segment.facts.uses) & carried & earlier
+        # a name deleted on some paths only (`if c: del x`) may still be bound after
+        bound |= (segment.facts.defines | segment.partial) - elsewhere
+        definite = (segment.facts.defines | segment.facts.deletes) - segment.partial
+        carried -= definite
+        killed |= definite
+        defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))
+    # A module-level name the step also binds is local to the whole function: what the
+    # step reads of it before binding must come in as an argument.
+    params = uses - (module_names - bound)
+    # A function or lambda the step defines reads the notebook's globals when called;
+    # in the module those are the step's own names (closures), or they must come in.
+    params |= {r for s in run for _, d in s.facts.functions for r in d.reads} - bound - module_names
+    returns = {name for name in bound if _is_live(name, later)}
+    # A name bound only on some paths (a loop that may run zero times, an `if` without
+    # `else`, a `try`) keeps the value it had before when the path is not taken: that
+    # value must come in, to be returned or read after the loop as the notebook did.
+    partial = partial_through(run) & earlier
+    if partial:
+        params |= partial & (returns | {n for s in run for n in s.reads})
+    text = "".join(s.source for s in run)
+    return _in_text_order(params, text), _in_text_order(returns, text)
+
+
+def unbound_returns(run: list[Segment], params: tuple[str, ...], returns: tuple[str, ...]) -> tuple[str, ...]:
+    """Returned names that some path leaves unbound and no argument gives a value to:
+    None first keeps the return from failing where the notebook went on. Not functions
+    (a `def` in a loop) nor names deleted on some paths, where None would change nothing."""
+    through = partial_through(run)
+    candidates = [n for n in returns if n in through and n not in params]
+    if not candidates:
+        return ()
+    excluded = {n for s in run for n, _ in s.facts.functions}
+    excluded |= {n for s in run for n in conditional_deletes(s.statements)}
+    return tuple(n for n in candidates if n not in excluded)
+
+
+def partial_through(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
+    """Names whose value before the run may still be theirs after it: bound or deleted
+    on some paths by some segment, and on every path by none."""
+    partial = {n for s in run for n in s.partial}
+    if not partial:
+        return partial
+    killed = {n for s in run for n in (s.facts.defines | s.facts.deletes) - s.partial}
+    return partial - killed
+
+
+def _closure_reads(segment: Segment, earlier: set[str]) -> set[str]:
+    """Notebook names a lambda or generator the segment keeps for later reads: the step
+    must have them (as arguments) for the closure to see them."""
+    from nb2pkg.analysis import late_reads
+
+    if "lambda" not in segment.source and " for " not in segment.source:
+        return set()  # most segments: no need to look
+    return set(late_reads(segment.statements)) & earlier
+
+
+def _callables(segment: Segment) -> set[str]:
+    """Names the segment binds to lambdas or other callables it defines inline."""
+    return {name for name in segment.facts.defines if re.search(rf"\b{re.escape(name)}\s*=\s*lambda\b", segment.source)}
+
+
+def _is_live(name: str, later: tuple[Segment, ...]) -> bool:
+    """Whether code after the step reads `name` before binding it again."""
+    for segment in later:
+        if segment.role == "markdown":
+            continue
+        if segment.role == "kept" and not segment.facts.analysed:
+            if re.search(rf"\b{re.escape(name)}\b", segment.source):
+                return True  # code nb2pkg cannot read might use it
+            continue
+        if name in segment.facts.uses:
+            return True
+        if name in segment.partial and name in segment.reads:
+            return True  # read after a loop or branch that may not have bound it
+        if name in (segment.facts.defines | segment.facts.deletes) and name not in segment.partial:
+            return False  # rebound on every path: the value before is not read
+        for _, deferred in segment.facts.functions:
+            if name in deferred.reads:
+                return True  # a function defined later reads it when called
+    return False
+
+
+def _in_text_order(names: set[str], text: str) -> tuple[str, ...]:
+    def first(name: str) -> tuple[int, str]:
+        match = re.search(rf"(?<![\w.]){re.escape(name)}\b", text)
+        return (match.start() if match else len(text), name)
+
+    return tuple(sorted(names, key=first))

@@ -1,0 +1,125 @@
+"""The plan's data: segments of cells, and the steps, definitions and kept parts they
+become. Every later stage reads these; only the plan stage makes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+
+from nb2pkg.analysis import CellFacts
+from nb2pkg.notebook import Cell
+
+
+Role = Literal[
+    "markdown",  # markdown or raw cell, kept in place
+    "setting",  # notebook-only magic line (`%matplotlib inline`), kept in the notebook
+    "import",  # import statements, which the modules and the notebook repeat as needed
+    "constant",  # literal assignment never rebound: goes to config.py
+    "definition",  # def / class: goes to a module
+    "code",  # computation: grouped into steps
+    "display",  # shows something and changes nothing: stays in the notebook
+    "kept",  # stays in the notebook as it is (see `reason`)
+]
+
+
+# What identifies a segment: see `Segment.key`.
+SegmentKey = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of statements of one cell that share a role (or a whole cell)."""
+
+    cell: Cell
+    role: Role
+    source: str  # Python for converted roles; the cell's own text for kept ones
+    facts: CellFacts
+    reason: str = ""  # why a kept cell stays in the notebook
+    statements: tuple[cst.BaseStatement, ...] = ()  # the parsed statements
+    shown: str = ""  # a name the notebook showed after this code (`model` for `model.fit(...)`)
+    shows_value: bool = False  # the cell ends with an expression whose value the notebook showed
+    cell_magic: str = ""  # `%%time`: the summary cell's first line; `%time`: before its call
+    # names bound or deleted on some paths only (a loop, an `if` without `else`, a
+    # handler's `as` name): the value they had before may still be theirs after
+    partial: frozenset[str] = frozenset()
+    # names compound code may read before binding them on every path (analysis.paths);
+    # empty for straight-line code, whose facts.uses say it
+    reads: frozenset[str] = frozenset()
+    position: int = 0  # its place among the segments of its cell (see `key`)
+
+    @property
+    def key(self) -> SegmentKey:
+        """(cell index, position in the cell): the same for every `replace` of this segment,
+        and unique among the segments of one notebook, unlike `id()`, which Python reuses."""
+        return (self.cell.index, self.position)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Consecutive computation turned into one function."""
+
+    name: str
+    module: str
+    segments: tuple[Segment, ...]
+    params: tuple[str, ...]
+    returns: tuple[str, ...]
+    doc: str
+    shows: tuple[Segment, ...] = ()  # displays the summary cell ends with, after the call
+    value: str = ""  # the name the shown value of the last expression is returned as
+    # returned names bound on some paths only, that nothing had bound before: set to
+    # None first, so that returning them never fails where the notebook went on
+    initialised: tuple[str, ...] = ()
+
+    @property
+    def shows_value(self) -> bool:
+        return self.segments[-1].shows_value
+
+    @property
+    def cells(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(s.cell.index for s in (*self.segments, *self.shows)))
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A notebook function or class that moves to a module."""
+
+    name: str
+    module: str
+    segment: Segment
+    lifted: tuple[str, ...] = ()  # notebook variables it now takes as keyword arguments
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A cell (or a part of one) that stays in the summary notebook."""
+
+    segment: Segment
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the renderers need, in notebook order."""
+
+    items: tuple[Step | Kept, ...]  # steps and kept parts, in order (markdown included)
+    definitions: tuple[Definition, ...]
+    constants: tuple[Segment, ...]
+    imports: dict[str, cst.Import | cst.ImportFrom] = field(default_factory=dict)  # name -> its import
+    settings: tuple[Segment, ...] = ()  # notebook-only magic lines
+    warnings: tuple[tuple[int, str], ...] = ()  # (1-based cell, message)
+    names: frozenset[str] = frozenset()  # every name the notebook binds or reads
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return tuple(item for item in self.items if isinstance(item, Step))
+
+    def lifted(self) -> dict[str, tuple[str, ...]]:
+        """Functions that take notebook variables as keyword arguments -> those names."""
+        return {d.name: d.lifted for d in self.definitions if d.lifted}
+
+    def provided(self) -> dict[str, str]:
+        """Names the package provides at module level -> the module that holds them."""
+        names = {name: "config" for s in self.constants for name in s.facts.defines}
+        names.update((d.name, d.module) for d in self.definitions)
+        return names

@@ -1,0 +1,266 @@
+"""Group segments into the plan of a package: steps (functions), definitions that
+move to modules, constants for `config.py`, and what stays in the notebook.
+
+Order is the contract: steps are runs of consecutive computation, cut wherever the
+notebook shows something, says something (markdown), or keeps a cell as it is, so the
+summary notebook calls them in the original order. A step's parameters are the names it
+uses that earlier code provides; it returns the names it binds that later code reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from nb2pkg.naming import unique
+from nb2pkg.notebook import heading_of
+from nb2pkg.plan.definitions import kept_definition_reason, movable_definitions
+from nb2pkg.plan.docstrings import step_doc
+from nb2pkg.plan.imports import import_table, rebound_imports
+from nb2pkg.plan.interface import step_interface, unbound_returns
+from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
+from nb2pkg.plan.layout import choose_module, draws, step_name
+from nb2pkg.plan.model import Kept, Plan, Segment, SegmentKey, Step
+
+
+def build_plan(segments: tuple[Segment, ...]) -> Plan:
+    """The plan of the package. A cell the grouping keeps in the notebook (a stale read,
+    say) runs as written there, so a function it calls cannot take lifted arguments: plan
+    again with that cell kept from the start, until no kept cell calls a lifted function."""
+    for _ in range(len(segments) + 1):
+        plan = _plan(segments)
+        lifted = {d.name for d in plan.definitions if d.lifted}
+        calling = {(item.segment.cell.index, item.segment.source) for item in plan.items
+                   if isinstance(item, Kept) and item.segment.facts.uses & lifted}
+        if not calling:
+            return plan
+        segments = tuple(replace(s, role="kept", reason=next(
+            item.segment.reason for item in plan.items if isinstance(item, Kept)
+            and (item.segment.cell.index, item.segment.source) == (s.cell.index, s.source)))
+            if (s.cell.index, s.source) in calling else s for s in segments)
+    return plan
+
+
+def _plan(segments: tuple[Segment, ...]) -> Plan:
+    segments, late_functions = keep_late_binding(segments)
+    imports = import_table(segments)
+    segments, working = keep_import_work(segments, frozenset(imports))
+    late_functions = late_functions | working
+    constants = tuple(s for s in segments if s.role == "constant")
+    warnings: list[tuple[int, str]] = []
+    module_names = set(imports) | {n for s in constants for n in s.facts.defines}
+    definitions, kept_definitions = movable_definitions(segments, module_names, warnings)
+    module_names |= {d.name for d in definitions}
+    moved = {d.segment.key for d in definitions}
+    kept_functions = {
+        name: frozenset(r for _, d in s.facts.functions for r in d.reads | d.writes)
+        for s in segments if s.key in kept_definitions for name in s.facts.defines
+    } | late_functions
+    segments = tuple(
+        replace(s, role="kept", reason=kept_definition_reason(s, module_names))
+        if s.key in kept_definitions else s
+        for s in segments
+    )
+    items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
+    warnings += [(item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
+                 for item in items
+                 if isinstance(item, Kept) and item.segment.reason.startswith((_LATE, LATE_BINDING, DEFINITION_WORK))]
+    warnings += [(item.segments[0].cell.number, _unbound_warning(item)) for item in items
+                 if isinstance(item, Step) and item.initialised]
+    settings = tuple(s for s in segments if s.role == "setting")
+    names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
+    plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
+    return _without_module_clashes(plan, {n for s in segments for n in s.facts.defines})
+
+
+# Second names for modules whose first name the notebook uses for a variable: the
+# summary notebook and the pipeline import the modules by name, so they must differ.
+_ALTERNATIVES = {
+    "data": "loading", "preprocess": "preprocessing", "features": "featurize",
+    "models": "modelling", "plots": "figures", "utils": "helpers", "config": "settings",
+}
+
+
+def _without_module_clashes(plan: Plan, notebook_names: set[str]) -> Plan:
+    clashes = {m: _ALTERNATIVES[m] for m in _ALTERNATIVES if m in notebook_names and m != "config"}
+    if not clashes:
+        return plan
+    items = tuple(
+        replace(item, module=clashes.get(item.module, item.module)) if isinstance(item, Step) else item
+        for item in plan.items
+    )
+    definitions = tuple(replace(d, module=clashes.get(d.module, d.module)) for d in plan.definitions)
+    return replace(plan, items=items, definitions=definitions)
+
+
+def _items(
+    segments: tuple[Segment, ...], moved: set[SegmentKey], kept_functions: dict[str, frozenset[str]],
+    module_names: set[str], lifted: dict[str, tuple[str, ...]],
+) -> list[Step | Kept]:
+    runs: list[list[Segment] | Segment] = []
+    current: list[Segment] = []
+    kept_ids: set[SegmentKey] = set()
+
+    def close() -> None:
+        if current:
+            runs.append(list(current))
+            current.clear()
+
+    defined: set[str] = set(module_names)
+    for position, segment in enumerate(segments):
+        role = segment.role
+        defined = defined | segment.facts.defines
+        if role in ("import", "constant", "setting") or segment.key in moved:
+            continue  # they move out of the flow: modules and the setup cell hold them
+        if role == "code":
+            late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
+            if late:
+                close()
+                reason = (f"{_LATE}{_listed(n for n, _ in segment.facts.functions)}, which reads "
+                          f"{_listed(late)}, bound only by later cells: the notebook finds "
+                          "it when the function runs, a package function would not")
+                runs.append(replace(segment, role="kept", reason=reason))
+                kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
+                continue
+            shadowing = _reads_then_shadows(segment)
+            if shadowing:
+                close()
+                reason = (f"reads the builtin {shadowing} and then rebinds it: in a function "
+                          "both would be the new local value")
+                runs.append(replace(segment, role="kept", reason=reason))
+                continue
+            if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
+                close()  # in one function the builtin read before would be the local bound here
+            stale = _stale_reads(segment, current, kept_functions,
+                                 _kept_values(runs) | _notebook_values(segments[:position], moved, lifted))
+            if stale:
+                close()
+                reason = (f"calls `{stale[0]}`, a function that stays in the notebook and reads "
+                          f"{', '.join(f'`{n}`' for n in stale[1])}, which this code binds first")
+                runs.append(replace(segment, role="kept", reason=reason))
+                continue
+            tagged = _has_layout_tag(segment) or bool(segment.cell_magic)
+            if current and current[-1].cell != segment.cell and (
+                draws(segment.source) or draws(current[-1].source) or tagged
+                or _has_layout_tag(current[-1]) or bool(current[-1].cell_magic)
+            ):
+                close()  # a figure, or a cell tagged with its module or name, is a step of its own
+            current.append(segment)
+            if segment.shown or segment.shows_value:
+                close()  # the notebook shows something here: the step ends
+            continue
+        close()
+        runs.append(segment)
+    close()
+    return _steps_and_kept(runs, segments, module_names, kept_ids, lifted)
+
+
+def _steps_and_kept(
+    runs: list[list[Segment] | Segment],
+    segments: tuple[Segment, ...],
+    module_names: set[str],
+    kept_definitions: set[SegmentKey],
+    lifted: dict[str, tuple[str, ...]],
+) -> list[Step | Kept]:
+    items: list[Step | Kept] = []
+    taken: set[str] = set(module_names)
+    all_names = {n for s in segments for n in s.facts.defines | s.facts.uses}
+    heading: str | None = None
+    section = ""
+    heading_used = False
+    order = {s.key: position for position, s in enumerate(segments)}
+    for run in runs:
+        if isinstance(run, Segment):
+            if run.role == "markdown":
+                found = heading_of(run.source)
+                if found:
+                    heading, section, heading_used = found, run.source, False
+            if run.role == "display" and items and isinstance(items[-1], Step) and run.cell in {
+                s.cell for s in items[-1].segments
+            }:
+                last = items[-1]
+                items[-1] = replace(last, shows=last.shows + (run,))
+                continue
+            items.append(Kept(run))
+            continue
+        later = segments[order[run[-1].key] + 1 :]
+        earlier = {n for s in segments[: order[run[0].key]] for n in s.facts.defines} | module_names
+        values = rebound_imports(segments, order[run[0].key], module_names)
+        params, returns = step_interface(run, later, module_names - values, earlier, lifted)
+        shown = run[-1].shown
+        if shown and shown not in returns:
+            returns += (shown,)
+        value = ""
+        if run[-1].shows_value and returns:
+            value = unique("result", all_names)  # returned with the others, then shown
+            returns += (value,)
+        module = choose_module(run, heading)
+        name_from_heading = heading is not None and not heading_used
+        name = unique(step_name(heading if name_from_heading else None, run, returns, module), taken)
+        taken.add(name)
+        heading_used = True
+        doc = step_doc(heading if name_from_heading else None, section, name)
+        unbound = unbound_returns(run, params, returns)
+        items.append(Step(name, module, tuple(run), params, returns, doc, value=value, initialised=unbound))
+    return items
+
+
+_LATE = "defines a function or lambda "
+
+
+def _unbound_warning(step: Step) -> str:
+    names = _listed(step.initialised)
+    one = len(step.initialised) == 1
+    it, verb = ("it", "is") if one else ("them", "are")
+    return (f"{names} {verb} bound on some paths only (a loop that may not run, an `if`, a `try`), and no "
+            f"earlier cell binds {it}: `{step.name}` sets {it} to None first, so where the notebook "
+            f"would raise NameError on reading {it}, the package sees None")
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
+
+
+def _reads_then_shadows(segment: Segment) -> str:
+    """`names = list(x); list = [1]` in one segment: the builtin it reads, if any."""
+    both = sorted(segment.facts.builtin_reads & segment.facts.defines)
+    return ", ".join(f"`{n}`" for n in both)
+
+
+def _has_layout_tag(segment: Segment) -> bool:
+    return any(tag.startswith(("nb2pkg:module=", "nb2pkg:name=")) for tag in segment.cell.tags)
+
+
+def _notebook_values(
+    earlier: tuple[Segment, ...], moved: set[SegmentKey], lifted: dict[str, tuple[str, ...]]
+) -> frozenset[str]:
+    """Callables that code (not a module) bound: `g1 = make_g1(1)` in a step, where
+    `make_g1` stays in the notebook, reads the notebook's names when it runs."""
+    return frozenset(n for s in earlier if s.role == "code" and s.key not in moved
+                     for n in s.facts.defines if n not in lifted)
+
+
+def _kept_values(runs: list[list[Segment] | Segment]) -> frozenset[str]:
+    """Names bound so far by cells that stay in the notebook."""
+    return frozenset(n for run in runs if isinstance(run, Segment) and run.role == "kept"
+                     for n in run.facts.defines)
+
+
+def _stale_reads(
+    segment: Segment, current: list[Segment], kept_functions: dict[str, frozenset[str]],
+    kept_values: frozenset[str] = frozenset(),
+) -> tuple[str, list[str]] | None:
+    """A function kept in the notebook reads notebook names; if the step binds one of
+    them before calling it, the function would see the notebook's old value."""
+    run = [*current, segment]
+    # names only a notebook function's `global` rebinds are rebound where it lives
+    written = {n for s in run for _, _, writes in s.facts.through for n in writes}
+    bound = {n for s in run for n in s.facts.defines} - written
+    for function, reads, _ in segment.facts.through:
+        # A value bound by a cell kept in the notebook (`add = make_adder(1)` there) runs
+        # the notebook's code, which reads the notebook's names, as a kept function does.
+        known = kept_functions.get(function) or (reads if function in kept_values else frozenset())
+        stale = sorted(known & bound)
+        if stale:
+            return function, stale
+    return None
