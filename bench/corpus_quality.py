@@ -15,9 +15,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # the quality checks the tests use
+sys.path.insert(0, str(ROOT / "tests"))  # support.quality: the checks the tests use
 
-from quality import all_problems, lost_calls  # noqa: E402
+from support.quality import all_problems, lost_calls  # noqa: E402
 
 from nb2pkg.convert import convert, default_package  # noqa: E402
 from nb2pkg.dataflow import build_dataflow  # noqa: E402

@@ -2,8 +2,8 @@
 
     python bench/fuzz_fidelity.py --count 1000 --seed 0 --failures /tmp/fuzz-failures
 
-Each notebook (`tests/notebook_fuzz.py`, seed S+i) is converted in-process and checked
-by `tests/differential.py`: the original and the summary notebook run in fresh IPython
+Each notebook (`tests/support/notebook_fuzz.py`, seed S+i) is converted in-process and checked
+by `tests/support/differential.py`: the original and the summary notebook run in fresh IPython
 shells and must show the same per cell, and `python -m PACKAGE` must run to the end
 when the original does. Each failing notebook is shrunk to the fewest cells and
 top-level statements that still fail the same way, written to the failures folder as
@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
 
-from differential import Verdict, check, classify  # noqa: E402
-from notebook_fuzz import generate_cells, write_notebook  # noqa: E402
-from shell_runner import ShellServer  # noqa: E402
+from support.differential import Verdict, check, classify  # noqa: E402
+from support.notebook_fuzz import generate_cells, write_notebook  # noqa: E402
+from support.shell_runner import ShellServer  # noqa: E402
 
 Cells = list[tuple[str, str]]
 

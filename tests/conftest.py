@@ -1,17 +1,16 @@
-"""Shared helpers: notebooks built in tests, the corpus location, golden updates."""
+"""pytest's options and fixtures: golden updates, and the guard that no test writes outside
+its temporary folders. The helpers the tests share are in `support`."""
 
 from __future__ import annotations
 
-import json
+import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT / "fixtures"
-EXAMPLE = ROOT / "examples" / "explore.ipynb"
-CORPUS = ROOT.parent / "shared" / "corpus"
+from support import CORPUS, ROOT
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,47 +21,56 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _listing(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `folder` (the checkout: tracked and untracked, not ignored) with its
+    size and modification time, to see afterwards whether a test wrote there."""
+    if not folder.is_dir():
+        return {}
+    if (folder / ".git").exists():
+        names = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                               cwd=folder, capture_output=True, text=True, check=True).stdout.split("\0")
+    else:
+        names = [os.path.relpath(os.path.join(top, name), folder)
+                 for top, _, files in os.walk(folder) for name in files]
+    found = {}
+    for name in filter(None, names):
+        try:
+            stat = (folder / name).lstat()
+        except FileNotFoundError:  # tracked but deleted by hand: not the tests' doing
+            continue
+        found[name] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def _changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    return sorted([f"new {name}" for name in after.keys() - before.keys()]
+                  + [f"removed {name}" for name in before.keys() - after.keys()]
+                  + [f"changed {name}" for name in before.keys() & after.keys() if before[name] != after[name]])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_outside_tmp(update_golden_session: bool) -> Iterator[None]:
+    """Tests write only into temporary folders: the suite fails when the checkout or the
+    corpus has changed after it (`--update-golden` rewrites `fixtures/` on purpose)."""
+    folders = [ROOT, CORPUS]
+    before = [_listing(folder) for folder in folders]
+    yield
+    problems = []
+    for folder, listed in zip(folders, before):
+        changes = _changes(listed, _listing(folder))
+        if update_golden_session and folder == ROOT:
+            changes = [c for c in changes if not c.split(" ", 1)[1].startswith("fixtures/")]
+        problems += [f"{folder}: {change}" for change in changes]
+    if problems:
+        pytest.fail("tests wrote outside their temporary folders:\n" + "\n".join(problems[:50]), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def update_golden_session(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
-
-def corpus_notebooks() -> list[Path]:
-    folder = CORPUS / "notebooks"
-    return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-
-
-def corpus_manifest() -> list[dict[str, Any]]:
-    path = CORPUS / "MANIFEST.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
-
-
-def make_notebook(
-    cells: list[str | tuple[str, str]],
-    kernel: str = "python3",
-    language: str = "python",
-    counts: list[int | None] | None = None,
-) -> dict[str, Any]:
-    """A notebook as JSON data: strings are code cells, ("markdown", text) others."""
-    built = []
-    for position, cell in enumerate(cells):
-        kind, source = ("code", cell) if isinstance(cell, str) else cell
-        entry: dict[str, Any] = {"cell_type": kind, "id": f"cell{position}", "metadata": {}, "source": source}
-        if kind == "code":
-            entry["execution_count"] = counts[position] if counts else None
-            entry["outputs"] = []
-        built.append(entry)
-    return {
-        "cells": built,
-        "metadata": {
-            "kernelspec": {"name": kernel, "display_name": kernel, "language": language},
-            "language_info": {"name": language},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def write_notebook(path: Path, data: dict[str, Any] | str) -> Path:
-    path.write_text(data if isinstance(data, str) else json.dumps(data, indent=1), encoding="utf-8")
-    return path

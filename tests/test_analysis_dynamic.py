@@ -46,7 +46,7 @@ from nb2pkg.api import inspect
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.notebook import Cell
 
-pytestmark = pytest.mark.slow  # corpus notebooks run cell by cell
+pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # corpus notebooks run cell by cell
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "explore.ipynb"

@@ -746,6 +746,7 @@ def check_functions(facts: CellFacts, names: CodeNames, earlier_bound: set[str],
         report(f"4 `{name}` Deferred.reads the body does not read per symtable", got - expected)
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("path", _notebooks())
 def test_analysis_agrees_with_symtable(path: Path) -> None:
     try:

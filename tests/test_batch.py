@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE, make_notebook, write_notebook
+from support import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg.batch import find_jobs
@@ -58,6 +58,7 @@ def legacy(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_a_legacy_folder_is_converted_and_reported(legacy: Path, tmp_path: Path) -> None:
     out, report = legacy / "converted", tmp_path / "report.json"
     before = files_outside(tmp_path)
@@ -109,6 +110,7 @@ def test_a_legacy_folder_is_converted_and_reported(legacy: Path, tmp_path: Path)
     assert "[6/6]" in result.stderr  # one plain line per notebook when not on a terminal
 
 
+@pytest.mark.slow
 def test_a_rerun_reports_everything_unchanged_and_writes_nothing(legacy: Path, tmp_path: Path) -> None:
     out, first, second = legacy / "converted", tmp_path / "first.json", tmp_path / "second.json"
     batch(legacy, "--out", out, "--report", first)
@@ -139,6 +141,7 @@ def test_a_rerun_reports_everything_unchanged_and_writes_nothing(legacy: Path, t
     assert any("x = 3" in module.read_text() for module in package.glob("*.py"))
 
 
+@pytest.mark.slow
 def test_shards_cover_the_list_without_overlap(legacy: Path, tmp_path: Path) -> None:
     out = legacy / "converted"
     whole, first, second = (tmp_path / f"{name}.json" for name in ("whole", "first", "second"))
@@ -155,6 +158,7 @@ def test_shards_cover_the_list_without_overlap(legacy: Path, tmp_path: Path) -> 
     assert not out.exists()  # --dry-run writes no project
 
 
+@pytest.mark.slow
 def test_dry_run_prints_diffs_relative_to_the_output_folder_and_check_fails(legacy: Path) -> None:
     out = legacy / "converted"
     batch(legacy, "--out", out)
@@ -168,6 +172,7 @@ def test_dry_run_prints_diffs_relative_to_the_output_folder_and_check_fails(lega
     assert "would change: " + (legacy / "sub" / "explore.ipynb").as_posix() in check.stderr
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_a_hanging_notebook_is_cut_off_and_the_others_go_on(tmp_path: Path) -> None:
     root = tmp_path / "nbs"
@@ -191,6 +196,7 @@ def test_a_hanging_notebook_is_cut_off_and_the_others_go_on(tmp_path: Path) -> N
         os.kill(pid, 0)
 
 
+@pytest.mark.slow
 def test_markdown_report(legacy: Path, tmp_path: Path) -> None:
     report = tmp_path / "report.md"
     batch(legacy, "--out", legacy / "converted", "--report", report)

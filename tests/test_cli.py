@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, make_notebook, write_notebook
+from support import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg import __version__
@@ -104,6 +104,7 @@ def test_internal_error_asks_for_a_report(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_process() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "nb2pkg", "inspect", "--json", str(EXAMPLE)],

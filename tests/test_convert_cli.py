@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, make_notebook, write_notebook
+from support import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
@@ -70,6 +70,7 @@ def test_a_hand_edit_is_never_overwritten(tmp_path: Path) -> None:
     assert "# my note" not in edited.read_text()
 
 
+@pytest.mark.slow
 def test_files_the_user_added_are_kept(tmp_path: Path) -> None:
     out = tmp_path / "explore"
     convert(str(EXAMPLE), "--out", str(out), "-q")
@@ -115,6 +116,7 @@ def test_summary_notebook_records_its_source_cells(tmp_path: Path) -> None:
     assert markdown == ["".join(c["source"]) for c in original if c["cell_type"] == "markdown"]
 
 
+@pytest.mark.slow
 def test_files_no_longer_produced_are_removed_only_if_unedited(tmp_path: Path) -> None:
     cells = ["import matplotlib.pyplot as plt", "values = [1, 3, 2]",
              "doubled = [v * 2 for v in values]\nplt.plot(doubled)\nplt.title('Values over time')"]

@@ -7,15 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import corpus_notebooks
-from quality import all_problems
+from support import corpus_notebooks
+from support.quality import all_problems
 
 from nb2pkg.convert import convert, default_package
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 
-pytestmark = pytest.mark.slow  # every corpus notebook
+pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # every corpus notebook
 
 NOTEBOOKS = corpus_notebooks()
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import corpus_manifest, corpus_notebooks
+from support import corpus_manifest, corpus_notebooks
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
 
-pytestmark = pytest.mark.slow  # every corpus notebook
+pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # every corpus notebook
 
 NOTEBOOKS = corpus_notebooks()
 OTHER_KERNELS = {

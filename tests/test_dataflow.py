@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, make_notebook, write_notebook
+from support import FIXTURES, ROOT, make_notebook, write_notebook
 
 from nb2pkg import inspection as report
 from nb2pkg.dataflow import Flow, build_dataflow

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import typer
-from conftest import EXAMPLE, make_notebook, write_notebook
+from support import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
@@ -73,6 +73,7 @@ def test_check_sees_a_changed_notebook_and_an_edit(tmp_path: Path) -> None:
     assert "you edited src/nb/utils.py since nb2pkg wrote it" in result.stderr
 
 
+@pytest.mark.slow
 def test_git_apply_of_a_dry_run_diff_gives_the_new_conversion(tmp_path: Path) -> None:
     cells = ["import pandas as pd", "THRESH = 2", "df = pd.DataFrame({'a': range(5)})\ndf = df[df.a > THRESH]\nprint(df)"]
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
@@ -116,6 +117,7 @@ def test_a_killed_conversion_leaves_no_half_written_file(tmp_path: Path) -> None
             assert text.endswith("\n"), path
 
 
+@pytest.mark.slow
 def test_check_of_a_project_in_sync_does_not_load_the_converter(tmp_path: Path) -> None:
     """What makes `--check` in a pre-commit hook instant: the provenance answers."""
     import sys

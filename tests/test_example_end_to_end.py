@@ -14,12 +14,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EXAMPLE
+from support import EXAMPLE
 from nbclient import NotebookClient
 
 from nb2pkg import api
 
-pytestmark = pytest.mark.slow  # installs and runs the example
+pytestmark = [pytest.mark.slow, pytest.mark.kernel]  # installs and runs the example
 
 
 @pytest.fixture(scope="module")

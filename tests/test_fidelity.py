@@ -22,7 +22,7 @@ from typing import Any
 
 import libcst as cst
 import pytest
-from conftest import FIXTURES, make_notebook, write_notebook
+from support import FIXTURES, make_notebook, write_notebook
 
 from nb2pkg.analysis.paths import first_reads, partial_bindings
 from nb2pkg.analysis.unreadable import unreadable_writes
@@ -340,6 +340,7 @@ def test_generated_names_never_collide_with_the_notebooks(tmp_path: Path) -> Non
 IMPORTANT = ["loop_rebinds_name", "try_and_handlers", "kept_cell_writes", "late_function_reads"]
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 @pytest.mark.parametrize("case", IMPORTANT)
 def test_fixture_verifies_in_kernels_and_python_m_is_honest(case: str, tmp_path: Path) -> None:

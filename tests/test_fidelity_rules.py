@@ -8,7 +8,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 
 from nb2pkg import api
 from nb2pkg.analysis import analyse_cell

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 
 from nb2pkg import api
 

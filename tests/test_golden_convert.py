@@ -1,7 +1,8 @@
 """Golden conversions: each `fixtures/convert/<case>/input.ipynb` against the project in
 `expected/` beside it, file for file. Other files beside `input.ipynb` are the notebook's
 folder (`mylib.py` it imports, data it reads). `pytest --update-golden` rewrites the
-expected trees on purpose; every case also meets the quality list."""
+expected trees on purpose; every case also meets the quality list (a sample of them in
+the fast part)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,20 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
-from quality import all_problems, normalise_versions
+from support import FIXTURES
+from support.quality import all_problems
 
-from nb2pkg.convert import convert, default_package
-from nb2pkg.dataflow import build_dataflow
-from nb2pkg.render.local_modules import read_local_modules
+from nb2pkg.convert import Conversion, convert
+from nb2pkg.dataflow import Dataflow, build_dataflow
+from nb2pkg.render.local_modules import LocalModules, read_local_modules
+from nb2pkg.naming import package_name
 from nb2pkg.notebook import read_notebook
 
 CASES = sorted((FIXTURES / "convert").glob("*/input.ipynb"))
+# The versions the lower bounds come from: fixed, so that the expected trees are the same
+# bytes whatever is installed where the tests run.
+INSTALLED = {"matplotlib": "3.8.4", "numpy": "1.26.4", "pandas": "2.2.3", "scikit-learn": "1.5.2",
+             "seaborn": "0.13.2"}
 
 
 def expected_files(folder: Path) -> dict[str, str]:
@@ -28,20 +34,41 @@ def expected_files(folder: Path) -> dict[str, str]:
     }
 
 
+def converted(notebook: Path) -> tuple[Dataflow, LocalModules, Conversion]:
+    flow = build_dataflow(read_notebook(notebook))
+    package = package_name(notebook.parent.name)  # named after the case: a diff says which one
+    local = read_local_modules(notebook, flow, package)
+    return flow, local, convert(flow, notebook.parent / "expected", package, local, INSTALLED)
+
+
 @pytest.mark.parametrize("notebook", CASES, ids=[c.parent.name for c in CASES])
 def test_golden_conversion(notebook: Path, update_golden: bool) -> None:
     expected = notebook.parent / "expected"
-    flow = build_dataflow(read_notebook(notebook))
-    local = read_local_modules(notebook, flow, default_package(notebook))
-    conversion = convert(flow, expected, local=local)
-    actual = {name: normalise_versions(text) for name, text in conversion.files.items()}
+    actual = converted(notebook)[2].files
     if update_golden:
         shutil.rmtree(expected, ignore_errors=True)
         for name, text in actual.items():
             (expected / name).parent.mkdir(parents=True, exist_ok=True)
             (expected / name).write_text(text, encoding="utf-8")
     assert actual == expected_files(expected)
-    assert all_problems(conversion, flow, expected, local) == []
+
+
+# The quality list (black, pyflakes, lost calls...) on a sample in the fast part, on every
+# case in the slow one.
+QUALITY_SAMPLE = {"classes", "issue11_example", "kept_cell_imports", "lifted_helper", "magics_and_shell"}
+
+
+@pytest.mark.parametrize("notebook", [
+    pytest.param(c, id=c.parent.name, marks=() if c.parent.name in QUALITY_SAMPLE else pytest.mark.slow)
+    for c in CASES])
+def test_golden_conversion_meets_the_quality_list(notebook: Path) -> None:
+    flow, local, conversion = converted(notebook)
+    # not converted a second time: the expected bytes, from another run, prove it deterministic
+    assert all_problems(conversion, flow, notebook.parent / "expected", local, INSTALLED, again=False) == []
+
+
+def test_the_quality_sample_names_cases() -> None:
+    assert QUALITY_SAMPLE <= {c.parent.name for c in CASES}
 
 
 def test_there_are_enough_golden_cases() -> None:

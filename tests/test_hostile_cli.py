@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 from nb2pkg import errors
 from nb2pkg.cli.app import app
 
@@ -76,6 +76,7 @@ def test_hostile_notebook_names_inspect_and_convert(tmp_path: Path, name: str) -
     assert json.loads(next((out / "notebooks").glob("*.ipynb")).read_text(encoding="utf-8"))["cells"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_hostile_notebook_names_in_a_batch(tmp_path: Path, name: str) -> None:
     folder = tmp_path / "notebooks"
@@ -138,6 +139,7 @@ def test_usable_package_names_convert_and_compile(tmp_path: Path, name: str) -> 
     compiled(out)
 
 
+@pytest.mark.slow
 @posix_only
 def test_workers_leave_quietly_when_the_batch_parent_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "parent.py"
@@ -379,6 +381,7 @@ def _slow(*args: object, **kwargs: object) -> None:
     time.sleep(30)
 
 
+@pytest.mark.slow
 @posix_only
 @pytest.mark.parametrize("command", [["inspect"], ["convert"], ["convert", "--dry-run"]])
 def test_timeout_stops_a_conversion_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

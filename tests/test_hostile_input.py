@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -345,6 +345,7 @@ _FIELDS = st.sampled_from(["cells", "metadata", "nbformat", "nbformat_minor", "c
                            "cell metadata", "tags", "outputs", "execution_count", "id", "cell"])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(changes=st.lists(st.tuples(_FIELDS, _JSON), min_size=1, max_size=3))
 def test_random_notebook_structures_are_read_or_refused_in_one_line(changes: list[tuple[str, Any]]) -> None:

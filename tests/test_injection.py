@@ -14,7 +14,7 @@ import black
 import libcst as cst
 import nbformat
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -282,6 +282,7 @@ def test_random_markdown_docstrings(tmp_path_factory: pytest.TempPathFactory, te
     nbformat.validate(nbformat.reads(read_back(converted, "notebooks/md.ipynb"), as_version=4))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(text=st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from('"\'\\\n\t'), max_size=40))
 def test_random_docstring_literals(text: str) -> None:

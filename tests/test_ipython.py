@@ -161,11 +161,12 @@ def test_hides_value_is_ipythons_rule(python: str, hidden: bool) -> None:
     assert hides_value(python) is bool(expected)
 
 
+@pytest.mark.corpus
 def test_corpus_cells_transform_as_ipython_does() -> None:
     """The cheap test that skips IPython's tokenizer never skips a cell IPython changes."""
     import json
 
-    from conftest import corpus_notebooks
+    from support import corpus_notebooks
     from IPython.core.inputtransformer2 import TransformerManager
 
     notebooks = corpus_notebooks()
@@ -192,7 +193,7 @@ def test_corpus_cells_transform_as_ipython_does() -> None:
 def _summary_cells(tmp_path, cells: list[str]) -> tuple[list[str], dict[str, str]]:
     import json
 
-    from conftest import make_notebook, write_notebook
+    from support import make_notebook, write_notebook
 
     from nb2pkg.convert import convert
     from nb2pkg.dataflow import build_dataflow

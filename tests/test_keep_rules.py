@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow

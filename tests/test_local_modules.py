@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
@@ -151,6 +151,7 @@ def test_project_ships_local_modules_and_does_not_depend_on_them(tmp_path: Path)
     assert api.convert(notebook, out, write=False).report.changed == ("pyproject.toml", "src/mylib.py")  # no numpy
 
 
+@pytest.mark.slow
 def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -198,6 +199,7 @@ def _seen(outputs: list[list[dict]]) -> tuple[str, list[str], int, list[str]]:
     return printed, values, figures, errors
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_project_imports_local_modules_and_semicolons_hide_values_in_real_kernels(tmp_path: Path) -> None:
     cells = [

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 
 from nb2pkg.errors import InputError, InvalidNotebook, NotebookNotFound, OtherLanguage
 from nb2pkg.notebook import read_notebook

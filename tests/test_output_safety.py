@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_notebook, write_notebook
+from support import make_notebook, write_notebook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -162,6 +162,7 @@ def test_record_entries_for_links_and_folders_are_never_followed_or_removed(worl
     assert "link.txt" not in record_of(project)["files"]
 
 
+@pytest.mark.slow
 def test_batch_takes_a_damaged_record_as_a_failed_notebook(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -242,6 +243,7 @@ def test_a_projects_own_summary_converted_into_it_is_refused(world: dict[str, Pa
     assert tree(project) == before
 
 
+@pytest.mark.slow
 def test_the_source_through_a_link_or_hard_link_is_still_the_source(world: dict[str, Path]) -> None:
     project, root = world["project"], world["root"]
     summary = project / "notebooks" / "study.ipynb"
@@ -264,6 +266,7 @@ def test_the_source_through_a_link_or_hard_link_is_still_the_source(world: dict[
 # -- 3. files nb2pkg did not write ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_force_never_overwrites_files_nb2pkg_did_not_write(tmp_path: Path) -> None:
     source = notebook(tmp_path / "work")
     out = tmp_path / "repo"
@@ -296,7 +299,9 @@ def test_a_file_the_record_does_not_name_is_the_users_even_with_force(world: dic
 # -- 4. links inside the output folder --------------------------------------------------------
 
 
-@pytest.mark.parametrize("link", ["tests", "src", "notebooks", "src/study", "README.md", "tests/test_study.py"])
+# a folder in the fast part; the other links in the slow one
+@pytest.mark.parametrize("link", ["src", *(pytest.param(link, marks=pytest.mark.slow)
+                                         for link in ("README.md", "tests", "notebooks", "src/study", "tests/test_study.py"))])
 def test_nothing_is_written_through_a_link_inside_the_project(world: dict[str, Path], link: str) -> None:
     project, outside, source = world["project"], world["outside"], world["source"]
     target = outside / "target"
@@ -317,6 +322,7 @@ def test_nothing_is_written_through_a_link_inside_the_project(world: dict[str, P
     assert place.is_symlink()
 
 
+@pytest.mark.slow
 def test_without_dir_fd_links_are_still_never_followed(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     """Windows has no `dir_fd`: each step is looked at before it is used instead."""
     monkeypatch.setattr(safe_fs, "WITH_DIR_FD", False)
@@ -358,6 +364,7 @@ def test_batch_never_writes_through_a_link_inside_its_output_folder(tmp_path: Pa
     assert list(outside.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_linked_record_or_lock_is_never_followed(world: dict[str, Path]) -> None:
     project, outside, source = world["project"], world["outside"], world["source"]
     victim = outside / "victim.txt"
@@ -441,6 +448,7 @@ def _hold_lock(lock: Path, seconds: float) -> subprocess.Popen[str]:
     return holder
 
 
+@pytest.mark.slow
 def test_a_locked_folder_waits_then_gives_up_with_one_line(world: dict[str, Path]) -> None:
     project, source = world["project"], world["source"]
     holder = _hold_lock(project / ".nb2pkg.lock", 30)
@@ -548,7 +556,7 @@ def _same_but_config(out: Path, reference: Path) -> bool:
     return differing <= {".nb2pkg.json", "src/study/config.py", "README.md"}
 
 
-@pytest.mark.parametrize("fail_after", [0, 1, 3, 7])
+@pytest.mark.parametrize("fail_after", [0, 3, *(pytest.param(n, marks=pytest.mark.slow) for n in (1, 7))])
 def test_a_full_disk_is_one_line_and_the_next_run_accepts_the_half_written_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_after: int,
 ) -> None:

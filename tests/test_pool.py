@@ -45,6 +45,7 @@ def test_crashes_and_hangs_are_reported_and_the_rest_goes_on() -> None:
     assert time.monotonic() - start < 60
 
 
+@pytest.mark.slow
 def test_workers_are_recycled() -> None:
     results = run(list(range(9)), workers=2, tasks_per_worker=2)
     pids = [pid for _, pid in results.values()]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, EXAMPLE, corpus_manifest, make_notebook, write_notebook
+from support import CORPUS, EXAMPLE, corpus_manifest, make_notebook, write_notebook
 
 from nb2pkg import api
 
@@ -108,6 +108,7 @@ def refusals(run: Run) -> list[str]:
     return [w for w in run.warnings if f"`python -m {run.package}`" in w]
 
 
+@pytest.mark.corpus
 @pytest.mark.slow
 @pytest.mark.parametrize("case", params())
 def test_python_m_runs_to_the_end(case: Case, tmp_path: Path) -> None:

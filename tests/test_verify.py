@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EXAMPLE, FIXTURES, make_notebook, write_notebook
+from support import EXAMPLE, FIXTURES, make_notebook, write_notebook
 from nbclient import NotebookClient
 from typer.testing import CliRunner
 
@@ -293,6 +293,7 @@ def example_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_example_verifies(example_project: Path) -> None:
     result = runner.invoke(app, ["verify", str(EXAMPLE), str(example_project), "--json"])
@@ -304,6 +305,7 @@ def test_example_verifies(example_project: Path) -> None:
     assert {c["status"] for c in data["cells"]} == {"match"}
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_a_broken_conversion_is_caught(example_project: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
@@ -317,6 +319,7 @@ def test_a_broken_conversion_is_caught(example_project: Path, tmp_path: Path) ->
     assert result.stdout.splitlines()[-1].startswith("7/12 cells match (")  # downstream of the cleaning
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_a_failing_import_in_the_summary_is_reported_as_itself(example_project: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken"
@@ -332,6 +335,7 @@ def test_a_failing_import_in_the_summary_is_reported_as_itself(example_project: 
     assert "; the summary fails at its cell 3: ImportError: preprocess is broken" in lines[-1]
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_original_that_fails_here_is_compared_to_the_end(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook([
@@ -347,6 +351,7 @@ def test_original_that_fails_here_is_compared_to_the_end(tmp_path: Path) -> None
     assert result.comparison.status_of(5) == "match"  # compared after the failure too
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_original_that_cannot_run_here_still_reports_its_cells(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(
@@ -363,6 +368,7 @@ def test_original_that_cannot_run_here_still_reports_its_cells(tmp_path: Path) -
     assert error.endswith("make it run here first (a missing data file or package?)")
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_no_summary_notebook_or_kernel(tmp_path: Path, example_project: Path) -> None:
     result = runner.invoke(app, ["verify", str(EXAMPLE), str(tmp_path)])
@@ -374,6 +380,7 @@ def test_no_summary_notebook_or_kernel(tmp_path: Path, example_project: Path) ->
                              "or name another with --kernel\n")
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_inputs_convert_accepts_verify_too(tmp_path: Path) -> None:
     """A byte-order mark, a cell without `source`: convert takes them, so does verify."""
@@ -395,6 +402,7 @@ def test_an_r_notebook_is_refused_before_any_kernel(tmp_path: Path, example_proj
     assert result.stderr == f"{notebook}: R kernel; nb2pkg converts Python notebooks\n"
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_a_linked_notebook_runs_beside_the_link(tmp_path: Path) -> None:
     """Its relative paths mean the folder the user named, as they do for convert."""
@@ -411,6 +419,7 @@ def test_a_linked_notebook_runs_beside_the_link(tmp_path: Path) -> None:
     assert result.ok, result.closing_line()
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_ctrl_c_stops_the_kernels_and_exits_130(tmp_path: Path) -> None:
     pid_file = tmp_path / "kernel.pid"
@@ -436,6 +445,7 @@ def test_ctrl_c_stops_the_kernels_and_exits_130(tmp_path: Path) -> None:
         os.kill(kernel, 0)
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 def test_randomness_without_a_seed_is_unstable_not_a_mismatch(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "rand.ipynb", make_notebook(
@@ -480,6 +490,7 @@ def masked(view: tuple[str, list[str], int]) -> tuple[str, list[str], int]:
     return mask(view[0]), [mask(v) for v in view[1]], view[2]
 
 
+@pytest.mark.kernel
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", FIXTURE_CASES, ids=[c.parent.name for c in FIXTURE_CASES])
 def test_fixture_verifies_and_agrees_with_an_independent_comparison(

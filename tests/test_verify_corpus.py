@@ -8,12 +8,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import CORPUS, corpus_manifest
+from support import CORPUS, corpus_manifest
 
 from nb2pkg import api
 from nb2pkg.verify import verify
 
-pytestmark = pytest.mark.slow  # real kernels on the corpus
+pytestmark = [pytest.mark.slow, pytest.mark.kernel, pytest.mark.corpus]  # real kernels on the corpus
 
 RUNNABLE = [
     CORPUS / "notebooks" / entry["file"]

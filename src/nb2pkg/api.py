@@ -39,13 +39,15 @@ def convert(
     holding `out` (batch's output folder): no link between the two is followed."""
     from nb2pkg import convert as conversion
     from nb2pkg.render.local_modules import read_local_modules
+    from nb2pkg.render.dependencies import installed_versions
     from nb2pkg.output.write import plan_changes, write_project
 
     path = Path(path)
     flow = inspect(path)
     package = name or conversion.default_package(path)
     target = Path(out) if out is not None else Path(package)
-    result = conversion.convert(flow, target, package, read_local_modules(path, flow, package))
+    result = conversion.convert(flow, target, package, read_local_modules(path, flow, package),
+                                installed_versions())
     inside = Path(within) if within is not None else None
     if not write:
         return Converted(result, plan_changes(target, result.files, force, path, inside), target, flow)

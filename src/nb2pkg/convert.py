@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -38,9 +39,12 @@ def default_package(notebook_path: Path) -> str:
     return package_name(notebook_path.stem)
 
 
-def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalModules = LocalModules()) -> Conversion:
+def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalModules = LocalModules(),
+            installed: Mapping[str, str] | None = None) -> Conversion:
     """The project for `flow`'s notebook, to be written in `out`; `local` holds the
-    modules beside the notebook it imports (see `local_modules.read_local_modules`)."""
+    modules beside the notebook it imports (see `local_modules.read_local_modules`),
+    `installed` the versions (by PEP 503 name) the requirements' lower bounds come from:
+    None reads this environment's (`installed_versions`)."""
     notebook = flow.notebook
     package = package or default_package(notebook.path)
     plan = with_results_returned(build_plan(build_segments(flow)))
@@ -63,7 +67,7 @@ def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalM
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
     files[f"{source}/__main__.py"] = main_module(package, gaps)
-    dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow))
+    dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow), installed)
     warnings += [(r.cell, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
                  for r in dependencies.refused]
     summary_name = notebook.path.name

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
+from types import MappingProxyType
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -110,9 +111,8 @@ def distribution_for(
 
 def version_reader(installed: Mapping[str, str] | None) -> Callable[[str], str | None]:
     """Look installed versions up in `installed`, or in this environment's metadata."""
-    if installed is not None:
-        return lambda dist: installed.get(normalise(dist))
-    return _installed_version
+    versions = installed_versions() if installed is None else installed
+    return lambda dist: versions.get(normalise(dist))
 
 
 def distribution_table(
@@ -127,11 +127,15 @@ def distribution_table(
 # The environment does not change while nb2pkg runs: read once per process (a batch
 # worker converts many notebooks), and only when asked.
 @cache
-def _installed_version(dist: str) -> str | None:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return None
+def installed_versions() -> Mapping[str, str]:
+    """Each distribution installed here (PEP 503 name) and its version: the conversion's
+    input for lower bounds, read by its caller so that the conversion itself stays pure."""
+    versions: dict[str, str] = {}
+    for dist in metadata.distributions():  # in sys.path order: the first one found wins, as in import
+        name = dist.metadata["Name"]
+        if name:
+            versions.setdefault(normalise(name), dist.version)
+    return MappingProxyType(versions)
 
 
 @cache

@@ -1,0 +1,55 @@
+"""What the tests share: where the checkout's fixtures, the example and the shared corpus
+are, and notebooks built in a test. The checks and runners the tests share are the
+modules beside this one (quality, differential, shell_runner, notebook_fuzz)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+EXAMPLE = ROOT / "examples" / "explore.ipynb"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def corpus_notebooks() -> list[Path]:
+    folder = CORPUS / "notebooks"
+    return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+def corpus_manifest() -> list[dict[str, Any]]:
+    path = CORPUS / "MANIFEST.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+
+
+def make_notebook(
+    cells: list[str | tuple[str, str]],
+    kernel: str = "python3",
+    language: str = "python",
+    counts: list[int | None] | None = None,
+) -> dict[str, Any]:
+    """A notebook as JSON data: strings are code cells, ("markdown", text) others."""
+    built = []
+    for position, cell in enumerate(cells):
+        kind, source = ("code", cell) if isinstance(cell, str) else cell
+        entry: dict[str, Any] = {"cell_type": kind, "id": f"cell{position}", "metadata": {}, "source": source}
+        if kind == "code":
+            entry["execution_count"] = counts[position] if counts else None
+            entry["outputs"] = []
+        built.append(entry)
+    return {
+        "cells": built,
+        "metadata": {
+            "kernelspec": {"name": kernel, "display_name": kernel, "language": language},
+            "language_info": {"name": language},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+def write_notebook(path: Path, data: dict[str, Any] | str) -> Path:
+    path.write_text(data if isinstance(data, str) else json.dumps(data, indent=1), encoding="utf-8")
+    return path
