@@ -12,7 +12,7 @@ from nb2pkg.notebook import read_notebook
 
 if TYPE_CHECKING:  # conversion pulls in black and pyflakes: not needed to inspect
     from nb2pkg.convert import Conversion
-    from nb2pkg.output.write import WriteReport
+    from nb2pkg.output import WriteReport
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ def convert(
     what writing would change); raises `InputError` on bad input. `within` is a folder
     holding `out` (batch's output folder): no link between the two is followed."""
     from nb2pkg import convert as conversion
-    from nb2pkg.render.local_modules import read_local_modules
-    from nb2pkg.render.dependencies import installed_versions
-    from nb2pkg.output.write import plan_changes, write_project
+    from nb2pkg.render import read_local_modules
+    from nb2pkg.render import installed_versions
+    from nb2pkg.output import plan_changes, write_project
 
     path = Path(path)
     flow = inspect(path)

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.render.dependencies import PipTarget, infer_dependencies
+from nb2pkg.render import PipTarget, infer_dependencies
 from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
 from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments
 from nb2pkg.ipython import Policy
-from nb2pkg.render.local_modules import LocalModules
+from nb2pkg.render import LocalModules
 from nb2pkg.naming import package_name
-from nb2pkg.render.modules import render_config, render_module, with_results_returned
-from nb2pkg.render.scaffold import init_module, main_module, pipeline_module, pyproject, readme, tests_module
-from nb2pkg.render.summary import summary_notebook
+from nb2pkg.render import render_config, render_module, with_results_returned
+from nb2pkg.render import init_module, main_module, pipeline_module, pyproject, readme, tests_module
+from nb2pkg.render import summary_notebook
 
 
 @dataclass(frozen=True)

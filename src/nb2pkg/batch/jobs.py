@@ -60,7 +60,7 @@ def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
 def unchanged_outline(job: Job) -> Outline | None:
     """What the project's record says of the notebook when the project is in sync with it
     (converting again would change nothing), else None."""
-    from nb2pkg.output.write import recorded_outline
+    from nb2pkg.output import recorded_outline
 
     try:
         outline = recorded_outline(job.options.out / job.project, job.notebook, job.package, within=job.options.out)
@@ -97,7 +97,7 @@ def _walk(root: Path, skip: Path) -> Iterator[Path]:
     """The notebooks under `root`. Links to folders are not followed (so a link loop is
     harmless); a notebook that is a dangling or looping link is listed, and its
     conversion fails and is recorded like any unreadable notebook's."""
-    from nb2pkg.output.write import PROVENANCE
+    from nb2pkg.output import PROVENANCE
 
     for folder, subfolders, files in os.walk(root):
         if PROVENANCE in files:  # a project nb2pkg wrote: its notebook is an output

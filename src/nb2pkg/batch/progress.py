@@ -13,7 +13,7 @@ import typer
 
 from nb2pkg import __version__
 from nb2pkg.batch.outcomes import Outcome, Status, Verified, totals
-from nb2pkg.output.color import colored
+from nb2pkg.output import colored
 
 _SHOWN_PER_REASON = 10
 

@@ -56,7 +56,7 @@ def convert_one(job: Job) -> Outcome:
     """Convert (and, if asked, verify) one notebook; runs in a worker process. What each
     step finds is kept as soon as it is known, so a failure after it still reports it."""
     from nb2pkg import api
-    from nb2pkg.output.write import project_diff
+    from nb2pkg.output import project_diff
 
     start = time.perf_counter()
     options = job.options

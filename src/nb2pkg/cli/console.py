@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 
 import typer
 
-from nb2pkg.output.color import colored
+from nb2pkg.output import colored
 
 
 def use_color(no_color: bool) -> bool:
@@ -59,7 +59,7 @@ def print_conversion(result: Any) -> None:
 
 def print_preview(result: Any, show_diff: bool, color: bool, quiet: bool) -> None:
     """`--dry-run`'s diff (with `show_diff`) or `--check`'s list of files, then the count."""
-    from nb2pkg.output.write import project_diff
+    from nb2pkg.output import project_diff
 
     report = result.report
     if show_diff:

@@ -91,7 +91,7 @@ def _in_sync(notebook: Path, out: Path, name: Optional[str], quiet: bool) -> boo
     preview has nothing to show, and says so without loading the converter: what makes
     `--check` in a pre-commit hook instant)."""
     from nb2pkg.naming import package_name
-    from nb2pkg.output.write import WriteReport, recorded_files
+    from nb2pkg.output import WriteReport, recorded_files
 
     package = name or package_name(notebook.stem)
     files = recorded_files(out, notebook, package)
