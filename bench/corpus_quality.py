@@ -17,12 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # support.quality: the checks the tests use
 
-from support.quality import all_problems, lost_calls  # noqa: E402
-
 from nb2pkg.convert import convert, default_package  # noqa: E402
 from nb2pkg.dataflow import build_dataflow  # noqa: E402
 from nb2pkg.errors import InputError  # noqa: E402
 from nb2pkg.notebook import read_notebook  # noqa: E402
+from support.quality import all_problems, lost_calls  # noqa: E402
 
 
 def main() -> None:
@@ -47,12 +46,13 @@ def main() -> None:
         clean += not problems
         calls += total
         kept += total - missing
-        print(f"{'clean' if not problems else 'PROBLEMS':9} {len(conversion.modules)} modules, "
-              f"{total - missing}/{total} calls kept  {path.name[:70]}")
+        print(
+            f"{'clean' if not problems else 'PROBLEMS':9} {len(conversion.modules)} modules, "
+            f"{total - missing}/{total} calls kept  {path.name[:70]}"
+        )
         for problem in problems:
             print(f"          {problem}")
-    print(f"{converted} converted ({clean} clean), {refused} refused with exit 2; "
-          f"{kept}/{calls} calls kept")
+    print(f"{converted} converted ({clean} clean), {refused} refused with exit 2; {kept}/{calls} calls kept")
 
 
 if __name__ == "__main__":

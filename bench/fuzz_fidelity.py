@@ -29,11 +29,14 @@ from support.shell_runner import ShellServer  # noqa: E402
 
 Cells = list[tuple[str, str]]
 
+
 def _blocks(source: str) -> list[str]:
     """Top-level statements of a cell (a line that is not indented starts one)."""
     blocks: list[str] = []
     for line in source.splitlines():
-        if blocks and (line.startswith((" ", "\t")) or not line.strip() or line.startswith(("except", "else", "elif", "finally"))):
+        if blocks and (
+            line.startswith((" ", "\t")) or not line.strip() or line.startswith(("except", "else", "elif", "finally"))
+        ):
             blocks[-1] += "\n" + line
         else:
             blocks.append(line)
@@ -43,8 +46,11 @@ def _blocks(source: str) -> list[str]:
 def _same(got: Verdict, verdict: Verdict) -> bool:
     """The same kind of failure, on a notebook whose original runs as the first did."""
     error = re.findall(r"'error', '(\w+)'", verdict.detail)[-1:]
-    return (got.problem == verdict.problem and got.original_failed == verdict.original_failed
-            and re.findall(r"'error', '(\w+)'", got.detail)[-1:] == error)
+    return (
+        got.problem == verdict.problem
+        and got.original_failed == verdict.original_failed
+        and re.findall(r"'error', '(\w+)'", got.detail)[-1:] == error
+    )
 
 
 def shrink(cells: Cells, verdict: Verdict, attempt, budget: int = 80) -> tuple[Cells, Verdict]:
@@ -61,7 +67,7 @@ def shrink(cells: Cells, verdict: Verdict, attempt, budget: int = 80) -> tuple[C
     while changed and tries[0] <= budget:
         changed = False
         for position in range(len(cells) - 1, -1, -1):
-            trial = cells[:position] + cells[position + 1:]
+            trial = cells[:position] + cells[position + 1 :]
             if trial and _same(got := attempt(trial), verdict):
                 cells, verdict, changed = trial, got, True
         for position, (kind, source) in enumerate(cells):
@@ -69,8 +75,8 @@ def shrink(cells: Cells, verdict: Verdict, attempt, budget: int = 80) -> tuple[C
             for drop in range(len(blocks) - 1, -1, -1):
                 if len(blocks) < 2:
                     break
-                rest = blocks[:drop] + blocks[drop + 1:]
-                trial = cells[:position] + [(kind, "\n".join(rest).strip("\n"))] + cells[position + 1:]
+                rest = blocks[:drop] + blocks[drop + 1 :]
+                trial = cells[:position] + [(kind, "\n".join(rest).strip("\n"))] + cells[position + 1 :]
                 if _same(got := attempt(trial), verdict):
                     cells, verdict, blocks, changed = trial, got, rest, True
     return cells, verdict
@@ -101,7 +107,9 @@ def main() -> int:
             if verdict.ok:
                 continue
             if not options.no_shrink and not classify(cells, verdict).startswith("python -m refuses"):
-                cells, verdict = shrink(cells, verdict, attempt, options.shrink_budget)  # refusals are classed by their reason
+                cells, verdict = shrink(
+                    cells, verdict, attempt, options.shrink_budget
+                )  # refusals are classed by their reason
             kind = classify(cells, verdict)
             classes[kind] += 1
             print(f"seed {seed}: {kind}: {verdict.problem}", flush=True)
@@ -109,13 +117,16 @@ def main() -> int:
                 write_notebook(options.failures / f"seed-{seed}.ipynb", cells)
                 text = "\n\n".join(f"# cell {i + 1} ({k})\n{s}" for i, (k, s) in enumerate(cells))
                 (options.failures / f"seed-{seed}.txt").write_text(
-                    f"{kind}\n{verdict.problem}: {verdict.detail}\n\n{text}\n", encoding="utf-8")
+                    f"{kind}\n{verdict.problem}: {verdict.detail}\n\n{text}\n", encoding="utf-8"
+                )
     failed = sum(classes.values())
     refused = sum(count for kind, count in classes.items() if kind.startswith("python -m refuses"))
-    print(f"\n{options.count} notebooks (seeds {options.seed}..{options.seed + options.count - 1}), "
-          f"{options.count - failed} reproduced, {failed} failed, {time.monotonic() - start:.0f} s; "
-          f"the summary notebook showed what the original did in {options.count - failed + refused} "
-          f"({refused} of them with a `python -m` that refuses, honestly, to run without kept cells)")
+    print(
+        f"\n{options.count} notebooks (seeds {options.seed}..{options.seed + options.count - 1}), "
+        f"{options.count - failed} reproduced, {failed} failed, {time.monotonic() - start:.0f} s; "
+        f"the summary notebook showed what the original did in {options.count - failed + refused} "
+        f"({refused} of them with a `python -m` that refuses, honestly, to run without kept cells)"
+    )
     for kind, count in classes.most_common():
         print(f"  {count:5d}  {kind}")
     return 1 if failed else 0

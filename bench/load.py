@@ -31,19 +31,31 @@ PEAK_HELPER = (
 
 def notebook(cells: list[tuple[str, str]]) -> dict[str, Any]:
     built = [
-        {"cell_type": kind, "id": f"c{i}", "metadata": {}, "source": source,
-         **({"execution_count": None, "outputs": []} if kind == "code" else {})}
+        {
+            "cell_type": kind,
+            "id": f"c{i}",
+            "metadata": {},
+            "source": source,
+            **({"execution_count": None, "outputs": []} if kind == "code" else {}),
+        }
         for i, (kind, source) in enumerate(cells)
     ]
-    return {"cells": built, "metadata": {"kernelspec": {"name": "python3", "language": "python",
-                                                       "display_name": "Python 3"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": built,
+        "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def five_thousand_cells() -> dict[str, Any]:
     """An analysis repeated: headings, loads, cleaning, a helper, a fit, a plot, a display."""
-    cells: list[tuple[str, str]] = [("code", "import pandas as pd\nimport matplotlib.pyplot as plt\n"
-                                             "from sklearn.linear_model import LinearRegression")]
+    cells: list[tuple[str, str]] = [
+        (
+            "code",
+            "import pandas as pd\nimport matplotlib.pyplot as plt\nfrom sklearn.linear_model import LinearRegression",
+        )
+    ]
     part = 0
     while len(cells) < 5000:
         i = part
@@ -67,9 +79,11 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
     "5000 cells": five_thousand_cells,
     "1 MB cell (kept: over the cell limit)": lambda: around("y = x + 1\n" * 100_000),
     "9,000-node cell (just under the node limit)": lambda: around(
-        "".join(f"value_{i} = math.sqrt(x + {i})\n" for i in range(690))),
+        "".join(f"value_{i} = math.sqrt(x + {i})\n" for i in range(690))
+    ),
     "30,000-node cell (kept: over the node limit)": lambda: around(
-        "".join(f"y{i} = [" + "x, " * 660 + "]\n" for i in range(45))),
+        "".join(f"y{i} = [" + "x, " * 660 + "]\n" for i in range(45))
+    ),
     "6 MB cell": lambda: around("y = x + 1\n" * 600_000),
     "400 kB line of +": lambda: around("y = x" + " + x" * 100_000),
     "9 kB line (just under the line limit)": lambda: around("y = [" + "x, " * 3000 + "]"),
@@ -81,8 +95,12 @@ def measure(command: list[str], timeout: float) -> tuple[str, float, float]:
     """(exit code or "timeout", wall seconds, peak MB) of one command in a fresh process."""
     start = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-c", PEAK_HELPER, str(timeout), *command],
-                              capture_output=True, text=True, timeout=timeout + 30)
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK_HELPER, str(timeout), *command],
+            capture_output=True,
+            text=True,
+            timeout=timeout + 30,
+        )
     except subprocess.TimeoutExpired:
         return "timeout", time.perf_counter() - start, float("nan")
     seconds = time.perf_counter() - start
@@ -103,12 +121,14 @@ def main() -> None:
             path = Path(folder) / "load.ipynb"
             path.write_text(json.dumps(CASES[name]()), encoding="utf-8")
             size = path.stat().st_size / 1e6
-            for label, command in (("inspect", [*nb2pkg, "inspect", "--json", str(path)]),
-                                   ("convert", [*nb2pkg, str(path), "--out", str(Path(folder) / name[:8]),
-                                                "--force"])):
+            for label, command in (
+                ("inspect", [*nb2pkg, "inspect", "--json", str(path)]),
+                ("convert", [*nb2pkg, str(path), "--out", str(Path(folder) / name[:8]), "--force"]),
+            ):
                 code, seconds, peak = measure(command, options.timeout)
-                print(f"{name:42} {size:6.2f} MB  {label:8} exit {code:7}  {seconds:7.1f} s  {peak:7.0f} MB",
-                      flush=True)
+                print(
+                    f"{name:42} {size:6.2f} MB  {label:8} exit {code:7}  {seconds:7.1f} s  {peak:7.0f} MB", flush=True
+                )
 
 
 if __name__ == "__main__":

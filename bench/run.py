@@ -52,9 +52,7 @@ class Row:
     def shown(self) -> str:
         if self.value is None:
             return "-"
-        return {"s": f"{self.value:.3f} s", "x": f"{self.value:.2f}x", "MB": f"{self.value:.0f} MB"}[
-            self.unit
-        ]
+        return {"s": f"{self.value:.3f} s", "x": f"{self.value:.2f}x", "MB": f"{self.value:.0f} MB"}[self.unit]
 
     def verdict(self) -> str:
         if self.target is None:
@@ -64,9 +62,7 @@ class Row:
         return "met" if self.value <= self.target else "NOT met"
 
     def goal(self) -> str:
-        return (
-            "" if self.target is None else f"<= {self.target:g}{'' if self.unit == 'x' else ' '}{self.unit}"
-        )
+        return "" if self.target is None else f"<= {self.target:g}{'' if self.unit == 'x' else ' '}{self.unit}"
 
 
 @dataclass(frozen=True)
@@ -200,18 +196,14 @@ def paired(first: list[str], second: list[str], repeat: int) -> tuple[float, flo
     )
 
 
-def single_rows(
-    nb2pkg: list[str], jupytext: list[str] | None, subjects: list[Subject], repeat: int
-) -> list[Row]:
+def single_rows(nb2pkg: list[str], jupytext: list[str] | None, subjects: list[Subject], repeat: int) -> list[Row]:
     rows: list[Row] = []
     for subject in subjects:
         name = f"{subject.label}: {short(subject.path.name)} ({subject.cells} cells)"
         with tempfile.TemporaryDirectory() as scratch:
             ours = [*nb2pkg, str(subject.path), "--out", f"{scratch}/project", "--force", "-q"]
             if jupytext is None:
-                rows.append(
-                    Row(f"nb2pkg, {name}", timed(ours, repeat), "s", "whole `nb2pkg NB --out TMP` process")
-                )
+                rows.append(Row(f"nb2pkg, {name}", timed(ours, repeat), "s", "whole `nb2pkg NB --out TMP` process"))
                 rows.append(
                     Row(
                         f"nb2pkg / jupytext, {subject.label}",

@@ -48,7 +48,10 @@ def convert(case: str, notebook: Path, root: Path) -> str:
     out = root / "projects" / case
     run = subprocess.run(
         [sys.executable, "-m", "nb2pkg", str(notebook.relative_to(root)), "--out", str(out.relative_to(root))],
-        cwd=root, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
     )
     return f"{case}: exit {run.returncode}\n{run.stdout}{run.stderr}"
 

@@ -25,8 +25,9 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 
 def runnable(corpus: Path) -> list[Path]:
     manifest = json.loads((corpus / "MANIFEST.json").read_text(encoding="utf-8"))
-    return [corpus / "notebooks" / e["file"] for e in manifest
-            if e.get("runs_offline") and e.get("deterministic_outputs")]
+    return [
+        corpus / "notebooks" / e["file"] for e in manifest if e.get("runs_offline") and e.get("deterministic_outputs")
+    ]
 
 
 def verify_copy(notebook: Path, repeat: int) -> list:  # type: ignore[type-arg]
@@ -73,8 +74,10 @@ def main() -> int:
             unsteady.append(notebook.name)
             print(f"    UNSTEADY over {args.repeat} runs: {sorted(seen)}", flush=True)
     total = len(notebooks) + 1
-    print(f"{passed}/{total} notebooks verify; {len(unsteady)} with a verdict that changed between runs; "
-          f"{time.perf_counter() - started:.0f} s in all")
+    print(
+        f"{passed}/{total} notebooks verify; {len(unsteady)} with a verdict that changed between runs; "
+        f"{time.perf_counter() - started:.0f} s in all"
+    )
     return 0 if passed == total and not unsteady else 1
 
 

@@ -27,11 +27,17 @@ def _listing(folder: Path) -> dict[str, tuple[int, int]]:
     if not folder.is_dir():
         return {}
     if (folder / ".git").exists():
-        names = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                               cwd=folder, capture_output=True, text=True, check=True).stdout.split("\0")
+        names = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\0")
     else:
-        names = [os.path.relpath(os.path.join(top, name), folder)
-                 for top, _, files in os.walk(folder) for name in files]
+        names = [
+            os.path.relpath(os.path.join(top, name), folder) for top, _, files in os.walk(folder) for name in files
+        ]
     found = {}
     for name in filter(None, names):
         try:
@@ -43,9 +49,11 @@ def _listing(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def _changes(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
-    return sorted([f"new {name}" for name in after.keys() - before.keys()]
-                  + [f"removed {name}" for name in before.keys() - after.keys()]
-                  + [f"changed {name}" for name in before.keys() & after.keys() if before[name] != after[name]])
+    return sorted(
+        [f"new {name}" for name in after.keys() - before.keys()]
+        + [f"removed {name}" for name in before.keys() - after.keys()]
+        + [f"changed {name}" for name in before.keys() & after.keys() if before[name] != after[name]]
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -73,4 +81,3 @@ def update_golden_session(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
-

@@ -33,9 +33,9 @@ import re
 import shutil
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -75,10 +75,7 @@ class MissingUse:
 
     def describe(self) -> str:
         excerpt = "\n".join("    | " + line for line in self.source.splitlines()[:12])
-        return (
-            f"cell {self.cell}: NameError for `{self.name}`; claimed uses "
-            f"{sorted(self.uses)}\n{excerpt}"
-        )
+        return f"cell {self.cell}: NameError for `{self.name}`; claimed uses {sorted(self.uses)}\n{excerpt}"
 
 
 @dataclass
@@ -201,9 +198,7 @@ def analysed(facts: CellFacts | None) -> bool:
     return facts is not None and facts.parse_error is None and facts.python is not None
 
 
-def run_checked(
-    shell: InteractiveShell, cell: Cell, facts: CellFacts, report: RunReport
-) -> BaseException | None:
+def run_checked(shell: InteractiveShell, cell: Cell, facts: CellFacts, report: RunReport) -> BaseException | None:
     """Run `cell` with only its `uses` in the namespace; record a missing use."""
     stashed = stash(shell, facts.uses)
     try:

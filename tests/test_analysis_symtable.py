@@ -52,9 +52,10 @@ import re
 import symtable
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Union
 
 import pytest
 
@@ -83,8 +84,22 @@ BUILTINS = frozenset(dir(builtins))
 # unless an earlier cell binds the name itself.
 IPYTHON_NAMES = frozenset(
     {
-        "In", "Out", "get_ipython", "display", "exit", "quit", "_", "__", "___",
-        "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "__builtins__",
+        "In",
+        "Out",
+        "get_ipython",
+        "display",
+        "exit",
+        "quit",
+        "_",
+        "__",
+        "___",
+        "_i",
+        "_ii",
+        "_iii",
+        "_ih",
+        "_oh",
+        "_dh",
+        "__builtins__",
     }
 )
 _HISTORY = re.compile(r"_i?\d+\Z")
@@ -551,7 +566,9 @@ def rebinds_read(node: ast.AST) -> set[str]:
     """`global n; n += 1` (and `del n`) need the global `n`: the analysis counts that as
     a read, symtable records only a store (an augmented target has a Store context)."""
     names: set[str] = set()
-    scopes = [node] + [n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
+    scopes = [node] + [
+        n for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))
+    ]
     for scope in scopes:
         own = list(scope_nodes(scope))
         declared = {name for n in own if isinstance(n, ast.Global) for name in n.names}
@@ -641,7 +658,9 @@ def check_notebook(path: Path) -> tuple[list[Disagreement], Counts]:
         def report(prop: str, names: set[str] | frozenset[str]) -> None:
             if names:
                 ordered = tuple(sorted(names))
-                problems.append(Disagreement(path.name, cell.number, prop, ordered, _excerpt(facts.python or "", ordered)))
+                problems.append(
+                    Disagreement(path.name, cell.number, prop, ordered, _excerpt(facts.python or "", ordered))
+                )
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -756,7 +775,6 @@ def test_analysis_agrees_with_symtable(path: Path) -> None:
     assert counts.cells == 0 or counts.checked + counts.not_analysed + counts.not_compiled == counts.cells
     if problems:
         pytest.fail(
-            f"{len(problems)} disagreement(s) with symtable in {path.name}:\n"
-            + "\n".join(str(p) for p in problems),
+            f"{len(problems)} disagreement(s) with symtable in {path.name}:\n" + "\n".join(str(p) for p in problems),
             pytrace=False,
         )

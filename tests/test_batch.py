@@ -6,17 +6,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import EXAMPLE, make_notebook, write_notebook
+import tomllib
 from typer.testing import CliRunner
 
 from nb2pkg.batch import find_jobs
-from nb2pkg.options import Options
 from nb2pkg.cli.app import app
+from nb2pkg.options import Options
+from support import EXAMPLE, make_notebook, write_notebook
 
 runner = CliRunner()
 PYTHON2 = 'print "hello from Python 2"'
@@ -35,8 +35,11 @@ def by_path(report: dict[str, Any], root: Path) -> dict[str, dict[str, Any]]:
 
 
 def files_outside(root: Path, *skip: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not any(s == p or s in p.parents for s in skip)}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not any(s == p or s in p.parents for s in skip)
+    }
 
 
 @pytest.fixture
@@ -68,11 +71,22 @@ def test_a_legacy_folder_is_converted_and_reported(legacy: Path, tmp_path: Path)
     assert result.exit_code == 1, result.output  # two notebooks failed
     data = report_of(report)
     rows = by_path(data, legacy)
-    assert list(rows) == ["broken.ipynb", "explore.ipynb", "legacy2.ipynb", "r.ipynb", "sub/deeper/My Analysis (v2).ipynb",
-                          "sub/explore.ipynb"]  # stable order; no checkpoints, hidden folders or output
+    assert list(rows) == [
+        "broken.ipynb",
+        "explore.ipynb",
+        "legacy2.ipynb",
+        "r.ipynb",
+        "sub/deeper/My Analysis (v2).ipynb",
+        "sub/explore.ipynb",
+    ]  # stable order; no checkpoints, hidden folders or output
     assert {path: row["status"] for path, row in rows.items()} == {
-        "broken.ipynb": "failed", "explore.ipynb": "converted", "legacy2.ipynb": "converted",
-        "r.ipynb": "failed", "sub/deeper/My Analysis (v2).ipynb": "converted", "sub/explore.ipynb": "converted"}
+        "broken.ipynb": "failed",
+        "explore.ipynb": "converted",
+        "legacy2.ipynb": "converted",
+        "r.ipynb": "failed",
+        "sub/deeper/My Analysis (v2).ipynb": "converted",
+        "sub/explore.ipynb": "converted",
+    }
     assert rows["broken.ipynb"]["reason"] == "invalid file"
     assert "is not valid JSON" in rows["broken.ipynb"]["message"]
     assert rows["r.ipynb"]["reason"] == "other kernel"
@@ -80,8 +94,11 @@ def test_a_legacy_folder_is_converted_and_reported(legacy: Path, tmp_path: Path)
 
     # each good notebook is its own project, with a package name no other uses
     assert {row["project"]: row["package"] for row in rows.values() if row["status"] == "converted"} == {
-        "explore": "explore", "legacy2": "legacy2", "sub/deeper/My_Analysis_v2": "my_analysis_v2",
-        "sub/explore": "explore_2"}
+        "explore": "explore",
+        "legacy2": "legacy2",
+        "sub/deeper/My_Analysis_v2": "my_analysis_v2",
+        "sub/explore": "explore_2",
+    }
     for row in rows.values():
         if row["status"] == "converted":
             project = out / row["project"]
@@ -121,7 +138,11 @@ def test_a_rerun_reports_everything_unchanged_and_writes_nothing(legacy: Path, t
     assert result.exit_code == 1  # the same two still fail
     rows = by_path(report_of(second), legacy)
     assert {path for path, row in rows.items() if row["status"] == "unchanged"} == {
-        "explore.ipynb", "legacy2.ipynb", "sub/deeper/My Analysis (v2).ipynb", "sub/explore.ipynb"}
+        "explore.ipynb",
+        "legacy2.ipynb",
+        "sub/deeper/My Analysis (v2).ipynb",
+        "sub/explore.ipynb",
+    }
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == written
     # the report of an unchanged notebook still says what its conversion found
     old = by_path(report_of(first), legacy)
@@ -177,8 +198,10 @@ def test_dry_run_prints_diffs_relative_to_the_output_folder_and_check_fails(lega
 def test_a_hanging_notebook_is_cut_off_and_the_others_go_on(tmp_path: Path) -> None:
     root = tmp_path / "nbs"
     root.mkdir()
-    write_notebook(root / "hangs.ipynb", make_notebook([
-        "import os, time\nopen('kernel.pid', 'w').write(str(os.getpid()))", "time.sleep(600)"]))
+    write_notebook(
+        root / "hangs.ipynb",
+        make_notebook(["import os, time\nopen('kernel.pid', 'w').write(str(os.getpid()))", "time.sleep(600)"]),
+    )
     write_notebook(root / "quick.ipynb", make_notebook(["answer = 6 * 7", "print(answer)"]))
     report = tmp_path / "report.json"
 
@@ -207,11 +230,14 @@ def test_markdown_report(legacy: Path, tmp_path: Path) -> None:
     assert "My Analysis (v2).ipynb | converted |" in text
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--shard", "3/2"], "--shard '3/2': expected I/N"),
-    (["--shard", "x"], "expected I/N"),
-    (["--verify", "--dry-run"], "--verify runs the converted projects"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--shard", "3/2"], "--shard '3/2': expected I/N"),
+        (["--shard", "x"], "expected I/N"),
+        (["--verify", "--dry-run"], "--verify runs the converted projects"),
+    ],
+)
 def test_bad_options(legacy: Path, args: list[str], message: str) -> None:
     result = batch(legacy, "--out", legacy / "converted", *args)
     assert result.exit_code == 2
@@ -248,19 +274,22 @@ def test_project_folders_never_nest_and_names_are_safe(tmp_path: Path) -> None:
     }
 
 
-@pytest.mark.parametrize(("source", "python2"), [
-    ('print "x"', True),
-    ("print x, y", True),
-    ("raise ValueError, 'no'", True),
-    ("x = `y`", True),
-    ("if a <> b:\n    pass", True),
-    ("n = 10L", True),
-    ("os.chmod(path, 0755)", True),
-    ("exec 'x = 1'", True),
-    ("def f(:\n    pass", False),  # a typo, not Python 2
-    ("print(x", False),
-    ("x = = 1", False),
-])
+@pytest.mark.parametrize(
+    ("source", "python2"),
+    [
+        ('print "x"', True),
+        ("print x, y", True),
+        ("raise ValueError, 'no'", True),
+        ("x = `y`", True),
+        ("if a <> b:\n    pass", True),
+        ("n = 10L", True),
+        ("os.chmod(path, 0755)", True),
+        ("exec 'x = 1'", True),
+        ("def f(:\n    pass", False),  # a typo, not Python 2
+        ("print(x", False),
+        ("x = = 1", False),
+    ],
+)
 def test_cells_in_python_2_are_told_from_typos(source: str, python2: bool) -> None:
     from nb2pkg.analysis.cells import analyse_cell
 

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg import __version__
 from nb2pkg.cli.app import app
 from nb2pkg.errors import BUG_ADVICE
+from support import EXAMPLE, make_notebook, write_notebook
 
 runner = CliRunner()
 
@@ -66,8 +66,11 @@ def test_json_and_graph_together_is_a_usage_error() -> None:
     ("content", "message"),
     [
         (None, "{path}: no such file; check the path\n"),
-        ("{not json", "{path}: is not valid JSON (line 1, column 2: Expecting property name enclosed in "
-                      "double quotes); repair the file or save it again from Jupyter\n"),
+        (
+            "{not json",
+            "{path}: is not valid JSON (line 1, column 2: Expecting property name enclosed in "
+            "double quotes); repair the file or save it again from Jupyter\n",
+        ),
         (json.dumps(make_notebook(["x <- 1"], "ir", "R")), "{path}: R kernel; nb2pkg converts Python notebooks\n"),
     ],
 )
@@ -86,8 +89,11 @@ def test_unparsable_cells_are_reported_not_fatal(tmp_path: Path) -> None:
     result = runner.invoke(app, ["inspect", "--json", str(path)])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["warnings"] == [
-        {"cell": 2, "message": "line 1: does not parse (Missing parentheses in call to 'print'. "
-                               "Did you mean print(...)?); kept as it is, not analysed"}
+        {
+            "cell": 2,
+            "message": "line 1: does not parse (Missing parentheses in call to 'print'. "
+            "Did you mean print(...)?); kept as it is, not analysed",
+        }
     ]
 
 
@@ -108,7 +114,9 @@ def test_internal_error_asks_for_a_report(monkeypatch: pytest.MonkeyPatch, tmp_p
 def test_console_script_runs_as_a_process() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "nb2pkg", "inspect", "--json", str(EXAMPLE)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["notebook"] == str(EXAMPLE)

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from support import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
+from support import EXAMPLE, make_notebook, write_notebook
 
 runner = CliRunner()
 
@@ -26,9 +26,17 @@ def test_default_command_converts_the_example(tmp_path: Path) -> None:
     assert "src/explore/preprocess.py: clean_data" in result.stdout
     assert "notebooks/explore.ipynb: the summary notebook" in result.stdout
     assert result.stderr.count("execution count [12]") == 1  # warnings once
-    for name in ("pyproject.toml", "README.md", "src/explore/__init__.py", "src/explore/config.py",
-                 "src/explore/pipeline.py", "src/explore/__main__.py", "notebooks/explore.ipynb",
-                 "tests/test_explore.py", ".nb2pkg.json"):
+    for name in (
+        "pyproject.toml",
+        "README.md",
+        "src/explore/__init__.py",
+        "src/explore/config.py",
+        "src/explore/pipeline.py",
+        "src/explore/__main__.py",
+        "notebooks/explore.ipynb",
+        "tests/test_explore.py",
+        ".nb2pkg.json",
+    ):
         assert (out / name).is_file(), name
 
 
@@ -63,8 +71,10 @@ def test_a_hand_edit_is_never_overwritten(tmp_path: Path) -> None:
     edited.write_text(edited.read_text() + "# my note\n")
     result = convert(str(EXAMPLE), "--out", str(out))
     assert result.exit_code == 1
-    assert result.stderr == (f"{out}: you edited src/explore/data.py since nb2pkg wrote it; "
-                             "nothing was written; pass --force to overwrite your edits\n")
+    assert result.stderr == (
+        f"{out}: you edited src/explore/data.py since nb2pkg wrote it; "
+        "nothing was written; pass --force to overwrite your edits\n"
+    )
     assert edited.read_text().endswith("# my note\n")
     assert convert(str(EXAMPLE), "--out", str(out), "--force", "-q").exit_code == 0
     assert "# my note" not in edited.read_text()
@@ -86,8 +96,10 @@ def test_refuses_a_folder_nb2pkg_did_not_make(tmp_path: Path) -> None:
     (out / "notes.txt").write_text("mine")
     result = convert(str(EXAMPLE), "--out", str(out))
     assert result.exit_code == 2
-    assert result.stderr == (f"{out}: exists, is not empty and was not made by nb2pkg; "
-                             "choose another --out, or pass --force to write into it\n")
+    assert result.stderr == (
+        f"{out}: exists, is not empty and was not made by nb2pkg; "
+        "choose another --out, or pass --force to write into it\n"
+    )
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
@@ -118,8 +130,11 @@ def test_summary_notebook_records_its_source_cells(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_files_no_longer_produced_are_removed_only_if_unedited(tmp_path: Path) -> None:
-    cells = ["import matplotlib.pyplot as plt", "values = [1, 3, 2]",
-             "doubled = [v * 2 for v in values]\nplt.plot(doubled)\nplt.title('Values over time')"]
+    cells = [
+        "import matplotlib.pyplot as plt",
+        "values = [1, 3, 2]",
+        "doubled = [v * 2 for v in values]\nplt.plot(doubled)\nplt.title('Values over time')",
+    ]
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     out = tmp_path / "project"
     assert convert(str(notebook), "--out", str(out), "-q").exit_code == 0

@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import corpus_notebooks
-from support.quality import all_problems
 
 from nb2pkg.convert import convert, default_package
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
+from support import corpus_notebooks
+from support.quality import all_problems
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # every corpus notebook
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import corpus_manifest, corpus_notebooks
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
+from support import corpus_manifest, corpus_notebooks
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # every corpus notebook
 
 NOTEBOOKS = corpus_notebooks()
 OTHER_KERNELS = {
-    entry["file"]
-    for entry in corpus_manifest()
-    if entry.get("kernel_language") not in ("python", "unknown", None)
+    entry["file"] for entry in corpus_manifest() if entry.get("kernel_language") not in ("python", "unknown", None)
 }
 
 

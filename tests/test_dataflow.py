@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support import FIXTURES, ROOT, make_notebook, write_notebook
 
 from nb2pkg import inspection as report
 from nb2pkg.dataflow import Flow, build_dataflow
 from nb2pkg.notebook import read_notebook
+from support import FIXTURES, ROOT, make_notebook, write_notebook
 
 
 def dataflow_of(tmp_path: Path, cells: list, counts: list | None = None):  # type: ignore[no-untyped-def]
@@ -46,8 +46,10 @@ def test_never_defined_name_warns(tmp_path: Path) -> None:
 
 def test_star_import_silences_never_defined(tmp_path: Path) -> None:
     flow = dataflow_of(tmp_path, ["from math import *", "r = sqrt(2)"])
-    assert flow.cell_warnings == ((("line 1: `from math import *`: nb2pkg cannot see which names it binds; "
-                                    "import the names you use"),), ())
+    assert flow.cell_warnings == (
+        (("line 1: `from math import *`: nb2pkg cannot see which names it binds; import the names you use"),),
+        (),
+    )
 
 
 def test_unparsed_cell_is_named_as_a_possible_source(tmp_path: Path) -> None:
@@ -72,10 +74,28 @@ def test_json_shape(tmp_path: Path) -> None:
     assert set(data) == {"notebook", "language", "cells", "warnings"}
     assert data["language"] == "python"
     markdown, code = data["cells"]
-    assert markdown == {"index": 0, "id": "cell0", "type": "markdown", "defines": [], "uses": [],
-                        "mutates": [], "imports": [], "magics": [], "warnings": []}
-    assert code == {"index": 1, "id": "cell1", "type": "code", "defines": ["os", "x", "y"], "uses": [],
-                    "mutates": [], "imports": ["os"], "magics": ["%time"], "warnings": []}
+    assert markdown == {
+        "index": 0,
+        "id": "cell0",
+        "type": "markdown",
+        "defines": [],
+        "uses": [],
+        "mutates": [],
+        "imports": [],
+        "magics": [],
+        "warnings": [],
+    }
+    assert code == {
+        "index": 1,
+        "id": "cell1",
+        "type": "code",
+        "defines": ["os", "x", "y"],
+        "uses": [],
+        "mutates": [],
+        "imports": ["os"],
+        "magics": ["%time"],
+        "warnings": [],
+    }
 
 
 def test_mermaid_groups_cells_under_headings(tmp_path: Path) -> None:

@@ -43,9 +43,7 @@ DISTRIBUTIONS = {
 
 
 def infer(imports: list[str], pips: tuple[str, ...] = ()) -> Dependencies:
-    return infer_dependencies(
-        imports, pips, installed=INSTALLED, distributions=DISTRIBUTIONS
-    )
+    return infer_dependencies(imports, pips, installed=INSTALLED, distributions=DISTRIBUTIONS)
 
 
 @pytest.mark.parametrize(
@@ -87,9 +85,7 @@ def test_nothing_to_require(imports: list[str]) -> None:
         (["dateutil.parser", "dotenv"], ("python-dateutil", "python-dotenv")),
     ],
 )
-def test_imports_become_requirements(
-    imports: list[str], requirements: tuple[str, ...]
-) -> None:
+def test_imports_become_requirements(imports: list[str], requirements: tuple[str, ...]) -> None:
     assert infer(imports) == Dependencies(requirements, ())
 
 
@@ -104,9 +100,7 @@ def test_imports_become_requirements(
         ),
     ],
 )
-def test_unknown_imports_are_not_guessed(
-    imports: list[str], dependencies: Dependencies
-) -> None:
+def test_unknown_imports_are_not_guessed(imports: list[str], dependencies: Dependencies) -> None:
     assert infer(imports) == dependencies
 
 
@@ -126,10 +120,16 @@ def test_unknown_imports_are_not_guessed(
         ([], ("pandas>=2", "pandas==2.1"), ("pandas==2.1",)),
         ([], ("rich; python_version >= '3.10'",), ('rich; python_version >= "3.10"',)),
         (["pandas"], ("pandas; sys_platform == 'linux'",), ("pandas>=2.2", 'pandas>=2.2; sys_platform == "linux"')),
-        ([], ("pandas<2; python_version<'3.9'", "pandas<3; python_version<'3.9'"),
-         ('pandas<3; python_version < "3.9"',)),
-        (["numpy"], ("numpy<2; python_version<'3.9'", "numpy==1.26"),
-         ('numpy<2; python_version < "3.9"', "numpy==1.26")),
+        (
+            [],
+            ("pandas<2; python_version<'3.9'", "pandas<3; python_version<'3.9'"),
+            ('pandas<3; python_version < "3.9"',),
+        ),
+        (
+            ["numpy"],
+            ("numpy<2; python_version<'3.9'", "numpy==1.26"),
+            ('numpy<2; python_version < "3.9"', "numpy==1.26"),
+        ),
         ([], ("Requests [security] >=2 ; python_version<'4'",), ('Requests[security]>=2; python_version < "4"',)),
         ([], ("", "-q", "{pkg}"), ()),
         (
@@ -139,9 +139,7 @@ def test_unknown_imports_are_not_guessed(
         ),
     ],
 )
-def test_pip_installs(
-    imports: list[str], pips: tuple[str, ...], requirements: tuple[str, ...]
-) -> None:
+def test_pip_installs(imports: list[str], pips: tuple[str, ...], requirements: tuple[str, ...]) -> None:
     assert infer(imports, pips).requirements == requirements
 
 
@@ -184,9 +182,7 @@ def test_a_refused_target_is_listed_once_per_cell_in_cell_order() -> None:
 
 
 def test_a_pip_line_places_an_import_of_its_name() -> None:
-    assert infer(["helpers", "other"], ("Helpers",)) == Dependencies(
-        ("Helpers",), ("other",)
-    )
+    assert infer(["helpers", "other"], ("Helpers",)) == Dependencies(("Helpers",), ("other",))
 
 
 @pytest.mark.parametrize(

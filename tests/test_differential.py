@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from support import FIXTURES
 from support.differential import check, compare
 from support.notebook_fuzz import generate_cells, write_notebook
@@ -51,11 +52,7 @@ def _seeds(seeds: range) -> list[object]:
     return [
         pytest.param(
             seed,
-            marks=(
-                [pytest.mark.xfail(strict=False, reason=KNOWN[seed])]
-                if seed in KNOWN
-                else []
-            ),
+            marks=([pytest.mark.xfail(strict=False, reason=KNOWN[seed])] if seed in KNOWN else []),
         )
         for seed in seeds
     ]
@@ -68,24 +65,18 @@ def _reproduces(seed: int, server: ShellServer, work: Path) -> None:
 
 
 @pytest.mark.parametrize("seed", _seeds(FAST))
-def test_random_notebook_is_reproduced(
-    seed: int, server: ShellServer, tmp_path: Path
-) -> None:
+def test_random_notebook_is_reproduced(seed: int, server: ShellServer, tmp_path: Path) -> None:
     _reproduces(seed, server, tmp_path)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", _seeds(SLOW))
-def test_more_random_notebooks_are_reproduced(
-    seed: int, server: ShellServer, tmp_path: Path
-) -> None:
+def test_more_random_notebooks_are_reproduced(seed: int, server: ShellServer, tmp_path: Path) -> None:
     _reproduces(seed, server, tmp_path)
 
 
 @pytest.mark.parametrize("case", RULE_FIXTURES)
-def test_rule_fixture_is_reproduced(
-    case: str, server: ShellServer, tmp_path: Path
-) -> None:
+def test_rule_fixture_is_reproduced(case: str, server: ShellServer, tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "convert" / case / "input.ipynb", tmp_path / "input.ipynb")
     verdict = check(tmp_path / "input.ipynb", tmp_path, server)
     assert verdict.ok, f"{case}: {verdict.problem}: {verdict.detail}"
@@ -96,9 +87,7 @@ def test_the_generator_is_reproducible_by_seed() -> None:
     assert generate_cells(7) != generate_cells(8)
 
 
-def test_the_runner_shows_what_a_notebook_shows(
-    server: ShellServer, tmp_path: Path
-) -> None:
+def test_the_runner_shows_what_a_notebook_shows(server: ShellServer, tmp_path: Path) -> None:
     cells = ["x = 41", "x + 1", "print('x is', x)\nx", "x;", "1 / 0", "%time y = x"]
     runs = server.run_cells(cells, tmp_path)
     assert [run.events for run in runs] == [
@@ -113,9 +102,7 @@ def test_the_runner_shows_what_a_notebook_shows(
 
 def test_a_changed_summary_is_caught(server: ShellServer, tmp_path: Path) -> None:
     """The check can fail: a summary notebook edited to print something else differs."""
-    notebook = write_notebook(
-        tmp_path / "nb.ipynb", [("code", "a = 2"), ("code", "print(a * 3)")]
-    )
+    notebook = write_notebook(tmp_path / "nb.ipynb", [("code", "a = 2"), ("code", "print(a * 3)")])
     assert check(notebook, tmp_path, server).ok
     summary_path = tmp_path / "project" / "notebooks" / "nb.ipynb"
     summary = json.loads(summary_path.read_text(encoding="utf-8"))

@@ -9,23 +9,26 @@ from pathlib import Path
 
 import pytest
 import typer
-from support import EXAMPLE, make_notebook, write_notebook
 from typer.testing import CliRunner
 
 from nb2pkg.cli.app import app
 from nb2pkg.output.color import colored
+from support import EXAMPLE, make_notebook, write_notebook
 
 runner = CliRunner()
 
 
-@pytest.mark.parametrize(("line", "style"), [
-    ("diff --git a/x.py b/x.py\n", {"bold": True}),
-    ("--- a/x.py\n", {"bold": True}),
-    ("+++ b/x.py\n", {"bold": True}),
-    ("+added\n", {"fg": "green"}),
-    ("-removed\n", {"fg": "red"}),
-    ("@@ -1 +1 @@\n", {"fg": "cyan"}),
-])
+@pytest.mark.parametrize(
+    ("line", "style"),
+    [
+        ("diff --git a/x.py b/x.py\n", {"bold": True}),
+        ("--- a/x.py\n", {"bold": True}),
+        ("+++ b/x.py\n", {"bold": True}),
+        ("+added\n", {"fg": "green"}),
+        ("-removed\n", {"fg": "red"}),
+        ("@@ -1 +1 @@\n", {"fg": "cyan"}),
+    ],
+)
 def test_diff_lines_have_the_colors_click_gives_them(line: str, style: dict) -> None:
     assert colored(line) == typer.style(line, **style)
 
@@ -40,7 +43,10 @@ def test_dry_run_writes_nothing_and_shows_new_files(tmp_path: Path) -> None:
     result = runner.invoke(app, [str(EXAMPLE), "--out", str(out), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert not out.exists()
-    assert "diff --git a/src/explore/preprocess.py b/src/explore/preprocess.py\nnew file mode 100644\n--- /dev/null\n" in result.stdout
+    assert (
+        "diff --git a/src/explore/preprocess.py b/src/explore/preprocess.py\nnew file mode 100644\n--- /dev/null\n"
+        in result.stdout
+    )
     assert "+def clean_data(df):\n" in result.stdout
     assert "+# %% [markdown]\n+# ## Cleaning\n" in result.stdout  # the notebook, readable
     assert "\x1b[" not in result.stdout  # no colors when not a terminal
@@ -60,7 +66,10 @@ def test_check_fails_until_the_project_is_in_sync(tmp_path: Path) -> None:
 
 
 def test_check_sees_a_changed_notebook_and_an_edit(tmp_path: Path) -> None:
-    notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(["LIMIT = 3", "values = [v for v in range(9) if v > LIMIT]\nprint(values)"]))
+    notebook = write_notebook(
+        tmp_path / "nb.ipynb",
+        make_notebook(["LIMIT = 3", "values = [v for v in range(9) if v > LIMIT]\nprint(values)"]),
+    )
     out = tmp_path / "project"
     runner.invoke(app, [str(notebook), "--out", str(out), "-q"])
     write_notebook(notebook, make_notebook(["LIMIT = 5", "values = [v for v in range(9) if v > LIMIT]\nprint(values)"]))
@@ -75,7 +84,11 @@ def test_check_sees_a_changed_notebook_and_an_edit(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_git_apply_of_a_dry_run_diff_gives_the_new_conversion(tmp_path: Path) -> None:
-    cells = ["import pandas as pd", "THRESH = 2", "df = pd.DataFrame({'a': range(5)})\ndf = df[df.a > THRESH]\nprint(df)"]
+    cells = [
+        "import pandas as pd",
+        "THRESH = 2",
+        "df = pd.DataFrame({'a': range(5)})\ndf = df[df.a > THRESH]\nprint(df)",
+    ]
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     old, new = tmp_path / "old" / "project", tmp_path / "new" / "project"
     runner.invoke(app, [str(notebook), "--out", str(old), "-q"])
@@ -83,13 +96,19 @@ def test_git_apply_of_a_dry_run_diff_gives_the_new_conversion(tmp_path: Path) ->
     write_notebook(notebook, make_notebook(cells))
     diff = runner.invoke(app, [str(notebook), "--out", str(old), "--dry-run", "-q"]).stdout
     assert "-    print(df)\n" in diff
-    applied = subprocess.run(["git", "apply", "--exclude=*.ipynb", "-"], input=diff, text=True, cwd=old,
-                             capture_output=True, check=False)
+    applied = subprocess.run(
+        ["git", "apply", "--exclude=*.ipynb", "-"], input=diff, text=True, cwd=old, capture_output=True, check=False
+    )
     assert applied.returncode == 0, applied.stderr
     runner.invoke(app, [str(notebook), "--out", str(new), "-q"])
+
     def texts(root: Path) -> dict[str, str]:
-        return {p.relative_to(root).as_posix(): p.read_text() for p in root.rglob("*")
-                if p.is_file() and p.suffix != ".ipynb" and p.name != ".nb2pkg.json"}
+        return {
+            p.relative_to(root).as_posix(): p.read_text()
+            for p in root.rglob("*")
+            if p.is_file() and p.suffix != ".ipynb" and p.name != ".nb2pkg.json"
+        }
+
     assert texts(old) == texts(new)
     assert json.loads((new / "notebooks" / "nb.ipynb").read_text())["cells"]
 
@@ -124,12 +143,16 @@ def test_check_of_a_project_in_sync_does_not_load_the_converter(tmp_path: Path) 
 
     out = tmp_path / "explore"
     assert runner.invoke(app, [str(EXAMPLE), "--out", str(out), "-q"]).exit_code == 0
-    probe = ("import sys\nfrom nb2pkg.cli.app import app\n"
-             f"try:\n    app([{str(EXAMPLE)!r}, '--out', {str(out)!r}, '--check'])\n"
-             "except SystemExit as done:\n    print(done.code, 'libcst' in sys.modules, 'black' in sys.modules)\n")
+    probe = (
+        "import sys\nfrom nb2pkg.cli.app import app\n"
+        f"try:\n    app([{str(EXAMPLE)!r}, '--out', {str(out)!r}, '--check'])\n"
+        "except SystemExit as done:\n    print(done.code, 'libcst' in sys.modules, 'black' in sys.modules)\n"
+    )
     fast = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert fast.stdout.splitlines() == [
-        "nothing would change: create 0 files, change 0, remove 0, leave 14 unchanged", "0 False False"]
+        "nothing would change: create 0 files, change 0, remove 0, leave 14 unchanged",
+        "0 False False",
+    ]
 
     (out / "README.md").write_text("mine\n")  # an edit: the full check runs, and finds it
     slow = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)

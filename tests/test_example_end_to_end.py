@@ -14,10 +14,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import EXAMPLE
 from nbclient import NotebookClient
 
 from nb2pkg import api
+from support import EXAMPLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.kernel]  # installs and runs the example
 
@@ -35,16 +35,23 @@ def test_installed_package_runs_the_pipeline(project: Path, tmp_path: Path) -> N
     environment = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
     python = environment / ("Scripts" if os.name == "nt" else "bin") / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     here = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     Path(site, "tested-environment.pth").write_text("\n".join(sorted(here)) + "\n")
-    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(project)],
-                             capture_output=True, text=True, check=False)
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert install.returncode == 0, install.stderr
     env = {**os.environ, "MPLBACKEND": "Agg", "EXPLORE_NOTEBOOK_DIR": str(EXAMPLE.parent)}
-    run = subprocess.run([python, "-m", "explore"], capture_output=True, text=True, cwd=tmp_path,
-                         env=env, check=False)
+    run = subprocess.run([python, "-m", "explore"], capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
     assert run.returncode == 0, run.stderr
     assert "559 rows after removing implausible sizes" in run.stdout
     assert re.search(r"MAE: \$[\d,]+\nR²: 0\.\d{3}\n", run.stdout)
@@ -52,8 +59,14 @@ def test_installed_package_runs_the_pipeline(project: Path, tmp_path: Path) -> N
 
 def test_generated_tests_pass(project: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "MPLBACKEND": "Agg"}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                          cwd=project, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     closing = done.stdout.strip().splitlines()[-1]
     assert " passed" in closing and "skipped" not in closing and "failed" not in closing, closing
@@ -66,8 +79,9 @@ def outputs(path: Path, env_path: str | None = None) -> tuple[str, list[str], in
     if env_path:
         os.environ["PYTHONPATH"] = env_path
     try:
-        NotebookClient(notebook, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
     finally:
         if env_path:
             os.environ.pop("PYTHONPATH") if previous is None else os.environ.update(PYTHONPATH=previous)
@@ -87,7 +101,8 @@ def outputs(path: Path, env_path: str | None = None) -> tuple[str, list[str], in
 def test_summary_notebook_reproduces_the_original(project: Path) -> None:
     printed, results, figures = outputs(EXAMPLE)
     summary_printed, summary_results, summary_figures = outputs(
-        project / "notebooks" / "explore.ipynb", str(project / "src"))
+        project / "notebooks" / "explore.ipynb", str(project / "src")
+    )
     assert summary_printed == printed
     assert summary_figures == figures == 2
     assert summary_results == results

@@ -22,17 +22,16 @@ from typing import Any
 
 import libcst as cst
 import pytest
-from support import FIXTURES, make_notebook, write_notebook
 
 from nb2pkg.analysis.paths import first_reads, partial_bindings
 from nb2pkg.analysis.unreadable import unreadable_writes
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.ipython import to_python
-from nb2pkg.plan import kept_imports
 from nb2pkg.notebook import read_notebook
-from nb2pkg.plan import build_segments
+from nb2pkg.plan import build_segments, kept_imports
 from nb2pkg.verify import verify
+from support import FIXTURES, make_notebook, write_notebook
 
 # ---------------------------------------------------------------- path tables
 
@@ -54,8 +53,17 @@ def statements(code: str) -> tuple[cst.BaseStatement, ...]:
         "with open(p) as fh:\n    t = fh.read()",
         "while (line := f()):\n    pass\nn = 0",
     ],
-    ids=["straight", "if-else", "reraise", "raise-branch", "finally", "rebound-after", "for-else",
-         "with", "walrus-in-while"],
+    ids=[
+        "straight",
+        "if-else",
+        "reraise",
+        "raise-branch",
+        "finally",
+        "rebound-after",
+        "for-else",
+        "with",
+        "walrus-in-while",
+    ],
 )
 def test_names_bound_on_every_path_are_not_partial(code: str) -> None:
     assert partial_bindings(statements(code)) == frozenset()
@@ -75,8 +83,18 @@ def test_names_bound_on_every_path_are_not_partial(code: str) -> None:
         ("x = 1\nif c:\n    del x", {"x"}),
         ("if (m := g()) and (n := h()):\n    pass", {"n"}),
     ],
-    ids=["for", "if", "handler-name", "try-body", "suppress", "for-else-break", "while", "del",
-         "bound-then-deleted", "walrus-after-and"],
+    ids=[
+        "for",
+        "if",
+        "handler-name",
+        "try-body",
+        "suppress",
+        "for-else-break",
+        "while",
+        "del",
+        "bound-then-deleted",
+        "walrus-after-and",
+    ],
 )
 def test_names_bound_on_some_paths_are_partial(code: str, partial: set[str]) -> None:
     assert partial_bindings(statements(code)) == partial
@@ -228,26 +246,65 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
 @pytest.mark.parametrize(
     "cells",
     [
-        ["limit = 10\nmode = 'fast'", "if mode == 'fast':\n    limit = 3\n    label = 'q'\nprint(limit)",
-         "print(label, limit)", "if mode == 'slow':\n    limit = 100\nprint(limit)", "print(limit + 1)"],
-        ["import json\ne = 'before'", "try:\n    v = json.loads('{')\nexcept ValueError as e:\n    v = None\n"
-         "    m = str(e)[:10]\nprint(v, m)", "print(m)", "try:\n    p = json.loads('[1]')\nexcept ValueError:\n"
-         "    p = []\nelse:\n    t = sum(p)\nfinally:\n    done = True\nprint(p, t, done)", "print(p, t, done)"],
-        ["nums = [3, 5, 8]\nfound = -1", "for n in nums:\n    if n % 2 == 0:\n        found = n\n        break\n"
-         "else:\n    found = None\nprint(found)", "c = 0\nwhile c < 2:\n    c += 1\nelse:\n    fin = True\n"
-         "print(c, fin)", "print(found, fin, n)"],
-        ["import re\nt = 'a1 b2'\nm = None", "if (m := re.search(r'b(\\d)', t)):\n    d = m.group(1)\nprint(d)",
-         "print(m.group(0), d)", "if (z := re.search('q', t)) and (g := z.group(0)):\n    pass\nprint(z)"],
-        ["tmp = [1, 2]\nkeep = 5", "total = sum(tmp)\ndel tmp\nprint(total)", "if keep > 10:\n    del keep\n"
-         "print(keep)", "print(keep * 2)"],
-        ["import io\ns = 'x y'", "with io.StringIO(s) as h:\n    words = h.read().split()\nprint(h.closed)",
-         "print(words)"],
-        ["b = 7", "b = [b]\nb.append(4)", ("markdown", "## Part"), "try:\n    b = int('x')\nexcept ValueError:\n"
-         "    pass", "b = len(str(b))", "print(b)"],
+        [
+            "limit = 10\nmode = 'fast'",
+            "if mode == 'fast':\n    limit = 3\n    label = 'q'\nprint(limit)",
+            "print(label, limit)",
+            "if mode == 'slow':\n    limit = 100\nprint(limit)",
+            "print(limit + 1)",
+        ],
+        [
+            "import json\ne = 'before'",
+            "try:\n    v = json.loads('{')\nexcept ValueError as e:\n    v = None\n    m = str(e)[:10]\nprint(v, m)",
+            "print(m)",
+            "try:\n    p = json.loads('[1]')\nexcept ValueError:\n"
+            "    p = []\nelse:\n    t = sum(p)\nfinally:\n    done = True\nprint(p, t, done)",
+            "print(p, t, done)",
+        ],
+        [
+            "nums = [3, 5, 8]\nfound = -1",
+            "for n in nums:\n    if n % 2 == 0:\n        found = n\n        break\n"
+            "else:\n    found = None\nprint(found)",
+            "c = 0\nwhile c < 2:\n    c += 1\nelse:\n    fin = True\nprint(c, fin)",
+            "print(found, fin, n)",
+        ],
+        [
+            "import re\nt = 'a1 b2'\nm = None",
+            "if (m := re.search(r'b(\\d)', t)):\n    d = m.group(1)\nprint(d)",
+            "print(m.group(0), d)",
+            "if (z := re.search('q', t)) and (g := z.group(0)):\n    pass\nprint(z)",
+        ],
+        [
+            "tmp = [1, 2]\nkeep = 5",
+            "total = sum(tmp)\ndel tmp\nprint(total)",
+            "if keep > 10:\n    del keep\nprint(keep)",
+            "print(keep * 2)",
+        ],
+        [
+            "import io\ns = 'x y'",
+            "with io.StringIO(s) as h:\n    words = h.read().split()\nprint(h.closed)",
+            "print(words)",
+        ],
+        [
+            "b = 7",
+            "b = [b]\nb.append(4)",
+            ("markdown", "## Part"),
+            "try:\n    b = int('x')\nexcept ValueError:\n    pass",
+            "b = len(str(b))",
+            "print(b)",
+        ],
         ["b = [9][0]", "try:\n    a = int('x')\nexcept ValueError as d:\n    pass", "b = 8", "print(b)"],
     ],
-    ids=["if-without-else", "try-except-finally", "for-while-else", "walrus", "del", "with",
-         "read-after-try-in-step", "unused-handler-name"],
+    ids=[
+        "if-without-else",
+        "try-except-finally",
+        "for-while-else",
+        "walrus",
+        "del",
+        "with",
+        "read-after-try-in-step",
+        "unused-handler-name",
+    ],
 )
 def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Path, cells: list[str]) -> None:
     _, _, out = same_output(tmp_path, list(cells))
@@ -270,8 +327,11 @@ def test_modules_are_imported_never_passed(tmp_path: Path) -> None:
 
 def test_a_kept_cell_that_changes_what_a_step_reads_is_named(tmp_path: Path) -> None:
     cells: list[str | tuple[str, str]] = [
-        "values = [5, 3]\nscale = 2\noffset = 0", "values.append(100)\nscale = 10", "print 'py2'\noffset = 7",
-        ("markdown", "## Result"), "result = [v * scale + offset for v in values]\nprint(result)",
+        "values = [5, 3]\nscale = 2\noffset = 0",
+        "values.append(100)\nscale = 10",
+        "print 'py2'\noffset = 7",
+        ("markdown", "## Result"),
+        "result = [v * scale + offset for v in values]\nprint(result)",
     ]
     path = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     data = json.loads(path.read_text())
@@ -297,20 +357,41 @@ def test_a_hidden_name_is_not_blamed_on_a_kept_cell(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "cells",
     [
-        ["X_test = [1, 2]\ny = [3]", ("markdown", "## Score"), "score = lambda: sum(X_test) + sum(y)",
-         ("markdown", "## Use"), "total = score()\nprint(total)"],
-        ["X_test = [1, 2]", ("markdown", "## Score"), "for i in range(1):\n    def score():\n"
-         "        return sum(X_test) + i", ("markdown", "## Use"), "print(score())"],
+        [
+            "X_test = [1, 2]\ny = [3]",
+            ("markdown", "## Score"),
+            "score = lambda: sum(X_test) + sum(y)",
+            ("markdown", "## Use"),
+            "total = score()\nprint(total)",
+        ],
+        [
+            "X_test = [1, 2]",
+            ("markdown", "## Score"),
+            "for i in range(1):\n    def score():\n        return sum(X_test) + i",
+            ("markdown", "## Use"),
+            "print(score())",
+        ],
         ["X_test = [1, 2]", "score = lambda: sum(X_test) + sum(y_test)", "y_test = [5]", "print(score())"],
-        ["X_test = [1, 2]", "try:\n    def score():\n        return sum(X_test) + sum(y_test)\n"
-         "except NameError:\n    pass", "y_test = [4]\nprint(score())"],
-        ["base = 10", "def f(x):\n    return x + base", "print(f(1))", "def f(x):\n    return x * base",
-         "print(f(2))"],
-        ["def evaluate(m):\n    return m * factor + offset", "factor = 3\noffset = [1]\noffset = offset[0]",
-         "print(evaluate(2))"],
+        [
+            "X_test = [1, 2]",
+            "try:\n    def score():\n        return sum(X_test) + sum(y_test)\nexcept NameError:\n    pass",
+            "y_test = [4]\nprint(score())",
+        ],
+        ["base = 10", "def f(x):\n    return x + base", "print(f(1))", "def f(x):\n    return x * base", "print(f(2))"],
+        [
+            "def evaluate(m):\n    return m * factor + offset",
+            "factor = 3\noffset = [1]\noffset = offset[0]",
+            "print(evaluate(2))",
+        ],
     ],
-    ids=["lambda", "def-in-loop", "lambda-reads-later", "def-in-try-reads-later", "defined-twice",
-         "def-before-globals"],
+    ids=[
+        "lambda",
+        "def-in-loop",
+        "lambda-reads-later",
+        "def-in-try-reads-later",
+        "defined-twice",
+        "def-before-globals",
+    ],
 )
 def test_functions_reading_notebook_globals_convert(tmp_path: Path, cells: list[str | tuple[str, str]]) -> None:
     same_output(tmp_path, cells)  # no InternalError ("module utils reads ..., which nothing provides")
@@ -318,9 +399,11 @@ def test_functions_reading_notebook_globals_convert(tmp_path: Path, cells: list[
 
 def test_a_function_kept_for_reading_later_names_is_warned_about(tmp_path: Path) -> None:
     _, conversion, _ = same_output(tmp_path, ["a = [1]", "f = lambda: a[0] + b", "b = len(a)", "print(f())"])
-    assert [(cell, message) for cell, message in conversion.warnings
-            if message.startswith("stays in the notebook") and "reads `b`" in message and "later cell" in message
-            ] and all(cell == 2 for cell, message in conversion.warnings if "reads `b`" in message)
+    assert [
+        (cell, message)
+        for cell, message in conversion.warnings
+        if message.startswith("stays in the notebook") and "reads `b`" in message and "later cell" in message
+    ] and all(cell == 2 for cell, message in conversion.warnings if "reads `b`" in message)
 
 
 def test_generated_names_never_collide_with_the_notebooks(tmp_path: Path) -> None:
@@ -355,8 +438,9 @@ def test_fixture_verifies_in_kernels_and_python_m_is_honest(case: str, tmp_path:
     result = verify(notebook, project)
     assert result.ok, "\n".join(c.diff for c in result.cells if c.diff)
     env = {**os.environ, "PYTHONPATH": str(project / "src"), "MPLBACKEND": "Agg"}
-    ran = subprocess.run([sys.executable, "-m", conversion.package], cwd=project, env=env,
-                         capture_output=True, text=True, timeout=300)
+    ran = subprocess.run(
+        [sys.executable, "-m", conversion.package], cwd=project, env=env, capture_output=True, text=True, timeout=300
+    )
     if case == "kept_cell_writes":  # the pipeline cannot be the notebook: it says so and stops
         assert ran.returncode == 1 and ran.stdout == ""
         assert "cell 3, which stays in the notebook, binds scale" in ran.stderr
@@ -368,7 +452,9 @@ def test_fixture_verifies_in_kernels_and_python_m_is_honest(case: str, tmp_path:
 
 def test_a_name_bound_on_some_paths_with_no_earlier_value_is_none_and_warned(tmp_path: Path) -> None:
     cells: list[str | tuple[str, str]] = [
-        "use_gpu = [False][0]", "if use_gpu:\n    device = 'cuda'\nprint('set up')", ("markdown", "## Later"),
+        "use_gpu = [False][0]",
+        "if use_gpu:\n    device = 'cuda'\nprint('set up')",
+        ("markdown", "## Later"),
         "if use_gpu:\n    print(device)\nprint('done')",
     ]
     _, conversion, _ = same_output(tmp_path, cells)  # the step does not fail where the notebook went on

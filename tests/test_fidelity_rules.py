@@ -8,13 +8,13 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from support import make_notebook, write_notebook
 
 from nb2pkg import api
 from nb2pkg.analysis import analyse_cell
 from nb2pkg.analysis.closures import late_reads
 from nb2pkg.analysis.import_time import definition_work
 from nb2pkg.plan.segments import is_literal
+from support import make_notebook, write_notebook
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,10 @@ def test_late_reads(code: str, expected: set[str]) -> None:
         ("@lru_cache(maxsize=None)\ndef f(v):\n    return v", False),
         ("@functools.lru_cache\ndef f(v):\n    return v", False),
         ("class A:\n    '''Doc.'''\n    size: int = 3\n    @staticmethod\n    def f(v):\n        return v", False),
-        ("class A:\n    @property\n    def v(self):\n        return 1\n    @v.setter\n    def v(self, x):\n        pass", False),
+        (
+            "class A:\n    @property\n    def v(self):\n        return 1\n    @v.setter\n    def v(self, x):\n        pass",
+            False,
+        ),
         ("@announce\ndef f(v):\n    return v", True),  # a notebook function runs now
         ("def f(v, k=len(values)):\n    return v + k", True),
         ("def f(v: check()) -> int:\n    return v", True),
@@ -85,8 +88,11 @@ def _convert(tmp_path: Path, cells: list[str]) -> tuple[str, dict, dict[str, str
     done = api.convert(notebook, out=tmp_path / "out", name="pkg")
     files = done.conversion.files
     summary = json.loads(files["notebooks/nb.ipynb"])
-    kept = {"".join(c["source"]).splitlines()[-1]: c["metadata"]["nb2pkg"]["kept"]
-            for c in summary["cells"] if "kept" in c["metadata"].get("nb2pkg", {})}
+    kept = {
+        "".join(c["source"]).splitlines()[-1]: c["metadata"]["nb2pkg"]["kept"]
+        for c in summary["cells"]
+        if "kept" in c["metadata"].get("nb2pkg", {})
+    }
     return files["src/pkg/config.py"], kept, files
 
 

@@ -14,12 +14,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import make_notebook, write_notebook
 
 from nb2pkg import api
+from support import make_notebook, write_notebook
 
-NOTEBOOK = ["import pandas as pd", "df = pd.read_csv('data.csv')\ndf['c'] = df.a * 2", "df.shape",
-            "total = df.c.sum()\nprint(total)"]
+NOTEBOOK = [
+    "import pandas as pd",
+    "df = pd.read_csv('data.csv')\ndf['c'] = df.a * 2",
+    "df.shape",
+    "total = df.c.sum()\nprint(total)",
+]
 
 
 def input_files(tmp_path: Path, cells: list[str]) -> list[str]:
@@ -29,26 +33,49 @@ def input_files(tmp_path: Path, cells: list[str]) -> list[str]:
     return ast.literal_eval(re.search(r"^INPUT_FILES = (\[.*?\])$", text, re.MULTILINE | re.DOTALL).group(1))
 
 
-@pytest.mark.parametrize(("cells", "inputs"), [
-    (["import pandas as pd", "df = pd.read_csv('data.csv')\nprint(len(df))"], ["data.csv"]),
-    (["import sqlite3\nimport pandas as pd", "con = sqlite3.connect('w.db')",
-      "w = pd.read_sql('SELECT * from weather_2012 LIMIT 3', con)\nprint(w)"], []),
-    (["from sklearn import tree\nfrom sklearn.datasets import load_iris", "X, y = load_iris(return_X_y=True)",
-      "clf = tree.DecisionTreeClassifier().fit(X, y)\n"
-      "tree.export_graphviz(clf, out_file='iris_dtc.dot')\nprint(open('iris_dtc.dot').read()[:7])"], []),
-    (["import pandas as pd", "df = pd.DataFrame({'a': [1]})\ndf.to_csv('out.csv')",
-      "back = pd.read_csv('out.csv')\nprint(back)"], []),
-    (["import pandas as pd", "df = pd.read_csv('raw.csv')\ndf.to_csv('raw.csv')\nprint(df)"], ["raw.csv"]),
-    (["with open('notes.txt', 'w') as f:\n    f.write('x')", "print(open('notes.txt').read())"], []),
-    (["text = open('notes.txt', encoding='utf-8').read()\nprint(text)"], ["notes.txt"]),
-    (["PATH = 'data/x.csv'", "import pandas as pd\ndf = pd.read_csv(PATH)\nprint(df)"], ["data/x.csv"]),
-    (["import numpy as np", "a = np.load('arr.npy')\nprint(a)"], ["arr.npy"]),
-    (["import numpy as np", "np.save('arr.npy', np.arange(3))\nprint(np.load('arr.npy'))"], []),
-    (["import pandas as pd", "df = pd.read_csv('https://example.org/x.csv')\nprint(df)"], []),
-    (["import os\nimport pandas as pd", "df = pd.read_csv(os.path.join('data', 'x.csv'))\nprint(df)"],
-     ["data/x.csv"]),
-    (["from pathlib import Path", "print(Path('a.txt').read_text())"], ["a.txt"]),
-])
+@pytest.mark.parametrize(
+    ("cells", "inputs"),
+    [
+        (["import pandas as pd", "df = pd.read_csv('data.csv')\nprint(len(df))"], ["data.csv"]),
+        (
+            [
+                "import sqlite3\nimport pandas as pd",
+                "con = sqlite3.connect('w.db')",
+                "w = pd.read_sql('SELECT * from weather_2012 LIMIT 3', con)\nprint(w)",
+            ],
+            [],
+        ),
+        (
+            [
+                "from sklearn import tree\nfrom sklearn.datasets import load_iris",
+                "X, y = load_iris(return_X_y=True)",
+                "clf = tree.DecisionTreeClassifier().fit(X, y)\n"
+                "tree.export_graphviz(clf, out_file='iris_dtc.dot')\nprint(open('iris_dtc.dot').read()[:7])",
+            ],
+            [],
+        ),
+        (
+            [
+                "import pandas as pd",
+                "df = pd.DataFrame({'a': [1]})\ndf.to_csv('out.csv')",
+                "back = pd.read_csv('out.csv')\nprint(back)",
+            ],
+            [],
+        ),
+        (["import pandas as pd", "df = pd.read_csv('raw.csv')\ndf.to_csv('raw.csv')\nprint(df)"], ["raw.csv"]),
+        (["with open('notes.txt', 'w') as f:\n    f.write('x')", "print(open('notes.txt').read())"], []),
+        (["text = open('notes.txt', encoding='utf-8').read()\nprint(text)"], ["notes.txt"]),
+        (["PATH = 'data/x.csv'", "import pandas as pd\ndf = pd.read_csv(PATH)\nprint(df)"], ["data/x.csv"]),
+        (["import numpy as np", "a = np.load('arr.npy')\nprint(a)"], ["arr.npy"]),
+        (["import numpy as np", "np.save('arr.npy', np.arange(3))\nprint(np.load('arr.npy'))"], []),
+        (["import pandas as pd", "df = pd.read_csv('https://example.org/x.csv')\nprint(df)"], []),
+        (
+            ["import os\nimport pandas as pd", "df = pd.read_csv(os.path.join('data', 'x.csv'))\nprint(df)"],
+            ["data/x.csv"],
+        ),
+        (["from pathlib import Path", "print(Path('a.txt').read_text())"], ["a.txt"]),
+    ],
+)
 def test_input_files(tmp_path: Path, cells: list[str], inputs: list[str]) -> None:
     assert input_files(tmp_path, cells) == inputs
 
@@ -56,8 +83,14 @@ def test_input_files(tmp_path: Path, cells: list[str], inputs: list[str]) -> Non
 def project_tests(project: Path) -> subprocess.CompletedProcess[str]:
     """The project's own tests, as its user runs them (its `src` on the path, not installed)."""
     env = dict(os.environ, PYTHONPATH=str(project / "src"))
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                          cwd=project, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture

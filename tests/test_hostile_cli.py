@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support import make_notebook, write_notebook
 from nb2pkg import errors
 from nb2pkg.cli.app import app
+from support import make_notebook, write_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -93,19 +93,26 @@ def test_hostile_notebook_names_in_a_batch(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["--", "-rf.ipynb"], ["convert", "--", "-rf.ipynb"], ["--out", "there", "--", "-rf.ipynb"],
-             ["convert", "-q", "--", "-rf.ipynb"]],
+    "args",
+    [
+        ["--", "-rf.ipynb"],
+        ["convert", "--", "-rf.ipynb"],
+        ["--out", "there", "--", "-rf.ipynb"],
+        ["convert", "-q", "--", "-rf.ipynb"],
+    ],
 )
-def test_a_notebook_named_like_an_option_after_double_dash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                           args: list[str]) -> None:
+def test_a_notebook_named_like_an_option_after_double_dash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     write_notebook(tmp_path / "-rf.ipynb", NOTEBOOK)
     assert invoke(args).exit_code == 0
     assert sorted(path.name for path in tmp_path.glob("*/notebooks/*.ipynb")) == ["-rf.ipynb"]
 
 
-def test_a_notebook_named_like_an_option_without_double_dash_says_how(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_notebook_named_like_an_option_without_double_dash_says_how(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     write_notebook(tmp_path / "-rf.ipynb", NOTEBOOK)
     result = invoke(["-rf.ipynb"])
@@ -116,12 +123,23 @@ def test_a_notebook_named_like_an_option_without_double_dash_says_how(tmp_path: 
 
 @pytest.mark.parametrize(
     ("name", "says"),
-    [("class", "keyword"), ("None", "keyword"), ("True", "keyword"), ("os", "shadow"), ("OS", "shadow"),
-     ("json", "shadow"), ("pandas", "shadow"), ("pytest", "shadow"), ("café", "ASCII"), ("1x", "identifier"),
-     ("my-pkg", "identifier"), ("", "identifier"), ("a\nb", "identifier")],
+    [
+        ("class", "keyword"),
+        ("None", "keyword"),
+        ("True", "keyword"),
+        ("os", "shadow"),
+        ("OS", "shadow"),
+        ("json", "shadow"),
+        ("pandas", "shadow"),
+        ("pytest", "shadow"),
+        ("café", "ASCII"),
+        ("1x", "identifier"),
+        ("my-pkg", "identifier"),
+        ("", "identifier"),
+        ("a\nb", "identifier"),
+    ],
 )
-def test_unusable_package_names_are_refused_before_anything_is_written(tmp_path: Path, name: str,
-                                                                       says: str) -> None:
+def test_unusable_package_names_are_refused_before_anything_is_written(tmp_path: Path, name: str, says: str) -> None:
     notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
     out = tmp_path / "project"
     line = one_line_error(invoke(["convert", str(notebook), "--out", str(out), "--name", name]))
@@ -143,15 +161,23 @@ def test_usable_package_names_convert_and_compile(tmp_path: Path, name: str) -> 
 @posix_only
 def test_workers_leave_quietly_when_the_batch_parent_is_killed(tmp_path: Path) -> None:
     script = tmp_path / "parent.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import time
         from nb2pkg.batch import pool
         if __name__ == "__main__":
             pool.run_tasks([30, 30, 30], time.sleep, 2, done=lambda i, r: print(i, flush=True),
                            failed=lambda task, why: why)
-    """), encoding="utf-8")
-    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    """),
+        encoding="utf-8",
+    )
+    parent = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
     time.sleep(2)  # the workers are sleeping in their tasks
     parent.send_signal(signal.SIGKILL)
     start = time.monotonic()
@@ -161,6 +187,7 @@ def test_workers_leave_quietly_when_the_batch_parent_is_killed(tmp_path: Path) -
 
 
 # Environment faults: each is exit 2 and one line naming the path, never "a bug".
+
 
 def _raise_for(call_name: str, code: int, inside: Path):  # type: ignore[no-untyped-def]
     """`os.<call_name>` failing with `code` for paths inside `inside`, as the disk would."""
@@ -177,14 +204,18 @@ def _raise_for(call_name: str, code: int, inside: Path):  # type: ignore[no-unty
     return failing
 
 
-@pytest.mark.parametrize(("call", "code", "says"), [
-    ("mkdir", errno.EROFS, "read-only file system"),
-    ("mkdir", errno.EACCES, "permission denied"),
-    ("replace", errno.ENOSPC, "no space left on the device"),
-    ("replace", errno.EDQUOT, "disk quota exceeded"),
-])
-def test_file_system_faults_while_writing_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                       call: str, code: int, says: str) -> None:
+@pytest.mark.parametrize(
+    ("call", "code", "says"),
+    [
+        ("mkdir", errno.EROFS, "read-only file system"),
+        ("mkdir", errno.EACCES, "permission denied"),
+        ("replace", errno.ENOSPC, "no space left on the device"),
+        ("replace", errno.EDQUOT, "disk quota exceeded"),
+    ],
+)
+def test_file_system_faults_while_writing_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, code: int, says: str
+) -> None:
     notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
     out = tmp_path / "disk" / "project"
     monkeypatch.setattr(os, call, _raise_for(call, code, tmp_path / "disk"))
@@ -214,20 +245,32 @@ def test_a_real_read_only_and_full_disk(tmp_path: Path) -> None:
     """The same through a real tmpfs, where the machine allows mounting one (root)."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(disk)],
-                             capture_output=True, check=False) if os.geteuid() == 0 else None
+    mounted = (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(disk)], capture_output=True, check=False)
+        if os.geteuid() == 0
+        else None
+    )
     if mounted is None or mounted.returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
-        notebook = write_notebook(tmp_path / "explore.ipynb",
-                                  make_notebook([f"# {'x' * 60}\nvalue_{i} = {i}" for i in range(300)]))
-        full = subprocess.run([sys.executable, "-m", "nb2pkg", str(notebook), "--out", str(disk / "p")],
-                              capture_output=True, text=True, check=False)
+        notebook = write_notebook(
+            tmp_path / "explore.ipynb", make_notebook([f"# {'x' * 60}\nvalue_{i} = {i}" for i in range(300)])
+        )
+        full = subprocess.run(
+            [sys.executable, "-m", "nb2pkg", str(notebook), "--out", str(disk / "p")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert full.returncode == 2 and len(full.stderr.splitlines()) == 1, full.stderr
         assert "no space left on the device" in full.stderr
         subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-        readonly = subprocess.run([sys.executable, "-m", "nb2pkg", str(notebook), "--out", str(disk / "q")],
-                                  capture_output=True, text=True, check=False)
+        readonly = subprocess.run(
+            [sys.executable, "-m", "nb2pkg", str(notebook), "--out", str(disk / "q")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert readonly.returncode == 2 and "read-only file system" in readonly.stderr, readonly.stderr
         assert len(readonly.stderr.splitlines()) == 1
     finally:
@@ -239,8 +282,10 @@ def test_out_below_a_file(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("mine\n", encoding="utf-8")
     for command in (["convert", str(notebook)], ["convert", "--dry-run", str(notebook)], ["batch", str(notebook)]):
         line = one_line_error(invoke([*command, "--out", str(tmp_path / "afile" / "project")]))
-        assert line == f"{tmp_path / 'afile' / 'project'}: {tmp_path / 'afile'} is a file, not a folder; " \
-                       "choose another --out"
+        assert (
+            line == f"{tmp_path / 'afile' / 'project'}: {tmp_path / 'afile'} is a file, not a folder; "
+            "choose another --out"
+        )
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine\n"
 
 
@@ -255,8 +300,10 @@ def test_out_is_a_link_to_nothing(tmp_path: Path, link: str) -> None:
         (tmp_path / "other").symlink_to(out)
     for command in (["convert", str(notebook)], ["batch", str(notebook)]):
         line = one_line_error(invoke([*command, "--out", str(out)]))
-        assert line == f"{out}: is a symbolic link to nothing (dangling, or a loop); remove the link or " \
-                       "choose another --out"
+        assert (
+            line == f"{out}: is a symbolic link to nothing (dangling, or a loop); remove the link or "
+            "choose another --out"
+        )
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -265,8 +312,15 @@ def test_an_unreadable_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
     if os.geteuid() == 0:  # root reads anything: the file system's refusal, simulated
         real = Path.read_bytes
-        monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(
-            PermissionError(errno.EACCES, "Permission denied", str(self))) if self == notebook else real(self))
+        monkeypatch.setattr(
+            Path,
+            "read_bytes",
+            lambda self: (
+                (_ for _ in ()).throw(PermissionError(errno.EACCES, "Permission denied", str(self)))
+                if self == notebook
+                else real(self)
+            ),
+        )
     else:
         notebook.chmod(0)
     for command in (["inspect"], ["convert", "--out", str(tmp_path / "p")], ["convert", "--dry-run"]):
@@ -278,8 +332,11 @@ def test_an_unreadable_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_names_too_long_for_the_file_system(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
     long = tmp_path / ("n" * 300)
-    for command in (["inspect", f"{long}.ipynb"], ["convert", str(notebook), "--out", str(long)],
-                    ["batch", str(long), "--out", str(tmp_path / "out")]):
+    for command in (
+        ["inspect", f"{long}.ipynb"],
+        ["convert", str(notebook), "--out", str(long)],
+        ["batch", str(long), "--out", str(tmp_path / "out")],
+    ):
         line = one_line_error(invoke(command))
         assert line.startswith(str(long)) and line.endswith(": file name too long; choose a shorter name or path")
 
@@ -287,8 +344,9 @@ def test_names_too_long_for_the_file_system(tmp_path: Path) -> None:
 def test_a_report_that_cannot_be_written(tmp_path: Path) -> None:
     notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
     (tmp_path / "afile").write_text("mine\n", encoding="utf-8")
-    result = invoke(["batch", str(notebook), "--out", str(tmp_path / "out"), "--report",
-                     str(tmp_path / "afile" / "report.json")])
+    result = invoke(
+        ["batch", str(notebook), "--out", str(tmp_path / "out"), "--report", str(tmp_path / "afile" / "report.json")]
+    )
     line = one_line_error(result)
     assert line.startswith(str(tmp_path / "afile")) and "bug" not in line
 
@@ -315,15 +373,17 @@ def test_link_loops_in_a_batch_tree_are_recorded_and_the_batch_goes_on(tmp_path:
 def test_a_batch_path_that_is_a_link_to_nothing(tmp_path: Path) -> None:
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     line = one_line_error(invoke(["batch", str(tmp_path / "loop"), "--out", str(tmp_path / "out")]))
-    assert line == f"{tmp_path / 'loop'}: is a symbolic link to nothing (dangling, or a loop); " \
-                   "repair the link or name its target"
+    assert (
+        line == f"{tmp_path / 'loop'}: is a symbolic link to nothing (dangling, or a loop); "
+        "repair the link or name its target"
+    )
 
 
 # One error hierarchy.
 
+
 def test_a_bug_is_reported_once_with_the_sentence_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from nb2pkg import api
-    from nb2pkg import batch
+    from nb2pkg import api, batch
     from nb2pkg.options import Options
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -354,8 +414,11 @@ def test_the_bug_sentence_is_written_once_in_the_source() -> None:
 
 
 def test_every_error_class_has_its_exit_code() -> None:
-    codes = {cls.__name__: cls.exit_code for cls in vars(errors).values()
-             if isinstance(cls, type) and issubclass(cls, errors.Nb2pkgError)}
+    codes = {
+        cls.__name__: cls.exit_code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.Nb2pkgError)
+    }
     assert codes.pop("Conflict") == codes.pop("EditedFiles") == codes.pop("ForeignFiles") == 1
     assert codes.pop("InternalError") == codes.pop("Nb2pkgError") == 3
     assert set(codes.values()) == {2}
@@ -377,6 +440,7 @@ def test_edited_files_end_with_exit_1(tmp_path: Path) -> None:
 
 # --timeout for one conversion.
 
+
 def _slow(*args: object, **kwargs: object) -> None:
     time.sleep(30)
 
@@ -384,19 +448,31 @@ def _slow(*args: object, **kwargs: object) -> None:
 @pytest.mark.slow
 @posix_only
 @pytest.mark.parametrize("command", [["inspect"], ["convert"], ["convert", "--dry-run"]])
-def test_timeout_stops_a_conversion_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                command: list[str]) -> None:
+def test_timeout_stops_a_conversion_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
     from nb2pkg import api
 
     monkeypatch.setattr(api, "inspect", _slow)
     monkeypatch.setattr(api, "convert", _slow)
     notebook = write_notebook(tmp_path / "explore.ipynb", NOTEBOOK)
     start = time.monotonic()
-    line = one_line_error(invoke([*command, "--timeout", "0.5", str(notebook), *(
-        ["--out", str(tmp_path / "p")] if command[0] == "convert" else [])]))
+    line = one_line_error(
+        invoke(
+            [
+                *command,
+                "--timeout",
+                "0.5",
+                str(notebook),
+                *(["--out", str(tmp_path / "p")] if command[0] == "convert" else []),
+            ]
+        )
+    )
     assert time.monotonic() - start < 10
-    assert line == f"{notebook}: converting took longer than --timeout 0.5 s; raise --timeout, or look for a " \
-                   "very large or deeply nested cell"
+    assert (
+        line == f"{notebook}: converting took longer than --timeout 0.5 s; raise --timeout, or look for a "
+        "very large or deeply nested cell"
+    )
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # the alarm is disarmed
 
 
@@ -405,10 +481,9 @@ def test_timeout_without_sigalrm_as_on_windows(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.delattr(signal, "setitimer")
     start = time.monotonic()
-    with pytest.raises(errors.TimedOut):
-        with time_limit(0.3, tmp_path / "x.ipynb"):
-            while time.monotonic() - start < 30:
-                pass
+    with pytest.raises(errors.TimedOut), time_limit(0.3, tmp_path / "x.ipynb"):
+        while time.monotonic() - start < 30:
+            pass
     assert time.monotonic() - start < 10
 
 
@@ -424,19 +499,44 @@ def test_every_error_nb2pkg_raises_is_in_errors_with_its_exit_code() -> None:
 
     defined_elsewhere = [
         f"{path.relative_to(ROOT)}: {node.name}"
-        for path in (ROOT / "src" / "nb2pkg").rglob("*.py") if path.name != "errors.py"
+        for path in (ROOT / "src" / "nb2pkg").rglob("*.py")
+        if path.name != "errors.py"
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, ast.ClassDef)
-        and any(isinstance(base, ast.Name) and base.id.endswith(("Error", "Fault", "Conflict", "Record"))
-                for base in node.bases)
+        and any(
+            isinstance(base, ast.Name) and base.id.endswith(("Error", "Fault", "Conflict", "Record"))
+            for base in node.bases
+        )
     ]
     assert defined_elsewhere == []
-    codes = {cls.__name__: cls.exit_code for cls in vars(errors).values()
-             if isinstance(cls, type) and issubclass(cls, errors.Nb2pkgError)}
+    codes = {
+        cls.__name__: cls.exit_code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.Nb2pkgError)
+    }
     assert codes == {
-        "Nb2pkgError": 3, "InternalError": 3,
-        "Conflict": 1, "EditedFiles": 1, "ForeignFiles": 1,
-        **dict.fromkeys(["InputError", "NotebookNotFound", "UnreadableNotebook", "InvalidNotebook", "OtherLanguage",
-                         "NoNotebooks", "NotOurFolder", "SourceInTheWay", "FolderLocked", "DamagedRecord",
-                         "CannotVerify", "EnvironmentFault", "WriteFailed", "TimedOut"], 2),
+        "Nb2pkgError": 3,
+        "InternalError": 3,
+        "Conflict": 1,
+        "EditedFiles": 1,
+        "ForeignFiles": 1,
+        **dict.fromkeys(
+            [
+                "InputError",
+                "NotebookNotFound",
+                "UnreadableNotebook",
+                "InvalidNotebook",
+                "OtherLanguage",
+                "NoNotebooks",
+                "NotOurFolder",
+                "SourceInTheWay",
+                "FolderLocked",
+                "DamagedRecord",
+                "CannotVerify",
+                "EnvironmentFault",
+                "WriteFailed",
+                "TimedOut",
+            ],
+            2,
+        ),
     }

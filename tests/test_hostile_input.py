@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import make_notebook, write_notebook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -17,8 +16,9 @@ from typer.testing import CliRunner
 from nb2pkg import api, limits
 from nb2pkg.cli.app import app
 from nb2pkg.errors import InputError
-from nb2pkg.notebook import read_notebook_text
 from nb2pkg.inspection import table_rows, to_json, to_mermaid
+from nb2pkg.notebook import read_notebook_text
+from support import make_notebook, write_notebook
 
 runner = CliRunner()
 
@@ -49,8 +49,10 @@ DEEP = {
     "a 150,000-character cell": ("x = 1\n" * 25_000, "the cell has 150,000 characters"),
     "33,000 help lines": ("x?\n" * 33_000, "lines have IPython syntax"),
     "300 magic lines": ("%time x\n" * 300, "300 of its 301 lines have IPython syntax"),
-    "a cell of 12,000 nodes": ("".join(f"y{i} = [" + "a, " * 600 + "]\n" for i in range(10)),
-                               "more than 10,000 syntax-tree nodes"),
+    "a cell of 12,000 nodes": (
+        "".join(f"y{i} = [" + "a, " * 600 + "]\n" for i in range(10)),
+        "more than 10,000 syntax-tree nodes",
+    ),
 }
 
 
@@ -66,8 +68,11 @@ def _summary_cells(out: Path) -> list[dict[str, Any]]:
 
 def _kept(out: Path) -> list[tuple[str, str]]:
     """(source, reason) of every code cell the summary keeps as it was."""
-    return [("".join(c["source"]), c["metadata"]["nb2pkg"]["kept"]) for c in _summary_cells(out)
-            if c["cell_type"] == "code" and "kept" in c["metadata"].get("nb2pkg", {})]
+    return [
+        ("".join(c["source"]), c["metadata"]["nb2pkg"]["kept"])
+        for c in _summary_cells(out)
+        if c["cell_type"] == "code" and "kept" in c["metadata"].get("nb2pkg", {})
+    ]
 
 
 def _assert_no_crash(result: Any) -> None:
@@ -99,8 +104,11 @@ def test_inspect_reports_deep_cells(tmp_path: Path, case: str) -> None:
 
 @pytest.mark.parametrize(
     "cell",
-    ["%time x = " + "[" * 1500 + "]" * 1500, "!echo {" + "(" * 1500 + "1" + ")" * 1500 + "}",
-     "%%time\nx = " + "(" * 300 + "1" + ")" * 300],
+    [
+        "%time x = " + "[" * 1500 + "]" * 1500,
+        "!echo {" + "(" * 1500 + "1" + ")" * 1500 + "}",
+        "%%time\nx = " + "(" * 300 + "1" + ")" * 300,
+    ],
     ids=["line magic", "shell expansion", "cell magic"],
 )
 def test_deep_code_inside_magics_is_not_parsed(tmp_path: Path, cell: str) -> None:
@@ -112,9 +120,11 @@ def test_deep_code_inside_magics_is_not_parsed(tmp_path: Path, cell: str) -> Non
 
 @pytest.mark.parametrize(
     ("cell", "word"),
-    [("import asyncio\nx = await asyncio.sleep(0)\nprint(x)", "`await`"),
-     ("async for item in source():\n    print(item)", "`async for`"),
-     ("async with lock:\n    y = 2", "`async with`")],
+    [
+        ("import asyncio\nx = await asyncio.sleep(0)\nprint(x)", "`await`"),
+        ("async for item in source():\n    print(item)", "`async for`"),
+        ("async with lock:\n    y = 2", "`async with`"),
+    ],
     ids=["await", "async for", "async with"],
 )
 def test_top_level_await_is_kept_for_ipython(tmp_path: Path, cell: str, word: str) -> None:
@@ -170,9 +180,20 @@ def _with(change: dict[str, Any], cell: dict[str, Any] | None = None) -> dict[st
         (_with({}, {"id": "\udc00"}), "cell 2: its id holds a lone surrogate"),
         (_with({}, {"metadata": {"tags": ["\ud83d"]}}), "cell 2: its tag holds a lone surrogate"),
     ],
-    ids=["source number", "source dict", "source list of junk", "source bool", "nbformat true",
-         "nbformat string", "cell a number", "cell a list", "no cell_type", "surrogate", "surrogate id",
-         "surrogate tag"],
+    ids=[
+        "source number",
+        "source dict",
+        "source list of junk",
+        "source bool",
+        "nbformat true",
+        "nbformat string",
+        "cell a number",
+        "cell a list",
+        "no cell_type",
+        "surrogate",
+        "surrogate id",
+        "surrogate tag",
+    ],
 )
 @pytest.mark.parametrize("command", [[], ["inspect"], ["inspect", "--json"]], ids=["convert", "inspect", "json"])
 def test_damaged_notebooks_give_one_line_and_exit_2(
@@ -199,8 +220,15 @@ def test_notebook_metadata_of_the_wrong_type_is_read_as_none(tmp_path: Path, cha
 
 @pytest.mark.parametrize(
     "cell",
-    [{"source": None}, {"outputs": "text"}, {"outputs": [5, None]}, {"metadata": [1]},
-     {"metadata": {"tags": "x"}}, {"execution_count": True}, {"id": 12}],
+    [
+        {"source": None},
+        {"outputs": "text"},
+        {"outputs": [5, None]},
+        {"metadata": [1]},
+        {"metadata": {"tags": "x"}},
+        {"execution_count": True},
+        {"id": 12},
+    ],
     ids=["null source", "outputs text", "outputs junk", "metadata list", "tags text", "count true", "id number"],
 )
 def test_odd_cell_fields_are_read_with_a_schema_warning(tmp_path: Path, cell: dict[str, Any]) -> None:
@@ -240,11 +268,20 @@ def test_a_module_tag_names_a_new_module(tmp_path: Path, module: str) -> None:
 
 @pytest.mark.parametrize(
     ("module", "problem"),
-    [("class", "keyword or builtin"), ("print", "keyword or builtin"), ("config", "file nb2pkg writes"),
-     ("Pipeline", "file nb2pkg writes"), ("os", "standard module"), ("display", "summary notebook"),
-     ("y", "also a name in the notebook"), ("Data", "only in case"), ("café", "not a Python identifier"),
-     ("two words", "not a Python identifier"), ("a-b", "not a Python identifier"),
-     ("x\ny", "not a Python identifier")],
+    [
+        ("class", "keyword or builtin"),
+        ("print", "keyword or builtin"),
+        ("config", "file nb2pkg writes"),
+        ("Pipeline", "file nb2pkg writes"),
+        ("os", "standard module"),
+        ("display", "summary notebook"),
+        ("y", "also a name in the notebook"),
+        ("Data", "only in case"),
+        ("café", "not a Python identifier"),
+        ("two words", "not a Python identifier"),
+        ("a-b", "not a Python identifier"),
+        ("x\ny", "not a Python identifier"),
+    ],
 )
 def test_an_unusable_module_tag_is_one_line_exit_2(tmp_path: Path, module: str, problem: str) -> None:
     result, out = _convert(tmp_path, _tagged(module))
@@ -263,9 +300,15 @@ def test_the_limits_are_far_above_real_cells() -> None:
 
 @pytest.mark.parametrize(
     "cells",
-    [["from __future__ import annotations", "def f(a: Nope) -> Zip:\n    return a", "y = f(1)\nz: Later = y",
-      "print(y, z)"],
-     ["from __future__ import annotations\nx: Undefined = 1\ndef f(a: Nope) -> Zip:\n    return a", "print(f(x))"]],
+    [
+        [
+            "from __future__ import annotations",
+            "def f(a: Nope) -> Zip:\n    return a",
+            "y = f(1)\nz: Later = y",
+            "print(y, z)",
+        ],
+        ["from __future__ import annotations\nx: Undefined = 1\ndef f(a: Nope) -> Zip:\n    return a", "print(f(x))"],
+    ],
     ids=["own cell", "same cell"],
 )
 def test_future_annotations_stay_unevaluated_in_the_package(tmp_path: Path, cells: list[str]) -> None:
@@ -308,24 +351,81 @@ def test_inspect_prints_notebook_text_as_text_not_markup_or_terminal_codes(tmp_p
 # -- generated at random ---------------------------------------------------------------
 
 _FRAGMENTS = [
-    "x", "df", " = ", "(", ")", "[", "]", "{", "}", ",", ":", ".", " + ", "not ", "lambda: ", "await ",
-    "async for i in x:\n", "    ", "\n", "if x:\n", "elif y:\n", "else:\n", "def f(a=x):\n", "class C:\n",
-    "return x\n", "yield x\n", "global x\n", "del x\n", "try:\n", "except E as e:\n", "with o as h:\n",
-    "import os\n", "from m import *\n", "from __future__ import annotations\n", "'", '"', "'''", "f'{x}'",
-    "\\\n", "# c\n", ";", "%time ", "%%time\n", "%%bash\n", "!ls {x}\n", "x?", "%matplotlib inline\n",
-    "files = !ls\n", "@dec\n", ":=", "*a", "\0", "\u202e", "é", "x.y().z[0]", "print(", "x: int = 1\n",
-    "df.dropna(inplace=True)\n", "plt.plot(x)\n", "exec('x')", "print 'x'\n", "[/]",
+    "x",
+    "df",
+    " = ",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    ".",
+    " + ",
+    "not ",
+    "lambda: ",
+    "await ",
+    "async for i in x:\n",
+    "    ",
+    "\n",
+    "if x:\n",
+    "elif y:\n",
+    "else:\n",
+    "def f(a=x):\n",
+    "class C:\n",
+    "return x\n",
+    "yield x\n",
+    "global x\n",
+    "del x\n",
+    "try:\n",
+    "except E as e:\n",
+    "with o as h:\n",
+    "import os\n",
+    "from m import *\n",
+    "from __future__ import annotations\n",
+    "'",
+    '"',
+    "'''",
+    "f'{x}'",
+    "\\\n",
+    "# c\n",
+    ";",
+    "%time ",
+    "%%time\n",
+    "%%bash\n",
+    "!ls {x}\n",
+    "x?",
+    "%matplotlib inline\n",
+    "files = !ls\n",
+    "@dec\n",
+    ":=",
+    "*a",
+    "\0",
+    "\u202e",
+    "é",
+    "x.y().z[0]",
+    "print(",
+    "x: int = 1\n",
+    "df.dropna(inplace=True)\n",
+    "plt.plot(x)\n",
+    "exec('x')",
+    "print 'x'\n",
+    "[/]",
 ]
-_DEEP = st.tuples(st.sampled_from(["(", "[", "f(", "x[", "not ", "-", "lambda: ", ".b()", "1 + ", "if x:\n    "]),
-                  st.integers(1, 400)).map(lambda pair: pair[0] * pair[1])
+_DEEP = st.tuples(
+    st.sampled_from(["(", "[", "f(", "x[", "not ", "-", "lambda: ", ".b()", "1 + ", "if x:\n    "]), st.integers(1, 400)
+).map(lambda pair: pair[0] * pair[1])
 _CELL = st.lists(st.sampled_from(_FRAGMENTS) | _DEEP, max_size=25).map("".join) | st.text(max_size=40)
 
 
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(cells=st.lists(_CELL, min_size=1, max_size=4))
-def test_random_cell_texts_never_crash_inspect_or_convert(tmp_path_factory: pytest.TempPathFactory,
-                                                          cells: list[str]) -> None:
+def test_random_cell_texts_never_crash_inspect_or_convert(
+    tmp_path_factory: pytest.TempPathFactory, cells: list[str]
+) -> None:
     folder = tmp_path_factory.mktemp("random")
     path = write_notebook(folder / "nb.ipynb", make_notebook(cells))
     try:
@@ -341,8 +441,22 @@ _JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
-_FIELDS = st.sampled_from(["cells", "metadata", "nbformat", "nbformat_minor", "cell_type", "source",
-                           "cell metadata", "tags", "outputs", "execution_count", "id", "cell"])
+_FIELDS = st.sampled_from(
+    [
+        "cells",
+        "metadata",
+        "nbformat",
+        "nbformat_minor",
+        "cell_type",
+        "source",
+        "cell metadata",
+        "tags",
+        "outputs",
+        "execution_count",
+        "id",
+        "cell",
+    ]
+)
 
 
 @pytest.mark.slow
@@ -371,11 +485,13 @@ def test_random_notebook_structures_are_read_or_refused_in_one_line(changes: lis
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply to read"),
-     ('{"nbformat": 4, "cells": [], "metadata": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}", "nested too deeply"),
-     ('{"nbformat": 4, "cells": [], "x": ' + "9" * 5000 + "}", "Exceeds the limit"),
-     ('{"nbformat": NaN, "cells": []}', "unknown nbformat version NaN"),
-     ('{"nbformat": 1e400, "cells": []}', "unknown nbformat version Infinity")],
+    [
+        ('{"nbformat": 4, "cells": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply to read"),
+        ('{"nbformat": 4, "cells": [], "metadata": ' + '{"a":' * 5000 + "1" + "}" * 5000 + "}", "nested too deeply"),
+        ('{"nbformat": 4, "cells": [], "x": ' + "9" * 5000 + "}", "Exceeds the limit"),
+        ('{"nbformat": NaN, "cells": []}', "unknown nbformat version NaN"),
+        ('{"nbformat": 1e400, "cells": []}', "unknown nbformat version Infinity"),
+    ],
     ids=["deep arrays", "deep objects", "5000-digit number", "NaN", "infinity"],
 )
 def test_json_python_cannot_read_is_one_line_exit_2(tmp_path: Path, text: str, message: str) -> None:
@@ -386,7 +502,8 @@ def test_json_python_cannot_read_is_one_line_exit_2(tmp_path: Path, text: str, m
 
 
 @pytest.mark.parametrize(
-    "markdown", ["# a" + " " * 2000 + "b", "#" + " " * 2000, "# " + "# " * 2000 + "x", "## " + "\t " * 2000],
+    "markdown",
+    ["# a" + " " * 2000 + "b", "#" + " " * 2000, "# " + "# " * 2000 + "x", "## " + "\t " * 2000],
     ids=["spaces inside", "only spaces", "hashes", "tabs"],
 )
 def test_headings_of_spaces_and_hashes_are_read_in_linear_time(tmp_path: Path, markdown: str) -> None:

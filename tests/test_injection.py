@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import json
-import tomllib
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,17 +13,17 @@ import black
 import libcst as cst
 import nbformat
 import pytest
-from support import make_notebook, write_notebook
+import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.escape import docstring_literal, docstring_text, markdown_code, printable
-from nb2pkg.plan import build_plan
 from nb2pkg.notebook import read_notebook
+from nb2pkg.plan import build_plan, build_segments
 from nb2pkg.render.modules import step_function
-from nb2pkg.plan import build_segments
+from support import make_notebook, write_notebook
 
 HOSTILE_NAMES = [
     'quote".ipynb',
@@ -46,7 +45,7 @@ HOSTILE_NAMES = [
     "tab\there.ipynb",
     "undecodable \udcff byte.ipynb",
     "  spaces around  .ipynb",
-    "ends with quote\".ipynb",
+    'ends with quote".ipynb',
 ]
 HOSTILE_MARKDOWN = [
     '# Load the data """; import evil; """',
@@ -112,8 +111,9 @@ def test_hostile_file_names_are_shown_not_run(tmp_path: Path, name: str) -> None
     assert set(pyproject(converted)) == {"build-system", "project", "tool"}
     assert pyproject(converted)["project"]["dependencies"] == []
     for path, tree in python_files(converted).items():
-        assert not any(isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "system"
-                       for node in ast.walk(tree)), path
+        assert not any(
+            isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "system" for node in ast.walk(tree)
+        ), path
     nbformat.validate(nbformat.reads(read_back(converted, f"notebooks/{name}"), as_version=4))
 
 
@@ -123,12 +123,21 @@ PIP_CASES = [
     ("!pip install numpy==1.26,evil==6.6.6", [], ["numpy==1.26,evil==6.6.6"]),
     ("!pip install -U --upgrade -q 'pandas==2.1' --no-deps", ["pandas==2.1"], []),
     ("!pip install -r requirements.txt -e . tqdm==4.0", ["tqdm==4.0"], ["-r requirements.txt", "-e ."]),
-    ("!pip install git+https://github.com/a/b.git ./local ../wheel.whl", [],
-     ["git+https://github.com/a/b.git", "./local", "../wheel.whl"]),
-    ("!pip install 'b @ https://example.org/b.tar.gz' {pkg} $PKG", [],
-     ["b @ https://example.org/b.tar.gz", "{pkg}", "$PKG"]),
-    ("%pip install \"rich[jupyter] >=13 ; python_version >= '3.10'\" 'Scikit_Learn==1.4'",
-     ['rich[jupyter]>=13; python_version >= "3.10"', "Scikit_Learn==1.4"], []),
+    (
+        "!pip install git+https://github.com/a/b.git ./local ../wheel.whl",
+        [],
+        ["git+https://github.com/a/b.git", "./local", "../wheel.whl"],
+    ),
+    (
+        "!pip install 'b @ https://example.org/b.tar.gz' {pkg} $PKG",
+        [],
+        ["b @ https://example.org/b.tar.gz", "{pkg}", "$PKG"],
+    ),
+    (
+        "%pip install \"rich[jupyter] >=13 ; python_version >= '3.10'\" 'Scikit_Learn==1.4'",
+        ['rich[jupyter]>=13; python_version >= "3.10"', "Scikit_Learn==1.4"],
+        [],
+    ),
 ]
 
 
@@ -154,13 +163,18 @@ def test_markdown_docstrings_keep_their_text(tmp_path: Path, markdown: str) -> N
     cells = [("markdown", markdown), "import json\nraw = json.loads('[1, 2]')\ntotal = sum(raw)", "total"]
     converted = convert_notebook(tmp_path, "md.ipynb", cells)
     plan = build_plan(build_segments(build_dataflow(read_notebook(tmp_path / "md.ipynb"))))
-    functions = {node.name: node for tree in python_files(converted).values()
-                 for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    functions = {
+        node.name: node
+        for tree in python_files(converted).values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+    }
     for step in plan.steps:
         assert ast.get_docstring(functions[step.name]) == docstring_text(step.doc)
     modules = python_files(converted).values()
-    assert not any(isinstance(node, ast.Import) and node.names[0].name == "evil"
-                   for tree in modules for node in ast.walk(tree))
+    assert not any(
+        isinstance(node, ast.Import) and node.names[0].name == "evil" for tree in modules for node in ast.walk(tree)
+    )
     summary = json.loads(read_back(converted, "notebooks/md.ipynb"))
     nbformat.validate(nbformat.from_dict(summary))
     assert markdown.replace("\0", "") in {"".join(c["source"]).replace("\0", "") for c in summary["cells"]}
@@ -271,12 +285,19 @@ def test_random_file_names(tmp_path_factory: pytest.TempPathFactory, name: str) 
 @given(text=MARKDOWN)
 def test_random_markdown_docstrings(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     folder = tmp_path_factory.mktemp("markdown")
-    cells = [("markdown", "# Load the data\n\n" + text), "import json\nraw = json.loads('[1]')\ntotal = sum(raw)",
-             "total"]
+    cells = [
+        ("markdown", "# Load the data\n\n" + text),
+        "import json\nraw = json.loads('[1]')\ntotal = sum(raw)",
+        "total",
+    ]
     converted = convert_notebook(folder, "md.ipynb", cells)
     plan = build_plan(build_segments(build_dataflow(read_notebook(folder / "md.ipynb"))))
-    functions = {node.name: node for tree in python_files(converted).values()
-                 for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    functions = {
+        node.name: node
+        for tree in python_files(converted).values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+    }
     for step in plan.steps:
         assert ast.get_docstring(functions[step.name]) == docstring_text(step.doc)
     nbformat.validate(nbformat.reads(read_back(converted, "notebooks/md.ipynb"), as_version=4))
@@ -284,7 +305,7 @@ def test_random_markdown_docstrings(tmp_path_factory: pytest.TempPathFactory, te
 
 @pytest.mark.slow
 @settings(max_examples=400, deadline=None)
-@given(text=st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from('"\'\\\n\t'), max_size=40))
+@given(text=st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from("\"'\\\n\t"), max_size=40))
 def test_random_docstring_literals(text: str) -> None:
     function = ast.parse(render_docstring_in_context(text)).body[0]
     assert isinstance(function, ast.FunctionDef)
@@ -299,15 +320,21 @@ def test_hostile_notebook_folders_are_string_literals(tmp_path: Path, folder: st
     notebook = write_notebook(tmp_path / folder / "nb.ipynb", make_notebook(["RATE = 2", "x = RATE * 2\nx"]))
     converted = api.convert(notebook, tmp_path / "out")
     config = python_files(converted)[f"src/{converted.conversion.package}/config.py"]
-    strings = {node.value for node in ast.walk(config) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    strings = {
+        node.value for node in ast.walk(config) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
     relative = f"../{folder}"
     assert relative in strings
     assert markdown_code(relative) in converted.conversion.files["README.md"]
 
 
 @settings(max_examples=300, deadline=None)
-@given(targets=st.lists(st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from('"\',;[]=<>@ \n'),
-                                max_size=30), max_size=4))
+@given(
+    targets=st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=()) | st.sampled_from("\"',;[]=<>@ \n"), max_size=30),
+        max_size=4,
+    )
+)
 def test_random_pip_targets_give_valid_toml_and_requirements(targets: list[str]) -> None:
     from packaging.requirements import Requirement
 

@@ -7,13 +7,13 @@ import pytest
 from nb2pkg.ipython import (
     Magic,
     Policy,
+    hides_value,
     magic_policy,
     pip_install_targets,
     shell_expansions,
     split_code_argument,
     timed_statement,
     to_python,
-    hides_value,
     transform,
 )
 
@@ -47,7 +47,11 @@ def test_foreign_cell_magic_is_not_python() -> None:
     result = to_python("\n%%bash\necho hi\n")
     assert result.python is None
     assert result.cell_magic is not None
-    assert (result.cell_magic.name, result.cell_magic.policy, result.cell_magic.label) == ("bash", Policy.FOREIGN, "%%bash")
+    assert (result.cell_magic.name, result.cell_magic.policy, result.cell_magic.label) == (
+        "bash",
+        Policy.FOREIGN,
+        "%%bash",
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,8 +103,10 @@ def test_shell_expansions() -> None:
         ("pip install seaborn", ("seaborn",)),
         ("pip install -q 'pandas>=2' scikit-learn", ("pandas>=2", "scikit-learn")),
         ("python -m pip install -r requirements.txt xgboost", ("-r requirements.txt", "xgboost")),
-        ("pip install -e . -i https://x.org/simple git+https://x.org/a.git {pkg}",
-         ("-e .", "git+https://x.org/a.git", "{pkg}")),
+        (
+            "pip install -e . -i https://x.org/simple git+https://x.org/a.git {pkg}",
+            ("-e .", "git+https://x.org/a.git", "{pkg}"),
+        ),
         ("pip3 install --upgrade numpy && echo done", ("numpy",)),
         ("pip install --upgrade-strategy eager --no-binary :all: -q numpy", ("numpy",)),
         ("pip list", ()),
@@ -128,9 +134,7 @@ def test_ipython_syntax_without_magic_marks_is_transformed(source: str, python: 
     assert transform(source) == python
 
 
-@pytest.mark.parametrize(
-    "source", ["x = (a\n/ b)", "f(a,\n  b)", "s = ';'", "x = 1;", "def f():\n    return 1\n"]
-)
+@pytest.mark.parametrize("source", ["x = (a\n/ b)", "f(a,\n  b)", "s = ';'", "x = 1;", "def f():\n    return 1\n"])
 def test_python_that_looks_like_an_escape_is_unchanged(source: str) -> None:
     assert transform(source).rstrip("\n") == source.rstrip("\n")
 
@@ -166,8 +170,9 @@ def test_corpus_cells_transform_as_ipython_does() -> None:
     """The cheap test that skips IPython's tokenizer never skips a cell IPython changes."""
     import json
 
-    from support import corpus_notebooks
     from IPython.core.inputtransformer2 import TransformerManager
+
+    from support import corpus_notebooks
 
     notebooks = corpus_notebooks()
     if not notebooks:
@@ -193,11 +198,10 @@ def test_corpus_cells_transform_as_ipython_does() -> None:
 def _summary_cells(tmp_path, cells: list[str]) -> tuple[list[str], dict[str, str]]:
     import json
 
-    from support import make_notebook, write_notebook
-
     from nb2pkg.convert import convert
     from nb2pkg.dataflow import build_dataflow
     from nb2pkg.notebook import read_notebook
+    from support import make_notebook, write_notebook
 
     path = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     conversion = convert(build_dataflow(read_notebook(path)), tmp_path / "out")
@@ -206,9 +210,14 @@ def _summary_cells(tmp_path, cells: list[str]) -> tuple[list[str], dict[str, str
 
 
 def test_a_cell_ending_in_a_semicolon_shows_nothing_in_the_summary(tmp_path) -> None:
-    cells = ["import matplotlib.pyplot as plt\nfrom sklearn.linear_model import LinearRegression",
-             "X = [[1], [2], [3]]\ny = [1, 2, 3]", "plt.plot(y);", "model = LinearRegression()\nmodel.fit(X, y);",
-             "scores = [v * 2 for v in y]\nsum(scores);", "X[0][0] *= 10\n;"]
+    cells = [
+        "import matplotlib.pyplot as plt\nfrom sklearn.linear_model import LinearRegression",
+        "X = [[1], [2], [3]]\ny = [1, 2, 3]",
+        "plt.plot(y);",
+        "model = LinearRegression()\nmodel.fit(X, y);",
+        "scores = [v * 2 for v in y]\nsum(scores);",
+        "X[0][0] *= 10\n;",
+    ]
     summary, files = _summary_cells(tmp_path, cells)
     # the figure cell as it was; the fitted model and the sum are not shown (nor returned),
     # and a lone `;` line shows '' in Jupyter, so the summary ends the same way
@@ -244,8 +253,11 @@ def test_a_timed_cell_magic_is_not_a_timed_statement() -> None:
     [
         ("%time total = sum(range(10))", "%time total = utils.compute_total()", "total = sum(range(10))"),
         ("# timing\n%time total = sum(range(10))", "%time total = utils.compute_total()", "# timing"),
-        ("%prun -s cumulative total = sum(range(10))", "%prun -s cumulative total = utils.compute_total()",
-         "total = sum(range(10))"),
+        (
+            "%prun -s cumulative total = sum(range(10))",
+            "%prun -s cumulative total = utils.compute_total()",
+            "total = sum(range(10))",
+        ),
         ("%time total = 45", "%time total = utils.compute_total()", "total = 45"),  # timed: not a constant
         ("n = 10\n%time total = sum(range(n))", "%time total = utils.compute_total()", "total = sum(range(n))"),
     ],
@@ -263,8 +275,15 @@ def test_a_timed_statement_is_a_step_and_the_summary_times_its_call(
 
 
 def test_a_timed_expression_shows_its_value_unless_silenced(tmp_path) -> None:
-    cells, files = _summary_cells(tmp_path, ["def double(v):\n    return 2 * v", "values = [3, 1, 2]",
-                                             "%time double(values[0])", "%time double(values[1]);"])
+    cells, files = _summary_cells(
+        tmp_path,
+        [
+            "def double(v):\n    return 2 * v",
+            "values = [3, 1, 2]",
+            "%time double(values[0])",
+            "%time double(values[1]);",
+        ],
+    )
     assert cells[4:] == ["%time utils.compute_utils(values)", "%time utils.compute_utils_2(values)"]
     assert "return double(values[0])" in files["src/nb/utils.py"]  # shown: the call's value is the cell's
     assert "    double(values[1])\n" in files["src/nb/utils.py"]  # `;`: nothing shown, nothing returned

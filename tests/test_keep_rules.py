@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support import make_notebook, write_notebook
 
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import read_notebook
+from support import make_notebook, write_notebook
 
 
 @pytest.mark.parametrize(
@@ -44,8 +44,11 @@ def _summary(tmp_path: Path, data: dict) -> tuple[list[dict], dict[str, str]]:
 
 
 def _kept(cells: list[dict]) -> list[tuple[str, str]]:
-    return [("".join(c["source"]), c["metadata"]["nb2pkg"]["kept"])
-            for c in cells if "kept" in c["metadata"].get("nb2pkg", {})]
+    return [
+        ("".join(c["source"]), c["metadata"]["nb2pkg"]["kept"])
+        for c in cells
+        if "kept" in c["metadata"].get("nb2pkg", {})
+    ]
 
 
 def test_a_cell_whose_error_is_expected_stays_and_the_pipeline_runs_past_it(tmp_path: Path) -> None:
@@ -61,8 +64,9 @@ def test_a_cell_whose_error_is_expected_stays_and_the_pipeline_runs_past_it(tmp_
 def test_a_cell_whose_saved_outputs_show_an_error_stays_as_if_tagged(tmp_path: Path) -> None:
     # nbclient with allow_errors (as verify runs the original) goes past it; a step would stop.
     data = make_notebook(["values = [1, 2]", "values.append(int('x'))", "print(sum(values))"])
-    data["cells"][1]["outputs"] = [{"output_type": "error", "ename": "ValueError", "evalue": "invalid literal",
-                                    "traceback": []}]
+    data["cells"][1]["outputs"] = [
+        {"output_type": "error", "ename": "ValueError", "evalue": "invalid literal", "traceback": []}
+    ]
     cells, files = _summary(tmp_path, data)
     [(source, reason)] = _kept(cells)
     assert source.endswith("values.append(int('x'))")
@@ -72,8 +76,9 @@ def test_a_cell_whose_saved_outputs_show_an_error_stays_as_if_tagged(tmp_path: P
 
 def test_a_cell_the_author_interrupted_is_converted(tmp_path: Path) -> None:
     data = make_notebook(["values = [1, 2]", "values.append(3)", "print(sum(values))"])
-    data["cells"][1]["outputs"] = [{"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "",
-                                    "traceback": []}]
+    data["cells"][1]["outputs"] = [
+        {"output_type": "error", "ename": "KeyboardInterrupt", "evalue": "", "traceback": []}
+    ]
     cells, files = _summary(tmp_path, data)
     assert _kept(cells) == []
     assert "values.append(3)" in "".join(text for name, text in files.items() if name.startswith("src/"))
@@ -81,8 +86,9 @@ def test_a_cell_the_author_interrupted_is_converted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("replay", ["out()", "out.show()", "print(out.stdout)", "out.stdout", "out"])
 def test_replaying_a_capture_is_a_display_and_the_captured_cell_a_step(tmp_path: Path, replay: str) -> None:
-    cells, files = _summary(tmp_path, make_notebook(['%%capture out\nprint("hi")\nvalue = [3]', replay,
-                                                     "print(value * 2)"]))
+    cells, files = _summary(
+        tmp_path, make_notebook(['%%capture out\nprint("hi")\nvalue = [3]', replay, "print(value * 2)"])
+    )
     sources = ["".join(c["source"]) for c in cells]
     assert "%%capture out\nvalue = utils.compute_value()" in sources  # the magic line stays on the step
     assert replay in sources and _kept(cells) == []  # shown where it was, as it was
@@ -91,9 +97,16 @@ def test_replaying_a_capture_is_a_display_and_the_captured_cell_a_step(tmp_path:
 
 
 def test_a_name_the_notebook_rebinds_after_capturing_is_not_a_replay(tmp_path: Path) -> None:
-    cells, files = _summary(tmp_path, make_notebook([
-        "values = []", '%%capture out\nprint("hi")', "def out():\n    values.append(1)", "out()", "print(values)"]))
+    cells, files = _summary(
+        tmp_path,
+        make_notebook(
+            ["values = []", '%%capture out\nprint("hi")', "def out():\n    values.append(1)", "out()", "print(values)"]
+        ),
+    )
     sources = ["".join(c["source"]) for c in cells]
     assert "out()" not in sources  # it changes `values`: a step, which python -m runs
     pipeline = files["src/nb/pipeline.py"].split("def run", 1)[1]
-    assert len([line for line in pipeline.splitlines() if line.strip().startswith(("values =", "utils.", "preprocess."))]) == 3
+    assert (
+        len([line for line in pipeline.splitlines() if line.strip().startswith(("values =", "utils.", "preprocess."))])
+        == 3
+    )

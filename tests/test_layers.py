@@ -109,7 +109,7 @@ def test_no_import_cycles() -> None:
             if target == module.rpartition(".")[0]:
                 continue
             if state.get(target) == "open":
-                cycles.append(trail[trail.index(target):] + [target] if target in trail else [module, target])
+                cycles.append(trail[trail.index(target) :] + [target] if target in trail else [module, target])
             elif target not in state:
                 visit(target, trail + [target])
         state[module] = "done"

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import make_notebook, write_notebook
 
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import read_notebook
+from support import make_notebook, write_notebook
 
 HELPER = "def above(value):\n    return value > limit"
 

@@ -46,9 +46,7 @@ def test_package_name(stem: str, expected: str) -> None:
     assert package_name(stem) == expected
 
 
-@pytest.mark.parametrize(
-    "stem", ["01 Explore Data (v2)", "import", "Übersicht", "", "json"]
-)
+@pytest.mark.parametrize("stem", ["01 Explore Data (v2)", "import", "Übersicht", "", "json"])
 def test_package_name_is_a_lowercase_identifier(stem: str) -> None:
     name = package_name(stem)
     assert name.isidentifier() and name.isascii() and name == name.lower()
@@ -83,9 +81,7 @@ def test_identifier(words: str, expected: str) -> None:
     assert identifier(words) == expected
 
 
-@pytest.mark.parametrize(
-    ("words", "expected"), [("", "step"), ("3D", "step_3d"), ("Fit", "fit")]
-)
+@pytest.mark.parametrize(("words", "expected"), [("", "step"), ("3D", "step_3d"), ("Fit", "fit")])
 def test_identifier_fallback(words: str, expected: str) -> None:
     assert identifier(words, fallback="step") == expected
 
@@ -115,17 +111,32 @@ def test_package_problem_accepts_importable_names(name: str) -> None:
     [
         ("class", "is a Python keyword, which cannot be imported; use --name class_nb"),
         ("None", "is a Python keyword, which cannot be imported; use --name none"),
-        ("os", "is the name of the module `os`, which the package would shadow (or be shadowed by, and never "
-               "import); use --name os_nb"),
-        ("Json", "is the name of the module `json`, which the package would shadow (or be shadowed by, and never "
-                 "import); use --name json_nb"),
-        ("pandas", "is the name of the module `pandas`, which the package would shadow (or be shadowed by, and "
-                   "never import); use --name pandas_nb"),
+        (
+            "os",
+            "is the name of the module `os`, which the package would shadow (or be shadowed by, and never "
+            "import); use --name os_nb",
+        ),
+        (
+            "Json",
+            "is the name of the module `json`, which the package would shadow (or be shadowed by, and never "
+            "import); use --name json_nb",
+        ),
+        (
+            "pandas",
+            "is the name of the module `pandas`, which the package would shadow (or be shadowed by, and "
+            "never import); use --name pandas_nb",
+        ),
         ("café", "is not ASCII (Python allows it, but distribution names are ASCII); use --name cafe"),
-        ("1st", "is not a Python identifier (letters, digits and underscores, not starting with a digit); "
-                "use --name nb_1st"),
-        ("my-pkg", "is not a Python identifier (letters, digits and underscores, not starting with a digit); "
-                   "use --name my_pkg"),
+        (
+            "1st",
+            "is not a Python identifier (letters, digits and underscores, not starting with a digit); "
+            "use --name nb_1st",
+        ),
+        (
+            "my-pkg",
+            "is not a Python identifier (letters, digits and underscores, not starting with a digit); "
+            "use --name my_pkg",
+        ),
     ],
 )
 def test_package_problem_refuses_what_cannot_be_imported(name: str, problem: str) -> None:

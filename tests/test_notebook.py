@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from support import make_notebook, write_notebook
 
 from nb2pkg.errors import InputError, InvalidNotebook, NotebookNotFound, OtherLanguage
 from nb2pkg.notebook import read_notebook
+from support import make_notebook, write_notebook
 
 
 def test_reads_cells_ids_tags_and_counts(tmp_path: Path) -> None:
@@ -49,8 +49,15 @@ def test_nbformat3_is_upgraded_without_invented_ids(tmp_path: Path) -> None:
             {
                 "cells": [
                     {"cell_type": "heading", "level": 1, "metadata": {}, "source": "Old"},
-                    {"cell_type": "code", "collapsed": False, "input": "a = 1", "language": "python",
-                     "metadata": {}, "outputs": [], "prompt_number": 3},
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": "a = 1",
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [],
+                        "prompt_number": 3,
+                    },
                 ],
                 "metadata": {},
             }

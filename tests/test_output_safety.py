@@ -20,20 +20,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import make_notebook, write_notebook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from nb2pkg.output import files as safe_fs
 from nb2pkg.cli.app import app
 from nb2pkg.errors import Conflict, FolderLocked, NotOurFolder
-from nb2pkg.output.write import plan_changes, recorded_files, write_project
+from nb2pkg.output import files as safe_fs
 from nb2pkg.output.record import DamagedRecord
+from nb2pkg.output.write import plan_changes, recorded_files, write_project
+from support import make_notebook, write_notebook
 
 runner = CliRunner()
-CELLS = ["import math", "RATE = 0.5", "def grow(v):\n    return v * (1 + RATE)", "x = grow(2.0)",
-         "y = math.sqrt(x)", "y"]
+CELLS = [
+    "import math",
+    "RATE = 0.5",
+    "def grow(v):\n    return v * (1 + RATE)",
+    "x = grow(2.0)",
+    "y = math.sqrt(x)",
+    "y",
+]
 
 
 def nb2pkg(*args: object) -> Any:
@@ -92,6 +98,7 @@ def sha(path: Path) -> str:
 
 def _damaged_records(victim: Path, real: dict[str, Any]) -> dict[str, str]:
     """Crafted record texts, each naming the victim or breaking the schema."""
+
     def with_files(extra: dict[str, Any]) -> str:
         return json.dumps({**real, "files": {**real["files"], **extra}})
 
@@ -114,7 +121,7 @@ def _damaged_records(victim: Path, real: dict[str, Any]) -> dict[str, str]:
         "string": '"files"',
         "number": "42",
         "notebook-number": json.dumps({**real, "notebook": 7}),
-        "invalid": "{\"files\": {",
+        "invalid": '{"files": {',
         "binary": "\udcff",
         "deep": "[" * 100_000,
     }
@@ -150,8 +157,14 @@ def test_record_entries_for_links_and_folders_are_never_followed_or_removed(worl
     real = record_of(project)
     (project / ".git").mkdir()
     (project / ".git" / "config").write_text("[core]\n")
-    real["files"].update({"link.txt": sha(victim), "folder": sha(victim), "src": sha(victim),
-                          ".git/config": sha(project / ".git" / "config")})
+    real["files"].update(
+        {
+            "link.txt": sha(victim),
+            "folder": sha(victim),
+            "src": sha(victim),
+            ".git/config": sha(project / ".git" / "config"),
+        }
+    )
     (project / ".nb2pkg.json").write_text(json.dumps(real))
     dry = nb2pkg(source, "--out", project, "--dry-run")
     assert dry.exit_code == 0 and "keep me" not in dry.stdout
@@ -193,15 +206,49 @@ def test_batch_takes_a_damaged_record_as_a_failed_notebook(tmp_path: Path) -> No
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(record=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=5)
-    | st.sampled_from(["../victim.txt", "/etc/passwd", "..", ".", "a/../../victim.txt", "x\\..\\y", "README.md",
-                       "x" * 300, "0" * 64]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(
-        st.sampled_from(["files", "pending", "notebook", "outline", "../victim.txt", "README.md", "", "nb2pkg",
-                         "x" * 300, "src/p/__init__.py"]),
-        children, max_size=4),
-    max_leaves=12))
+@given(
+    record=st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.text(max_size=5)
+        | st.sampled_from(
+            [
+                "../victim.txt",
+                "/etc/passwd",
+                "..",
+                ".",
+                "a/../../victim.txt",
+                "x\\..\\y",
+                "README.md",
+                "x" * 300,
+                "0" * 64,
+            ]
+        ),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "files",
+                        "pending",
+                        "notebook",
+                        "outline",
+                        "../victim.txt",
+                        "README.md",
+                        "",
+                        "nb2pkg",
+                        "x" * 300,
+                        "src/p/__init__.py",
+                    ]
+                ),
+                children,
+                max_size=4,
+            )
+        ),
+        max_leaves=12,
+    )
+)
 def test_any_record_keeps_the_outside_intact(tmp_path_factory: pytest.TempPathFactory, record: Any) -> None:
     root = tmp_path_factory.mktemp("record")
     (root / "victim.txt").write_text("keep me\n")
@@ -230,8 +277,10 @@ def test_the_source_inside_the_output_folder_is_never_overwritten(tmp_path: Path
     original = source.read_bytes()
     one_line(nb2pkg(source, "--out", out), 2, "not made by nb2pkg")
     one_line(nb2pkg(source, "--out", out, "--force"), 2, "is the notebook being converted", "with or without --force")
-    assert source.read_bytes() == original and tree(out) == {"notebooks": "folder",
-                                                              "notebooks/study.ipynb": sha(source)}
+    assert source.read_bytes() == original and tree(out) == {
+        "notebooks": "folder",
+        "notebooks/study.ipynb": sha(source),
+    }
 
 
 def test_a_projects_own_summary_converted_into_it_is_refused(world: dict[str, Path]) -> None:
@@ -253,8 +302,11 @@ def test_the_source_through_a_link_or_hard_link_is_still_the_source(world: dict[
     os.link(summary, root / "hard.ipynb")
     (root / "hard").mkdir()
     os.replace(root / "hard.ipynb", root / "hard" / "study.ipynb")
-    for given_as in (root / "linked" / "study.ipynb", root / "hard" / "study.ipynb",
-                     project / "notebooks" / "." / "study.ipynb"):
+    for given_as in (
+        root / "linked" / "study.ipynb",
+        root / "hard" / "study.ipynb",
+        project / "notebooks" / "." / "study.ipynb",
+    ):
         one_line(nb2pkg(given_as, "--out", project, "--force"), 2, "is the notebook being converted")
         assert summary.read_bytes() == original
     other_name = root / "other.ipynb"  # a link under another name: its summary goes beside, the source stays
@@ -275,8 +327,9 @@ def test_force_never_overwrites_files_nb2pkg_did_not_write(tmp_path: Path) -> No
     (out / "pyproject.toml").write_text("[project]\nname = 'mine'\n")
     before = tree(out)
     for options in (["--force"], ["--force", "--dry-run"], ["--force", "--check"]):
-        one_line(nb2pkg(source, "--out", out, *options), 1,
-                 "nb2pkg did not write README.md, pyproject.toml", "even --force")
+        one_line(
+            nb2pkg(source, "--out", out, *options), 1, "nb2pkg did not write README.md, pyproject.toml", "even --force"
+        )
         assert tree(out) == before
     (out / "README.md").unlink()
     (out / "pyproject.toml").unlink()
@@ -300,8 +353,16 @@ def test_a_file_the_record_does_not_name_is_the_users_even_with_force(world: dic
 
 
 # a folder in the fast part; the other links in the slow one
-@pytest.mark.parametrize("link", ["src", *(pytest.param(link, marks=pytest.mark.slow)
-                                         for link in ("README.md", "tests", "notebooks", "src/study", "tests/test_study.py"))])
+@pytest.mark.parametrize(
+    "link",
+    [
+        "src",
+        *(
+            pytest.param(link, marks=pytest.mark.slow)
+            for link in ("README.md", "tests", "notebooks", "src/study", "tests/test_study.py")
+        ),
+    ],
+)
 def test_nothing_is_written_through_a_link_inside_the_project(world: dict[str, Path], link: str) -> None:
     project, outside, source = world["project"], world["outside"], world["source"]
     target = outside / "target"
@@ -336,8 +397,12 @@ def test_without_dir_fd_links_are_still_never_followed(world: dict[str, Path], m
     before = tree(outside)
     write_notebook(source, make_notebook([*CELLS, "z = 6"]))
     for options in ([], ["--force"], ["--dry-run"]):
-        one_line(nb2pkg(source, "--out", project, *options), 1, "README.md (not a regular file)",
-                 "tests (a link or not a folder)")
+        one_line(
+            nb2pkg(source, "--out", project, *options),
+            1,
+            "README.md (not a regular file)",
+            "tests (a link or not a folder)",
+        )
     assert tree(outside) == before
     shutil.move(project / ".nb2pkg.json", outside / "record.json")
     (project / ".nb2pkg.json").symlink_to(outside / "record.json")
@@ -441,8 +506,10 @@ main()
 
 
 def _hold_lock(lock: Path, seconds: float) -> subprocess.Popen[str]:
-    code = ("import sys, time\nfrom filelock import FileLock\n"
-            f"lock = FileLock({str(lock)!r}); lock.acquire(); print('held', flush=True); time.sleep({seconds})\n")
+    code = (
+        "import sys, time\nfrom filelock import FileLock\n"
+        f"lock = FileLock({str(lock)!r}); lock.acquire(); print('held', flush=True); time.sleep({seconds})\n"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     return holder
@@ -496,9 +563,15 @@ def test_two_runs_into_one_folder_never_mix(tmp_path: Path) -> None:
     second = notebook(tmp_path / "work", "two.ipynb", [*CELLS, "import json", "text = json.dumps([y])"])
     for attempt in range(3):
         out = tmp_path / f"both-{attempt}"
-        runs = [subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(path), "--out", str(out), "-q"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                for path in (first, second)]  # writes slowed down, so that the two runs overlap
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _SLOW_WRITER, str(path), "--out", str(out), "-q"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for path in (first, second)
+        ]  # writes slowed down, so that the two runs overlap
         codes = [run.wait() for run in runs]
         assert codes == [0, 0], [run.stderr.read() for run in runs if run.stderr]
         record = record_of(out)
@@ -511,8 +584,6 @@ def test_two_runs_into_one_folder_never_mix(tmp_path: Path) -> None:
 # -- 6. killed runs, full and read-only disks ----------------------------------------------------
 
 
-
-
 def _accepted(project: Path) -> dict[str, set[str]]:
     record = record_of(project)
     names = set(record["files"]) | set(record.get("pending", {}))
@@ -521,8 +592,7 @@ def _accepted(project: Path) -> dict[str, set[str]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("first_run", [True, False])
-def test_a_run_killed_at_any_moment_leaves_old_or_new_and_the_next_run_goes_on(tmp_path: Path,
-                                                                             first_run: bool) -> None:
+def test_a_run_killed_at_any_moment_leaves_old_or_new_and_the_next_run_goes_on(tmp_path: Path, first_run: bool) -> None:
     chance = random.Random(12)
     source = notebook(tmp_path / "work", cells=[*CELLS, *(f"v{i} = grow({i})" for i in range(20))])
     reference = tmp_path / "reference"
@@ -532,8 +602,11 @@ def test_a_run_killed_at_any_moment_leaves_old_or_new_and_the_next_run_goes_on(t
             write_notebook(source, make_notebook(CELLS))
             assert nb2pkg(source, "--out", out, "-q").exit_code == 0
             write_notebook(source, make_notebook([*CELLS, *(f"v{i} = grow({i})" for i in range(20))]))
-        run = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(source), "--out", str(out), "-q"],
-                               stdout=subprocess.PIPE, text=True)
+        run = subprocess.Popen(
+            [sys.executable, "-c", _SLOW_WRITER, str(source), "--out", str(out), "-q"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert run.stdout is not None and run.stdout.readline().strip() == "writing"
         time.sleep(chance.uniform(0, 0.5))
         run.send_signal(signal.SIGKILL)
@@ -558,7 +631,9 @@ def _same_but_config(out: Path, reference: Path) -> bool:
 
 @pytest.mark.parametrize("fail_after", [0, 3, *(pytest.param(n, marks=pytest.mark.slow) for n in (1, 7))])
 def test_a_full_disk_is_one_line_and_the_next_run_accepts_the_half_written_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_after: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fail_after: int,
 ) -> None:
     source = notebook(tmp_path / "work")
     out = tmp_path / "project"
@@ -583,7 +658,13 @@ def test_a_full_disk_is_one_line_and_the_next_run_accepts_the_half_written_folde
 def test_the_temporary_files_of_a_killed_run_are_removed_and_only_those(world: dict[str, Path]) -> None:
     project, source = world["project"], world["source"]
     left = [".README.md.k3x9a0_q.tmp", "src/study/.config.py.abcd1234.tmp", "..nb2pkg.json.0000ffff.tmp"]
-    mine = [".notes.txt.abcd1234.tmp", ".README.md.tmp", ".nb2pkg.json.0000ffff.tmp", "src/study/.README.md.abcd1234.tmp", "my.tmp"]
+    mine = [
+        ".notes.txt.abcd1234.tmp",
+        ".README.md.tmp",
+        ".nb2pkg.json.0000ffff.tmp",
+        "src/study/.README.md.abcd1234.tmp",
+        "my.tmp",
+    ]
     for name in [*left, *mine]:
         (project / name).write_text("half\n")
     assert nb2pkg(source, "--out", project, "-q").exit_code == 0  # in sync: nothing else to do

@@ -28,8 +28,7 @@ def _cell(position: int, spec: CellSpec) -> dict[str, Any]:
         kind, source, tags = "markdown", spec[1], []
     else:
         kind, source, tags = "code", spec[0], list(spec[1])
-    cell: dict[str, Any] = {"cell_type": kind, "id": f"cell{position}", "metadata": {"tags": tags},
-                            "source": source}
+    cell: dict[str, Any] = {"cell_type": kind, "id": f"cell{position}", "metadata": {"tags": tags}, "source": source}
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     return cell
@@ -38,8 +37,10 @@ def _cell(position: int, spec: CellSpec) -> dict[str, Any]:
 def segments_of(*cells: CellSpec) -> tuple[Segment, ...]:
     data = {
         "cells": [_cell(position, spec) for position, spec in enumerate(cells)],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                     "language_info": {"name": "python"}},
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -57,15 +58,21 @@ ROLES = [
     ("generated name is not a constant", ["config = 3"], ("code",)),
     ("definition", ["def f(x):\n    return x"], ("definition",)),
     ("each definition its own segment", ["def f():\n    pass\ndef g():\n    pass"], ("definition", "definition")),
-    ("a cell split in order", ["import os\nN = 3\ndef f():\n    return N\ny = f()"],
-     ("import", "constant", "definition", "code")),
+    (
+        "a cell split in order",
+        ["import os\nN = 3\ndef f():\n    return N\ny = f()"],
+        ("import", "constant", "definition", "code"),
+    ),
     ("consecutive code merges", ["xs = [1]\nys = [2]\nzs = xs + ys"], ("code",)),
     ("print cell is a display", ["xs = [1]", "print(xs)"], ("code", "display")),
     ("trailing read is a display", ["xs = [1]\nlen(xs)"], ("code", "display")),
     ("trailing print stays in the step", ["xs = [1]\nprint(xs)"], ("code",)),
     ("drawing cell is a display", ["import matplotlib.pyplot as plt", "plt.plot([1, 2])"], ("import", "display")),
-    ("file writer is code", ["import pandas as pd\ndf = pd.DataFrame()", "df.to_csv('out.csv')"],
-     ("import", "code", "code")),
+    (
+        "file writer is code",
+        ["import pandas as pd\ndf = pd.DataFrame()", "df.to_csv('out.csv')"],
+        ("import", "code", "code"),
+    ),
     ("method call changes its receiver", ["xs = [1]", "xs.append(2)"], ("code", "code")),
     ("notebook setting", ["%matplotlib inline"], ("setting",)),
     ("magic that shows stays a display", ["xs = [1]", "%who"], ("code", "display")),
@@ -94,25 +101,51 @@ def test_segment_keys_are_cell_and_position() -> None:
 # (id, cells, (module, function name) of every step in order)
 LAYOUT = [
     ("loading", ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf"], (("data", "load_df"),)),
-    ("cleaning", ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", "clean = df.dropna()\nclean"],
-     (("data", "load_df"), ("preprocess", "prepare_clean"))),
-    ("in-place change is preprocessing", ["xs = [3, 1]\nxs", "xs.sort()\nxs"],
-     (("utils", "compute_xs"), ("preprocess", "prepare_xs"))),
-    ("encoding", ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", "X = pd.get_dummies(df)\nX"],
-     (("data", "load_df"), ("features", "build_x"))),
-    ("fitting", ["from sklearn.linear_model import LinearRegression", "X, y = [[1]], [1]\nX",
-                 "model = LinearRegression()\nmodel.fit(X, y)"],
-     (("utils", "compute_x"), ("models", "train_model"))),
-    ("plain computation", ["xs = [1, 2]\nxs", "total = sum(xs)\ntotal"], (("utils", "compute_xs"), ("utils", "compute_total"))),
-    ("heading names the step", [("markdown", "## Feature engineering"), "xs = [1, 2]\nxs"],
-     (("features", "engineer_feature"),)),
-    ("heading picks the module", [("markdown", "## Train the model"), "xs = [1, 2]\nxs"],
-     (("models", "train_model"),)),
+    (
+        "cleaning",
+        ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", "clean = df.dropna()\nclean"],
+        (("data", "load_df"), ("preprocess", "prepare_clean")),
+    ),
+    (
+        "in-place change is preprocessing",
+        ["xs = [3, 1]\nxs", "xs.sort()\nxs"],
+        (("utils", "compute_xs"), ("preprocess", "prepare_xs")),
+    ),
+    (
+        "encoding",
+        ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", "X = pd.get_dummies(df)\nX"],
+        (("data", "load_df"), ("features", "build_x")),
+    ),
+    (
+        "fitting",
+        [
+            "from sklearn.linear_model import LinearRegression",
+            "X, y = [[1]], [1]\nX",
+            "model = LinearRegression()\nmodel.fit(X, y)",
+        ],
+        (("utils", "compute_x"), ("models", "train_model")),
+    ),
+    (
+        "plain computation",
+        ["xs = [1, 2]\nxs", "total = sum(xs)\ntotal"],
+        (("utils", "compute_xs"), ("utils", "compute_total")),
+    ),
+    (
+        "heading names the step",
+        [("markdown", "## Feature engineering"), "xs = [1, 2]\nxs"],
+        (("features", "engineer_feature"),),
+    ),
+    ("heading picks the module", [("markdown", "## Train the model"), "xs = [1, 2]\nxs"], (("models", "train_model"),)),
     ("module tag decides", [("xs = [1, 2]\nxs", ["nb2pkg:module=reports"])], (("reports", "compute_xs"),)),
     ("name tag decides", [("xs = [1, 2]\nxs", ["nb2pkg:name=make_numbers"])], (("utils", "make_numbers"),)),
-    ("drawing wins over fitting", ["import matplotlib.pyplot as plt\nfrom sklearn.linear_model import LinearRegression",
-                                   "model = LinearRegression()\nmodel.fit([[1]], [1])\nplt.title('Fit')\nplt.plot([1])"],
-     (("plots", "plot_fit"),)),
+    (
+        "drawing wins over fitting",
+        [
+            "import matplotlib.pyplot as plt\nfrom sklearn.linear_model import LinearRegression",
+            "model = LinearRegression()\nmodel.fit([[1]], [1])\nplt.title('Fit')\nplt.plot([1])",
+        ],
+        (("plots", "plot_fit"),),
+    ),
 ]
 
 

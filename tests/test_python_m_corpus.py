@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import CORPUS, EXAMPLE, corpus_manifest, make_notebook, write_notebook
 
 from nb2pkg import api
+from support import CORPUS, EXAMPLE, corpus_manifest, make_notebook, write_notebook
 
 TIME_LIMIT = 300  # seconds; the slowest corpus notebook runs in well under a minute
 
@@ -35,8 +35,7 @@ class Case:
 # Corpus notebooks whose `python -m` still does not run to the end, named by the reason.
 KNOWN_FAILURES: dict[str, str] = {
     "ageron__handson-ml3__04_training_linear_models.ipynb": (
-        "refuses, naming the cell: a function reading globals `t0`, `t1` and passed as a value stays in "
-        "the notebook"
+        "refuses, naming the cell: a function reading globals `t0`, `t1` and passed as a value stays in the notebook"
     ),
 }
 
@@ -55,8 +54,7 @@ def corpus_cases() -> list[Case]:
     the files there (`my_df.*`, `images/`) are ones the notebooks write."""
     folder = CORPUS / "notebooks"
     return [
-        Case(folder / entry["file"], known=KNOWN_FAILURES.get(entry["file"]),
-             may_refuse=MAY_REFUSE.get(entry["file"]))
+        Case(folder / entry["file"], known=KNOWN_FAILURES.get(entry["file"]), may_refuse=MAY_REFUSE.get(entry["file"]))
         for entry in corpus_manifest()
         if entry.get("runs_offline") and not entry.get("needs_external_data")
     ]
@@ -129,10 +127,17 @@ def small_project(tmp_path: Path) -> tuple[Path, str]:
     """A notebook in `notebooks/` converted into `build/sums`: it computes from nothing
     and writes a file where it ran."""
     (tmp_path / "notebooks").mkdir()
-    notebook = write_notebook(tmp_path / "notebooks" / "sums.ipynb", make_notebook([
-        "import numpy as np", "values = np.arange(5)", "total = int(values.sum())",
-        'with open("total.txt", "w") as handle:\n    handle.write(str(total))',
-    ]))
+    notebook = write_notebook(
+        tmp_path / "notebooks" / "sums.ipynb",
+        make_notebook(
+            [
+                "import numpy as np",
+                "values = np.arange(5)",
+                "total = int(values.sum())",
+                'with open("total.txt", "w") as handle:\n    handle.write(str(total))',
+            ]
+        ),
+    )
     converted = api.convert(notebook, out=tmp_path / "build" / "sums")
     return converted.out, converted.conversion.package
 
@@ -141,8 +146,15 @@ def run_module(package: str, src: Path, cwd: Path, **env: str) -> subprocess.Com
     """`python -m package` with only `src` on the path and no inherited notebook folder."""
     clean = {key: value for key, value in os.environ.items() if not key.endswith("_NOTEBOOK_DIR")}
     clean.update({"PYTHONPATH": str(src), "MPLBACKEND": "Agg", **env})
-    return subprocess.run([sys.executable, "-m", package], cwd=cwd, env=clean, capture_output=True, text=True,
-                          timeout=TIME_LIMIT, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", package],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT,
+        check=False,
+    )
 
 
 @pytest.mark.slow
@@ -166,8 +178,9 @@ def test_a_project_moved_away_from_the_notebook_folder_says_what_to_set(tmp_path
         f"set {package.upper()}_NOTEBOOK_DIR to the folder the notebook's relative paths start from"
     ]
     (tmp_path / "data here").mkdir()
-    done = run_module(package, Path(moved) / "src", cwd=tmp_path,
-                      **{f"{package.upper()}_NOTEBOOK_DIR": str(tmp_path / "data here")})
+    done = run_module(
+        package, Path(moved) / "src", cwd=tmp_path, **{f"{package.upper()}_NOTEBOOK_DIR": str(tmp_path / "data here")}
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "data here" / "total.txt").read_text() == "10"
 
@@ -201,38 +214,83 @@ WRITE = 'with open("result.txt", "w") as handle:\n    handle.write(str(result))'
 # One per class of `python -m` failure found on the corpus and around it; `known` says why
 # one still does not run to the end.
 REPRODUCTIONS = [
-    Reproduction("loop_rebinds", ("model = 5", "scores = []\nfor k in range(1, 4):\n    model = k\n"
-                                  "    scores.append(model * 2)", "result = model + sum(scores)", WRITE), "15"),
-    Reproduction("reads_and_writes_beside", ('with open("seed.txt") as handle:\n    seed = int(handle.read())',
-                                             "result = seed * 3", WRITE), "21", beside=(("seed.txt", "7"),)),
+    Reproduction(
+        "loop_rebinds",
+        (
+            "model = 5",
+            "scores = []\nfor k in range(1, 4):\n    model = k\n    scores.append(model * 2)",
+            "result = model + sum(scores)",
+            WRITE,
+        ),
+        "15",
+    ),
+    Reproduction(
+        "reads_and_writes_beside",
+        ('with open("seed.txt") as handle:\n    seed = int(handle.read())', "result = seed * 3", WRITE),
+        "21",
+        beside=(("seed.txt", "7"),),
+    ),
     # the expected error changes nothing a step reads (one that may, like `word[0] = "B"`,
     # makes python -m refuse, naming the cell: see the kept-cell rules)
-    Reproduction("expected_error", ('word = "Pluto"', 'int(word)', "result = len(word)", WRITE), "5",
-                 tagged=((1, "raises-exception"),)),
-    Reproduction("main_guard", ("values = [1, 2]", 'if __name__ == "__main__":\n    values.append(3)',
-                                "result = sum(values)", WRITE), "6",
-                 "the cell reading `__name__` stays in the notebook (a module's `__name__` is not "
-                 "'__main__'), so python -m refuses, naming it, instead of writing 3"),
-    Reproduction("last_result", ("x = 5", "x * 2", "result = _ + 1", WRITE), "11",
-                 "the cell reading IPython's `_` stays in the notebook, so python -m refuses, naming it"),
+    Reproduction(
+        "expected_error",
+        ('word = "Pluto"', "int(word)", "result = len(word)", WRITE),
+        "5",
+        tagged=((1, "raises-exception"),),
+    ),
+    Reproduction(
+        "main_guard",
+        ("values = [1, 2]", 'if __name__ == "__main__":\n    values.append(3)', "result = sum(values)", WRITE),
+        "6",
+        "the cell reading `__name__` stays in the notebook (a module's `__name__` is not "
+        "'__main__'), so python -m refuses, naming it, instead of writing 3",
+    ),
+    Reproduction(
+        "last_result",
+        ("x = 5", "x * 2", "result = _ + 1", WRITE),
+        "11",
+        "the cell reading IPython's `_` stays in the notebook, so python -m refuses, naming it",
+    ),
     Reproduction("time_magic", ("%time total = sum(range(10))", "result = total + 1", WRITE), "46"),
-    Reproduction("top_level_await", ("import asyncio", "async def answer():\n    return 41",
-                                     "value = await answer()", "result = value + 1", WRITE), "42",
-                 "top-level await (IPython autoawait): once input-limits is in, the cell stays verbatim with a "
-                 "warning instead of exit 3, and python -m refuses (the steps need `value`); running it needs "
-                 "an async step"),
-    Reproduction("import_fallback", ("try:\n    from math import isqrt\nexcept ImportError:\n"
-                                     "    def isqrt(n):\n        return int(n ** 0.5)", "result = isqrt(17)", WRITE),
-                 "4"),
-    Reproduction("function_as_value", ("t0, t1 = 5, 50", "def schedule(t):\n    return t0 / (t + t1)",
-                                       "def apply(f, n):\n    return [f(i) for i in range(n)]",
-                                       "result = round(sum(apply(schedule, 3)), 4)", WRITE), "0.2942",
-                 "a function reading notebook globals and passed as a value stays in the "
-                 "notebook, and python -m refuses (ageron 04_training_linear_models)"),
-    Reproduction("capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE),
-                 "6"),
-    Reproduction("local_module", ("from mylib import double", "result = double(21)", WRITE), "42",
-                 beside=(("mylib.py", "def double(x):\n    return 2 * x\n"),)),
+    Reproduction(
+        "top_level_await",
+        ("import asyncio", "async def answer():\n    return 41", "value = await answer()", "result = value + 1", WRITE),
+        "42",
+        "top-level await (IPython autoawait): once input-limits is in, the cell stays verbatim with a "
+        "warning instead of exit 3, and python -m refuses (the steps need `value`); running it needs "
+        "an async step",
+    ),
+    Reproduction(
+        "import_fallback",
+        (
+            "try:\n    from math import isqrt\nexcept ImportError:\n    def isqrt(n):\n        return int(n ** 0.5)",
+            "result = isqrt(17)",
+            WRITE,
+        ),
+        "4",
+    ),
+    Reproduction(
+        "function_as_value",
+        (
+            "t0, t1 = 5, 50",
+            "def schedule(t):\n    return t0 / (t + t1)",
+            "def apply(f, n):\n    return [f(i) for i in range(n)]",
+            "result = round(sum(apply(schedule, 3)), 4)",
+            WRITE,
+        ),
+        "0.2942",
+        "a function reading notebook globals and passed as a value stays in the "
+        "notebook, and python -m refuses (ageron 04_training_linear_models)",
+    ),
+    Reproduction(
+        "capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE), "6"
+    ),
+    Reproduction(
+        "local_module",
+        ("from mylib import double", "result = double(21)", WRITE),
+        "42",
+        beside=(("mylib.py", "def double(x):\n    return 2 * x\n"),),
+    ),
 ]
 
 

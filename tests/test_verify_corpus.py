@@ -8,10 +8,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import CORPUS, corpus_manifest
 
 from nb2pkg import api
 from nb2pkg.verify import verify
+from support import CORPUS, corpus_manifest
 
 pytestmark = [pytest.mark.slow, pytest.mark.kernel, pytest.mark.corpus]  # real kernels on the corpus
 
@@ -37,7 +37,10 @@ def test_corpus_notebook_verifies(notebook: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     api.convert(copy, out=project)
     result = verify(copy, project)
-    assert result.ok, result.closing_line() + "\n" + "\n".join(
-        f"summary cell {c.summary_cell}:\n{c.diff}" for c in result.cells if c.diff)
+    assert result.ok, (
+        result.closing_line()
+        + "\n"
+        + "\n".join(f"summary cell {c.summary_cell}:\n{c.diff}" for c in result.cells if c.diff)
+    )
     cells = nbformat.read(notebook, as_version=4).cells
     assert result.total == sum(1 for c in cells if c.cell_type == "code" and c.source.strip())  # each counted

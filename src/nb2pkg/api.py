@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nb2pkg.dataflow import Dataflow, build_dataflow
@@ -19,8 +18,8 @@ if TYPE_CHECKING:  # conversion pulls in black and pyflakes: not needed to inspe
 class Converted:
     """A conversion and what writing it did."""
 
-    conversion: "Conversion"
-    report: "WriteReport"
+    conversion: Conversion
+    report: WriteReport
     out: Path
     flow: Dataflow
 
@@ -31,23 +30,25 @@ def inspect(path: Path | str) -> Dataflow:
 
 
 def convert(
-    path: Path | str, out: Path | str | None = None, name: str | None = None, force: bool = False,
-    write: bool = True, within: Path | str | None = None,
+    path: Path | str,
+    out: Path | str | None = None,
+    name: str | None = None,
+    force: bool = False,
+    write: bool = True,
+    within: Path | str | None = None,
 ) -> Converted:
     """Convert a notebook and write the project (or, with `write=False`, only work out
     what writing would change); raises `InputError` on bad input. `within` is a folder
     holding `out` (batch's output folder): no link between the two is followed."""
     from nb2pkg import convert as conversion
-    from nb2pkg.render import read_local_modules
-    from nb2pkg.render import installed_versions
     from nb2pkg.output import plan_changes, write_project
+    from nb2pkg.render import installed_versions, read_local_modules
 
     path = Path(path)
     flow = inspect(path)
     package = name or conversion.default_package(path)
     target = Path(out) if out is not None else Path(package)
-    result = conversion.convert(flow, target, package, read_local_modules(path, flow, package),
-                                installed_versions())
+    result = conversion.convert(flow, target, package, read_local_modules(path, flow, package), installed_versions())
     inside = Path(within) if within is not None else None
     if not write:
         return Converted(result, plan_changes(target, result.files, force, path, inside), target, flow)
@@ -55,7 +56,7 @@ def convert(
     return Converted(result, report, target, flow)
 
 
-def outline(conversion: "Conversion", flow: Dataflow) -> dict[str, Any]:
+def outline(conversion: Conversion, flow: Dataflow) -> dict[str, Any]:
     """What a conversion found, as plain data (kept in the project's provenance record)."""
     unparsed = [facts.parse_error for facts in flow.facts if facts is not None and facts.parse_error is not None]
     return {
@@ -66,6 +67,7 @@ def outline(conversion: "Conversion", flow: Dataflow) -> dict[str, Any]:
         "local_modules": dict(conversion.local_modules),
         "unparsed_cells": len(unparsed),
         "python2_cells": sum(1 for problem in unparsed if problem.python2),
-        "warnings": [f"cell {cell}: {message}" if cell is not None else message
-                     for cell, message in conversion.warnings],
+        "warnings": [
+            f"cell {cell}: {message}" if cell is not None else message for cell, message in conversion.warnings
+        ],
     }

@@ -8,16 +8,26 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nb2pkg.dataflow import Dataflow
-from nb2pkg.render import PipTarget, infer_dependencies
 from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
-from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments
 from nb2pkg.ipython import Policy
-from nb2pkg.render import LocalModules
 from nb2pkg.naming import package_name
-from nb2pkg.render import render_config, render_module, with_results_returned
-from nb2pkg.render import init_module, main_module, pipeline_module, pyproject, readme, tests_module
-from nb2pkg.render import summary_notebook
+from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments
+from nb2pkg.render import (
+    LocalModules,
+    PipTarget,
+    infer_dependencies,
+    init_module,
+    main_module,
+    pipeline_module,
+    pyproject,
+    readme,
+    render_config,
+    render_module,
+    summary_notebook,
+    tests_module,
+    with_results_returned,
+)
 
 
 @dataclass(frozen=True)
@@ -39,8 +49,13 @@ def default_package(notebook_path: Path) -> str:
     return package_name(notebook_path.stem)
 
 
-def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalModules = LocalModules(),
-            installed: Mapping[str, str] | None = None) -> Conversion:
+def convert(
+    flow: Dataflow,
+    out: Path,
+    package: str | None = None,
+    local: LocalModules = LocalModules(),
+    installed: Mapping[str, str] | None = None,
+) -> Conversion:
     """The project for `flow`'s notebook, to be written in `out`; `local` holds the
     modules beside the notebook it imports (see `local_modules.read_local_modules`),
     `installed` the versions (by PEP 503 name) the requirements' lower bounds come from:
@@ -61,41 +76,59 @@ def convert(flow: Dataflow, out: Path, package: str | None = None, local: LocalM
     for module, items in sorted(members.items()):
         rendered = render_module(module, plan, package, items)
         if rendered.unresolved:
-            raise InternalError(notebook.path, f"module {module} reads {', '.join(rendered.unresolved)}, "
-                                               "which nothing provides")
+            raise InternalError(
+                notebook.path, f"module {module} reads {', '.join(rendered.unresolved)}, which nothing provides"
+            )
         files[f"{source}/{module}.py"] = rendered.text
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
     files[f"{source}/__main__.py"] = main_module(package, gaps)
     dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow), installed)
-    warnings += [(r.cell, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
-                 for r in dependencies.refused]
+    warnings += [
+        (r.cell, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
+        for r in dependencies.refused
+    ]
     summary_name = notebook.path.name
     files[f"notebooks/{summary_name}"] = summary_notebook(notebook, plan, package)
     module_map = {m: [member.name for member in items] for m, items in members.items()}
     origins = {module.name: module.origin for module in local.modules}
-    files["README.md"] = readme(package, plan, notebook.path.name, str(notebook_dir), module_map,
-                                dependencies, summary_name, origins, gaps)
-    files["pyproject.toml"] = pyproject(package, dependencies, notebook.path.name,
-                                        tuple(module.top for module in local.modules))
+    files["README.md"] = readme(
+        package, plan, notebook.path.name, str(notebook_dir), module_map, dependencies, summary_name, origins, gaps
+    )
+    files["pyproject.toml"] = pyproject(
+        package, dependencies, notebook.path.name, tuple(module.top for module in local.modules)
+    )
     files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(gaps.loose))
     warnings.extend(gaps.warnings(package))
     _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
     copied = local.files()
     files.update(copied)
-    kept = sorted({item.segment.cell.index + 1 for item in plan.items
-                   if isinstance(item, Kept) and item.segment.cell.kind == "code"})
-    return Conversion(package, dict(sorted(files.items())), module_map, tuple(warnings),
-                      dependencies.unknown, tuple(step.name for step in plan.steps), tuple(kept),
-                      tuple(origins.items()), tuple(sorted(copied)))
+    kept = sorted(
+        {
+            item.segment.cell.index + 1
+            for item in plan.items
+            if isinstance(item, Kept) and item.segment.cell.kind == "code"
+        }
+    )
+    return Conversion(
+        package,
+        dict(sorted(files.items())),
+        module_map,
+        tuple(warnings),
+        dependencies.unknown,
+        tuple(step.name for step in plan.steps),
+        tuple(kept),
+        tuple(origins.items()),
+        tuple(sorted(copied)),
+    )
 
 
 def _module_members(plan: Plan) -> dict[str, list[Step | Definition]]:
     """Each module's definitions and steps, in notebook order (a definition before the
     step of the same cell)."""
-    ordered: list[tuple[int, int, Step | Definition]] = [
-        (d.segment.cell.index, 0, d) for d in plan.definitions
-    ] + [(step.segments[0].cell.index, 1 + position, step) for position, step in enumerate(plan.steps)]
+    ordered: list[tuple[int, int, Step | Definition]] = [(d.segment.cell.index, 0, d) for d in plan.definitions] + [
+        (step.segments[0].cell.index, 1 + position, step) for position, step in enumerate(plan.steps)
+    ]
     members: dict[str, list[Step | Definition]] = {}
     for _, _, member in sorted(ordered, key=lambda item: item[:2]):
         members.setdefault(member.module, []).append(member)

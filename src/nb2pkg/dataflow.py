@@ -37,9 +37,7 @@ class Dataflow:
     def warnings(self) -> tuple[Warning, ...]:
         whole = tuple(Warning(None, message) for message in self.notebook.warnings)
         return whole + tuple(
-            Warning(index + 1, message)
-            for index, messages in enumerate(self.cell_warnings)
-            for message in messages
+            Warning(index + 1, message) for index, messages in enumerate(self.cell_warnings) for message in messages
         )
 
 
@@ -49,10 +47,7 @@ def build_dataflow(notebook: Notebook) -> Dataflow:
     extra = _hidden_state(facts)
     for index, message in _execution_order(notebook):
         extra[index].append(message)
-    cell_warnings = tuple(
-        (cell.warnings if cell else ()) + tuple(extra[index])
-        for index, cell in enumerate(facts)
-    )
+    cell_warnings = tuple((cell.warnings if cell else ()) + tuple(extra[index]) for index, cell in enumerate(facts))
     return Dataflow(notebook, facts, cell_warnings, _flows(facts))
 
 
@@ -101,8 +96,7 @@ def _hidden_state(facts: tuple[CellFacts | None, ...]) -> list[list[str]]:
             names = ", ".join(f"`{n}`" for n in never)
             hint = f", or from cell {unparsed + 1}, which does not parse" if unparsed is not None else ""
             warnings[index].append(
-                f"uses {names}, which no cell defines (hidden state{hint}); "
-                "define it in an earlier cell"
+                f"uses {names}, which no cell defines (hidden state{hint}); define it in an earlier cell"
             )
         available |= cell.defines
         if cell.parse_error is not None and unparsed is None:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import _thread
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from nb2pkg.errors import TimedOut
 
@@ -35,8 +36,11 @@ def time_limit(seconds: float | None, path: Path | str) -> Iterator[None]:
         with limit(seconds):
             yield
     except _OutOfTime:
-        raise TimedOut(path, f"converting took longer than --timeout {seconds:g} s",
-                       "raise --timeout, or look for a very large or deeply nested cell") from None
+        raise TimedOut(
+            path,
+            f"converting took longer than --timeout {seconds:g} s",
+            "raise --timeout, or look for a very large or deeply nested cell",
+        ) from None
 
 
 @contextmanager

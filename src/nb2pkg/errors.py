@@ -50,9 +50,7 @@ class InputError(Nb2pkgError):
     exit_code = EXIT_INPUT
     reason = "invalid input"
 
-    def __init__(
-        self, path: Path | str, problem: str, advice: str, cell: int | None = None
-    ) -> None:
+    def __init__(self, path: Path | str, problem: str, advice: str, cell: int | None = None) -> None:
         self.path = str(path)
         self.problem = problem
         self.advice = advice
@@ -108,8 +106,11 @@ class EditedFiles(Conflict):
     def __init__(self, path: Path, files: list[str]) -> None:
         self.files = files
         it = "it" if len(files) == 1 else "them"
-        super().__init__(path, f"you edited {_listed(files)} since nb2pkg wrote {it}",
-                         "nothing was written; pass --force to overwrite your edits")
+        super().__init__(
+            path,
+            f"you edited {_listed(files)} since nb2pkg wrote {it}",
+            "nothing was written; pass --force to overwrite your edits",
+        )
 
 
 class ForeignFiles(Conflict):
@@ -119,9 +120,12 @@ class ForeignFiles(Conflict):
 
     def __init__(self, path: Path, files: list[str]) -> None:
         self.files = files
-        super().__init__(path, f"nb2pkg did not write {_listed(files)}, where the project goes",
-                         "nothing was written; move them away or choose another --out "
-                         "(even --force overwrites only files nb2pkg wrote)")
+        super().__init__(
+            path,
+            f"nb2pkg did not write {_listed(files)}, where the project goes",
+            "nothing was written; move them away or choose another --out "
+            "(even --force overwrites only files nb2pkg wrote)",
+        )
 
 
 class SourceInTheWay(InputError):
@@ -143,9 +147,11 @@ class DamagedRecord(InputError):
 
     def __init__(self, path: Path | str, problem: str) -> None:
         super().__init__(
-            path, f"damaged provenance record ({problem})",
+            path,
+            f"damaged provenance record ({problem})",
             "nothing was written; pass --force to write into the folder as into one nb2pkg did not make "
-            "(it then overwrites no file it did not write), or choose another --out")
+            "(it then overwrites no file it did not write), or choose another --out",
+        )
 
 
 class CannotVerify(InputError):
@@ -174,7 +180,7 @@ class InternalError(Nb2pkgError):
         super().__init__(one_line(f"{self.path}: nb2pkg failed ({what}); {BUG_ADVICE}"))
 
     @classmethod
-    def of(cls, path: Path | str, error: BaseException) -> "InternalError":
+    def of(cls, path: Path | str, error: BaseException) -> InternalError:
         """The report of an exception nb2pkg did not expect."""
         return cls(path, f"{type(error).__name__}: {error}")
 

@@ -95,8 +95,10 @@ def markdown_code(text: str) -> str:
     shown = printable(text)
     longest = max((len(run) for run in re.findall("`+", shown)), default=0)
     fence = "`" * (longest + 1)
-    padded = shown.startswith("`") or shown.endswith("`") or (
-        shown.startswith(" ") and shown.endswith(" ") and shown.strip() != ""
+    padded = (
+        shown.startswith("`")
+        or shown.endswith("`")
+        or (shown.startswith(" ") and shown.endswith(" ") and shown.strip() != "")
     )
     pad = " " if padded else ""
     return f"{fence}{pad}{shown}{pad}{fence}"

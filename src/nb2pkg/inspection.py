@@ -116,7 +116,8 @@ def _shorten(text: str, width: int) -> str:
 def _escape(text: str) -> str:
     # Mermaid reads HTML entities inside quoted labels.
     return (
-        printable(text).replace("&", "#amp;")
+        printable(text)
+        .replace("&", "#amp;")
         .replace('"', "#quot;")
         .replace("<", "#lt;")
         .replace(">", "#gt;")

@@ -30,6 +30,8 @@ class Policy(enum.Enum):
 
 _CODE_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
 _SHELL_MAGICS = frozenset({"system", "sx", "pip", "conda", "mamba"})
+# Tables of names, one per word: kept dense on purpose.
+# fmt: off
 _FOREIGN_CELL_MAGICS = frozenset(
     {
         "bash", "sh", "script", "R", "python2", "python3", "python", "pypy", "perl",
@@ -56,6 +58,7 @@ _NOTEBOOK_LINE_MAGICS = frozenset(
         "lprun", "mprun", "memit",
     }
 )
+# fmt: on
 
 # Magics that put names into the notebook that no code shows (like a star import).
 NAME_INJECTING_MAGICS = frozenset({"pylab", "run", "store", "load", "Rpull", "Rget"})
@@ -140,7 +143,7 @@ def to_python(source: str) -> PythonSource:
     magic = Magic(name, True, line, policy, line=offset or 1)
     if policy is not Policy.CODE:
         return PythonSource(None, magic, offset)
-    return PythonSource(transform(source[match.end():]), magic, offset)
+    return PythonSource(transform(source[match.end() :]), magic, offset)
 
 
 @lru_cache(maxsize=1)
@@ -228,8 +231,7 @@ def timed_statement(magic: Magic) -> tuple[str, str] | None:
         return None
     options, code = split_code_argument(magic.name, magic.argument)
     valued = _VALUE_OPTIONS[magic.name]
-    flags = [word for position, word in enumerate(options)
-             if not (position and options[position - 1][1:] in valued)]
+    flags = [word for position, word in enumerate(options) if not (position and options[position - 1][1:] in valued)]
     if not code.strip() or any(flag not in allowed for flag in flags):
         return None
     return " ".join((f"%{magic.name}", *options)), code
@@ -274,13 +276,41 @@ def pip_install_targets(command: str) -> tuple[str, ...]:
 
 # pip options whose value says what to install, and the other options that take a value.
 _PIP_SOURCES = frozenset({"-r", "--requirement", "-e", "--editable"})
-_PIP_VALUED = frozenset({
-    "-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "-t",
-    "--target", "--prefix", "--root", "--src", "--upgrade-strategy", "--platform", "--python-version",
-    "--implementation", "--abi", "--no-binary", "--only-binary", "--trusted-host", "--proxy",
-    "--retries", "--timeout", "--cache-dir", "--log", "--exists-action", "--progress-bar",
-    "-C", "--config-settings", "--global-option", "--report",
-})
+_PIP_VALUED = frozenset(
+    {
+        "-c",
+        "--constraint",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--src",
+        "--upgrade-strategy",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--no-binary",
+        "--only-binary",
+        "--trusted-host",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--cache-dir",
+        "--log",
+        "--exists-action",
+        "--progress-bar",
+        "-C",
+        "--config-settings",
+        "--global-option",
+        "--report",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -29,21 +29,53 @@ MAX_BLOCKS = 50  # nested compound statements (`if`, `for`, `def`, `with`, ...)
 MAX_BRACKETS = 50  # nested calls, subscripts and displays (`f(`, `x[`, `[`, `{`, `(1,`)
 
 # Exact node types (CPython's tree has no subclasses of them): a set lookup per node.
-_BLOCKS = frozenset({
-    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor,
-    ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match, ast.ExceptHandler, ast.match_case,
-    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
-})
-_BRACKETS = frozenset({
-    ast.Call, ast.Subscript, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp,
-    ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.JoinedStr,
-})
+_BLOCKS = frozenset(
+    {
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.ClassDef,
+        ast.If,
+        ast.For,
+        ast.AsyncFor,
+        ast.While,
+        ast.With,
+        ast.AsyncWith,
+        ast.Try,
+        ast.Match,
+        ast.ExceptHandler,
+        ast.match_case,
+        *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+    }
+)
+_BRACKETS = frozenset(
+    {
+        ast.Call,
+        ast.Subscript,
+        ast.List,
+        ast.Tuple,
+        ast.Set,
+        ast.Dict,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+        ast.JoinedStr,
+    }
+)
 # The fields that hold identifiers, by node type.
 _NAMES = {
-    ast.Name: ("id",), ast.Attribute: ("attr",), ast.FunctionDef: ("name",),
-    ast.AsyncFunctionDef: ("name",), ast.ClassDef: ("name",), ast.arg: ("arg",),
-    ast.keyword: ("arg",), ast.alias: ("name", "asname"), ast.ImportFrom: ("module",),
-    ast.ExceptHandler: ("name",), ast.MatchAs: ("name",), ast.MatchStar: ("name",),
+    ast.Name: ("id",),
+    ast.Attribute: ("attr",),
+    ast.FunctionDef: ("name",),
+    ast.AsyncFunctionDef: ("name",),
+    ast.ClassDef: ("name",),
+    ast.arg: ("arg",),
+    ast.keyword: ("arg",),
+    ast.alias: ("name", "asname"),
+    ast.ImportFrom: ("module",),
+    ast.ExceptHandler: ("name",),
+    ast.MatchAs: ("name",),
+    ast.MatchStar: ("name",),
     ast.MatchMapping: ("rest",),
 }
 
@@ -61,21 +93,29 @@ def check_size(text: str) -> Refusal | None:
     """The cell or one of its lines is longer than nb2pkg converts, or it has more IPython
     syntax than IPython's rewrite does in bounded time (checked on the raw cell)."""
     if len(text) > MAX_CELL_CHARS:
-        return Refusal("limit", 1, f"the cell has {len(text):,} characters, more than the "
-                                   f"{MAX_CELL_CHARS:,} nb2pkg converts")
+        return Refusal(
+            "limit", 1, f"the cell has {len(text):,} characters, more than the {MAX_CELL_CHARS:,} nb2pkg converts"
+        )
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
         if len(line) > MAX_LINE_CHARS:
-            return Refusal("limit", number, f"the line has {len(line):,} characters, more than "
-                                            f"the {MAX_LINE_CHARS:,} nb2pkg converts")
+            return Refusal(
+                "limit",
+                number,
+                f"the line has {len(line):,} characters, more than the {MAX_LINE_CHARS:,} nb2pkg converts",
+            )
     # IPython's TransformerManager tokenizes the whole cell again for every line it
     # rewrites (up to 500 times), about 50 µs a line each time: 300 `%time` lines took 5 s,
     # 33,000 `x?` lines 7 minutes.
     special = sum(1 for line in lines if _IPYTHON_LINE.match(line))
     if special * len(lines) > MAX_IPYTHON_WORK:
-        return Refusal("limit", 1, f"{special:,} of its {len(lines):,} lines have IPython syntax (`%`, `!`, "
-                                   f"`?`); nb2pkg converts cells where the two multiplied are at most "
-                                   f"{MAX_IPYTHON_WORK:,}")
+        return Refusal(
+            "limit",
+            1,
+            f"{special:,} of its {len(lines):,} lines have IPython syntax (`%`, `!`, "
+            f"`?`); nb2pkg converts cells where the two multiplied are at most "
+            f"{MAX_IPYTHON_WORK:,}",
+        )
     return None
 
 
@@ -91,8 +131,11 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
     Top-level `await`, `async for` and `async with` compile only in IPython's own mode;
     that is reported as its own kind, so the cell can be kept with a precise reason."""
     if "\0" in python:  # CPython refuses it in source, even inside a string literal
-        return Refusal("syntax", python.count("\n", 0, python.index("\0")) + 1,
-                       "contains a NUL character, which Python does not accept in code")
+        return Refusal(
+            "syntax",
+            python.count("\n", 0, python.index("\0")) + 1,
+            "contains a NUL character, which Python does not accept in code",
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarning / DeprecationWarning of the user's code
         try:
@@ -118,8 +161,9 @@ def check_tree(tree: ast.AST) -> Refusal | None:
         node, depth, blocks, brackets = stack.pop()
         nodes += 1
         if nodes > MAX_NODES:
-            return Refusal("limit", 1, f"the cell has more than {MAX_NODES:,} syntax-tree nodes "
-                                       "(about 25,000 characters of code)")
+            return Refusal(
+                "limit", 1, f"the cell has more than {MAX_NODES:,} syntax-tree nodes (about 25,000 characters of code)"
+            )
         kind = type(node)
         blocks += kind in _BLOCKS
         brackets += kind in _BRACKETS
@@ -160,8 +204,9 @@ def _compile_tree(tree: ast.Module) -> Refusal | None:
             return Refusal("syntax", error.lineno or 1, error.msg)
         except (RecursionError, MemoryError):
             return Refusal("limit", 1, "nested deeper than Python itself can compile")
-        return Refusal("await", error.lineno or 1, f"uses {_async_word(error.msg)} outside a function, "
-                                                   "which only IPython runs")
+        return Refusal(
+            "await", error.lineno or 1, f"uses {_async_word(error.msg)} outside a function, which only IPython runs"
+        )
     except (RecursionError, MemoryError):
         return Refusal("limit", 1, "nested deeper than Python itself can compile")
     return None

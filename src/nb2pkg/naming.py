@@ -10,16 +10,44 @@ import unicodedata
 from collections.abc import Collection
 
 # `site` adds these to builtins; listed so that `python -S` gives the same names.
-_BUILTINS = frozenset(dir(builtins)) | frozenset(
-    "copyright credits exit help license quit".split()
-)
+_BUILTINS = frozenset(dir(builtins)) | frozenset(["copyright", "credits", "exit", "help", "license", "quit"])
 _KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 # Compared lowercased: on case-insensitive file systems `ipython/` shadows `IPython`.
-_THIRD_PARTY = frozenset("""
-    pandas numpy sklearn matplotlib scipy seaborn torch tensorflow ipython nb2pkg test
-    tests pil cv2 yaml requests plotly statsmodels keras xgboost polars jupyter
-    ipykernel nbformat ipywidgets tqdm pytest pip setuptools wheel hatchling
-    """.split())
+_THIRD_PARTY = frozenset(
+    [
+        "pandas",
+        "numpy",
+        "sklearn",
+        "matplotlib",
+        "scipy",
+        "seaborn",
+        "torch",
+        "tensorflow",
+        "ipython",
+        "nb2pkg",
+        "test",
+        "tests",
+        "pil",
+        "cv2",
+        "yaml",
+        "requests",
+        "plotly",
+        "statsmodels",
+        "keras",
+        "xgboost",
+        "polars",
+        "jupyter",
+        "ipykernel",
+        "nbformat",
+        "ipywidgets",
+        "tqdm",
+        "pytest",
+        "pip",
+        "setuptools",
+        "wheel",
+        "hatchling",
+    ]
+)
 _STDLIB = frozenset(name.lower() for name in sys.stdlib_module_names)
 _MAX_WORDS = 5
 
@@ -62,8 +90,10 @@ def package_problem(name: str) -> str | None:
     if keyword.iskeyword(name):
         return f"is a Python keyword, which cannot be imported; {suggestion}"
     if name.lower() in _STDLIB or name.lower() in _THIRD_PARTY:
-        return (f"is the name of the module `{name.lower()}`, which the package would shadow "
-                f"(or be shadowed by, and never import); {suggestion}")
+        return (
+            f"is the name of the module `{name.lower()}`, which the package would shadow "
+            f"(or be shadowed by, and never import); {suggestion}"
+        )
     return None
 
 

@@ -108,8 +108,10 @@ def read_notebook_text(path: Path, text: str) -> Notebook:
     major = data.get("nbformat")
     data, warnings = _as_version_4(path, data)
     if not isinstance(data.get("metadata", {}), dict):
-        warnings.append(f"the notebook's metadata is {_kind_of(data['metadata'])}, not an object; "
-                        "read as if it had none (a Python kernel)")
+        warnings.append(
+            f"the notebook's metadata is {_kind_of(data['metadata'])}, not an object; "
+            "read as if it had none (a Python kernel)"
+        )
         data = {**data, "metadata": {}}
     language, kernel_name = _language(path, data)
     cells = tuple(_cell(path, index, raw) for index, raw in enumerate(data["cells"]))
@@ -126,9 +128,7 @@ def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise UnreadableNotebook(
-            path, f"cannot be read ({error.strerror or error})", "check its permissions"
-        ) from None
+        raise UnreadableNotebook(path, f"cannot be read ({error.strerror or error})", "check its permissions") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -152,12 +152,14 @@ def _parse_json(path: Path, text: str) -> dict[str, Any]:
         ) from None
     except RecursionError:  # Python's JSON reader recurses once per level of nesting
         raise InvalidNotebook(
-            path, "is JSON nested too deeply to read (no notebook nests that far)",
+            path,
+            "is JSON nested too deeply to read (no notebook nests that far)",
             "repair the file or save it again from Jupyter",
         ) from None
     except ValueError as error:  # a number longer than Python converts (4,300 digits)
         raise InvalidNotebook(
-            path, f"is JSON nb2pkg cannot read ({_first_line(error)})",
+            path,
+            f"is JSON nb2pkg cannot read ({_first_line(error)})",
             "repair the file or save it again from Jupyter",
         ) from None
     if not isinstance(data, dict) or "nbformat" not in data:
@@ -185,9 +187,7 @@ def _as_version_4(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], lis
     if major < 4:
         data = _upgrade(path, data, major, warnings)
     if not isinstance(data.get("cells"), list):
-        raise InvalidNotebook(
-            path, "has no list of cells", "save it again from Jupyter"
-        )
+        raise InvalidNotebook(path, "has no list of cells", "save it again from Jupyter")
     for index, cell in enumerate(data["cells"]):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
             what = "no `cell_type`" if isinstance(cell, dict) else f"{_kind_of(cell)}, not an object"
@@ -203,9 +203,7 @@ def _as_version_4(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], lis
     return data, warnings
 
 
-def _upgrade(
-    path: Path, data: dict[str, Any], major: int, warnings: list[str]
-) -> dict[str, Any]:
+def _upgrade(path: Path, data: dict[str, Any], major: int, warnings: list[str]) -> dict[str, Any]:
     import nbformat
 
     if major == 3 and "worksheets" not in data:
@@ -315,7 +313,8 @@ def _source(path: Path, index: int, source: object) -> str:
         return "".join(source)
     what = "a list with other things than text" if isinstance(source, list) else _kind_of(source)
     raise InvalidNotebook(
-        path, f"its `source` is {what}, not text",
+        path,
+        f"its `source` is {what}, not text",
         "repair the cell (a string or a list of strings) or save the notebook again from Jupyter",
         cell=index + 1,
     )
@@ -328,8 +327,10 @@ def _check_text(path: Path, cell: Cell) -> None:
         found = None if text.isascii() else _SURROGATE.search(text)
         if found is not None:
             raise InvalidNotebook(
-                path, f"its {what} holds a lone surrogate (`\\u{ord(found.group()):04x}`), which is not "
-                      "a character", "remove it (it is not valid Unicode)", cell=cell.number,
+                path,
+                f"its {what} holds a lone surrogate (`\\u{ord(found.group()):04x}`), which is not a character",
+                "remove it (it is not valid Unicode)",
+                cell=cell.number,
             )
 
 

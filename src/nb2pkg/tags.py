@@ -27,8 +27,8 @@ _SUMMARY_NAMES = frozenset({"os", "warnings", "display", "get_ipython", "In", "O
 def module_tag(cell: Cell) -> str | None:
     """The module named by the cell's `nb2pkg:module=` tag (the first one), stripped."""
     for tag in cell.tags:
-        if tag.startswith(MODULE_TAG) and tag[len(MODULE_TAG):].strip():
-            return tag[len(MODULE_TAG):].strip()
+        if tag.startswith(MODULE_TAG) and tag[len(MODULE_TAG) :].strip():
+            return tag[len(MODULE_TAG) :].strip()
     return None
 
 
@@ -70,7 +70,6 @@ def _case_clash(name: str, seen: dict[str, str]) -> str | None:
     if other is not None and other != name:
         return f"differs from the module `{other}` only in case (one file on macOS and Windows)"
     return None
-
 
 
 def _shown(name: str) -> str:

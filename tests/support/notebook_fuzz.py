@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 INT_NAMES = ("a", "b", "c", "n", "k", "total", "count", "limit", "sum", "max", "id")
 LIST_NAMES = ("lst", "items", "values", "rows", "acc", "list")
@@ -65,11 +65,11 @@ class State:
         r = self.rng
         options: list[Callable[[], str | None]] = [
             lambda: str(r.randint(0, 20)),
-            lambda: (f"({self.pick('int')} + {r.randint(1, 9)}) % 97" if self.of("int") else None),
-            lambda: (f"({self.pick('int')} * {self.pick('int')}) % 97" if self.of("int") else None),
-            lambda: (f"len({self.pick('list')})" if self.of("list") and self.builtin("len") else None),
-            lambda: (f"sum({self.pick('list')}) % 97" if self.of("list") and self.builtin("sum") else None),
-            lambda: (f"len({self.pick('dict')})" if self.of("dict") and self.builtin("len") else None),
+            lambda: f"({self.pick('int')} + {r.randint(1, 9)}) % 97" if self.of("int") else None,
+            lambda: f"({self.pick('int')} * {self.pick('int')}) % 97" if self.of("int") else None,
+            lambda: f"len({self.pick('list')})" if self.of("list") and self.builtin("len") else None,
+            lambda: f"sum({self.pick('list')}) % 97" if self.of("list") and self.builtin("sum") else None,
+            lambda: f"len({self.pick('dict')})" if self.of("dict") and self.builtin("len") else None,
             lambda: self._call_expr(),
         ]
         while True:
@@ -155,17 +155,25 @@ def t_mutate(s: State) -> list[str] | None:
     if s.of("list") and (not s.of("dict") or r.random() < 0.6):
         name = s.pick("list")
         value = s.int_expr()
-        return [r.choice([
-            f"{name}.append({value})", f"{name}.extend([1, {value}])", f"{name}.sort()",
-            f"{name}.reverse()", f"{name}.insert(0, {value})", f"{name} += [{value}]",
-            f"del {name}[:1]", f"{name}[:] = [v + 1 for v in {name}]",
-        ])]
+        return [
+            r.choice(
+                [
+                    f"{name}.append({value})",
+                    f"{name}.extend([1, {value}])",
+                    f"{name}.sort()",
+                    f"{name}.reverse()",
+                    f"{name}.insert(0, {value})",
+                    f"{name} += [{value}]",
+                    f"del {name}[:1]",
+                    f"{name}[:] = [v + 1 for v in {name}]",
+                ]
+            )
+        ]
     if s.of("dict"):
         name = s.pick("dict")
         value = s.int_expr()
         key = r.choice("abcz")
-        return [r.choice([f"{name}[{key!r}] = {value}", f"{name}.update({key}={value})",
-                          f"{name}.pop({key!r}, None)"])]
+        return [r.choice([f"{name}[{key!r}] = {value}", f"{name}.update({key}={value})", f"{name}.pop({key!r}, None)"])]
     return None
 
 
@@ -235,8 +243,13 @@ def t_try(s: State) -> list[str] | None:
     if lst and r.random() < 0.5 and s.builtin("type"):
         s.bind(target, "int")
         s.bind("msg", "str")
-        return ["try:", f"    {target} = {lst}[10]", "except IndexError as e:", f"    {target} = -1",
-                "    msg = type(e).__name__"]
+        return [
+            "try:",
+            f"    {target} = {lst}[10]",
+            "except IndexError as e:",
+            f"    {target} = -1",
+            "    msg = type(e).__name__",
+        ]
     if d:
         s.bind(target, "int")
         return ["try:", f"    {target} = {d}['zz']", "except KeyError:", f"    {target} = 0"]
@@ -297,8 +310,12 @@ def t_lambda(s: State) -> list[str] | None:
     s.bind(name, "fn")
     s.deps[name] = frozenset({glob})
     if r.random() < 0.4:
-        return [f"def make_{name}(m):", f"    return lambda v: (v * m + {glob}) % 97", "",
-                f"{name} = make_{name}({r.randint(1, 4)})"]
+        return [
+            f"def make_{name}(m):",
+            f"    return lambda v: (v * m + {glob}) % 97",
+            "",
+            f"{name} = make_{name}({r.randint(1, 4)})",
+        ]
     return [f"{name} = lambda v: (v + {glob}) % 97"]
 
 
@@ -394,10 +411,16 @@ def t_dynamic(s: State) -> list[str] | None:
         return None
     target = s.fresh("dyn")
     s.bind(target, "int")
-    return [r.choice([
-        f"{target} = eval('{name} + 1')", f"exec('{target} = {name} * 2')",
-        f"{target} = globals()['{name}']", f"{target} = locals()['{name}'] + 0",
-    ])]
+    return [
+        r.choice(
+            [
+                f"{target} = eval('{name} + 1')",
+                f"exec('{target} = {name} * 2')",
+                f"{target} = globals()['{name}']",
+                f"{target} = locals()['{name}'] + 0",
+            ]
+        )
+    ]
 
 
 def t_import_work(s: State) -> list[str] | None:
@@ -406,8 +429,15 @@ def t_import_work(s: State) -> list[str] | None:
     if kind == "decorator":
         name = s.fresh("h")
         s.bind(name, "fn")
-        return ["def announce(fn):", "    print('defining', fn.__name__)", "    return fn", "",
-                "@announce", f"def {name}(v):", "    return v + 1"]
+        return [
+            "def announce(fn):",
+            "    print('defining', fn.__name__)",
+            "    return fn",
+            "",
+            "@announce",
+            f"def {name}(v):",
+            "    return v + 1",
+        ]
     if kind == "class":
         name = s.fresh("Box")
         s.bind(name, "cls")
@@ -451,11 +481,30 @@ def t_use_class(s: State) -> list[str] | None:
 
 
 TEMPLATES: tuple[tuple[Template, int], ...] = (
-    (t_int_assign, 10), (t_constant, 4), (t_list_assign, 6), (t_dict_assign, 3), (t_str_assign, 2),
-    (t_mutate, 8), (t_augassign, 4), (t_loop, 5), (t_if, 4), (t_try, 2), (t_del, 2),
-    (t_function, 4), (t_call, 5), (t_lambda, 3), (t_generator, 2), (t_consume, 3),
-    (t_shadow, 3), (t_module, 2), (t_use_module, 3), (t_dynamic, 1), (t_import_work, 2),
-    (t_magic, 1), (t_use_class, 2), (t_generated_name, 1),
+    (t_int_assign, 10),
+    (t_constant, 4),
+    (t_list_assign, 6),
+    (t_dict_assign, 3),
+    (t_str_assign, 2),
+    (t_mutate, 8),
+    (t_augassign, 4),
+    (t_loop, 5),
+    (t_if, 4),
+    (t_try, 2),
+    (t_del, 2),
+    (t_function, 4),
+    (t_call, 5),
+    (t_lambda, 3),
+    (t_generator, 2),
+    (t_consume, 3),
+    (t_shadow, 3),
+    (t_module, 2),
+    (t_use_module, 3),
+    (t_dynamic, 1),
+    (t_import_work, 2),
+    (t_magic, 1),
+    (t_use_class, 2),
+    (t_generated_name, 1),
 )
 
 
@@ -517,9 +566,12 @@ def notebook_json(cells: list[tuple[str, str]]) -> dict:
         built.append(entry)
     return {
         "cells": built,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                     "language_info": {"name": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
 
 

@@ -26,8 +26,9 @@ _MODULE_LEVEL_OK = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFuncti
 
 def python_files(conversion: Conversion) -> dict[str, str]:
     """The Python files nb2pkg generated (local modules copied as they were are the user's)."""
-    return {name: text for name, text in conversion.files.items()
-            if name.endswith(".py") and name not in conversion.copied}
+    return {
+        name: text for name, text in conversion.files.items() if name.endswith(".py") and name not in conversion.copied
+    }
 
 
 def compile_problems(conversion: Conversion) -> list[str]:
@@ -133,18 +134,34 @@ def lost_calls(conversion: Conversion, flow: Dataflow) -> tuple[int, list[str]]:
 def _summary_code(conversion: Conversion) -> list[str]:
     notebook = next(text for name, text in conversion.files.items() if name.startswith("notebooks/"))
     cells = json.loads(notebook)["cells"]
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells if c["cell_type"] == "code"]
+    return [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c["cell_type"] == "code"
+    ]
 
 
-def deterministic_problems(flow: Dataflow, out: Path, first: Conversion, local: LocalModules = LocalModules(),
-                           installed: Mapping[str, str] | None = None) -> list[str]:
+def deterministic_problems(
+    flow: Dataflow,
+    out: Path,
+    first: Conversion,
+    local: LocalModules = LocalModules(),
+    installed: Mapping[str, str] | None = None,
+) -> list[str]:
     again = convert(flow, out, first.package, local, installed)
-    return [f"{name} differs between two conversions" for name in first.files
-            if first.files[name] != again.files.get(name)]
+    return [
+        f"{name} differs between two conversions" for name in first.files if first.files[name] != again.files.get(name)
+    ]
 
 
-def all_problems(conversion: Conversion, flow: Dataflow, out: Path, local: LocalModules = LocalModules(),
-                 installed: Mapping[str, str] | None = None, again: bool = True) -> list[str]:
+def all_problems(
+    conversion: Conversion,
+    flow: Dataflow,
+    out: Path,
+    local: LocalModules = LocalModules(),
+    installed: Mapping[str, str] | None = None,
+    again: bool = True,
+) -> list[str]:
     """Every problem of the list; `again=False` leaves out converting a second time, for a
     caller that compares with bytes already written (a golden tree proves it better)."""
     _, lost = lost_calls(conversion, flow)
@@ -156,4 +173,3 @@ def all_problems(conversion: Conversion, flow: Dataflow, out: Path, local: Local
         + [f"lost call {call}" for call in lost]
         + (deterministic_problems(flow, out, conversion, local, installed) if again else [])
     )
-

@@ -58,8 +58,11 @@ class ShellServer:
         self.timeout = timeout
         env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0", PYDEVD_DISABLE_FILE_VALIDATION="1")
         self.process = subprocess.Popen(
-            [sys.executable, "-u", __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, env=env,
+            [sys.executable, "-u", __file__, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
         )
 
     def __enter__(self) -> ShellServer:
@@ -189,8 +192,7 @@ def _run_cells(cells: list[str]) -> dict[str, Any]:
         error = result.error_before_exec or result.error_in_exec
         if error is not None:
             events.append(["error", type(error).__name__])
-        runs.append({"events": [[k, mask(v)] for k, v in events],
-                     "stderr": mask("".join(v for _, v in errors))})
+        runs.append({"events": [[k, mask(v)] for k, v in events], "stderr": mask("".join(v for _, v in errors))})
     return {"runs": runs}
 
 

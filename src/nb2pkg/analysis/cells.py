@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterable
 
 import libcst as cst
 
@@ -52,9 +52,7 @@ def parse(python: str) -> cst.Module:
     return cst.parse_module(python)
 
 
-def analyse_cell(
-    source: str, context: Context = Context(), limited: bool = True
-) -> tuple[CellFacts, Context]:
+def analyse_cell(source: str, context: Context = Context(), limited: bool = True) -> tuple[CellFacts, Context]:
     """What one cell defines, uses and mutates, and the context it leaves behind.
 
     `limited=False` is for code nb2pkg generated from cells that passed the limits (a
@@ -169,4 +167,3 @@ _PYTHON2 = re.compile(
     r"""|\bur["']|`[^`\n]+`|<>|\b\d+[lL]\b|\b0[0-7]+\b""",  # ur"", backticks, <>, 10L, 0777
     re.MULTILINE,
 )
-

@@ -19,8 +19,21 @@ from nb2pkg.analysis.scopes import parameter_names, target_names
 
 # Calls that keep a function or an iterator to run later, rather than running it now.
 _KEEPING_CALLS = frozenset(
-    {"map", "filter", "zip", "iter", "partial", "defaultdict", "property", "reversed", "enumerate",
-     "FunctionTransformer", "cached_property", "lru_cache", "cache"}
+    {
+        "map",
+        "filter",
+        "zip",
+        "iter",
+        "partial",
+        "defaultdict",
+        "property",
+        "reversed",
+        "enumerate",
+        "FunctionTransformer",
+        "cached_property",
+        "lru_cache",
+        "cache",
+    }
 )
 _LATE = (cst.Lambda, cst.GeneratorExp)
 

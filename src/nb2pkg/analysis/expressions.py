@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from abc import abstractmethod
-from functools import lru_cache
-from typing import Iterable
+from collections.abc import Iterable
+from functools import cache
 
 import libcst as cst
 
@@ -35,13 +35,33 @@ from nb2pkg.analysis.scopes import (
 
 # Leaves that hold no names: skipped by the generic walk.
 _LEAVES = (
-    cst.BaseParenthesizableWhitespace, cst.LeftParen, cst.RightParen,
-    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
-    cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.AssignEqual,
-    cst.Semicolon, cst.BaseBinaryOp, cst.BaseUnaryOp, cst.BaseBooleanOp,
-    cst.BaseCompOp, cst.BaseAugOp, cst.Newline, cst.EmptyLine,
-    cst.TrailingWhitespace, cst.Comment, cst.SimpleString, cst.Integer, cst.Float,
-    cst.Imaginary, cst.FormattedStringText, cst.Ellipsis,
+    cst.BaseParenthesizableWhitespace,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.AssignEqual,
+    cst.Semicolon,
+    cst.BaseBinaryOp,
+    cst.BaseUnaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseAugOp,
+    cst.Newline,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Comment,
+    cst.SimpleString,
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.FormattedStringText,
+    cst.Ellipsis,
 )
 
 
@@ -167,8 +187,13 @@ class ExpressionWalk(MagicWalk):
                 self.expr(param.default)
         if self.lazy_annotations:
             return
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params,
-                      params.star_arg, params.star_kwarg):
+        for param in (
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+            params.star_arg,
+            params.star_kwarg,
+        ):
             if isinstance(param, cst.Param) and param.annotation is not None:
                 self.expr(param.annotation.annotation)
 
@@ -197,9 +222,7 @@ class ExpressionWalk(MagicWalk):
 
     # -- targets ---------------------------------------------------------------------
 
-    def store_target(
-        self, target: cst.BaseExpression, value: cst.BaseExpression | None = None
-    ) -> None:
+    def store_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None = None) -> None:
         """Bind an assignment target; `value` is what a plain name is bound to."""
         if isinstance(target, cst.Name):
             if value is None:
@@ -253,7 +276,7 @@ def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
                     yield item
 
 
-@lru_cache(maxsize=None)  # one entry per LibCST node class: a bounded set
+@cache  # one entry per LibCST node class: a bounded set
 def _fields(cls: type) -> tuple[str, ...]:
     """The fields of a node class that may hold names (not whitespace or parentheses)."""
     return tuple(
@@ -270,8 +293,12 @@ def _passed_names(value: cst.BaseExpression) -> list[str]:
     if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
         return [n for element in value.elements for n in _passed_names(element.value)]
     if isinstance(value, cst.Dict):
-        return [n for element in value.elements if isinstance(element, cst.DictElement)
-                for n in _passed_names(element.value)]
+        return [
+            n
+            for element in value.elements
+            if isinstance(element, cst.DictElement)
+            for n in _passed_names(element.value)
+        ]
     if isinstance(value, cst.Name):
         return [value.value]
     return []

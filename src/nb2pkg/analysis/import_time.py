@@ -15,8 +15,23 @@ from nb2pkg.analysis.mutation import root_name
 # Calls that are safe to make at import: decorators and field factories that only
 # record something about the definition.
 _INERT_CALLS = frozenset(
-    {"lru_cache", "cache", "wraps", "dataclass", "field", "total_ordering", "singledispatch",
-     "njit", "jit", "vectorize", "TypeVar", "NamedTuple", "overload", "final", "unique"}
+    {
+        "lru_cache",
+        "cache",
+        "wraps",
+        "dataclass",
+        "field",
+        "total_ordering",
+        "singledispatch",
+        "njit",
+        "jit",
+        "vectorize",
+        "TypeVar",
+        "NamedTuple",
+        "overload",
+        "final",
+        "unique",
+    }
 )
 
 
@@ -38,9 +53,11 @@ def _function_work(node: cst.FunctionDef, imported: frozenset[str], lazy: bool) 
         if param.default is not None and _calls(param.default, imported):
             return f"the default value of `{param.name.value}` is computed when it is defined"
     if not lazy:
-        annotations = [p.annotation for p in (*params.posonly_params, *params.params, *params.kwonly_params,
-                                              params.star_arg, params.star_kwarg)
-                       if isinstance(p, cst.Param) and p.annotation is not None]
+        annotations = [
+            p.annotation
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params, params.star_arg, params.star_kwarg)
+            if isinstance(p, cst.Param) and p.annotation is not None
+        ]
         if node.returns is not None:
             annotations.append(node.returns)
         if any(_calls(a.annotation, imported) for a in annotations):
@@ -73,9 +90,13 @@ def _inert_line(statement: cst.BaseStatement, imported: frozenset[str]) -> bool:
     for small in statement.body:
         if isinstance(small, cst.Pass):
             continue
-        if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)):
+        if isinstance(small, cst.Expr) and isinstance(
+            small.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)
+        ):
             continue
-        if isinstance(small, (cst.Assign, cst.AnnAssign)) and (small.value is None or not _calls(small.value, imported)):
+        if isinstance(small, (cst.Assign, cst.AnnAssign)) and (
+            small.value is None or not _calls(small.value, imported)
+        ):
             continue
         return False
     return True
@@ -94,7 +115,9 @@ def _calls(node: cst.CSTNode, imported: frozenset[str]) -> bool:
     class Calls(cst.CSTVisitor):
         def visit_Call(self, call: cst.Call) -> None:
             func = call.func
-            name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+            name = (
+                func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+            )
             root = root_name(func)
             if not (name in _INERT_CALLS and root in imported):
                 found[0] = True

@@ -49,8 +49,10 @@ class MagicWalk(NameBook, ABC):
         python = transform(code)
         refusal = check_python(python)  # the magic's code is a string the cell's check did not see
         if refusal is not None and refusal.kind != "await":
-            self.warn(f"the code of {what} does not parse or is beyond nb2pkg's limits "
-                      f"({refusal.message}); nb2pkg did not analyse it")
+            self.warn(
+                f"the code of {what} does not parse or is beyond nb2pkg's limits "
+                f"({refusal.message}); nb2pkg did not analyse it"
+            )
             return
         try:
             module = cst.parse_module(python)

@@ -20,9 +20,27 @@ from nb2pkg.ipython import Magic
 
 # Names a notebook has without binding them: Python's builtins and IPython's extras.
 NOTEBOOK_BUILTINS = frozenset(dir(builtins)) | {
-    "display", "get_ipython", "In", "Out", "exit", "quit", "_", "__", "___",
-    "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "__name__", "__doc__", "__builtins__",
-    "__spec__", "__loader__", "__package__",
+    "display",
+    "get_ipython",
+    "In",
+    "Out",
+    "exit",
+    "quit",
+    "_",
+    "__",
+    "___",
+    "_i",
+    "_ii",
+    "_iii",
+    "_ih",
+    "_oh",
+    "_dh",
+    "__name__",
+    "__doc__",
+    "__builtins__",
+    "__spec__",
+    "__loader__",
+    "__package__",
 }
 _HISTORY_NAME = re.compile(r"_i?\d+\Z")
 _DYNAMIC_CALLS = frozenset({"exec", "eval", "globals", "locals", "vars"})
@@ -121,10 +139,7 @@ class NameBook:
     def is_known(self, name: str) -> bool:
         """Bound by now, by this cell or an earlier one (or a builtin)."""
         return (
-            name in self.bound
-            or name in self.context.bound
-            or self.resolve(name) is not None
-            or self.is_builtin(name)
+            name in self.bound or name in self.context.bound or self.resolve(name) is not None or self.is_builtin(name)
         )
 
     def run_deferred(self, name: str) -> None:

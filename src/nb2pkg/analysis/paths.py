@@ -12,8 +12,8 @@ most a parameter.
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 
 import libcst as cst
 
@@ -197,8 +197,12 @@ def _exits(value: cst.BaseExpression) -> bool:
     func = value.func if isinstance(value, cst.Call) else None
     if isinstance(func, cst.Name):
         return func.value in ("exit", "quit")
-    return isinstance(func, cst.Attribute) and func.attr.value == "exit" and \
-        isinstance(func.value, cst.Name) and func.value.value in ("sys", "os")
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "exit"
+        and isinstance(func.value, cst.Name)
+        and func.value.value in ("sys", "os")
+    )
 
 
 def _if(node: cst.If) -> Kills:

@@ -128,7 +128,8 @@ class CellWalker(ExpressionWalk):
             if node.value is not None and self.scopes[-1] is self.collector.scope:
                 self.collector.returns_value = True
             if isinstance(node.value, cst.Lambda) or (
-                isinstance(node.value, cst.Name) and node.value.value in self.scopes[-1].locals
+                isinstance(node.value, cst.Name)
+                and node.value.value in self.scopes[-1].locals
                 and self.scopes[-1].kind == "function"
             ):
                 self.collector.returns_callable = True  # a closure: its body runs later
@@ -196,10 +197,7 @@ class CellWalker(ExpressionWalk):
         self.imports.add(module)
         if isinstance(node.names, cst.ImportStar):
             self.star = True
-            self.warn(
-                f"`from {module} import *`: nb2pkg cannot see which names it binds; "
-                "import the names you use"
-            )
+            self.warn(f"`from {module} import *`: nb2pkg cannot see which names it binds; import the names you use")
             return
         for alias in node.names:
             self.store(import_binding(alias), imported=True)

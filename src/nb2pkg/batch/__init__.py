@@ -8,5 +8,18 @@ from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified, failed, to
 from nb2pkg.batch.progress import BatchPrinter, write_report
 from nb2pkg.batch.run import convert_one, run
 
-__all__ = ["BatchPrinter", "Job", "Outcome", "Outline", "Status", "Verified", "convert_one", "failed", "find_jobs",
-           "run", "shard", "totals", "write_report"]
+__all__ = [
+    "BatchPrinter",
+    "Job",
+    "Outcome",
+    "Outline",
+    "Status",
+    "Verified",
+    "convert_one",
+    "failed",
+    "find_jobs",
+    "run",
+    "shard",
+    "totals",
+    "write_report",
+]

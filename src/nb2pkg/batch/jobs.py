@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Iterator, Sequence
 
 from nb2pkg.batch.outcomes import Outline
 from nb2pkg.errors import NoNotebooks, NotebookNotFound
@@ -35,8 +35,11 @@ def find_jobs(paths: Sequence[Path], options: Options) -> list[Job]:
     found = _find_notebooks(paths, options.out)
     if not found:
         shown = ", ".join(str(path) for path in paths)
-        raise NoNotebooks(shown, "no .ipynb notebooks found (hidden and .ipynb_checkpoints folders are skipped)",
-                          "name folders that hold notebooks")
+        raise NoNotebooks(
+            shown,
+            "no .ipynb notebooks found (hidden and .ipynb_checkpoints folders are skipped)",
+            "name folders that hold notebooks",
+        )
     wanted = [_safe_folder(relative) for _, relative in found]
     # A project must not sit where another notebook's folders are: `a.ipynb` beside `a/b.ipynb`.
     taken_folders = {parent.casefold() for folder in wanted for parent in _parents(folder)}
@@ -54,7 +57,7 @@ def find_jobs(paths: Sequence[Path], options: Options) -> list[Job]:
 def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
     """The `index`-th (1-based) of `count` consecutive slices: the shards' lists, one
     after another, are the whole list."""
-    return jobs[(index - 1) * len(jobs) // count: index * len(jobs) // count]
+    return jobs[(index - 1) * len(jobs) // count : index * len(jobs) // count]
 
 
 def unchanged_outline(job: Job) -> Outline | None:
@@ -75,8 +78,9 @@ def _find_notebooks(paths: Sequence[Path], out: Path) -> list[tuple[Path, PurePo
     found = []
     for root in paths:
         if root.is_symlink() and not root.exists():
-            raise NotebookNotFound(root, "is a symbolic link to nothing (dangling, or a loop)",
-                                   "repair the link or name its target")
+            raise NotebookNotFound(
+                root, "is a symbolic link to nothing (dangling, or a loop)", "repair the link or name its target"
+            )
         if not root.exists():
             raise NotebookNotFound(root, "no such file or folder", "check the path")
         if root.is_file():
@@ -84,8 +88,10 @@ def _find_notebooks(paths: Sequence[Path], out: Path) -> list[tuple[Path, PurePo
         elif _resolved(root) == skip or skip in _resolved(root).parents:
             entries = []  # the output folder holds converted notebooks, not sources
         else:
-            entries = sorted(((path, PurePosixPath(path.relative_to(root).as_posix()))
-                              for path in _walk(root, skip)), key=lambda entry: entry[1].parts)
+            entries = sorted(
+                ((path, PurePosixPath(path.relative_to(root).as_posix())) for path in _walk(root, skip)),
+                key=lambda entry: entry[1].parts,
+            )
         for path, relative in entries:
             if _resolved(path) not in seen:
                 seen.add(_resolved(path))
@@ -103,8 +109,9 @@ def _walk(root: Path, skip: Path) -> Iterator[Path]:
         if PROVENANCE in files:  # a project nb2pkg wrote: its notebook is an output
             subfolders[:] = []
             continue
-        subfolders[:] = [name for name in subfolders
-                         if not name.startswith(".") and _resolved(Path(folder) / name) != skip]
+        subfolders[:] = [
+            name for name in subfolders if not name.startswith(".") and _resolved(Path(folder) / name) != skip
+        ]
         for name in files:
             if name.endswith(".ipynb") and not name.startswith("."):
                 yield Path(folder) / name

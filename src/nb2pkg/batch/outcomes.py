@@ -5,9 +5,10 @@ of the report (`as_json`, `from_json`), and the report's totals. Nothing here pr
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 
 class Status(Enum):
@@ -35,14 +36,27 @@ class Outline:
 
     @classmethod
     def of(cls, data: Mapping[str, Any], recorded: bool = False) -> Outline:
-        return cls(data["nbformat"], data["steps"], tuple(data["modules"]), data["kept_cells"],
-                   tuple(data["local_modules"].items()), data["unparsed_cells"], data["python2_cells"],
-                   tuple(data["warnings"]), recorded)
+        return cls(
+            data["nbformat"],
+            data["steps"],
+            tuple(data["modules"]),
+            data["kept_cells"],
+            tuple(data["local_modules"].items()),
+            data["unparsed_cells"],
+            data["python2_cells"],
+            tuple(data["warnings"]),
+            recorded,
+        )
 
     def extra_json(self) -> dict[str, Any]:
         """The keys a row has beyond the ones every row has, in the order the row lists them."""
-        extra = {"nbformat": self.nbformat, "kept_cells": self.kept_cells, "local_modules": dict(self.local_modules),
-                 "unparsed_cells": self.unparsed_cells, "python2_cells": self.python2_cells}
+        extra = {
+            "nbformat": self.nbformat,
+            "kept_cells": self.kept_cells,
+            "local_modules": dict(self.local_modules),
+            "unparsed_cells": self.unparsed_cells,
+            "python2_cells": self.python2_cells,
+        }
         return dict(sorted(extra.items())) if self.recorded else extra
 
 
@@ -104,9 +118,15 @@ class Outcome:
         """The report's row, key for key as reports have always listed them."""
         outline = self.outline
         row: dict[str, Any] = {
-            "path": self.path, "project": self.project, "package": self.package, "status": self.status.value,
-            "reason": self.reason, "warnings": list(self.warnings), "steps": self.steps,
-            "modules": list(outline.modules) if outline is not None else [], "seconds": self.seconds,
+            "path": self.path,
+            "project": self.project,
+            "package": self.package,
+            "status": self.status.value,
+            "reason": self.reason,
+            "warnings": list(self.warnings),
+            "steps": self.steps,
+            "modules": list(outline.modules) if outline is not None else [],
+            "seconds": self.seconds,
             "verify": self.verify.as_json() if self.verify is not None else None,
         }
         if outline is not None:
@@ -125,8 +145,19 @@ class Outcome:
             keys = [key for key in row if key in _EXTRA]
             outline = Outline.of(row, recorded=keys == sorted(keys))
         verify = Verified.from_json(row["verify"]) if row["verify"] is not None else None
-        return cls(row["path"], row["project"], row["package"], Status(row["status"]), row["reason"],
-                   row.get("message"), outline, row["seconds"], verify, "memory_mb" in row, row.get("memory_mb"))
+        return cls(
+            row["path"],
+            row["project"],
+            row["package"],
+            Status(row["status"]),
+            row["reason"],
+            row.get("message"),
+            outline,
+            row["seconds"],
+            verify,
+            "memory_mb" in row,
+            row.get("memory_mb"),
+        )
 
 
 _EXTRA = ("nbformat", "kept_cells", "local_modules", "unparsed_cells", "python2_cells")

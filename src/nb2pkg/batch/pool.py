@@ -19,8 +19,9 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Sequence
+from typing import Any
 
 Work = Callable[[Any], Any]
 _GRACE_SECONDS = 5.0  # after the stop signal, before SIGKILL

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import typer
 
@@ -35,13 +36,19 @@ class BatchPrinter:
         self._bar: Any = None
         self._task: Any = None
 
-    def __enter__(self) -> "BatchPrinter":
+    def __enter__(self) -> BatchPrinter:
         if not self.quiet and sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._bar.start()
             self._task = self._bar.add_task(self._counts(), total=self.total)
         return self
@@ -66,8 +73,9 @@ class BatchPrinter:
     def finished(self) -> list[Outcome]:
         return [self.outcomes[index] for index in sorted(self.outcomes)]
 
-    def summary(self, outcomes: Sequence[Outcome], seconds: float, workers: int, every_count: int,
-                report: Path | None) -> None:
+    def summary(
+        self, outcomes: Sequence[Outcome], seconds: float, workers: int, every_count: int, report: Path | None
+    ) -> None:
         found = totals(outcomes, seconds)
         scope = f" (this shard; {every_count} in all)" if every_count != len(outcomes) else ""
         typer.echo(f"{_plural(len(outcomes), 'notebook')}{scope} in {seconds:.1f} s with {_plural(workers, 'worker')}")
@@ -75,14 +83,22 @@ class BatchPrinter:
         main = Status.WOULD_CHANGE if self.preview else Status.CONVERTED
         for status in Status:
             if found[status.value] or status in (main, Status.FAILED):
-                detail = ", ".join(f"{reason}: {count}" for reason, count in reasons.items()) if status is Status.FAILED else ""
+                detail = (
+                    ", ".join(f"{reason}: {count}" for reason, count in reasons.items())
+                    if status is Status.FAILED
+                    else ""
+                )
                 typer.echo(f"  {status.value:<13}{found[status.value]:>6}  {detail}".rstrip())
         if found["unparsed_cells"]:
             notebooks = sum(1 for outcome in outcomes if outcome.outline is not None and outcome.outline.unparsed_cells)
-            typer.echo(f"  kept as they are: {_plural(found['unparsed_cells'], 'cell')} that do not parse "
-                       f"({found['python2_cells']} Python 2) in {_plural(notebooks, 'notebook')}")
+            typer.echo(
+                f"  kept as they are: {_plural(found['unparsed_cells'], 'cell')} that do not parse "
+                f"({found['python2_cells']} Python 2) in {_plural(notebooks, 'notebook')}"
+            )
         if found["upgraded_from_nbformat_2_or_3"]:
-            typer.echo(f"  upgraded from nbformat 2 or 3: {_plural(found['upgraded_from_nbformat_2_or_3'], 'notebook')}")
+            typer.echo(
+                f"  upgraded from nbformat 2 or 3: {_plural(found['upgraded_from_nbformat_2_or_3'], 'notebook')}"
+            )
         if found["verify"]:
             typer.echo("  verify: " + ", ".join(f"{count} {status}" for status, count in found["verify"].items()))
         by_reason: dict[str, list[Outcome]] = defaultdict(list)
@@ -106,15 +122,25 @@ class BatchPrinter:
             self._next_diff += 1
 
     def _counts(self) -> str:
-        parts = [f"{self.counts[status]} {status.value}" for status in Status
-                 if status is not Status.FAILED and self.counts[status]]
+        parts = [
+            f"{self.counts[status]} {status.value}"
+            for status in Status
+            if status is not Status.FAILED and self.counts[status]
+        ]
         return ", ".join([*parts, f"{self.counts[Status.FAILED]} failed"])
 
 
-def write_report(path: Path, outcomes: Sequence[Outcome], seconds: float, workers: int, shard: str | None,
-                 complete: bool = True) -> None:
-    data = {"nb2pkg": __version__, "shard": shard, "complete": complete, "workers": workers,
-            "notebooks": [outcome.as_json() for outcome in outcomes], "totals": totals(outcomes, seconds)}
+def write_report(
+    path: Path, outcomes: Sequence[Outcome], seconds: float, workers: int, shard: str | None, complete: bool = True
+) -> None:
+    data = {
+        "nb2pkg": __version__,
+        "shard": shard,
+        "complete": complete,
+        "workers": workers,
+        "notebooks": [outcome.as_json() for outcome in outcomes],
+        "totals": totals(outcomes, seconds),
+    }
     text = _markdown(data, outcomes) if path.suffix.lower() == ".md" else json.dumps(data, indent=2) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -144,19 +170,28 @@ def _markdown(data: dict[str, Any], outcomes: Sequence[Outcome]) -> str:
     if not data["complete"]:
         lines += ["**Interrupted: this report lists only the notebooks that finished.**", ""]
     scope = f", shard {data['shard']}" if data["shard"] else ""
-    lines += [f"{_plural(found['notebooks'], 'notebook')} in {found['seconds']} s with "
-              f"{_plural(data['workers'], 'worker')} (nb2pkg {data['nb2pkg']}{scope}).", "",
-              "| status | notebooks |", "|---|---:|"]
+    lines += [
+        f"{_plural(found['notebooks'], 'notebook')} in {found['seconds']} s with "
+        f"{_plural(data['workers'], 'worker')} (nb2pkg {data['nb2pkg']}{scope}).",
+        "",
+        "| status | notebooks |",
+        "|---|---:|",
+    ]
     lines += [f"| {status.value} | {found[status.value]} |" for status in Status]
     if found["failed_by_reason"]:
         lines += ["", "## Failed, by reason", "", "| reason | notebooks |", "|---|---:|"]
         lines += [f"| {reason} | {count} |" for reason, count in found["failed_by_reason"].items()]
-    lines += ["", f"Cells kept as they are because they do not parse: {found['unparsed_cells']} "
-                  f"({found['python2_cells']} Python 2). Kept cells in all: {found['kept_cells']}. "
-                  f"Steps: {found['steps']}. Warnings: {found['warnings']}.", "",
-              "## Notebooks", "",
-              "| notebook | status | steps | modules | kept cells | Python 2 cells | seconds | verify | note |",
-              "|---|---|---:|---|---:|---:|---:|---|---|"]
+    lines += [
+        "",
+        f"Cells kept as they are because they do not parse: {found['unparsed_cells']} "
+        f"({found['python2_cells']} Python 2). Kept cells in all: {found['kept_cells']}. "
+        f"Steps: {found['steps']}. Warnings: {found['warnings']}.",
+        "",
+        "## Notebooks",
+        "",
+        "| notebook | status | steps | modules | kept cells | Python 2 cells | seconds | verify | note |",
+        "|---|---|---:|---|---:|---:|---:|---|---|",
+    ]
     for outcome in outcomes:
         lines.append("| " + " | ".join(_cell(value) for value in _markdown_row(outcome)) + " |")
     return "\n".join(lines) + "\n"
@@ -165,9 +200,17 @@ def _markdown(data: dict[str, Any], outcomes: Sequence[Outcome]) -> str:
 def _markdown_row(outcome: Outcome) -> list[object]:
     outline = outcome.outline
     verify = _verify_text(outcome.verify) if outcome.verify is not None else ""
-    return [outcome.path, outcome.status.value, outcome.steps, ", ".join(outline.modules if outline else ()),
-            outline.kept_cells if outline else 0, outline.python2_cells if outline else 0,
-            "" if outcome.seconds is None else outcome.seconds, verify, outcome.message or ""]
+    return [
+        outcome.path,
+        outcome.status.value,
+        outcome.steps,
+        ", ".join(outline.modules if outline else ()),
+        outline.kept_cells if outline else 0,
+        outline.python2_cells if outline else 0,
+        "" if outcome.seconds is None else outcome.seconds,
+        verify,
+        outcome.message or "",
+    ]
 
 
 def _cell(value: object) -> str:

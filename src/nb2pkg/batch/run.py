@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
 
 from nb2pkg.batch.jobs import Job, unchanged_outline
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified
@@ -18,12 +18,24 @@ from nb2pkg.errors import InternalError, Nb2pkgError, environment_fault
 from nb2pkg.options import CELL_TIMEOUT, Mode
 
 # What a worker's fork server imports once, so that every worker starts with it.
-_PRELOAD = ("nb2pkg.batch.run", "nb2pkg.api", "nb2pkg.convert", "nb2pkg.output.write", "nb2pkg.analysis.cells",
-            "black", "nbformat", "nbformat.validator", "pyflakes.checker", "IPython.core.inputtransformer2")
+_PRELOAD = (
+    "nb2pkg.batch.run",
+    "nb2pkg.api",
+    "nb2pkg.convert",
+    "nb2pkg.output.write",
+    "nb2pkg.analysis.cells",
+    "black",
+    "nbformat",
+    "nbformat.validator",
+    "pyflakes.checker",
+    "IPython.core.inputtransformer2",
+)
 
 
 def run(
-    jobs: Sequence[Job], workers: int, on_outcome: Callable[[int, Outcome], None] = lambda index, outcome: None,
+    jobs: Sequence[Job],
+    workers: int,
+    on_outcome: Callable[[int, Outcome], None] = lambda index, outcome: None,
 ) -> list[Outcome]:
     """Convert every job; `on_outcome(index, outcome)` hears of each as it finishes, with
     its diff. The list returned holds no diffs: a dry run of many notebooks would keep
@@ -45,9 +57,14 @@ def run(
             todo.append(index)
     if todo:
         pool.run_tasks(
-            [jobs[index] for index in todo], convert_one, max(1, min(workers, len(todo))),
+            [jobs[index] for index in todo],
+            convert_one,
+            max(1, min(workers, len(todo))),
             done=lambda position, outcome: finish(todo[position], outcome),
-            failed=_failed_in_pool, timeout=jobs[0].options.timeout, on_stop=_stop_kernels, preload=_PRELOAD,
+            failed=_failed_in_pool,
+            timeout=jobs[0].options.timeout,
+            on_stop=_stop_kernels,
+            preload=_PRELOAD,
         )
     return [outcome for outcome in outcomes if outcome is not None]
 
@@ -67,15 +84,28 @@ def convert_one(job: Job) -> Outcome:
         if outline is not None:
             outcome = replace(outcome, status=Status.UNCHANGED, outline=outline)
         else:
-            converted = api.convert(job.notebook, out=target, name=job.package, force=options.force,
-                                    write=options.mode.writes, within=options.out)
+            converted = api.convert(
+                job.notebook,
+                out=target,
+                name=job.package,
+                force=options.force,
+                write=options.mode.writes,
+                within=options.out,
+            )
             report = converted.report
             changed = bool(report.created or report.changed or report.removed)
-            outcome = replace(outcome, status=_status(options.mode, changed),
-                              outline=Outline.of(api.outline(converted.conversion, converted.flow)))
+            outcome = replace(
+                outcome,
+                status=_status(options.mode, changed),
+                outline=Outline.of(api.outline(converted.conversion, converted.flow)),
+            )
             if options.mode is Mode.DRY_RUN and changed:
-                outcome = replace(outcome, diff=project_diff(target, converted.conversion.files, report,
-                                                             prefix=f"{job.project}/", within=options.out))
+                outcome = replace(
+                    outcome,
+                    diff=project_diff(
+                        target, converted.conversion.files, report, prefix=f"{job.project}/", within=options.out
+                    ),
+                )
         if options.verify:
             outcome = replace(outcome, verify=_verify(job, target))
     except Nb2pkgError as error:
@@ -111,8 +141,13 @@ def _verify(job: Job, project: Path) -> Verified:
 
 def _failed_in_pool(job: Job, why: str) -> Outcome:
     reason = "timed out" if why.startswith("timed out") else "worker crashed"
-    return replace(_start(job), status=Status.FAILED, reason=reason, message=f"{job.notebook}: {why}",
-                   seconds=job.options.timeout if reason == "timed out" else None)
+    return replace(
+        _start(job),
+        status=Status.FAILED,
+        reason=reason,
+        message=f"{job.notebook}: {why}",
+        seconds=job.options.timeout if reason == "timed out" else None,
+    )
 
 
 def _stop_kernels() -> None:

@@ -9,11 +9,10 @@ Heavy modules (LibCST, nbformat, IPython, rich) are imported inside the commands
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Annotated
 
 import typer
 from typer.core import TyperGroup
-from typing_extensions import Annotated
 
 from nb2pkg import __version__
 from nb2pkg.cli.batch import batch
@@ -39,8 +38,10 @@ def _refuse_notebooks_named_as_options(ctx: typer.Context, args: list[str]) -> N
         if arg == "--":
             return
         if arg.startswith("-") and arg.lower().endswith(".ipynb"):
-            ctx.fail(f"{arg!r} starts with '-', so it reads as options; put '--' before "
-                     f"notebook names that start with '-': nb2pkg [OPTIONS] -- {arg}")
+            ctx.fail(
+                f"{arg!r} starts with '-', so it reads as options; put '--' before "
+                f"notebook names that start with '-': nb2pkg [OPTIONS] -- {arg}"
+            )
 
 
 app = typer.Typer(
@@ -63,7 +64,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     version: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = None,
 ) -> None:

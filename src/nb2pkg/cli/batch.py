@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
-from typing_extensions import Annotated
 
 from nb2pkg.cli.console import use_color
 from nb2pkg.cli.failures import check_out, fail
@@ -14,15 +13,19 @@ from nb2pkg.options import NOTEBOOK_TIMEOUT, Mode, Options
 
 
 def batch(
-    paths: Annotated[list[Path], typer.Argument(help="Notebooks, or folders searched for *.ipynb.", show_default=False)],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Notebooks, or folders searched for *.ipynb.", show_default=False)
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write one project per notebook into.")],
     jobs: Annotated[
-        Optional[int], typer.Option("--jobs", "-j", min=1, help="Worker processes. [default: the number of CPUs]")
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes. [default: the number of CPUs]")
     ] = None,
     report: Annotated[
-        Optional[Path], typer.Option("--report", help="Write a report: JSON, or Markdown for a .md name.")
+        Path | None, typer.Option("--report", help="Write a report: JSON, or Markdown for a .md name.")
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write no project; print diffs of what would change.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write no project; print diffs of what would change.")
+    ] = False,
     check: Annotated[bool, typer.Option("--check", help="Write no project; exit 1 if any is not in sync.")] = False,
     check_outputs: Annotated[
         bool, typer.Option("--verify", help="Then run each original and summary notebook and compare them.")
@@ -34,7 +37,7 @@ def batch(
         float, typer.Option("--timeout", min=1, help="Seconds a notebook may take before it is stopped.")
     ] = NOTEBOOK_TIMEOUT,
     shard_spec: Annotated[
-        Optional[str], typer.Option("--shard", metavar="I/N", help="Only the I-th of N slices of the notebooks.")
+        str | None, typer.Option("--shard", metavar="I/N", help="Only the I-th of N slices of the notebooks.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; see the exit code and report.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colors in diffs.")] = False,
@@ -59,8 +62,9 @@ def batch(
     every = batching.find_jobs(paths, options)
     chosen = batching.shard(every, *selected) if selected else every
     workers = jobs or os.cpu_count() or 1
-    printer = batching.BatchPrinter(len(chosen), quiet=quiet, color=use_color(no_color), diffs=dry_run,
-                                    preview=not options.mode.writes)
+    printer = batching.BatchPrinter(
+        len(chosen), quiet=quiet, color=use_color(no_color), diffs=dry_run, preview=not options.mode.writes
+    )
     start = time.perf_counter()
     outcomes: list[batching.Outcome] = []
     try:
@@ -81,7 +85,7 @@ def batch(
         raise typer.Exit(1)
 
 
-def _shard(spec: Optional[str]) -> tuple[int, int] | None:
+def _shard(spec: str | None) -> tuple[int, int] | None:
     if spec is None:
         return None
     parts = spec.split("/")

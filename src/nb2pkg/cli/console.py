@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import typer
 
@@ -41,8 +42,9 @@ def progress(silent: bool) -> Iterator[Callable[[str], None]]:
 
 def print_conversion(result: Any) -> None:
     conversion, report, out = result.conversion, result.report, result.out
-    typer.echo(f"{out}/  ({len(report.created)} created, {len(report.changed)} changed, "
-               f"{len(report.unchanged)} unchanged)")
+    typer.echo(
+        f"{out}/  ({len(report.created)} created, {len(report.changed)} changed, {len(report.unchanged)} unchanged)"
+    )
     for module, members in sorted(conversion.modules.items()):
         typer.echo(f"  src/{conversion.package}/{module}.py: {', '.join(members)}")
     for name, origin in conversion.local_modules:  # modules beside the notebook, as they were
@@ -53,8 +55,11 @@ def print_conversion(result: Any) -> None:
         where = f"cell {cell}: " if cell is not None else ""
         typer.echo(f"warning: {where}{message}", err=True)
     if conversion.unknown_dependencies:
-        typer.echo("warning: no distribution known for import(s) "
-                   f"{', '.join(conversion.unknown_dependencies)}; add them to pyproject.toml", err=True)
+        typer.echo(
+            "warning: no distribution known for import(s) "
+            f"{', '.join(conversion.unknown_dependencies)}; add them to pyproject.toml",
+            err=True,
+        )
 
 
 def print_preview(result: Any, show_diff: bool, color: bool, quiet: bool) -> None:
@@ -70,15 +75,19 @@ def print_preview(result: Any, show_diff: bool, color: bool, quiet: bool) -> Non
     changes = [*report.created, *report.changed, *report.removed]
     if not show_diff and changes:  # --check: say which files
         for name in changes:
-            typer.echo(f"{result.out}/{name}: would be "
-                       f"{'created' if name in report.created else 'removed' if name in report.removed else 'changed'}")
+            typer.echo(
+                f"{result.out}/{name}: would be "
+                f"{'created' if name in report.created else 'removed' if name in report.removed else 'changed'}"
+            )
     typer.echo(preview_line(report))
 
 
 def preview_line(report: Any) -> str:
     verb = "would" if report.created or report.changed or report.removed else "nothing would change:"
-    return (f"{verb} create {count(len(report.created), 'file')}, change {len(report.changed)}, "
-            f"remove {len(report.removed)}, leave {len(report.unchanged)} unchanged")
+    return (
+        f"{verb} create {count(len(report.created), 'file')}, change {len(report.changed)}, "
+        f"remove {len(report.removed)}, leave {len(report.unchanged)} unchanged"
+    )
 
 
 def print_verification(result: Any) -> None:
@@ -98,8 +107,10 @@ def print_verification(result: Any) -> None:
         numbers = ", ".join(str(c.summary_cell) for c in cells)
         originals = ", ".join(str(n) for c in cells for n in c.original_cells)
         plural = "s" if len(cells) > 1 else ""
-        typer.echo(f"summary cell{plural} {numbers} (original cell{plural} {originals}): "
-                   f"outputs differ after summary cell {root} failed ({cells[0].cause})")
+        typer.echo(
+            f"summary cell{plural} {numbers} (original cell{plural} {originals}): "
+            f"outputs differ after summary cell {root} failed ({cells[0].cause})"
+        )
     typer.echo(f"{result.closing_line()} ({result.seconds:.0f} s)")
 
 
@@ -137,7 +148,6 @@ def print_table(flow: Any) -> None:
         console.print(Text.assemble((f"{where}:", "yellow"), " ", message), highlight=False)
     code = sum(1 for f in flow.facts if f is not None)
     console.print(
-        f"{count(len(flow.notebook.cells), 'cell')} ({code} code), "
-        f"{count(len(flow.warnings), 'warning')}",
+        f"{count(len(flow.notebook.cells), 'cell')} ({code} code), {count(len(flow.warnings), 'warning')}",
         highlight=False,
     )

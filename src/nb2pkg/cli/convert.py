@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
-from typing_extensions import Annotated
 
 from nb2pkg.cli.console import preview_line, print_conversion, print_preview, use_color
 from nb2pkg.cli.failures import check_out, fail
@@ -19,14 +18,18 @@ from nb2pkg.options import CELL_TIMEOUT, KERNEL, Mode, Options
 def convert(
     notebook: Annotated[Path, typer.Argument(help="The notebook (.ipynb) to convert.", show_default=False)],
     out: Annotated[
-        Optional[Path], typer.Option("--out", "-o", help="Folder of the project to write. [default: ./NAME]")
+        Path | None, typer.Option("--out", "-o", help="Folder of the project to write. [default: ./NAME]")
     ] = None,
     name: Annotated[
-        Optional[str], typer.Option("--name", help="Import name of the package. [default: from the file name]")
+        str | None, typer.Option("--name", help="Import name of the package. [default: from the file name]")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Write into a folder nb2pkg did not make (never over files "
-                                           "it did not write), and overwrite your edits of its files.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder nb2pkg did not make (never over files "
+            "it did not write), and overwrite your edits of its files.",
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     check_outputs: Annotated[
@@ -40,7 +43,7 @@ def convert(
     ] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colors in the diff.")] = False,
     timeout: Annotated[
-        Optional[float], typer.Option("--timeout", min=0.001, help="Seconds the conversion may take (not --verify).")
+        float | None, typer.Option("--timeout", min=0.001, help="Seconds the conversion may take (not --verify).")
     ] = None,
 ) -> None:
     """Convert NOTEBOOK into a package and a summary notebook (the default command)."""
@@ -59,8 +62,15 @@ def convert(
         _preview(notebook, out, name, options, use_color(no_color), quiet, exit_on_change=check)
 
 
-def _preview(notebook: Path, out: Optional[Path], name: Optional[str], options: Options, color: bool,
-             quiet: bool, exit_on_change: bool) -> None:
+def _preview(
+    notebook: Path,
+    out: Path | None,
+    name: str | None,
+    options: Options,
+    color: bool,
+    quiet: bool,
+    exit_on_change: bool,
+) -> None:
     """`--dry-run` or `--check`: work out what writing would change; exit 1 when
     anything would and `exit_on_change`."""
     from nb2pkg import api
@@ -74,7 +84,7 @@ def _preview(notebook: Path, out: Optional[Path], name: Optional[str], options: 
         raise typer.Exit(1)
 
 
-def _write(notebook: Path, out: Optional[Path], name: Optional[str], options: Options, quiet: bool) -> None:
+def _write(notebook: Path, out: Path | None, name: str | None, options: Options, quiet: bool) -> None:
     from nb2pkg import api
     from nb2pkg.deadline import time_limit
 
@@ -86,7 +96,7 @@ def _write(notebook: Path, out: Optional[Path], name: Optional[str], options: Op
         verify_project(notebook, result.out, KERNEL, CELL_TIMEOUT, as_json=False, quiet=quiet)
 
 
-def _in_sync(notebook: Path, out: Path, name: Optional[str], quiet: bool) -> bool:
+def _in_sync(notebook: Path, out: Path, name: str | None, quiet: bool) -> bool:
     """Whether the project records this very notebook, nb2pkg version and files (then a
     preview has nothing to show, and says so without loading the converter: what makes
     `--check` in a pre-commit hook instant)."""
@@ -100,4 +110,3 @@ def _in_sync(notebook: Path, out: Path, name: Optional[str], quiet: bool) -> boo
     if not quiet:
         typer.echo(preview_line(WriteReport(created=(), changed=(), unchanged=tuple(files), removed=())))
     return True
-

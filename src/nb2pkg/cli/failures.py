@@ -5,8 +5,9 @@ the app that registers them."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 import typer
 
@@ -53,8 +54,9 @@ def check_out(path: Path, option: str = "--out") -> None:
     """Refuse, before any work, a path nb2pkg could not write to: a link to nothing
     (dangling, or a loop), or a path below a file."""
     if path.is_symlink() and not path.exists():
-        raise EnvironmentFault(path, "is a symbolic link to nothing (dangling, or a loop)",
-                               f"remove the link or choose another {option}")
+        raise EnvironmentFault(
+            path, "is a symbolic link to nothing (dangling, or a loop)", f"remove the link or choose another {option}"
+        )
     for folder in (path, *path.parents):
         if folder.exists() or folder.is_symlink():
             if folder != path and not folder.is_dir():

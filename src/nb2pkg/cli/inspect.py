@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
-from typing_extensions import Annotated
 
 from nb2pkg.cli.console import print_table
 from nb2pkg.cli.failures import fail
@@ -18,7 +17,7 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Print the analysis as JSON.")] = False,
     graph: Annotated[bool, typer.Option("--graph", help="Print a Mermaid flowchart of the dataflow.")] = False,
     timeout: Annotated[
-        Optional[float], typer.Option("--timeout", min=0.001, help="Seconds the analysis may take.")
+        float | None, typer.Option("--timeout", min=0.001, help="Seconds the analysis may take.")
     ] = None,
 ) -> None:
     """Show what each cell defines, uses and changes in place (the dataflow nb2pkg converts by)."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from typing_extensions import Annotated
 
 from nb2pkg.cli.console import print_verification, progress
 from nb2pkg.cli.failures import fail, run_reported

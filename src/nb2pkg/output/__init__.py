@@ -4,9 +4,23 @@ provenance record, reading a project back, and the diffs (with their colours).
 This is the stage's API: later stages import these names from `nb2pkg.output`."""
 
 from nb2pkg.output.color import colored
-from nb2pkg.output.write import PROVENANCE, WriteReport, plan_changes, project_diff, recorded_files, recorded_outline, write_project
+from nb2pkg.output.write import (
+    PROVENANCE,
+    WriteReport,
+    plan_changes,
+    project_diff,
+    recorded_files,
+    recorded_outline,
+    write_project,
+)
 
 __all__ = [
-    "PROVENANCE", "WriteReport", "colored", "plan_changes", "project_diff", "recorded_files", "recorded_outline",
+    "PROVENANCE",
+    "WriteReport",
+    "colored",
+    "plan_changes",
+    "project_diff",
+    "recorded_files",
+    "recorded_outline",
     "write_project",
 ]

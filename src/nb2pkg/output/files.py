@@ -16,10 +16,11 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Union
+from typing import Any, Union
 
 _FLAG = {name: getattr(os, name, 0) for name in ("O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_NONBLOCK", "O_BINARY")}
 _DIRECTORY = os.O_RDONLY | _FLAG["O_DIRECTORY"] | _FLAG["O_NOFOLLOW"] | _FLAG["O_CLOEXEC"]
@@ -78,7 +79,7 @@ def write_all(fd: int, data: bytes) -> None:
     """Write every byte (a module function, so tests can make the disk full)."""
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 @contextmanager

@@ -18,9 +18,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from nb2pkg import __version__
 from nb2pkg.errors import DamagedRecord
@@ -51,8 +52,7 @@ class Record:
     def accepted(self) -> dict[str, frozenset[str]]:
         """Each file nb2pkg wrote, with the hashes that mean "as nb2pkg wrote it"."""
         names = set(self.files) | set(self.pending)
-        return {name: frozenset(sha for sha in (self.files.get(name), self.pending.get(name)) if sha)
-                for name in names}
+        return {name: frozenset(sha for sha in (self.files.get(name), self.pending.get(name)) if sha) for name in names}
 
 
 def digest(text: str | bytes) -> str:
@@ -104,8 +104,14 @@ def _checked(place: Place, data: object) -> Record:
             raise _damaged(place, f"{key!r} is not a {kind.__name__}")
     files = _hashes(place, data, "files", required=True)
     pending = _hashes(place, data, "pending", required=False)
-    return Record(data.get("nb2pkg", ""), data.get("notebook", ""), data.get("notebook_sha256", ""),
-                  files, pending, data.get("outline", {}))
+    return Record(
+        data.get("nb2pkg", ""),
+        data.get("notebook", ""),
+        data.get("notebook_sha256", ""),
+        files,
+        pending,
+        data.get("outline", {}),
+    )
 
 
 def _hashes(place: Place, data: dict[str, Any], key: str, required: bool) -> dict[str, str]:
@@ -123,7 +129,10 @@ def _hashes(place: Place, data: dict[str, Any], key: str, required: bool) -> dic
 
 
 def render_record(
-    notebook: str, notebook_sha256: str, files: Mapping[str, str], outline: Mapping[str, Any] | None = None,
+    notebook: str,
+    notebook_sha256: str,
+    files: Mapping[str, str],
+    outline: Mapping[str, Any] | None = None,
     pending: Mapping[str, str] | None = None,
 ) -> str:
     """The record's text; nothing in it depends on the machine."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from nb2pkg import __version__
-from nb2pkg.output.record import DamagedRecord, Record, digest, notebook_fields, read_record
 from nb2pkg.output.files import Place, place_of, probe
+from nb2pkg.output.record import DamagedRecord, Record, digest, notebook_fields, read_record
 
 
 def recorded_outline(out: Path, notebook: Path, package: str, within: Path | None = None) -> dict[str, Any] | None:
@@ -28,8 +29,16 @@ def recorded_files(out: Path, notebook: Path, package: str, within: Path | None 
     return sorted(record.files) if record is not None else None
 
 
-_OUTLINE = {"nbformat": int, "steps": int, "modules": list, "kept_cells": int, "unparsed_cells": int,
-            "python2_cells": int, "warnings": list, "local_modules": dict}
+_OUTLINE = {
+    "nbformat": int,
+    "steps": int,
+    "modules": list,
+    "kept_cells": int,
+    "unparsed_cells": int,
+    "python2_cells": int,
+    "warnings": list,
+    "local_modules": dict,
+}
 
 
 def _checked_outline(outline: Any) -> dict[str, Any] | None:
@@ -46,11 +55,16 @@ def _record_in_sync(place: Place, out: Path, notebook: Path, package: str) -> Re
     record, an unreadable file): the full conversion then finds and reports it."""
     try:
         record = read_record(place)
-        if (record is None or record.pending or record.version != __version__
-                or f"src/{package}/__init__.py" not in record.files
-                or (record.notebook, record.notebook_sha256) != notebook_fields(notebook, out)
-                # modules copied from beside the notebook may have changed: convert again
-                or not isinstance(record.outline, dict) or record.outline.get("local_modules")):
+        if (
+            record is None
+            or record.pending
+            or record.version != __version__
+            or f"src/{package}/__init__.py" not in record.files
+            or (record.notebook, record.notebook_sha256) != notebook_fields(notebook, out)
+            # modules copied from beside the notebook may have changed: convert again
+            or not isinstance(record.outline, dict)
+            or record.outline.get("local_modules")
+        ):
             return None
         for name, sha in record.files.items():
             entry = probe(place, name)
@@ -62,7 +76,11 @@ def _record_in_sync(place: Place, out: Path, notebook: Path, package: str) -> Re
 
 
 def project_diff(
-    out: Path, files: dict[str, str], report: Any, prefix: str = "", within: Path | None = None,
+    out: Path,
+    files: dict[str, str],
+    report: Any,
+    prefix: str = "",
+    within: Path | None = None,
 ) -> str:
     """Unified diffs of what writing would change, `a/` and `b/` relative to `out` (with
     `prefix` before each name) so that `git apply` takes them; notebooks as readable
@@ -79,8 +97,13 @@ def project_diff(
         before = "/dev/null" if name in report.created else f"a/{shown}"
         after = "/dev/null" if name in report.removed else f"b/{shown}"
         lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True), before, after)
-        mode = ("new file mode 100644\n" if name in report.created
-                else "deleted file mode 100644\n" if name in report.removed else "")
+        mode = (
+            "new file mode 100644\n"
+            if name in report.created
+            else "deleted file mode 100644\n"
+            if name in report.removed
+            else ""
+        )
         parts.append(f"diff --git a/{shown} b/{shown}\n{mode}" + "".join(_with_newlines(lines)))
     return "".join(parts)
 

@@ -17,21 +17,60 @@ knows which files are its own. What a run may do:
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
-from nb2pkg.errors import (EditedFiles, FolderLocked, ForeignFiles, InputError, NotOurFolder, SourceInTheWay,
-                           WriteFailed, fault_text)
-from nb2pkg.output.record import (LOCK, PROVENANCE, RESERVED, DamagedRecord, Record, digest, notebook_fields,
-                           read_record, render_record)
-from nb2pkg.output.files import (Blocked, Entry, Place, is_temporary_of, make_folders, names_in, place_of, probe,
-                            remove_file, remove_temporaries, write_atomic)
+from nb2pkg.errors import (
+    EditedFiles,
+    FolderLocked,
+    ForeignFiles,
+    InputError,
+    NotOurFolder,
+    SourceInTheWay,
+    WriteFailed,
+    fault_text,
+)
+from nb2pkg.output.files import (
+    Blocked,
+    Entry,
+    Place,
+    is_temporary_of,
+    make_folders,
+    names_in,
+    place_of,
+    probe,
+    remove_file,
+    remove_temporaries,
+    write_atomic,
+)
+from nb2pkg.output.record import (
+    LOCK,
+    PROVENANCE,
+    RESERVED,
+    DamagedRecord,
+    Record,
+    digest,
+    notebook_fields,
+    read_record,
+    render_record,
+)
 from nb2pkg.output.sync import notebook_as_text, project_diff, recorded_files, recorded_outline
 
-__all__ = ["PROVENANCE", "LOCK", "WriteReport", "plan_changes", "write_project", "project_diff",
-           "recorded_outline", "recorded_files", "notebook_as_text", "digest"]
+__all__ = [
+    "PROVENANCE",
+    "LOCK",
+    "WriteReport",
+    "plan_changes",
+    "write_project",
+    "project_diff",
+    "recorded_outline",
+    "recorded_files",
+    "notebook_as_text",
+    "digest",
+]
 LOCK_TIMEOUT = 10.0  # seconds: a run holds the lock only while it writes (well under a second)
 
 
@@ -66,8 +105,11 @@ def _previous(place: Place, force: bool) -> Record | None:
     entries = names_in(place)
     if entries is None:
         if place.prefix and probe(Place(place.base), place.prefix).kind != "missing":
-            raise NotOurFolder(shown, "is a link or not a folder; nb2pkg never writes through a link "
-                                      "inside the output folder", "remove it, or choose another --out")
+            raise NotOurFolder(
+                shown,
+                "is a link or not a folder; nb2pkg never writes through a link inside the output folder",
+                "remove it, or choose another --out",
+            )
         return None
     if not [name for name in entries if name not in RESERVED and not is_temporary_of(name, set(RESERVED))]:
         return None  # empty, but for what a killed first run left
@@ -78,8 +120,11 @@ def _previous(place: Place, force: bool) -> Record | None:
             return None
         raise
     if record is None and not force:
-        raise NotOurFolder(shown, "exists, is not empty and was not made by nb2pkg",
-                           "choose another --out, or pass --force to write into it")
+        raise NotOurFolder(
+            shown,
+            "exists, is not empty and was not made by nb2pkg",
+            "choose another --out, or pass --force to write into it",
+        )
     return record
 
 
@@ -95,8 +140,9 @@ def _plan(place: Place, files: dict[str, str], force: bool, notebook: Path | Non
     try:
         return _plan_unguarded(place, files, force, notebook)
     except OSError as error:  # a folder nb2pkg may not read: the environment, not a bug
-        raise WriteFailed(place.base / place.prefix, f"cannot read ({fault_text(error)})",
-                          "make the folder readable, then run again") from None
+        raise WriteFailed(
+            place.base / place.prefix, f"cannot read ({fault_text(error)})", "make the folder readable, then run again"
+        ) from None
 
 
 def _plan_unguarded(place: Place, files: dict[str, str], force: bool, notebook: Path | None) -> _Plan:
@@ -157,14 +203,20 @@ def _in_the_way(entry: Entry) -> str:
 
 def _refuse_source(place: Place, name: str, entry: Entry, source: tuple[int, int] | None) -> None:
     if source is not None and entry.identity == source:
-        raise SourceInTheWay(place.base / place.shown(name),
-                             "is the notebook being converted, and the project's summary notebook would "
-                             "replace it", "nothing was written, with or without --force; move the notebook "
-                             "out of the project folder or choose another --out")
+        raise SourceInTheWay(
+            place.base / place.shown(name),
+            "is the notebook being converted, and the project's summary notebook would replace it",
+            "nothing was written, with or without --force; move the notebook "
+            "out of the project folder or choose another --out",
+        )
 
 
 def plan_changes(
-    out: Path, files: dict[str, str], force: bool = False, notebook: Path | None = None, within: Path | None = None,
+    out: Path,
+    files: dict[str, str],
+    force: bool = False,
+    notebook: Path | None = None,
+    within: Path | None = None,
 ) -> WriteReport:
     """What writing `files` into `out` would do (nothing is written); raises when it must
     not be done."""
@@ -175,8 +227,13 @@ def plan_changes(
 
 
 def write_project(
-    out: Path, files: dict[str, str], notebook: Path, force: bool = False, outline: dict[str, Any] | None = None,
-    within: Path | None = None, lock_timeout: float = LOCK_TIMEOUT,
+    out: Path,
+    files: dict[str, str],
+    notebook: Path,
+    force: bool = False,
+    outline: dict[str, Any] | None = None,
+    within: Path | None = None,
+    lock_timeout: float = LOCK_TIMEOUT,
 ) -> WriteReport:
     """Write `files` into `out` safely (see the module docstring)."""
     place = place_of(out, within)
@@ -227,13 +284,18 @@ def _guarded(place: Place, name: str, action: Callable[..., None], *arguments: A
     try:
         action(*arguments)
     except Blocked as blocked:
-        raise NotOurFolder(place.base / blocked.where, "is a link or not a folder (it changed during the run)",
-                           "nb2pkg never writes through a link; remove it and run again") from None
+        raise NotOurFolder(
+            place.base / blocked.where,
+            "is a link or not a folder (it changed during the run)",
+            "nb2pkg never writes through a link; remove it and run again",
+        ) from None
     except OSError as error:
         where = place.base / place.shown(name)
-        raise WriteFailed(where, f"cannot write ({fault_text(error)})",
-                          "files written so far are whole and nb2pkg's own; make the folder writable "
-                          "or free space, then run again") from None
+        raise WriteFailed(
+            where,
+            f"cannot write ({fault_text(error)})",
+            "files written so far are whole and nb2pkg's own; make the folder writable or free space, then run again",
+        ) from None
 
 
 @contextmanager
@@ -251,12 +313,15 @@ def _locked(place: Place, timeout: float) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise FolderLocked(place.base / place.prefix,
-                           f"another nb2pkg run is writing into it (waited {timeout:g} s for it to finish)",
-                           "wait for it to finish and run again, or choose another --out") from None
+        raise FolderLocked(
+            place.base / place.prefix,
+            f"another nb2pkg run is writing into it (waited {timeout:g} s for it to finish)",
+            "wait for it to finish and run again, or choose another --out",
+        ) from None
     except OSError as error:
-        raise WriteFailed(path, f"cannot write ({fault_text(error)})",
-                          "make the folder writable, then run again") from None
+        raise WriteFailed(
+            path, f"cannot write ({fault_text(error)})", "make the folder writable, then run again"
+        ) from None
     try:
         yield
     finally:

@@ -13,6 +13,20 @@ from nb2pkg.plan.segments import build_segments
 from nb2pkg.plan.steps import build_plan
 
 __all__ = [
-    "Definition", "Gaps", "Kept", "KeptWrite", "Plan", "Role", "Segment", "SegmentKey", "Step", "build_plan",
-    "build_segments", "kept_imports", "partial_through", "pass_arguments", "pipeline_gaps", "with_parameters",
+    "Definition",
+    "Gaps",
+    "Kept",
+    "KeptWrite",
+    "Plan",
+    "Role",
+    "Segment",
+    "SegmentKey",
+    "Step",
+    "build_plan",
+    "build_segments",
+    "kept_imports",
+    "partial_through",
+    "pass_arguments",
+    "pipeline_gaps",
+    "with_parameters",
 ]

@@ -16,7 +16,7 @@ left alone.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 import libcst as cst
 
@@ -56,14 +56,16 @@ def movable_definitions(
     for segment in candidates:
         if segment.key in movable or segment.key in lifted:
             name = next(iter(segment.facts.defines))
-            definitions.append(
-                Definition(name, name_definition_module(segment), segment, lifted.get(segment.key, ()))
-            )
+            definitions.append(Definition(name, name_definition_module(segment), segment, lifted.get(segment.key, ())))
             continue
         kept.add(segment.key)
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
-        warnings.append((segment.cell.number, f"{defined} stays in the notebook: this cell "
-                                              f"{kept_definition_reason(segment, module_names)}"))
+        warnings.append(
+            (
+                segment.cell.number,
+                f"{defined} stays in the notebook: this cell {kept_definition_reason(segment, module_names)}",
+            )
+        )
     return tuple(definitions), kept
 
 
@@ -78,17 +80,23 @@ def kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
         return "defines a function that rebinds notebook names with `global`"
     if names and any(d.returns_callable for _, d in segment.facts.functions):
         listed = ", ".join(f"`{n}`" for n in names)
-        return (f"defines a function that returns a closure or generator reading notebook variable(s) "
-                f"{listed} when it runs later; as parameters they would keep the values of the call")
+        return (
+            f"defines a function that returns a closure or generator reading notebook variable(s) "
+            f"{listed} when it runs later; as parameters they would keep the values of the call"
+        )
     if names:
         listed = ", ".join(f"`{n}`" for n in names)
-        return (f"defines a function that reads notebook variable(s) {listed} and is used "
-                "other than by direct calls from converted code")
+        return (
+            f"defines a function that reads notebook variable(s) {listed} and is used "
+            "other than by direct calls from converted code"
+        )
     return "defines a name that other cells define too"
 
 
 def liftable(
-    candidates: Iterable[Segment], segments: tuple[Segment, ...], available: set[str],
+    candidates: Iterable[Segment],
+    segments: tuple[Segment, ...],
+    available: set[str],
     notebook_functions: set[str],
 ) -> dict[SegmentKey, tuple[str, ...]]:
     """Definition segment key -> the notebook variables to lift, for those that can be."""
@@ -101,8 +109,9 @@ def liftable(
         variables = deferred.reads - available - {name}
         # A generator or a returned closure reads the lifted names when it runs, later,
         # not at the call: as parameters they would keep the call's values.
-        if (not variables or deferred.writes or variables & notebook_functions
-                or segment.facts.uses - available):  # decorators and defaults run at definition
+        if (
+            not variables or deferred.writes or variables & notebook_functions or segment.facts.uses - available
+        ):  # decorators and defaults run at definition
             continue
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
@@ -189,9 +198,7 @@ def pass_arguments(statement: cst.BaseStatement, lifted: dict[str, tuple[str, ..
             if not (isinstance(updated.func, cst.Name) and updated.func.value in lifted):
                 return updated
             given = {a.keyword.value for a in updated.args if a.keyword is not None}
-            extra = [
-                cst.Arg(cst.Name(n), keyword=cst.Name(n)) for n in lifted[updated.func.value] if n not in given
-            ]
+            extra = [cst.Arg(cst.Name(n), keyword=cst.Name(n)) for n in lifted[updated.func.value] if n not in given]
             args = list(updated.args)
             if args:
                 args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))

@@ -10,17 +10,39 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nb2pkg.analysis import CellFacts, Deferred, has_inplace_true, method_mutates_receiver, root_name
-from nb2pkg.analysis import target_names
-
+from nb2pkg.analysis import CellFacts, Deferred, has_inplace_true, method_mutates_receiver, root_name, target_names
 
 # Calls that write files: a cell making them is computation, never a mere display.
 FILE_WRITERS = frozenset(
     {
-        "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle", "to_feather",
-        "to_hdf", "to_sql", "to_stata", "savefig", "save", "savez", "savetxt", "dump",
-        "write", "write_text", "write_bytes", "writelines", "mkdir", "makedirs",
-        "touch", "unlink", "remove", "rmtree", "copy", "copyfile", "rename", "open",
+        "to_csv",
+        "to_json",
+        "to_excel",
+        "to_parquet",
+        "to_pickle",
+        "to_feather",
+        "to_hdf",
+        "to_sql",
+        "to_stata",
+        "savefig",
+        "save",
+        "savez",
+        "savetxt",
+        "dump",
+        "write",
+        "write_text",
+        "write_bytes",
+        "writelines",
+        "mkdir",
+        "makedirs",
+        "touch",
+        "unlink",
+        "remove",
+        "rmtree",
+        "copy",
+        "copyfile",
+        "rename",
+        "open",
     }
 )
 
@@ -87,22 +109,28 @@ _ESTIMATOR_LIBRARIES = ("sklearn", "xgboost", "lightgbm", "catboost", "imblearn"
 def fitted_estimator(module: cst.Module, last: cst.BaseStatement, imports: dict[str, str]) -> str:
     """`model` when the cell ends with `model.fit(...)` and the cell made `model` with a
     scikit-learn-style class: the notebook showed the fitted estimator (fit returns it)."""
-    if not (isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1
-            and isinstance(last.body[0], cst.Expr)):
+    if not (isinstance(last, cst.SimpleStatementLine) and len(last.body) == 1 and isinstance(last.body[0], cst.Expr)):
         return ""
     call = last.body[0].value
-    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "fit" and isinstance(call.func.value, cst.Name)):
+    if not (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "fit"
+        and isinstance(call.func.value, cst.Name)
+    ):
         return ""
     receiver = call.func.value.value
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
-            if (isinstance(small, cst.Assign) and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and small.targets[0].target.value == receiver
-                    and isinstance(small.value, cst.Call)):
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Name)
+                and small.targets[0].target.value == receiver
+                and isinstance(small.value, cst.Call)
+            ):
                 root = root_name(small.value.func)
                 if root in imports and imports[root].startswith(_ESTIMATOR_LIBRARIES):
                     return receiver
@@ -126,16 +154,45 @@ def plot_objects(module: cst.Module, imports: dict[str, str]) -> set[str]:
 
 # Functions and methods that return None: a cell ending with one shows nothing.
 _RETURNS_NONE = frozenset(
-    {"print", "display", "seed", "shuffle", "show", "close", "tight_layout", "clf", "cla", "sleep",
-     "savefig", "info", "warn", "filterwarnings", "simplefilter", "chdir", "exit", "append",
-     "extend", "insert", "remove", "clear", "sort", "reverse", "update", "add", "discard"}
+    {
+        "print",
+        "display",
+        "seed",
+        "shuffle",
+        "show",
+        "close",
+        "tight_layout",
+        "clf",
+        "cla",
+        "sleep",
+        "savefig",
+        "info",
+        "warn",
+        "filterwarnings",
+        "simplefilter",
+        "chdir",
+        "exit",
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "clear",
+        "sort",
+        "reverse",
+        "update",
+        "add",
+        "discard",
+    }
 )
 
 
 def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functions: dict[str, Deferred]) -> bool:
     """A bare expression at the end of a cell whose value Jupyter shows (None shows nothing)."""
-    if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)):
+    if not (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+    ):
         return False
     value = statement.body[0].value
     if not isinstance(value, cst.Call):

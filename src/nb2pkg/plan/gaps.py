@@ -47,13 +47,14 @@ class Gaps:
         return found
 
     def warnings(self, package: str) -> list[tuple[int | None, str]]:
-        tail = (f": `pipeline.run()` cannot be what the notebook did, and `python -m {package}` "
-                "refuses to run; run the summary notebook")
+        tail = (
+            f": `pipeline.run()` cannot be what the notebook did, and `python -m {package}` "
+            "refuses to run; run the summary notebook"
+        )
         found: list[tuple[int | None, str]] = [
             (cell, f"this cell, {where}, {what}{tail}") for cell, where, what in self._by_cell()
         ]
-        found += [(None, f"`{name}` is read before any cell binds it (hidden state){tail}")
-                  for name in self.unbound]
+        found += [(None, f"`{name}` is read before any cell binds it (hidden state){tail}") for name in self.unbound]
         return found
 
     def _by_cell(self) -> list[tuple[int, str, str]]:

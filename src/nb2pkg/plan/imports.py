@@ -65,8 +65,9 @@ def import_table(segments: tuple[Segment, ...]) -> dict[str, cst.Import | cst.Im
         if segment.role == "kept":
             nodes = kept_imports(segment)  # the modules must import these themselves
         elif segment.role == "import":
-            nodes = [statement.body[0] for statement in segment.statements
-                     if isinstance(statement, cst.SimpleStatementLine)]
+            nodes = [
+                statement.body[0] for statement in segment.statements if isinstance(statement, cst.SimpleStatementLine)
+            ]
         else:
             continue
         for node in nodes:
@@ -94,8 +95,9 @@ def rebound_imports(segments: tuple[Segment, ...], position: int, imported: set[
     latest: dict[str, str] = {}
     for segment in segments[:position]:
         # a kept cell's own import lines are imports: the modules repeat them
-        imports = ({n for node in kept_imports(segment) for n in import_bindings(node)}
-                   if segment.role == "kept" else set())
+        imports = (
+            {n for node in kept_imports(segment) for n in import_bindings(node)} if segment.role == "kept" else set()
+        )
         for name in segment.facts.defines & imported:
             latest[name] = "import" if name in imports else segment.role
     return {name for name, role in latest.items() if role in ("code", "kept", "display")}

@@ -10,7 +10,10 @@ from nb2pkg.plan.model import Segment
 
 
 def step_interface(
-    run: list[Segment], later: tuple[Segment, ...], module_names: set[str], earlier: set[str],
+    run: list[Segment],
+    later: tuple[Segment, ...],
+    module_names: set[str],
+    earlier: set[str],
     lifted: dict[str, tuple[str, ...]],
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Parameters: what the step's own code reads first. Reads and `global` writes

@@ -15,12 +15,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from nb2pkg.analysis import CellFacts, NOTEBOOK_BUILTINS, definition_work, late_reads
+from nb2pkg.analysis import NOTEBOOK_BUILTINS, CellFacts, definition_work, late_reads
 from nb2pkg.ipython import Policy
 from nb2pkg.notebook import Cell
 from nb2pkg.plan.magic_cells import is_timed_line
 from nb2pkg.plan.model import Segment
-
 
 KEEP_TAG = "nb2pkg:keep"
 # Jupyter's tag for a cell whose error is expected: nbclient runs past it, a step would stop.
@@ -36,8 +35,10 @@ def keep_reason(cell: Cell, facts: CellFacts) -> str:
     if EXPECTED_ERROR_TAG in cell.tags:
         return f"is tagged `{EXPECTED_ERROR_TAG}`: its error is expected, and the notebook runs past it"
     if cell.error and cell.error != "KeyboardInterrupt":  # an interrupted cell runs through when run again
-        return (f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
-                f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)")
+        return (
+            f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
+            f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)"
+        )
     if facts.parse_error is not None:
         return facts.parse_error.reason
     if facts.python is None:
@@ -63,8 +64,27 @@ def keep_reason(cell: Cell, facts: CellFacts) -> str:
 
 # Names IPython gives the notebook that a module does not have, or has with another
 # value: the output history, the input history, and the module's own dunder names.
-_NOTEBOOK_ONLY = frozenset({"_", "__", "___", "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "In", "Out",
-                            "__name__", "__doc__", "__spec__", "__loader__", "__package__", "__file__"})
+_NOTEBOOK_ONLY = frozenset(
+    {
+        "_",
+        "__",
+        "___",
+        "_i",
+        "_ii",
+        "_iii",
+        "_ih",
+        "_oh",
+        "_dh",
+        "In",
+        "Out",
+        "__name__",
+        "__doc__",
+        "__spec__",
+        "__loader__",
+        "__package__",
+        "__file__",
+    }
+)
 
 
 def notebook_only_names(reads: frozenset[str]) -> str:
@@ -97,17 +117,20 @@ def keep_late_binding(segments: tuple[Segment, ...]) -> tuple[tuple[Segment, ...
     before: set[str] = set()
     for position, segment in enumerate(segments):
         reads = late_reads(segment.statements) if segment.role == "code" else frozenset()
-        later = set().union(*bound_by_code[position + 1:]) if reads else set()
-        unbound = {n for n in reads - before - segment.facts.defines
-                   if n not in everywhere and n not in NOTEBOOK_BUILTINS}
+        later = set().union(*bound_by_code[position + 1 :]) if reads else set()
+        unbound = {
+            n for n in reads - before - segment.facts.defines if n not in everywhere and n not in NOTEBOOK_BUILTINS
+        }
         stale = sorted((reads & later) | unbound)
         before |= segment.facts.defines
         if not stale:
             done.append(segment)
             continue
         listed = ", ".join(f"`{n}`" for n in stale)
-        reason = (f"{LATE_BINDING}{listed} when it runs, and a later cell "
-                  "binds it: in a function it would keep the value of the moment it was made")
+        reason = (
+            f"{LATE_BINDING}{listed} when it runs, and a later cell "
+            "binds it: in a function it would keep the value of the moment it was made"
+        )
         done.append(replace(segment, role="kept", reason=reason))
         functions.update({name: frozenset(reads) for name in segment.facts.defines})
     return tuple(done), functions

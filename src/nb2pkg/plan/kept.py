@@ -27,8 +27,13 @@ def kept_imports(segment: Segment) -> list[ImportNode]:
     if python is None:
         return []  # another language (`%%bash`, `%%writefile`): nothing it holds runs as Python
     if segment.facts.analysed:
-        return [small for statement in parse(python).body if isinstance(statement, cst.SimpleStatementLine)
-                for small in statement.body if isinstance(small, (cst.Import, cst.ImportFrom))]
+        return [
+            small
+            for statement in parse(python).body
+            if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body
+            if isinstance(small, (cst.Import, cst.ImportFrom))
+        ]
     return [node for text in _import_texts(python) for node in _parsed(text)]
 
 
@@ -57,5 +62,9 @@ def _parsed(text: str) -> list[ImportNode]:
         return []  # Python 2 (`import a as b, c`)? not an import nb2pkg can repeat
     if not isinstance(statement, cst.SimpleStatementLine):
         return []
-    return [small for small in statement.body if isinstance(small, (cst.Import, cst.ImportFrom))
-            and not (isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar))]
+    return [
+        small
+        for small in statement.body
+        if isinstance(small, (cst.Import, cst.ImportFrom))
+        and not (isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar))
+    ]

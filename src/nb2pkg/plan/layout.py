@@ -11,7 +11,7 @@ instead, when present; a tagged module may have any name `nb2pkg.tags` accepts.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from nb2pkg.naming import identifier, words_of
 from nb2pkg.plan.model import Segment
@@ -28,7 +28,9 @@ _FEATURES = re.compile(
     r"\bget_dummies\(|\w+(Encoder|Scaler|Vectorizer|Imputer|Transformer|Features|Binarizer|Discretizer)\(|"
     r"\.fit_transform\(|\bPCA\("
 )
-_LOADS = re.compile(r"\bread_\w+\(|\bopen\(|\bload\w*\(|\bloadtxt\(|\bgenfromtxt\(|\bfetch_\w+\(|\.read_text\(|\.read_bytes\(")
+_LOADS = re.compile(
+    r"\bread_\w+\(|\bopen\(|\bload\w*\(|\bloadtxt\(|\bgenfromtxt\(|\bfetch_\w+\(|\.read_text\(|\.read_bytes\("
+)
 _TRANSFORMS = re.compile(
     r"\.(dropna|fillna|drop|drop_duplicates|merge|join|rename|astype|replace|apply|map|groupby|pivot\w*|melt|"
     r"query|assign|sort_values|reset_index|set_index|concat|str\.\w+)\(|\bconcat\(|\]\s*="
@@ -43,18 +45,128 @@ _HEADING_MODULES = (
 )
 
 _VERBS = frozenset(
-    """load read clean prepare preprocess train fit evaluate plot build compute create make
-    split explore visualize visualise merge filter select encode scale normalize normalise
-    transform aggregate summarize summarise predict test check save write run get set define
-    add remove drop fill calculate count compare analyze analyse inspect show describe
-    download fetch extract parse process sort group join convert generate sample tune
-    validate score apply update initialize setup engineer impute find measure estimate
-    simulate draw collect format rename reshape combine tokenize label classify cluster
-    """.split()
+    [
+        "load",
+        "read",
+        "clean",
+        "prepare",
+        "preprocess",
+        "train",
+        "fit",
+        "evaluate",
+        "plot",
+        "build",
+        "compute",
+        "create",
+        "make",
+        "split",
+        "explore",
+        "visualize",
+        "visualise",
+        "merge",
+        "filter",
+        "select",
+        "encode",
+        "scale",
+        "normalize",
+        "normalise",
+        "transform",
+        "aggregate",
+        "summarize",
+        "summarise",
+        "predict",
+        "test",
+        "check",
+        "save",
+        "write",
+        "run",
+        "get",
+        "set",
+        "define",
+        "add",
+        "remove",
+        "drop",
+        "fill",
+        "calculate",
+        "count",
+        "compare",
+        "analyze",
+        "analyse",
+        "inspect",
+        "show",
+        "describe",
+        "download",
+        "fetch",
+        "extract",
+        "parse",
+        "process",
+        "sort",
+        "group",
+        "join",
+        "convert",
+        "generate",
+        "sample",
+        "tune",
+        "validate",
+        "score",
+        "apply",
+        "update",
+        "initialize",
+        "setup",
+        "engineer",
+        "impute",
+        "find",
+        "measure",
+        "estimate",
+        "simulate",
+        "draw",
+        "collect",
+        "format",
+        "rename",
+        "reshape",
+        "combine",
+        "tokenize",
+        "label",
+        "classify",
+        "cluster",
+    ]
 )
 _STOPWORDS = frozenset(
-    "the a an of and our to with for in on some my let lets us step part section using by "
-    "from at into this that these those its it is are be".split()
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "our",
+        "to",
+        "with",
+        "for",
+        "in",
+        "on",
+        "some",
+        "my",
+        "let",
+        "lets",
+        "us",
+        "step",
+        "part",
+        "section",
+        "using",
+        "by",
+        "from",
+        "at",
+        "into",
+        "this",
+        "that",
+        "these",
+        "those",
+        "its",
+        "it",
+        "is",
+        "are",
+        "be",
+    ]
 )
 _DEFAULT_VERB = {
     "data": "load",
@@ -119,8 +231,21 @@ def step_name(heading: str | None, run: Iterable[Segment], returns: tuple[str, .
 
 def _name_from_heading(heading: str, module: str) -> str | None:
     words = [w for w in words_of(heading) if w not in _STOPWORDS and not w.isdigit()]
-    if not words or set(words) <= {"plot", "plots", "figure", "figures", "chart", "charts", "graph", "graphs",
-                                   "visualization", "visualisation", "visualizations", "results", "result"}:
+    if not words or set(words) <= {
+        "plot",
+        "plots",
+        "figure",
+        "figures",
+        "chart",
+        "charts",
+        "graph",
+        "graphs",
+        "visualization",
+        "visualisation",
+        "visualizations",
+        "results",
+        "result",
+    }:
         return None
     for position, word in enumerate(words):
         verb = _verb(word)
@@ -192,6 +317,6 @@ def _tag(segments: list[Segment], key: str) -> str | None:
     prefix = f"nb2pkg:{key}="
     for segment in segments:
         for tag in segment.cell.tags:
-            if tag.startswith(prefix) and tag[len(prefix):].strip():
-                return tag[len(prefix):].strip()
+            if tag.startswith(prefix) and tag[len(prefix) :].strip():
+                return tag[len(prefix) :].strip()
     return None

@@ -70,8 +70,11 @@ def _capture_target(magic: Magic) -> str:
 
 
 def _is_expression(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr))
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+    )
 
 
 def _runs_line_magic(statement: cst.BaseStatement, name: str) -> bool:

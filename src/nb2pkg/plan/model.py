@@ -11,7 +11,6 @@ import libcst as cst
 from nb2pkg.analysis import CellFacts
 from nb2pkg.notebook import Cell
 
-
 Role = Literal[
     "markdown",  # markdown or raw cell, kept in place
     "setting",  # notebook-only magic line (`%matplotlib inline`), kept in the notebook

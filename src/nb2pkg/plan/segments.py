@@ -15,8 +15,18 @@ from dataclasses import replace
 
 import libcst as cst
 
-from nb2pkg.analysis import CellFacts, Context, Deferred, LocalBindings, analyse_cell, parse
-from nb2pkg.analysis import partial_bindings, path_facts, shadowed_builtins, unreadable_writes
+from nb2pkg.analysis import (
+    CellFacts,
+    Context,
+    Deferred,
+    LocalBindings,
+    analyse_cell,
+    parse,
+    partial_bindings,
+    path_facts,
+    shadowed_builtins,
+    unreadable_writes,
+)
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
@@ -82,8 +92,12 @@ def _with_header_on_first_statement(module: cst.Module) -> cst.Module:
 
 
 def _split_cell(
-    cell: Cell, facts: CellFacts | None, imports: dict[str, str], rebound: frozenset[str],
-    functions: dict[str, Deferred], captured: frozenset[str] = frozenset(),
+    cell: Cell,
+    facts: CellFacts | None,
+    imports: dict[str, str],
+    rebound: frozenset[str],
+    functions: dict[str, Deferred],
+    captured: frozenset[str] = frozenset(),
 ) -> list[Segment]:
     if facts is None:
         return [Segment(cell, "markdown", cell.source, CellFacts())]
@@ -125,7 +139,8 @@ def _split_cell(
     elif timed:
         segments = [replace(s, cell_magic=timed[0]) for s in segments]
     hidden = hides_value(facts.python) or (  # `%time f(x);` shows nothing either
-        timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1])))
+        timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1]))
+    )
     if segments and segments[-1].role == "code" and not hidden:
         final = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
         shown = fitted_estimator(module, final, imports)
@@ -145,7 +160,7 @@ def _partial_of_kept(facts: CellFacts) -> frozenset[str]:
 
 def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.BaseStatement) -> bool:
     position = next(index for index, (_, statement) in enumerate(parts) if statement is timed)
-    return any(role == "code" for role, _ in parts[position + 1:])
+    return any(role == "code" for role, _ in parts[position + 1 :])
 
 
 def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Role:
@@ -176,9 +191,17 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
         else:
             segments.append(Segment(cell, role, "", CellFacts(), statements=(statement,)))
     done = [_with_paths(replace(s, source=_source_of(module, s))) for s in segments]
-    return [replace(s, reason=DYNAMIC_REASON if _DYNAMIC.search(s.source) else
-                    "imports names with `*`, which nb2pkg cannot follow")
-            if s.role == "kept" else s for s in done]
+    return [
+        replace(
+            s,
+            reason=DYNAMIC_REASON
+            if _DYNAMIC.search(s.source)
+            else "imports names with `*`, which nb2pkg cannot follow",
+        )
+        if s.role == "kept"
+        else s
+        for s in done
+    ]
 
 
 def _with_paths(segment: Segment) -> Segment:
@@ -191,8 +214,9 @@ def _with_paths(segment: Segment) -> Segment:
 _DYNAMIC = re.compile(r"(?<![\w.])(exec|eval|globals|locals|vars)\s*\(")
 
 
-DYNAMIC_REASON = ("reads or binds names dynamically (`exec`, `eval`, `globals()`), "
-                  "so it runs where the notebook's names are")
+DYNAMIC_REASON = (
+    "reads or binds names dynamically (`exec`, `eval`, `globals()`), so it runs where the notebook's names are"
+)
 
 
 def _source_of(module: cst.Module, segment: Segment) -> str:
@@ -204,8 +228,11 @@ def _source_of(module: cst.Module, segment: Segment) -> str:
 
 
 def _is_magic_line(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and _is_magic_call(statement.body[0]))
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and _is_magic_call(statement.body[0])
+    )
 
 
 def magic_lines(python: str) -> list[str]:
@@ -254,8 +281,24 @@ GENERATED_NAMES = frozenset({"NOTEBOOK_DIR", "config", "os", "warnings"})
 
 
 SETUP_MAGICS = frozenset(
-    {"matplotlib", "load_ext", "reload_ext", "autoreload", "aimport", "config", "precision",
-     "xmode", "colors", "autoawait", "automagic", "autocall", "doctest_mode", "gui", "env", "set_env"}
+    {
+        "matplotlib",
+        "load_ext",
+        "reload_ext",
+        "autoreload",
+        "aimport",
+        "config",
+        "precision",
+        "xmode",
+        "colors",
+        "autoawait",
+        "automagic",
+        "autocall",
+        "doctest_mode",
+        "gui",
+        "env",
+        "set_env",
+    }
 )
 
 

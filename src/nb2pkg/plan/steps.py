@@ -30,14 +30,28 @@ def build_plan(segments: tuple[Segment, ...]) -> Plan:
     for _ in range(len(segments) + 1):
         plan = _plan(segments)
         lifted = {d.name for d in plan.definitions if d.lifted}
-        calling = {(item.segment.cell.index, item.segment.source) for item in plan.items
-                   if isinstance(item, Kept) and item.segment.facts.uses & lifted}
+        calling = {
+            (item.segment.cell.index, item.segment.source)
+            for item in plan.items
+            if isinstance(item, Kept) and item.segment.facts.uses & lifted
+        }
         if not calling:
             return plan
-        segments = tuple(replace(s, role="kept", reason=next(
-            item.segment.reason for item in plan.items if isinstance(item, Kept)
-            and (item.segment.cell.index, item.segment.source) == (s.cell.index, s.source)))
-            if (s.cell.index, s.source) in calling else s for s in segments)
+        segments = tuple(
+            replace(
+                s,
+                role="kept",
+                reason=next(
+                    item.segment.reason
+                    for item in plan.items
+                    if isinstance(item, Kept)
+                    and (item.segment.cell.index, item.segment.source) == (s.cell.index, s.source)
+                ),
+            )
+            if (s.cell.index, s.source) in calling
+            else s
+            for s in segments
+        )
     return plan
 
 
@@ -54,19 +68,25 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     moved = {d.segment.key for d in definitions}
     kept_functions = {
         name: frozenset(r for _, d in s.facts.functions for r in d.reads | d.writes)
-        for s in segments if s.key in kept_definitions for name in s.facts.defines
+        for s in segments
+        if s.key in kept_definitions
+        for name in s.facts.defines
     } | late_functions
     segments = tuple(
-        replace(s, role="kept", reason=kept_definition_reason(s, module_names))
-        if s.key in kept_definitions else s
+        replace(s, role="kept", reason=kept_definition_reason(s, module_names)) if s.key in kept_definitions else s
         for s in segments
     )
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
-    warnings += [(item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
-                 for item in items
-                 if isinstance(item, Kept) and item.segment.reason.startswith((_LATE, LATE_BINDING, DEFINITION_WORK))]
-    warnings += [(item.segments[0].cell.number, _unbound_warning(item)) for item in items
-                 if isinstance(item, Step) and item.initialised]
+    warnings += [
+        (item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
+        for item in items
+        if isinstance(item, Kept) and item.segment.reason.startswith((_LATE, LATE_BINDING, DEFINITION_WORK))
+    ]
+    warnings += [
+        (item.segments[0].cell.number, _unbound_warning(item))
+        for item in items
+        if isinstance(item, Step) and item.initialised
+    ]
     settings = tuple(s for s in segments if s.role == "setting")
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
@@ -76,8 +96,13 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
 # Second names for modules whose first name the notebook uses for a variable: the
 # summary notebook and the pipeline import the modules by name, so they must differ.
 _ALTERNATIVES = {
-    "data": "loading", "preprocess": "preprocessing", "features": "featurize",
-    "models": "modelling", "plots": "figures", "utils": "helpers", "config": "settings",
+    "data": "loading",
+    "preprocess": "preprocessing",
+    "features": "featurize",
+    "models": "modelling",
+    "plots": "figures",
+    "utils": "helpers",
+    "config": "settings",
 }
 
 
@@ -94,8 +119,11 @@ def _without_module_clashes(plan: Plan, notebook_names: set[str]) -> Plan:
 
 
 def _items(
-    segments: tuple[Segment, ...], moved: set[SegmentKey], kept_functions: dict[str, frozenset[str]],
-    module_names: set[str], lifted: dict[str, tuple[str, ...]],
+    segments: tuple[Segment, ...],
+    moved: set[SegmentKey],
+    kept_functions: dict[str, frozenset[str]],
+    module_names: set[str],
+    lifted: dict[str, tuple[str, ...]],
 ) -> list[Step | Kept]:
     runs: list[list[Segment] | Segment] = []
     current: list[Segment] = []
@@ -116,33 +144,50 @@ def _items(
             late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
             if late:
                 close()
-                reason = (f"{_LATE}{_listed(n for n, _ in segment.facts.functions)}, which reads "
-                          f"{_listed(late)}, bound only by later cells: the notebook finds "
-                          "it when the function runs, a package function would not")
+                reason = (
+                    f"{_LATE}{_listed(n for n, _ in segment.facts.functions)}, which reads "
+                    f"{_listed(late)}, bound only by later cells: the notebook finds "
+                    "it when the function runs, a package function would not"
+                )
                 runs.append(replace(segment, role="kept", reason=reason))
                 kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
                 continue
             shadowing = _reads_then_shadows(segment)
             if shadowing:
                 close()
-                reason = (f"reads the builtin {shadowing} and then rebinds it: in a function "
-                          "both would be the new local value")
+                reason = (
+                    f"reads the builtin {shadowing} and then rebinds it: in a function "
+                    "both would be the new local value"
+                )
                 runs.append(replace(segment, role="kept", reason=reason))
                 continue
             if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
                 close()  # in one function the builtin read before would be the local bound here
-            stale = _stale_reads(segment, current, kept_functions,
-                                 _kept_values(runs) | _notebook_values(segments[:position], moved, lifted))
+            stale = _stale_reads(
+                segment,
+                current,
+                kept_functions,
+                _kept_values(runs) | _notebook_values(segments[:position], moved, lifted),
+            )
             if stale:
                 close()
-                reason = (f"calls `{stale[0]}`, a function that stays in the notebook and reads "
-                          f"{', '.join(f'`{n}`' for n in stale[1])}, which this code binds first")
+                reason = (
+                    f"calls `{stale[0]}`, a function that stays in the notebook and reads "
+                    f"{', '.join(f'`{n}`' for n in stale[1])}, which this code binds first"
+                )
                 runs.append(replace(segment, role="kept", reason=reason))
                 continue
             tagged = _has_layout_tag(segment) or bool(segment.cell_magic)
-            if current and current[-1].cell != segment.cell and (
-                draws(segment.source) or draws(current[-1].source) or tagged
-                or _has_layout_tag(current[-1]) or bool(current[-1].cell_magic)
+            if (
+                current
+                and current[-1].cell != segment.cell
+                and (
+                    draws(segment.source)
+                    or draws(current[-1].source)
+                    or tagged
+                    or _has_layout_tag(current[-1])
+                    or bool(current[-1].cell_magic)
+                )
             ):
                 close()  # a figure, or a cell tagged with its module or name, is a step of its own
             current.append(segment)
@@ -175,9 +220,12 @@ def _steps_and_kept(
                 found = heading_of(run.source)
                 if found:
                     heading, section, heading_used = found, run.source, False
-            if run.role == "display" and items and isinstance(items[-1], Step) and run.cell in {
-                s.cell for s in items[-1].segments
-            }:
+            if (
+                run.role == "display"
+                and items
+                and isinstance(items[-1], Step)
+                and run.cell in {s.cell for s in items[-1].segments}
+            ):
                 last = items[-1]
                 items[-1] = replace(last, shows=last.shows + (run,))
                 continue
@@ -212,9 +260,11 @@ def _unbound_warning(step: Step) -> str:
     names = _listed(step.initialised)
     one = len(step.initialised) == 1
     it, verb = ("it", "is") if one else ("them", "are")
-    return (f"{names} {verb} bound on some paths only (a loop that may not run, an `if`, a `try`), and no "
-            f"earlier cell binds {it}: `{step.name}` sets {it} to None first, so where the notebook "
-            f"would raise NameError on reading {it}, the package sees None")
+    return (
+        f"{names} {verb} bound on some paths only (a loop that may not run, an `if`, a `try`), and no "
+        f"earlier cell binds {it}: `{step.name}` sets {it} to None first, so where the notebook "
+        f"would raise NameError on reading {it}, the package sees None"
+    )
 
 
 def _listed(names: Iterable[str]) -> str:
@@ -236,18 +286,20 @@ def _notebook_values(
 ) -> frozenset[str]:
     """Callables that code (not a module) bound: `g1 = make_g1(1)` in a step, where
     `make_g1` stays in the notebook, reads the notebook's names when it runs."""
-    return frozenset(n for s in earlier if s.role == "code" and s.key not in moved
-                     for n in s.facts.defines if n not in lifted)
+    return frozenset(
+        n for s in earlier if s.role == "code" and s.key not in moved for n in s.facts.defines if n not in lifted
+    )
 
 
 def _kept_values(runs: list[list[Segment] | Segment]) -> frozenset[str]:
     """Names bound so far by cells that stay in the notebook."""
-    return frozenset(n for run in runs if isinstance(run, Segment) and run.role == "kept"
-                     for n in run.facts.defines)
+    return frozenset(n for run in runs if isinstance(run, Segment) and run.role == "kept" for n in run.facts.defines)
 
 
 def _stale_reads(
-    segment: Segment, current: list[Segment], kept_functions: dict[str, frozenset[str]],
+    segment: Segment,
+    current: list[Segment],
+    kept_functions: dict[str, frozenset[str]],
     kept_values: frozenset[str] = frozenset(),
 ) -> tuple[str, list[str]] | None:
     """A function kept in the notebook reads notebook names; if the step binds one of

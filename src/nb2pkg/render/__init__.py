@@ -10,7 +10,19 @@ from nb2pkg.render.scaffold import init_module, main_module, pipeline_module, py
 from nb2pkg.render.summary import summary_notebook
 
 __all__ = [
-    "LocalModules", "PipTarget", "infer_dependencies", "init_module", "installed_versions", "main_module",
-    "pipeline_module", "pyproject", "read_local_modules", "readme", "render_config", "render_module",
-    "summary_notebook", "tests_module", "with_results_returned",
+    "LocalModules",
+    "PipTarget",
+    "infer_dependencies",
+    "init_module",
+    "installed_versions",
+    "main_module",
+    "pipeline_module",
+    "pyproject",
+    "read_local_modules",
+    "readme",
+    "render_config",
+    "render_module",
+    "summary_notebook",
+    "tests_module",
+    "with_results_returned",
 ]

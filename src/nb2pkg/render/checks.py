@@ -141,13 +141,36 @@ def unbound_reads(path: Path) -> list[str]:
 
 
 # Calls whose first argument (or path keyword) is a file the call reads, a file it writes.
-_READ_FUNCTIONS = frozenset({
-    "load", "loadtxt", "genfromtxt", "fromfile", "imread", "loadmat", "load_workbook", "read_file",
-    "read_text", "read_bytes",
-})
+_READ_FUNCTIONS = frozenset(
+    {
+        "load",
+        "loadtxt",
+        "genfromtxt",
+        "fromfile",
+        "imread",
+        "loadmat",
+        "load_workbook",
+        "read_file",
+        "read_text",
+        "read_bytes",
+    }
+)
 _NOT_FILES = frozenset({"read_sql", "read_sql_query", "read_sql_table", "read_clipboard", "read_gbq"})
-_WRITE_FUNCTIONS = frozenset({"savefig", "save", "savez", "savez_compressed", "savetxt", "dump", "imsave",
-                              "export_graphviz", "write_text", "write_bytes", "write"})
+_WRITE_FUNCTIONS = frozenset(
+    {
+        "savefig",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+        "dump",
+        "imsave",
+        "export_graphviz",
+        "write_text",
+        "write_bytes",
+        "write",
+    }
+)
 _PATH_KEYWORDS = ("filepath_or_buffer", "path_or_buf", "path", "fname", "file", "filename", "io", "out_file")
 
 
@@ -156,8 +179,9 @@ def read_before_bound(plan: Plan) -> list[str]:
     (builtins apart): the notebook run top to bottom fails there too."""
     import builtins
 
-    segments = [s for item in plan.items
-                for s in ((*item.segments, *item.shows) if isinstance(item, Step) else (item.segment,))]
+    segments = [
+        s for item in plan.items for s in ((*item.segments, *item.shows) if isinstance(item, Step) else (item.segment,))
+    ]
     segments += [*plan.constants, *(d.segment for d in plan.definitions)]
     defined = set(plan.imports)
     early: set[str] = set()
@@ -192,7 +216,11 @@ def _string_constants(plan: Plan) -> dict[str, str]:
     constants: dict[str, str] = {}
     for segment in plan.constants:
         for node in _statements(segment.facts.python or segment.source):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
                 constants.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
     return constants
 
@@ -212,7 +240,9 @@ def _file_uses(python: str, constants: dict[str, str]) -> list[tuple[str, str]]:
 
 def _call_kind(call: ast.Call) -> str | None:
     function = call.func
-    name = function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
+    name = (
+        function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
+    )
     if name == "open":
         mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
         text = mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else "r"
@@ -248,8 +278,13 @@ def _literal(node: ast.AST | None, constants: dict[str, str]) -> str | None:
         return node.value
     if isinstance(node, ast.Name):
         return constants.get(node.id)
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "join"
-            and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "path"):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "path"
+    ):
         parts = [_literal(a, constants) for a in node.args]  # os.path.join("data", "x.csv")
         return "/".join(parts) if parts and all(parts) else None  # type: ignore[arg-type]
     return None
@@ -257,8 +292,13 @@ def _literal(node: ast.AST | None, constants: dict[str, str]) -> str | None:
 
 def _relative(path: str) -> bool:
     """A relative file name: not absolute, not a URL, not text that is no file name."""
-    return bool(path) and "\n" not in path and "://" not in path and not path.startswith(("/", "~", "\\")) \
+    return (
+        bool(path)
+        and "\n" not in path
+        and "://" not in path
+        and not path.startswith(("/", "~", "\\"))
         and len(path) < 300
+    )
 
 
 def _statements(python: str) -> list[ast.stmt]:

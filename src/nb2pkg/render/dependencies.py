@@ -14,27 +14,88 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 
 # Import names whose distribution is named differently, for when it is not installed.
-_RENAMED = dict(pair.split(":") for pair in """
-    sklearn:scikit-learn cv2:opencv-python PIL:pillow yaml:PyYAML bs4:beautifulsoup4
-    skimage:scikit-image dateutil:python-dateutil Crypto:pycryptodome attr:attrs
-    jwt:PyJWT dotenv:python-dotenv serial:pyserial usb:pyusb magic:python-magic
-    Levenshtein:python-Levenshtein mpl_toolkits:matplotlib pylab:matplotlib
-    fitz:PyMuPDF docx:python-docx pptx:python-pptx git:GitPython Bio:biopython
-    sqlalchemy:SQLAlchemy IPython:ipython zmq:pyzmq OpenSSL:pyOpenSSL
-    MySQLdb:mysqlclient pymysql:PyMySQL osgeo:GDAL umap:umap-learn faiss:faiss-cpu
-    slugify:python-slugify kafka:kafka-python community:python-louvain
-    sentence_transformers:sentence-transformers
-    """.split())
+_RENAMED = dict(
+    pair.split(":")
+    for pair in [
+        "sklearn:scikit-learn",
+        "cv2:opencv-python",
+        "PIL:pillow",
+        "yaml:PyYAML",
+        "bs4:beautifulsoup4",
+        "skimage:scikit-image",
+        "dateutil:python-dateutil",
+        "Crypto:pycryptodome",
+        "attr:attrs",
+        "jwt:PyJWT",
+        "dotenv:python-dotenv",
+        "serial:pyserial",
+        "usb:pyusb",
+        "magic:python-magic",
+        "Levenshtein:python-Levenshtein",
+        "mpl_toolkits:matplotlib",
+        "pylab:matplotlib",
+        "fitz:PyMuPDF",
+        "docx:python-docx",
+        "pptx:python-pptx",
+        "git:GitPython",
+        "Bio:biopython",
+        "sqlalchemy:SQLAlchemy",
+        "IPython:ipython",
+        "zmq:pyzmq",
+        "OpenSSL:pyOpenSSL",
+        "MySQLdb:mysqlclient",
+        "pymysql:PyMySQL",
+        "osgeo:GDAL",
+        "umap:umap-learn",
+        "faiss:faiss-cpu",
+        "slugify:python-slugify",
+        "kafka:kafka-python",
+        "community:python-louvain",
+        "sentence_transformers:sentence-transformers",
+    ]
+)
 # Import names that are also the distribution's name, for when it is not installed.
-_SAME_NAME = """
-    numpy pandas scipy matplotlib seaborn plotly statsmodels torch torchvision
-    tensorflow keras xgboost lightgbm catboost requests tqdm joblib networkx sympy
-    polars pyarrow nltk spacy transformers openpyxl lxml h5py numba altair bokeh
-    ipywidgets geopandas shapely folium
-    """.split()
+_SAME_NAME = [
+    "numpy",
+    "pandas",
+    "scipy",
+    "matplotlib",
+    "seaborn",
+    "plotly",
+    "statsmodels",
+    "torch",
+    "torchvision",
+    "tensorflow",
+    "keras",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+    "requests",
+    "tqdm",
+    "joblib",
+    "networkx",
+    "sympy",
+    "polars",
+    "pyarrow",
+    "nltk",
+    "spacy",
+    "transformers",
+    "openpyxl",
+    "lxml",
+    "h5py",
+    "numba",
+    "altair",
+    "bokeh",
+    "ipywidgets",
+    "geopandas",
+    "shapely",
+    "folium",
+]
 _KNOWN = {**{name: name for name in _SAME_NAME}, **_RENAMED}
 # Top-level names that many distributions share (`google.protobuf`, `google.cloud`).
 _NAMESPACES = frozenset({"google", "azure", "backports", "jaraco", "zope"})
+
+
 @dataclass(frozen=True)
 class PipTarget:
     """One argument of a `!pip install` / `%pip install` line, and its 1-based cell."""

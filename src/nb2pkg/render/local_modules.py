@@ -61,8 +61,9 @@ class LocalModules:
 
     def imports(self) -> tuple[str, ...]:
         """What their files import from outside them: the project's dependencies too."""
-        return tuple(sorted({name for module in self.modules for name in module.imports
-                             if name.split(".")[0] not in self.names}))
+        return tuple(
+            sorted({name for module in self.modules for name in module.imports if name.split(".")[0] not in self.names})
+        )
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,13 @@ def read_local_modules(notebook: Path, flow: Dataflow, package: str) -> LocalMod
     warnings: list[tuple[int | None, str]] = []
     for root in roots[1:]:
         if not root.path.is_dir():
-            warnings.append((root.cell, f"adds `{_shown(root.path, home)}` to sys.path, which is not a "
-                                        "folder here; modules imported from it are taken as dependencies"))
+            warnings.append(
+                (
+                    root.cell,
+                    f"adds `{_shown(root.path, home)}` to sys.path, which is not a "
+                    "folder here; modules imported from it are taken as dependencies",
+                )
+            )
     found: dict[str, LocalModule] = {}
     searched: set[str] = set()
     wanted = sorted(notebook_imports(flow).items())  # (name, the first cell importing it)
@@ -94,8 +100,13 @@ def read_local_modules(notebook: Path, flow: Dataflow, package: str) -> LocalMod
         try:
             module = _find(name, [r for r in roots if r.path.is_dir()], home, package, cell, warnings)
         except OSError as error:  # a folder nb2pkg may not list, a file it may not read
-            warnings.append((cell, f"`{name}` beside the notebook cannot be read ({error.strerror}); it is "
-                                   "not copied: check its permissions"))
+            warnings.append(
+                (
+                    cell,
+                    f"`{name}` beside the notebook cannot be read ({error.strerror}); it is "
+                    "not copied: check its permissions",
+                )
+            )
             continue
         if module is not None:
             found[name] = module
@@ -153,13 +164,16 @@ def _sys_path_arguments(node: ast.AST) -> Iterator[ast.expr]:
 
 
 def _is_sys_path(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "path"
-            and isinstance(node.value, ast.Name) and node.value.id == "sys")
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "path"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "sys"
+    )
 
 
 # Calls that keep a literal path a literal path: their result is that path again.
-_SAME_PATH = frozenset({"abspath", "realpath", "normpath", "str", "Path", "PurePath", "fspath",
-                        "resolve", "absolute"})
+_SAME_PATH = frozenset({"abspath", "realpath", "normpath", "str", "Path", "PurePath", "fspath", "resolve", "absolute"})
 _CURRENT_FOLDER = frozenset({"getcwd", "cwd"})
 
 
@@ -190,8 +204,9 @@ def literal_path(node: ast.expr) -> str | None:
     return parts[0] if name in _SAME_PATH and len(parts) == 1 else None
 
 
-def _find(name: str, roots: list[_Root], home: Path, package: str, cell: int | None,
-          warnings: list[tuple[int | None, str]]) -> LocalModule | None:
+def _find(
+    name: str, roots: list[_Root], home: Path, package: str, cell: int | None, warnings: list[tuple[int | None, str]]
+) -> LocalModule | None:
     """The module `name` in the first root that has it, read; None when none has it or it
     cannot be taken (with a warning saying why)."""
     for root in roots:
@@ -200,22 +215,42 @@ def _find(name: str, roots: list[_Root], home: Path, package: str, cell: int | N
             continue
         shown = _shown(candidate, home)
         if candidate.is_symlink():
-            warnings.append((cell, f"`{shown}` is a symbolic link, which nb2pkg does not follow; it is not "
-                                   "copied: copy the module into the notebook's folder"))
+            warnings.append(
+                (
+                    cell,
+                    f"`{shown}` is a symbolic link, which nb2pkg does not follow; it is not "
+                    "copied: copy the module into the notebook's folder",
+                )
+            )
             return None
         if name in sys.stdlib_module_names:
-            warnings.append((cell, f"`{shown}` has the name of the standard module `{name}`; an "
-                                   "installed package cannot take its place, so it is not copied: rename it"))
+            warnings.append(
+                (
+                    cell,
+                    f"`{shown}` has the name of the standard module `{name}`; an "
+                    "installed package cannot take its place, so it is not copied: rename it",
+                )
+            )
             return None
         if name == package:
-            warnings.append((cell, f"`{shown}` has the package's name `{package}`; it is not copied: "
-                                   "convert with --name OTHER to keep both"))
+            warnings.append(
+                (
+                    cell,
+                    f"`{shown}` has the package's name `{package}`; it is not copied: "
+                    "convert with --name OTHER to keep both",
+                )
+            )
             return None
         installed = distribution_table(None)().get(name)
         if installed:  # (a namespace folder of that name is not a candidate: the installed one wins)
-            warnings.append((cell, f"`{shown}` has the name of a module of the installed `{installed[0]}`; "
-                                   "the notebook imported the file, and so does the project, but "
-                                   "installed beside it one of them breaks: rename the file"))
+            warnings.append(
+                (
+                    cell,
+                    f"`{shown}` has the name of a module of the installed `{installed[0]}`; "
+                    "the notebook imported the file, and so does the project, but "
+                    "installed beside it one of them breaks: rename the file",
+                )
+            )
         return _read_module(name, candidate, shown, cell, warnings)
     return None
 
@@ -239,15 +274,21 @@ def _candidate(root: Path, name: str) -> Path | None:
     return folder if python and name not in distribution_table(None)() else None
 
 
-def _read_module(name: str, found: Path, shown: str, cell: int | None,
-                 warnings: list[tuple[int | None, str]]) -> LocalModule | None:
+def _read_module(
+    name: str, found: Path, shown: str, cell: int | None, warnings: list[tuple[int | None, str]]
+) -> LocalModule | None:
     # a walk that stops past the limit: a huge folder is refused without listing it all
     paths = [found] if found.is_file() else sorted(itertools.islice(_package_files(found), MAX_MODULE_FILES + 1))
     total = sum(path.lstat().st_size for path in paths)
     if len(paths) > MAX_MODULE_FILES or total > MAX_MODULE_BYTES:
         size = f"over {MAX_MODULE_FILES} files" if len(paths) > MAX_MODULE_FILES else f"{total // 1000} kB"
-        warnings.append((cell, f"`{shown}` is too large to copy into the project ({size}); install it "
-                               "yourself and add it to the dependencies"))
+        warnings.append(
+            (
+                cell,
+                f"`{shown}` is too large to copy into the project ({size}); install it "
+                "yourself and add it to the dependencies",
+            )
+        )
         return None
     files: list[tuple[str, str]] = []
     imports: set[str] = set()
@@ -280,11 +321,15 @@ def _package_files(folder: Path) -> Iterator[Path]:
             yield from _package_files(path)
 
 
-def _read_text(path: Path, shown: str, cell: int | None,
-               warnings: list[tuple[int | None, str]]) -> str | None:
+def _read_text(path: Path, shown: str, cell: int | None, warnings: list[tuple[int | None, str]]) -> str | None:
     if not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES:
-        warnings.append((cell, f"`{shown}` is over {MAX_FILE_BYTES // 1_000_000} MB; not copied into the "
-                               "project: copy it by hand if the module needs it"))
+        warnings.append(
+            (
+                cell,
+                f"`{shown}` is over {MAX_FILE_BYTES // 1_000_000} MB; not copied into the "
+                "project: copy it by hand if the module needs it",
+            )
+        )
         return None
     problem = "is a symbolic link, which nb2pkg does not follow" if path.is_symlink() else ""
     text = ""
@@ -297,25 +342,31 @@ def _read_text(path: Path, shown: str, cell: int | None,
         except OSError as error:
             problem = f"cannot be read ({error.strerror})"
     if problem:
-        warnings.append((cell, f"`{shown}` {problem}; not copied into the project: copy it by hand if the "
-                               "module needs it"))
+        warnings.append(
+            (cell, f"`{shown}` {problem}; not copied into the project: copy it by hand if the module needs it")
+        )
         return None
     return text
 
 
-def module_imports(text: str, name: str = "", cell: int | None = None,
-                   warnings: list[tuple[int | None, str]] | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def module_imports(
+    text: str, name: str = "", cell: int | None = None, warnings: list[tuple[int | None, str]] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The absolute imports anywhere in a module's text (a function's imports run too):
     (required, optional), optional ones in a `try` that catches ImportError."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         if warnings is not None:
-            warnings.append((cell, f"`{name}` does not parse as Python 3; its imports are not "
-                                   "counted as dependencies"))
+            warnings.append((cell, f"`{name}` does not parse as Python 3; its imports are not counted as dependencies"))
         return (), ()
-    optional = {module for node in ast.walk(tree) if isinstance(node, ast.Try) and _catches_import_error(node)
-                for statement in node.body for module in _imported(statement)}
+    optional = {
+        module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Try) and _catches_import_error(node)
+        for statement in node.body
+        for module in _imported(statement)
+    }
     required = set(_imported(tree)) - optional
     return tuple(sorted(required)), tuple(sorted(optional))
 
@@ -330,6 +381,7 @@ def _imported(tree: ast.AST) -> Iterator[str]:
 
 def _catches_import_error(node: ast.Try) -> bool:
     """`except ImportError:` (or ModuleNotFoundError, or a bare `except:`)."""
+
     def names(kind: ast.expr | None) -> set[str]:
         if kind is None:
             return {"ImportError"}

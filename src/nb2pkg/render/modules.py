@@ -11,11 +11,10 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from nb2pkg.analysis import Context, analyse_cell
-from nb2pkg.analysis import conditional_deletes
+from nb2pkg.analysis import Context, analyse_cell, conditional_deletes
 from nb2pkg.escape import docstring_literal, printable
-from nb2pkg.plan import Definition, Plan, Step, partial_through, pass_arguments, with_parameters
 from nb2pkg.naming import unique
+from nb2pkg.plan import Definition, Plan, Step, partial_through, pass_arguments, with_parameters
 
 MODULE_DOCS = {
     "data": "Loading the data.",
@@ -38,13 +37,15 @@ class RenderedModule:
 def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) -> cst.FunctionDef:
     """The step as `def name(params):` with a docstring, the cells' statements and a return."""
     body: list[cst.BaseStatement] = [_docstring(step.doc)]
-    body += [cst.parse_statement(f"{name} = None  # bound below on some paths only\n")
-             for name in step.initialised]
+    body += [cst.parse_statement(f"{name} = None  # bound below on some paths only\n") for name in step.initialised]
     previous_cell = None
     for segment in step.segments:
         # only the lifted functions the segment names (rewriting a statement is not cheap)
-        calls = {name: names for name, names in (lifted or {}).items()
-                 if re.search(rf"\b{re.escape(name)}\b", segment.source)}
+        calls = {
+            name: names
+            for name, names in (lifted or {}).items()
+            if re.search(rf"\b{re.escape(name)}\b", segment.source)
+        }
         for position, statement in enumerate(segment.statements):
             if position == 0 and previous_cell is not None and segment.cell != previous_cell:
                 statement = _with_blank_line(statement)  # keep cells apart
@@ -74,9 +75,7 @@ def _keep_value(statement: cst.BaseStatement, name: str) -> cst.BaseStatement:
     or bound to `name` and returned with the others."""
     assert isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[0], cst.Expr)
     value = statement.body[0].value
-    small: cst.BaseSmallStatement = (
-        cst.Assign([cst.AssignTarget(cst.Name(name))], value) if name else cst.Return(value)
-    )
+    small: cst.BaseSmallStatement = cst.Assign([cst.AssignTarget(cst.Name(name))], value) if name else cst.Return(value)
     return statement.with_changes(body=[small])
 
 
@@ -92,8 +91,11 @@ def with_results_returned(plan: Plan) -> Plan:
                 # a name some path deletes (`except E as e`) may not exist to be returned
                 deleted = {n for s in item.segments for n in conditional_deletes(s.statements)}
                 extra = tuple(n for n in unused if n not in item.returns and n not in deleted)
-                unbound = partial_through(item.segments) - set(item.params) - {
-                    n for s in item.segments for n, _ in s.facts.functions}
+                unbound = (
+                    partial_through(item.segments)
+                    - set(item.params)
+                    - {n for s in item.segments for n, _ in s.facts.functions}
+                )
                 item = replace(item, initialised=item.initialised + tuple(n for n in extra if n in unbound))
                 if item.shows_value and not item.value:  # the shown value now needs a name
                     value = unique("result", plan.names | set(item.returns) | set(extra))
@@ -116,16 +118,17 @@ def _unused_variables(code: str) -> list[str]:
 
 def call_source(step: Step, qualified: bool = True) -> str:
     """`df = preprocess.clean_data(df)`: how the notebook and the pipeline call a step."""
-    call = f"{step.module}.{step.name}({', '.join(step.params)})" if qualified else \
-        f"{step.name}({', '.join(step.params)})"
+    call = (
+        f"{step.module}.{step.name}({', '.join(step.params)})"
+        if qualified
+        else f"{step.name}({', '.join(step.params)})"
+    )
     if not step.returns:
         return call
     return f"{', '.join(step.returns)} = {call}"
 
 
-def render_module(
-    name: str, plan: Plan, package: str, members: list[Step | Definition]
-) -> RenderedModule:
+def render_module(name: str, plan: Plan, package: str, members: list[Step | Definition]) -> RenderedModule:
     """One module of the package: its steps and definitions, in notebook order."""
     nodes: list[cst.BaseStatement] = []
     lifted = plan.lifted()
@@ -196,8 +199,7 @@ def lazy_annotations(plan: Plan) -> bool:
     """Whether the notebook ran `from __future__ import annotations` (IPython keeps it
     for every later cell, so the notebook's annotations were never evaluated)."""
     node = plan.imports.get("annotations")
-    return isinstance(node, cst.ImportFrom) and isinstance(node.module, cst.Name) and \
-        node.module.value == "__future__"
+    return isinstance(node, cst.ImportFrom) and isinstance(node.module, cst.Name) and node.module.value == "__future__"
 
 
 def needed_names(code: str, lazy: bool = False) -> set[str]:
@@ -234,9 +236,7 @@ def resolve_imports(
     return statements, tuple(unresolved)
 
 
-def _imports_for(
-    body: str, plan: Plan, package: str, own: set[str], lazy: bool = False
-) -> tuple[str, tuple[str, ...]]:
+def _imports_for(body: str, plan: Plan, package: str, own: set[str], lazy: bool = False) -> tuple[str, tuple[str, ...]]:
     statements, unresolved = resolve_imports(needed_names(body, lazy), plan, package, own)
     return import_lines(statements, package), unresolved
 

@@ -7,11 +7,11 @@ import textwrap
 
 import tomli_w
 
-from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.escape import docstring_literal, markdown_code, printable
-from nb2pkg.plan import Gaps, Plan, pipeline_gaps
 from nb2pkg.naming import unique
+from nb2pkg.plan import Gaps, Plan, pipeline_gaps
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
+from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.render.modules import (
     call_source,
     format_code,
@@ -44,22 +44,32 @@ def pyproject(package: str, dependencies: Dependencies, notebook_name: str, loca
     )
     extras = {"test": ["pytest"], "notebook": ["ipykernel", "nbclient"]}
     shipped = [f"src/{path}" for path in (package, *local)]
-    return "".join([
-        tomli_w.dumps({"build-system": {"requires": ["hatchling"], "build-backend": "hatchling.build"}}),
-        "\n",
-        tomli_w.dumps({"project": project}),
-        unknown,
-        tomli_w.dumps({"dependencies": list(dependencies.requirements)}),
-        "\n",
-        tomli_w.dumps({"project": {"optional-dependencies": extras}}),
-        "\n",
-        tomli_w.dumps({"tool": {"hatch": {"build": {"targets": {"wheel": {"packages": shipped}}}}}}),
-    ])
+    return "".join(
+        [
+            tomli_w.dumps({"build-system": {"requires": ["hatchling"], "build-backend": "hatchling.build"}}),
+            "\n",
+            tomli_w.dumps({"project": project}),
+            unknown,
+            tomli_w.dumps({"dependencies": list(dependencies.requirements)}),
+            "\n",
+            tomli_w.dumps({"project": {"optional-dependencies": extras}}),
+            "\n",
+            tomli_w.dumps({"tool": {"hatch": {"build": {"targets": {"wheel": {"packages": shipped}}}}}}),
+        ]
+    )
 
 
-def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modules: dict[str, list[str]],
-           dependencies: Dependencies, summary_name: str, local: dict[str, str] | None = None,
-           gaps: Gaps | None = None) -> str:
+def readme(
+    package: str,
+    plan: Plan,
+    notebook_name: str,
+    notebook_dir: str,
+    modules: dict[str, list[str]],
+    dependencies: Dependencies,
+    summary_name: str,
+    local: dict[str, str] | None = None,
+    gaps: Gaps | None = None,
+) -> str:
     lines = [
         f"# {package}",
         "",
@@ -87,25 +97,44 @@ def readme(package: str, plan: Plan, notebook_name: str, notebook_dir: str, modu
         shown = ", ".join(markdown_code(m) for m in members) or "constants and paths"
         lines.append(f"- {markdown_code(module)}: {shown}")
     if local:
-        lines += ["", "## Local modules", "",
-                  "The notebook imports these from its own folder; they are copied under `src/`",
-                  "as they were, installed with the package. nb2pkg writes them again when you",
-                  "convert again, unless you edited the copy (edit the original beside the notebook).", ""]
+        lines += [
+            "",
+            "## Local modules",
+            "",
+            "The notebook imports these from its own folder; they are copied under `src/`",
+            "as they were, installed with the package. nb2pkg writes them again when you",
+            "convert again, unless you edited the copy (edit the original beside the notebook).",
+            "",
+        ]
         lines += [f"- {markdown_code(name)}: from {markdown_code(origin)}" for name, origin in sorted(local.items())]
     if gaps:
-        lines += ["", f"## What `python -m {package}` cannot do", "",
-                  "Some cells stay in the notebook, and the pipeline runs the steps without them, so "
-                  f"`pipeline.run()` is not what the notebook did and `python -m {package}` refuses to run. "
-                  f"Run {markdown_code('notebooks/' + summary_name)} instead.", ""]
+        lines += [
+            "",
+            f"## What `python -m {package}` cannot do",
+            "",
+            "Some cells stay in the notebook, and the pipeline runs the steps without them, so "
+            f"`pipeline.run()` is not what the notebook did and `python -m {package}` refuses to run. "
+            f"Run {markdown_code('notebooks/' + summary_name)} instead.",
+            "",
+        ]
         lines += [f"- {reason[0].upper()}{reason[1:]}." for reason in gaps.reasons()]
     if dependencies.unknown:
-        lines += ["", "## Dependencies to check", "",
-                  "The notebook imports these, and nb2pkg could not tell which distributions provide "
-                  f"them: {', '.join(markdown_code(u) for u in dependencies.unknown)}."]
+        lines += [
+            "",
+            "## Dependencies to check",
+            "",
+            "The notebook imports these, and nb2pkg could not tell which distributions provide "
+            f"them: {', '.join(markdown_code(u) for u in dependencies.unknown)}.",
+        ]
     if dependencies.refused:
-        lines += ["", "## `pip install` arguments not added", "",
-                  "The notebook installs these, but they are not requirements nb2pkg can write to",
-                  "`pyproject.toml`; add what they stand for by hand:", ""]
+        lines += [
+            "",
+            "## `pip install` arguments not added",
+            "",
+            "The notebook installs these, but they are not requirements nb2pkg can write to",
+            "`pyproject.toml`; add what they stand for by hand:",
+            "",
+        ]
         lines += [f"- {markdown_code(r.text)} ({_cell_label(r.cell)}): {r.reason}" for r in dependencies.refused]
     return "\n".join(lines) + "\n"
 
@@ -120,15 +149,20 @@ def init_module(notebook_name: str) -> str:
 
 def main_module(package: str, gaps: Gaps) -> str:
     if gaps:
-        reasons = gaps.reasons() or [f"the steps need {', '.join(f'`{n}`' for n in gaps.loose)}, which only "
-                                     "cells kept in the notebook bind"]
-        text = f"python -m {package} cannot do what the notebook did: " + "; ".join(reasons) + \
-            ". Run the summary notebook instead."
-        docstring = "\n".join(textwrap.wrap(text.replace("python -m", "`python -m", 1)
-                                             .replace(" cannot", "` cannot", 1), 88))
+        reasons = gaps.reasons() or [
+            f"the steps need {', '.join(f'`{n}`' for n in gaps.loose)}, which only cells kept in the notebook bind"
+        ]
+        text = (
+            f"python -m {package} cannot do what the notebook did: "
+            + "; ".join(reasons)
+            + ". Run the summary notebook instead."
+        )
+        docstring = "\n".join(
+            textwrap.wrap(text.replace("python -m", "`python -m", 1).replace(" cannot", "` cannot", 1), 88)
+        )
         return format_code(
             f'"""{docstring}\n\n`{package}.pipeline.run()` runs the steps alone, without those cells."""\n\n'
-            "import sys\n\nif __name__ == \"__main__\":\n"
+            'import sys\n\nif __name__ == "__main__":\n'
             f"    sys.exit({text.replace('`', '')!r})\n"
         )
     return format_code(
@@ -140,7 +174,7 @@ def main_module(package: str, gaps: Gaps) -> str:
         'if __name__ == "__main__":\n'
         "    problem = where_the_notebook_ran()\n"
         "    if problem:\n"
-        f"        print(f\"python -m {package}: {{problem}}\", file=sys.stderr)\n"
+        f'        print(f"python -m {package}: {{problem}}", file=sys.stderr)\n'
         "        sys.exit(2)\n"
         "    run()\n"
     )
@@ -155,7 +189,7 @@ def _where_the_notebook_ran(package: str) -> str:
     return (
         "def where_the_notebook_ran() -> str:\n"
         '    """Why the steps cannot run in the notebook\'s folder, or "" when they can."""\n'
-        f"    set_here = \"set {variable} to the folder the notebook's relative paths start from\"\n"
+        f'    set_here = "set {variable} to the folder the notebook\'s relative paths start from"\n'
         f"    if not os.environ.get({variable!r}):\n"
         '        if not (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file():\n'
         '            return f"the package is installed away from its project; {set_here}"\n'
@@ -208,12 +242,16 @@ def _run_doc(gaps: Gaps) -> str:
     doc = "Run every step in notebook order; return the values the steps produced."
     notes = []
     if gaps.loose:
-        notes.append(f"Pass {', '.join(f'`{n}`' for n in gaps.loose)}: no step provides them (cells kept in "
-                     "the notebook bind them, or none does).")
+        notes.append(
+            f"Pass {', '.join(f'`{n}`' for n in gaps.loose)}: no step provides them (cells kept in "
+            "the notebook bind them, or none does)."
+        )
     changed = sorted({w.cell for w in gaps.writes if w.name not in gaps.loose})
     if changed:
-        notes.append(f"Not what the notebook did: cell(s) {', '.join(map(str, changed))}, kept in the notebook, "
-                     "set values later steps read, and do not run here.")
+        notes.append(
+            f"Not what the notebook did: cell(s) {', '.join(map(str, changed))}, kept in the notebook, "
+            "set values later steps read, and do not run here."
+        )
     if not notes:
         return doc
     wrapped = ["\n".join(textwrap.wrap(note, 84, initial_indent="    ", subsequent_indent="    ")) for note in notes]
@@ -226,16 +264,12 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
     exists), and the pipeline runs when the files it reads are there."""
     inputs = input_files(plan)
     modules = ", ".join(f'"{package}.{m}"' for m in ["config", *module_names, "pipeline"])
-    skip = (
-        '    pytest.skip("run() needs values from cells that stay in the notebook")\n'
-        if needs_arguments
-        else ""
-    )
+    skip = '    pytest.skip("run() needs values from cells that stay in the notebook")\n' if needs_arguments else ""
     draws = any(import_module_name(node).startswith("matplotlib") for node in plan.imports.values())
     headless = '    import matplotlib\n\n    matplotlib.use("Agg")\n' if draws else ""
     text = (
         f'"""Tests of {package}: every module imports, the summary notebook reads only names\n'
-        "bound before it, and the pipeline runs when its input files are there.\"\"\"\n\n"
+        'bound before it, and the pipeline runs when its input files are there."""\n\n'
         "import ast\nimport builtins\nimport importlib\nimport json\nimport re\nfrom pathlib import Path\n\n"
         "import pytest\n\n"
         f"from {package} import config\n\n"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nb2pkg.plan import Kept, Plan, Step
 from nb2pkg.notebook import Cell, Notebook
+from nb2pkg.plan import Kept, Plan, Step
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
 
 

@@ -9,17 +9,29 @@ caller gets a `Verification` and passes a `progress` callback to hear what is ru
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from nb2pkg.options import CELL_TIMEOUT, KERNEL
 from nb2pkg.verify.compare import ENVIRONMENT_ERRORS, CellResult, Comparison, Failure, Item, Ran, compare
 from nb2pkg.verify.execute import CannotVerify, kill_kernels, run_notebook
 
 __all__ = [
-    "ENVIRONMENT_ERRORS", "CannotVerify", "CellResult", "Comparison", "Failure", "Item", "Ran",
-    "Verification", "compare", "find_summary", "kill_kernels", "notebook_folder", "verify",
+    "ENVIRONMENT_ERRORS",
+    "CannotVerify",
+    "CellResult",
+    "Comparison",
+    "Failure",
+    "Item",
+    "Ran",
+    "Verification",
+    "compare",
+    "find_summary",
+    "kill_kernels",
+    "notebook_folder",
+    "verify",
 ]
 
 Progress = Callable[[str], None]
@@ -64,8 +76,12 @@ class Verification:
         failure = self.comparison.environment_failure
         if self.verdict != "cannot verify" or failure is None:
             return None
-        return CannotVerify(self.notebook, f"the notebook itself fails here ({_short(failure.error)})",
-                            "make it run here first (a missing data file or package?)", cell=failure.cell).message
+        return CannotVerify(
+            self.notebook,
+            f"the notebook itself fails here ({_short(failure.error)})",
+            "make it run here first (a missing data file or package?)",
+            cell=failure.cell,
+        ).message
 
     def as_json(self) -> dict[str, Any]:
         comparison = self.comparison
@@ -78,17 +94,31 @@ class Verification:
             "total": self.total,
             "unstable": self.unstable,
             "original_errors": [
-                {"cell": f.cell, "error": f.error, "as_saved": f.as_saved,
-                 "environment": f.name in ENVIRONMENT_ERRORS and not f.as_saved}
+                {
+                    "cell": f.cell,
+                    "error": f.error,
+                    "as_saved": f.as_saved,
+                    "environment": f.name in ENVIRONMENT_ERRORS and not f.as_saved,
+                }
                 for f in comparison.original_failures
             ],
-            "summary_failure": None if failure is None else {
-                "summary_cell": failure.summary_cell, "original_cells": list(failure.original_cells),
-                "error": failure.error},
+            "summary_failure": None
+            if failure is None
+            else {
+                "summary_cell": failure.summary_cell,
+                "original_cells": list(failure.original_cells),
+                "error": failure.error,
+            },
             "seconds": round(self.seconds, 1),
             "cells": [
-                {"summary_cell": c.summary_cell, "original_cells": list(c.original_cells),
-                 "status": c.status, "diff": c.diff, "error": c.error or None, "after": c.after or None}
+                {
+                    "summary_cell": c.summary_cell,
+                    "original_cells": list(c.original_cells),
+                    "status": c.status,
+                    "diff": c.diff,
+                    "error": c.error or None,
+                    "after": c.after or None,
+                }
                 for c in self.cells
             ],
         }
@@ -123,8 +153,11 @@ def find_summary(project: Path, notebook: Path) -> Path:
             return candidate
     if len(candidates) == 1:
         return candidates[0]
-    raise CannotVerify(project, "has no summary notebook in notebooks/",
-                       "convert the notebook into it first (nb2pkg NOTEBOOK --out PROJECT)")
+    raise CannotVerify(
+        project,
+        "has no summary notebook in notebooks/",
+        "convert the notebook into it first (nb2pkg NOTEBOOK --out PROJECT)",
+    )
 
 
 def notebook_folder(notebook: Path) -> Path:
@@ -135,7 +168,10 @@ def notebook_folder(notebook: Path) -> Path:
 
 
 def verify(
-    notebook: Path, project: Path, kernel: str = KERNEL, timeout: int = CELL_TIMEOUT,
+    notebook: Path,
+    project: Path,
+    kernel: str = KERNEL,
+    timeout: int = CELL_TIMEOUT,
     progress: Progress = lambda message: None,
 ) -> Verification:
     """Run both notebooks and compare them; raises `CannotVerify` when that cannot be done
@@ -160,8 +196,9 @@ def _check_kernel(kernel: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
     if kernel not in KernelSpecManager().find_kernel_specs():
-        raise CannotVerify(kernel, "no such Jupyter kernel",
-                           "install one (pip install ipykernel) or name another with --kernel")
+        raise CannotVerify(
+            kernel, "no such Jupyter kernel", "install one (pip install ipykernel) or name another with --kernel"
+        )
 
 
 def _short(error: str) -> str:

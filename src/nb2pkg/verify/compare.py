@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence, Union
+from typing import Union
 
 # Errors that mean the notebook cannot run here (a missing file, package or network),
 # not that it behaves differently.
-ENVIRONMENT_ERRORS = frozenset({
-    "FileNotFoundError", "ModuleNotFoundError", "ImportError", "URLError", "HTTPError",
-    "ConnectionError", "ConnectionRefusedError", "ConnectionResetError", "gaierror",
-})
+ENVIRONMENT_ERRORS = frozenset(
+    {
+        "FileNotFoundError",
+        "ModuleNotFoundError",
+        "ImportError",
+        "URLError",
+        "HTTPError",
+        "ConnectionError",
+        "ConnectionRefusedError",
+        "ConnectionResetError",
+        "gaierror",
+    }
+)
 
 _MASKS = (
     (re.compile(r"0x[0-9a-fA-F]{4,}"), "0x…"),
@@ -109,8 +119,7 @@ class Comparison:
     @property
     def environment_failure(self) -> Failure | None:
         """The first cell of the original that cannot run here (and did run for its author)."""
-        return next((f for f in self.original_failures
-                     if f.name in ENVIRONMENT_ERRORS and not f.as_saved), None)
+        return next((f for f in self.original_failures if f.name in ENVIRONMENT_ERRORS and not f.as_saved), None)
 
     @property
     def summary_failure(self) -> CellResult | None:
@@ -125,8 +134,7 @@ class Comparison:
         blocked = self.environment_failure
         differing = [c for c in self.cells if c.status == "differs"]
         if blocked is not None and not any(
-            max(c.original_cells) < blocked.cell if c.original_cells else c.error != blocked.error
-            for c in differing
+            max(c.original_cells) < blocked.cell if c.original_cells else c.error != blocked.error for c in differing
         ):
             return "cannot verify"
         return "differs" if differing else "match"
@@ -205,7 +213,9 @@ def _numbering(first: Sequence[Ran]) -> dict[CellRef, int]:
     return number_of
 
 
-def _groups(summary: Sequence[Ran], number_of: dict[CellRef, int]) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
+def _groups(
+    summary: Sequence[Ran], number_of: dict[CellRef, int]
+) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
     """Consecutive summary cells that stand for overlapping original cells (a cell split
     into a kept definition and a step) compare as one: (first position, the summary
     cells, the original cells)."""

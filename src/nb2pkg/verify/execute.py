@@ -23,12 +23,12 @@ from nb2pkg.notebook import Notebook
 from nb2pkg.verify.compare import Item, Ran
 from nb2pkg.verify.names import bound_names
 
+_RUNNING: weakref.WeakSet[Any] = weakref.WeakSet()  # kernel managers of this process
 
-_RUNNING: "weakref.WeakSet[Any]" = weakref.WeakSet()  # kernel managers of this process
 
-
-def run_notebook(path: Path, notebook: Notebook, cwd: Path, pythonpath: Path | None, kernel: str,
-                 timeout: int) -> list[Ran]:
+def run_notebook(
+    path: Path, notebook: Notebook, cwd: Path, pythonpath: Path | None, kernel: str, timeout: int
+) -> list[Ran]:
     """Run every cell of `notebook` (read from `path`) in `cwd`; what each cell showed."""
     import nbformat
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -37,9 +37,14 @@ def run_notebook(path: Path, notebook: Notebook, cwd: Path, pythonpath: Path | N
     document = nbformat.v4.new_notebook(cells=[_fresh(cell) for cell in notebook.cells])
     try:
         with tempfile.TemporaryDirectory(prefix="nb2pkg-kernel-") as sockets:
-            client = _client_class()(document, timeout=timeout, kernel_name=kernel, allow_errors=True,
-                                     kernel_manager_class=_local_kernel_manager(sockets),
-                                     resources={"metadata": {"path": str(cwd)}})
+            client = _client_class()(
+                document,
+                timeout=timeout,
+                kernel_name=kernel,
+                allow_errors=True,
+                kernel_manager_class=_local_kernel_manager(sockets),
+                resources={"metadata": {"path": str(cwd)}},
+            )
             try:
                 client.execute(env=_environment(pythonpath))
             except BaseException:
@@ -48,8 +53,9 @@ def run_notebook(path: Path, notebook: Notebook, cwd: Path, pythonpath: Path | N
                 raise
             _stop_if_interrupted(client)
     except CellTimeoutError as error:
-        raise CannotVerify(path, f"a cell ran longer than {timeout} s ({str(error).splitlines()[0]})",
-                           "raise --timeout") from None
+        raise CannotVerify(
+            path, f"a cell ran longer than {timeout} s ({str(error).splitlines()[0]})", "raise --timeout"
+        ) from None
     except DeadKernelError as error:
         raise CannotVerify(path, f"the kernel died ({error})", "check the notebook's memory use") from None
     return [_ran(cell, ran, raw) for cell, ran, raw in zip(notebook.cells, document.cells, saved)]

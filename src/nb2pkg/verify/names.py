@@ -35,4 +35,3 @@ def _collect(node: ast.AST, found: set[str]) -> None:
             if isinstance(child, ast.Name) and isinstance(child.ctx, (ast.Store, ast.Del)):
                 found.add(child.id)
             _collect(child, found)
-
