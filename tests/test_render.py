@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import tomllib
 
+import nb2pkg.render.dependencies as render_dependencies  # its environment table, replaced below
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import Notebook, read_notebook_text
@@ -417,14 +418,28 @@ def test_pipeline_run(cells: list[CellSpec], signature: str, body: str) -> None:
     assert (match.group(1), "\n".join(lines)) == (signature, body)
 
 
-INSTALLED = {"scikit-learn": "1.4.2", "numpy": "1.26.4", "pandas": "2.2.1", "scipy": "1.11.4", "pyyaml": "6.0.1"}
+# The environment a conversion sees, fixed: the installed versions (by PEP 503 name) convert
+# takes, and the table of which distribution provides which import name, which it reads from
+# this environment (replaced here, so that no row depends on what this machine has).
+INSTALLED = {
+    "scikit-learn": "1.4.2",
+    "numpy": "1.26.4",
+    "pandas": "2.2.1",
+    "scipy": "1.11.4",
+    "pyyaml": "6.0.1",
+    "my-pkg": "3.1",
+    "loose": "0.9",
+}
+PROVIDERS = {"numpy": ["numpy"], "pandas": ["pandas"], "scipy": ["scipy"], "mypkg_core": ["My-Pkg"]}
 HELPERS = LocalModules((LocalModule("helpers", "helpers.py", (("helpers.py", "import scipy\n"),), ("scipy",)),))
 
 # (id, cells, local modules, the requirement lines of pyproject.toml, the unknown imports)
 DEPENDENCIES = [
     ("the standard library needs nothing", ["import os, json\nfrom collections import abc"], LocalModules(), [], ()),
-    ("a known mapping", ["import sklearn"], LocalModules(), ["scikit-learn>=1.4"], ()),
+    ("a known mapping, not in the table", ["import sklearn"], LocalModules(), ["scikit-learn>=1.4"], ()),
     ("the same name, bound from the installed version", ["import numpy as np"], LocalModules(), ["numpy>=1.26"], ()),
+    ("the table names the distribution", ["import mypkg_core"], LocalModules(), ["My-Pkg>=3.1"], ()),
+    ("installed under the import's name", ["import loose"], LocalModules(), ["loose>=0.9"], ()),
     (
         "a submodule needs its top",
         ["import pandas.io\nfrom sklearn.linear_model import Ridge"],
@@ -436,7 +451,9 @@ DEPENDENCIES = [
     ("sorted without case", ["import yaml, numpy"], LocalModules(), ["numpy>=1.26", "PyYAML>=6.0"], ()),
     ("a local module needs nothing, what it imports does", ["import helpers"], HELPERS, ["scipy>=1.11"], ()),
     ("an unknown import", ["import nosuchthing_zz"], LocalModules(), [], ("nosuchthing_zz",)),
+    ("a namespace is never guessed", ["import google.protobuf"], LocalModules(), [], ("google",)),
     ("a pip line's pin wins", ["import numpy", "!pip install numpy==1.0"], LocalModules(), ["numpy==1.0"], ()),
+    ("a pip line places an unknown import", ["import odd", "!pip install odd"], LocalModules(), ["odd"], ()),
 ]
 
 
@@ -446,8 +463,13 @@ DEPENDENCIES = [
     ids=[case[0] for case in DEPENDENCIES],
 )
 def test_dependencies(
-    cells: list[CellSpec], local: LocalModules, requirements: list[str], unknown: tuple[str, ...]
+    monkeypatch: pytest.MonkeyPatch,
+    cells: list[CellSpec],
+    local: LocalModules,
+    requirements: list[str],
+    unknown: tuple[str, ...],
 ) -> None:
+    monkeypatch.setattr(render_dependencies, "_environment_table", lambda: PROVIDERS)
     conversion = convert(
         build_dataflow(notebook_of(cells)), Path("out"), package=PACKAGE, local=local, installed=INSTALLED
     )
