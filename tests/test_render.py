@@ -166,6 +166,33 @@ FUNCTIONS = [
         ("zs = utils.compute_xs()",),
     ),
     (
+        "a name bound on some paths only starts as None",
+        ["import random", "if random.random() > 2:\n    flag = 1", "print(flag)"],
+        (
+            'def compute_flag():\n    """Compute flag."""\n    flag = None  # bound below on some paths only\n'
+            "    if random.random() > 2:\n        flag = 1\n\n    return flag",
+        ),
+        ("flag = utils.compute_flag()", "print(flag)"),
+    ),
+    (
+        "the shown value's name is none the notebook uses",
+        ["result = 1\nxs = [result]\nxs.pop()", "print(xs, result)"],
+        (
+            'def compute_xs():\n    """Compute xs."""\n    xs = [result]\n    result_2 = xs.pop()\n\n'
+            "    return xs, result_2",
+        ),
+        ("xs, result_2 = utils.compute_xs()\nresult_2", "print(xs, result)"),
+    ),
+    (
+        "an in-place change takes its object and returns nothing",
+        ["xs = [1]\nxs", "xs.append(2)", "print(xs)"],
+        (
+            'def prepare_xs(xs):\n    """Prepare xs."""\n    xs.append(2)',
+            'def compute_xs():\n    """Compute xs."""\n    xs = [1]\n\n    return xs',
+        ),
+        ("xs = utils.compute_xs()\nxs", "preprocess.prepare_xs(xs)", "print(xs)"),
+    ),
+    (
         "a constant is read from config, not passed",
         ["N = 3", "xs = [N]\nxs"],
         ('def compute_xs():\n    """Compute xs."""\n    xs = [N]\n\n    return xs',),
@@ -340,6 +367,24 @@ SUMMARY = [
             ("code", "import matplotlib.pyplot as plt"),
             ("code", "plt.plot([1])"),
         ],
+    ),
+    (
+        "what a kept cell reads is imported",
+        ["import numpy as np\nxs = [1]", "!ls\nprint(np.mean(xs))"],
+        [
+            SETUP,
+            ("code", "import numpy as np\n\nfrom pkg import utils"),
+            ("code", "xs = utils.compute_xs()"),
+            (
+                "code",
+                "# nb2pkg: kept as it is: this cell uses `!ls`, which only runs in a notebook\n!ls\nprint(np.mean(xs))",
+            ),
+        ],
+    ),
+    (
+        "a constant the summary reads comes from config",
+        ["N = 3", "print(N)"],
+        [SETUP, ("code", "from pkg.config import N"), ("code", "print(N)")],
     ),
     (
         "a display cell stays a cell of its own",
