@@ -88,7 +88,7 @@ def step_calls(cells: list[CellSpec]) -> tuple[str, ...]:
     return tuple(source for _, source in summary_cells(notebook, plan)[3:])
 
 
-# (id, cells, every function of every module, the summary's cells after its imports)
+# (id, cells, every function of every module (modules by name), the summary's cells after its imports)
 FUNCTIONS = [
     (
         "no inputs or outputs",
