@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 from typer.testing import CliRunner
 
 from nb2pkg.batch import find_jobs
 from nb2pkg.cli.app import app
 from nb2pkg.options import Options
-from support import EXAMPLE, make_notebook, write_notebook
+from support import EXAMPLE, make_notebook, tomllib, write_notebook
 
 runner = CliRunner()
 PYTHON2 = 'print "hello from Python 2"'

@@ -13,7 +13,6 @@ import black
 import libcst as cst
 import nbformat
 import pytest
-import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +22,7 @@ from nb2pkg.escape import docstring_literal, docstring_text, markdown_code, prin
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import build_plan, build_segments
 from nb2pkg.render.modules import step_function
-from support import make_notebook, write_notebook
+from support import make_notebook, tomllib, write_notebook
 
 HOSTILE_NAMES = [
     'quote".ipynb',

@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import tomllib
 
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import read_notebook
 from nb2pkg.render.local_modules import literal_path, path_additions, read_local_modules
-from support import make_notebook, write_notebook
+from support import make_notebook, tomllib, write_notebook
 
 
 def _project(tmp_path: Path, cells: list[str], files: dict[str, str | bytes], notebook: str = "nbs/study.ipynb"):

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 
 import nb2pkg.render.dependencies as render_dependencies  # its environment table, replaced below
 from nb2pkg.convert import convert
@@ -37,7 +36,7 @@ from nb2pkg.render import (
 )
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.local_modules import LocalModule
-from support import make_notebook
+from support import make_notebook, tomllib
 
 PACKAGE = "pkg"
 CellSpec = str | tuple[str, str]

@@ -5,8 +5,16 @@ modules beside this one (quality, differential, shell_runner, notebook_fuzz)."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
+
+if sys.version_info >= (3, 11):  # the tests read TOML back; Python 3.10 needs the backport
+    import tomllib
+else:
+    import tomli as tomllib
+
+__all__ = ["tomllib"]  # and the helpers below
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
