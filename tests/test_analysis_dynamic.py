@@ -220,7 +220,7 @@ def run_notebook(shell: InteractiveShell, dataflow: Dataflow) -> RunReport:
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the notebooks' own deprecation noise
-        for cell, facts in zip(dataflow.notebook.cells, dataflow.facts):
+        for cell, facts in zip(dataflow.notebook.cells, dataflow.facts, strict=True):
             if cell.kind != "code":
                 continue
             if facts is not None and analysed(facts):

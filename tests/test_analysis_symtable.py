@@ -646,7 +646,7 @@ def check_notebook(path: Path) -> tuple[list[Disagreement], Counts]:
     earlier_bound: set[str] = set()  # module names bound by earlier (analysed) cells
     rebound_globally: set[str] = set()  # declared `global` in function bodies so far
 
-    for cell, facts in zip(notebook.cells, results):
+    for cell, facts in zip(notebook.cells, results, strict=True):
         if facts is None:
             continue
         counts.cells += 1

@@ -44,7 +44,7 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     functions = {name: d for facts in flow.facts if facts for name, d in facts.functions}
     captured = captured_names(flow.facts)
     rough: list[Segment] = []
-    for cell, facts in zip(flow.notebook.cells, flow.facts):
+    for cell, facts in zip(flow.notebook.cells, flow.facts, strict=True):
         parts = _split_cell(cell, facts, imports, rebound, functions, captured)
         rough.extend(replace(part, position=position) for position, part in enumerate(parts))
     return _reanalyse(rough, shadowed_builtins(flow.facts))
@@ -56,7 +56,7 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
     seen: set[str] = set()
     used: set[str] = set()
     rebound: set[str] = set()
-    for cell, facts in zip(flow.notebook.cells, flow.facts):
+    for cell, facts in zip(flow.notebook.cells, flow.facts, strict=True):
         if facts is None:
             continue
         if not facts.analysed:  # it runs in the notebook: what it may bind is not constant

@@ -58,7 +58,7 @@ def run_notebook(
         ) from None
     except DeadKernelError as error:
         raise CannotVerify(path, f"the kernel died ({error})", "check the notebook's memory use") from None
-    return [_ran(cell, ran, raw) for cell, ran, raw in zip(notebook.cells, document.cells, saved)]
+    return [_ran(cell, ran, raw) for cell, ran, raw in zip(notebook.cells, document.cells, saved, strict=True)]
 
 
 def _stop_if_interrupted(client: Any) -> None:
