@@ -55,7 +55,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import pytest
 
@@ -110,7 +109,7 @@ RUN_IN_NAMESPACE = frozenset({"time", "prun", "capture"})
 ISOLATED = "timeit"
 _MAGIC_METHODS = frozenset({"run_line_magic", "run_cell_magic", "magic", "system", "getoutput"})
 
-ScopeNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda]
+ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
