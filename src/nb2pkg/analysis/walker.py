@@ -190,9 +190,10 @@ class CellWalker(ExpressionWalk):
     def import_from(self, node: cst.ImportFrom) -> None:
         module = "." * len(node.relative) + (dotted_name(node.module) if node.module else "")
         if module == "__future__":
-            if not isinstance(node.names, cst.ImportStar):
-                if any(alias.name.value == "annotations" for alias in node.names if isinstance(alias.name, cst.Name)):
-                    self.lazy_annotations = True
+            if not isinstance(node.names, cst.ImportStar) and any(
+                alias.name.value == "annotations" for alias in node.names if isinstance(alias.name, cst.Name)
+            ):
+                self.lazy_annotations = True
             return  # compiler directives, not names
         self.imports.add(module)
         if isinstance(node.names, cst.ImportStar):
