@@ -654,12 +654,13 @@ def check_notebook(path: Path) -> tuple[list[Disagreement], Counts]:
             continue
         assert facts.python is not None
 
-        def report(prop: str, names: set[str] | frozenset[str]) -> None:
+        # This cell's number and code bound now (defaults), not looked up when called.
+        def report(
+            prop: str, names: set[str] | frozenset[str], number: int = cell.number, python: str = facts.python
+        ) -> None:
             if names:
                 ordered = tuple(sorted(names))
-                problems.append(
-                    Disagreement(path.name, cell.number, prop, ordered, _excerpt(facts.python or "", ordered))
-                )
+                problems.append(Disagreement(path.name, number, prop, ordered, _excerpt(python, ordered)))
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
