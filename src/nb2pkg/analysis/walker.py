@@ -103,7 +103,7 @@ class CellWalker(ExpressionWalk):
         if isinstance(suite, cst.IndentedBlock):
             for statement in suite.body:
                 self.statement(statement)
-        else:
+        elif isinstance(suite, cst.SimpleStatementSuite):
             for small in suite.body:  # `if x: y = 1` on one line
                 self.small_statement(small)
 
@@ -165,10 +165,11 @@ class CellWalker(ExpressionWalk):
 
     def assign(self, node: cst.Assign) -> None:
         targets = [t.target for t in node.targets]
-        if isinstance(node.value, cst.Lambda) and all(isinstance(t, cst.Name) for t in targets):
+        names = [t for t in targets if isinstance(t, cst.Name)]
+        if isinstance(node.value, cst.Lambda) and len(names) == len(targets):
             deferred = self.lambda_def(node.value)
-            for target in targets:
-                self.store(target.value, value=deferred)
+            for name in names:
+                self.store(name.value, value=deferred)
             return
         self.expr(node.value)
         for target in targets:
