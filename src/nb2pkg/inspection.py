@@ -66,7 +66,7 @@ def table_rows(flow: Dataflow) -> list[tuple[str, ...]]:
     """One row per cell: number, kind (a heading for markdown), defines, uses, mutates,
     and how many warnings (their text follows the table). Plain, printable text: print
     it as text, never as markup (a heading may hold `[/]` or terminal escapes)."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings, strict=True):
         kind = printable(_heading(cell.source) or cell.kind) if cell.kind == "markdown" else cell.kind
         rows.append(
