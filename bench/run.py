@@ -301,7 +301,7 @@ def batch_rows(nb2pkg: list[str], corpus: Path, repeat: int) -> tuple[list[Row],
             rows.append(Row(f"batch --jobs {jobs} / floor", None, "x", "", 1.0 if jobs == 2 else None, note))
             continue
         seconds = statistics.median(result.seconds for result in results)
-        ratios = [result.seconds / base.seconds for result, base in zip(results, floors) if base.code == 0]
+        ratios = [result.seconds / base.seconds for result, base in zip(results, floors, strict=True) if base.code == 0]
         ratio = statistics.median(ratios) if ratios else None
         codes = "/".join(str(code) for code in sorted({result.code for result in results}))
         rows.append(

@@ -64,7 +64,7 @@ def nothing_written_outside_tmp(update_golden_session: bool) -> Iterator[None]:
     before = [_listing(folder) for folder in folders]
     yield
     problems = []
-    for folder, listed in zip(folders, before):
+    for folder, listed in zip(folders, before, strict=True):
         changes = _changes(listed, _listing(folder))
         if update_golden_session and folder == ROOT:
             changes = [c for c in changes if not c.split(" ", 1)[1].startswith("fixtures/")]

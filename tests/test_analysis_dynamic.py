@@ -220,7 +220,7 @@ def run_notebook(shell: InteractiveShell, dataflow: Dataflow) -> RunReport:
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the notebooks' own deprecation noise
-        for cell, facts in zip(dataflow.notebook.cells, dataflow.facts):
+        for cell, facts in zip(dataflow.notebook.cells, dataflow.facts, strict=True):
             if cell.kind != "code":
                 continue
             if facts is not None and analysed(facts):
@@ -261,7 +261,7 @@ def test_uses_are_enough_to_run_each_cell(
 
     print(f"{path.name}: {report.seconds:.1f} s, {report.checked} cells checked")
     if report.failed:
-        warnings.warn(f"{path.name}: cells failed (not checked fully): {report.failed}")
+        warnings.warn(f"{path.name}: cells failed (not checked fully): {report.failed}", stacklevel=1)
     found = "\n".join(missing.describe() for missing in report.missing)
     assert not report.missing, f"{path.name}: cells need names their `uses` leave out:\n{found}"
 

@@ -55,7 +55,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 import pytest
 
@@ -110,7 +109,7 @@ RUN_IN_NAMESPACE = frozenset({"time", "prun", "capture"})
 ISOLATED = "timeit"
 _MAGIC_METHODS = frozenset({"run_line_magic", "run_cell_magic", "magic", "system", "getoutput"})
 
-ScopeNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda]
+ScopeNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
@@ -646,7 +645,7 @@ def check_notebook(path: Path) -> tuple[list[Disagreement], Counts]:
     earlier_bound: set[str] = set()  # module names bound by earlier (analysed) cells
     rebound_globally: set[str] = set()  # declared `global` in function bodies so far
 
-    for cell, facts in zip(notebook.cells, results):
+    for cell, facts in zip(notebook.cells, results, strict=True):
         if facts is None:
             continue
         counts.cells += 1
@@ -655,12 +654,13 @@ def check_notebook(path: Path) -> tuple[list[Disagreement], Counts]:
             continue
         assert facts.python is not None
 
-        def report(prop: str, names: set[str] | frozenset[str]) -> None:
+        # This cell's number and code bound now (defaults), not looked up when called.
+        def report(
+            prop: str, names: set[str] | frozenset[str], number: int = cell.number, python: str = facts.python
+        ) -> None:
             if names:
                 ordered = tuple(sorted(names))
-                problems.append(
-                    Disagreement(path.name, cell.number, prop, ordered, _excerpt(facts.python or "", ordered))
-                )
+                problems.append(Disagreement(path.name, number, prop, ordered, _excerpt(python, ordered)))
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

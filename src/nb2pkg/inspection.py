@@ -11,7 +11,7 @@ from nb2pkg.notebook import heading_of
 def to_json(flow: Dataflow) -> dict[str, Any]:
     """The documented `inspect --json` shape; name lists sorted, `index` 0-based."""
     cells = []
-    for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings):
+    for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings, strict=True):
         cells.append(
             {
                 "index": cell.index,
@@ -48,7 +48,7 @@ def to_mermaid(flow: Dataflow) -> str:
             lines.extend(members)
         members.clear()
 
-    for cell, facts in zip(flow.notebook.cells, flow.facts):
+    for cell, facts in zip(flow.notebook.cells, flow.facts, strict=True):
         title = _heading(cell.source) if cell.kind == "markdown" else None
         if title is not None:
             close_section()
@@ -66,8 +66,8 @@ def table_rows(flow: Dataflow) -> list[tuple[str, ...]]:
     """One row per cell: number, kind (a heading for markdown), defines, uses, mutates,
     and how many warnings (their text follows the table). Plain, printable text: print
     it as text, never as markup (a heading may hold `[/]` or terminal escapes)."""
-    rows = []
-    for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings):
+    rows: list[tuple[str, ...]] = []
+    for cell, facts, warnings in zip(flow.notebook.cells, flow.facts, flow.cell_warnings, strict=True):
         kind = printable(_heading(cell.source) or cell.kind) if cell.kind == "markdown" else cell.kind
         rows.append(
             (

@@ -15,8 +15,12 @@ import shlex
 import tokenize
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from IPython.core.inputtransformer2 import TransformerManager
 
 
 class Policy(enum.Enum):
@@ -147,8 +151,8 @@ def to_python(source: str) -> PythonSource:
 
 
 @lru_cache(maxsize=1)
-def _manager():  # type: ignore[no-untyped-def]
-    from IPython.core.inputtransformer2 import TransformerManager
+def _manager() -> TransformerManager:
+    from IPython.core.inputtransformer2 import TransformerManager  # imported when first needed: it is slow
 
     return TransformerManager()
 

@@ -140,6 +140,7 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
         warnings.simplefilter("ignore")  # SyntaxWarning / DeprecationWarning of the user's code
         try:
             tree = compile(python, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+            assert isinstance(tree, ast.Module)  # what "exec" with PyCF_ONLY_AST gives
         except SyntaxError as error:
             return Refusal("syntax", error.lineno or 1, error.msg)
         except ValueError as error:  # a lone surrogate (UnicodeEncodeError), a NUL

@@ -105,7 +105,7 @@ def read_notebook(path: Path) -> Notebook:
 def read_notebook_text(path: Path, text: str) -> Notebook:
     """Like `read_notebook`, for text already in memory (tests, stdin)."""
     data = _parse_json(path, text)
-    major = data.get("nbformat")
+    major = _version(path, data)
     data, warnings = _as_version_4(path, data)
     if not isinstance(data.get("metadata", {}), dict):
         warnings.append(
@@ -171,12 +171,18 @@ def _parse_json(path: Path, text: str) -> dict[str, Any]:
     return data
 
 
-def _as_version_4(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def _version(path: Path, data: dict[str, Any]) -> int:
+    """The file's nbformat major version, a whole number from 1 up."""
     major = data.get("nbformat")
     if not isinstance(major, int) or isinstance(major, bool) or major < 1:
         raise InvalidNotebook(
             path, f"has an unknown nbformat version {json.dumps(major)}", "save it again from Jupyter"
         )
+    return major
+
+
+def _as_version_4(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    major = _version(path, data)
     if major > 4:
         raise InvalidNotebook(
             path,
@@ -282,10 +288,16 @@ def _language_from_kernel_name(name: str) -> str | None:
     return None
 
 
+_KINDS: tuple[CellKind, ...] = ("code", "markdown", "raw")
+
+
+def _kind(cell_type: object) -> CellKind:
+    """The cell's kind; "raw" for any other type (nbformat 3 "heading" cells were converted already)."""
+    return next((kind for kind in _KINDS if kind == cell_type), "raw")
+
+
 def _cell(path: Path, index: int, raw: dict[str, Any]) -> Cell:
-    kind = raw.get("cell_type")
-    if kind not in ("code", "markdown", "raw"):
-        kind = "raw"  # e.g. nbformat 3 "heading" cells were converted already
+    kind = _kind(raw.get("cell_type"))
     metadata = raw.get("metadata") or {}
     tags = metadata.get("tags") if isinstance(metadata, dict) else None
     count = raw.get("execution_count")

@@ -547,7 +547,9 @@ def generate_cells(seed: int, size: int | None = None, without: frozenset[str] =
                 if made is not None:
                     break
             if made:
-                if lines and any(l.startswith(("def ", "class ", "@", "for ", "if ", "while ", "try")) for l in made):
+                if lines and any(
+                    line.startswith(("def ", "class ", "@", "for ", "if ", "while ", "try")) for line in made
+                ):
                     lines.append("")
                 lines.extend(made)
         lines.extend(_display(s))

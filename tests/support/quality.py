@@ -120,7 +120,7 @@ def lost_calls(conversion: Conversion, flow: Dataflow) -> tuple[int, list[str]]:
         if facts is not None and facts.analysed and facts.python:
             original += call_names(facts.python)
     generated: Counter[str] = Counter()
-    for name, text in python_files(conversion).items():
+    for text in python_files(conversion).values():
         generated += call_names(text)
     for source in _summary_code(conversion):
         try:

@@ -148,8 +148,8 @@ class ExpressionWalk(MagicWalk):
                 self.mutate(arg.value)
 
     def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+        self.expr(node.for_in.iter)  # the first iterable is evaluated outside
         clause: cst.CompFor | None = node.for_in
-        self.expr(clause.iter)  # the first iterable is evaluated outside
         self.scopes.append(Scope("comprehension"))
         first = True
         while clause is not None:
@@ -187,14 +187,9 @@ class ExpressionWalk(MagicWalk):
                 self.expr(param.default)
         if self.lazy_annotations:
             return
-        for param in (
-            *params.posonly_params,
-            *params.params,
-            *params.kwonly_params,
-            params.star_arg,
-            params.star_kwarg,
-        ):
-            if isinstance(param, cst.Param) and param.annotation is not None:
+        stars = [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params, *stars):
+            if param.annotation is not None:
                 self.expr(param.annotation.annotation)
 
     def lambda_def(self, node: cst.Lambda) -> Deferred | None:

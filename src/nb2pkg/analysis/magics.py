@@ -72,9 +72,9 @@ class MagicWalk(NameBook, ABC):
         call = ipython_call(node)
         if call is None or call.method not in _MAGIC_METHODS:
             return False
-        strings = call.arguments
-        if any(s is None for s in strings) or not strings:
-            return False
+        strings = [s for s in call.arguments if s is not None]
+        if len(strings) < len(call.arguments) or not strings:
+            return False  # an argument is not a string literal: not a call IPython wrote for a magic
         method = call.method
         if method in ("system", "getoutput"):
             self.shell_line(method, strings[0])

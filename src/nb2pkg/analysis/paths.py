@@ -155,6 +155,14 @@ def _block(statements: Sequence[cst.BaseStatement]) -> Kills:
     return frozenset(kills)
 
 
+def _suite(suite: cst.BaseSuite) -> Kills:
+    """What every path through an indented body kills. A one-line body (`if c: x = 1`) is
+    taken to kill nothing, which is conservative (its names stay partial bindings)."""
+    if isinstance(suite, cst.IndentedBlock):
+        return _block(suite.body)
+    return frozenset()
+
+
 def _either(*paths: Kills) -> Kills:
     """What every one of several alternative paths kills."""
     taken = [p for p in paths if p is not _NEVER]
@@ -212,8 +220,8 @@ def _if(node: cst.If) -> Kills:
     if isinstance(orelse, cst.If):
         other = _if(orelse)
     elif isinstance(orelse, cst.Else):
-        other = _block(orelse.body.body)
-    branches = _either(_block(node.body.body), other)
+        other = _suite(orelse.body)
+    branches = _either(_suite(node.body), other)
     return test if branches is _NEVER else test | branches
 
 
@@ -222,7 +230,7 @@ def _loop(node: cst.For | cst.While) -> Kills:
     head = _definite_walrus(node.iter if isinstance(node, cst.For) else node.test)
     if node.orelse is None or _breaks(node.body):
         return head
-    orelse = _block(node.orelse.body.body)
+    orelse = _suite(node.orelse.body)
     return _NEVER if orelse is _NEVER else head | orelse
 
 
@@ -250,13 +258,13 @@ def _breaks(body: cst.BaseSuite) -> bool:
 
 def _try(node: cst.Try | cst.TryStar) -> Kills:
     """The body may stop anywhere and a handler run instead; `finally` always runs."""
-    body = _block(node.body.body)
+    body = _suite(node.body)
     if body is not _NEVER and node.orelse is not None:
-        orelse = _block(node.orelse.body.body)
+        orelse = _suite(node.orelse.body)
         body = _NEVER if orelse is _NEVER else body | orelse
-    handlers = [_block(h.body.body) for h in node.handlers]
+    handlers = [_suite(h.body) for h in node.handlers]
     paths = _either(body, *handlers) if handlers else body
-    final = _block(node.finalbody.body.body) if node.finalbody is not None else frozenset()
+    final = _suite(node.finalbody.body) if node.finalbody is not None else frozenset()
     if final is _NEVER or paths is _NEVER:
         return _NEVER if final is _NEVER else final
     return paths | final
@@ -271,7 +279,7 @@ def _with(node: cst.With) -> Kills:
             heads |= set(target_names(item.asname.name))
     if any(_may_suppress(item.item) for item in node.items):
         return frozenset(heads)
-    body = _block(node.body.body)
+    body = _suite(node.body)
     return _NEVER if body is _NEVER else frozenset(heads) | body
 
 

@@ -28,9 +28,16 @@ def unreadable_writes(source: str) -> frozenset[str]:
         found.update(_assigned(code))
         found.update(_BOUND.findall(code))
         for name, method in _METHOD.findall(code):
-            if "inplace" in code or method_mutates_receiver(cst.parse_expression(f"{name}.{method}()")):
+            if "inplace" in code or _mutates(name, method):
                 found.add(name)
     return frozenset(found)
+
+
+def _mutates(name: str, method: str) -> bool:
+    """Whether calling `name.method()` may change `name`."""
+    call = cst.parse_expression(f"{name}.{method}()")
+    assert isinstance(call, cst.Call)  # NAME.NAME() parses as a call
+    return method_mutates_receiver(call)
 
 
 def _assigned(code: str) -> list[str]:

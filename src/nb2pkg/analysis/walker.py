@@ -23,7 +23,7 @@ from nb2pkg.analysis.expressions import ExpressionWalk
 from nb2pkg.analysis.facts import Deferred
 from nb2pkg.analysis.magics import is_automagic
 from nb2pkg.analysis.mutation import root_name
-from nb2pkg.analysis.scopes import Scope, dotted_name, import_binding, target_names
+from nb2pkg.analysis.scopes import Collector, Scope, dotted_name, import_binding, target_names
 
 
 class CellWalker(ExpressionWalk):
@@ -49,56 +49,67 @@ class CellWalker(ExpressionWalk):
         elif isinstance(node, cst.ClassDef):
             self.class_def(node)
         elif isinstance(node, cst.If):
-            self.expr(node.test)
-            self.suite(node.body)
-            if isinstance(node.orelse, cst.If):
-                self.statement(node.orelse)
-            elif node.orelse is not None:
-                self.suite(node.orelse.body)
+            self.if_statement(node)
         elif isinstance(node, cst.For):
-            self.expr(node.iter)
-            self.store_loop_target(node.target, node.iter)
-            self.suite(node.body)
-            if node.orelse is not None:
-                self.suite(node.orelse.body)
+            self.for_statement(node)
         elif isinstance(node, cst.While):
-            self.expr(node.test)
-            self.suite(node.body)
-            if node.orelse is not None:
-                self.suite(node.orelse.body)
+            self.while_statement(node)
         elif isinstance(node, cst.With):
-            for item in node.items:
-                self.expr(item.item)
-                if item.asname is not None:
-                    self.store_target(item.asname.name)
-            self.suite(node.body)
+            self.with_statement(node)
         elif isinstance(node, (cst.Try, cst.TryStar)):
             self.try_statement(node)
         elif isinstance(node, cst.Match):
-            self.expr(node.subject)
-            for case in node.cases:
-                self.pattern(case.pattern)
-                if case.guard is not None:
-                    self.expr(case.guard)
-                self.suite(case.body)
+            self.match_statement(node)
         else:
             self.generic(node)
+
+    def if_statement(self, node: cst.If) -> None:
+        self.expr(node.test)
+        self.suite(node.body)
+        if isinstance(node.orelse, cst.If):
+            self.statement(node.orelse)
+        elif node.orelse is not None:
+            self.suite(node.orelse.body)
+
+    def for_statement(self, node: cst.For) -> None:
+        self.expr(node.iter)
+        self.store_loop_target(node.target, node.iter)
+        self.suite(node.body)
+        if node.orelse is not None:
+            self.suite(node.orelse.body)
+
+    def while_statement(self, node: cst.While) -> None:
+        self.expr(node.test)
+        self.suite(node.body)
+        if node.orelse is not None:
+            self.suite(node.orelse.body)
+
+    def with_statement(self, node: cst.With) -> None:
+        for item in node.items:
+            self.expr(item.item)
+            if item.asname is not None:
+                self.store_target(item.asname.name)
+        self.suite(node.body)
+
+    def match_statement(self, node: cst.Match) -> None:
+        self.expr(node.subject)
+        for case in node.cases:
+            self.pattern(case.pattern)
+            if case.guard is not None:
+                self.expr(case.guard)
+            self.suite(case.body)
 
     def suite(self, suite: cst.BaseSuite) -> None:
         if isinstance(suite, cst.IndentedBlock):
             for statement in suite.body:
                 self.statement(statement)
-        else:
+        elif isinstance(suite, cst.SimpleStatementSuite):
             for small in suite.body:  # `if x: y = 1` on one line
                 self.small_statement(small)
 
     def small_statement(self, node: cst.BaseSmallStatement) -> None:
         if isinstance(node, cst.Expr):
-            value = node.value
-            if isinstance(value, cst.Name) and is_automagic(value.value) and not self.is_known(value.value):
-                self.line_magic(value.value, "")  # a bare `ls` runs `%ls` (automagic)
-            else:
-                self.expr(value)
+            self.expression_statement(node)
         elif isinstance(node, cst.Assign):
             self.assign(node)
         elif isinstance(node, cst.AugAssign):
@@ -108,9 +119,7 @@ class CellWalker(ExpressionWalk):
         elif isinstance(node, cst.Del):
             self.delete_target(node.target)
         elif isinstance(node, cst.Import):
-            for alias in node.names:
-                self.imports.add(dotted_name(alias.name))
-                self.store(import_binding(alias), imported=True)
+            self.import_statement(node)
         elif isinstance(node, cst.ImportFrom):
             self.import_from(node)
         elif isinstance(node, cst.Global):
@@ -125,24 +134,42 @@ class CellWalker(ExpressionWalk):
         elif isinstance(node, (cst.Nonlocal, cst.Pass, cst.Break, cst.Continue)):
             pass
         elif isinstance(node, cst.Return) and self.collector is not None:
-            if node.value is not None and self.scopes[-1] is self.collector.scope:
-                self.collector.returns_value = True
-            if isinstance(node.value, cst.Lambda) or (
-                isinstance(node.value, cst.Name)
-                and node.value.value in self.scopes[-1].locals
-                and self.scopes[-1].kind == "function"
-            ):
-                self.collector.returns_callable = True  # a closure: its body runs later
-            self.generic(node)
+            self.return_statement(node, self.collector)
         else:  # Return, Raise, Assert
             self.generic(node)
 
+    def expression_statement(self, node: cst.Expr) -> None:
+        value = node.value
+        if isinstance(value, cst.Name) and is_automagic(value.value) and not self.is_known(value.value):
+            self.line_magic(value.value, "")  # a bare `ls` runs `%ls` (automagic)
+        else:
+            self.expr(value)
+
+    def import_statement(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self.imports.add(dotted_name(alias.name))
+            self.store(import_binding(alias), imported=True)
+
+    def return_statement(self, node: cst.Return, collector: Collector) -> None:
+        """A `return` inside a function body being collected: what it returns decides
+        whether the function returns a value, or a closure whose body runs later."""
+        if node.value is not None and self.scopes[-1] is collector.scope:
+            collector.returns_value = True
+        if isinstance(node.value, cst.Lambda) or (
+            isinstance(node.value, cst.Name)
+            and node.value.value in self.scopes[-1].locals
+            and self.scopes[-1].kind == "function"
+        ):
+            collector.returns_callable = True  # a closure: its body runs later
+        self.generic(node)
+
     def assign(self, node: cst.Assign) -> None:
         targets = [t.target for t in node.targets]
-        if isinstance(node.value, cst.Lambda) and all(isinstance(t, cst.Name) for t in targets):
+        names = [t for t in targets if isinstance(t, cst.Name)]
+        if isinstance(node.value, cst.Lambda) and len(names) == len(targets):
             deferred = self.lambda_def(node.value)
-            for target in targets:
-                self.store(target.value, value=deferred)
+            for name in names:
+                self.store(name.value, value=deferred)
             return
         self.expr(node.value)
         for target in targets:
@@ -190,9 +217,10 @@ class CellWalker(ExpressionWalk):
     def import_from(self, node: cst.ImportFrom) -> None:
         module = "." * len(node.relative) + (dotted_name(node.module) if node.module else "")
         if module == "__future__":
-            if not isinstance(node.names, cst.ImportStar):
-                if any(alias.name.value == "annotations" for alias in node.names if isinstance(alias.name, cst.Name)):
-                    self.lazy_annotations = True
+            if not isinstance(node.names, cst.ImportStar) and any(
+                alias.name.value == "annotations" for alias in node.names if isinstance(alias.name, cst.Name)
+            ):
+                self.lazy_annotations = True
             return  # compiler directives, not names
         self.imports.add(module)
         if isinstance(node.names, cst.ImportStar):
@@ -220,14 +248,12 @@ class CellWalker(ExpressionWalk):
         if node.finalbody is not None:
             self.suite(node.finalbody.body)
 
-    def pattern(self, node: cst.MatchPattern) -> None:
+    def pattern(self, node: cst.MatchPattern | cst.MatchStar) -> None:
+        """A `case` pattern: its values and class names are read, its captures bound."""
         if isinstance(node, cst.MatchValue):
             self.expr(node.value)
         elif isinstance(node, cst.MatchAs):
-            if node.pattern is not None:
-                self.pattern(node.pattern)
-            if node.name is not None:
-                self.store(node.name.value)
+            self.as_pattern(node)
         elif isinstance(node, cst.MatchStar):
             if node.name is not None:
                 self.store(node.name.value)
@@ -235,20 +261,32 @@ class CellWalker(ExpressionWalk):
             for element in node.patterns:
                 self.pattern(element if isinstance(element, cst.MatchStar) else element.value)
         elif isinstance(node, cst.MatchMapping):
-            for element in node.elements:
-                self.expr(element.key)
-                self.pattern(element.pattern)
-            if node.rest is not None:
-                self.store(node.rest.value)
+            self.mapping_pattern(node)
         elif isinstance(node, cst.MatchClass):
-            self.expr(node.cls)
-            for element in node.patterns:
-                self.pattern(element.value)
-            for keyword in node.kwds:
-                self.pattern(keyword.pattern)
+            self.class_pattern(node)
         elif isinstance(node, cst.MatchOr):
-            for element in node.patterns:
-                self.pattern(element.pattern)
+            for alternative in node.patterns:
+                self.pattern(alternative.pattern)
+
+    def as_pattern(self, node: cst.MatchAs) -> None:
+        if node.pattern is not None:
+            self.pattern(node.pattern)
+        if node.name is not None:
+            self.store(node.name.value)
+
+    def mapping_pattern(self, node: cst.MatchMapping) -> None:
+        for element in node.elements:
+            self.expr(element.key)
+            self.pattern(element.pattern)
+        if node.rest is not None:
+            self.store(node.rest.value)
+
+    def class_pattern(self, node: cst.MatchClass) -> None:
+        self.expr(node.cls)
+        for element in node.patterns:
+            self.pattern(element.value)
+        for keyword in node.kwds:
+            self.pattern(keyword.pattern)
 
     # -- definitions -----------------------------------------------------------------
 

@@ -45,7 +45,7 @@ def find_jobs(paths: Sequence[Path], options: Options) -> list[Job]:
     taken_folders = {parent.casefold() for folder in wanted for parent in _parents(folder)}
     taken_packages: set[str] = set()
     jobs = []
-    for (notebook, _), folder in zip(found, wanted):
+    for (notebook, _), folder in zip(found, wanted, strict=True):
         folder = _unique_folder(folder, taken_folders)
         taken_folders.add(folder.casefold())
         package = unique(package_name(notebook.stem), taken_packages)

@@ -9,7 +9,7 @@ Heavy modules (LibCST, nbformat, IPython, rich) are imported inside the commands
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -21,18 +21,23 @@ from nb2pkg.cli.failures import reported
 from nb2pkg.cli.inspect import inspect
 from nb2pkg.cli.verify import verify
 
+if TYPE_CHECKING:
+    # What TyperGroup.parse_args takes (and is given): the click Context typer vendors as
+    # `typer._click`; typer.Context is a subclass of it.
+    from typer._click import Context
+
 
 class _DefaultToConvert(TyperGroup):
     """`nb2pkg NOTEBOOK ...` means `nb2pkg convert NOTEBOOK ...`."""
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         _refuse_notebooks_named_as_options(ctx, args)
         if args and args[0] not in self.commands and args[0] not in ("--version", "--help", "-h"):
             args = ["convert", *args]
         return super().parse_args(ctx, args)
 
 
-def _refuse_notebooks_named_as_options(ctx: typer.Context, args: list[str]) -> None:
+def _refuse_notebooks_named_as_options(ctx: Context, args: list[str]) -> None:
     """`nb2pkg -rf.ipynb` would be read as options -r, -f, ...: say how to name it."""
     for arg in args:
         if arg == "--":

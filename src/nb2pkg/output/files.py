@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 _FLAG = {name: getattr(os, name, 0) for name in ("O_DIRECTORY", "O_NOFOLLOW", "O_CLOEXEC", "O_NONBLOCK", "O_BINARY")}
 _DIRECTORY = os.O_RDONLY | _FLAG["O_DIRECTORY"] | _FLAG["O_NOFOLLOW"] | _FLAG["O_CLOEXEC"]
@@ -28,7 +28,7 @@ _READ = os.O_RDONLY | _FLAG["O_NOFOLLOW"] | _FLAG["O_NONBLOCK"] | _FLAG["O_CLOEX
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FLAG["O_NOFOLLOW"] | _FLAG["O_CLOEXEC"] | _FLAG["O_BINARY"]
 # Folders are open file descriptors where the system takes `dir_fd`, else checked paths.
 WITH_DIR_FD = {os.open, os.stat, os.mkdir, os.unlink, os.rename} <= os.supports_dir_fd and bool(_FLAG["O_NOFOLLOW"])
-Folder = Union[int, str]
+Folder = int | str
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp")  # `.NAME.XXXXXXXX.tmp`, as written below
 
 

@@ -80,7 +80,7 @@ def pipeline_gaps(plan: Plan) -> Gaps:
                     continue
                 if name not in returned:
                     loose.add(name)
-                write = origin[name] if name in origin else star
+                write = origin.get(name, star)
                 if write is not None and (write.cell, name) not in writes:
                     writes[(write.cell, name)] = KeptWrite(write.cell, name, write.how, item.name)
             origin.update((name, None) for name in item.returns)

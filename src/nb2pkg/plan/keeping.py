@@ -30,6 +30,11 @@ WRAPPING_CELL_MAGICS = frozenset({"time", "capture"})
 
 def keep_reason(cell: Cell, facts: CellFacts) -> str:
     """Why the whole cell stays in the notebook as it is; "" when its code converts."""
+    return _marked(cell) or _not_python(facts) or _magic_reason(facts) or _namespace_reason(facts)
+
+
+def _marked(cell: Cell) -> str:
+    """The cell's tags or saved outputs say it stays."""
     if KEEP_TAG in cell.tags:
         return f"tagged `{KEEP_TAG}`"
     if EXPECTED_ERROR_TAG in cell.tags:
@@ -39,10 +44,20 @@ def keep_reason(cell: Cell, facts: CellFacts) -> str:
             f"shows a `{cell.error}` in its saved outputs, an error the notebook ran past (tag the "
             f"cell `{EXPECTED_ERROR_TAG}` to say so, or clear its outputs if it no longer raises)"
         )
+    return ""
+
+
+def _not_python(facts: CellFacts) -> str:
+    """The cell does not parse, or a cell magic runs it as something other than Python."""
     if facts.parse_error is not None:
         return facts.parse_error.reason
     if facts.python is None:
         return f"runs `%%{facts.magics[0].name}`, which nb2pkg does not convert"
+    return ""
+
+
+def _magic_reason(facts: CellFacts) -> str:
+    """A magic of the cell that only runs in a notebook, or times more than one statement."""
     for magic in facts.magics:
         if magic.cell and magic.name in WRAPPING_CELL_MAGICS:
             continue  # the body becomes a step; the summary cell keeps the magic line
@@ -52,6 +67,11 @@ def keep_reason(cell: Cell, facts: CellFacts) -> str:
             continue  # the statement becomes a step; the summary keeps the magic before its call
         if magic.policy is not Policy.NOTEBOOK or magic.cell:
             return f"uses `{magic.label}`, which only runs in a notebook"
+    return ""
+
+
+def _namespace_reason(facts: CellFacts) -> str:
+    """The cell reaches into the notebook's namespace in a way a step cannot."""
     if facts.rebinds_globals:
         return "defines a function that rebinds notebook names with `global`"
     only = notebook_only_names(facts.builtin_reads)

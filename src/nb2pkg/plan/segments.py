@@ -44,7 +44,7 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     functions = {name: d for facts in flow.facts if facts for name, d in facts.functions}
     captured = captured_names(flow.facts)
     rough: list[Segment] = []
-    for cell, facts in zip(flow.notebook.cells, flow.facts):
+    for cell, facts in zip(flow.notebook.cells, flow.facts, strict=True):
         parts = _split_cell(cell, facts, imports, rebound, functions, captured)
         rough.extend(replace(part, position=position) for position, part in enumerate(parts))
     return _reanalyse(rough, shadowed_builtins(flow.facts))
@@ -56,7 +56,7 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
     seen: set[str] = set()
     used: set[str] = set()
     rebound: set[str] = set()
-    for cell, facts in zip(flow.notebook.cells, flow.facts):
+    for cell, facts in zip(flow.notebook.cells, flow.facts, strict=True):
         if facts is None:
             continue
         if not facts.analysed:  # it runs in the notebook: what it may bind is not constant
@@ -110,6 +110,28 @@ def _split_cell(
         return []
     if is_display_cell(module, facts, imports, captured):
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
+    if any(not _is_magic_line(s) and "get_ipython()" in module.code_for_node(s) for s in module.body):
+        reason = "uses a magic inside a block, which only runs in a notebook"
+        return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
+    parts = _statement_roles(module, facts, timed, imports, rebound, captured)
+    if timed and _runs_code_after(parts, timed[1]):
+        # The summary times the step's call: what runs after the timed statement would print
+        # before the time, not after it as in the notebook.
+        reason = f"runs code after its `{timed[0].split()[0]}` line, and a step can only be timed whole"
+        return [Segment(cell, "kept", cell.source, facts, reason)]
+    segments = _with_cell_magic(_merge(cell, module, parts), facts, timed)
+    return _with_shown_value(segments, module, facts.python, timed, imports, functions)
+
+
+def _statement_roles(
+    module: cst.Module,
+    facts: CellFacts,
+    timed: tuple[str, cst.BaseStatement] | None,
+    imports: dict[str, str],
+    rebound: frozenset[str],
+    captured: frozenset[str],
+) -> list[tuple[Role, cst.BaseStatement]]:
+    """The role of each top-level statement of a cell that converts."""
     parts: list[tuple[Role, cst.BaseStatement]] = []
     last_position = len(module.body) - 1
     twice = _bound_twice(module)
@@ -120,25 +142,35 @@ def _split_cell(
             role = "code"  # `%time x = 5` still reports a time where the notebook did
         if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
             role = "kept"  # only this statement: the rest of the cell converts
-        if not _is_magic_line(statement) and "get_ipython()" in module.code_for_node(statement):
-            reason = "uses a magic inside a block, which only runs in a notebook"
-            return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
         if role == "code" and position == last_position and is_shown_value(statement, imports, plots):
             role = "display"
         parts.append((role, statement))
-    if timed and _runs_code_after(parts, timed[1]):
-        # The summary times the step's call: what runs after the timed statement would print
-        # before the time, not after it as in the notebook.
-        reason = f"runs code after its `{timed[0].split()[0]}` line, and a step can only be timed whole"
-        return [Segment(cell, "kept", cell.source, facts, reason)]
-    segments = _merge(cell, module, parts)
+    return parts
+
+
+def _with_cell_magic(
+    segments: list[Segment], facts: CellFacts, timed: tuple[str, cst.BaseStatement] | None
+) -> list[Segment]:
+    """Each segment carries the magic line its cell ran under (`%%capture`, `%time`), for the summary."""
     wrapping = next((m for m in facts.magics if m.cell), None)
     if wrapping is not None:
         line = f"%%{wrapping.name} {wrapping.argument}".rstrip()
-        segments = [replace(s, cell_magic=line) for s in segments]
-    elif timed:
-        segments = [replace(s, cell_magic=timed[0]) for s in segments]
-    hidden = hides_value(facts.python) or (  # `%time f(x);` shows nothing either
+        return [replace(s, cell_magic=line) for s in segments]
+    if timed:
+        return [replace(s, cell_magic=timed[0]) for s in segments]
+    return segments
+
+
+def _with_shown_value(
+    segments: list[Segment],
+    module: cst.Module,
+    python: str,
+    timed: tuple[str, cst.BaseStatement] | None,
+    imports: dict[str, str],
+    functions: dict[str, Deferred],
+) -> list[Segment]:
+    """The last code segment marked with what its final expression shows, unless the cell hides it."""
+    hidden = hides_value(python) or (  # `%time f(x);` shows nothing either
         timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1]))
     )
     if segments and segments[-1].role == "code" and not hidden:

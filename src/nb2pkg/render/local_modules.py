@@ -158,9 +158,13 @@ def _sys_path_arguments(node: ast.AST) -> Iterator[ast.expr]:
             yield args[1]
         elif method == "extend" and len(args) == 1 and isinstance(args[0], (ast.List, ast.Tuple)):
             yield from args[0].elts
-    elif isinstance(node, ast.AugAssign) and isinstance(node.op, ast.Add) and _is_sys_path(node.target):
-        if isinstance(node.value, (ast.List, ast.Tuple)):
-            yield from node.value.elts
+    elif (
+        isinstance(node, ast.AugAssign)
+        and isinstance(node.op, ast.Add)
+        and _is_sys_path(node.target)
+        and isinstance(node.value, (ast.List, ast.Tuple))
+    ):
+        yield from node.value.elts
 
 
 def _is_sys_path(node: ast.AST) -> bool:

@@ -27,6 +27,11 @@ MODULE_DOCS = {
 _IPYTHON_NAMES = {"display": "from IPython.display import display"}
 
 
+# What a Module's body holds: LibCST's BaseStatement is always one of the two, but
+# Module.body and `leading_lines` are typed on them, not on BaseStatement.
+TopStatement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+
+
 @dataclass(frozen=True)
 class RenderedModule:
     name: str
@@ -130,13 +135,13 @@ def call_source(step: Step, qualified: bool = True) -> str:
 
 def render_module(name: str, plan: Plan, package: str, members: list[Step | Definition]) -> RenderedModule:
     """One module of the package: its steps and definitions, in notebook order."""
-    nodes: list[cst.BaseStatement] = []
+    nodes: list[TopStatement] = []
     lifted = plan.lifted()
     for member in members:
         if isinstance(member, Step):
             nodes.append(step_function(member, lifted))
         else:
-            nodes.extend(_definition_statements(member))
+            nodes.extend(_top(statement) for statement in _definition_statements(member))
     body = cst.Module(body=nodes).code
     lazy = lazy_annotations(plan)
     imports, unresolved = _imports_for(body, plan, package, own={_top_name(n) for n in nodes}, lazy=lazy)
@@ -274,9 +279,14 @@ def _docstring(text: str) -> cst.SimpleStatementLine:
     return cst.SimpleStatementLine([cst.Expr(cst.SimpleString(docstring_literal(text, "    ")))])
 
 
+def _top(statement: cst.BaseStatement) -> TopStatement:
+    assert isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement))  # every statement is one
+    return statement
+
+
 def _with_blank_line(statement: cst.BaseStatement) -> cst.BaseStatement:
     blank = cst.EmptyLine()
-    leading = statement.leading_lines
+    leading = _top(statement).leading_lines
     if leading and leading[0].comment is None:
         return statement
     return statement.with_changes(leading_lines=(blank, *leading))

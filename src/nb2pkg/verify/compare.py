@@ -13,7 +13,6 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 # Errors that mean the notebook cannot run here (a missing file, package or network),
 # not that it behaves differently.
@@ -44,7 +43,7 @@ _MASKS = (
 )
 _MISSING_NAME = re.compile(r"^NameError: name '(\w+)' is not defined")
 
-CellRef = Union[str, int]  # an original cell's id, or its 1-based number
+CellRef = str | int  # an original cell's id, or its 1-based number
 
 
 @dataclass(frozen=True)

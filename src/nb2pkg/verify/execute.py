@@ -58,7 +58,7 @@ def run_notebook(
         ) from None
     except DeadKernelError as error:
         raise CannotVerify(path, f"the kernel died ({error})", "check the notebook's memory use") from None
-    return [_ran(cell, ran, raw) for cell, ran, raw in zip(notebook.cells, document.cells, saved)]
+    return [_ran(cell, ran, raw) for cell, ran, raw in zip(notebook.cells, document.cells, saved, strict=True)]
 
 
 def _stop_if_interrupted(client: Any) -> None:
@@ -158,9 +158,10 @@ def _saved_cells(path: Path, count: int) -> list[dict[str, Any]]:
 
 
 def _ran(cell: Any, ran: Any, saved: dict[str, Any]) -> Ran:
-    metadata = saved.get("metadata") if isinstance(saved.get("metadata"), dict) else {}
-    marks = metadata.get("nb2pkg") if isinstance(metadata.get("nb2pkg"), dict) else {}
-    sources = marks.get("source_cells") if isinstance(marks.get("source_cells"), list) else []
+    metadata = saved.get("metadata")
+    marks = metadata.get("nb2pkg") if isinstance(metadata, dict) else None
+    listed = marks.get("source_cells") if isinstance(marks, dict) else None
+    sources = listed if isinstance(listed, list) else []
     code = cell.kind == "code" and bool(cell.source.strip())
     return Ran(
         items=tuple(_items(ran)),
