@@ -143,6 +143,16 @@ def test_nul_in_a_string_is_kept_and_never_reaches_a_python_file(tmp_path: Path)
     assert all("\0" not in p.read_text(encoding="utf-8") for p in out.rglob("*.py"))
 
 
+@pytest.mark.parametrize("cell", ["x.if(3)", "x.class(1)\nprint(x)", "None.append(1) +", "x.def(\n"])
+def test_a_keyword_after_a_dot_in_a_broken_cell_is_kept(tmp_path: Path, cell: str) -> None:
+    """Found by mypy's narrowing: the spelling check of unparsable code parsed `x.if()` again."""
+    notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(["x = []", cell, "print(len(x))"]))
+    converted = api.convert(notebook, tmp_path / "out", write=False)
+    summary = json.loads(converted.conversion.files["notebooks/nb.ipynb"])
+    assert any(cell.strip() in "".join(c["source"]) for c in summary["cells"])  # kept, as it was
+    assert 2 in converted.conversion.kept_cells
+
+
 def test_code_cpython_does_not_compile_is_never_converted(tmp_path: Path) -> None:
     # LibCST parses these; CPython (and so the notebook's kernel) refuses them.
     cells = ["return 5", "x = 1\nfrom __future__ import annotations", "def f():\n    nonlocal q"]

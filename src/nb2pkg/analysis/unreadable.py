@@ -8,6 +8,7 @@ Conservative by design: a name that looks assigned is taken as assigned.
 
 from __future__ import annotations
 
+import keyword
 import re
 
 import libcst as cst
@@ -28,6 +29,8 @@ def unreadable_writes(source: str) -> frozenset[str]:
         found.update(_assigned(code))
         found.update(_BOUND.findall(code))
         for name, method in _METHOD.findall(code):
+            if keyword.iskeyword(name):  # `None.x(...)`, `True.y(...)`: no notebook name
+                continue
             if "inplace" in code or _mutates(name, method):
                 found.add(name)
     return frozenset(found)
@@ -35,6 +38,8 @@ def unreadable_writes(source: str) -> frozenset[str]:
 
 def _mutates(name: str, method: str) -> bool:
     """Whether calling `name.method()` may change `name`."""
+    if keyword.iskeyword(method):  # `x.if(3)`: no such call parses; taken as a change, to be safe
+        return True
     call = cst.parse_expression(f"{name}.{method}()")
     assert isinstance(call, cst.Call)  # NAME.NAME() parses as a call
     return method_mutates_receiver(call)
