@@ -3,7 +3,12 @@ time, shadowed builtins, IPython-only names and dynamic namespace reads."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import libcst as cst
@@ -112,3 +117,66 @@ def test_only_the_dynamic_statement_stays_in_the_notebook(tmp_path: Path) -> Non
     config, kept, files = _convert(tmp_path, ["a = [1]\nb = len(a)\nc = eval('b + 1')\nprint(c)"])
     assert list(kept) == ["c = eval('b + 1')"]
     assert "b = len(a)" in "".join(text for name, text in files.items() if name.endswith(".py"))
+
+
+# Notebook functions that read notebook variables and are only ever called: they move to
+# modules with those variables as keyword arguments, and each call passes what it sees.
+CALLED_HELPERS: dict[str, list[str | tuple[str, str]]] = {
+    # a helper reading a value built in its own cell, called from later cells
+    "same-cell-value": [
+        "from pathlib import Path\n\nOUT = Path('figures') / 'run'\n\ndef where(name):\n    return (OUT / name).as_posix()",
+        "print(where('a.png'))",
+        "print(where('b.png'))",
+    ],
+    # bound just before in its own cell, called in that cell's loop; rebound later
+    "own-cell-loop-then-rebound": [
+        "t0, t1 = 5, 50\n\ndef rate(t):\n    return t0 / (t + t1)\n\ntotal = 0\nfor i in range(3):\n"
+        "    total += rate(i)\nprint(round(total, 6))",
+        "t0 = 1\nprint(rate(2))",
+    ],
+    # defined again, word for word, after rebinding what it reads
+    "same-code-redefined": [
+        "t0, t1 = 5, 50\n\ndef rate(t):\n    return t0 / (t + t1)\n\nprint(rate(1))",
+        "t0, t1 = 200, 1000\n\ndef rate(t):\n    return t0 / (t + t1)\n\nprint(rate(1))",
+        "print(rate(3))",
+    ],
+    # returns a list it builds, not a closure: a later rebinding changes nothing it returned
+    "returns-a-local-list": [
+        "k = 2",
+        "def path(n):\n    steps = []\n    for i in range(n):\n        steps.append(i * k)\n    return steps",
+        "first = path(3)\nprint(first)",
+        "k = 10\nprint(path(2), first)",
+    ],
+    # defined in a step (inside `try`) and called by the next cell of the same step
+    "defined-in-a-step": [
+        "k = 3",
+        "try:\n    from math import no_such_function as scaled\nexcept ImportError:\n    from math import sqrt\n\n"
+        "    def scaled(v):\n        return sqrt(v) * k",
+        "print(scaled(16))",
+    ],
+}
+
+
+@pytest.mark.parametrize("cells", list(CALLED_HELPERS.values()), ids=list(CALLED_HELPERS))
+def test_called_helpers_move_and_python_m_prints_what_the_notebook_did(
+    tmp_path: Path, cells: list[str | tuple[str, str]]
+) -> None:
+    notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    done = api.convert(notebook, out=tmp_path / "out", name="pkg")
+    assert not [m for _, m in done.conversion.warnings if "stays in the notebook" in m or "refuses" in m]
+    namespace: dict[str, object] = {}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for cell in cells:
+            exec(compile(cell if isinstance(cell, str) else "", "<cell>", "exec"), namespace)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "out" / "src")}
+    ran = subprocess.run([sys.executable, "-m", "pkg"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == printed.getvalue()
+
+
+def test_a_function_defined_again_with_other_code_stays_and_says_why(tmp_path: Path) -> None:
+    cells = ["k = 2", "def f(v):\n    return v + k", "print(f(1))", "def f(v):\n    return v * k", "print(f(3))"]
+    notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    warnings = api.convert(notebook, out=tmp_path / "out", name="pkg").conversion.warnings
+    assert (2, "`f` stays in the notebook: this cell defines a name that other cells define too") in warnings

@@ -33,11 +33,7 @@ class Case:
 
 
 # Corpus notebooks whose `python -m` still does not run to the end, named by the reason.
-KNOWN_FAILURES: dict[str, str] = {
-    "ageron__handson-ml3__04_training_linear_models.ipynb": (
-        "refuses, naming the cell: a function reading globals `t0`, `t1` and passed as a value stays in the notebook"
-    ),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 # Corpus notebooks whose `python -m` may refuse (with the conversion's warning and a clear
 # message, never a traceback) because the steps need what only a running IPython gives.

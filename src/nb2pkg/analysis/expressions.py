@@ -213,6 +213,11 @@ class ExpressionWalk(MagicWalk):
             return None
         collector, self.collector = self.collector, None
         assert collector is not None
+        makers = {n for n, d in self.functions.items() if d.returns_callable or d.is_class}
+        if isinstance(body, cst.BaseSuite) and not _makes_functions(body, makers):
+            # a returned local (`return path`) can only be a closure if the body makes one
+            # (or gets one from a notebook function that makes them)
+            collector.returns_callable = False
         return collector.freeze()
 
     # -- targets ---------------------------------------------------------------------
@@ -304,3 +309,23 @@ def _literal(node: cst.BaseExpression) -> str | None:
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
+
+
+def _makes_functions(body: cst.BaseSuite, makers: set[str]) -> bool:
+    """Whether a function body makes a function, lambda, class or generator, or calls
+    one of `makers`, the notebook functions that return them."""
+
+    class Maker(cst.CSTVisitor):
+        found = False
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            self.found = (
+                self.found
+                or isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp, cst.Yield))
+                or (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in makers)
+            )
+            return not self.found
+
+    maker = Maker()
+    body.visit(maker)
+    return maker.found

@@ -26,14 +26,13 @@ from nb2pkg.plan.model import Definition, Segment, SegmentKey
 
 def movable_definitions(
     segments: tuple[Segment, ...], module_names: set[str], warnings: list[tuple[int, str]]
-) -> tuple[tuple[Definition, ...], set[SegmentKey]]:
+) -> tuple[tuple[Definition, ...], dict[SegmentKey, str]]:
     """Definitions whose bodies read only what modules can import, or notebook variables
-    that can be lifted into parameters; the rest stay."""
-    candidates = [s for s in segments if s.role == "definition"]
-    counts: dict[str, int] = {}
-    for segment in segments:
-        for name in segment.facts.defines:
-            counts[name] = counts.get(name, 0) + 1
+    that can be lifted into parameters; the rest stay. A definition a later cell repeats
+    word for word moves once: every call, before or after the repeat, runs the same code."""
+    repeats = repeated_definitions(segments)
+    candidates = [s for s in segments if s.role == "definition" and s.key not in repeats]
+    single = _defined_once(segments, repeats)
     movable: dict[SegmentKey, Segment] = {}
     changed = True
     while changed:  # a definition may rely on another that moves
@@ -44,29 +43,66 @@ def movable_definitions(
                 continue
             needs = _needs(segment)
             name = next(iter(segment.facts.defines), "")
-            if counts.get(name, 0) == 1 and needs <= available | {name}:
+            if name in single and needs <= available | {name}:
                 movable[segment.key] = segment
                 changed = True
     available = module_names | {n for s in movable.values() for n in s.facts.defines}
     functions = {n for s in candidates for n, _ in s.facts.functions}
-    rest = [s for s in candidates if s.key not in movable and counts.get(next(iter(s.facts.defines), ""), 0) == 1]
-    lifted = liftable(rest, segments, available, functions)
-    kept: set[SegmentKey] = set()
+    rest = [s for s in candidates if s.key not in movable and next(iter(s.facts.defines), "") in single]
+    lifted = liftable(rest, segments, available, functions, set(repeats))
+    kept: dict[SegmentKey, str] = {}  # -> why it stays
     definitions = []
     for segment in candidates:
+        again = tuple(k for k, first in repeats.items() if first == segment.key)
         if segment.key in movable or segment.key in lifted:
             name = next(iter(segment.facts.defines))
-            definitions.append(Definition(name, name_definition_module(segment), segment, lifted.get(segment.key, ())))
+            module = name_definition_module(segment)
+            definitions.append(Definition(name, module, segment, lifted.get(segment.key, ()), again))
             continue
-        kept.add(segment.key)
+        name = next(iter(segment.facts.defines), "")
+        reason = kept_definition_reason(segment, module_names) if name in single else _ELSEWHERE
+        kept.update((k, reason) for k in (segment.key, *again))
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
-        warnings.append(
-            (
-                segment.cell.number,
-                f"{defined} stays in the notebook: this cell {kept_definition_reason(segment, module_names)}",
-            )
-        )
+        warnings.append((segment.cell.number, f"{defined} stays in the notebook: this cell {reason}"))
     return tuple(definitions), kept
+
+
+def repeated_definitions(segments: tuple[Segment, ...]) -> dict[SegmentKey, SegmentKey]:
+    """Definition segment key -> the key of the first one, for a function a later cell
+    defines again with the same code (`def rate(t): return t0 / (t + t1)` in two cells),
+    when nothing else binds its name."""
+    by_name: dict[str, list[Segment]] = {}
+    for segment in segments:
+        for name in segment.facts.defines:
+            by_name.setdefault(name, []).append(segment)
+    repeats: dict[SegmentKey, SegmentKey] = {}
+    for found in by_name.values():
+        first = found[0]
+        if len(found) > 1 and all(_same_definition(first, s) for s in found[1:]):
+            repeats.update((s.key, first.key) for s in found[1:])
+    return repeats
+
+
+def _same_definition(first: Segment, other: Segment) -> bool:
+    if not all(s.role == "definition" and len(s.statements) == 1 for s in (first, other)):
+        return False
+    statements = [s.statements[0] for s in (first, other)]
+    if not all(isinstance(s, cst.FunctionDef) for s in statements):
+        return False
+    # the same code, comments and blank lines around it aside
+    code = [cst.Module(body=[s.with_changes(leading_lines=())]).code.strip() for s in statements]
+    return code[0] == code[1] and first.facts.uses == other.facts.uses
+
+
+def _defined_once(segments: tuple[Segment, ...], repeats: dict[SegmentKey, SegmentKey]) -> set[str]:
+    """Names one segment binds, counting a repeated definition once."""
+    counts: dict[str, int] = {}
+    for segment in segments:
+        if segment.key in repeats:
+            continue
+        for name in segment.facts.defines:
+            counts[name] = counts.get(name, 0) + 1
+    return {name for name, count in counts.items() if count == 1}
 
 
 def _needs(segment: Segment) -> set[str]:
@@ -90,7 +126,12 @@ def kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
             f"defines a function that reads notebook variable(s) {listed} and is used "
             "other than by direct calls from converted code"
         )
-    return "defines a name that other cells define too"
+    return _ELSEWHERE
+
+
+# A name bound by other code too, or defined again with other code: one module-level
+# name cannot be each of them at its moment.
+_ELSEWHERE = "defines a name that other cells define too"
 
 
 def liftable(
@@ -98,6 +139,7 @@ def liftable(
     segments: tuple[Segment, ...],
     available: set[str],
     notebook_functions: set[str],
+    repeats: Iterable[SegmentKey] = (),
 ) -> dict[SegmentKey, tuple[str, ...]]:
     """Definition segment key -> the notebook variables to lift, for those that can be."""
     lifted: dict[SegmentKey, tuple[str, ...]] = {}
@@ -115,7 +157,7 @@ def liftable(
             continue
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
-        if _only_called_from_steps(name, segment, segments):
+        if _only_called_from_steps(name, {segment.key, *repeats}, segments):
             lifted[segment.key] = tuple(sorted(variables))
     return lifted
 
@@ -137,9 +179,9 @@ def _rebound_after_a_call(name: str, variables: frozenset[str], segments: tuple[
     return False
 
 
-def _only_called_from_steps(name: str, definition: Segment, segments: tuple[Segment, ...]) -> bool:
+def _only_called_from_steps(name: str, definitions: set[SegmentKey], segments: tuple[Segment, ...]) -> bool:
     for segment in segments:
-        if segment.key == definition.key or segment.role == "markdown":
+        if segment.key in definitions or segment.role == "markdown":
             continue
         if not segment.statements:
             if re.search(rf"\b{re.escape(name)}\b", segment.source):

@@ -88,6 +88,7 @@ class Definition:
     module: str
     segment: Segment
     lifted: tuple[str, ...] = ()  # notebook variables it now takes as keyword arguments
+    repeats: tuple[SegmentKey, ...] = ()  # later cells' definitions of the same code, which go with it
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from nb2pkg.naming import unique
 from nb2pkg.notebook import heading_of
-from nb2pkg.plan.definitions import kept_definition_reason, movable_definitions
+from nb2pkg.plan.definitions import movable_definitions
 from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.imports import import_table, rebound_imports
 from nb2pkg.plan.interface import step_interface, unbound_returns
@@ -65,7 +65,7 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     module_names = set(imports) | {n for s in constants for n in s.facts.defines}
     definitions, kept_definitions = movable_definitions(segments, module_names, warnings)
     module_names |= {d.name for d in definitions}
-    moved = {d.segment.key for d in definitions}
+    moved = {d.segment.key for d in definitions} | {k for d in definitions for k in d.repeats}
     kept_functions = {
         name: frozenset(r for _, d in s.facts.functions for r in d.reads | d.writes)
         for s in segments
@@ -73,8 +73,7 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
         for name in s.facts.defines
     } | late_functions
     segments = tuple(
-        replace(s, role="kept", reason=kept_definition_reason(s, module_names)) if s.key in kept_definitions else s
-        for s in segments
+        replace(s, role="kept", reason=kept_definitions[s.key]) if s.key in kept_definitions else s for s in segments
     )
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
     warnings += [
@@ -308,7 +307,11 @@ def _stale_reads(
     # names only a notebook function's `global` rebinds are rebound where it lives
     written = {n for s in run for _, _, writes in s.facts.through for n in writes}
     bound = {n for s in run for n in s.facts.defines} - written
+    # a function this step itself defines is a closure over the step's own names
+    own = {n for s in run for n, _ in s.facts.functions}
     for function, reads, _ in segment.facts.through:
+        if function in own and function not in kept_functions:
+            continue
         # A value bound by a cell kept in the notebook (`add = make_adder(1)` there) runs
         # the notebook's code, which reads the notebook's names, as a kept function does.
         known = kept_functions.get(function) or (reads if function in kept_values else frozenset())
