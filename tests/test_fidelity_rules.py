@@ -180,3 +180,11 @@ def test_a_function_defined_again_with_other_code_stays_and_says_why(tmp_path: P
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     warnings = api.convert(notebook, out=tmp_path / "out", name="pkg").conversion.warnings
     assert (2, "`f` stays in the notebook: this cell defines a name that other cells define too") in warnings
+
+
+def test_a_repeated_definition_that_stays_names_both_cells(tmp_path: Path) -> None:
+    define = "def f(v):\n    return v + k"
+    cells = ["k = 2", define, "print(f(1))", "k = 5", define, "g = f\nprint(g(3))"]  # `g = f`: not a call
+    notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    warnings = api.convert(notebook, out=tmp_path / "out", name="pkg").conversion.warnings
+    assert [cell for cell, message in warnings if message.startswith("`f` stays in the notebook")] == [2, 5]

@@ -51,6 +51,8 @@ def movable_definitions(
     rest = [s for s in candidates if s.key not in movable and next(iter(s.facts.defines), "") in single]
     lifted = liftable(rest, segments, available, functions, set(repeats))
     kept: dict[SegmentKey, str] = {}  # -> why it stays
+    found: list[tuple[int, str]] = []
+    cell_numbers = {s.key: s.cell.number for s in segments}
     definitions = []
     for segment in candidates:
         again = tuple(k for k, first in repeats.items() if first == segment.key)
@@ -63,7 +65,10 @@ def movable_definitions(
         reason = kept_definition_reason(segment, module_names) if name in single else _ELSEWHERE
         kept.update((k, reason) for k in (segment.key, *again))
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
-        warnings.append((segment.cell.number, f"{defined} stays in the notebook: this cell {reason}"))
+        # a repeat stays with its first, and its cell is named too, in notebook order
+        cells = [segment.cell.number, *(cell_numbers[k] for k in again)]
+        found += [(cell, f"{defined} stays in the notebook: this cell {reason}") for cell in cells]
+    warnings += sorted(found, key=lambda warning: warning[0])
     return tuple(definitions), kept
 
 
