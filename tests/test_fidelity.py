@@ -420,7 +420,7 @@ def test_generated_names_never_collide_with_the_notebooks(tmp_path: Path) -> Non
 
 # ------------------------------------------------------------- real kernels
 
-IMPORTANT = ["loop_rebinds_name", "try_and_handlers", "kept_cell_writes", "late_function_reads"]
+IMPORTANT = ["loop_rebinds_name", "try_and_handlers", "kept_cell_writes", "late_function_reads", "called_helpers"]
 
 
 @pytest.mark.kernel
