@@ -188,3 +188,18 @@ def test_a_repeated_definition_that_stays_names_both_cells(tmp_path: Path) -> No
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     warnings = api.convert(notebook, out=tmp_path / "out", name="pkg").conversion.warnings
     assert [cell for cell, message in warnings if message.startswith("`f` stays in the notebook")] == [2, 5]
+
+
+@pytest.mark.parametrize(
+    ("code", "closure"),
+    [
+        ("def f(n):\n    path = []\n    path.append(n * k)\n    return path", False),  # a list it builds
+        ("def f(n):\n    def g():\n        return n * k\n    return g", True),
+        ("def f(n):\n    g = lambda: n * k\n    return g", True),
+        ("def f(n):\n    yield n * k", True),
+        ("def make():\n    def g():\n        return k\n    return g\ndef f():\n    h = make()\n    return h", True),
+    ],
+)
+def test_a_returned_local_is_a_closure_only_if_the_body_makes_one(code: str, closure: bool) -> None:
+    facts, _ = analyse_cell(code)
+    assert dict(facts.functions)["f"].returns_callable is closure

@@ -10,7 +10,9 @@ notebook variable. It can move as `def is_high(v, *, cutoff)` when every use of
 pass the value it sees at that moment (`is_high(x, cutoff=cutoff)`), which is what the
 notebook's global lookup gave. Callbacks (`df.apply(is_high)`), calls from cells that
 stay in the notebook or from other functions, and functions that rebind globals are
-left alone.
+left alone. A function a later cell defines again with the same code (notebooks repeat
+a helper after rebinding what it reads) moves once, lifted: each call passes what it
+sees then. Defined again with other code, it stays: one module name cannot be both.
 """
 
 from __future__ import annotations
