@@ -69,7 +69,7 @@ def convert(
     )
     members = _module_members(plan)
     files: dict[str, str] = {}
-    warnings = [(w.cell, w.message) for w in flow.warnings] + list(plan.warnings) + list(local.warnings)
+    warnings = [(w.cell, w.text(cell=False)) for w in flow.warnings] + list(plan.warnings) + list(local.warnings)
     source = f"src/{package}"
     files[f"{source}/__init__.py"] = init_module(notebook.path.name)
     files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name)
