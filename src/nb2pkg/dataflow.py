@@ -30,8 +30,7 @@ class Dataflow:
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
-        whole = tuple(Diagnostic(None, None, message) for message in self.notebook.warnings)
-        return whole + tuple(warning for warnings in self.cell_warnings for warning in warnings)
+        return self.notebook.warnings + tuple(warning for warnings in self.cell_warnings for warning in warnings)
 
 
 def build_dataflow(notebook: Notebook) -> Dataflow:
