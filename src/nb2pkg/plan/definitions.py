@@ -20,12 +20,13 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.plan.layout import name_definition_module
 from nb2pkg.plan.model import Definition, Segment, SegmentKey
 
 
 def movable_definitions(
-    segments: tuple[Segment, ...], module_names: set[str], warnings: list[tuple[int, str]]
+    segments: tuple[Segment, ...], module_names: set[str], warnings: list[Diagnostic]
 ) -> tuple[tuple[Definition, ...], set[SegmentKey]]:
     """Definitions whose bodies read only what modules can import, or notebook variables
     that can be lifted into parameters; the rest stay."""
@@ -61,8 +62,9 @@ def movable_definitions(
         kept.add(segment.key)
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
         warnings.append(
-            (
+            Diagnostic(
                 segment.cell.number,
+                None,
                 f"{defined} stays in the notebook: this cell {kept_definition_reason(segment, module_names)}",
             )
         )
