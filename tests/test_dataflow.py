@@ -10,6 +10,7 @@ import pytest
 
 from nb2pkg import inspection as report
 from nb2pkg.dataflow import Flow, build_dataflow
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.notebook import read_notebook
 from support import FIXTURES, ROOT, make_notebook, write_notebook
 
@@ -32,35 +33,39 @@ def test_deleted_names_flow_no_further(tmp_path: Path) -> None:
 def test_use_before_definition_warns_with_the_defining_cell(tmp_path: Path) -> None:
     flow = dataflow_of(tmp_path, ["y = x + 1", "x = 1"])
     assert flow.cell_warnings[0] == (
-        "uses `x` (cell 2) before the cell that defines it: the notebook ran out of order "
-        "(hidden state); nb2pkg converts in document order",
+        Diagnostic(
+            1,
+            None,
+            "uses `x` (cell 2) before the cell that defines it: the notebook ran out of order "
+            "(hidden state); nb2pkg converts in document order",
+        ),
     )
 
 
 def test_never_defined_name_warns(tmp_path: Path) -> None:
     flow = dataflow_of(tmp_path, ["y = ghost + 1"])
     assert flow.cell_warnings[0] == (
-        "uses `ghost`, which no cell defines (hidden state); define it in an earlier cell",
+        Diagnostic(1, None, "uses `ghost`, which no cell defines (hidden state); define it in an earlier cell"),
     )
 
 
 def test_star_import_silences_never_defined(tmp_path: Path) -> None:
     flow = dataflow_of(tmp_path, ["from math import *", "r = sqrt(2)"])
     assert flow.cell_warnings == (
-        (("line 1: `from math import *`: nb2pkg cannot see which names it binds; import the names you use"),),
+        (Diagnostic(1, 1, "`from math import *`: nb2pkg cannot see which names it binds; import the names you use"),),
         (),
     )
 
 
 def test_unparsed_cell_is_named_as_a_possible_source(tmp_path: Path) -> None:
     flow = dataflow_of(tmp_path, ["x = 1\nprint x", "y = x"])
-    assert "or from cell 1, which does not parse" in flow.cell_warnings[1][0]
+    assert "or from cell 1, which does not parse" in flow.cell_warnings[1][0].message
 
 
 def test_execution_counts_out_of_order(tmp_path: Path) -> None:
     flow = dataflow_of(tmp_path, ["a = 1", "b = 2", "c = 3", "d = 4"], counts=[1, 9, 2, 3])
     assert [bool(w) for w in flow.cell_warnings] == [False, True, False, False]
-    assert "execution count [9] is higher than that of a later cell ([2])" in flow.cell_warnings[1][0]
+    assert "execution count [9] is higher than that of a later cell ([2])" in flow.cell_warnings[1][0].message
 
 
 def test_in_order_and_unexecuted_cells_do_not_warn(tmp_path: Path) -> None:

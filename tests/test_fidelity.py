@@ -240,7 +240,7 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
     code = "".join(conversion.files[name] for name in conversion.files if name.endswith(".py"))
     assert "def train_one_model():" in code and "    return model\n" in code
     assert kept_reasons(out) == []
-    assert not [w for w in conversion.warnings if "kept" in w[1]]
+    assert not [w for w in conversion.warnings if "kept" in w.message]
 
 
 @pytest.mark.parametrize(
@@ -338,7 +338,7 @@ def test_a_kept_cell_that_changes_what_a_step_reads_is_named(tmp_path: Path) -> 
     data["cells"][1]["metadata"]["tags"] = ["nb2pkg:keep"]
     write_notebook(path, data)
     conversion = convert(build_dataflow(read_notebook(path)), tmp_path / "out", "kw")
-    messages = {cell: message for cell, message in conversion.warnings if "pipeline.run()" in message}
+    messages = {w.cell: w.message for w in conversion.warnings if "pipeline.run()" in w.message}
     assert "binds `scale`" in messages[2] and "changes `values`" in messages[2]
     assert "may change `offset`" in messages[3]
     main = conversion.files["src/kw/__main__.py"]
@@ -349,7 +349,7 @@ def test_a_kept_cell_that_changes_what_a_step_reads_is_named(tmp_path: Path) -> 
 
 def test_a_hidden_name_is_not_blamed_on_a_kept_cell(tmp_path: Path) -> None:
     _, conversion = converted(tmp_path, ["x = 1", "y = x + hidden\nprint(y)"])
-    messages = [m for _, m in conversion.warnings if "pipeline.run()" in m]
+    messages = [w.message for w in conversion.warnings if "pipeline.run()" in w.message]
     assert messages and all("kept" not in m for m in messages)
     assert "`hidden` is read before any cell binds it" in messages[0]
 
@@ -400,10 +400,10 @@ def test_functions_reading_notebook_globals_convert(tmp_path: Path, cells: list[
 def test_a_function_kept_for_reading_later_names_is_warned_about(tmp_path: Path) -> None:
     _, conversion, _ = same_output(tmp_path, ["a = [1]", "f = lambda: a[0] + b", "b = len(a)", "print(f())"])
     assert [
-        (cell, message)
-        for cell, message in conversion.warnings
-        if message.startswith("stays in the notebook") and "reads `b`" in message and "later cell" in message
-    ] and all(cell == 2 for cell, message in conversion.warnings if "reads `b`" in message)
+        w
+        for w in conversion.warnings
+        if w.message.startswith("stays in the notebook") and "reads `b`" in w.message and "later cell" in w.message
+    ] and all(w.cell == 2 for w in conversion.warnings if "reads `b`" in w.message)
 
 
 def test_generated_names_never_collide_with_the_notebooks(tmp_path: Path) -> None:
@@ -458,7 +458,7 @@ def test_a_name_bound_on_some_paths_with_no_earlier_value_is_none_and_warned(tmp
         "if use_gpu:\n    print(device)\nprint('done')",
     ]
     _, conversion, _ = same_output(tmp_path, cells)  # the step does not fail where the notebook went on
-    assert any("`device` is bound on some paths only" in m and "None" in m for _, m in conversion.warnings)
+    assert any("`device` is bound on some paths only" in w.message and "None" in w.message for w in conversion.warnings)
 
 
 def test_imports_inside_another_languages_cell_are_not_imports(tmp_path: Path) -> None:

@@ -163,7 +163,9 @@ def test_called_helpers_move_and_python_m_prints_what_the_notebook_did(
 ) -> None:
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     done = api.convert(notebook, out=tmp_path / "out", name="pkg")
-    assert not [m for _, m in done.conversion.warnings if "stays in the notebook" in m or "refuses" in m]
+    assert not [
+        w.message for w in done.conversion.warnings if "stays in the notebook" in w.message or "refuses" in w.message
+    ]
     namespace: dict[str, object] = {}
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
@@ -179,7 +181,9 @@ def test_a_function_defined_again_with_other_code_stays_and_says_why(tmp_path: P
     cells = ["k = 2", "def f(v):\n    return v + k", "print(f(1))", "def f(v):\n    return v * k", "print(f(3))"]
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     warnings = api.convert(notebook, out=tmp_path / "out", name="pkg").conversion.warnings
-    assert (2, "`f` stays in the notebook: this cell defines a name that other cells define too") in warnings
+    assert (2, "`f` stays in the notebook: this cell defines a name that other cells define too") in [
+        (w.cell, w.message) for w in warnings
+    ]
 
 
 def test_a_repeated_definition_that_stays_names_both_cells(tmp_path: Path) -> None:
@@ -187,7 +191,7 @@ def test_a_repeated_definition_that_stays_names_both_cells(tmp_path: Path) -> No
     cells = ["k = 2", define, "print(f(1))", "k = 5", define, "g = f\nprint(g(3))"]  # `g = f`: not a call
     notebook = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
     warnings = api.convert(notebook, out=tmp_path / "out", name="pkg").conversion.warnings
-    assert [cell for cell, message in warnings if message.startswith("`f` stays in the notebook")] == [2, 5]
+    assert [w.cell for w in warnings if w.message.startswith("`f` stays in the notebook")] == [2, 5]
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,7 @@ def test_pip_install_lines_add_only_valid_requirements(
 ) -> None:
     converted = convert_notebook(tmp_path, "pips.ipynb", ["x = 1", line, "y = x + 1\ny"])
     assert pyproject(converted)["project"]["dependencies"] == kept
-    warnings = [(cell, message) for cell, message in converted.conversion.warnings if "not added" in message]
+    warnings = [(w.cell, w.message) for w in converted.conversion.warnings if "not added" in w.message]
     assert [(cell, message.split("`")[1]) for cell, message in warnings] == [
         (2, f"pip install {text}") for text in refused
     ]

@@ -15,6 +15,7 @@ import pytest
 
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.notebook import read_notebook
 from nb2pkg.render.local_modules import literal_path, path_additions, read_local_modules
 from support import make_notebook, tomllib, write_notebook
@@ -114,8 +115,8 @@ def test_nothing_outside_the_notebook_folder_unless_sys_path_names_it(tmp_path: 
         tmp_path / "nbs/study.ipynb", build_dataflow(read_notebook(tmp_path / "nbs/study.ipynb")), "study"
     )
     assert local.modules == ()
-    assert [message.split(" ")[0] for _, message in local.warnings] == ["`linked.py`"]
-    assert "symbolic link" in local.warnings[0][1]
+    assert [w.message.split(" ")[0] for w in local.warnings] == ["`linked.py`"]
+    assert "symbolic link" in local.warnings[0].message
 
 
 def test_modules_that_cannot_be_taken_are_warned_about(tmp_path: Path) -> None:
@@ -138,7 +139,7 @@ def test_modules_that_cannot_be_taken_are_warned_about(tmp_path: Path) -> None:
         tmp_path / "nbs/study.ipynb", build_dataflow(read_notebook(tmp_path / "nbs/study.ipynb")), "study"
     )
     assert local.names == {"pkg"} and sorted(local.files()) == ["src/pkg/__init__.py"]
-    messages = {message.split("`")[1]: (cell, message) for cell, message in local.warnings}
+    messages = {w.message.split("`")[1]: (w.cell, w.message) for w in local.warnings}
     assert sorted(messages) == [
         "big.py",
         "pkg/blob.dat",
@@ -303,7 +304,7 @@ def test_optional_imports_of_a_local_module_are_no_dependencies(tmp_path: Path) 
 def test_a_module_named_like_an_installed_one_is_copied_with_a_warning(tmp_path: Path) -> None:
     _, local = _project(tmp_path, ["import pytest"], {"nbs/pytest.py": "X = 1\n"})
     assert local.names == {"pytest"}
-    assert "installed `pytest`" in local.warnings[0][1]
+    assert "installed `pytest`" in local.warnings[0].message
 
 
 def test_a_folder_too_large_for_a_helper_is_not_copied(tmp_path: Path) -> None:
@@ -311,8 +312,9 @@ def test_a_folder_too_large_for_a_helper_is_not_copied(tmp_path: Path) -> None:
     _, local = _project(tmp_path, ["import huge"], {"nbs/huge/__init__.py": "", **files})
     assert local.modules == ()
     assert local.warnings == (
-        (
+        Diagnostic(
             1,
+            None,
             "`huge` is too large to copy into the project (over 200 files); install "
             "it yourself and add it to the dependencies",
         ),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.errors import InputError, InvalidNotebook, NotebookNotFound, OtherLanguage
 from nb2pkg.notebook import read_notebook
 from support import make_notebook, write_notebook
@@ -37,7 +38,7 @@ def test_schema_breaking_metadata_is_a_warning(tmp_path: Path) -> None:
     notebook = read_notebook(write_notebook(tmp_path / "odd.ipynb", data))
     assert len(notebook.cells) == 2
     assert len(notebook.warnings) == 1
-    assert "breaks the nbformat schema" in notebook.warnings[0]
+    assert "breaks the nbformat schema" in notebook.warnings[0].message and notebook.warnings[0].cell is None
 
 
 def test_nbformat3_is_upgraded_without_invented_ids(tmp_path: Path) -> None:
@@ -69,7 +70,7 @@ def test_nbformat3_is_upgraded_without_invented_ids(tmp_path: Path) -> None:
     assert first.cells[0].source.startswith("# Old")
     assert first.cells[1].source == "a = 1" and first.cells[1].execution_count == 3
     assert [c.id for c in first.cells] == [None, None] == [c.id for c in second.cells]
-    assert first.warnings == ("nbformat 3 notebook upgraded to nbformat 4",)
+    assert first.warnings == (Diagnostic(None, None, "nbformat 3 notebook upgraded to nbformat 4"),)
 
 
 @pytest.mark.parametrize(

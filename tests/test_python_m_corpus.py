@@ -92,7 +92,7 @@ def convert_and_run(case: Case, tmp_path: Path) -> Run:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     done = run_module(converted.conversion.package, tmp_path / "out" / "src", cwd=elsewhere)
-    warnings = tuple(message for _, message in converted.conversion.warnings)
+    warnings = tuple(w.message for w in converted.conversion.warnings)
     return Run(converted.conversion.package, done.returncode, done.stdout, done.stderr, warnings)
 
 

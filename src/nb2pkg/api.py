@@ -67,7 +67,5 @@ def outline(conversion: Conversion, flow: Dataflow) -> dict[str, Any]:
         "local_modules": dict(conversion.local_modules),
         "unparsed_cells": len(unparsed),
         "python2_cells": sum(1 for problem in unparsed if problem.python2),
-        "warnings": [
-            f"cell {cell}: {message}" if cell is not None else message for cell, message in conversion.warnings
-        ],
+        "warnings": [warning.text() for warning in conversion.warnings],
     }

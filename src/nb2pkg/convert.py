@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nb2pkg.dataflow import Dataflow
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
 from nb2pkg.ipython import Policy
@@ -37,7 +38,7 @@ class Conversion:
     package: str
     files: dict[str, str]
     modules: dict[str, list[str]]  # module -> its functions and classes, in order
-    warnings: tuple[tuple[int | None, str], ...]  # (1-based cell or None, message)
+    warnings: tuple[Diagnostic, ...]  # in the order the stages found them
     unknown_dependencies: tuple[str, ...]
     steps: tuple[str, ...] = ()  # the step functions, in the order the summary calls them
     kept_cells: tuple[int, ...] = ()  # 1-based code cells kept (in whole or part) in the summary
@@ -69,7 +70,7 @@ def convert(
     )
     members = _module_members(plan)
     files: dict[str, str] = {}
-    warnings = [(w.cell, w.message) for w in flow.warnings] + list(plan.warnings) + list(local.warnings)
+    warnings = [*flow.warnings, *plan.warnings, *local.warnings]
     source = f"src/{package}"
     files[f"{source}/__init__.py"] = init_module(notebook.path.name)
     files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name)
@@ -85,7 +86,7 @@ def convert(
     files[f"{source}/__main__.py"] = main_module(package, gaps)
     dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow), installed)
     warnings += [
-        (r.cell, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
+        Diagnostic(r.cell, None, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
         for r in dependencies.refused
     ]
     summary_name = notebook.path.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nb2pkg.analysis import CellFacts, analyse_notebook
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.notebook import Notebook
 
 
@@ -19,26 +20,17 @@ class Flow:
 
 
 @dataclass(frozen=True)
-class Warning:
-    cell: int | None  # 1-based cell number; None for the notebook as a whole
-    message: str
-
-
-@dataclass(frozen=True)
 class Dataflow:
     """Everything `nb2pkg inspect` reports about a notebook."""
 
     notebook: Notebook
     facts: tuple[CellFacts | None, ...]  # None for markdown and raw cells
-    cell_warnings: tuple[tuple[str, ...], ...]  # per cell, in cell order
+    cell_warnings: tuple[tuple[Diagnostic, ...], ...]  # per cell, in cell order
     flows: tuple[Flow, ...]
 
     @property
-    def warnings(self) -> tuple[Warning, ...]:
-        whole = tuple(Warning(None, message) for message in self.notebook.warnings)
-        return whole + tuple(
-            Warning(index + 1, message) for index, messages in enumerate(self.cell_warnings) for message in messages
-        )
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return self.notebook.warnings + tuple(warning for warnings in self.cell_warnings for warning in warnings)
 
 
 def build_dataflow(notebook: Notebook) -> Dataflow:
@@ -46,8 +38,11 @@ def build_dataflow(notebook: Notebook) -> Dataflow:
     facts = analyse_notebook(notebook)
     extra = _hidden_state(facts)
     for index, message in _execution_order(notebook):
-        extra[index].append(message)
-    cell_warnings = tuple((cell.warnings if cell else ()) + tuple(extra[index]) for index, cell in enumerate(facts))
+        extra[index].append(Diagnostic(index + 1, None, message))
+    cell_warnings = tuple(
+        tuple(w.in_cell(index + 1) for w in (cell.warnings if cell else ())) + tuple(extra[index])
+        for index, cell in enumerate(facts)
+    )
     return Dataflow(notebook, facts, cell_warnings, _flows(facts))
 
 
@@ -69,13 +64,13 @@ def _flows(facts: tuple[CellFacts | None, ...]) -> tuple[Flow, ...]:
     return tuple(flows)
 
 
-def _hidden_state(facts: tuple[CellFacts | None, ...]) -> list[list[str]]:
+def _hidden_state(facts: tuple[CellFacts | None, ...]) -> list[list[Diagnostic]]:
     """Names a cell uses that no earlier cell defines."""
     first_definition: dict[str, int] = {}
     for index, cell in enumerate(facts):
         for name in cell.defines if cell else ():
             first_definition.setdefault(name, index)
-    warnings: list[list[str]] = [[] for _ in facts]
+    warnings: list[list[Diagnostic]] = [[] for _ in facts]
     available: set[str] = set()
     star = False
     unparsed: int | None = None
@@ -89,14 +84,22 @@ def _hidden_state(facts: tuple[CellFacts | None, ...]) -> list[list[str]]:
         if later:
             where = ", ".join(f"`{n}` (cell {first_definition[n] + 1})" for n in later)
             warnings[index].append(
-                f"uses {where} before the cell that defines it: the notebook ran out of "
-                "order (hidden state); nb2pkg converts in document order"
+                Diagnostic(
+                    index + 1,
+                    None,
+                    f"uses {where} before the cell that defines it: the notebook ran out of "
+                    "order (hidden state); nb2pkg converts in document order",
+                )
             )
         if never:
             names = ", ".join(f"`{n}`" for n in never)
             hint = f", or from cell {unparsed + 1}, which does not parse" if unparsed is not None else ""
             warnings[index].append(
-                f"uses {names}, which no cell defines (hidden state{hint}); define it in an earlier cell"
+                Diagnostic(
+                    index + 1,
+                    None,
+                    f"uses {names}, which no cell defines (hidden state{hint}); define it in an earlier cell",
+                )
             )
         available |= cell.defines
         if cell.parse_error is not None and unparsed is None:

@@ -22,14 +22,14 @@ def to_json(flow: Dataflow) -> dict[str, Any]:
                 "mutates": sorted(facts.mutates) if facts else [],
                 "imports": sorted(facts.imports) if facts else [],
                 "magics": sorted({m.label for m in facts.magics}) if facts else [],
-                "warnings": list(warnings),
+                "warnings": [w.text(cell=False) for w in warnings],
             }
         )
     return {
         "notebook": str(flow.notebook.path),
         "language": flow.notebook.language,
         "cells": cells,
-        "warnings": [{"cell": w.cell, "message": w.message} for w in flow.warnings],
+        "warnings": [{"cell": w.cell, "message": w.text(cell=False)} for w in flow.warnings],
     }
 
 
@@ -84,7 +84,7 @@ def table_rows(flow: Dataflow) -> list[tuple[str, ...]]:
 
 def warning_lines(flow: Dataflow) -> list[tuple[str, str]]:
     """(where, message) of every warning, printable, in the order `flow.warnings` has them."""
-    return [("notebook" if w.cell is None else f"cell {w.cell}", printable(w.message)) for w in flow.warnings]
+    return [("notebook" if w.cell is None else f"cell {w.cell}", printable(w.text(cell=False))) for w in flow.warnings]
 
 
 def printable(text: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.errors import (
     InvalidNotebook,
     NotebookNotFound,
@@ -73,7 +74,7 @@ class Notebook:
     cells: tuple[Cell, ...]
     language: str = "python"
     kernel_name: str | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()  # about the notebook as a whole
     nbformat: int = 4  # the file's own version, before any upgrade
 
     @property
@@ -115,7 +116,8 @@ def read_notebook_text(path: Path, text: str) -> Notebook:
         data = {**data, "metadata": {}}
     language, kernel_name = _language(path, data)
     cells = tuple(_cell(path, index, raw) for index, raw in enumerate(data["cells"]))
-    return Notebook(path, cells, language, kernel_name, tuple(warnings), major)
+    whole = tuple(Diagnostic(None, None, message) for message in warnings)
+    return Notebook(path, cells, language, kernel_name, whole, major)
 
 
 def _read_text(path: Path) -> str:

@@ -12,6 +12,7 @@ import libcst as cst
 from nb2pkg.analysis.facts import CellFacts, Context, ParseError
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
 from nb2pkg.analysis.walker import CellWalker
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.ipython import Magic, is_known_magic, to_python
 from nb2pkg.limits import Refusal, check_python, check_size
 from nb2pkg.notebook import Notebook
@@ -64,9 +65,11 @@ def analyse_cell(source: str, context: Context = Context(), limited: bool = True
     magic = translated.cell_magic
     if translated.python is None:
         assert magic is not None
-        warnings: tuple[str, ...] = ()
+        warnings: tuple[Diagnostic, ...] = ()
         if not is_known_magic(magic.name, cell=True):
-            warnings = (f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed",)
+            warnings = (
+                Diagnostic(None, None, f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed"),
+            )
         return CellFacts(magics=(magic,), warnings=warnings), context
     refusal = check_python(translated.python, limited)
     if refusal is not None:
@@ -108,7 +111,7 @@ def _not_parsed(problem: ParseError, magic: Magic | None, python: str) -> CellFa
         why = problem.message
     return CellFacts(
         magics=(magic,) if magic else (),
-        warnings=(f"line {problem.line}: {why}; kept as it is, not analysed",),
+        warnings=(Diagnostic(None, problem.line, f"{why}; kept as it is, not analysed"),),
         parse_error=problem,
         python=python,
     )

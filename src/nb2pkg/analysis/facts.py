@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.ipython import Magic
 
 
@@ -71,7 +72,7 @@ class CellFacts:
     imports: frozenset[str] = frozenset()  # module names, `os.path`, `sklearn.linear_model`
     magics: tuple[Magic, ...] = ()
     functions: tuple[tuple[str, Deferred], ...] = ()  # defined here, with their deferred facts
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()  # `cell` None: the analysis sees one cell at a time
     parse_error: ParseError | None = None
     star_import: bool = False
     python: str | None = None  # the cell as Python (None: not Python)

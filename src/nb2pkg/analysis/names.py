@@ -16,6 +16,7 @@ import libcst as cst
 from nb2pkg.analysis.facts import Context, Deferred
 from nb2pkg.analysis.mutation import root_name
 from nb2pkg.analysis.scopes import Collector, Scope
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.ipython import Magic
 
 # Names a notebook has without binding them: Python's builtins and IPython's extras.
@@ -60,7 +61,7 @@ class NameBook:
         self.deletes: set[str] = set()
         self.imports: set[str] = set()
         self.magics: list[Magic] = []
-        self.warnings: list[str] = []
+        self.warnings: list[Diagnostic] = []  # `cell` None: the dataflow numbers the cells
         self.defined_functions: dict[str, Deferred] = {}
         self.functions: dict[str, Deferred] = dict(context.functions)
         self.imported: set[str] = set(context.imported)
@@ -87,9 +88,9 @@ class NameBook:
         return first_line + header + before.count("\n") + leading
 
     def warn(self, message: str) -> None:
-        text = f"line {self.line}: {message}"
-        if text not in self.warnings:
-            self.warnings.append(text)
+        warning = Diagnostic(None, self.line, message)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     # -- names ---------------------------------------------------------------------
 

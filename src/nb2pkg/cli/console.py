@@ -51,9 +51,8 @@ def print_conversion(result: Any) -> None:
         typer.echo(f"  src/{name}{'.py' if origin.endswith('.py') else '/'}: copied from {origin}")
     summary = next(name for name in conversion.files if name.startswith("notebooks/"))
     typer.echo(f"  {summary}: the summary notebook")
-    for cell, message in conversion.warnings:
-        where = f"cell {cell}: " if cell is not None else ""
-        typer.echo(f"warning: {where}{message}", err=True)
+    for warning in conversion.warnings:
+        typer.echo(f"warning: {warning.text()}", err=True)
     if conversion.unknown_dependencies:
         typer.echo(
             "warning: no distribution known for import(s) "

@@ -22,12 +22,13 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.plan.layout import name_definition_module
 from nb2pkg.plan.model import Definition, Segment, SegmentKey
 
 
 def movable_definitions(
-    segments: tuple[Segment, ...], module_names: set[str], warnings: list[tuple[int, str]]
+    segments: tuple[Segment, ...], module_names: set[str], warnings: list[Diagnostic]
 ) -> tuple[tuple[Definition, ...], dict[SegmentKey, str]]:
     """Definitions whose bodies read only what modules can import, or notebook variables
     that can be lifted into parameters; the rest stay. A definition a later cell repeats
@@ -53,7 +54,7 @@ def movable_definitions(
     rest = [s for s in candidates if s.key not in movable and next(iter(s.facts.defines), "") in single]
     lifted = liftable(rest, segments, available, functions, set(repeats))
     kept: dict[SegmentKey, str] = {}  # -> why it stays
-    found: list[tuple[int, str]] = []
+    found: list[Diagnostic] = []
     cell_numbers = {s.key: s.cell.number for s in segments}
     definitions = []
     for segment in candidates:
@@ -69,8 +70,8 @@ def movable_definitions(
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
         # a repeat stays with its first, and its cell is named too, in notebook order
         cells = [segment.cell.number, *(cell_numbers[k] for k in again)]
-        found += [(cell, f"{defined} stays in the notebook: this cell {reason}") for cell in cells]
-    warnings += sorted(found, key=lambda warning: warning[0])
+        found += [Diagnostic(cell, None, f"{defined} stays in the notebook: this cell {reason}") for cell in cells]
+    warnings += sorted(found, key=lambda warning: warning.cell or 0)
     return tuple(definitions), kept
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nb2pkg.analysis import unreadable_writes
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.plan.model import Kept, Plan, Step
 
 # How a kept cell touches a name
@@ -46,15 +47,16 @@ class Gaps:
         found += [f"`{name}` is read before any cell binds it (hidden state)" for name in self.unbound]
         return found
 
-    def warnings(self, package: str) -> list[tuple[int | None, str]]:
+    def warnings(self, package: str) -> list[Diagnostic]:
         tail = (
             f": `pipeline.run()` cannot be what the notebook did, and `python -m {package}` "
             "refuses to run; run the summary notebook"
         )
-        found: list[tuple[int | None, str]] = [
-            (cell, f"this cell, {where}, {what}{tail}") for cell, where, what in self._by_cell()
+        found = [Diagnostic(cell, None, f"this cell, {where}, {what}{tail}") for cell, where, what in self._by_cell()]
+        found += [
+            Diagnostic(None, None, f"`{name}` is read before any cell binds it (hidden state){tail}")
+            for name in self.unbound
         ]
-        found += [(None, f"`{name}` is read before any cell binds it (hidden state){tail}") for name in self.unbound]
         return found
 
     def _by_cell(self) -> list[tuple[int, str, str]]:

@@ -9,6 +9,7 @@ from typing import Literal
 import libcst as cst
 
 from nb2pkg.analysis import CellFacts
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.notebook import Cell
 
 Role = Literal[
@@ -107,7 +108,7 @@ class Plan:
     constants: tuple[Segment, ...]
     imports: dict[str, cst.Import | cst.ImportFrom] = field(default_factory=dict)  # name -> its import
     settings: tuple[Segment, ...] = ()  # notebook-only magic lines
-    warnings: tuple[tuple[int, str], ...] = ()  # (1-based cell, message)
+    warnings: tuple[Diagnostic, ...] = ()
     names: frozenset[str] = frozenset()  # every name the notebook binds or reads
 
     @property

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.naming import unique
 from nb2pkg.notebook import heading_of
 from nb2pkg.plan.definitions import movable_definitions
@@ -61,7 +62,7 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     segments, working = keep_import_work(segments, frozenset(imports))
     late_functions = late_functions | working
     constants = tuple(s for s in segments if s.role == "constant")
-    warnings: list[tuple[int, str]] = []
+    warnings: list[Diagnostic] = []
     module_names = set(imports) | {n for s in constants for n in s.facts.defines}
     definitions, kept_definitions = movable_definitions(segments, module_names, warnings)
     module_names |= {d.name for d in definitions}
@@ -77,12 +78,12 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     )
     items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
     warnings += [
-        (item.segment.cell.number, f"stays in the notebook: this cell {item.segment.reason}")
+        Diagnostic(item.segment.cell.number, None, f"stays in the notebook: this cell {item.segment.reason}")
         for item in items
         if isinstance(item, Kept) and item.segment.reason.startswith((_LATE, LATE_BINDING, DEFINITION_WORK))
     ]
     warnings += [
-        (item.segments[0].cell.number, _unbound_warning(item))
+        Diagnostic(item.segments[0].cell.number, None, _unbound_warning(item))
         for item in items
         if isinstance(item, Step) and item.initialised
     ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from nb2pkg.dataflow import Dataflow
+from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.render.dependencies import distribution_table
 
 # Beyond these a folder is a project of its own, not a helper module: it is not copied.
@@ -49,7 +50,7 @@ class LocalModules:
     """What `read_local_modules` found, and what it skipped, as warnings."""
 
     modules: tuple[LocalModule, ...] = ()
-    warnings: tuple[tuple[int | None, str], ...] = ()  # (1-based cell or None, message)
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def names(self) -> frozenset[str]:
@@ -79,12 +80,13 @@ def read_local_modules(notebook: Path, flow: Dataflow, package: str) -> LocalMod
     it adds to `sys.path`), and warnings for those that cannot be taken as they are."""
     home = notebook.resolve().parent
     roots = [_Root(home, None)] + [_Root((home / text).resolve(), cell) for cell, text in path_additions(flow)]
-    warnings: list[tuple[int | None, str]] = []
+    warnings: list[Diagnostic] = []
     for root in roots[1:]:
         if not root.path.is_dir():
             warnings.append(
-                (
+                Diagnostic(
                     root.cell,
+                    None,
                     f"adds `{_shown(root.path, home)}` to sys.path, which is not a "
                     "folder here; modules imported from it are taken as dependencies",
                 )
@@ -101,8 +103,9 @@ def read_local_modules(notebook: Path, flow: Dataflow, package: str) -> LocalMod
             module = _find(name, [r for r in roots if r.path.is_dir()], home, package, cell, warnings)
         except OSError as error:  # a folder nb2pkg may not list, a file it may not read
             warnings.append(
-                (
+                Diagnostic(
                     cell,
+                    None,
                     f"`{name}` beside the notebook cannot be read ({error.strerror}); it is "
                     "not copied: check its permissions",
                 )
@@ -209,7 +212,7 @@ def literal_path(node: ast.expr) -> str | None:
 
 
 def _find(
-    name: str, roots: list[_Root], home: Path, package: str, cell: int | None, warnings: list[tuple[int | None, str]]
+    name: str, roots: list[_Root], home: Path, package: str, cell: int | None, warnings: list[Diagnostic]
 ) -> LocalModule | None:
     """The module `name` in the first root that has it, read; None when none has it or it
     cannot be taken (with a warning saying why)."""
@@ -220,8 +223,9 @@ def _find(
         shown = _shown(candidate, home)
         if candidate.is_symlink():
             warnings.append(
-                (
+                Diagnostic(
                     cell,
+                    None,
                     f"`{shown}` is a symbolic link, which nb2pkg does not follow; it is not "
                     "copied: copy the module into the notebook's folder",
                 )
@@ -229,8 +233,9 @@ def _find(
             return None
         if name in sys.stdlib_module_names:
             warnings.append(
-                (
+                Diagnostic(
                     cell,
+                    None,
                     f"`{shown}` has the name of the standard module `{name}`; an "
                     "installed package cannot take its place, so it is not copied: rename it",
                 )
@@ -238,8 +243,9 @@ def _find(
             return None
         if name == package:
             warnings.append(
-                (
+                Diagnostic(
                     cell,
+                    None,
                     f"`{shown}` has the package's name `{package}`; it is not copied: "
                     "convert with --name OTHER to keep both",
                 )
@@ -248,8 +254,9 @@ def _find(
         installed = distribution_table(None)().get(name)
         if installed:  # (a namespace folder of that name is not a candidate: the installed one wins)
             warnings.append(
-                (
+                Diagnostic(
                     cell,
+                    None,
                     f"`{shown}` has the name of a module of the installed `{installed[0]}`; "
                     "the notebook imported the file, and so does the project, but "
                     "installed beside it one of them breaks: rename the file",
@@ -279,7 +286,7 @@ def _candidate(root: Path, name: str) -> Path | None:
 
 
 def _read_module(
-    name: str, found: Path, shown: str, cell: int | None, warnings: list[tuple[int | None, str]]
+    name: str, found: Path, shown: str, cell: int | None, warnings: list[Diagnostic]
 ) -> LocalModule | None:
     # a walk that stops past the limit: a huge folder is refused without listing it all
     paths = [found] if found.is_file() else sorted(itertools.islice(_package_files(found), MAX_MODULE_FILES + 1))
@@ -287,8 +294,9 @@ def _read_module(
     if len(paths) > MAX_MODULE_FILES or total > MAX_MODULE_BYTES:
         size = f"over {MAX_MODULE_FILES} files" if len(paths) > MAX_MODULE_FILES else f"{total // 1000} kB"
         warnings.append(
-            (
+            Diagnostic(
                 cell,
+                None,
                 f"`{shown}` is too large to copy into the project ({size}); install it "
                 "yourself and add it to the dependencies",
             )
@@ -325,11 +333,12 @@ def _package_files(folder: Path) -> Iterator[Path]:
             yield from _package_files(path)
 
 
-def _read_text(path: Path, shown: str, cell: int | None, warnings: list[tuple[int | None, str]]) -> str | None:
+def _read_text(path: Path, shown: str, cell: int | None, warnings: list[Diagnostic]) -> str | None:
     if not path.is_symlink() and path.stat().st_size > MAX_FILE_BYTES:
         warnings.append(
-            (
+            Diagnostic(
                 cell,
+                None,
                 f"`{shown}` is over {MAX_FILE_BYTES // 1_000_000} MB; not copied into the "
                 "project: copy it by hand if the module needs it",
             )
@@ -347,14 +356,16 @@ def _read_text(path: Path, shown: str, cell: int | None, warnings: list[tuple[in
             problem = f"cannot be read ({error.strerror})"
     if problem:
         warnings.append(
-            (cell, f"`{shown}` {problem}; not copied into the project: copy it by hand if the module needs it")
+            Diagnostic(
+                cell, None, f"`{shown}` {problem}; not copied into the project: copy it by hand if the module needs it"
+            )
         )
         return None
     return text
 
 
 def module_imports(
-    text: str, name: str = "", cell: int | None = None, warnings: list[tuple[int | None, str]] | None = None
+    text: str, name: str = "", cell: int | None = None, warnings: list[Diagnostic] | None = None
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The absolute imports anywhere in a module's text (a function's imports run too):
     (required, optional), optional ones in a `try` that catches ImportError."""
@@ -362,7 +373,11 @@ def module_imports(
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         if warnings is not None:
-            warnings.append((cell, f"`{name}` does not parse as Python 3; its imports are not counted as dependencies"))
+            warnings.append(
+                Diagnostic(
+                    cell, None, f"`{name}` does not parse as Python 3; its imports are not counted as dependencies"
+                )
+            )
         return (), ()
     optional = {
         module
