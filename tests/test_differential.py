@@ -24,13 +24,9 @@ from support.shell_runner import ShellServer
 FAST = range(0, 5)  # a sample in the fast part; the slow part runs the rest
 SLOW = range(5, 300)
 
-_LOOPS = "a name bound in an `if`, loop, `try` or `del` comes back unbound from a step"
 # Seed -> the class it still fails for (found with bench/fuzz_fidelity.py); an honest
 # refusal of `python -m` (a kept cell binds what the steps need) is not a failure.
-KNOWN: dict[int, str] = {
-    42: _LOOPS,
-    238: _LOOPS,
-}
+KNOWN: dict[int, str] = {}
 
 # One fixture per rule this work added, each checked the same way.
 RULE_FIXTURES = (

@@ -294,6 +294,8 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
             "print(b)",
         ],
         ["b = [9][0]", "try:\n    a = int('x')\nexcept ValueError as d:\n    pass", "b = 8", "print(b)"],
+        ["c = 2\nd = c + 1", "del c\nprint(d)", "def make(m):\n    return lambda v: v * m + c"],
+        ["sum = 3\nprint(sum)", "del sum\nk = 1", "print(sum([k, 2]))"],
     ],
     ids=[
         "if-without-else",
@@ -304,6 +306,8 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
         "with",
         "read-after-try-in-step",
         "unused-handler-name",
+        "deleted-then-read-later",  # fuzz seed 238: a name deleted on every path is not returned
+        "deleted-builtin",  # fuzz seed 42: after `del sum` the builtin, not an unbound local
     ],
 )
 def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Path, cells: list[str]) -> None:

@@ -45,6 +45,8 @@ def step_interface(
         # a name deleted on some paths only (`if c: del x`) may still be bound after
         bound |= (segment.facts.defines | segment.partial) - elsewhere
         definite = (segment.facts.defines | segment.facts.deletes) - segment.partial
+        # a name deleted on every path (`del c`) is unbound after: nothing to return
+        bound -= segment.facts.deletes - segment.partial
         carried -= definite
         killed |= definite
         defined_here |= {n for n, _ in segment.facts.functions} | (segment.facts.defines & _callables(segment))

@@ -161,8 +161,8 @@ def _items(
                 )
                 runs.append(replace(segment, role="kept", reason=reason))
                 continue
-            if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
-                close()  # in one function the builtin read before would be the local bound here
+            if _builtin_clash(current, segment):
+                close()
             stale = _stale_reads(
                 segment,
                 current,
@@ -269,6 +269,15 @@ def _unbound_warning(step: Step) -> str:
 
 def _listed(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
+
+
+def _builtin_clash(current: list[Segment], segment: Segment) -> bool:
+    """Whether `segment` must start a new function because of a builtin: in one function
+    the builtin read before would be the local it binds (`n = len(x)`, then `len = 3`),
+    and the builtin read after `del sum` would be the deleted local (UnboundLocalError)."""
+    read = {n for s in current for n in s.facts.builtin_reads}
+    deleted = {n for s in current for n in s.facts.deletes}
+    return bool(segment.facts.defines & read or segment.facts.builtin_reads & deleted)
 
 
 def _reads_then_shadows(segment: Segment) -> str:
