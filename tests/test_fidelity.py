@@ -109,8 +109,23 @@ def test_names_bound_on_some_paths_are_partial(code: str, partial: set[str]) -> 
         ("for k in ks:\n    best = max(best, k)", {"best", "ks", "max"}),
         ("try:\n    v = f()\nexcept E as e:\n    print(e)", {"E", "f", "print"}),
         ("for v in vs:\n    total += v", {"total", "vs"}),
+        ("if c:\n    pass\ng = (v + a for v in vs if v)", {"a", "c", "vs"}),
+        ("if c:\n    pass\nd = {k: w for k in ks for w in k}", {"c", "ks"}),
+        ("if c:\n    pass\nf = lambda v, w=d: v + w + a", {"a", "c", "d"}),
+        ("if c:\n    def f(v):\n        t = v + a\n        return t", {"a", "c"}),
     ],
-    ids=["straight-line", "after-if", "after-loop", "loop-carried", "handler-name", "augmented"],
+    ids=[
+        "straight-line",
+        "after-if",
+        "after-loop",
+        "loop-carried",
+        "handler-name",
+        "augmented",
+        "comprehension-targets",
+        "nested-comprehension",
+        "lambda-parameters",
+        "function-locals",
+    ],
 )
 def test_first_reads(code: str, reads: set[str]) -> None:
     assert first_reads(statements(code)) == reads
@@ -313,6 +328,27 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
 def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Path, cells: list[str]) -> None:
     _, _, out = same_output(tmp_path, list(cells))
     assert kept_reasons(out) == []
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["c = 0\nimport os", "k = len(os.sep)", "if k > 50:\n    m = k", "%time a = c + 1\nif c > 37:\n    k = 13\nk;"],
+        ["total = 4", "del total", "def make(m):\n    return lambda v: v * m + total", "g = make(3)\nprint('made')"],
+        [
+            "lst = [1, 2]\nfor v in lst:\n    pass\nprint(lst)",
+            ("markdown", "## Then"),
+            "if len(lst) > 5:\n    flag = 1\ngen = (v + 1 for v in lst)\ng = lambda v: v * 2\nprint(list(gen), g(3))",
+        ],
+    ],
+    ids=[
+        "kept-cell-reads-what-a-branch-may-not-bind",  # fuzz seed 1049: the step before returns `k`
+        "closure-reads-a-deleted-name",  # seed 1080: `make` stays, it cannot be passed `total`
+        "names-a-comprehension-or-lambda-binds",  # seeds 1077, 1197: `v` is theirs, not a parameter
+    ],
+)
+def test_what_differential_fuzzing_found_prints_the_same(tmp_path: Path, cells: list[str | tuple[str, str]]) -> None:
+    same_output(tmp_path, list(cells))
 
 
 def test_modules_are_imported_never_passed(tmp_path: Path) -> None:

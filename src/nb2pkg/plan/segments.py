@@ -206,7 +206,16 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
 
 def _with_paths(segment: Segment) -> Segment:
     partial, reads = path_facts(segment.statements)
-    return replace(segment, partial=partial, reads=reads if segment.role == "code" else frozenset())
+    # code reads; so does a kept statement, whose reads keep what earlier steps bind returned
+    return replace(segment, partial=partial, reads=reads if segment.role in ("code", "kept") else frozenset())
+
+
+def _kept_cell_paths(segment: Segment) -> Segment:
+    """A whole cell kept in the notebook, with what it binds on some paths only and what it
+    may read before binding (`if c: k = 13` then `k`): a step before it must return `k`."""
+    assert segment.facts.python is not None
+    partial, reads = path_facts(parse(segment.facts.python).body)
+    return replace(segment, partial=partial, reads=reads)
 
 
 # `exec`, `eval`, `globals()`, `locals()`, `vars()` called as the builtins (the cell's
@@ -256,9 +265,10 @@ def _reanalyse(segments: list[Segment], shadowed: frozenset[str] = frozenset()) 
     done: list[Segment] = []
     for segment in segments:
         if segment.role == "markdown" or (segment.role == "kept" and not segment.statements):
-            done.append(segment)
             if segment.role == "kept" and segment.facts.analysed:
                 _, context = analyse_cell(segment.cell.source, context)
+                segment = _kept_cell_paths(segment)
+            done.append(segment)
             continue
         facts, context = analyse_cell(segment.source, context)
         done.append(replace(segment, facts=facts))
