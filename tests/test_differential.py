@@ -35,6 +35,7 @@ RULE_FIXTURES = (
     "dynamic_namespace",
     "late_binding",
     "import_time_work",
+    "timed_kept_part",
 )
 
 

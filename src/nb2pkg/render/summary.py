@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from nb2pkg.notebook import Cell, Notebook
-from nb2pkg.plan import Kept, Plan, Step
+from nb2pkg.plan import Kept, Plan, Segment, Step
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
 
 
@@ -104,13 +104,26 @@ def _kept(item: Kept) -> dict[str, Any]:
     cell = segment.cell
     if segment.role == "markdown":  # markdown and raw cells, as they were
         return {"cell_type": cell.kind, "metadata": _original_metadata(cell), "source": cell.source}
-    source = segment.source if segment.statements else cell.source  # a part, or the whole cell
+    source = _with_magic(segment) if segment.statements else cell.source  # a part, or the whole cell
     if segment.role == "kept" and not source.lstrip().startswith("%%"):
         source = f"# nb2pkg: kept as it is: this cell {segment.reason}\n{source}"
     entry = _code(source.rstrip("\n"), [cell])
     if segment.role == "kept":
         entry["metadata"]["nb2pkg"]["kept"] = segment.reason
     return entry
+
+
+def _with_magic(segment: Segment) -> str:
+    """A kept part of a timed or wrapped cell keeps the magic, as a step's call does:
+    `%%time` first, `%time` before the statement it timed (the last of its part)."""
+    magic = segment.cell_magic
+    if magic.startswith("%%"):
+        return f"{magic}\n{segment.source}"
+    body = segment.source.rstrip("\n")
+    last = body.splitlines()[-1] if body else ""
+    if magic and f"{magic} {last}" in segment.cell.source.splitlines():
+        return f"{body[: len(body) - len(last)]}{magic} {last}\n"
+    return segment.source
 
 
 def _code(source: str, cells: list[Cell]) -> dict[str, Any]:
