@@ -340,11 +340,15 @@ def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Pa
             ("markdown", "## Then"),
             "if len(lst) > 5:\n    flag = 1\ngen = (v + 1 for v in lst)\ng = lambda v: v * 2\nprint(list(gen), g(3))",
         ],
+        ["count = 4", "lst = list(range(count))\nsum = count * 2", "del sum\nlst.insert(0, sum(lst))\nprint(lst)"],
+        ["top = 3", "exec('dyn = top * 2')", "if top > 22:\n    dyn = top * top\nprint('dyn', dyn)"],
     ],
     ids=[
         "kept-cell-reads-what-a-branch-may-not-bind",  # fuzz seed 1049: the step before returns `k`
         "closure-reads-a-deleted-name",  # seed 1080: `make` stays, it cannot be passed `total`
         "names-a-comprehension-or-lambda-binds",  # seeds 1077, 1197: `v` is theirs, not a parameter
+        "deleted-builtin-read-in-the-same-cell",  # seed 1355: the cell stays, honestly
+        "read-first-after-exec",  # seed 1563: what `exec` bound comes in as an argument
     ],
 )
 def test_what_differential_fuzzing_found_prints_the_same(tmp_path: Path, cells: list[str | tuple[str, str]]) -> None:

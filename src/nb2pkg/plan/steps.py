@@ -9,9 +9,11 @@ uses that earlier code provides; it returns the names it binds that later code r
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
 from dataclasses import replace
 
+from nb2pkg.analysis import NOTEBOOK_BUILTINS
 from nb2pkg.naming import unique
 from nb2pkg.notebook import heading_of
 from nb2pkg.plan.definitions import kept_definition_reason, movable_definitions
@@ -152,13 +154,9 @@ def _items(
                 runs.append(replace(segment, role="kept", reason=reason))
                 kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
                 continue
-            shadowing = _reads_then_shadows(segment)
-            if shadowing:
+            reason = _builtin_reason(segment)
+            if reason:
                 close()
-                reason = (
-                    f"reads the builtin {shadowing} and then rebinds it: in a function "
-                    "both would be the new local value"
-                )
                 runs.append(replace(segment, role="kept", reason=reason))
                 continue
             if _builtin_clash(current, segment):
@@ -232,7 +230,7 @@ def _steps_and_kept(
             items.append(Kept(run))
             continue
         later = segments[order[run[-1].key] + 1 :]
-        earlier = {n for s in segments[: order[run[0].key]] for n in s.facts.defines} | module_names
+        earlier = _bound_before(segments[: order[run[0].key]], run) | module_names
         values = rebound_imports(segments, order[run[0].key], module_names)
         params, returns = step_interface(run, later, module_names - values, earlier, lifted)
         shown = run[-1].shown
@@ -271,6 +269,16 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
+def _bound_before(before: tuple[Segment, ...], run: list[Segment]) -> set[str]:
+    """What code before the run may have bound: what it binds, and after `exec(...)` or
+    `globals()[...] = ...`, any name the run may read first (`exec('n = 2')`, then `if c:
+    n = 3` and `print(n)`): the summary has the value, the step must take it."""
+    bound = {n for s in before for n in s.facts.defines}
+    if any(s.facts.dynamic for s in before):
+        bound |= {n for s in run for n in s.reads | s.facts.uses} - NOTEBOOK_BUILTINS
+    return bound
+
+
 def _builtin_clash(current: list[Segment], segment: Segment) -> bool:
     """Whether `segment` must start a new function because of a builtin: in one function
     the builtin read before would be the local it binds (`n = len(x)`, then `len = 3`),
@@ -280,10 +288,35 @@ def _builtin_clash(current: list[Segment], segment: Segment) -> bool:
     return bool(segment.facts.defines & read or segment.facts.builtin_reads & deleted)
 
 
-def _reads_then_shadows(segment: Segment) -> str:
-    """`names = list(x); list = [1]` in one segment: the builtin it reads, if any."""
-    both = sorted(segment.facts.builtin_reads & segment.facts.defines)
-    return ", ".join(f"`{n}`" for n in both)
+def _builtin_reason(segment: Segment) -> str:
+    """Why one function cannot hold the segment, because of a builtin it reads and binds
+    or deletes: in a function the name is local throughout. "" when it can."""
+    both = sorted(segment.facts.builtin_reads & segment.facts.defines)  # `n = len(x); len = 3`
+    if both:
+        return f"reads the builtin {_listed(both)} and then rebinds it: in a function both would be the new local value"
+    after = _read_after_delete(segment, segment.facts.deletes & NOTEBOOK_BUILTINS)  # `del sum; sum(x)`
+    if after:
+        return (
+            f"deletes {_listed(after)} and then reads the builtin: in a function the name would be "
+            "the deleted local (UnboundLocalError)"
+        )
+    return ""
+
+
+def _read_after_delete(segment: Segment, deleted: frozenset[str]) -> list[str]:
+    """The names of `deleted` the segment reads after its first `del` of them."""
+    if not deleted:
+        return []
+    first: dict[str, tuple[int, int]] = {}
+    loads: list[tuple[str, tuple[int, int]]] = []
+    for node in ast.walk(ast.parse(segment.source)):
+        if isinstance(node, ast.Name) and node.id in deleted:
+            where = (node.lineno, node.col_offset)
+            if isinstance(node.ctx, ast.Del):
+                first[node.id] = min(first.get(node.id, where), where)
+            elif isinstance(node.ctx, ast.Load):
+                loads.append((node.id, where))
+    return sorted({name for name, where in loads if name in first and where > first[name]})
 
 
 def _has_layout_tag(segment: Segment) -> bool:
