@@ -37,6 +37,8 @@ RULE_FIXTURES = (
     "import_time_work",
     "timed_kept_part",
 )
+# Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
+REFUSING_FIXTURES = ("kept_parts",)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +79,13 @@ def test_rule_fixture_is_reproduced(case: str, server: ShellServer, tmp_path: Pa
     shutil.copy(FIXTURES / "convert" / case / "input.ipynb", tmp_path / "input.ipynb")
     verdict = check(tmp_path / "input.ipynb", tmp_path, server)
     assert verdict.ok, f"{case}: {verdict.problem}: {verdict.detail}"
+
+
+@pytest.mark.parametrize("case", REFUSING_FIXTURES)
+def test_refusing_rule_fixture_is_reproduced(case: str, server: ShellServer, tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "convert" / case / "input.ipynb", tmp_path / "input.ipynb")
+    verdict = check(tmp_path / "input.ipynb", tmp_path, server)
+    assert verdict.ok or verdict.refused, f"{case}: {verdict.problem}: {verdict.detail}"
 
 
 def test_the_generator_is_reproducible_by_seed() -> None:

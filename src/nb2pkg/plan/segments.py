@@ -136,8 +136,8 @@ def _split_cell(
     if wrapping is not None:
         line = f"%%{wrapping.name} {wrapping.argument}".rstrip()
         segments = [replace(s, cell_magic=line) for s in segments]
-    elif timed:
-        segments = [replace(s, cell_magic=timed[0]) for s in segments]
+    elif timed:  # only the part holding the timed statement: a kept part between would time twice
+        segments = [replace(s, cell_magic=timed[0]) if _holds(s, timed[1]) else s for s in segments]
     hidden = hides_value(facts.python) or (  # `%time f(x);` shows nothing either
         timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1]))
     )
@@ -149,6 +149,10 @@ def _split_cell(
         elif shows_a_value(final, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)
     return segments
+
+
+def _holds(segment: Segment, statement: cst.BaseStatement) -> bool:
+    return any(own is statement for own in segment.statements)
 
 
 def _partial_of_kept(facts: CellFacts) -> frozenset[str]:

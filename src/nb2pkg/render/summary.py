@@ -5,8 +5,12 @@ verbatim with a comment that says why."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
+import libcst as cst
+
+from nb2pkg.ipython import to_python
 from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.plan import Kept, Plan, Segment, Step
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
@@ -27,7 +31,7 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
             shows = (shown + "\n" if shown else "") + "".join(s.source for s in item.shows)
             shows = shows.strip()
             source = call_source(item) + (f"\n{shows}" if shows else "")
-            magic = item.segments[0].cell_magic
+            magic = next((s.cell_magic for s in item.segments if s.cell_magic), "")
             if magic.startswith("%%"):
                 source = f"{magic}\n{source}"
             elif magic:  # `%time`: it times the call, as it timed the one statement the step holds
@@ -104,13 +108,42 @@ def _kept(item: Kept) -> dict[str, Any]:
     cell = segment.cell
     if segment.role == "markdown":  # markdown and raw cells, as they were
         return {"cell_type": cell.kind, "metadata": _original_metadata(cell), "source": cell.source}
-    source = _with_magic(segment) if segment.statements else cell.source  # a part, or the whole cell
+    source = _with_magic(_hidden_value(segment)) if segment.statements else cell.source  # a part, or the whole cell
     if segment.role == "kept" and not source.lstrip().startswith("%%"):
         source = f"# nb2pkg: kept as it is: this cell {segment.reason}\n{source}"
     entry = _code(source.rstrip("\n"), [cell])
     if segment.role == "kept":
         entry["metadata"]["nb2pkg"]["kept"] = segment.reason
     return entry
+
+
+def _hidden_value(segment: Segment) -> Segment:
+    """A kept part that ends with an expression but not its cell (`d.pop('a')`, then `K =
+    30`): the notebook showed nothing there, so the summary cell ends in `;`."""
+    last = segment.statements[-1]
+    if not isinstance(last, cst.SimpleStatementLine) or not isinstance(last.body[-1], cst.Expr):
+        return segment
+    if not isinstance(last.body[-1].semicolon, cst.MaybeSentinel) or _shows_nothing(last.body[-1].value):
+        return segment  # it ends in `;` already, or its value is None
+    python = to_python(segment.cell.source).python
+    try:
+        cell = cst.parse_module(python or "")
+    except cst.ParserSyntaxError:
+        return segment
+    code = cst.Module(body=[]).code_for_node
+    if cell.body and code(cell.body[-1]).strip() == code(last).strip():
+        return segment  # it ends the cell: the notebook showed its value too
+    body = segment.source.rstrip()
+    if not body.endswith(code(last).strip()):
+        return segment  # its text is not its Python (magic lines)
+    hidden = last.with_changes(body=[*last.body[:-1], last.body[-1].with_changes(semicolon=cst.Semicolon())])
+    return replace(segment, source=body[: len(body) - len(code(last).strip())] + code(hidden).strip() + "\n")
+
+
+def _shows_nothing(value: cst.BaseExpression) -> bool:
+    """A call of a builtin that returns None (`print(x)`): no `;` needed."""
+    func = value.func if isinstance(value, cst.Call) else None
+    return isinstance(func, cst.Name) and func.value in ("print", "exec", "display")
 
 
 def _with_magic(segment: Segment) -> str:
