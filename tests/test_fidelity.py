@@ -342,6 +342,12 @@ def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Pa
         ],
         ["count = 4", "lst = list(range(count))\nsum = count * 2", "del sum\nlst.insert(0, sum(lst))\nprint(lst)"],
         ["top = 3", "exec('dyn = top * 2')", "if top > 22:\n    dyn = top * top\nprint('dyn', dyn)"],
+        [
+            "b = 3",
+            "total = (b + 3) % 97\ntotal = total * 2 % 97",
+            "for i in range(1):\n    b = (b + i) % 97",
+            "if i > 5:\n    total = 0\n%time b = (b + 1) % 97\ntotal = total * 2 % 97\nprint(total)",
+        ],
     ],
     ids=[
         "kept-cell-reads-what-a-branch-may-not-bind",  # fuzz seed 1049: the step before returns `k`
@@ -349,6 +355,7 @@ def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Pa
         "names-a-comprehension-or-lambda-binds",  # seeds 1077, 1197: `v` is theirs, not a parameter
         "deleted-builtin-read-in-the-same-cell",  # seed 1355: the cell stays, honestly
         "read-first-after-exec",  # seed 1563: what `exec` bound comes in as an argument
+        "kept-cell-reads-then-rebinds",  # seed 1593: read after an `if`, rebound after: still returned
     ],
 )
 def test_what_differential_fuzzing_found_prints_the_same(tmp_path: Path, cells: list[str | tuple[str, str]]) -> None:

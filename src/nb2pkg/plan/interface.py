@@ -116,8 +116,8 @@ def _is_live(name: str, later: tuple[Segment, ...]) -> bool:
             continue
         if name in segment.facts.uses:
             return True
-        if name in segment.partial and name in segment.reads:
-            return True  # read after a loop or branch that may not have bound it
+        if name in segment.reads:
+            return True  # read after a loop or branch that may not have bound it, then rebound
         if name in (segment.facts.defines | segment.facts.deletes) and name not in segment.partial:
             return False  # rebound on every path: the value before is not read
         for _, deferred in segment.facts.functions:
