@@ -112,3 +112,20 @@ def test_only_the_dynamic_statement_stays_in_the_notebook(tmp_path: Path) -> Non
     config, kept, files = _convert(tmp_path, ["a = [1]\nb = len(a)\nc = eval('b + 1')\nprint(c)"])
     assert list(kept) == ["c = eval('b + 1')"]
     assert "b = len(a)" in "".join(text for name, text in files.items() if name.endswith(".py"))
+
+
+def test_a_kept_part_shows_a_value_only_where_the_notebook_did(tmp_path: Path) -> None:
+    """`d.pop('a')` ends the kept part, not its cell: `;` hides it (fuzz seed 1454); a
+    display after a comment, or a kept part that ends its cell, shows as it did."""
+    cells = [
+        "n = len('ab')\nd = {'a': 1}",
+        "g = lambda v: v + n",
+        "n = g(1)\nd.pop('a', None)\nLIMIT = 30",
+        "m = g(2)\nd.get('b')",
+        "# a preview\nd",
+    ]
+    _, _, files = _convert(tmp_path, cells)
+    sources = ["".join(c["source"]) for c in json.loads(files["notebooks/nb.ipynb"])["cells"]]
+    assert any(s.endswith("d.pop('a', None);") for s in sources)
+    assert any(s.endswith("d.get('b')") for s in sources)
+    assert sources[-1].endswith("\nd")

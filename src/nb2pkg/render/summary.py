@@ -121,8 +121,13 @@ def _hidden_value(segment: Segment) -> Segment:
     """A kept part that ends with an expression but not its cell (`d.pop('a')`, then `K =
     30`): the notebook showed nothing there, so the summary cell ends in `;`."""
     last = segment.statements[-1]
-    if not isinstance(last, cst.SimpleStatementLine) or not isinstance(last.body[-1], cst.Expr):
-        return segment
+    if (
+        segment.role != "kept"
+        or segment.cell_magic  # `%time f(x)` shows the value, as in the notebook
+        or not isinstance(last, cst.SimpleStatementLine)
+        or not isinstance(last.body[-1], cst.Expr)
+    ):
+        return segment  # a display part shows its value: it ends its cell
     if not isinstance(last.body[-1].semicolon, cst.MaybeSentinel) or _shows_nothing(last.body[-1].value):
         return segment  # it ends in `;` already, or its value is None
     python = to_python(segment.cell.source).python
@@ -131,7 +136,7 @@ def _hidden_value(segment: Segment) -> Segment:
     except cst.ParserSyntaxError:
         return segment
     code = cst.Module(body=[]).code_for_node
-    if cell.body and code(cell.body[-1]).strip() == code(last).strip():
+    if cell.body and code(cell.body[-1].with_changes(leading_lines=())) == code(last.with_changes(leading_lines=())):
         return segment  # it ends the cell: the notebook showed its value too
     body = segment.source.rstrip()
     if not body.endswith(code(last).strip()):
