@@ -348,6 +348,7 @@ def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Pa
             "for i in range(1):\n    b = (b + i) % 97",
             "if i > 5:\n    total = 0\n%time b = (b + 1) % 97\ntotal = total * 2 % 97\nprint(total)",
         ],
+        ["n = 3", "dyn1 = eval('n + 1')", "for i in range(2):\n    n = (n + i) % 97\nm = (i * dyn1) % 97\nprint(m)"],
     ],
     ids=[
         "kept-cell-reads-what-a-branch-may-not-bind",  # fuzz seed 1049: the step before returns `k`
@@ -356,6 +357,7 @@ def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Pa
         "deleted-builtin-read-in-the-same-cell",  # seed 1355: the cell stays, honestly
         "read-first-after-exec",  # seed 1563: what `exec` bound comes in as an argument
         "kept-cell-reads-then-rebinds",  # seed 1593: read after an `if`, rebound after: still returned
+        "read-first-after-eval",  # seeds 3076, 3090: `eval` binds nothing the step reads
     ],
 )
 def test_what_differential_fuzzing_found_prints_the_same(tmp_path: Path, cells: list[str | tuple[str, str]]) -> None:

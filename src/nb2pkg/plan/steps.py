@@ -10,6 +10,7 @@ uses that earlier code provides; it returns the names it binds that later code r
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -270,12 +271,15 @@ def _listed(names: Iterable[str]) -> str:
 
 
 def _bound_before(before: tuple[Segment, ...], run: list[Segment]) -> set[str]:
-    """What code before the run may have bound: what it binds, and after `exec(...)` or
-    `globals()[...] = ...`, any name the run may read first (`exec('n = 2')`, then `if c:
-    n = 3` and `print(n)`): the summary has the value, the step must take it."""
+    """What code before the run may have bound: what it binds, and what `exec(...)` or
+    `globals()[...] = ...` may have bound of the names the run may read first, those its
+    text names (`exec('n = 2')`, then `if c: n = 3` and `print(n)`): the summary has the
+    value, the step must take it."""
     bound = {n for s in before for n in s.facts.defines}
-    if any(s.facts.dynamic for s in before):
-        bound |= {n for s in run for n in s.reads | s.facts.uses} - NOTEBOOK_BUILTINS
+    dynamic = "\n".join(s.source for s in before if s.facts.dynamic)
+    if dynamic:
+        reads = {n for s in run for n in s.reads | s.facts.uses} - NOTEBOOK_BUILTINS - bound
+        bound |= {n for n in reads if re.search(rf"\b{re.escape(n)}\b", dynamic)}
     return bound
 
 
