@@ -349,6 +349,13 @@ def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Pa
             "if i > 5:\n    total = 0\n%time b = (b + 1) % 97\ntotal = total * 2 % 97\nprint(total)",
         ],
         ["n = 3", "dyn1 = eval('n + 1')", "for i in range(2):\n    n = (n + i) % 97\nm = (i * dyn1) % 97\nprint(m)"],
+        [
+            "list = [3, 1]",
+            "t = eval('2')",
+            "del list",
+            "values = list(range(t))\ng = lambda v: v + limit\nprint(values)",
+        ],
+        ["n = 10", "del n", "g1 = lambda v: (v + n) % 97\nprint('made')"],
     ],
     ids=[
         "kept-cell-reads-what-a-branch-may-not-bind",  # fuzz seed 1049: the step before returns `k`
@@ -358,6 +365,8 @@ def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Pa
         "read-first-after-exec",  # seed 1563: what `exec` bound comes in as an argument
         "kept-cell-reads-then-rebinds",  # seed 1593: read after an `if`, rebound after: still returned
         "read-first-after-eval",  # seeds 3076, 3090: `eval` binds nothing the step reads
+        "a-step-deletes-an-argument",  # seed 3325: the summary deletes it too, `list` is the builtin again
+        "a-closure-reads-a-name-deleted-in-its-step",  # seed 3373: `n` is the step's own, not a parameter
     ],
 )
 def test_what_differential_fuzzing_found_prints_the_same(tmp_path: Path, cells: list[str | tuple[str, str]]) -> None:

@@ -20,7 +20,7 @@ from nb2pkg.notebook import heading_of
 from nb2pkg.plan.definitions import kept_definition_reason, movable_definitions
 from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.imports import import_table, rebound_imports
-from nb2pkg.plan.interface import step_interface, unbound_returns
+from nb2pkg.plan.interface import deleted_by, step_interface, unbound_returns
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
 from nb2pkg.plan.layout import choose_module, draws, step_name
 from nb2pkg.plan.model import Kept, Plan, Segment, SegmentKey, Step
@@ -248,7 +248,10 @@ def _steps_and_kept(
         heading_used = True
         doc = step_doc(heading if name_from_heading else None, section, name)
         unbound = unbound_returns(run, params, returns)
-        items.append(Step(name, module, tuple(run), params, returns, doc, value=value, initialised=unbound))
+        gone = tuple(n for n in params if n in deleted_by(run))
+        items.append(
+            Step(name, module, tuple(run), params, returns, doc, value=value, initialised=unbound, deletes=gone)
+        )
     return items
 
 

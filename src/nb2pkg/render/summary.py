@@ -30,7 +30,8 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
             shown = item.segments[-1].shown or item.value
             shows = (shown + "\n" if shown else "") + "".join(s.source for s in item.shows)
             shows = shows.strip()
-            source = call_source(item) + (f"\n{shows}" if shows else "")
+            deletes = f"\ndel {', '.join(item.deletes)}" if item.deletes else ""  # as the notebook's namespace
+            source = call_source(item) + deletes + (f"\n{shows}" if shows else "")
             magic = next((s.cell_magic for s in item.segments if s.cell_magic), "")
             if magic.startswith("%%"):
                 source = f"{magic}\n{source}"
