@@ -24,13 +24,9 @@ from support.shell_runner import ShellServer
 FAST = range(0, 5)  # a sample in the fast part; the slow part runs the rest
 SLOW = range(5, 300)
 
-_LOOPS = "a name bound in an `if`, loop, `try` or `del` comes back unbound from a step"
 # Seed -> the class it still fails for (found with bench/fuzz_fidelity.py); an honest
 # refusal of `python -m` (a kept cell binds what the steps need) is not a failure.
-KNOWN: dict[int, str] = {
-    42: _LOOPS,
-    238: _LOOPS,
-}
+KNOWN: dict[int, str] = {}
 
 # One fixture per rule this work added, each checked the same way.
 RULE_FIXTURES = (
@@ -39,7 +35,10 @@ RULE_FIXTURES = (
     "dynamic_namespace",
     "late_binding",
     "import_time_work",
+    "timed_kept_part",
 )
+# Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
+REFUSING_FIXTURES = ("kept_parts",)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +79,13 @@ def test_rule_fixture_is_reproduced(case: str, server: ShellServer, tmp_path: Pa
     shutil.copy(FIXTURES / "convert" / case / "input.ipynb", tmp_path / "input.ipynb")
     verdict = check(tmp_path / "input.ipynb", tmp_path, server)
     assert verdict.ok, f"{case}: {verdict.problem}: {verdict.detail}"
+
+
+@pytest.mark.parametrize("case", REFUSING_FIXTURES)
+def test_refusing_rule_fixture_is_reproduced(case: str, server: ShellServer, tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "convert" / case / "input.ipynb", tmp_path / "input.ipynb")
+    verdict = check(tmp_path / "input.ipynb", tmp_path, server)
+    assert verdict.ok or verdict.refused, f"{case}: {verdict.problem}: {verdict.detail}"
 
 
 def test_the_generator_is_reproducible_by_seed() -> None:

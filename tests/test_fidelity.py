@@ -109,8 +109,23 @@ def test_names_bound_on_some_paths_are_partial(code: str, partial: set[str]) -> 
         ("for k in ks:\n    best = max(best, k)", {"best", "ks", "max"}),
         ("try:\n    v = f()\nexcept E as e:\n    print(e)", {"E", "f", "print"}),
         ("for v in vs:\n    total += v", {"total", "vs"}),
+        ("if c:\n    pass\ng = (v + a for v in vs if v)", {"a", "c", "vs"}),
+        ("if c:\n    pass\nd = {k: w for k in ks for w in k}", {"c", "ks"}),
+        ("if c:\n    pass\nf = lambda v, w=d: v + w + a", {"a", "c", "d"}),
+        ("if c:\n    def f(v):\n        t = v + a\n        return t", {"a", "c"}),
     ],
-    ids=["straight-line", "after-if", "after-loop", "loop-carried", "handler-name", "augmented"],
+    ids=[
+        "straight-line",
+        "after-if",
+        "after-loop",
+        "loop-carried",
+        "handler-name",
+        "augmented",
+        "comprehension-targets",
+        "nested-comprehension",
+        "lambda-parameters",
+        "function-locals",
+    ],
 )
 def test_first_reads(code: str, reads: set[str]) -> None:
     assert first_reads(statements(code)) == reads
@@ -294,6 +309,8 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
             "print(b)",
         ],
         ["b = [9][0]", "try:\n    a = int('x')\nexcept ValueError as d:\n    pass", "b = 8", "print(b)"],
+        ["c = 2\nd = c + 1", "del c\nprint(d)", "def make(m):\n    return lambda v: v * m + c"],
+        ["sum = 3\nprint(sum)", "del sum\nk = 1", "print(sum([k, 2]))"],
     ],
     ids=[
         "if-without-else",
@@ -304,11 +321,56 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
         "with",
         "read-after-try-in-step",
         "unused-handler-name",
+        "deleted-then-read-later",  # fuzz seed 238: a name deleted on every path is not returned
+        "deleted-builtin",  # fuzz seed 42: after `del sum` the builtin, not an unbound local
     ],
 )
 def test_code_that_binds_on_some_paths_converts_and_prints_the_same(tmp_path: Path, cells: list[str]) -> None:
     _, _, out = same_output(tmp_path, list(cells))
     assert kept_reasons(out) == []
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["c = 0\nimport os", "k = len(os.sep)", "if k > 50:\n    m = k", "%time a = c + 1\nif c > 37:\n    k = 13\nk;"],
+        ["total = 4", "del total", "def make(m):\n    return lambda v: v * m + total", "g = make(3)\nprint('made')"],
+        [
+            "lst = [1, 2]\nfor v in lst:\n    pass\nprint(lst)",
+            ("markdown", "## Then"),
+            "if len(lst) > 5:\n    flag = 1\ngen = (v + 1 for v in lst)\ng = lambda v: v * 2\nprint(list(gen), g(3))",
+        ],
+        ["count = 4", "lst = list(range(count))\nsum = count * 2", "del sum\nlst.insert(0, sum(lst))\nprint(lst)"],
+        ["top = 3", "exec('dyn = top * 2')", "if top > 22:\n    dyn = top * top\nprint('dyn', dyn)"],
+        [
+            "b = 3",
+            "total = (b + 3) % 97\ntotal = total * 2 % 97",
+            "for i in range(1):\n    b = (b + i) % 97",
+            "if i > 5:\n    total = 0\n%time b = (b + 1) % 97\ntotal = total * 2 % 97\nprint(total)",
+        ],
+        ["n = 3", "dyn1 = eval('n + 1')", "for i in range(2):\n    n = (n + i) % 97\nm = (i * dyn1) % 97\nprint(m)"],
+        [
+            "list = [3, 1]",
+            "t = eval('2')",
+            "del list",
+            "values = list(range(t))\ng = lambda v: v + limit\nprint(values)",
+        ],
+        ["n = 10", "del n", "g1 = lambda v: (v + n) % 97\nprint('made')"],
+    ],
+    ids=[
+        "kept-cell-reads-what-a-branch-may-not-bind",  # fuzz seed 1049: the step before returns `k`
+        "closure-reads-a-deleted-name",  # seed 1080: `make` stays, it cannot be passed `total`
+        "names-a-comprehension-or-lambda-binds",  # seeds 1077, 1197: `v` is theirs, not a parameter
+        "deleted-builtin-read-in-the-same-cell",  # seed 1355: the cell stays, honestly
+        "read-first-after-exec",  # seed 1563: what `exec` bound comes in as an argument
+        "kept-cell-reads-then-rebinds",  # seed 1593: read after an `if`, rebound after: still returned
+        "read-first-after-eval",  # seeds 3076, 3090: `eval` binds nothing the step reads
+        "a-step-deletes-an-argument",  # seed 3325: the summary deletes it too, `list` is the builtin again
+        "a-closure-reads-a-name-deleted-in-its-step",  # seed 3373: `n` is the step's own, not a parameter
+    ],
+)
+def test_what_differential_fuzzing_found_prints_the_same(tmp_path: Path, cells: list[str | tuple[str, str]]) -> None:
+    same_output(tmp_path, list(cells))
 
 
 def test_modules_are_imported_never_passed(tmp_path: Path) -> None:

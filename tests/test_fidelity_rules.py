@@ -207,3 +207,20 @@ def test_a_repeated_definition_that_stays_names_both_cells(tmp_path: Path) -> No
 def test_a_returned_local_is_a_closure_only_if_the_body_makes_one(code: str, closure: bool) -> None:
     facts, _ = analyse_cell(code)
     assert dict(facts.functions)["f"].returns_callable is closure
+
+
+def test_a_kept_part_shows_a_value_only_where_the_notebook_did(tmp_path: Path) -> None:
+    """`d.pop('a')` ends the kept part, not its cell: `;` hides it (fuzz seed 1454); a
+    display after a comment, or a kept part that ends its cell, shows as it did."""
+    cells = [
+        "n = len('ab')\nd = {'a': 1}",
+        "g = lambda v: v + n",
+        "n = g(1)\nd.pop('a', None)\nLIMIT = 30",
+        "m = g(2)\nd.get('b')",
+        "# a preview\nd",
+    ]
+    _, _, files = _convert(tmp_path, cells)
+    sources = ["".join(c["source"]) for c in json.loads(files["notebooks/nb.ipynb"])["cells"]]
+    assert any(s.endswith("d.pop('a', None);") for s in sources)
+    assert any(s.endswith("d.get('b')") for s in sources)
+    assert sources[-1].endswith("\nd")

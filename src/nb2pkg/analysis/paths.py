@@ -115,6 +115,9 @@ def loaded_names(python: str) -> frozenset[str]:
 
 
 class _Reads(ast.NodeVisitor):
+    """Reads of the notebook's names: not of the names a nested scope binds for itself
+    (a lambda's or function's parameters and locals, a comprehension's targets)."""
+
     def __init__(self) -> None:
         self.found: set[str] = set()
         self.shadowed: list[str] = []
@@ -131,10 +134,64 @@ class _Reads(ast.NodeVisitor):
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
             self.visit(node.type)
-        self.shadowed.append(node.name or "")
-        for statement in node.body:
-            self.visit(statement)
-        self.shadowed.pop()
+        self._scoped({node.name or ""}, node.body)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._defaults(node.args)
+        self._scoped(_parameters(node.args), [node.body])
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for expression in [*node.decorator_list, node.returns]:
+            if expression is not None:
+                self.visit(expression)
+        self._defaults(node.args)
+        self._scoped(_parameters(node.args) | _locals(node.body), node.body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> None:
+        self._comprehension(node.generators, [node.elt])
+
+    visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node.generators, [node.key, node.value])
+
+    def _comprehension(self, generators: list[ast.comprehension], results: list[ast.expr]) -> None:
+        self.visit(generators[0].iter)  # evaluated where the comprehension is
+        targets = {n.id for g in generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        rest: list[ast.AST] = [*generators[0].ifs]
+        for generator in generators[1:]:
+            rest += [generator.iter, *generator.ifs]
+        self._scoped(targets, [*rest, *results])
+
+    def _defaults(self, arguments: ast.arguments) -> None:
+        for default in [*arguments.defaults, *arguments.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+
+    def _scoped(self, names: set[str], body: Sequence[ast.AST]) -> None:
+        self.shadowed.extend(names)
+        for node in body:
+            self.visit(node)
+        del self.shadowed[len(self.shadowed) - len(names) :]
+
+
+def _parameters(arguments: ast.arguments) -> set[str]:
+    every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg, arguments.kwarg]
+    return {a.arg for a in every if a is not None}
+
+
+def _locals(body: list[ast.stmt]) -> set[str]:
+    """Names a function body binds for itself (not those it declares `global` or `nonlocal`)."""
+    stored: set[str] = set()
+    declared: set[str] = set()
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stored.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(node.names)
+    return stored - declared
 
 
 def _touched(nodes: Sequence[cst.CSTNode]) -> set[str]:

@@ -181,13 +181,13 @@ def _rebound_after_a_call(name: str, variables: frozenset[str], segments: tuple[
     called = False
     bound: set[str] = set()
     for segment in segments:
-        if called and segment.facts.defines & variables:
-            return True
+        if called and (segment.facts.defines | segment.facts.deletes) & variables:
+            return True  # `del total` after the call: the notebook's closure finds no value
         if not called and segment.role == "code" and re.search(rf"\b{re.escape(name)}\s*\(", segment.source):
             called = True
             if not variables <= bound:
                 return True
-        bound |= segment.facts.defines
+        bound = (bound | segment.facts.defines) - segment.facts.deletes
     return False
 
 

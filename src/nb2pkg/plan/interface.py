@@ -54,7 +54,8 @@ def step_interface(
     # A function or lambda the step defines reads the notebook's globals when called;
     # in the module those are the step's own names (closures), or they must come in.
     params |= {r for s in run for _, d in s.facts.functions for r in d.reads} - bound - module_names
-    returns = {name for name in bound if _is_live(name, later)}
+    # a name deleted on every path (`del c`) is unbound after: nothing to return
+    returns = {name for name in bound - deleted_by(run) if _is_live(name, later)}
     # A name bound only on some paths (a loop that may run zero times, an `if` without
     # `else`, a `try`) keeps the value it had before when the path is not taken: that
     # value must come in, to be returned or read after the loop as the notebook did.
@@ -63,6 +64,14 @@ def step_interface(
         params |= partial & (returns | {n for s in run for n in s.reads})
     text = "".join(s.source for s in run)
     return _in_text_order(params, text), _in_text_order(returns, text)
+
+
+def deleted_by(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
+    """Names the run deletes on every path and does not bind again after."""
+    gone: set[str] = set()
+    for segment in run:
+        gone = (gone - segment.facts.defines - segment.partial) | (segment.facts.deletes - segment.partial)
+    return gone
 
 
 def unbound_returns(run: list[Segment], params: tuple[str, ...], returns: tuple[str, ...]) -> tuple[str, ...]:
@@ -114,8 +123,8 @@ def _is_live(name: str, later: tuple[Segment, ...]) -> bool:
             continue
         if name in segment.facts.uses:
             return True
-        if name in segment.partial and name in segment.reads:
-            return True  # read after a loop or branch that may not have bound it
+        if name in segment.reads:
+            return True  # read after a loop or branch that may not have bound it, then rebound
         if name in (segment.facts.defines | segment.facts.deletes) and name not in segment.partial:
             return False  # rebound on every path: the value before is not read
         for _, deferred in segment.facts.functions:

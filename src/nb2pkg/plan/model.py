@@ -71,6 +71,8 @@ class Step:
     # returned names bound on some paths only, that nothing had bound before: set to
     # None first, so that returning them never fails where the notebook went on
     initialised: tuple[str, ...] = ()
+    # arguments the step deletes (`del c`): the summary deletes them after the call too
+    deletes: tuple[str, ...] = ()
 
     @property
     def shows_value(self) -> bool:

@@ -156,8 +156,8 @@ def _with_cell_magic(
     if wrapping is not None:
         line = f"%%{wrapping.name} {wrapping.argument}".rstrip()
         return [replace(s, cell_magic=line) for s in segments]
-    if timed:
-        return [replace(s, cell_magic=timed[0]) for s in segments]
+    if timed:  # only the part holding the timed statement: a kept part between would time twice
+        return [replace(s, cell_magic=timed[0]) if _holds(s, timed[1]) else s for s in segments]
     return segments
 
 
@@ -181,6 +181,10 @@ def _with_shown_value(
         elif shows_a_value(final, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)
     return segments
+
+
+def _holds(segment: Segment, statement: cst.BaseStatement) -> bool:
+    return any(own is statement for own in segment.statements)
 
 
 def _partial_of_kept(facts: CellFacts) -> frozenset[str]:
@@ -238,7 +242,16 @@ def _merge(cell: Cell, module: cst.Module, parts: list[tuple[Role, cst.BaseState
 
 def _with_paths(segment: Segment) -> Segment:
     partial, reads = path_facts(segment.statements)
-    return replace(segment, partial=partial, reads=reads if segment.role == "code" else frozenset())
+    # code reads; so does a kept statement, whose reads keep what earlier steps bind returned
+    return replace(segment, partial=partial, reads=reads if segment.role in ("code", "kept") else frozenset())
+
+
+def _kept_cell_paths(segment: Segment) -> Segment:
+    """A whole cell kept in the notebook, with what it binds on some paths only and what it
+    may read before binding (`if c: k = 13` then `k`): a step before it must return `k`."""
+    assert segment.facts.python is not None
+    partial, reads = path_facts(parse(segment.facts.python).body)
+    return replace(segment, partial=partial, reads=reads)
 
 
 # `exec`, `eval`, `globals()`, `locals()`, `vars()` called as the builtins (the cell's
@@ -288,9 +301,10 @@ def _reanalyse(segments: list[Segment], shadowed: frozenset[str] = frozenset()) 
     done: list[Segment] = []
     for segment in segments:
         if segment.role == "markdown" or (segment.role == "kept" and not segment.statements):
-            done.append(segment)
             if segment.role == "kept" and segment.facts.analysed:
                 _, context = analyse_cell(segment.cell.source, context)
+                segment = _kept_cell_paths(segment)
+            done.append(segment)
             continue
         facts, context = analyse_cell(segment.source, context)
         done.append(replace(segment, facts=facts))

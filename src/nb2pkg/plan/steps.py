@@ -9,16 +9,19 @@ uses that earlier code provides; it returns the names it binds that later code r
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from nb2pkg.analysis import NOTEBOOK_BUILTINS
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.naming import unique
 from nb2pkg.notebook import heading_of
 from nb2pkg.plan.definitions import movable_definitions
 from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.imports import import_table, rebound_imports
-from nb2pkg.plan.interface import step_interface, unbound_returns
+from nb2pkg.plan.interface import deleted_by, step_interface, unbound_returns
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
 from nb2pkg.plan.layout import choose_module, draws, step_name
 from nb2pkg.plan.model import Kept, Plan, Segment, SegmentKey, Step
@@ -152,17 +155,13 @@ def _items(
                 runs.append(replace(segment, role="kept", reason=reason))
                 kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
                 continue
-            shadowing = _reads_then_shadows(segment)
-            if shadowing:
+            reason = _builtin_reason(segment)
+            if reason:
                 close()
-                reason = (
-                    f"reads the builtin {shadowing} and then rebinds it: in a function "
-                    "both would be the new local value"
-                )
                 runs.append(replace(segment, role="kept", reason=reason))
                 continue
-            if current and segment.facts.defines & {n for s in current for n in s.facts.builtin_reads}:
-                close()  # in one function the builtin read before would be the local bound here
+            if _builtin_clash(current, segment):
+                close()
             stale = _stale_reads(
                 segment,
                 current,
@@ -232,7 +231,7 @@ def _steps_and_kept(
             items.append(Kept(run))
             continue
         later = segments[order[run[-1].key] + 1 :]
-        earlier = {n for s in segments[: order[run[0].key]] for n in s.facts.defines} | module_names
+        earlier = _bound_before(segments[: order[run[0].key]], run) | module_names
         values = rebound_imports(segments, order[run[0].key], module_names)
         params, returns = step_interface(run, later, module_names - values, earlier, lifted)
         shown = run[-1].shown
@@ -249,7 +248,10 @@ def _steps_and_kept(
         heading_used = True
         doc = step_doc(heading if name_from_heading else None, section, name)
         unbound = unbound_returns(run, params, returns)
-        items.append(Step(name, module, tuple(run), params, returns, doc, value=value, initialised=unbound))
+        gone = tuple(n for n in params if n in deleted_by(run))
+        items.append(
+            Step(name, module, tuple(run), params, returns, doc, value=value, initialised=unbound, deletes=gone)
+        )
     return items
 
 
@@ -271,10 +273,57 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
-def _reads_then_shadows(segment: Segment) -> str:
-    """`names = list(x); list = [1]` in one segment: the builtin it reads, if any."""
-    both = sorted(segment.facts.builtin_reads & segment.facts.defines)
-    return ", ".join(f"`{n}`" for n in both)
+def _bound_before(before: tuple[Segment, ...], run: list[Segment]) -> set[str]:
+    """What code before the run may have bound: what it binds, and what `exec(...)` or
+    `globals()[...] = ...` may have bound of the names the run may read first, those its
+    text names (`exec('n = 2')`, then `if c: n = 3` and `print(n)`): the summary has the
+    value, the step must take it."""
+    bound = {n for s in before for n in s.facts.defines}
+    dynamic = "\n".join(s.source for s in before if s.facts.dynamic)
+    if dynamic:
+        reads = {n for s in run for n in s.reads | s.facts.uses} - NOTEBOOK_BUILTINS - bound
+        bound |= {n for n in reads if re.search(rf"\b{re.escape(n)}\b", dynamic)}
+    return bound
+
+
+def _builtin_clash(current: list[Segment], segment: Segment) -> bool:
+    """Whether `segment` must start a new function because of a builtin: in one function
+    the builtin read before would be the local it binds (`n = len(x)`, then `len = 3`),
+    and the builtin read after `del sum` would be the deleted local (UnboundLocalError)."""
+    read = {n for s in current for n in s.facts.builtin_reads}
+    deleted = {n for s in current for n in s.facts.deletes}
+    return bool(segment.facts.defines & read or segment.facts.builtin_reads & deleted)
+
+
+def _builtin_reason(segment: Segment) -> str:
+    """Why one function cannot hold the segment, because of a builtin it reads and binds
+    or deletes: in a function the name is local throughout. "" when it can."""
+    both = sorted(segment.facts.builtin_reads & segment.facts.defines)  # `n = len(x); len = 3`
+    if both:
+        return f"reads the builtin {_listed(both)} and then rebinds it: in a function both would be the new local value"
+    after = _read_after_delete(segment, segment.facts.deletes & NOTEBOOK_BUILTINS)  # `del sum; sum(x)`
+    if after:
+        return (
+            f"deletes {_listed(after)} and then reads the builtin: in a function the name would be "
+            "the deleted local (UnboundLocalError)"
+        )
+    return ""
+
+
+def _read_after_delete(segment: Segment, deleted: frozenset[str]) -> list[str]:
+    """The names of `deleted` the segment reads after its first `del` of them."""
+    if not deleted:
+        return []
+    first: dict[str, tuple[int, int]] = {}
+    loads: list[tuple[str, tuple[int, int]]] = []
+    for node in ast.walk(ast.parse(segment.source)):
+        if isinstance(node, ast.Name) and node.id in deleted:
+            where = (node.lineno, node.col_offset)
+            if isinstance(node.ctx, ast.Del):
+                first[node.id] = min(first.get(node.id, where), where)
+            elif isinstance(node.ctx, ast.Load):
+                loads.append((node.id, where))
+    return sorted({name for name, where in loads if name in first and where > first[name]})
 
 
 def _has_layout_tag(segment: Segment) -> bool:

@@ -5,10 +5,14 @@ verbatim with a comment that says why."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
+import libcst as cst
+
+from nb2pkg.ipython import to_python
 from nb2pkg.notebook import Cell, Notebook
-from nb2pkg.plan import Kept, Plan, Step
+from nb2pkg.plan import Kept, Plan, Segment, Step
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
 
 
@@ -26,8 +30,9 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
             shown = item.segments[-1].shown or item.value
             shows = (shown + "\n" if shown else "") + "".join(s.source for s in item.shows)
             shows = shows.strip()
-            source = call_source(item) + (f"\n{shows}" if shows else "")
-            magic = item.segments[0].cell_magic
+            deletes = f"\ndel {', '.join(item.deletes)}" if item.deletes else ""  # as the notebook's namespace
+            source = call_source(item) + deletes + (f"\n{shows}" if shows else "")
+            magic = next((s.cell_magic for s in item.segments if s.cell_magic), "")
             if magic.startswith("%%"):
                 source = f"{magic}\n{source}"
             elif magic:  # `%time`: it times the call, as it timed the one statement the step holds
@@ -104,13 +109,60 @@ def _kept(item: Kept) -> dict[str, Any]:
     cell = segment.cell
     if segment.role == "markdown":  # markdown and raw cells, as they were
         return {"cell_type": cell.kind, "metadata": _original_metadata(cell), "source": cell.source}
-    source = segment.source if segment.statements else cell.source  # a part, or the whole cell
+    source = _with_magic(_hidden_value(segment)) if segment.statements else cell.source  # a part, or the whole cell
     if segment.role == "kept" and not source.lstrip().startswith("%%"):
         source = f"# nb2pkg: kept as it is: this cell {segment.reason}\n{source}"
     entry = _code(source.rstrip("\n"), [cell])
     if segment.role == "kept":
         entry["metadata"]["nb2pkg"]["kept"] = segment.reason
     return entry
+
+
+def _hidden_value(segment: Segment) -> Segment:
+    """A kept part that ends with an expression but not its cell (`d.pop('a')`, then `K =
+    30`): the notebook showed nothing there, so the summary cell ends in `;`."""
+    last = segment.statements[-1]
+    if (
+        segment.role != "kept"
+        or segment.cell_magic  # `%time f(x)` shows the value, as in the notebook
+        or not isinstance(last, cst.SimpleStatementLine)
+        or not isinstance(last.body[-1], cst.Expr)
+    ):
+        return segment  # a display part shows its value: it ends its cell
+    if not isinstance(last.body[-1].semicolon, cst.MaybeSentinel) or _shows_nothing(last.body[-1].value):
+        return segment  # it ends in `;` already, or its value is None
+    python = to_python(segment.cell.source).python
+    try:
+        cell = cst.parse_module(python or "")
+    except cst.ParserSyntaxError:
+        return segment
+    code = cst.Module(body=[]).code_for_node
+    if cell.body and code(cell.body[-1].with_changes(leading_lines=())) == code(last.with_changes(leading_lines=())):
+        return segment  # it ends the cell: the notebook showed its value too
+    body = segment.source.rstrip()
+    if not body.endswith(code(last).strip()):
+        return segment  # its text is not its Python (magic lines)
+    hidden = last.with_changes(body=[*last.body[:-1], last.body[-1].with_changes(semicolon=cst.Semicolon())])
+    return replace(segment, source=body[: len(body) - len(code(last).strip())] + code(hidden).strip() + "\n")
+
+
+def _shows_nothing(value: cst.BaseExpression) -> bool:
+    """A call of a builtin that returns None (`print(x)`): no `;` needed."""
+    func = value.func if isinstance(value, cst.Call) else None
+    return isinstance(func, cst.Name) and func.value in ("print", "exec", "display")
+
+
+def _with_magic(segment: Segment) -> str:
+    """A kept part of a timed or wrapped cell keeps the magic, as a step's call does:
+    `%%time` first, `%time` before the statement it timed (the last of its part)."""
+    magic = segment.cell_magic
+    if magic.startswith("%%"):
+        return f"{magic}\n{segment.source}"
+    body = segment.source.rstrip("\n")
+    last = body.splitlines()[-1] if body else ""
+    if magic and f"{magic} {last}" in segment.cell.source.splitlines():
+        return f"{body[: len(body) - len(last)]}{magic} {last}\n"
+    return segment.source
 
 
 def _code(source: str, cells: list[Cell]) -> dict[str, Any]:
