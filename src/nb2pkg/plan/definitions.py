@@ -94,15 +94,11 @@ def repeated_definitions(segments: tuple[Segment, ...]) -> dict[SegmentKey, Segm
 def _same_definition(first: Segment, other: Segment) -> bool:
     if not all(s.role == "definition" and len(s.statements) == 1 for s in (first, other)):
         return False
-    functions = [s.statements[0] for s in (first, other)]
-    if not all(isinstance(s, cst.FunctionDef) for s in functions):
+    functions = [s.statements[0] for s in (first, other) if isinstance(s.statements[0], cst.FunctionDef)]
+    if len(functions) != 2:
         return False
     # the same code, comments and blank lines around it aside
-    code = [
-        cst.Module(body=[s.with_changes(leading_lines=())]).code.strip()
-        for s in functions
-        if isinstance(s, cst.FunctionDef)  # all are: narrowed for the type checker
-    ]
+    code = [cst.Module(body=[f.with_changes(leading_lines=())]).code.strip() for f in functions]
     return code[0] == code[1] and first.facts.uses == other.facts.uses
 
 
