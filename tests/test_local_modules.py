@@ -18,7 +18,7 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.notebook import read_notebook
 from nb2pkg.render.local_modules import literal_path, path_additions, read_local_modules
-from support import make_notebook, tomllib, write_notebook
+from support import make_notebook, run_in_kernel, tomllib, write_notebook
 
 
 def _project(tmp_path: Path, cells: list[str], files: dict[str, str | bytes], notebook: str = "nbs/study.ipynb"):
@@ -210,22 +210,7 @@ def test_check_notices_a_changed_local_module(tmp_path: Path) -> None:
 
 def _run(path: Path, pythonpath: Path | None = None) -> list[list[dict]]:
     """Each cell's outputs after running `path` in a fresh kernel in its own folder."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    notebook = nbformat.read(path, as_version=4)
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = str(pythonpath) if pythonpath else ""
-    try:
-        NotebookClient(
-            notebook,
-            timeout=120,
-            kernel_name="python3",
-            allow_errors=True,
-            resources={"metadata": {"path": str(path.parent)}},
-        ).execute()
-    finally:
-        os.environ["PYTHONPATH"] = previous or ""
+    notebook = run_in_kernel(path, pythonpath)
     return [cell.get("outputs", []) for cell in notebook.cells if cell.cell_type == "code"]
 
 

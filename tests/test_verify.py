@@ -16,9 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 from typer.testing import CliRunner
 
 from nb2pkg import api
@@ -26,7 +24,7 @@ from nb2pkg.cli.app import app
 from nb2pkg.verify import Item, Ran, Verification, compare, verify
 from nb2pkg.verify.compare import trace_failures
 from nb2pkg.verify.names import bound_names
-from support import EXAMPLE, FIXTURES, make_notebook, write_notebook
+from support import EXAMPLE, FIXTURES, make_notebook, run_in_kernel, write_notebook
 
 runner = CliRunner()
 FIXTURE_CASES = sorted((FIXTURES / "convert").glob("*/input.ipynb"))
@@ -601,19 +599,9 @@ def test_randomness_without_a_seed_is_unstable_not_a_mismatch(tmp_path: Path) ->
     assert result.closing_line() == "3/3 cells match (1 unstable in the original, ignored)"
 
 
-def reader_view(path: Path, pythonpath: Path | None, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[str], int]:
+def reader_view(path: Path, pythonpath: Path | None) -> tuple[str, list[str], int]:
     """An independent look at a run: all stdout, the shown values, the figures."""
-    if pythonpath is not None:
-        monkeypatch.setenv("PYTHONPATH", str(pythonpath))
-    notebook = nbformat.read(path, as_version=4)
-    NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    ).execute()
-    monkeypatch.delenv("PYTHONPATH", raising=False)
+    notebook = run_in_kernel(path, pythonpath)
     printed, values, figures = "", [], 0
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
@@ -641,9 +629,7 @@ def masked(view: tuple[str, list[str], int]) -> tuple[str, list[str], int]:
 @pytest.mark.kernel
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", FIXTURE_CASES, ids=[c.parent.name for c in FIXTURE_CASES])
-def test_fixture_verifies_and_agrees_with_an_independent_comparison(
-    notebook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_fixture_verifies_and_agrees_with_an_independent_comparison(notebook: Path, tmp_path: Path) -> None:
     source = tmp_path / "original"
     shutil.copytree(notebook.parent, source, ignore=shutil.ignore_patterns("expected"))
     original = source / "input.ipynb"
@@ -651,7 +637,7 @@ def test_fixture_verifies_and_agrees_with_an_independent_comparison(
     api.convert(original, out=project)
     result = verify(original, project)
     assert result.ok, "\n".join(c.diff for c in result.cells if c.diff)
-    independent = masked(reader_view(original, None, monkeypatch)) == masked(
-        reader_view(project / "notebooks" / "input.ipynb", project / "src", monkeypatch)
+    independent = masked(reader_view(original, None)) == masked(
+        reader_view(project / "notebooks" / "input.ipynb", project / "src")
     )
     assert independent == result.ok

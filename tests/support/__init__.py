@@ -5,6 +5,7 @@ modules beside this one (quality, differential, shell_runner, notebook_fuzz)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,3 +62,29 @@ def make_notebook(
 def write_notebook(path: Path, data: dict[str, Any] | str) -> Path:
     path.write_text(data if isinstance(data, str) else json.dumps(data, indent=1), encoding="utf-8")
     return path
+
+
+def run_in_kernel(path: Path, pythonpath: Path | None = None) -> Any:
+    """`path` run top to bottom in a fresh python3 kernel in its own folder, errors allowed,
+    with `pythonpath` as the kernel's PYTHONPATH (none when None); the run notebook."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    previous = os.environ.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        os.environ["PYTHONPATH"] = str(pythonpath)
+    try:
+        client = NotebookClient(
+            notebook,
+            timeout=120,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        client.execute()
+    finally:
+        os.environ.pop("PYTHONPATH", None)
+        if previous is not None:
+            os.environ["PYTHONPATH"] = previous
+    return notebook
