@@ -130,7 +130,6 @@ def _items(
 ) -> list[Step | Kept]:
     runs: list[list[Segment] | Segment] = []
     current: list[Segment] = []
-    kept_ids: set[SegmentKey] = set()
 
     def close() -> None:
         if current:
@@ -196,14 +195,13 @@ def _items(
         close()
         runs.append(segment)
     close()
-    return _steps_and_kept(runs, segments, module_names, kept_ids, lifted)
+    return _steps_and_kept(runs, segments, module_names, lifted)
 
 
 def _steps_and_kept(
     runs: list[list[Segment] | Segment],
     segments: tuple[Segment, ...],
     module_names: set[str],
-    kept_definitions: set[SegmentKey],
     lifted: dict[str, tuple[str, ...]],
 ) -> list[Step | Kept]:
     items: list[Step | Kept] = []
