@@ -14,6 +14,7 @@ can hold paths, which are relative to DIR), so refusals are compared too.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -61,6 +62,8 @@ def main() -> None:
     parser.add_argument("dir", type=Path, help="an empty or missing folder to write into")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
+    if importlib.util.find_spec("nb2pkg") is None:  # each notebook would fail alike, and look like output
+        sys.exit(f"nb2pkg is not importable by {sys.executable}: install it (pip install -e .) first")
     root = args.dir.resolve()
     if root.exists() and any(root.iterdir()):
         sys.exit(f"{args.dir} is not empty: give a new folder")
