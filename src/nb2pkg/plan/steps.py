@@ -23,8 +23,9 @@ from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.imports import import_table, rebound_imports
 from nb2pkg.plan.interface import deleted_by, step_interface, unbound_returns
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
-from nb2pkg.plan.layout import choose_module, draws, step_name
+from nb2pkg.plan.layout import choose_module, draws
 from nb2pkg.plan.model import Kept, Plan, Segment, SegmentKey, Step
+from nb2pkg.plan.step_names import step_name
 
 
 def build_plan(segments: tuple[Segment, ...]) -> Plan:
