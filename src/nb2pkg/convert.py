@@ -13,7 +13,7 @@ from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
 from nb2pkg.ipython import Policy
 from nb2pkg.naming import package_name
-from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments
+from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments, merge_clones
 from nb2pkg.render import (
     LocalModules,
     PipTarget,
@@ -63,7 +63,7 @@ def convert(
     None reads this environment's (`installed_versions`)."""
     notebook = flow.notebook
     package = package or default_package(notebook.path)
-    plan = with_results_returned(build_plan(build_segments(flow)))
+    plan = merge_clones(with_results_returned(build_plan(build_segments(flow))))
     notebook_dir = PurePosixPath(
         # a linked notebook means the folder the link is in, as in Jupyter (record.notebook_location)
         Path(os.path.relpath(notebook.path.absolute().parent.resolve(), out.resolve())).as_posix()
@@ -128,11 +128,12 @@ def _module_members(plan: Plan) -> dict[str, list[Step | Definition]]:
     """Each module's definitions and steps, in notebook order (a definition before the
     step of the same cell)."""
     ordered: list[tuple[int, int, Step | Definition]] = [(d.segment.cell.index, 0, d) for d in plan.definitions] + [
-        (step.segments[0].cell.index, 1 + position, step) for position, step in enumerate(plan.steps)
+        (step.segments[0].cell.index, 1 + position, step.defined) for position, step in enumerate(plan.steps)
     ]
     members: dict[str, list[Step | Definition]] = {}
     for _, _, member in sorted(ordered, key=lambda item: item[:2]):
-        members.setdefault(member.module, []).append(member)
+        if all(m is not member for m in members.get(member.module, [])):  # copies share one function (plan.clones)
+            members.setdefault(member.module, []).append(member)
     return members
 
 

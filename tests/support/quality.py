@@ -119,16 +119,30 @@ def lost_calls(conversion: Conversion, flow: Dataflow) -> tuple[int, list[str]]:
     for facts in flow.facts:
         if facts is not None and facts.analysed and facts.python:
             original += call_names(facts.python)
-    generated: Counter[str] = Counter()
-    for text in python_files(conversion).values():
-        generated += call_names(text)
+    summary: Counter[str] = Counter()
     for source in _summary_code(conversion):
         try:
-            generated += call_names(to_python(source).python or "")
+            summary += call_names(to_python(source).python or "")
         except cst.ParserSyntaxError:
             pass  # a cell kept because it does not parse
+    generated = Counter(summary)
+    for text in python_files(conversion).values():
+        generated += _module_calls(text, summary)
     lost = original - generated
     return sum(original.values()), [f"{name}(...) x{count}" for name, count in sorted(lost.items())]
+
+
+def _module_calls(text: str, summary: Counter[str]) -> Counter[str]:
+    """The calls a module makes, a function's counted once per call the summary makes of
+    it: copies of one step share one function (plan.clones), called once per copy."""
+    module = cst.parse_module(text)
+    calls: Counter[str] = Counter()
+    for statement in module.body:
+        found = call_names(module.code_for_node(statement))
+        weight = summary[statement.name.value] if isinstance(statement, cst.FunctionDef) else 0
+        for _ in range(max(1, weight)):
+            calls += found
+    return calls
 
 
 def _summary_code(conversion: Conversion) -> list[str]:

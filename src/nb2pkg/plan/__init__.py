@@ -4,6 +4,7 @@ stays in the summary notebook.
 This is the stage's API: later stages import these names from `nb2pkg.plan`, never
 from its modules."""
 
+from nb2pkg.plan.clones import merge_clones
 from nb2pkg.plan.definitions import pass_arguments, with_parameters
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
@@ -25,6 +26,7 @@ __all__ = [
     "build_plan",
     "build_segments",
     "kept_imports",
+    "merge_clones",
     "partial_through",
     "pass_arguments",
     "pipeline_gaps",

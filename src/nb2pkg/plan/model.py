@@ -73,6 +73,15 @@ class Step:
     initialised: tuple[str, ...] = ()
     # arguments the step deletes (`del c`): the summary deletes them after the call too
     deletes: tuple[str, ...] = ()
+    # a copy of other steps' code (plan.clones): the one function they all call, and the
+    # keyword arguments (`title="Tree"`) this call passes after its parameters
+    function: Step | None = None
+    arguments: tuple[str, ...] = ()
+
+    @property
+    def defined(self) -> Step:
+        """The function this step calls: its own, or the one its copies share."""
+        return self.function or self
 
     @property
     def shows_value(self) -> bool:

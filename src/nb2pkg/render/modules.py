@@ -123,11 +123,8 @@ def _unused_variables(code: str) -> list[str]:
 
 def call_source(step: Step, qualified: bool = True) -> str:
     """`df = preprocess.clean_data(df)`: how the notebook and the pipeline call a step."""
-    call = (
-        f"{step.module}.{step.name}({', '.join(step.params)})"
-        if qualified
-        else f"{step.name}({', '.join(step.params)})"
-    )
+    arguments = ", ".join((*step.params, *step.arguments))
+    call = f"{step.module}.{step.name}({arguments})" if qualified else f"{step.name}({arguments})"
     if not step.returns:
         return call
     return f"{', '.join(step.returns)} = {call}"

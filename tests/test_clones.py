@@ -1,0 +1,140 @@
+"""Clone merging (plan.clones): copy-pasted steps become one function, called once per
+copy in the original order, with what differs as arguments; what cannot be said as an
+argument stays apart. Each case converts a small notebook in memory and reads the
+module and the summary's calls."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from nb2pkg.convert import Conversion, convert
+from nb2pkg.dataflow import build_dataflow
+from nb2pkg.notebook import read_notebook_text
+from support import make_notebook
+
+SETUP = "import pandas as pd\nfrom sklearn.metrics import accuracy_score"
+FRAMES = "a = pd.DataFrame({'x': [1, 2, 3]})\nb = pd.DataFrame({'x': [4, 5, 6]})"
+
+
+def converted(*cells: str) -> Conversion:
+    """The notebook of `cells`, each after a markdown cell (a section: a step of its own)."""
+    text = json.dumps(make_notebook(sections(cells)))
+    return convert(build_dataflow(read_notebook_text(Path("case.ipynb"), text)), Path("out"), "case")
+
+
+def sections(cells: tuple[str, ...]) -> list[str | tuple[str, str]]:
+    return [part for number, cell in enumerate(cells) for part in (("markdown", f"## Part {number}"), cell)]
+
+
+def functions(conversion: Conversion) -> dict[str, ast.FunctionDef]:
+    """Every function of the package's modules (not the scaffolding)."""
+    found = {}
+    for name, text in conversion.files.items():
+        if name.startswith("src/case/") and name.rsplit("/", 1)[1] not in ("pipeline.py", "__main__.py"):
+            found.update({n.name: n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)})
+    return found
+
+
+def summary_code(conversion: Conversion) -> list[str]:
+    cells = json.loads(conversion.files["notebooks/case.ipynb"])["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def calls_of(conversion: Conversion, function: str) -> list[str]:
+    return [line for cell in summary_code(conversion) for line in cell.splitlines() if f".{function}(" in line]
+
+
+def test_copies_share_one_function_called_once_each_in_order() -> None:
+    copy = "total_{0} = {0}['x'].sum()\nmean_{0} = total_{0} / len({0})\nprint('{0} mean', mean_{0})"
+    conversion = converted(SETUP, FRAMES, copy.format("a"), copy.format("b"))
+    merged = [f for f in functions(conversion).values() if "sum" in ast.unparse(f)]
+    assert len(merged) == 1
+    function = merged[0]
+    # the frame each copy reads, then the label its print differs by
+    assert [a.arg for a in function.args.args] == ["a", "label"]
+    # the names the copies share at the start (`total_a`, `total_b` -> `total`)
+    assert "total = a['x'].sum()" in ast.unparse(function) and "print(label, mean)" in ast.unparse(function)
+    calls = calls_of(conversion, function.name)
+    assert len(calls) == 2
+    assert calls[0].endswith(f"{function.name}(a, label='a mean')")
+    assert calls[1].endswith(f"{function.name}(b, label='b mean')")
+    assert "_a" not in function.name  # named after what the copies share
+
+
+def test_what_a_model_is_called_in_each_copy_becomes_model() -> None:
+    fit = "from sklearn.tree import DecisionTreeClassifier\nX = [[0], [1]]\ny = [0, 1]\ntree = DecisionTreeClassifier().fit(X, y)\nstump = DecisionTreeClassifier(max_depth=1).fit(X, y)"
+    copy = "pred_{0} = {0}.predict(X)\nacc_{0} = accuracy_score(y, pred_{0})\nprint(acc_{0})"
+    conversion = converted(SETUP, fit, copy.format("tree"), copy.format("stump"))
+    merged = [f for f in functions(conversion).values() if "predict" in ast.unparse(f)]
+    assert len(merged) == 1
+    parameters = [a.arg for a in merged[0].args.args]
+    assert "model" in parameters and "tree" not in parameters
+    assert "acc = accuracy_score(y, pred)" in ast.unparse(merged[0])
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "why"),
+    [
+        (
+            "s_a = a['x'].sum()\nprint(s_a)",
+            "s_b = b['x'].max()\nprint(s_b)",
+            "an attribute differs: another operation",
+        ),
+        (
+            "s_a = sum(a['x'])\nprint(s_a)",
+            "s_b = max(b['x'])\nprint(s_b)",
+            "a name read from outside differs: another object",
+        ),
+        (
+            "s_a = a['x'].sum()\nprint(s_a)",
+            "s_b = b['x'].sum()\ns_b = s_b + 1\nprint(s_b)",
+            "a near-clone: one more line",
+        ),
+        (
+            "print(a['x'].sum() + 1 + 2 + 3 + 4)\nprint('done')",
+            "print(b['x'].sum() + 5 + 6 + 7 + 8)\nprint('done')",
+            "four literals differ: a flag soup",
+        ),
+        ("print(a['x'].sum())", "print(b['x'].sum())", "one statement: a call the summary shows as it is"),
+    ],
+    ids=lambda value: value if " " in value and "\n" not in value and "(" not in value else "",
+)
+def test_what_stays_apart(first: str, second: str, why: str) -> None:
+    conversion = converted(SETUP, FRAMES, first, second)
+    bodies = [ast.unparse(f) for f in functions(conversion).values()]
+    # every copy is its own function, or summary code: none is called twice
+    called = [line for cell in summary_code(conversion) for line in cell.splitlines() if "(a" in line or "(b" in line]
+    names = [line.split("(")[0].split(".")[-1] for line in called if "." in line.split("(")[0]]
+    assert len(names) == len(set(names)), why
+    assert bodies or called
+
+
+def test_literal_parameters_are_named_by_their_use() -> None:
+    copy = "import matplotlib.pyplot as plt\nframe_{0} = pd.read_csv({1!r})\nplt.plot(frame_{0}['x'])\nplt.title({2!r})\nplt.close()"
+    conversion = converted(SETUP, copy.format("a", "a.csv", "A"), copy.format("b", "b.csv", "B"))
+    merged = [f for f in functions(conversion).values() if "read_csv" in ast.unparse(f)]
+    assert len(merged) == 1
+    assert [a.arg for a in merged[0].args.args] == ["path", "title"]
+    assert "pd.read_csv(path)" in ast.unparse(merged[0]) and "plt.title(title)" in ast.unparse(merged[0])
+
+
+def test_a_string_statement_stays_a_string() -> None:
+    copy = "'''Sum the column.'''\nt_{0} = {0}['x'].sum()\nprint({1!r}, t_{0})"
+    conversion = converted(SETUP, FRAMES, copy.format("a", "A"), copy.format("b", "B"))
+    merged = [f for f in functions(conversion).values() if "sum" in ast.unparse(f)]
+    assert len(merged) == 1
+    assert "'Sum the column.'" in ast.unparse(merged[0])
+
+
+def test_every_call_is_still_made() -> None:
+    from support.quality import lost_calls
+
+    copy = "total_{0} = {0}['x'].sum()\nmean_{0} = total_{0} / len({0})\nprint('{0} mean', mean_{0})"
+    cells = (SETUP, FRAMES, copy.format("a"), copy.format("b"))
+    conversion = converted(*cells)
+    flow = build_dataflow(read_notebook_text(Path("case.ipynb"), json.dumps(make_notebook(sections(cells)))))
+    assert lost_calls(conversion, flow)[1] == []
