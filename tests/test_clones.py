@@ -76,6 +76,30 @@ def test_what_a_model_is_called_in_each_copy_becomes_model() -> None:
     assert "acc = accuracy_score(y, pred)" in ast.unparse(merged[0])
 
 
+def test_the_class_each_copy_fits_is_passed_in() -> None:
+    imports = "from sklearn.linear_model import LogisticRegression\nfrom sklearn.tree import DecisionTreeClassifier"
+    data = "X = [[0], [1], [2], [3]]\ny = [0, 1, 0, 1]"
+    copy = "model_{0} = {1}().fit(X, y)\nscore_{0} = accuracy_score(y, model_{0}.predict(X))\nprint({2!r}, score_{0})"
+    conversion = converted(
+        SETUP,
+        imports,
+        data,
+        copy.format("lr", "LogisticRegression", "LR"),
+        copy.format("dt", "DecisionTreeClassifier", "DT"),
+    )
+    merged = [f for f in functions(conversion).values() if "fit" in ast.unparse(f)]
+    assert len(merged) == 1
+    assert [a.arg for a in merged[0].args.args] == ["X", "y", "estimator", "label"]
+    assert "model = estimator().fit(X, y)" in ast.unparse(merged[0])
+    calls = calls_of(conversion, merged[0].name)
+    assert [c.split("(", 1)[1] for c in calls] == [
+        "X, y, estimator=LogisticRegression, label='LR')",
+        "X, y, estimator=DecisionTreeClassifier, label='DT')",
+    ]
+    # the summary imports what it passes
+    assert any("from sklearn.tree import DecisionTreeClassifier" in cell for cell in summary_code(conversion))
+
+
 @pytest.mark.parametrize(
     ("first", "second", "why"),
     [
@@ -87,7 +111,12 @@ def test_what_a_model_is_called_in_each_copy_becomes_model() -> None:
         (
             "s_a = sum(a['x'])\nprint(s_a)",
             "s_b = max(b['x'])\nprint(s_b)",
-            "a name read from outside differs: another object",
+            "a builtin differs: another object",
+        ),
+        (
+            "import math\nimport numpy as np\ns_a = np.sqrt(a['x'][0])\nprint(s_a)",
+            "s_b = math.sqrt(b['x'][0])\nprint(s_b)",
+            "a module differs: not one thing passed in",
         ),
         (
             "s_a = a['x'].sum()\nprint(s_a)",

@@ -12,10 +12,12 @@ same calls in the same order; only the code is shared.
 What stays apart, on purpose:
 - steps of one statement: one call, which the summary shows as it is, not a wrapper;
 - near-clones (one copy has an extra line): the difference would be a flag parameter;
-- copies that differ in a name they read from outside (a notebook global, an import):
-  the function would read another object than the notebook did;
-- copies that would need more than three literal parameters, or more than six
-  parameters in all (a flag soup, not an abstraction);
+- copies that differ in a name they read from outside other than a class or function
+  they call (`LogisticRegression()` in one, `DecisionTreeClassifier()` in the other, which
+  becomes a parameter): a module (`np.sqrt`, `math.sqrt`) or a builtin is another object;
+- copies that differ in more than three literals or called names, or in as many as
+  they have statements, or that would take more than six parameters in all (a flag
+  soup, not an abstraction);
 - steps a cell tag names, steps with `global`, `nonlocal`, imports or `match` (renaming
   or replacing there changes what the code means), steps in different modules.
 """
@@ -30,19 +32,18 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.naming import identifier, unique, words_of
+from nb2pkg.plan.clone_rewrite import LiteralContext, Rewrite, has_unsafe, top, visited
 from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.model import Plan, Segment, Step
 from nb2pkg.plan.step_names import step_name
 
-_MAX_LITERALS = 3
+_MAX_DIFFERENCES = 3
 # one statement is one call: the summary shows it as it is (see plan.displays), a
 # function around it would be a wrapper
 _MIN_STATEMENTS = 2
 _MAX_PARAMETERS = 6
-_LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
 _ESTIMATOR_METHODS = r"(fit|predict|predict_proba|score|decision_function|fit_predict)"
-_CALL_PARAMETERS = {"print": "label", "suptitle": "title", "savefig": "path", "open": "path"}
-_UNSAFE = (cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom, cst.Match)
+_ESTIMATOR_NAMES = r"(Classifier|Regressor|Regression|SVC|SVR|KMeans|Clustering|NB|Forest|Boost\w*)$"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class _Shape:
 
     key: str
     names: tuple[str, ...]  # the step's name for each number, in numbering order
+    outer: tuple[str, ...]  # the imported or package names it reads, in the same way
     literals: tuple[str, ...]  # each literal's source, in document order
 
 
@@ -59,7 +61,7 @@ def merge_clones(plan: Plan) -> Plan:
     groups: dict[str, list[tuple[int, _Shape]]] = {}
     steps = plan.steps
     for position, step in enumerate(steps):
-        shape = _shape(step)
+        shape = _shape(step, frozenset(plan.imports) | frozenset(plan.provided()))
         if shape is not None:
             groups.setdefault(shape.key, []).append((position, shape))
     merged: dict[int, Step] = {}
@@ -84,21 +86,31 @@ def _merged(steps: tuple[Step, ...], members: list[tuple[int, _Shape]], taken: s
     shapes = [shape for _, shape in members]
     differing = _differing_literals(shapes)
     first = steps[members[0][0]]
-    if len(differing) > _MAX_LITERALS or len(first.params) + len(differing) > _MAX_PARAMETERS:
-        return None
     template = shapes[0]
     code_names = _names_in(first)
+    outer = [k for k, own in enumerate(template.outer) if len({shape.outer[k] for shape in shapes}) > 1]
+    extra = len(differing) + len(outer)
+    statements = sum(len(segment.statements) for segment in first.segments)
+    if extra > _MAX_DIFFERENCES or extra >= statements or len(first.params) + extra > _MAX_PARAMETERS:
+        return None  # more that differs than is shared: separate functions say it better
+    if not all(_only_called(first, template.outer[k]) for k in outer):
+        return None  # `np.sqrt` in one copy, `math.sqrt` in another: not one thing passed in
     renames: dict[str, str] = {}
     for number, own in enumerate(template.names):
         general = _general_name([shape.names[number] for shape in shapes], own, first)
         if general != own and (general in code_names or general in renames.values()):
             general = own
         renames[own] = general
+    outer_names: list[str] = []
+    for k in outer:
+        name = unique(_callable_name([shape.outer[k] for shape in shapes]), code_names | set(renames.values()))
+        renames[template.outer[k]] = name
+        outer_names.append(name)
     literal_names = _literal_names(first, differing, set(renames.values()) | code_names)
     segments = _rewritten(first.segments, renames, dict(zip(differing, literal_names, strict=True)))
     function = replace(
         first,
-        params=tuple(renames[p] for p in first.params) + tuple(literal_names),
+        params=tuple(renames[p] for p in first.params) + tuple(outer_names) + tuple(literal_names),
         returns=tuple(renames[r] for r in first.returns),
         initialised=tuple(renames[n] for n in first.initialised),
         deletes=tuple(renames[n] for n in first.deletes),
@@ -110,23 +122,24 @@ def _merged(steps: tuple[Step, ...], members: list[tuple[int, _Shape]], taken: s
     calls = []
     for position, shape in members:
         step = steps[position]
-        arguments = tuple(
+        arguments = tuple(f"{param}={shape.outer[k]}" for k, param in zip(outer, outer_names, strict=True))
+        arguments += tuple(
             f"{param}={shape.literals[index]}" for index, param in zip(differing, literal_names, strict=True)
         )
         calls.append(replace(step, name=name, function=function, arguments=arguments))
     return calls
 
 
-def _shape(step: Step) -> _Shape | None:
+def _shape(step: Step, outer: frozenset[str]) -> _Shape | None:
     """The step's shape, or None for a step that is never merged."""
     statements = [statement for segment in step.segments for statement in segment.statements]
-    if len(statements) < _MIN_STATEMENTS or any(_tagged_name(s) for s in step.segments) or _has_unsafe(statements):
+    if len(statements) < _MIN_STATEMENTS or any(_tagged_name(s) for s in step.segments) or has_unsafe(statements):
         return None
     own = [*step.params, *step.returns, *step.initialised, *step.deletes]
     own += sorted({n for s in step.segments for n in s.facts.defines | s.facts.deletes} - set(own))
     numbering = {name: f"_v{number}" for number, name in enumerate(dict.fromkeys(own))}
-    blank = _Rewrite(numbering, {}, blank_literals=True)
-    code = cst.Module(body=[_top(_visited(s, blank)) for s in statements]).code
+    blank = Rewrite(numbering, {}, blank_literals=True, outer=outer - set(numbering))
+    code = cst.Module(body=[top(visited(s, blank)) for s in statements]).code
     try:
         key = ast.dump(ast.parse(code))  # comments and layout aside
     except SyntaxError:
@@ -140,7 +153,7 @@ def _shape(step: Step) -> _Shape | None:
         step.shows_value,
         step.module,
     )
-    return _Shape(f"{signature}\n{key}", tuple(numbering), tuple(blank.literals))
+    return _Shape(f"{signature}\n{key}", tuple(numbering), tuple(blank.outer), tuple(blank.literals))
 
 
 def _differing_literals(shapes: Sequence[_Shape]) -> list[int]:
@@ -175,6 +188,27 @@ def _general_name(names: list[str], own: str, template: Step) -> str:
     return own
 
 
+def _callable_name(names: list[str]) -> str:
+    """A parameter name for the class or function the copies call differently: the words
+    their names share at the end (`RandomForestClassifier`, `DecisionTreeClassifier` ->
+    `classifier`), else `estimator` for scikit-learn-like models, else `function`."""
+    words = [words_of(name) for name in names]
+    shared = _common_prefix([w[::-1] for w in words])[::-1]
+    if shared:
+        return identifier(" ".join(shared), "function")
+    if all(re.search(_ESTIMATOR_NAMES, name) for name in names):
+        return "estimator"
+    return "function" if all(name[:1].islower() for name in names) else "kind"
+
+
+def _only_called(step: Step, name: str) -> bool:
+    """Whether every use of `name` in the step calls it (`LogisticRegression(...)`)."""
+    tree = ast.parse(cst.Module(body=[top(s) for seg in step.segments for s in seg.statements]).code)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name]
+    return bool(uses) and all(id(node) in called for node in uses)
+
+
 def _common_prefix(parts: list[list[str]]) -> list[str]:
     shared: list[str] = []
     for words in zip(*parts, strict=False):
@@ -186,10 +220,10 @@ def _common_prefix(parts: list[list[str]]) -> list[str]:
 
 def _literal_names(step: Step, differing: list[int], taken: set[str]) -> list[str]:
     """A parameter name for each differing literal, from where the first copy uses it."""
-    finder = _LiteralContext()
+    finder = LiteralContext()
     for segment in step.segments:
         for statement in segment.statements:
-            _top(statement).visit(finder)
+            top(statement).visit(finder)
     names: list[str] = []
     for index in differing:
         name = unique(finder.contexts[index], taken | set(names))
@@ -200,11 +234,11 @@ def _literal_names(step: Step, differing: list[int], taken: set[str]) -> list[st
 def _rewritten(segments: tuple[Segment, ...], renames: dict[str, str], literals: dict[int, str]) -> tuple[Segment, ...]:
     """The first copy's segments with its names generalised and its differing literals
     read from parameters (one rewriter for all, so literals are numbered as in `_shape`)."""
-    rewrite = _Rewrite(renames, literals)
+    rewrite = Rewrite(renames, literals)
     result = []
     for segment in segments:
-        statements = tuple(_visited(s, rewrite) for s in segment.statements)
-        source = cst.Module(body=[_top(s) for s in statements]).code
+        statements = tuple(visited(s, rewrite) for s in segment.statements)
+        source = cst.Module(body=[top(s) for s in statements]).code
         facts = replace(
             segment.facts,
             defines=_renamed(segment.facts.defines, renames),
@@ -222,7 +256,7 @@ def _renamed(names: frozenset[str], renames: dict[str, str]) -> frozenset[str]:
 def _names_in(step: Step) -> set[str]:
     found: set[str] = set()
     for segment in step.segments:
-        for node in ast.walk(ast.parse(cst.Module(body=[_top(s) for s in segment.statements]).code)):
+        for node in ast.walk(ast.parse(cst.Module(body=[top(s) for s in segment.statements]).code)):
             if isinstance(node, ast.Name):
                 found.add(node.id)
             elif isinstance(node, ast.arg):
@@ -232,150 +266,3 @@ def _names_in(step: Step) -> set[str]:
 
 def _tagged_name(segment: Segment) -> bool:
     return any(tag.startswith("nb2pkg:name=") for tag in segment.cell.tags)
-
-
-def _has_unsafe(statements: list[cst.BaseStatement]) -> bool:
-    finder = _UnsafeFinder()
-    for statement in statements:
-        _top(statement).visit(finder)
-    return finder.found
-
-
-class _UnsafeFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, _UNSAFE):
-            self.found = True
-        return not self.found
-
-
-class _Rewrite(cst.CSTTransformer):
-    """Renames the step's own names (never an attribute or a keyword) and replaces
-    literals: with a blank (`blank_literals`, recording each literal's source) or, for the
-    literal numbers in `literals`, with the parameter named there. A string statement
-    (a docstring) is left alone: it says, it does not compute."""
-
-    def __init__(self, renames: dict[str, str], literals: dict[int, str], blank_literals: bool = False) -> None:
-        super().__init__()
-        self.renames = renames
-        self.replace_literals = literals
-        self.blank_literals = blank_literals
-        self.literals: list[str] = []
-
-    def visit_Expr(self, node: cst.Expr) -> bool:
-        return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
-
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
-        return False  # one literal: `"a" "b"`
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        return updated_node.with_changes(value=self.renames.get(updated_node.value, updated_node.value))
-
-    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
-        return updated_node.with_changes(attr=original_node.attr)
-
-    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
-        return updated_node.with_changes(keyword=original_node.keyword)
-
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
-        result = super().on_leave(original_node, updated_node)
-        if not isinstance(original_node, _LITERALS) or isinstance(result, cst.RemovalSentinel):
-            return result  # type: ignore[return-value]
-        index = len(self.literals)
-        self.literals.append(cst.Module(body=[]).code_for_node(original_node))
-        if self.blank_literals:
-            return cst.Name(f"_literal_{type(original_node).__name__}")
-        if index in self.replace_literals:
-            return cst.Name(self.replace_literals[index]).with_changes(
-                lpar=getattr(result, "lpar", ()), rpar=getattr(result, "rpar", ())
-            )
-        return result  # type: ignore[return-value]
-
-
-class _LiteralContext(cst.CSTVisitor):
-    """A name for each literal (in `_Rewrite`'s order) from where it is used: the keyword
-    it is passed as (`title=`), the function it is passed to (`plt.title(...)`,
-    `ax.set_xlabel(...)`), the column it is compared with (`df.Sex == "male"` -> `sex`),
-    the name it is assigned to; else `text` or `number`."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.contexts: list[str] = []
-        self.around: list[str] = []
-
-    def visit_Expr(self, node: cst.Expr) -> bool:
-        return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
-
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
-        self.contexts.append(self._context(node))
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        self.around.append(node.keyword.value if node.keyword else "")
-
-    def leave_Arg(self, original_node: cst.Arg) -> None:
-        self.around.pop()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        function = node.func.attr.value if isinstance(node.func, cst.Attribute) else getattr(node.func, "value", "")
-        self.around.append(f"call:{function}")
-
-    def leave_Call(self, original_node: cst.Call) -> None:
-        self.around.pop()
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        left = node.left
-        subject = left.attr.value if isinstance(left, cst.Attribute) else getattr(left, "value", "")
-        self.around.append(f"compare:{subject if isinstance(subject, str) else ''}")
-
-    def leave_Comparison(self, original_node: cst.Comparison) -> None:
-        self.around.pop()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        target = node.targets[0].target
-        self.around.append(f"assign:{target.value if isinstance(target, cst.Name) else ''}")
-
-    def leave_Assign(self, original_node: cst.Assign) -> None:
-        self.around.pop()
-
-    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
-        self.around.append("subscript:")
-
-    def leave_SubscriptElement(self, original_node: cst.SubscriptElement) -> None:
-        self.around.pop()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, _LITERALS) and not isinstance(node, cst.ConcatenatedString):
-            self.contexts.append(self._context(node))
-            return False
-        return super().on_visit(node)
-
-    def _context(self, node: cst.CSTNode) -> str:
-        fallback = "text" if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else "number"
-        for context in reversed(self.around):
-            kind, _, word = context.rpartition(":") if ":" in context else ("keyword", "", context)
-            if kind == "subscript":
-                return "column" if fallback == "text" else "position"
-            if word and kind in ("keyword", "compare", "assign"):
-                return identifier(word, fallback)
-            if word and kind == "call":
-                if word in _CALL_PARAMETERS:
-                    return _CALL_PARAMETERS[word]
-                if word.startswith(("read_", "load", "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle")):
-                    return "path"  # `pd.read_csv("train.csv")`, `df.to_csv(...)`
-                words = [w for w in words_of(word) if w not in ("set", "get")]
-                return identifier(" ".join(words), fallback) if words else fallback
-        return fallback
-
-
-def _top(statement: cst.BaseStatement) -> cst.SimpleStatementLine | cst.BaseCompoundStatement:
-    assert isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
-    return statement
-
-
-def _visited(statement: cst.BaseStatement, transformer: cst.CSTTransformer) -> cst.BaseStatement:
-    result = statement.visit(transformer)
-    assert isinstance(result, cst.BaseStatement)  # names and literals are replaced, never statements
-    return result

@@ -83,6 +83,8 @@ def _imports(plan: Plan, package: str) -> str:
         else:
             needed |= {n for s in item.shows for n in s.facts.uses}
             needed |= set(item.params)  # module-level names a step rebinds come in as arguments
+            if item.arguments:  # `estimator=LogisticRegression` (plan.clones)
+                needed |= needed_names(f"dict({', '.join(item.arguments)})")
     statements, _ = resolve_imports(needed, plan, package)
     modules = sorted({step.module for step in plan.steps})
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})

@@ -1,0 +1,173 @@
+"""The LibCST passes of clone merging (plan.clones): blanking or renaming a step's names
+and literals, naming each literal by its use, and finding code that renaming would change."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nb2pkg.naming import identifier, words_of
+
+LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
+# renaming or replacing inside these changes what the code means
+_UNSAFE = (cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom, cst.Match)
+_CALL_PARAMETERS = {"print": "label", "suptitle": "title", "savefig": "path", "open": "path"}
+
+
+def has_unsafe(statements: list[cst.BaseStatement]) -> bool:
+    finder = _UnsafeFinder()
+    for statement in statements:
+        top(statement).visit(finder)
+    return finder.found
+
+
+class _UnsafeFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, _UNSAFE):
+            self.found = True
+        return not self.found
+
+
+class Rewrite(cst.CSTTransformer):
+    """Renames the step's own names (never an attribute or a keyword) and replaces
+    literals: with a blank (`blank_literals`, recording each literal's source) or, for the
+    literal numbers in `literals`, with the parameter named there. A string statement
+    (a docstring) is left alone: it says, it does not compute."""
+
+    def __init__(
+        self,
+        renames: dict[str, str],
+        literals: dict[int, str],
+        blank_literals: bool = False,
+        outer: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__()
+        self.renames = renames
+        self.replace_literals = literals
+        self.blank_literals = blank_literals
+        self.outer_names = outer  # blanked as `_g0`, `_g1`..., each recorded in `outer`
+        self.outer: list[str] = []
+        self.literals: list[str] = []
+
+    def visit_Expr(self, node: cst.Expr) -> bool:
+        return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
+        return False  # one literal: `"a" "b"`
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
+        name = updated_node.value
+        if name in self.outer_names:
+            if name not in self.outer:
+                self.outer.append(name)
+            return updated_node.with_changes(value=f"_g{self.outer.index(name)}")
+        return updated_node.with_changes(value=self.renames.get(name, name))
+
+    def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        return updated_node.with_changes(attr=original_node.attr)
+
+    def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        return updated_node.with_changes(keyword=original_node.keyword)
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+        result = super().on_leave(original_node, updated_node)
+        if not isinstance(original_node, LITERALS) or isinstance(result, cst.RemovalSentinel):
+            return result  # type: ignore[return-value]
+        index = len(self.literals)
+        self.literals.append(cst.Module(body=[]).code_for_node(original_node))
+        if self.blank_literals:
+            return cst.Name(f"_literal_{type(original_node).__name__}")
+        if index in self.replace_literals:
+            return cst.Name(self.replace_literals[index]).with_changes(
+                lpar=getattr(result, "lpar", ()), rpar=getattr(result, "rpar", ())
+            )
+        return result  # type: ignore[return-value]
+
+
+class LiteralContext(cst.CSTVisitor):
+    """A name for each literal (in `_Rewrite`'s order) from where it is used: the keyword
+    it is passed as (`title=`), the function it is passed to (`plt.title(...)`,
+    `ax.set_xlabel(...)`), the column it is compared with (`df.Sex == "male"` -> `sex`),
+    the name it is assigned to; else `text` or `number`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contexts: list[str] = []
+        self.around: list[str] = []
+
+    def visit_Expr(self, node: cst.Expr) -> bool:
+        return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
+        self.contexts.append(self._context(node))
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self.around.append(node.keyword.value if node.keyword else "")
+
+    def leave_Arg(self, original_node: cst.Arg) -> None:
+        self.around.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        function = node.func.attr.value if isinstance(node.func, cst.Attribute) else getattr(node.func, "value", "")
+        self.around.append(f"call:{function}")
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        self.around.pop()
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        subject = left.attr.value if isinstance(left, cst.Attribute) else getattr(left, "value", "")
+        self.around.append(f"compare:{subject if isinstance(subject, str) else ''}")
+
+    def leave_Comparison(self, original_node: cst.Comparison) -> None:
+        self.around.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        target = node.targets[0].target
+        self.around.append(f"assign:{target.value if isinstance(target, cst.Name) else ''}")
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self.around.pop()
+
+    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
+        self.around.append("subscript:")
+
+    def leave_SubscriptElement(self, original_node: cst.SubscriptElement) -> None:
+        self.around.pop()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, LITERALS) and not isinstance(node, cst.ConcatenatedString):
+            self.contexts.append(self._context(node))
+            return False
+        return super().on_visit(node)
+
+    def _context(self, node: cst.CSTNode) -> str:
+        fallback = "text" if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else "number"
+        for context in reversed(self.around):
+            kind, _, word = context.rpartition(":") if ":" in context else ("keyword", "", context)
+            if kind == "subscript":
+                return "column" if fallback == "text" else "position"
+            if word and kind in ("keyword", "compare", "assign"):
+                return identifier(word, fallback)
+            if word and kind == "call":
+                if word in _CALL_PARAMETERS:
+                    return _CALL_PARAMETERS[word]
+                if word.startswith(("read_", "load", "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle")):
+                    return "path"  # `pd.read_csv("train.csv")`, `df.to_csv(...)`
+                words = [w for w in words_of(word) if w not in ("set", "get")]
+                return identifier(" ".join(words), fallback) if words else fallback
+        return fallback
+
+
+def top(statement: cst.BaseStatement) -> cst.SimpleStatementLine | cst.BaseCompoundStatement:
+    assert isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    return statement
+
+
+def visited(statement: cst.BaseStatement, transformer: cst.CSTTransformer) -> cst.BaseStatement:
+    result = statement.visit(transformer)
+    assert isinstance(result, cst.BaseStatement)  # names and literals are replaced, never statements
+    return result
