@@ -1,0 +1,167 @@
+"""Measure the code nb2pkg writes against issue 14's list, over the corpus.
+
+    python bench/refactor_quality.py [--corpus PATH] [--json] [NOTEBOOK ...]
+
+Each notebook is converted in memory with nb2pkg's API (a notebook refused with
+InputError is counted as refused); the figures are then read off the generated files
+(the package modules and the summary notebook) by bench/refactor_measures.py, whose
+docstring states the rule of each figure. One line per notebook, then the totals as
+sentences a README can quote; `--json` prints them as a dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # refactor_measures, beside this script
+
+from nb2pkg.convert import convert, default_package  # noqa: E402
+from nb2pkg.dataflow import build_dataflow  # noqa: E402
+from nb2pkg.errors import InputError  # noqa: E402
+from nb2pkg.notebook import read_notebook  # noqa: E402
+from refactor_measures import Figures, Module, measure_project  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "notebooks"
+
+
+# --- converting the corpus -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """One notebook: its figures, or why there are none (refused, or nb2pkg failed)."""
+
+    name: str
+    figures: Figures | None = None
+    refused: str = ""
+    failed: str = ""
+
+
+def short_name(path: Path) -> str:
+    """The last two `__`-separated parts of the corpus name (`handson-ml3__06_decision_trees`)."""
+    return "__".join(path.stem.split("__")[-2:])[:48]
+
+
+def project_modules(files: dict[str, str], package: str, copied: tuple[str, ...]) -> list[Module]:
+    """The generated modules of `src/<package>/`, not the user's copied local modules."""
+    prefix = f"src/{package}/"
+    return [
+        Module(path[len(prefix) : -3], text)
+        for path, text in sorted(files.items())
+        if path.startswith(prefix) and path.endswith(".py") and "/" not in path[len(prefix) :] and path not in copied
+    ]
+
+
+def measure_notebook(path: Path, scratch: Path) -> Result:
+    try:
+        flow = build_dataflow(read_notebook(path))
+        conversion = convert(flow, scratch / "project", default_package(path))
+    except InputError as error:
+        return Result(short_name(path), refused=error.message)
+    except Exception as error:  # a bug in nb2pkg is a figure too, not the end of the run
+        return Result(short_name(path), failed=f"{type(error).__name__}: {error}")
+    summary = next(text for name, text in conversion.files.items() if name.startswith("notebooks/"))
+    modules = project_modules(conversion.files, conversion.package, conversion.copied)
+    return Result(short_name(path), measure_project(modules, summary, path.read_text(encoding="utf-8")))
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
+def ratio(figures: Figures) -> float | None:
+    return figures.summary_lines / figures.original_lines if figures.original_lines else None
+
+
+def notebook_line(result: Result) -> str:
+    f = result.figures
+    if f is None:
+        return f"{'refused' if result.refused else 'FAILED':>52}  {result.name}  {result.refused or result.failed}"
+    share = ratio(f)
+    lines = f"{f.summary_lines:4}/{f.original_lines:<4} {'' if share is None else f'{share:4.0%}':>5}"
+    return (
+        f"{f.functions:4} {f.clones:4} {f.numbered:4} {f.wrappers:4} {f.many_parameters:3} "
+        f"{f.plot_functions:4} {f.plots_not_drawing:4} {f.artist_returns:4} {f.hidden_settings:4}  {lines}  {result.name}"
+    )
+
+
+HEADER = "  fn  cln  num wrap >6 plot none art  set  summary/orig        notebook"
+
+
+def totals(results: list[Result]) -> tuple[Figures, dict[str, object]]:
+    total = Figures()
+    measured = [r.figures for r in results if r.figures is not None]
+    for figures in measured:
+        total.add(figures)
+    ratios = [share for share in map(ratio, measured) if share is not None]
+    extra: dict[str, object] = {
+        "notebooks": len(results),
+        "converted": len(measured),
+        "refused": sum(bool(r.refused) for r in results),
+        "failed": sum(bool(r.failed) for r in results),
+        "median_summary_ratio": statistics.median(ratios) if ratios else None,
+        "summaries_longer": sum(f.summary_lines > f.original_lines for f in measured),
+        "largest_clone_group": max(total.clone_groups, key=len, default=[]),
+    }
+    return total, extra
+
+
+def sentences(total: Figures, extra: dict[str, object]) -> list[str]:
+    """The totals as sentences a README can quote."""
+    n = total.functions
+    median = extra["median_summary_ratio"]
+    largest = extra["largest_clone_group"]
+    assert isinstance(largest, list)
+    return [
+        f"notebooks: {extra['notebooks']}, {extra['converted']} converted, {extra['refused']} refused"
+        + (f", {extra['failed']} FAILED" if extra["failed"] else ""),
+        f"functions: {n} in the package modules",
+        f"clones left: {total.clones} of {n} functions ({len(total.clone_groups)} groups"
+        + (f", the largest {len(largest)} alike: {largest[0]} ...)" if largest else ")"),
+        f"numbered names: {total.numbered} of {n} functions ({percent(total.numbered, n)})",
+        f"one-call wrappers: {total.wrappers} of {n} functions ({percent(total.wrappers, n)})",
+        f"functions over 6 parameters: {total.many_parameters} of {n}",
+        f"plots that draw nothing: {total.plots_not_drawing} of {total.plot_functions} plot functions",
+        f"plot functions returning an artist: {total.artist_returns} of {total.plot_functions}",
+        f"settings hidden in functions: {total.hidden_settings}",
+        f"summary code lines: {total.summary_lines} of the originals' {total.original_lines} "
+        f"({percent(total.summary_lines, total.original_lines)}); median per notebook "
+        + ("-" if median is None else f"{float(median):.0%}")  # type: ignore[arg-type]
+        + f"; {extra['summaries_longer']} summaries longer than their notebooks",
+    ]
+
+
+def report(results: list[Result], as_json: bool) -> str:
+    total, extra = totals(results)
+    if as_json:
+        notebooks = [
+            {"name": r.name, "refused": r.refused, "failed": r.failed, **(asdict(r.figures) if r.figures else {})}
+            for r in results
+        ]
+        return json.dumps({"notebooks": notebooks, "totals": {**asdict(total), **extra}}, indent=1)
+    lines = [HEADER, *map(notebook_line, results), "", "totals:"]
+    lines += [f"  {sentence}" for sentence in sentences(total, extra)]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="these notebooks instead of the corpus")
+    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or sorted(args.corpus.glob("*.ipynb"))
+    with tempfile.TemporaryDirectory() as scratch:
+        results = [measure_notebook(path, Path(scratch)) for path in paths]
+    print(report(results, args.json))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
