@@ -39,6 +39,8 @@ What is measured, and the rule for each:
   `tensorflow.random.set_seed`, `set_matplotlib_formats`; and assignments to
   `rcParams[...]` or `pandas.options.*`.
   Names are resolved through the module's imports (`sns` -> `seaborn`).
+- previews returned: a function that returns `X.head()`, `.tail()`, `.describe()`,
+  `.value_counts()`, `.sample()` or `.info()` (the preview belongs in the summary).
 - code lines: non-blank lines of code cells that are not comments (magics count), of
   the summary notebook and of the original; the ratio per notebook, the median ratio,
   and how many summaries are longer than their notebooks.
@@ -75,6 +77,7 @@ DRAWING_METHODS = ARTIST_METHODS | _words(
     "distplot catplot relplot lmplot regplot jointplot stripplot swarmplot pointplot clustermap "
     "scatter_matrix area kde density line draw draw_networkx tick_params"
 )
+PREVIEW_METHODS = _words("head tail describe value_counts sample info")
 SEED_CALLS = frozenset(
     {
         "numpy.random.seed",
@@ -113,6 +116,7 @@ class Figures:
     plots_not_drawing: int = 0
     artist_returns: int = 0
     hidden_settings: int = 0
+    previews: int = 0
     summary_lines: int = 0
     original_lines: int = 0
     clone_groups: list[list[str]] = field(default_factory=list)
@@ -330,6 +334,18 @@ def returns_artist(function: ast.FunctionDef | ast.AsyncFunctionDef, imports: di
     return False
 
 
+def returns_preview(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`return frame.head()` and the like: the summary should show the preview, the
+    package return the frame."""
+    return any(
+        isinstance(node, ast.Return)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr in PREVIEW_METHODS
+        for node in ast.walk(function)
+    )
+
+
 def hidden_settings(function: ast.AST, imports: dict[str, str]) -> int:
     """Session settings made inside `function` (see the module docstring)."""
     found = 0
@@ -388,6 +404,7 @@ def measure_project(modules: list[Module], summary: str, original: str) -> Figur
             figures.wrappers += is_one_call_wrapper(function)
             figures.many_parameters += parameter_count(function) > 6
             figures.hidden_settings += hidden_settings(function, imports) if function.name != "setup" else 0
+            figures.previews += returns_preview(function)
     drawing = drawing_functions(defined)
     for name, tree in parsed:
         if name in PLOT_MODULES:

@@ -64,7 +64,7 @@ def measure_notebook(path: Path, scratch: Path) -> Result:
         flow = build_dataflow(read_notebook(path))
         conversion = convert(flow, scratch / "project", default_package(path))
     except InputError as error:
-        return Result(short_name(path), refused=error.message)
+        return Result(short_name(path), refused=error.message.removeprefix(f"{path}: "))
     except Exception as error:  # a bug in nb2pkg is a figure too, not the end of the run
         return Result(short_name(path), failed=f"{type(error).__name__}: {error}")
     summary = next(text for name, text in conversion.files.items() if name.startswith("notebooks/"))
@@ -80,19 +80,31 @@ def ratio(figures: Figures) -> float | None:
     return figures.summary_lines / figures.original_lines if figures.original_lines else None
 
 
+COLUMNS = (  # (header, field) of the per-notebook line
+    ("fn", "functions"),
+    ("cln", "clones"),
+    ("num", "numbered"),
+    ("wrap", "wrappers"),
+    (">6", "many_parameters"),
+    ("plot", "plot_functions"),
+    ("none", "plots_not_drawing"),
+    ("art", "artist_returns"),
+    ("set", "hidden_settings"),
+    ("prev", "previews"),
+)
+HEADER = " ".join(f"{title:>4}" for title, _ in COLUMNS) + "  summary/orig       notebook"
+LARGE = 30  # code lines from which the summary's own setup lines no longer weigh on the ratio
+
+
 def notebook_line(result: Result) -> str:
     f = result.figures
     if f is None:
-        return f"{'refused' if result.refused else 'FAILED':>52}  {result.name}  {result.refused or result.failed}"
+        status = "refused" if result.refused else "FAILED"
+        return f"{status:>{len(HEADER) - len('notebook') - 2}}  {result.name}  {result.refused or result.failed}"
     share = ratio(f)
-    lines = f"{f.summary_lines:4}/{f.original_lines:<4} {'' if share is None else f'{share:4.0%}':>5}"
-    return (
-        f"{f.functions:4} {f.clones:4} {f.numbered:4} {f.wrappers:4} {f.many_parameters:3} "
-        f"{f.plot_functions:4} {f.plots_not_drawing:4} {f.artist_returns:4} {f.hidden_settings:4}  {lines}  {result.name}"
-    )
-
-
-HEADER = "  fn  cln  num wrap >6 plot none art  set  summary/orig        notebook"
+    numbers = " ".join(f"{getattr(f, name):4}" for _, name in COLUMNS)
+    lines = f"{f.summary_lines:5}/{f.original_lines:<5} {'' if share is None else f'{share:.0%}':>5}"
+    return f"{numbers}  {lines}  {result.name}"
 
 
 def totals(results: list[Result]) -> tuple[Figures, dict[str, object]]:
@@ -101,22 +113,28 @@ def totals(results: list[Result]) -> tuple[Figures, dict[str, object]]:
     for figures in measured:
         total.add(figures)
     ratios = [share for share in map(ratio, measured) if share is not None]
+    large = [share for f in measured if f.original_lines >= LARGE and (share := ratio(f)) is not None]
     extra: dict[str, object] = {
         "notebooks": len(results),
         "converted": len(measured),
         "refused": sum(bool(r.refused) for r in results),
         "failed": sum(bool(r.failed) for r in results),
         "median_summary_ratio": statistics.median(ratios) if ratios else None,
+        "large_notebooks": len(large),
+        "median_summary_ratio_large": statistics.median(large) if large else None,
         "summaries_longer": sum(f.summary_lines > f.original_lines for f in measured),
         "largest_clone_group": max(total.clone_groups, key=len, default=[]),
     }
     return total, extra
 
 
+def share_text(value: object) -> str:
+    return f"{value:.0%}" if isinstance(value, float) else "-"
+
+
 def sentences(total: Figures, extra: dict[str, object]) -> list[str]:
     """The totals as sentences a README can quote."""
     n = total.functions
-    median = extra["median_summary_ratio"]
     largest = extra["largest_clone_group"]
     assert isinstance(largest, list)
     return [
@@ -131,10 +149,12 @@ def sentences(total: Figures, extra: dict[str, object]) -> list[str]:
         f"plots that draw nothing: {total.plots_not_drawing} of {total.plot_functions} plot functions",
         f"plot functions returning an artist: {total.artist_returns} of {total.plot_functions}",
         f"settings hidden in functions: {total.hidden_settings}",
+        f"functions returning a preview (head, describe, value_counts ...): {total.previews} of {n}",
         f"summary code lines: {total.summary_lines} of the originals' {total.original_lines} "
         f"({percent(total.summary_lines, total.original_lines)}); median per notebook "
-        + ("-" if median is None else f"{float(median):.0%}")  # type: ignore[arg-type]
-        + f"; {extra['summaries_longer']} summaries longer than their notebooks",
+        f"{share_text(extra['median_summary_ratio'])}, {share_text(extra['median_summary_ratio_large'])} "
+        f"over the {extra['large_notebooks']} notebooks of {LARGE} code lines or more; "
+        f"{extra['summaries_longer']} summaries longer than their notebooks",
     ]
 
 

@@ -250,6 +250,26 @@ def test_settings_hidden_in_functions_but_not_in_setup() -> None:
     assert measure(data=SETTINGS).functions == 3
 
 
+def test_functions_returning_a_preview() -> None:
+    text = """
+        import pandas as pd
+
+        def merged(a, b):
+            return pd.merge(a, b).head()
+
+        def counts(df):
+            if df.empty:
+                return None
+            return df.kind.value_counts()
+
+        def frame(a, b):
+            merged = pd.merge(a, b)
+            merged.head()
+            return merged
+    """
+    assert measure(preprocess=text).previews == 2
+
+
 def test_code_lines_skip_blanks_comments_and_markdown_and_count_magics() -> None:
     text = notebook("# a comment\nimport pandas\n\n%matplotlib inline\n!ls", "x = 1  # kept\n   # indented comment")
     with_markdown = json.loads(text)
@@ -270,6 +290,10 @@ def test_the_summary_ratio_and_longer_summaries() -> None:
     assert (total.summary_lines, total.original_lines) == (3, 5)
     assert extra["median_summary_ratio"] == pytest.approx((0.25 + 2.0) / 2)
     assert (extra["summaries_longer"], extra["refused"], extra["converted"]) == (1, 1, 2)
+    assert (extra["large_notebooks"], extra["median_summary_ratio_large"]) == (0, None)
+    big = measures.measure_project([], notebook("a = 1"), notebook("\n".join(f"x{i} = {i}" for i in range(40))))
+    _, extra = rq.totals([*results, rq.Result("big", big)])
+    assert (extra["large_notebooks"], extra["median_summary_ratio_large"]) == (1, pytest.approx(1 / 40))
 
 
 def test_main_on_the_bundled_example_prints_the_totals(capsys: pytest.CaptureFixture[str]) -> None:
