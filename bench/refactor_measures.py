@@ -226,6 +226,13 @@ class _Normalizer(ast.NodeTransformer):
         self.generic_visit(node)
         return node
 
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        node.name = self.rename(node.name)
+        self.generic_visit(node)
+        return node
+
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.ExceptHandler:
         node.name = node.name and self.rename(node.name)
         self.generic_visit(node)

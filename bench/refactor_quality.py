@@ -67,7 +67,9 @@ def measure_notebook(path: Path, scratch: Path) -> Result:
         return Result(short_name(path), refused=error.message.removeprefix(f"{path}: "))
     except Exception as error:  # a bug in nb2pkg is a figure too, not the end of the run
         return Result(short_name(path), failed=f"{type(error).__name__}: {error}")
-    summary = next(text for name, text in conversion.files.items() if name.startswith("notebooks/"))
+    summary = next(
+        t for name, t in conversion.files.items() if name.startswith("notebooks/") and name.endswith(".ipynb")
+    )
     modules = project_modules(conversion.files, conversion.package, conversion.copied)
     return Result(short_name(path), measure_project(modules, summary, path.read_text(encoding="utf-8")))
 
