@@ -26,7 +26,9 @@ What is measured, and the rule for each:
   bokeh or altair; or names an attribute of the drawing vocabulary below anywhere in its
   dotted path (`df.plot.barh`, `ax.set_title`, `housing.hist`); or calls a project
   function that draws (to a fixpoint); or is made on a name conventionally bound to
-  axes or a figure.
+  axes or a figure. (`show` is not in the vocabulary: `spark_df.show()` prints.)
+- drawing outside the plot modules: functions of the other modules that draw, by the
+  same rule.
 - plot functions returning an artist: a plot-module function that returns a call (or a
   name assigned from one just before) whose method is in the artist vocabulary below
   or starts with `set_`, made on a drawing library or on a name conventionally bound to
@@ -72,7 +74,7 @@ ARTIST_METHODS = _words(
     "contour contourf pcolormesh quiver hexbin stackplot xticks yticks grid figtext"
 )
 DRAWING_METHODS = ARTIST_METHODS | _words(
-    "figure subplots subplot add_subplot show savefig tight_layout xlim ylim xscale yscale plotting "
+    "figure subplots subplot add_subplot savefig tight_layout xlim ylim xscale yscale "
     "heatmap pairplot countplot barplot boxenplot lineplot scatterplot histplot kdeplot displot "
     "distplot catplot relplot lmplot regplot jointplot stripplot swarmplot pointplot clustermap "
     "scatter_matrix area kde density line draw draw_networkx tick_params"
@@ -114,6 +116,7 @@ class Figures:
     many_parameters: int = 0
     plot_functions: int = 0
     plots_not_drawing: int = 0
+    drawing_elsewhere: int = 0
     artist_returns: int = 0
     hidden_settings: int = 0
     previews: int = 0
@@ -420,6 +423,8 @@ def measure_project(modules: list[Module], summary: str, original: str) -> Figur
                 figures.plot_functions += 1
                 figures.plots_not_drawing += function.name not in drawing
                 figures.artist_returns += returns_artist(function, imports)
+        elif name not in SCAFFOLDING:
+            figures.drawing_elsewhere += sum(function.name in drawing for function in functions(tree))
     figures.clone_groups = clone_groups(keyed)
     figures.clones = sum(len(group) - 1 for group in figures.clone_groups)
     return figures

@@ -209,9 +209,23 @@ def test_returning_a_figure_or_a_frame_method_is_not_an_artist() -> None:
     assert measure(plots=text).artist_returns == 0
 
 
-def test_drawing_outside_plots_modules_is_not_a_plot_function() -> None:
-    figures = measure(data="def load(pd):\n    return pd.read_csv('a')\n")
-    assert (figures.plot_functions, figures.plots_not_drawing) == (0, 0)
+def test_drawing_outside_plots_modules_is_not_a_plot_function_but_is_counted() -> None:
+    text = """
+        import matplotlib.pyplot as plt
+
+        def load(pd):
+            return pd.read_csv('a')
+
+        def prepare(df):
+            df.hist()
+            plt.tight_layout()
+
+        def show(spark_df, pd):
+            spark_df.show()
+            pd.plotting.register_matplotlib_converters()
+    """
+    figures = measure(data=text)
+    assert (figures.plot_functions, figures.plots_not_drawing, figures.drawing_elsewhere) == (0, 0, 1)
 
 
 SETTINGS = """
