@@ -26,7 +26,8 @@ What is measured, and the rule for each:
   bokeh or altair; or names an attribute of the drawing vocabulary below anywhere in its
   dotted path (`df.plot.barh`, `ax.set_title`, `housing.hist`); or calls a project
   function that draws (to a fixpoint); or is made on a name conventionally bound to
-  axes or a figure. (`show` is not in the vocabulary: `spark_df.show()` prints.)
+  axes or a figure; a settings call (below) does not draw. (`show` is not in the
+  vocabulary: `spark_df.show()` prints.)
 - drawing outside the plot modules: functions of the other modules that draw, by the
   same rule.
 - plot functions returning an artist: a plot-module function that returns a call (or a
@@ -300,7 +301,8 @@ def parameter_count(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
 def draws_itself(function: ast.AST, imports: dict[str, str]) -> bool:
     for call in calls(function):
         root, parts = chain(call.func)
-        if is_drawing_root(root, imports) or any(part in DRAWING_METHODS for part in parts):
+        drawing = is_drawing_root(root, imports) or any(part in DRAWING_METHODS for part in parts)
+        if drawing and not is_setting_call(call, imports):  # `plt.rc(...)` draws nothing
             return True
     return False
 
@@ -356,19 +358,23 @@ def returns_preview(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     )
 
 
+def is_setting_call(call: ast.Call, imports: dict[str, str]) -> bool:
+    path = dotted(call.func, imports) or ""
+    library, _, rest = path.partition(".")
+    return (
+        path in SEED_CALLS
+        or (library == "matplotlib" and (path.endswith(".style.use") or path.endswith("rcParams.update")))
+        or (library == "seaborn" and rest.startswith("set") and "." not in rest)
+        or path.endswith(".set_matplotlib_formats")  # IPython's inline figure format
+    )
+
+
 def hidden_settings(function: ast.AST, imports: dict[str, str]) -> int:
     """Session settings made inside `function` (see the module docstring)."""
     found = 0
     for node in ast.walk(function):
         if isinstance(node, ast.Call):
-            path = dotted(node.func, imports) or ""
-            library, _, rest = path.partition(".")
-            found += (
-                path in SEED_CALLS
-                or (library == "matplotlib" and (path.endswith(".style.use") or path.endswith("rcParams.update")))
-                or (library == "seaborn" and rest.startswith("set") and "." not in rest)
-                or path.endswith(".set_matplotlib_formats")  # IPython's inline figure format
-            )
+            found += is_setting_call(node, imports)
         elif isinstance(node, (ast.Assign, ast.AugAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:

@@ -223,6 +223,10 @@ def test_drawing_outside_plots_modules_is_not_a_plot_function_but_is_counted() -
         def show(spark_df, pd):
             spark_df.show()
             pd.plotting.register_matplotlib_converters()
+
+        def fonts():
+            plt.rc("font", size=14)
+            plt.style.use("ggplot")
     """
     figures = measure(data=text)
     assert (figures.plot_functions, figures.plots_not_drawing, figures.drawing_elsewhere) == (0, 0, 1)
