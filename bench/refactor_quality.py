@@ -31,9 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "notebooks"
 
 
-# --- converting the corpus -----------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class Result:
     """One notebook: its figures, or why there are none (refused, or nb2pkg failed)."""
