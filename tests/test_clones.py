@@ -167,3 +167,24 @@ def test_every_call_is_still_made() -> None:
     conversion = converted(*cells)
     flow = build_dataflow(read_notebook_text(Path("case.ipynb"), json.dumps(make_notebook(sections(cells)))))
     assert lost_calls(conversion, flow)[1] == []
+
+
+def test_a_list_of_literals_is_one_parameter_and_locals_match_by_use() -> None:
+    # `women`/`men` sort differently from `rate_women`/`rate_men`: matched where the code uses them
+    copy = "{0} = a.loc[a.x.isin({1})]['x']\nrate_{0} = sum({0}) / len({0})\nprint({2!r}, rate_{0})"
+    conversion = converted(SETUP, FRAMES, copy.format("women", [0, 1], "women:"), copy.format("men", [2, 3], "men:"))
+    merged = [f for f in functions(conversion).values() if "len(" in ast.unparse(f)]
+    assert len(merged) == 1
+    assert [a.arg for a in merged[0].args.args] == ["a", "values", "label"]
+    assert [c.split("(", 1)[1] for c in calls_of(conversion, merged[0].name)] == [
+        "a, values=[0, 1], label='women:')",
+        "a, values=[2, 3], label='men:')",
+    ]
+
+
+def test_one_statement_copies_merge_only_when_nothing_but_names_differ() -> None:
+    copy = "best_{0} = -{0}['x'].max()"
+    conversion = converted(SETUP, FRAMES, copy.format("a"), "print(best_a)", copy.format("b"), "print(best_b)")
+    merged = [f for f in functions(conversion).values() if "max()" in ast.unparse(f)]
+    assert len(merged) == 1
+    assert [c.split(" = ")[0] for c in calls_of(conversion, merged[0].name)] == ["best_a", "best_b"]

@@ -10,7 +10,25 @@ from nb2pkg.naming import identifier, words_of
 LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
 # renaming or replacing inside these changes what the code means
 _UNSAFE = (cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom, cst.Match)
-_CALL_PARAMETERS = {"print": "label", "suptitle": "title", "savefig": "path", "open": "path"}
+
+
+def is_literal(node: cst.CSTNode) -> bool:
+    """A literal, or a list, tuple, set or dict of literals (`["INLAND", "NEAR BAY"]`),
+    which copies that differ in it take as one parameter."""
+    if isinstance(node, LITERALS):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return isinstance(node.operator, (cst.Minus, cst.Plus)) and isinstance(
+            node.expression, (cst.Integer, cst.Float)
+        )
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return all(isinstance(e, cst.Element) and is_literal(e.value) for e in node.elements)
+    if isinstance(node, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and is_literal(e.key) and is_literal(e.value) for e in node.elements)
+    return False
+
+
+_CALL_PARAMETERS = {"print": "label", "isin": "values", "suptitle": "title", "savefig": "path", "open": "path"}
 
 
 def has_unsafe(statements: list[cst.BaseStatement]) -> bool:
@@ -42,20 +60,22 @@ class Rewrite(cst.CSTTransformer):
         literals: dict[int, str],
         blank_literals: bool = False,
         outer: frozenset[str] = frozenset(),
+        numbered: frozenset[str] | set[str] = frozenset(),
     ) -> None:
         super().__init__()
         self.renames = renames
         self.replace_literals = literals
         self.blank_literals = blank_literals
         self.outer_names = outer  # blanked as `_g0`, `_g1`..., each recorded in `outer`
+        self.numbered = numbered  # added to `renames` as `_v<n>` where first seen
         self.outer: list[str] = []
         self.literals: list[str] = []
 
     def visit_Expr(self, node: cst.Expr) -> bool:
         return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
 
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
-        return False  # one literal: `"a" "b"`
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return not is_literal(node) and super().on_visit(node)  # `"a" "b"`, `[1, 2]`: one literal
 
     def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
         name = updated_node.value
@@ -63,6 +83,8 @@ class Rewrite(cst.CSTTransformer):
             if name not in self.outer:
                 self.outer.append(name)
             return updated_node.with_changes(value=f"_g{self.outer.index(name)}")
+        if name in self.numbered and name not in self.renames:
+            self.renames[name] = f"_v{len(self.renames)}"
         return updated_node.with_changes(value=self.renames.get(name, name))
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
@@ -73,7 +95,7 @@ class Rewrite(cst.CSTTransformer):
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         result = super().on_leave(original_node, updated_node)
-        if not isinstance(original_node, LITERALS) or isinstance(result, cst.RemovalSentinel):
+        if not is_literal(original_node) or isinstance(result, cst.RemovalSentinel):
             return result  # type: ignore[return-value]
         index = len(self.literals)
         self.literals.append(cst.Module(body=[]).code_for_node(original_node))
@@ -100,10 +122,6 @@ class LiteralContext(cst.CSTVisitor):
     def visit_Expr(self, node: cst.Expr) -> bool:
         return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
 
-    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> bool:
-        self.contexts.append(self._context(node))
-        return False
-
     def visit_Arg(self, node: cst.Arg) -> None:
         self.around.append(node.keyword.value if node.keyword else "")
 
@@ -111,8 +129,10 @@ class LiteralContext(cst.CSTVisitor):
         self.around.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
-        function = node.func.attr.value if isinstance(node.func, cst.Attribute) else getattr(node.func, "value", "")
-        self.around.append(f"call:{function}")
+        if isinstance(node.func, cst.Attribute):
+            self.around.append(f"call:{node.func.attr.value}")  # `plt.title(...)`: says what it sets
+        else:  # `save_fig(...)`: the function's own name is taken, and may say nothing
+            self.around.append(f"bare:{getattr(node.func, 'value', '')}")
 
     def leave_Call(self, original_node: cst.Call) -> None:
         self.around.pop()
@@ -139,27 +159,38 @@ class LiteralContext(cst.CSTVisitor):
         self.around.pop()
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, LITERALS) and not isinstance(node, cst.ConcatenatedString):
+        if is_literal(node):
             self.contexts.append(self._context(node))
             return False
         return super().on_visit(node)
 
     def _context(self, node: cst.CSTNode) -> str:
-        fallback = "text" if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else "number"
+        fallback = _fallback(node)
         for context in reversed(self.around):
             kind, _, word = context.rpartition(":") if ":" in context else ("keyword", "", context)
             if kind == "subscript":
-                return "column" if fallback == "text" else "position"
+                return "column" if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else "position"
             if word and kind in ("keyword", "compare", "assign"):
                 return identifier(word, fallback)
-            if word and kind == "call":
+            if word and kind in ("call", "bare"):
                 if word in _CALL_PARAMETERS:
                     return _CALL_PARAMETERS[word]
                 if word.startswith(("read_", "load", "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle")):
                     return "path"  # `pd.read_csv("train.csv")`, `df.to_csv(...)`
+                if kind == "bare":
+                    continue
                 words = [w for w in words_of(word) if w not in ("set", "get")]
                 return identifier(" ".join(words), fallback) if words else fallback
         return fallback
+
+
+def _fallback(node: cst.CSTNode) -> str:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        text = node.evaluated_value if isinstance(node, cst.SimpleString) else None
+        return "name" if isinstance(text, str) and text.isidentifier() else "text"
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return "values"
+    return "mapping" if isinstance(node, cst.Dict) else "number"
 
 
 def top(statement: cst.BaseStatement) -> cst.SimpleStatementLine | cst.BaseCompoundStatement:

@@ -5,18 +5,19 @@ Two steps are clones when their code is the same once the names they bind or tak
 nine "fit, predict, report" cells for nine models. The first step's code becomes one
 function; its parameters are the names each call passes (generalised: `model_a` and
 `model_b` make `model`) and, for each literal that differs between the copies, one
-parameter each call passes by keyword (`title="Decision tree"`). Every step keeps its
+parameter each call passes by keyword (`title="Decision tree"`; a list or dict of
+literals is one literal). Every step keeps its
 place, its arguments, its results and its displays, so the summary and `run()` make the
 same calls in the same order; only the code is shared.
 
 What stays apart, on purpose:
-- steps of one statement: one call, which the summary shows as it is, not a wrapper;
 - near-clones (one copy has an extra line): the difference would be a flag parameter;
 - copies that differ in a name they read from outside other than a class or function
   they call (`LogisticRegression()` in one, `DecisionTreeClassifier()` in the other, which
   becomes a parameter): a module (`np.sqrt`, `math.sqrt`) or a builtin is another object;
 - copies that differ in more than three literals or called names, or in as many as
-  they have statements, or that would take more than six parameters in all (a flag
+  they have statements (one statement that differs in a literal is a call the summary
+  shows, not a function to share), or that would take more than six parameters in all (a flag
   soup, not an abstraction);
 - steps a cell tag names, steps with `global`, `nonlocal`, imports or `match` (renaming
   or replacing there changes what the code means), steps in different modules.
@@ -38,9 +39,6 @@ from nb2pkg.plan.model import Plan, Segment, Step
 from nb2pkg.plan.step_names import step_name
 
 _MAX_DIFFERENCES = 3
-# one statement is one call: the summary shows it as it is (see plan.displays), a
-# function around it would be a wrapper
-_MIN_STATEMENTS = 2
 _MAX_PARAMETERS = 6
 _ESTIMATOR_METHODS = r"(fit|predict|predict_proba|score|decision_function|fit_predict)"
 _ESTIMATOR_NAMES = r"(Classifier|Regressor|Regression|SVC|SVR|KMeans|Clustering|NB|Forest|Boost\w*)$"
@@ -84,6 +82,8 @@ def _merged(steps: tuple[Step, ...], members: list[tuple[int, _Shape]], taken: s
     """The group's steps, each calling the one function built from the first, or None
     when the copies differ in more literals than parameters can say."""
     shapes = [shape for _, shape in members]
+    if len({(len(s.names), len(s.outer), len(s.literals)) for s in shapes}) > 1:
+        return None  # a name seen only as an attribute or keyword: the same text, not the same names
     differing = _differing_literals(shapes)
     first = steps[members[0][0]]
     template = shapes[0]
@@ -133,12 +133,13 @@ def _merged(steps: tuple[Step, ...], members: list[tuple[int, _Shape]], taken: s
 def _shape(step: Step, outer: frozenset[str]) -> _Shape | None:
     """The step's shape, or None for a step that is never merged."""
     statements = [statement for segment in step.segments for statement in segment.statements]
-    if len(statements) < _MIN_STATEMENTS or any(_tagged_name(s) for s in step.segments) or has_unsafe(statements):
+    if not statements or any(_tagged_name(s) for s in step.segments) or has_unsafe(statements):
         return None
     own = [*step.params, *step.returns, *step.initialised, *step.deletes]
-    own += sorted({n for s in step.segments for n in s.facts.defines | s.facts.deletes} - set(own))
+    local = {n for s in step.segments for n in s.facts.defines | s.facts.deletes} - set(own)
     numbering = {name: f"_v{number}" for number, name in enumerate(dict.fromkeys(own))}
-    blank = Rewrite(numbering, {}, blank_literals=True, outer=outer - set(numbering))
+    # the other names it binds are numbered as the code first names them
+    blank = Rewrite(numbering, {}, blank_literals=True, outer=outer - set(numbering) - local, numbered=local)
     code = cst.Module(body=[top(visited(s, blank)) for s in statements]).code
     try:
         key = ast.dump(ast.parse(code))  # comments and layout aside
