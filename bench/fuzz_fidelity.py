@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "src")]
 
 from support.differential import Verdict, check, classify  # noqa: E402
-from support.notebook_fuzz import generate_cells, write_notebook  # noqa: E402
+from support.notebook_fuzz import generate_cells, with_copies, write_notebook  # noqa: E402
 from support.shell_runner import ShellServer  # noqa: E402
 
 Cells = list[tuple[str, str]]
@@ -89,6 +89,7 @@ def main() -> int:
     parser.add_argument("--failures", type=Path, default=None, help="folder for shrunk failing notebooks")
     parser.add_argument("--no-shrink", action="store_true")
     parser.add_argument("--shrink-budget", type=int, default=80, help="conversions a shrink may try")
+    parser.add_argument("--copies", action="store_true", help="add copy-pasted cells (clone merging)")
     parser.add_argument("--without", default="", help="templates to leave out, comma-separated (if,loop,try)")
     options = parser.parse_args()
     if options.failures:
@@ -103,6 +104,8 @@ def main() -> int:
 
         for seed in range(options.seed, options.seed + options.count):
             cells = generate_cells(seed, without=frozenset(filter(None, options.without.split(","))))
+            if options.copies:
+                cells = with_copies(cells, seed)
             verdict = attempt(cells)
             if verdict.ok:
                 continue

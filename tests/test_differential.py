@@ -18,11 +18,15 @@ import pytest
 
 from support import FIXTURES
 from support.differential import check, compare
-from support.notebook_fuzz import generate_cells, write_notebook
+from support.notebook_fuzz import generate_cells, with_copies, write_notebook
 from support.shell_runner import ShellServer
 
 FAST = range(0, 5)  # a sample in the fast part; the slow part runs the rest
 SLOW = range(5, 300)
+# With copy-pasted cells (`with_copies`): these seeds' copies become one shared function
+# called with literal arguments (plan.clones); the slow part runs 60 more.
+COPIES_FAST = (15, 24)
+COPIES_SLOW = range(0, 60)
 
 # Seed -> the class it still fails for (found with bench/fuzz_fidelity.py); an honest
 # refusal of `python -m` (a kept cell binds what the steps need) is not a failure.
@@ -57,8 +61,9 @@ def _seeds(seeds: range) -> list[object]:
     ]
 
 
-def _reproduces(seed: int, server: ShellServer, work: Path) -> None:
-    notebook = write_notebook(work / "nb.ipynb", generate_cells(seed))
+def _reproduces(seed: int, server: ShellServer, work: Path, copies: bool = False) -> None:
+    cells = with_copies(generate_cells(seed), seed) if copies else generate_cells(seed)
+    notebook = write_notebook(work / "nb.ipynb", cells)
     verdict = check(notebook, work, server)
     assert verdict.ok or verdict.refused, f"seed {seed}: {verdict.problem}: {verdict.detail}"
 
@@ -72,6 +77,27 @@ def test_random_notebook_is_reproduced(seed: int, server: ShellServer, tmp_path:
 @pytest.mark.parametrize("seed", _seeds(SLOW))
 def test_more_random_notebooks_are_reproduced(seed: int, server: ShellServer, tmp_path: Path) -> None:
     _reproduces(seed, server, tmp_path)
+
+
+@pytest.mark.parametrize("seed", COPIES_FAST)
+def test_random_notebook_with_copies_is_reproduced(seed: int, server: ShellServer, tmp_path: Path) -> None:
+    _reproduces(seed, server, tmp_path, copies=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", COPIES_SLOW)
+def test_more_random_notebooks_with_copies_are_reproduced(seed: int, server: ShellServer, tmp_path: Path) -> None:
+    _reproduces(seed, server, tmp_path, copies=True)
+
+
+def test_copies_are_inserted_and_leave_the_rest_as_it_was() -> None:
+    plain = generate_cells(15)
+    copied = with_copies(plain, 15)
+    again = [i for i, (kind, source) in enumerate(copied) if kind == "markdown" and source.startswith("## Again")]
+    assert again  # seed 15 has copies
+    inserted = {i for start in again for i in (start, start + 1)}
+    assert [cell for i, cell in enumerate(copied) if i not in inserted] == plain
+    assert generate_cells(15) == plain  # copies draw from their own random stream
 
 
 @pytest.mark.parametrize("case", RULE_FIXTURES)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -556,6 +557,36 @@ def generate_cells(seed: int, size: int | None = None, without: frozenset[str] =
         if lines:
             cells.append(("code", "\n".join(lines)))
     return cells
+
+
+def with_copies(cells: list[tuple[str, str]], seed: int, rate: float = 0.4) -> list[tuple[str, str]]:
+    """`cells` with copy-pasted cells: after some code cells, a heading and the same code
+    again with other integer literals and, sometimes, its own names renamed (`total` ->
+    `total_copy`), as a notebook that repeats an analysis does. Its own random stream:
+    `generate_cells(seed)` is the same with or without copies."""
+    rng = random.Random(f"copies-{seed}")
+    result: list[tuple[str, str]] = []
+    for kind, source in cells:
+        result.append((kind, source))
+        if kind != "code" or rng.random() >= rate or re.search(r"^\s*(%|@|def |class |del |global )", source, re.M):
+            continue
+        copy = re.sub(r"(?<![\w.'])\d+(?![\w.'])", lambda _: str(rng.randint(2, 20)), source)
+        if rng.random() < 0.5:
+            for name in _bound_first(copy):
+                copy = re.sub(rf"(?<![\w.'\"]){re.escape(name)}(?![\w'\"])", f"{name}_copy", copy)
+        result += [("markdown", f"## Again ({len(result)})"), ("code", copy)]
+    return result
+
+
+def _bound_first(source: str) -> list[str]:
+    """Names the cell binds (`name = ...` at the start of a line) before it reads them."""
+    bound = []
+    for match in re.finditer(r"^(\w+) = ", source, re.M):
+        name = match.group(1)
+        before = source[: match.start()] + source[match.end() :].split("\n", 1)[0]
+        if not re.search(rf"\b{re.escape(name)}\b", before) and name not in SHADOWING:
+            bound.append(name)
+    return bound
 
 
 def notebook_json(cells: list[tuple[str, str]]) -> dict:
