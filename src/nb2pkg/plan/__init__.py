@@ -5,6 +5,7 @@ This is the stage's API: later stages import these names from `nb2pkg.plan`, nev
 from its modules."""
 
 from nb2pkg.plan.definitions import pass_arguments, with_parameters
+from nb2pkg.plan.docstrings import document_returns
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
 from nb2pkg.plan.kept import kept_imports
@@ -24,6 +25,7 @@ __all__ = [
     "Step",
     "build_plan",
     "build_segments",
+    "document_returns",
     "kept_imports",
     "partial_through",
     "pass_arguments",
