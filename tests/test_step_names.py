@@ -151,7 +151,7 @@ NAMES = [
             DATA,
             "model = LinearRegression().fit(X, y)\ns = model.score(X_test, y_test)\ns",
         ],
-        ("evaluate_model",),
+        ("evaluate_linear_regression",),
     ),
     ("a heading verb the code does not do names nothing", [("markdown", "## Load"), "xs = [1]"], ("compute_xs",)),
 ]

@@ -58,7 +58,7 @@ _CLEANS = {
 _RETURNS = "Returns:"
 _BACKWARDS = frozenset(["above", "before", "previous", "previously", "earlier", "again"])
 _METRICS = re.compile(r"(?<!cross_val)(_score|_error|_loss)$|^(confusion_matrix|classification_report)$")
-_READS = re.compile(r"(read_|load|fetch_)|(open|loadtxt|genfromtxt)$")
+_READS = re.compile(r"(read_|load(?!s$)|fetch_)|(open|loadtxt|genfromtxt|textFile)$")
 _WRITES = re.compile(r"to_(csv|excel|parquet|json|pickle|sql|feather|hdf)$|savefig$|dump$|save")
 
 
@@ -104,17 +104,22 @@ def document_returns(step: Step) -> Step:
     (the renderer returns more names than the plan did: the values nothing reads)."""
     doc = step.doc.split("\n\n" + _RETURNS)[0]
     if len(step.returns) > 1:
-        doc += "\n\n" + _returns_section(read_code(step.segments), step.returns)
+        doc += "\n\n" + _returns_section(read_code(step.segments), step.returns, step.initialised)
     return replace(step, doc=doc)
 
 
-def _returns_section(code: Code, returns: tuple[str, ...]) -> str:
-    return _RETURNS + "\n" + "\n".join(f"    {n}: {_returned(n, code)}." for n in returns)
+def _returns_section(code: Code, returns: tuple[str, ...], initialised: tuple[str, ...] = ()) -> str:
+    lines = [
+        f"    {n}: {_returned(n, code)}{' (None where no path binds it)' if n in initialised else ''}." for n in returns
+    ]
+    return _RETURNS + "\n" + "\n".join(lines)
 
 
 def _returned(name: str, code: Code) -> str:
     if name not in code.bound:
         return "the value of the code's last expression, which the notebook showed"
+    if name in code.rebound:
+        return "bound in more than one place by this code"
     if name in code.changed:
         return f"{code.origin(name) or 'bound here'}, then changed in place"
     return code.origin(name) or "bound by this code"
@@ -128,7 +133,10 @@ def what_it_does(code: Code, verbs: tuple[str, ...], returns: tuple[str, ...]) -
         verb = "plot" if call.attr in _KINDS or call.receiver in ("plt", "sns") else call_verb(call, code)
         if verb is not None:
             first.setdefault(verb, index)
+    first.setdefault("prepare", code.first_change)
     ordered = sorted(verbs, key=lambda v: first.get(v, len(code.calls)))
+    if verbs[0] == "plot":  # the figure is the point: what else it does only when it fits, reads, ...
+        ordered = ["plot", *(v for v in ordered if v in ("train", "evaluate", "load", "save", "split"))]
     clauses = [c for verb in ordered for c in _clauses(verb, code, returns)]
     if not clauses:
         clauses = _fallback(code, returns)
@@ -140,9 +148,9 @@ def what_it_does(code: Code, verbs: tuple[str, ...], returns: tuple[str, ...]) -
 def _fallback(code: Code, returns: tuple[str, ...]) -> list[str]:
     bound = [n for n in code.bound if n in returns] or [n for n in code.bound if len(n) > 1][-3:]
     clauses = [f"compute {_listed(bound[:3])}"] if bound else []
-    printed = [a for c in code.called("print") for a in c.args]
-    if printed:
-        clauses.append(f"print {_listed(list(dict.fromkeys(printed))[:3])}")
+    printed = _printed(code)
+    if printed and printed != "print text":
+        clauses.append(printed)
     if not clauses:
         called = [c.func for c in code.calls if c.func and c.attr not in ("print", "display")]
         clauses += [f"call {_listed(list(dict.fromkeys(called))[:3])}"] if called else []
@@ -204,14 +212,22 @@ def _prepare(code: Code, returns: tuple[str, ...]) -> list[str]:
 
 
 def _report(code: Code, returns: tuple[str, ...]) -> list[str]:
-    printed = list(dict.fromkeys(a for c in code.called("print", "display") for a in c.args))
+    return [_printed(code) or "print text"]
+
+
+def _printed(code: Code) -> str:
+    """What the code prints, as a clause: "print total", "print what f returns", ""."""
+    shows = code.called("print", "display")
+    printed = list(dict.fromkeys(a for c in shows for a in c.args))
     if printed:
-        return [f"print {_listed(printed[:3])}"]
-    called = list(dict.fromkeys(c.func for c in code.calls if c.func and c.attr not in ("print", "display")))
-    if called:
-        return [f"print what {_listed(called[:2])} return{'s' if len(called) == 1 else ''}"]
-    shown = [r for r in code.reads if r not in code.imported and r not in ("print", "display", "help")]
-    return [f"print {_listed(list(dict.fromkeys(shown))[:3])}" if shown else "print text"]
+        return f"print {_listed(printed[:3])}"
+    inner = list(dict.fromkeys(f for c in shows for f in c.inner))
+    if inner:
+        return f"print what {_listed(inner[:2])} return{'s' if len(inner) == 1 else ''}"
+    if shows:
+        read = [r for r in code.reads if r not in code.imported and r not in ("print", "display", "help")]
+        return f"print values computed from {_listed(list(dict.fromkeys(read))[:2])}" if read else "print text"
+    return ""
 
 
 _Describe = Callable[[Code, tuple[str, ...]], list[str]]
@@ -237,7 +253,7 @@ _DESCRIBE: dict[str, _Describe] = {
     ),
     "clean": lambda code, _: list(dict.fromkeys(_CLEANS[c.attr] + _of(c, code) for c in code.called(*_CLEANS)))[:2],
     "merge": lambda code, _: [
-        f"{'concatenate' if c.attr == 'concat' else 'merge'} {_merged(c)}"
+        f"{'concatenate' if c.attr == 'concat' else 'merge'} {_merged(c, code)}"
         for c in code.called("merge", "join", "concat")
     ][:1],
     "aggregate": lambda code, _: [
@@ -287,8 +303,10 @@ def _of(call: Call, code: Code) -> str:
     return f" in {call.receiver}" if call.receiver and call.receiver not in code.imported else ""
 
 
-def _merged(call: Call) -> str:
-    names = ([call.receiver] if call.receiver and call.attr != "concat" else []) + list(call.args[:2])
+def _merged(call: Call, code: Code) -> str:
+    own = call.receiver and call.attr != "concat" and call.receiver not in code.imported
+    sides = [v for k, v in call.keywords if k in ("left", "right") and v.isidentifier()]
+    names = ([call.receiver] if own else []) + list(call.args[:2]) + sides
     return " and ".join(names) if names else "tables"
 
 

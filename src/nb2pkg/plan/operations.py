@@ -23,6 +23,7 @@ class Call:
     target: tuple[str, ...]  # the names its statement binds (`df = pd.read_csv(...)`: df)
     args: tuple[str, ...]  # its positional arguments that are names or dotted names (`df[...]`: df)
     strings: tuple[str, ...]  # its positional string literal arguments
+    inner: tuple[str, ...]  # the callees of its positional arguments that are calls (`print(len(df))`: len)
     keywords: tuple[tuple[str, str], ...]  # (keyword, value as written) of short keyword arguments
 
 
@@ -32,9 +33,11 @@ class Code:
 
     calls: tuple[Call, ...]
     bound: tuple[str, ...]  # names the code binds, in the order of their first binding
+    rebound: frozenset[str]  # names the code binds in more than one place
     origins: tuple[tuple[str, str], ...]  # (name, what binds it, as a phrase) for its last binding
     columns: tuple[str, ...]  # string keys the code assigns (`df["age"] = ...`: age)
     keys: tuple[str, ...]  # string keys the code reads or assigns, in order
+    first_change: int  # how many calls come before the first change in place (for ordering)
     changed: tuple[str, ...]  # names the code changes in place (`df["c"] = ...`, `xs.append(...)`, `inplace=True`)
     asserted: tuple[str, ...]  # the names and dotted names `assert` tests read (not the callees)
     reads: tuple[str, ...]  # the names the code reads, in order
@@ -64,9 +67,11 @@ def read_code(run: Iterable[Segment], imported: frozenset[str] = frozenset()) ->
     return Code(
         tuple(collector.calls),
         tuple(dict.fromkeys(collector.bound)),
+        frozenset(n for n in collector.bound if collector.bound.count(n) > 1),
         tuple(collector.origins.items()),
         tuple(dict.fromkeys(collector.columns)),
         tuple(dict.fromkeys(collector.keys)),
+        collector.first_change if collector.changed else len(collector.calls),
         tuple(dict.fromkeys(collector.changed)),
         tuple(dict.fromkeys(collector.asserted)),
         tuple(dict.fromkeys(collector.reads)),
@@ -115,6 +120,7 @@ class _Collector(ast.NodeVisitor):
         self.texts: list[str] = []
         self.asserted: list[str] = []
         self.changed: list[str] = []
+        self.first_change = 0
         self.reads: list[str] = []
         self._target: tuple[str, ...] = ()
 
@@ -134,7 +140,7 @@ class _Collector(ast.NodeVisitor):
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 self.columns.append(key.value)
             if isinstance(target, (ast.Subscript, ast.Attribute)) and (base := _base_name(target)):
-                self.changed.append(base)
+                self._change(base)
             self.visit(target)
         self.bound.extend(names)
         if value is None:
@@ -188,14 +194,20 @@ class _Collector(ast.NodeVisitor):
             receiver = _base_name(node.func.value)  # `pd.read_csv(p).dropna()`: pd
         names = tuple(d for a in node.args if (d := dotted(a) or _subscripted(a)))
         strings = tuple(a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str))
+        inner = tuple(d for a in node.args if isinstance(a, ast.Call) and (d := dotted(a.func)))
         keywords = tuple(
             (k.arg, ast.unparse(k.value)) for k in node.keywords if k.arg and len(ast.unparse(k.value)) <= 40
         )
         self.generic_visit(node)  # first: `pd.read_csv(p).dropna()` reads, then drops
-        self.calls.append(Call(func, attr, receiver, self._target, names, strings, keywords))
+        self.calls.append(Call(func, attr, receiver, self._target, names, strings, inner, keywords))
         in_place = ("inplace", "True") in keywords or attr in _MUTATORS
         if in_place and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
-            self.changed.append(node.func.value.id)
+            self._change(node.func.value.id)
+
+    def _change(self, name: str) -> None:
+        if not self.changed:
+            self.first_change = len(self.calls)
+        self.changed.append(name)
 
 
 # Methods that change their object, whatever it is (lists, dicts, sets, frames).
@@ -209,7 +221,7 @@ def _base_name(node: ast.expr) -> str:
 
 
 def _subscripted(node: ast.expr) -> str:
-    return dotted(node.value) if isinstance(node, ast.Subscript) else ""
+    return _base_name(node) if isinstance(node, ast.Subscript) else ""  # `df.loc[...]`: df
 
 
 def _origin(value: ast.expr, unpacked: bool, imported: frozenset[str]) -> str:

@@ -67,7 +67,7 @@ _TABLE: tuple[tuple[str, frozenset[str], re.Pattern[str] | None], ...] = (
     (
         "load",
         frozenset(["open", "loadtxt", "genfromtxt", "imread", "read_text", "read_bytes"]),
-        re.compile(r"^(read_|load|fetch_|textFile$)"),
+        re.compile(r"^(read_|load(?!s$)|fetch_|textFile$)"),
     ),
     (
         "save",
@@ -241,13 +241,21 @@ def _from_heading(
     if primary in CODE_KINDS and _kind(verb) != CODE_KINDS[primary]:
         verb = primary  # "Estimating probabilities" over a figure: plot_probabilities
     # "Plots", "Model": the verb says it; "data" says something only of loading and cleaning
-    rest = [w for w in rest if TOPICS.get(w) != _kind(verb) or w in _HEADING_OBJECTS]
+    rest = [w for w in rest if _topic(w) != _topic_of_kind(_kind(verb)) or w in _HEADING_OBJECTS]
     rest = [w for w in rest if w not in ("data", "dataset") or verb in _LOADS_INTO_DATA]
     verb = _safe_verb(verb, verbs)
     if not rest:
         subjects = [s for s in _subjects(code, verbs, returns, segments) if split_words(s) != [verb]]
         rest = ["data"] if verb in _LOADS_INTO_DATA else subjects[:1]
     return _name([verb, *rest[:3]])
+
+
+def _topic(word: str) -> str | None:
+    return _topic_of_kind(TOPICS[word]) if word in TOPICS else None
+
+
+def _topic_of_kind(kind: str) -> str:
+    return "models" if kind in ("train", "evaluate") else kind  # "Model" says train and evaluate alike
 
 
 def _kind(verb: str) -> str:

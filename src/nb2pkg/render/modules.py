@@ -107,7 +107,7 @@ def with_results_returned(plan: Plan) -> Plan:
                     item = replace(item, returns=item.returns + extra + (value,), value=value)
                 else:
                     item = replace(item, returns=item.returns + extra)
-                item = document_returns(item)  # its docstring's Returns: for what it now returns
+            item = document_returns(item)  # its docstring's Returns: for what it now returns
         items.append(item)
     return replace(plan, items=tuple(items))
 
