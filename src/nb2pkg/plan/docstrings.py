@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from nb2pkg.naming import words_of
+from nb2pkg.naming import is_reserved, words_of
 from nb2pkg.notebook import HEADING
 from nb2pkg.plan.model import Segment, Step
 from nb2pkg.plan.operations import Call, Code, read_code
@@ -225,7 +225,7 @@ def _printed(code: Code) -> str:
     if inner:
         return f"print what {_listed(inner[:2])} return{'s' if len(inner) == 1 else ''}"
     if shows:
-        read = [r for r in code.reads if r not in code.imported and r not in ("print", "display", "help")]
+        read = [r for r in code.reads if r not in code.imported and not is_reserved(r) and r != "display"]
         return f"print values computed from {_listed(list(dict.fromkeys(read))[:2])}" if read else "print text"
     return ""
 

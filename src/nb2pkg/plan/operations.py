@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from nb2pkg.naming import is_reserved
 from nb2pkg.plan.model import Segment
 
 
@@ -228,14 +229,16 @@ def _origin(value: ast.expr, unpacked: bool, imported: frozenset[str]) -> str:
     """What binds a name, as a phrase for an Args/Returns line: "from `train_test_split(...)`"."""
     node = value
     if isinstance(node, ast.Call):
-        func = dotted(node.func) or ast.unparse(node.func)
-        if len(func) > 50 and isinstance(node.func, ast.Attribute):
-            func = f"....{node.func.attr}"
+        func = dotted(node.func)
+        if not func and isinstance(node.func, ast.Attribute) and (base := _base_name(node.func)):
+            return f"the result of calls on `{base}` ending in `.{node.func.attr}(...)`"
         if func:
             return f"{'part of ' if unpacked else ''}the result of `{func}(...)`"
     if isinstance(node, ast.Subscript) and (base := dotted(node.value)):
         return f"a selection of `{base}`"
-    reads = sorted({n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id not in imported})
+    names = [n for n in ast.walk(node) if isinstance(n, ast.Name)]
+    local = {n.id for n in names if isinstance(n.ctx, ast.Store)}  # comprehension variables
+    reads = sorted({n.id for n in names} - local - imported - {n.id for n in names if is_reserved(n.id)})
     if reads:
         return f"computed from {', '.join(f'`{r}`' for r in reads[:4])}"
     if isinstance(node, ast.Constant) and len(repr(node.value)) <= 30:
