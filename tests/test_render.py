@@ -123,25 +123,25 @@ FUNCTIONS = [
     (
         "a shown last value is returned to the summary, not shown in the module",
         ["xs = [1]\nxs.pop()"],
-        ('def prepare_xs():\n    """Change xs in place."""\n    xs = [1]\n    return xs.pop()',),
-        ("utils.prepare_xs()",),
+        ('def compute_xs():\n    """Compute xs."""\n    xs = [1]\n    return xs.pop()',),
+        ("utils.compute_xs()",),
     ),
     (
         "a shown value beside other returns is named and shown after the call",
         ["xs = [1]\nxs.pop()", "print(xs)"],
         (
-            'def prepare_xs():\n    """Change xs in place.\n\n    Returns:\n'
+            'def compute_xs():\n    """Compute xs.\n\n    Returns:\n'
             "        xs: a literal the code builds, then changed in place.\n"
             "        result: the value of the code's last expression, which the notebook showed.\n"
             '    """\n    xs = [1]\n    result = xs.pop()\n\n    return xs, result',
         ),
-        ("xs, result = utils.prepare_xs()\nresult", "print(xs)"),
+        ("xs, result = utils.compute_xs()\nresult", "print(xs)"),
     ),
     (
         "a ;-ended last line shows nothing",
         ["xs = [1]\nxs.pop();"],
-        ('def prepare_xs():\n    """Change xs in place."""\n    xs = [1]\n    xs.pop()',),
-        ("utils.prepare_xs()",),
+        ('def compute_xs():\n    """Compute xs."""\n    xs = [1]\n    xs.pop()',),
+        ("utils.compute_xs()",),
     ),
     (
         "a trailing read is shown by the summary",
@@ -186,12 +186,12 @@ FUNCTIONS = [
         "the shown value's name is none the notebook uses",
         ["result = 1\nxs = [result]\nxs.pop()", "print(xs, result)"],
         (
-            'def prepare_xs():\n    """Change xs in place.\n\n    Returns:\n'
+            'def compute_xs():\n    """Compute xs.\n\n    Returns:\n'
             "        xs: computed from `result`, then changed in place.\n"
             "        result_2: the value of the code's last expression, which the notebook showed.\n"
             '    """\n    xs = [result]\n    result_2 = xs.pop()\n\n    return xs, result_2',
         ),
-        ("xs, result_2 = utils.prepare_xs()\nresult_2", "print(xs, result)"),
+        ("xs, result_2 = utils.compute_xs()\nresult_2", "print(xs, result)"),
     ),
     (
         "an in-place change takes its object and returns nothing",
