@@ -253,7 +253,7 @@ def test_a_loop_that_rebinds_a_name_returns_it_and_the_step_before_too(tmp_path:
     printed, conversion, out = same_output(tmp_path, KNN_LIKE)
     assert printed == "10\n[10, 20, 30]\nModel(3)\nModel(3)\n4\n"
     code = "".join(conversion.files[name] for name in conversion.files if name.endswith(".py"))
-    assert "def train_one_model():" in code and "    return model\n" in code
+    assert "def compute_model():" in code and "    return model\n" in code
     assert kept_reasons(out) == []
     assert not [w for w in conversion.warnings if "kept" in w.message]
 

@@ -270,10 +270,10 @@ def test_a_module_tag_names_a_new_module(tmp_path: Path, module: str) -> None:
     result, out = _convert(tmp_path, _tagged(module))
     assert result.exit_code == 0, result.output
     text = (out / "src" / "nb" / f"{module}.py").read_text(encoding="utf-8")
-    assert "def compute_summary_stats(" in text
-    assert f"- `{module}`: `compute_summary_stats`" in (out / "README.md").read_text(encoding="utf-8")
+    assert "def compute_y(" in text
+    assert f"- `{module}`: `compute_y`" in (out / "README.md").read_text(encoding="utf-8")
     summary = "".join("".join(c["source"]) for c in _summary_cells(out))
-    assert f"{module}.compute_summary_stats()" in summary
+    assert f"{module}.compute_y()" in summary
 
 
 @pytest.mark.parametrize(

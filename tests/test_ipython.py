@@ -221,8 +221,8 @@ def test_a_cell_ending_in_a_semicolon_shows_nothing_in_the_summary(tmp_path) -> 
     summary, files = _summary_cells(tmp_path, cells)
     # the figure cell as it was; the fitted model and the sum are not shown (nor returned),
     # and a lone `;` line shows '' in Jupyter, so the summary ends the same way
-    assert summary[3:] == ["X, y = utils.compute_x()", "plt.plot(y);", 'models.train_model(X, y)\n("")']
-    assert "return" not in files["src/nb/models.py"]
+    assert summary[3:] == ["X, y = utils.compute_x()", "plt.plot(y);", 'models.train_linear_regression(X, y)\n("")']
+    assert not [line for line in files["src/nb/models.py"].splitlines() if line.strip().startswith("return")]
 
 
 @pytest.mark.parametrize(
@@ -284,7 +284,7 @@ def test_a_timed_expression_shows_its_value_unless_silenced(tmp_path) -> None:
             "%time double(values[1]);",
         ],
     )
-    assert cells[4:] == ["%time utils.compute_utils(values)", "%time utils.compute_utils_2(values)"]
+    assert cells[4:] == ["%time utils.compute_double(values)", "%time utils.compute_double_values(values)"]
     assert "return double(values[0])" in files["src/nb/utils.py"]  # shown: the call's value is the cell's
     assert "    double(values[1])\n" in files["src/nb/utils.py"]  # `;`: nothing shown, nothing returned
 

@@ -104,7 +104,7 @@ LAYOUT = [
     (
         "cleaning",
         ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", "clean = df.dropna()\nclean"],
-        (("data", "load_df"), ("preprocess", "prepare_clean")),
+        (("data", "load_df"), ("preprocess", "clean_df")),
     ),
     (
         "in-place change is preprocessing",
@@ -114,7 +114,7 @@ LAYOUT = [
     (
         "encoding",
         ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", "X = pd.get_dummies(df)\nX"],
-        (("data", "load_df"), ("features", "build_x")),
+        (("data", "load_df"), ("features", "encode_x")),
     ),
     (
         "fitting",
@@ -123,7 +123,7 @@ LAYOUT = [
             "X, y = [[1]], [1]\nX",
             "model = LinearRegression()\nmodel.fit(X, y)",
         ],
-        (("utils", "compute_x"), ("models", "train_model")),
+        (("utils", "compute_x"), ("models", "train_linear_regression")),
     ),
     (
         "plain computation",
@@ -132,10 +132,10 @@ LAYOUT = [
     ),
     (
         "heading names the step",
-        [("markdown", "## Feature engineering"), "xs = [1, 2]\nxs"],
-        (("features", "engineer_feature"),),
+        [("markdown", "## Features"), "feature_xs = [1, 2]\nfeature_xs"],
+        (("features", "build_features"),),
     ),
-    ("heading picks the module", [("markdown", "## Train the model"), "xs = [1, 2]\nxs"], (("models", "train_model"),)),
+    ("heading picks the module", [("markdown", "## Train the model"), "xs = [1, 2]\nxs"], (("models", "compute_xs"),)),
     ("module tag decides", [("xs = [1, 2]\nxs", ["nb2pkg:module=reports"])], (("reports", "compute_xs"),)),
     ("name tag decides", [("xs = [1, 2]\nxs", ["nb2pkg:name=make_numbers"])], (("utils", "make_numbers"),)),
     (

@@ -92,7 +92,7 @@ FUNCTIONS = [
     (
         "no inputs or outputs",
         ["xs = [1]\nprint(xs)"],
-        ('def compute_xs():\n    """Compute xs."""\n    xs = [1]\n    print(xs)',),
+        ('def compute_xs():\n    """Compute xs and print xs."""\n    xs = [1]\n    print(xs)',),
         ("utils.compute_xs()",),
     ),
     (
@@ -107,7 +107,11 @@ FUNCTIONS = [
     (
         "several returns are a tuple",
         ["a, b = 1, 2\nc = [a, b]", "print(a + b)"],
-        ('def compute_a():\n    """Compute a."""\n    a, b = 1, 2\n    c = [a, b]\n\n    return a, b, c',),
+        (
+            'def compute_a():\n    """Compute a and b.\n\n    Returns:\n        a: the literal `1`.\n'
+            '        b: the literal `2`.\n        c: computed from `a`, `b`.\n    """\n'
+            "    a, b = 1, 2\n    c = [a, b]\n\n    return a, b, c",
+        ),
         ("a, b, c = utils.compute_a()", "print(a + b)"),
     ),
     (
@@ -125,7 +129,12 @@ FUNCTIONS = [
     (
         "a shown value beside other returns is named and shown after the call",
         ["xs = [1]\nxs.pop()", "print(xs)"],
-        ('def compute_xs():\n    """Compute xs."""\n    xs = [1]\n    result = xs.pop()\n\n    return xs, result',),
+        (
+            'def compute_xs():\n    """Compute xs.\n\n    Returns:\n'
+            "        xs: a literal the code builds, then changed in place.\n"
+            "        result: the value of the code's last expression, which the notebook showed.\n"
+            '    """\n    xs = [1]\n    result = xs.pop()\n\n    return xs, result',
+        ),
         ("xs, result = utils.compute_xs()\nresult", "print(xs)"),
     ),
     (
@@ -151,7 +160,7 @@ FUNCTIONS = [
         ["xs = [1]\nxs", "ys = xs + [2]\nprint(ys)"],
         (
             'def compute_xs():\n    """Compute xs."""\n    xs = [1]\n\n    return xs',
-            'def compute_ys(xs):\n    """Compute ys."""\n    ys = xs + [2]\n    print(ys)',
+            'def compute_ys(xs):\n    """Compute ys and print ys."""\n    ys = xs + [2]\n    print(ys)',
         ),
         ("xs = utils.compute_xs()\nxs", "utils.compute_ys(xs)"),
     ),
@@ -159,10 +168,10 @@ FUNCTIONS = [
         "the cells of one step are a blank line apart",
         ["xs = [1]\nys = [2]", "zs = xs + ys\nprint(xs)"],
         (
-            'def compute_xs():\n    """Compute xs."""\n    xs = [1]\n    ys = [2]\n\n'
+            'def compute_zs():\n    """Compute xs, ys and zs and print xs."""\n    xs = [1]\n    ys = [2]\n\n'
             "    zs = xs + ys\n    print(xs)\n\n    return zs",
         ),
-        ("zs = utils.compute_xs()",),
+        ("zs = utils.compute_zs()",),
     ),
     (
         "a name bound on some paths only starts as None",
@@ -177,8 +186,10 @@ FUNCTIONS = [
         "the shown value's name is none the notebook uses",
         ["result = 1\nxs = [result]\nxs.pop()", "print(xs, result)"],
         (
-            'def compute_xs():\n    """Compute xs."""\n    xs = [result]\n    result_2 = xs.pop()\n\n'
-            "    return xs, result_2",
+            'def compute_xs():\n    """Compute xs.\n\n    Returns:\n'
+            "        xs: computed from `result`, then changed in place.\n"
+            "        result_2: the value of the code's last expression, which the notebook showed.\n"
+            '    """\n    xs = [result]\n    result_2 = xs.pop()\n\n    return xs, result_2',
         ),
         ("xs, result_2 = utils.compute_xs()\nresult_2", "print(xs, result)"),
     ),
@@ -186,7 +197,7 @@ FUNCTIONS = [
         "an in-place change takes its object and returns nothing",
         ["xs = [1]\nxs", "xs.append(2)", "print(xs)"],
         (
-            'def prepare_xs(xs):\n    """Prepare xs."""\n    xs.append(2)',
+            'def prepare_xs(xs):\n    """Change xs in place."""\n    xs.append(2)',
             'def compute_xs():\n    """Compute xs."""\n    xs = [1]\n\n    return xs',
         ),
         ("xs = utils.compute_xs()\nxs", "preprocess.prepare_xs(xs)", "print(xs)"),
@@ -210,10 +221,16 @@ FUNCTIONS = [
         ("%%time\nxs = utils.compute_xs()",),
     ),
     (
-        "a heading names the step and its module",
-        [("markdown", "## Feature engineering"), "xs = [1]"],
-        ('def engineer_feature():\n    """Engineer feature."""\n    xs = [1]\n\n    return xs',),
-        ("## Feature engineering", "xs = features.engineer_feature()"),
+        "a heading names the step and its module when it names the code",
+        [("markdown", "## Features"), "feature_xs = [1]"],
+        ('def build_features():\n    """Compute feature_xs."""\n    feature_xs = [1]\n\n    return feature_xs',),
+        ("## Features", "feature_xs = features.build_features()"),
+    ),
+    (
+        "a heading that does not name the code does not name the step",
+        [("markdown", "## So how well did we do?"), "xs = [1]"],
+        ('def compute_xs():\n    """Compute xs."""\n    xs = [1]\n\n    return xs',),
+        ("## So how well did we do?", "xs = utils.compute_xs()"),
     ),
 ]
 
@@ -336,7 +353,7 @@ SUMMARY = [
             SETUP,
             ("code", "from pkg import data, preprocess, utils"),
             ("code", "df = data.load_df()\ndf"),
-            ("code", "clean = preprocess.prepare_clean(df)\nclean"),
+            ("code", "clean = preprocess.clean_df(df)\nclean"),
             ("code", "n = utils.compute_n(clean)\nn"),
         ],
     ),
@@ -347,7 +364,7 @@ SUMMARY = [
             SETUP,
             ("code", "from pkg import utils"),
             ("markdown", "# Title"),
-            ("code", "xs = utils.compute_title()"),
+            ("code", "xs = utils.compute_xs()"),
             ("markdown", "More"),
             ("code", "# nb2pkg: kept as it is: this cell uses `!ls`, which only runs in a notebook\n!ls"),
             ("code", "ys = utils.compute_ys(xs)"),

@@ -6,6 +6,7 @@ from its modules."""
 
 from nb2pkg.plan.clones import merge_clones
 from nb2pkg.plan.definitions import pass_arguments, with_parameters
+from nb2pkg.plan.docstrings import document_returns
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
 from nb2pkg.plan.kept import kept_imports
@@ -25,6 +26,7 @@ __all__ = [
     "Step",
     "build_plan",
     "build_segments",
+    "document_returns",
     "kept_imports",
     "merge_clones",
     "partial_through",

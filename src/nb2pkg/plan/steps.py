@@ -212,8 +212,11 @@ def _steps_and_kept(
     section = ""
     heading_used = False
     order = {s.key: position for position, s in enumerate(segments)}
+    imported = frozenset(n for s in segments if s.role == "import" for n in s.facts.defines)
+    sources: dict[str, str] = {}  # name -> where a step's parameter comes from, for its docstring
     for run in runs:
         if isinstance(run, Segment):
+            sources.update((n, f"bound in cell {run.cell.number} of the notebook") for n in run.facts.defines)
             if run.role == "markdown":
                 found = heading_of(run.source)
                 if found:
@@ -242,10 +245,11 @@ def _steps_and_kept(
             returns += (value,)
         module = choose_module(run, heading)
         name_from_heading = heading is not None and not heading_used
-        name = unique(step_name(heading if name_from_heading else None, run, returns, module), taken)
+        name = step_name(heading if name_from_heading else None, run, returns, taken, imported)
         taken.add(name)
         heading_used = True
-        doc = step_doc(heading if name_from_heading else None, section, name)
+        doc = step_doc(heading if name_from_heading else None, section, run, params, returns, sources, imported)
+        sources.update((n, f"returned by `{name}`") for n in returns)
         unbound = unbound_returns(run, params, returns)
         gone = tuple(n for n in params if n in deleted_by(run))
         items.append(

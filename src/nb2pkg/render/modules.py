@@ -14,7 +14,7 @@ import libcst as cst
 from nb2pkg.analysis import Context, analyse_cell, conditional_deletes
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.naming import unique
-from nb2pkg.plan import Definition, Plan, Step, partial_through, pass_arguments, with_parameters
+from nb2pkg.plan import Definition, Plan, Step, document_returns, partial_through, pass_arguments, with_parameters
 
 MODULE_DOCS = {
     "data": "Loading the data.",
@@ -107,6 +107,7 @@ def with_results_returned(plan: Plan) -> Plan:
                     item = replace(item, returns=item.returns + extra + (value,), value=value)
                 else:
                     item = replace(item, returns=item.returns + extra)
+            item = document_returns(item)  # its docstring's Returns: for what it now returns
         items.append(item)
     return replace(plan, items=tuple(items))
 
