@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -67,7 +67,7 @@ def merge_clones(plan: Plan) -> Plan:
     for members in groups.values():
         if len(members) < 2:
             continue
-        calls = _merged(steps, members, taken - {steps[position].name for position, _ in members})
+        calls = _merged(steps, members, taken - {steps[position].name for position, _ in members}, plan.imports)
         if calls is not None:
             taken.add(calls[0].name)
             merged.update(zip((position for position, _ in members), calls, strict=True))
@@ -78,7 +78,9 @@ def merge_clones(plan: Plan) -> Plan:
     return replace(plan, items=items)
 
 
-def _merged(steps: tuple[Step, ...], members: list[tuple[int, _Shape]], taken: set[str]) -> list[Step] | None:
+def _merged(
+    steps: tuple[Step, ...], members: list[tuple[int, _Shape]], taken: set[str], plan_imports: Iterable[str]
+) -> list[Step] | None:
     """The group's steps, each calling the one function built from the first, or None
     when the copies differ in more literals than parameters can say."""
     shapes = [shape for _, shape in members]
@@ -117,8 +119,22 @@ def _merged(steps: tuple[Step, ...], members: list[tuple[int, _Shape]], taken: s
         value=renames.get(first.value, first.value),
         segments=segments,
     )
-    name = unique(step_name(None, segments, function.returns, first.module), taken)
-    function = replace(function, name=name, doc=step_doc(None, "", name))
+    imported = frozenset(plan_imports)
+    name = step_name(None, segments, function.returns, taken, imported)
+    # the first copy's docstring says where a parameter every call passes alike comes from
+    passed = dict(re.findall(r"^    (\w+): (.+)\.$", first.doc, re.M))
+    passed.update(
+        (param, _listed(names))
+        for number, own in enumerate(template.names)
+        if (param := renames[own]) in function.params and len(set(names := [s.names[number] for s in shapes])) > 1
+    )
+    passed.update((param, _listed([s.outer[k] for s in shapes])) for k, param in zip(outer, outer_names, strict=True))
+    passed.update(
+        (param, _listed([s.literals[index] for s in shapes]))
+        for index, param in zip(differing, literal_names, strict=True)
+    )
+    doc = step_doc(None, "", segments, function.params, function.returns, passed, imported)
+    function = replace(function, name=name, doc=doc)
     calls = []
     for position, shape in members:
         step = steps[position]
@@ -155,6 +171,15 @@ def _shape(step: Step, outer: frozenset[str]) -> _Shape | None:
         step.module,
     )
     return _Shape(f"{signature}\n{key}", tuple(numbering), tuple(blank.outer), tuple(blank.literals))
+
+
+def _listed(values: list[str]) -> str:
+    """What the calls pass, for the docstring's Args: "`logreg`, `tree` or `knn`, one per call"."""
+    shown = [f"`{v}`" if len(v) <= 40 else f"`{v[:37]}...`" for v in dict.fromkeys(values)]
+    if len(shown) > 4:
+        shown = [*shown[:3], f"{len(shown) - 3} more"]
+    text = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    return f"{text}, one per call"
 
 
 def _differing_literals(shapes: Sequence[_Shape]) -> list[int]:
