@@ -10,7 +10,7 @@ from nb2pkg.plan import Kept, Step, build_plan
 from nb2pkg.plan.purity import computes_only
 from test_plan import segments_of
 
-IMPORTS = "import numpy as np\nimport pandas as pd\nimport random\nfrom sklearn import metrics"
+IMPORTS = "import matplotlib.pyplot as plt\nimport numpy as np\nimport pandas as pd\nimport random\nfrom sklearn import metrics"
 LIBRARIES = {"np": "numpy", "pd": "pandas", "random": "random", "metrics": "sklearn.metrics"}
 
 # (expression, whether it only computes)
@@ -60,7 +60,8 @@ ROLES = [
     ),
     ("random numbers are computation", ["xs = [1]\nnp.random.rand(3)"], ("code",)),
     ("a notebook function is computation", ["def f(v):\n    return v", "xs = [1]\nf(xs)"], ("definition", "code")),
-    ("a hidden value is still a display", ["xs = [1]", "np.mean(xs);"], ("code", "display")),
+    ("a hidden value is no result", ["xs = [1]", "np.mean(xs);"], ("code", "code")),
+    ("a hidden drawing still draws", ["xs = [1]", "plt.plot(range(3), xs * 3);"], ("code", "display")),
     (
         "a long expression is computation",
         ["xs = [1]", "pd.DataFrame(\n    {\n        'a': xs,\n    }\n)"],

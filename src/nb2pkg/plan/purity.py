@@ -135,6 +135,44 @@ _QUERY_METHODS = frozenset(
         "ravel",
         "flatten",
         "sample",
+        # pandas and NumPy methods that return a new value (`inplace=True` aside)
+        "toarray",
+        "todense",
+        "to_period",
+        "to_timestamp",
+        "tz_localize",
+        "tz_convert",
+        "to_string",
+        "to_dict",
+        "pct_change",
+        "diff",
+        "shift",
+        "rolling",
+        "expanding",
+        "resample",
+        "cumprod",
+        "cummax",
+        "cummin",
+        "rank",
+        "clip",
+        "where",
+        "mask",
+        "isin",
+        "between",
+        "dot",
+        "transpose",
+        "melt",
+        "stack",
+        "unstack",
+        "explode",
+        "pivot",
+        "query",
+        "filter",
+        "select_dtypes",
+        "duplicated",
+        "drop_duplicates",
+        "equals",
+        "corrwith",
     }
 )
 
@@ -174,6 +212,15 @@ def _computes(call: cst.Call, imports: dict[str, str], plot_objects: frozenset[s
     if not isinstance(call.func, cst.Attribute):
         return False  # `handlers[0](x)`: a value the notebook made, which may do anything
     return name in _QUERY_METHODS or not method_mutates_receiver(call)
+
+
+def draws(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str]) -> bool:
+    """Whether `node` calls a plotting or display library, or draws on a figure the cell made."""
+    for call in calls_in(node):
+        root = root_name(call.func)
+        if root in plot_objects or (root in imports and imports[root].startswith(DISPLAY_MODULES)):
+            return True
+    return False
 
 
 def resolved(node: cst.BaseExpression, imports: dict[str, str]) -> str:

@@ -37,7 +37,7 @@ from nb2pkg.naming import unique
 from nb2pkg.notebook import Cell
 from nb2pkg.plan.displays import is_shown_value
 from nb2pkg.plan.model import Segment
-from nb2pkg.plan.purity import call_name, calls_in, computes_only, resolved
+from nb2pkg.plan.purity import call_name, calls_in, computes_only, draws, resolved
 
 # A longer expression is computation worth a name: it stays in a step.
 MAX_RESULT_LINES = 3
@@ -87,10 +87,10 @@ def stays_in_summary(
         return False
     if is_display_setting(statement, imports):
         return True
-    if not last:
+    if not last or value is None or len(_code(statement).strip().splitlines()) > MAX_RESULT_LINES:
         return False
-    if value is None or len(_code(statement).strip().splitlines()) > MAX_RESULT_LINES:
-        return False
+    if _hidden(statement) and not draws(value, imports, plot_objects):
+        return False  # `sum(scores);` shows nothing; `plt.plot(range(3));` still draws
     if _is_print(value):
         assert isinstance(value, cst.Call)
         return alone and all(computes_only(a.value, imports, plot_objects) for a in value.args)
@@ -205,6 +205,11 @@ def _expression(statement: cst.BaseStatement) -> cst.BaseExpression | None:
     ):
         return statement.body[0].value
     return None
+
+
+def _hidden(statement: cst.BaseStatement) -> bool:
+    """A statement ending in `;`, which hides its value."""
+    return isinstance(statement, cst.SimpleStatementLine) and isinstance(statement.body[-1].semicolon, cst.Semicolon)
 
 
 def _is_print(value: cst.BaseExpression) -> bool:
