@@ -127,3 +127,19 @@ def test_a_name_the_notebook_defines_is_not_a_library_function() -> None:
         "print(scaled(16))",
     ]
     assert [s.role for s in segments_of(*cells)][-1] == "code"
+
+
+# (the cell's last line, the name its previewed value gets)
+PREVIEW_NAMES = [
+    ("pd.merge(a, a).head()", "merged"),
+    ("pd.concat([a, a]).tail(2)", "combined"),
+    ("a.groupby('k').sum().describe()", "grouped"),
+    ("np.concatenate([a.k, a.k]).shape", "stacked"),
+    ("a.assign(j=1).dtypes", "frame"),
+]
+
+
+@pytest.mark.parametrize(("line", "name"), PREVIEW_NAMES, ids=[case[0] for case in PREVIEW_NAMES])
+def test_the_preview_name_says_what_was_computed(line: str, name: str) -> None:
+    segments = segments_of(IMPORTS, f"a = pd.DataFrame({{'k': [1]}})\n{line}")
+    assert segments[-1].source.split(".")[0] == name

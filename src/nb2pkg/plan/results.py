@@ -65,6 +65,13 @@ _VALUE_NAMES = {
     "sort_index": "ordered",
     "query": "selected",
     "Series": "series",
+    "concatenate": "stacked",
+    "vstack": "stacked",
+    "hstack": "stacked",
+    "array": "array",
+    "arange": "array",
+    "linspace": "array",
+    "reshape": "reshaped",
 }
 
 
