@@ -8,9 +8,12 @@ stay summary code (role "display"), where the notebook had them:
    nothing (functions of libraries that compute: NumPy without `random`, pandas, SciPy,
    scikit-learn's metrics and model selection, statsmodels, the standard library's
    maths; methods known not to change their receiver; `predict` and `score` of a fitted
-   model): `metrics.roc_auc_score(y_test, y_pred)`. The step before it returns what it
-   reads. When it is the cell's only code, or the only code is a `print(...)` of such
+   model; see plan/purity.py): `metrics.roc_auc_score(y_test, y_pred)`. The step
+   before it returns what it reads. When it is the cell's only code (imports,
+   constants and definitions move out), or the only code is a `print(...)` of such
    expressions, no step is left: no `def compute_x(y): return f(y)` around one call.
+   A value hidden by `;` is no result (a drawing hidden so still draws), and in a cell
+   a magic times or captures only what already only showed (`df.head()`) is summary code.
 2. **A preview of a computed value.** A cell with more code that ends with a preview
    of a value it computes there (`pd.merge(a, b).head()`; `.head(n)`, `.tail()`,
    `.describe()`, `.info()`, `.value_counts()`, `.sample(n)`, `.shape`, `.dtypes`,
@@ -18,7 +21,8 @@ stay summary code (role "display"), where the notebook had them:
    merge, `frame` when nothing better says it), one no code of the notebook uses, and
    returns it; the summary shows the preview (`merged.head()`).
 3. **Display settings.** `pd.set_option("display.…", …)`, `pd.options.display.… = …`,
-   `np.set_printoptions(…)` change only how values show.
+   `np.set_printoptions(…)` change only how values show, wherever they are in a cell
+   (not in a timed or captured cell, whose magic the summary repeats once).
 
 Summary code runs in the summary, in the notebook's order, so the notebook shows what
 it showed; `pipeline.run()` does not run it: it binds and changes nothing a later step
