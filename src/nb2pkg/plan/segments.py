@@ -30,22 +30,24 @@ from nb2pkg.analysis import (
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
-from nb2pkg.plan.displays import fitted_estimator, is_display_cell, is_shown_value, plot_objects, shows_a_value
+from nb2pkg.plan.displays import fitted_estimator, is_display_cell, plot_objects, shows_a_value
 from nb2pkg.plan.imports import import_modules
 from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
+from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     """Segments of every cell in notebook order, each with its own facts."""
-    imports = import_modules(flow)
+    imports = library_imports(import_modules(flow), flow.facts)  # what only imports bind
     rebound = _rebound_names(flow)
     functions = {name: d for facts in flow.facts if facts for name, d in facts.functions}
     captured = captured_names(flow.facts)
+    taken = taken_names(flow.notebook.cells)
     rough: list[Segment] = []
     for cell, facts in zip(flow.notebook.cells, flow.facts, strict=True):
-        parts = _split_cell(cell, facts, imports, rebound, functions, captured)
+        parts = split_previews(_split_cell(cell, facts, imports, rebound, functions, captured), taken)
         rough.extend(replace(part, position=position) for position, part in enumerate(parts))
     return _reanalyse(rough, shadowed_builtins(flow.facts))
 
@@ -136,14 +138,16 @@ def _statement_roles(
     last_position = len(module.body) - 1
     twice = _bound_twice(module)
     plots = frozenset(plot_objects(module, imports)) | captured
+    wrapped, alone = timed is not None or any(m.cell for m in facts.magics), True
     for position, statement in enumerate(module.body):
         role = _statement_role(statement, rebound | twice)
         if timed and statement is timed[1] and role == "constant":
             role = "code"  # `%time x = 5` still reports a time where the notebook did
         if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
             role = "kept"  # only this statement: the rest of the cell converts
-        if role == "code" and position == last_position and is_shown_value(statement, imports, plots):
-            role = "display"
+        if role == "code" and stays_in_summary(statement, imports, plots, position == last_position, alone, wrapped):
+            role = "display"  # a shown value, a result, a display setting: see plan/results.py
+        alone = alone and role not in ("code", "kept")
         parts.append((role, statement))
     return parts
 
