@@ -82,11 +82,13 @@ def test_definitions_placed_by_content() -> None:
             "def show_hist(xs):\n    '''Not a .plot( call.'''\n    return sorted(xs)",
             "def draw(xs):\n    plt.hist(xs)",
             "def tidy(df):\n    return df.dropna()",
+            "def label(parts):\n    out = {}\n    out[0] = '+'.join(parts)\n    return out",
             "class Halver:\n    def fit(self, x):\n        return self\n    def transform(self, x):\n        return x / 2",
-            "ys = show_hist([2, 1])\ndraw(ys)\ntidy, Halver",
+            "ys = show_hist([2, 1])\ndraw(ys)\ntidy, Halver, label",
         )
     )
     assert {d.name: d.module for d in plan.definitions} == {
+        "label": "utils",
         "show_hist": "utils",
         "draw": "plots",
         "tidy": "preprocess",
@@ -110,6 +112,8 @@ DRAWS = [
     ("df.describe()", False),
     ("# plt.plot(x)\nx = 1", False),
     ("s = 'ax.plot(x)'", False),
+    ("plot_tree(model)", True),
+    ("fig.set_size_inches(5, 3)", True),
 ]
 
 
@@ -137,6 +141,15 @@ def test_a_figure_ends_in_its_function() -> None:
     assert steps == [((1,), "plt.tight_layout()", ())]
 
 
+def test_a_finishing_line_shows_nothing() -> None:
+    """`sns.despine()` ends the cell and returns None: the function does not return it."""
+    plan = build_plan(
+        segments_of(DRAWING + "\nimport seaborn as sns", "xs = np.arange(3)\nplt.plot(xs)\nsns.despine()")
+    )
+    (step,) = plan.steps
+    assert not step.shows_value and not step.shows and step.segments[-1].source.endswith("sns.despine()\n")
+
+
 def test_a_shown_artist_stays_in_the_summary() -> None:
     """The notebook showed `Text(...)` for the last line: the summary shows it after the
     call, and the function does not return it."""
@@ -162,9 +175,7 @@ def test_finishing_in_the_next_cell_draws_a_new_figure() -> None:
     assert [item.segment.source for item in plan.items if not hasattr(item, "segments")][-1] == "plt.tight_layout()"
 
 
-IMPORTS = (
-    "import warnings\nimport numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\nimport seaborn as sns"
-)
+IMPORTS = "from pathlib import Path\nfrom packaging import version\nimport warnings\nimport numpy as np\nimport pandas as pd\nimport matplotlib.pyplot as plt\nimport seaborn as sns"
 
 # (id, cells after the imports, the role of every segment after the imports)
 SESSION = [
@@ -197,6 +208,15 @@ SESSION = [
         ("code", "display"),
     ),
     ("a timed cell keeps its settings", ["%time np.random.seed(0)"], ("code",)),
+    (
+        "version checks and an output folder draw nothing",
+        [
+            "assert version.parse(np.__version__) >= version.parse('1.0')",
+            "Path('images').mkdir(exist_ok=True)",
+            "plt.rc('font', size=14)",
+        ],
+        ("code", "code", "session"),
+    ),
 ]
 
 

@@ -43,6 +43,9 @@ _FINISHING = frozenset(
         "set_axis_off",
         "invert_xaxis",
         "invert_yaxis",
+        "set_size_inches",
+        "set_figwidth",
+        "set_figheight",
     }
 )
 

@@ -100,6 +100,8 @@ _TRANSFORMS = re.compile(
     r"query|assign|sort_values|reset_index|set_index|concat|str\.\w+)\(|\bconcat\(|\]\s*="
 )
 
+_DEFINITION_TRANSFORMS = re.compile(_TRANSFORMS.pattern.removesuffix(r"|\]\s*="))
+
 _HEADING_MODULES = (
     (("feature", "encod", "engineer"), "features"),
     (("model", "train", "fit", "predict", "evaluat", "score", "metric"), "models"),
@@ -117,6 +119,8 @@ def draws(code: str) -> bool:
 
 def _draws(parts: tuple[str, ...]) -> bool:
     head, last = parts[0], parts[-1]
+    if last.startswith("plot_"):
+        return True  # `plot_tree(model)`, `plot_confusion_matrix(...)`, a notebook's `plot_history(h)`
     if len(parts) == 1:
         return head in _DRAWING_FUNCTIONS
     if head in _PLOT_MODULES:
@@ -180,7 +184,7 @@ def name_definition_module(segment: Segment) -> str:
     tagged = cell_tag([segment], "module")
     if tagged:
         return tagged
-    return _estimator_module(segment.source) or _content_module(segment.source) or "utils"
+    return _estimator_module(segment.source) or _content_module(segment.source, definition=True) or "utils"
 
 
 def _estimator_module(code: str) -> str | None:
@@ -199,15 +203,18 @@ def _estimator_module(code: str) -> str | None:
     return None
 
 
-def _content_module(code: str) -> str | None:
+def _content_module(code: str, definition: bool = False) -> str | None:
+    """By what the code does. A helper's `out[i] = v` fills its own array: only steps
+    count a subscript assignment as changing the data (`df["a"] = ...`)."""
     if draws(code):
         return "plots"
-    text = _code_only(code)
+    text = _code_only(code).replace("''.join(", "(")  # joining strings transforms no data
+    transforms = _DEFINITION_TRANSFORMS if definition else _TRANSFORMS
     for pattern, module in (
         (_MODELS, "models"),
         (_FEATURES, "features"),
         (_LOADS, "data"),
-        (_TRANSFORMS, "preprocess"),
+        (transforms, "preprocess"),
     ):
         if pattern.search(text):
             return module

@@ -31,7 +31,7 @@ from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
 from nb2pkg.plan.displays import fitted_estimator, is_display_cell, plot_objects, shows_a_value
-from nb2pkg.plan.figures import last_role
+from nb2pkg.plan.figures import finishes_figure, last_role
 from nb2pkg.plan.imports import import_modules
 from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
@@ -189,7 +189,9 @@ def _with_shown_value(
     if segments and segments[-1].role == "code" and not hidden:
         final = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
         shown = fitted_estimator(module, final, imports)
-        if shown:
+        if finishes_figure(final):
+            pass  # `sns.despine()`, `fig.set_size_inches(...)`: None, shown as nothing
+        elif shown:
             segments[-1] = replace(segments[-1], shown=shown)
         elif shows_a_value(final, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)

@@ -68,6 +68,7 @@ _PANDAS_OPTION_PREFIXES = ("mode.", "future.", "compute.")
 # Calls that neither draw random numbers nor make figures: reading files, a few builtins.
 _INERT_CALLS = frozenset(
     {"open", "print", "len", "range", "list", "dict", "tuple", "set", "sorted", "str", "int", "float", "Path"}
+    | {"parse", "mkdir", "makedirs"}  # version checks (`assert version.parse(...) >= ...`), output folders
 )
 _INERT_PREFIXES = ("read_", "os.path.", "load_dataset")
 
@@ -214,7 +215,7 @@ def _inert(code: str) -> bool:
         tree = ast.parse(code)
     except SyntaxError:
         return False
-    if not all(isinstance(node, (ast.Assign, ast.Expr, ast.AnnAssign)) for node in tree.body):
+    if not all(isinstance(node, (ast.Assign, ast.Expr, ast.AnnAssign, ast.Assert)) for node in tree.body):
         return False
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
