@@ -96,6 +96,11 @@ def readme(
     for module, members in sorted(modules.items()):
         shown = ", ".join(markdown_code(m) for m in members) or "constants and paths"
         lines.append(f"- {markdown_code(module)}: {shown}")
+    if plan.session:
+        lines.append(
+            "- `config`: constants and paths, and `setup()`: the notebook's session settings (styles, seeds, "
+            "warnings filters), which the summary notebook and `pipeline.run()` call first"
+        )
     if local:
         lines += [
             "",
