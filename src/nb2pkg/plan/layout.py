@@ -1,25 +1,89 @@
 """Where each step and definition goes (`data`, `preprocess`, `features`, `models`,
 `plots`, `utils`)
 
-The module follows from what the code calls: loading -> data; cleaning and
-transforming -> preprocess; encoders, scalers, dummies -> features; fitting,
-predicting, metrics -> models; figures -> plots. A heading that says "features" puts
-a step in `features`. The cell tag `nb2pkg:module=NAME` decides instead, when present;
-a tagged module may have any name `nb2pkg.tags` accepts. What a step is called:
-`plan.step_names`.
+The module follows from what the code does, read from its calls (comments and strings
+do not count): it draws -> plots; it fits, predicts or scores -> models; it builds
+features (encoders, scalers, dummies) -> features; it reads -> data; it transforms or
+changes data in place -> preprocess. A heading breaks a tie only when the code says
+nothing (`## Feature engineering` over `X = df[cols]`), and never puts code in `plots`:
+a step that draws nothing is not a figure, whatever its section is called. The cell tag
+`nb2pkg:module=NAME` decides instead, when present; a tagged module may have any name
+`nb2pkg.tags` accepts. What a step is called: `plan.step_names`.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 
 from nb2pkg.plan.model import Segment
 from nb2pkg.tags import module_tag
 
-_DRAWS = re.compile(
-    r"\b(plt|sns|pyplot|seaborn|px|go)\.\w+\(|\b(ax|axes|axs|fig|figure)\b[\w\[\]., ]*\.\w+\(|\.plot(\.\w+)?\(|\.hist\(|\.boxplot\("
+# Modules whose functions draw, called by their usual names; and those of their functions
+# that do not draw (a dataset, a palette, a session setting).
+_PLOT_MODULES = frozenset({"plt", "pyplot", "matplotlib", "mpl", "sns", "seaborn", "px", "plotly", "go"})
+_NOT_DRAWING = frozenset(
+    {
+        "load_dataset",
+        "get_dataset_names",
+        "color_palette",
+        "get_cmap",
+        "set",
+        "set_theme",
+        "set_style",
+        "set_context",
+        "set_palette",
+        "rc",
+        "rcdefaults",
+        "use",
+        "ion",
+        "ioff",
+        "isinteractive",
+    }
 )
+# Names a notebook gives its figures and axes: their methods draw, except the getters.
+_FIGURE_NAMES = re.compile(r"(ax|axes|axs|ax\d+|ax_\w+|\w+_ax|fig|figure|fig\d+|fig_\w+)$")
+# Methods that draw whatever they are called on (`df.plot()`, `axes[0].set_title(...)`).
+_DRAWING_METHODS = frozenset(
+    {
+        "plot",
+        "hist",
+        "boxplot",
+        "scatter",
+        "imshow",
+        "bar",
+        "barh",
+        "pie",
+        "contour",
+        "contourf",
+        "pcolormesh",
+        "fill_between",
+        "errorbar",
+        "set_title",
+        "set_xlabel",
+        "set_ylabel",
+        "set_xlim",
+        "set_ylim",
+        "set_xticks",
+        "set_yticks",
+        "set_xticklabels",
+        "set_yticklabels",
+        "legend",
+        "tight_layout",
+        "savefig",
+        "suptitle",
+        "add_subplot",
+        "subplots_adjust",
+        "axhline",
+        "axvline",
+        "annotate",
+        "colorbar",
+        "heatmap",
+    }
+)
+# Bare calls of names imported from pyplot (`from matplotlib.pyplot import plot`).
+_DRAWING_FUNCTIONS = frozenset({"plot", "hist", "scatter", "imshow", "subplots", "figure", "show", "bar"})
 _MODELS = re.compile(
     r"\.(fit|predict|predict_proba|score|partial_fit|decision_function)\(|\bcross_val\w*\(|\b\w*Search\w*CV\(|"
     r"\btrain_test_split\(|\b(mean_\w+_error|\w+_score|confusion_matrix|classification_report)\("
@@ -36,8 +100,9 @@ _TRANSFORMS = re.compile(
     r"query|assign|sort_values|reset_index|set_index|concat|str\.\w+)\(|\bconcat\(|\]\s*="
 )
 
+_DEFINITION_TRANSFORMS = re.compile(_TRANSFORMS.pattern.removesuffix(r"|\]\s*="))
+
 _HEADING_MODULES = (
-    (("plot", "chart", "visual", "figure", "graph"), "plots"),
     (("feature", "encod", "engineer"), "features"),
     (("model", "train", "fit", "predict", "evaluat", "score", "metric"), "models"),
     (("load", "read", "download", "dataset"), "data"),
@@ -46,44 +111,118 @@ _HEADING_MODULES = (
 
 
 def draws(code: str) -> bool:
-    """Whether code makes or changes a figure."""
-    return _DRAWS.search(code) is not None
+    """Whether code makes or changes a figure: a call of a plotting module (`plt.bar`,
+    `sns.histplot`), a method of a figure or its axes (`ax.set_title`, not the getters
+    `fig.canvas.get_supported_filetypes()`), or a drawing method of anything (`df.plot()`)."""
+    return any(_draws(parts) for parts in _calls(code))
+
+
+def _draws(parts: tuple[str, ...]) -> bool:
+    head, last = parts[0], parts[-1]
+    if last.startswith("plot_"):
+        return True  # `plot_tree(model)`, `plot_confusion_matrix(...)`, a notebook's `plot_history(h)`
+    if len(parts) == 1:
+        return head in _DRAWING_FUNCTIONS
+    if head in _PLOT_MODULES:
+        return not (set(parts[1:]) & _NOT_DRAWING or "rcParams" in parts or "style" in parts)
+    if _FIGURE_NAMES.match(head) and not last.startswith("get_") and "canvas" not in parts:
+        return True
+    return last in _DRAWING_METHODS
+
+
+def _calls(code: str) -> list[tuple[str, ...]]:
+    """Each call's dotted name: `plt.plot` -> ("plt", "plot"), `axes[0].set_title` ->
+    ("axes", "set_title"), `df.groupby(k).plot()` -> ("", "plot")."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            parts: list[str] = []
+            func = node.func
+            while isinstance(func, (ast.Attribute, ast.Subscript)):
+                if isinstance(func, ast.Attribute):
+                    parts.append(func.attr)
+                func = func.value
+            parts.append(func.id if isinstance(func, ast.Name) else "")
+            found.append(tuple(reversed(parts)))
+    return found
+
+
+def _code_only(code: str) -> str:
+    """The code without its comments and the text of its strings, which say nothing of
+    what it does (`# we .plot( later`, `"fit("`)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = ""
+    return ast.unparse(tree)
 
 
 def choose_module(run: Iterable[Segment], heading: str | None) -> str:
-    """The module a step belongs in."""
+    """The module a step belongs in: by what its code does, the heading breaking a tie."""
     segments = list(run)
     tagged = cell_tag(segments, "module")
     if tagged:
         return tagged
     code = "".join(s.source for s in segments)
-    heading_module = _heading_module(heading)
-    if _DRAWS.search(code):
-        return "plots"
-    if _MODELS.search(code):
-        return "models"
-    if _FEATURES.search(code) or heading_module == "features":
-        return "features"
-    if _LOADS.search(code):
-        return "data"
-    if _TRANSFORMS.search(code) or any(s.facts.mutates for s in segments) or heading_module == "preprocess":
+    by_content = _content_module(code)
+    if by_content:
+        return by_content
+    if any(s.facts.mutates for s in segments):
         return "preprocess"
-    return heading_module or "utils"
+    return _heading_module(heading) or "utils"
 
 
 def name_definition_module(segment: Segment) -> str:
-    """The module a notebook function or class moves to (by purpose, else `utils`)."""
+    """The module a notebook function or class moves to (by what it does, else `utils`)."""
     tagged = cell_tag([segment], "module")
     if tagged:
         return tagged
-    code = segment.source
-    for pattern, module in ((_DRAWS, "plots"), (_MODELS, "models"), (_FEATURES, "features"), (_LOADS, "data")):
-        if pattern.search(code):
+    return _estimator_module(segment.source) or _content_module(segment.source, definition=True) or "utils"
+
+
+def _estimator_module(code: str) -> str | None:
+    """A class written as a scikit-learn transformer (`fit` and `transform`) builds
+    features; one with `fit` and `predict` is a model."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    methods = {item.name for node in classes for item in node.body if isinstance(item, ast.FunctionDef)}
+    if {"fit", "transform"} <= methods:
+        return "features"
+    if {"fit", "predict"} <= methods:
+        return "models"
+    return None
+
+
+def _content_module(code: str, definition: bool = False) -> str | None:
+    """By what the code does. A helper's `out[i] = v` fills its own array: only steps
+    count a subscript assignment as changing the data (`df["a"] = ...`)."""
+    if draws(code):
+        return "plots"
+    text = _code_only(code).replace("''.join(", "(")  # joining strings transforms no data
+    transforms = _DEFINITION_TRANSFORMS if definition else _TRANSFORMS
+    for pattern, module in (
+        (_MODELS, "models"),
+        (_FEATURES, "features"),
+        (_LOADS, "data"),
+        (transforms, "preprocess"),
+    ):
+        if pattern.search(text):
             return module
-    return "utils"
+    return None
 
 
 def _heading_module(heading: str | None) -> str | None:
+    """The module a heading names (never `plots`: only drawing makes a figure)."""
     if not heading:
         return None
     lowered = heading.lower()

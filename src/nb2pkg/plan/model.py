@@ -15,6 +15,7 @@ from nb2pkg.notebook import Cell
 Role = Literal[
     "markdown",  # markdown or raw cell, kept in place
     "setting",  # notebook-only magic line (`%matplotlib inline`), kept in the notebook
+    "session",  # a session setting (`plt.style.use`, `np.random.seed`): goes to config.setup()
     "import",  # import statements, which the modules and the notebook repeat as needed
     "constant",  # literal assignment never rebound: goes to config.py
     "definition",  # def / class: goes to a module
@@ -121,6 +122,7 @@ class Plan:
     settings: tuple[Segment, ...] = ()  # notebook-only magic lines
     warnings: tuple[Diagnostic, ...] = ()
     names: frozenset[str] = frozenset()  # every name the notebook binds or reads
+    session: tuple[Segment, ...] = ()  # session settings, in order: config.setup() (plan.settings)
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -31,11 +31,13 @@ from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
 from nb2pkg.plan.displays import fitted_estimator, is_display_cell, plot_objects, shows_a_value
+from nb2pkg.plan.figures import ends_figure, finishes_figure, last_role
 from nb2pkg.plan.imports import import_modules
 from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
 from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
+from nb2pkg.plan.settings import Opening, opening_after, session_roles
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -46,8 +48,10 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
     captured = captured_names(flow.facts)
     taken = taken_names(flow.notebook.cells)
     rough: list[Segment] = []
+    opening = Opening()  # what ran so far: which session settings may move to setup()
     for cell, facts in zip(flow.notebook.cells, flow.facts, strict=True):
-        parts = split_previews(_split_cell(cell, facts, imports, rebound, functions, captured), taken)
+        parts = split_previews(_split_cell(cell, facts, imports, rebound, functions, captured, opening), taken)
+        opening = opening_after(opening, parts)
         rough.extend(replace(part, position=position) for position, part in enumerate(parts))
     return _reanalyse(rough, shadowed_builtins(flow.facts))
 
@@ -100,6 +104,7 @@ def _split_cell(
     rebound: frozenset[str],
     functions: dict[str, Deferred],
     captured: frozenset[str] = frozenset(),
+    opening: Opening = Opening(),
 ) -> list[Segment]:
     if facts is None:
         return [Segment(cell, "markdown", cell.source, CellFacts())]
@@ -110,12 +115,20 @@ def _split_cell(
     module, timed = unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
     if not module.body:
         return []
+    movable = not (timed or facts.dynamic or any(m.cell for m in facts.magics))  # they keep their settings
+    hidden = hides_value(facts.python)
     if is_display_cell(module, facts, imports, captured):
+        shown: list[tuple[Role, cst.BaseStatement]] = [("display", s) for s in module.body]
+        moved = session_roles(shown, imports, opening, hidden) if movable else shown
+        if moved != shown:  # `plt.style.use("ggplot")`: a setting for setup(), not a figure
+            return _merge(cell, module, moved)
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
     if any(not _is_magic_line(s) and "get_ipython()" in module.code_for_node(s) for s in module.body):
         reason = "uses a magic inside a block, which only runs in a notebook"
         return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
     parts = _statement_roles(module, facts, timed, imports, rebound, captured)
+    if movable:
+        parts = session_roles(parts, imports, opening, hidden)
     if timed and _runs_code_after(parts, timed[1]):
         # The summary times the step's call: what runs after the timed statement would print
         # before the time, not after it as in the notebook.
@@ -145,7 +158,14 @@ def _statement_roles(
             role = "code"  # `%time x = 5` still reports a time where the notebook did
         if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
             role = "kept"  # only this statement: the rest of the cell converts
-        if role == "code" and stays_in_summary(statement, imports, plots, position == last_position, alone, wrapped):
+        last = position == last_position
+        if role == "code" and last:
+            role = last_role(statement, parts, imports, plots, hides_value(facts.python or ""))
+        if (
+            role == "code"
+            and not (last and ends_figure(statement, parts))  # it goes with its figure: plan/figures.py
+            and stays_in_summary(statement, imports, plots, last, alone, wrapped)
+        ):
             role = "display"  # a shown value, a result, a display setting: see plan/results.py
         alone = alone and role not in ("code", "kept")
         parts.append((role, statement))
@@ -180,7 +200,9 @@ def _with_shown_value(
     if segments and segments[-1].role == "code" and not hidden:
         final = segments[-1].statements[-1]  # a cell ending in `;` shows nothing
         shown = fitted_estimator(module, final, imports)
-        if shown:
+        if finishes_figure(final):
+            pass  # `sns.despine()`, `fig.set_size_inches(...)`: None, shown as nothing
+        elif shown:
             segments[-1] = replace(segments[-1], shown=shown)
         elif shows_a_value(final, imports, functions):
             segments[-1] = replace(segments[-1], shows_value=True)

@@ -20,6 +20,7 @@ from nb2pkg.naming import unique
 from nb2pkg.notebook import heading_of
 from nb2pkg.plan.definitions import movable_definitions
 from nb2pkg.plan.docstrings import step_doc
+from nb2pkg.plan.figures import only_shows_figures
 from nb2pkg.plan.imports import import_table, rebound_imports
 from nb2pkg.plan.interface import deleted_by, step_interface, unbound_returns
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
@@ -93,7 +94,8 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     ]
     settings = tuple(s for s in segments if s.role == "setting")
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
-    plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names)
+    session = tuple(s for s in segments if s.role == "session")
+    plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names, session)
     return _without_module_clashes(plan, {n for s in segments for n in s.facts.defines})
 
 
@@ -139,9 +141,10 @@ def _items(
 
     defined: set[str] = set(module_names)
     for position, segment in enumerate(segments):
+        segment = _as_figure_end(current, segment)
         role = segment.role
         defined = defined | segment.facts.defines
-        if role in ("import", "constant", "setting") or segment.key in moved:
+        if role in ("import", "constant", "setting", "session") or segment.key in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
             late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
@@ -176,18 +179,7 @@ def _items(
                 )
                 runs.append(replace(segment, role="kept", reason=reason))
                 continue
-            tagged = _has_layout_tag(segment) or bool(segment.cell_magic)
-            if (
-                current
-                and current[-1].cell != segment.cell
-                and (
-                    draws(segment.source)
-                    or draws(current[-1].source)
-                    or tagged
-                    or _has_layout_tag(current[-1])
-                    or bool(current[-1].cell_magic)
-                )
-            ):
+            if _starts_step(current, segment):
                 close()  # a figure, or a cell tagged with its module or name, is a step of its own
             current.append(segment)
             if segment.shown or segment.shows_value:
@@ -327,6 +319,31 @@ def _read_after_delete(segment: Segment, deleted: frozenset[str]) -> list[str]:
             elif isinstance(node.ctx, ast.Load):
                 loads.append((node.id, where))
     return sorted({name for name, where in loads if name in first and where > first[name]})
+
+
+def _as_figure_end(current: list[Segment], segment: Segment) -> Segment:
+    """A cell of `plt.show()` after a figure's step, with nothing shown between, is code
+    of that step: the figure's own end (see `plan.figures`)."""
+    if segment.role == "display" and current and draws(current[-1].source) and only_shows_figures(segment.statements):
+        return replace(segment, role="code")
+    return segment
+
+
+def _starts_step(current: list[Segment], segment: Segment) -> bool:
+    """Whether a code segment of a new cell starts a step: a figure starts and ends one,
+    and so does a cell tagged with its module or name, or timed."""
+    if not current or current[-1].cell == segment.cell:
+        return False
+    if current[-1].role == "code" and only_shows_figures(segment.statements) and draws(current[-1].source):
+        return False  # the end of the figure before
+    tagged = _has_layout_tag(segment) or bool(segment.cell_magic)
+    return (
+        draws(segment.source)
+        or draws(current[-1].source)
+        or tagged
+        or _has_layout_tag(current[-1])
+        or bool(current[-1].cell_magic)
+    )
 
 
 def _has_layout_tag(segment: Segment) -> bool:

@@ -5,8 +5,16 @@ This is the stage's API: later stages import these names from `nb2pkg.render`.""
 
 from nb2pkg.render.dependencies import PipTarget, infer_dependencies, installed_versions
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
-from nb2pkg.render.modules import render_config, render_module, with_results_returned
-from nb2pkg.render.scaffold import init_module, main_module, pipeline_module, pyproject, readme, tests_module
+from nb2pkg.render.modules import render_module, with_results_returned
+from nb2pkg.render.scaffold import (
+    init_module,
+    main_module,
+    pipeline_module,
+    pyproject,
+    readme,
+    render_config,
+    tests_module,
+)
 from nb2pkg.render.summary import summary_notebook
 
 __all__ = [

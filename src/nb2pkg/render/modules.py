@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import Context, analyse_cell, conditional_deletes
-from nb2pkg.escape import docstring_literal, printable
+from nb2pkg.escape import docstring_literal
 from nb2pkg.naming import unique
 from nb2pkg.plan import Definition, Plan, Step, document_returns, partial_through, pass_arguments, with_parameters
 
@@ -152,22 +152,6 @@ def notebook_dir_variable(package: str) -> str:
     """The environment variable that says where the notebook ran, for a package run away
     from its project."""
     return f"{package.upper()}_NOTEBOOK_DIR"
-
-
-def render_config(plan: Plan, package: str, notebook_dir: str, notebook_name: str) -> str:
-    """`config.py`: where the notebook ran, and its constants and paths."""
-    constants = "".join(segment.source for segment in plan.constants)
-    variable = notebook_dir_variable(package)
-    text = (
-        f"{docstring_literal(f'Constants and paths of the notebook {printable(notebook_name)}.')}\n\n"
-        "import os\nfrom pathlib import Path\n\n"
-        "# The folder the notebook ran in: its relative paths resolve from there. Set\n"
-        f"# {variable} when the package is installed away from this project.\n"
-        f"NOTEBOOK_DIR = Path(\n    os.environ.get({variable!r})\n"
-        f"    or Path(__file__).resolve().parents[2] / {notebook_dir!r}\n).resolve()\n\n"
-        f"{constants}"
-    )
-    return format_code(text)
 
 
 def format_code(text: str) -> str:

@@ -96,6 +96,11 @@ def readme(
     for module, members in sorted(modules.items()):
         shown = ", ".join(markdown_code(m) for m in members) or "constants and paths"
         lines.append(f"- {markdown_code(module)}: {shown}")
+    if plan.session:
+        lines.append(
+            "- `config`: constants and paths, and `setup()`: the notebook's session settings (styles, seeds, "
+            "warnings filters), which the summary notebook and `pipeline.run()` call first"
+        )
     if local:
         lines += [
             "",
@@ -199,6 +204,43 @@ def _where_the_notebook_ran(package: str) -> str:
     )
 
 
+def render_config(plan: Plan, package: str, notebook_dir: str, notebook_name: str) -> str:
+    """`config.py`: where the notebook ran, its constants and paths, and `setup()` with its
+    session settings, when it has any."""
+    constants = "".join(segment.source for segment in plan.constants)
+    variable = notebook_dir_variable(package)
+    text = (
+        f"{docstring_literal(f'Constants and paths of the notebook {printable(notebook_name)}.')}\n\n"
+        "import os\nfrom pathlib import Path\n\n"
+        "# The folder the notebook ran in: its relative paths resolve from there. Set\n"
+        f"# {variable} when the package is installed away from this project.\n"
+        f"NOTEBOOK_DIR = Path(\n    os.environ.get({variable!r})\n"
+        f"    or Path(__file__).resolve().parents[2] / {notebook_dir!r}\n).resolve()\n\n"
+        f"{constants}"
+        f"{_setup_function(plan, package)}"
+    )
+    return format_code(text)
+
+
+def _setup_function(plan: Plan, package: str) -> str:
+    """`setup()`: the notebook's session settings in its order (see `plan.settings`). It
+    imports what they need when it runs, so that importing config stays cheap and runs
+    nothing of the notebook's (the summary imports it before moving to the notebook's folder)."""
+    if not plan.session:
+        return ""
+    code = "".join(segment.source for segment in plan.session)
+    constants = {name for segment in plan.constants for name in segment.facts.defines}
+    statements, _ = resolve_imports(needed_names(code) - constants, plan, package)
+    imports = import_lines(statements, package)
+    return (
+        "\n\ndef setup() -> None:\n"
+        '    """The notebook\'s session settings (styles, seeds, warnings filters), in its order.\n\n'
+        "    The summary notebook calls this after its imports and `pipeline.run()` before any\n"
+        '    step: the notebook set these before any code they affect ran."""\n'
+        f"{_indent(imports)}\n\n{_indent(code)}\n"
+    )
+
+
 def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     """`run()`: every step in notebook order. Names a step needs that no earlier step
     returns (bound by cells that stay in the notebook) become keyword arguments; where
@@ -207,18 +249,26 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     loose = set(gaps.loose)
     body = [call_source(step) for step in plan.steps]
     bound = {name for step in plan.steps for name in step.returns}
-    code = "\n".join(body) or "pass"
     modules = sorted({step.module for step in plan.steps})
-    statements, _ = resolve_imports(needed_names("def run():\n" + _indent(code)) - loose, plan, package)
+    statements, _ = resolve_imports(needed_names("def run():\n" + _indent("\n".join(body))) - loose, plan, package)
     # run()'s locals are the notebook's names: the helpers it uses must not be one of them
     local = bound | loose | {n for step in plan.steps for n in step.params} | {"run", *statements}
     helper = unique("working_directory", local)
     folder = unique("NOTEBOOK_DIR", local)
+    taken = local | set(plan.imports) | set(plan.provided()) | {helper, folder}
+    setup = unique("setup", taken) if plan.session else ""
+    if setup:
+        body.insert(0, f"{setup}()  # the notebook's session settings, before any step")
+    code = "\n".join(body) or "pass"
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
     statements["from contextlib import contextmanager"] = "contextlib"
     statements["import os"] = "os"
     alias = "" if folder == "NOTEBOOK_DIR" else f" as {folder}"
     statements[f"from {package}.config import NOTEBOOK_DIR{alias}"] = f"{package}.config"
+    if setup:
+        statements[f"from {package}.config import setup{'' if setup == 'setup' else ' as ' + setup}"] = (
+            f"{package}.config"
+        )
     statements["from collections.abc import Iterator"] = "collections.abc"
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
     result = "{" + ", ".join(f'"{n}": {n}' for n in sorted(bound)) + "}"

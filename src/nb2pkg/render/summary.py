@@ -25,6 +25,8 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
     imports = _imports(plan, package)
     if imports:
         cells.append(_code(imports, []))
+    if plan.session:  # after the imports, as in the notebook, and in its folder (a style file)
+        cells.append(_code("# The notebook's session settings (styles, seeds, warnings filters).\nconfig.setup()", []))
     for item in plan.items:
         if isinstance(item, Step):
             shown = item.segments[-1].shown or item.value
