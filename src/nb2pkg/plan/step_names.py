@@ -209,7 +209,8 @@ def code_verbs(code: Code, segments: list[Segment]) -> tuple[str, ...]:
         found.append("check")
     if any(_CREATES.match(a) for a in attrs):
         found.append("create")
-    if set(code.changed) - set(code.bound):  # an object from outside; filling its own list is computing
+    if code.columns or set(code.changed) - set(code.bound):  # columns, or an object from outside: filling
+        # a list the step builds itself is computing
         found.append("prepare")
     if not code.bound and set(attrs) & _SHOWS:
         found.append("report")
