@@ -318,6 +318,8 @@ def _subjects(code: Code, verbs: tuple[str, ...], returns: tuple[str, ...], segm
     used += [_STYLES.get(c.attr, c.attr) for c in code.calls if c.attr and c.attr not in _SHOWS | _FRAMING]
     skip = code.imported | (_FIGURES if verb == "plot" else frozenset())
     ordered = [f for f in dict.fromkeys(found + used) if f and f not in skip and not f.startswith("_")]
+    if verb == "plot":  # `data_ax`, `fig2`: the canvas, not what it shows
+        ordered = [f for f in ordered if not re.search(r"(^|_)(ax|axes|axs|fig|figure)\d*$", f)]
     produced = set(found)
     # a one-letter name gives way to a longer name the code produces, then to what it uses
     return sorted(ordered, key=lambda f: _rank(f, produced))  # stable: code order within a rank
