@@ -56,53 +56,32 @@ _ESTIMATOR = re.compile(
 )
 _PREPROCESSOR = re.compile(r"(Scaler|Encoder|Vectorizer|Imputer|Features|Transformer|Normalizer|Binarizer)$")
 # (verb, last parts of calls that mean it, a pattern of last parts that means it)
-_TABLE: tuple[tuple[str, frozenset[str], re.Pattern[str] | None], ...] = (
-    (
-        "evaluate",
-        frozenset(["predict", "predict_proba", "predict_log_proba", "decision_function", "score", "evaluate"]),
-        _METRIC,
-    ),
-    ("train", frozenset(["fit", "partial_fit", "fit_predict"]), None),
-    ("split", frozenset(["train_test_split"]), re.compile(r"^\w*(KFold|ShuffleSplit)$")),
-    (
-        "load",
-        frozenset(["open", "loadtxt", "genfromtxt", "imread", "read_text", "read_bytes"]),
-        re.compile(r"^(read_|load(?!s$)|fetch_|textFile$)"),
-    ),
-    (
-        "save",
-        frozenset(["savefig", "dump", "save", "savez", "savetxt", "write_text", "imwrite"]),
-        re.compile(r"^to_(csv|excel|parquet|json|pickle|sql|feather|hdf)$"),
-    ),
-    ("list", frozenset(["walk", "listdir", "scandir", "glob", "iglob", "iterdir"]), None),
-    ("encode", frozenset(["get_dummies", "factorize"]), re.compile(r"(Encoder|Vectorizer|Binarizer)$")),
-    ("scale", frozenset(["normalize"]), re.compile(r"(Scaler|Normalizer)$")),
-    ("transform", frozenset(["fit_transform", "PCA", "TSNE"]), None),
-    (
-        "clean",
-        frozenset(
-            [
-                "dropna",
-                "fillna",
-                "drop_duplicates",
-                "drop",
-                "replace",
-                "astype",
-                "interpolate",
-                "to_datetime",
-                "to_numeric",
-            ]
+_TABLE: tuple[tuple[str, frozenset[str], re.Pattern[str] | None], ...] = tuple(
+    (verb, frozenset(names.split()), pattern)
+    for verb, names, pattern in (
+        ("evaluate", "predict predict_proba predict_log_proba decision_function score evaluate", _METRIC),
+        ("train", "fit partial_fit fit_predict", None),
+        ("split", "train_test_split", re.compile(r"^\w*(KFold|ShuffleSplit)$")),
+        (
+            "load",
+            "open loadtxt genfromtxt imread read_text read_bytes",
+            re.compile(r"^(read_|load(?!s$)|fetch_|textFile$)"),
         ),
-        None,
-    ),
-    ("merge", frozenset(["merge", "join", "concat"]), None),
-    (
-        "aggregate",
-        frozenset(["groupby", "pivot_table", "pivot", "agg", "aggregate", "resample", "crosstab", "value_counts"]),
-        None,
-    ),
-    ("sort", frozenset(["sort_values", "sort_index"]), None),
-    ("select", frozenset(["query", "isin", "nlargest", "nsmallest", "sample"]), None),
+        (
+            "save",
+            "savefig dump save savez savetxt write_text imwrite",
+            re.compile(r"^to_(csv|excel|parquet|json|pickle|sql|feather|hdf)$"),
+        ),
+        ("list", "walk listdir scandir glob iglob iterdir", None),
+        ("encode", "get_dummies factorize", re.compile(r"(Encoder|Vectorizer|Binarizer)$")),
+        ("scale", "normalize", re.compile(r"(Scaler|Normalizer)$")),
+        ("transform", "fit_transform PCA TSNE", None),
+        ("clean", "dropna fillna drop_duplicates drop replace astype interpolate to_datetime to_numeric", None),
+        ("merge", "merge join concat", None),
+        ("aggregate", "groupby pivot_table pivot agg aggregate resample crosstab value_counts", None),
+        ("sort", "sort_values sort_index", None),
+        ("select", "query isin nlargest nsmallest sample", None),
+    )
 )
 _CREATES = re.compile(
     r"^(Series|DataFrame|array|arange|zeros|ones|linspace|empty|full|eye|rand|randn|randint|normal|make_\w+)$"
