@@ -56,53 +56,32 @@ _ESTIMATOR = re.compile(
 )
 _PREPROCESSOR = re.compile(r"(Scaler|Encoder|Vectorizer|Imputer|Features|Transformer|Normalizer|Binarizer)$")
 # (verb, last parts of calls that mean it, a pattern of last parts that means it)
-_TABLE: tuple[tuple[str, frozenset[str], re.Pattern[str] | None], ...] = (
-    (
-        "evaluate",
-        frozenset(["predict", "predict_proba", "predict_log_proba", "decision_function", "score", "evaluate"]),
-        _METRIC,
-    ),
-    ("train", frozenset(["fit", "partial_fit", "fit_predict"]), None),
-    ("split", frozenset(["train_test_split"]), re.compile(r"^\w*(KFold|ShuffleSplit)$")),
-    (
-        "load",
-        frozenset(["open", "loadtxt", "genfromtxt", "imread", "read_text", "read_bytes"]),
-        re.compile(r"^(read_|load(?!s$)|fetch_|textFile$)"),
-    ),
-    (
-        "save",
-        frozenset(["savefig", "dump", "save", "savez", "savetxt", "write_text", "imwrite"]),
-        re.compile(r"^to_(csv|excel|parquet|json|pickle|sql|feather|hdf)$"),
-    ),
-    ("list", frozenset(["walk", "listdir", "scandir", "glob", "iglob", "iterdir"]), None),
-    ("encode", frozenset(["get_dummies", "factorize"]), re.compile(r"(Encoder|Vectorizer|Binarizer)$")),
-    ("scale", frozenset(["normalize"]), re.compile(r"(Scaler|Normalizer)$")),
-    ("transform", frozenset(["fit_transform", "PCA", "TSNE"]), None),
-    (
-        "clean",
-        frozenset(
-            [
-                "dropna",
-                "fillna",
-                "drop_duplicates",
-                "drop",
-                "replace",
-                "astype",
-                "interpolate",
-                "to_datetime",
-                "to_numeric",
-            ]
+_TABLE: tuple[tuple[str, frozenset[str], re.Pattern[str] | None], ...] = tuple(
+    (verb, frozenset(names.split()), pattern)
+    for verb, names, pattern in (
+        ("evaluate", "predict predict_proba predict_log_proba decision_function score evaluate", _METRIC),
+        ("train", "fit partial_fit fit_predict", None),
+        ("split", "train_test_split", re.compile(r"^\w*(KFold|ShuffleSplit)$")),
+        (
+            "load",
+            "open loadtxt genfromtxt imread read_text read_bytes",
+            re.compile(r"^(read_|load(?!s$)|fetch_|textFile$)"),
         ),
-        None,
-    ),
-    ("merge", frozenset(["merge", "join", "concat"]), None),
-    (
-        "aggregate",
-        frozenset(["groupby", "pivot_table", "pivot", "agg", "aggregate", "resample", "crosstab", "value_counts"]),
-        None,
-    ),
-    ("sort", frozenset(["sort_values", "sort_index"]), None),
-    ("select", frozenset(["query", "isin", "nlargest", "nsmallest", "sample"]), None),
+        (
+            "save",
+            "savefig dump save savez savetxt write_text imwrite",
+            re.compile(r"^to_(csv|excel|parquet|json|pickle|sql|feather|hdf)$"),
+        ),
+        ("list", "walk listdir scandir glob iglob iterdir", None),
+        ("encode", "get_dummies factorize", re.compile(r"(Encoder|Vectorizer|Binarizer)$")),
+        ("scale", "normalize", re.compile(r"(Scaler|Normalizer)$")),
+        ("transform", "fit_transform PCA TSNE", None),
+        ("clean", "dropna fillna drop_duplicates drop replace astype interpolate to_datetime to_numeric", None),
+        ("merge", "merge join concat", None),
+        ("aggregate", "groupby pivot_table pivot agg aggregate resample crosstab value_counts", None),
+        ("sort", "sort_values sort_index", None),
+        ("select", "query isin nlargest nsmallest sample", None),
+    )
 )
 _CREATES = re.compile(
     r"^(Series|DataFrame|array|arange|zeros|ones|linspace|empty|full|eye|rand|randn|randint|normal|make_\w+)$"
@@ -209,7 +188,8 @@ def code_verbs(code: Code, segments: list[Segment]) -> tuple[str, ...]:
         found.append("check")
     if any(_CREATES.match(a) for a in attrs):
         found.append("create")
-    if set(code.changed) - set(code.bound):  # an object from outside; filling its own list is computing
+    if code.columns or set(code.changed) - set(code.bound):  # columns, or an object from outside: filling
+        # a list the step builds itself is computing
         found.append("prepare")
     if not code.bound and set(attrs) & _SHOWS:
         found.append("report")
@@ -317,6 +297,8 @@ def _subjects(code: Code, verbs: tuple[str, ...], returns: tuple[str, ...], segm
     used += [_STYLES.get(c.attr, c.attr) for c in code.calls if c.attr and c.attr not in _SHOWS | _FRAMING]
     skip = code.imported | (_FIGURES if verb == "plot" else frozenset())
     ordered = [f for f in dict.fromkeys(found + used) if f and f not in skip and not f.startswith("_")]
+    if verb == "plot":  # `data_ax`, `fig2`: the canvas, not what it shows
+        ordered = [f for f in ordered if not re.search(r"(^|_)(ax|axes|axs|fig|figure)\d*$", f)]
     produced = set(found)
     # a one-letter name gives way to a longer name the code produces, then to what it uses
     return sorted(ordered, key=lambda f: _rank(f, produced))  # stable: code order within a rank
