@@ -193,7 +193,11 @@ SESSION = [
         ("code",),
     ),
     ("a pandas mode option moves", ["pd.set_option('mode.copy_on_write', True)"], ("session",)),
-    ("a display option is not a session setting", ["pd.set_option('display.max_columns', 5)\nx = [1]"], ("code",)),
+    (
+        "a display option is no session setting: it stays in the summary",
+        ["pd.set_option('display.max_columns', 5)\nx = [1]"],
+        ("display", "code"),
+    ),
     ("a seed after a random draw stays", ["x = np.random.rand()\nnp.random.seed(0)"], ("code",)),
     (
         "a re-seed stays",

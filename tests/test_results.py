@@ -76,7 +76,11 @@ ROLES = [
     ("a display setting", ["pd.set_option('display.max_rows', 10)"], ("display",)),
     ("a display option assigned", ["pd.options.display.precision = 2\nxs = [1]"], ("display", "code")),
     ("print options", ["np.set_printoptions(precision=3)"], ("display",)),
-    ("another pandas option is a session setting (config.setup)", ["pd.set_option('mode.copy_on_write', True)"], ("session",)),
+    (
+        "another pandas option is a session setting (config.setup)",
+        ["pd.set_option('mode.copy_on_write', True)"],
+        ("session",),
+    ),
     (
         "a timed metric stays a step",
         ["y, p = [0, 1], [0.2, 0.7]", "%time metrics.roc_auc_score(y, p)"],

@@ -23,7 +23,6 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from nb2pkg.plan.displays import is_shown_value
 from nb2pkg.plan.layout import draws
 from nb2pkg.plan.model import Role
 
@@ -92,24 +91,12 @@ def ends_figure(statement: cst.BaseStatement, before: list[tuple[Role, cst.BaseS
     return finishes_figure(statement) and any(role == "code" and draws(_code(s)) for role, s in before)
 
 
-def last_role(
-    statement: cst.BaseStatement,
-    before: list[tuple[Role, cst.BaseStatement]],
-    imports: dict[str, str],
-    plots: frozenset[str],
-    hidden: bool,
-) -> Role:
-    """The role of a cell's last statement of code: a display when it only shows, unless
-    it finishes the figure the cell's code draws (it goes with it); a display too when it
-    draws and the notebook showed the artist it returns."""
+def shows_artist(statement: cst.BaseStatement, before: list[tuple[Role, cst.BaseStatement]], hidden: bool) -> bool:
+    """Whether a cell's last statement draws on the figure the cell's code draws and the
+    notebook showed the artist it returns (`Text(0.5, 0, 'Value')` for `plt.xlabel(...)`):
+    it stays in the summary after the call, which draws the rest."""
     drawing = any(role == "code" and draws(_code(s)) for role, s in before)
-    if ends_figure(statement, before):
-        return "code"
-    if is_shown_value(statement, imports, plots):
-        return "display"
-    if drawing and not hidden and shows_an_artist(statement) and draws(_code(statement)):
-        return "display"
-    return "code"
+    return drawing and not hidden and shows_an_artist(statement) and draws(_code(statement))
 
 
 def _code(statement: cst.BaseStatement) -> str:

@@ -31,7 +31,7 @@ from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
 from nb2pkg.plan.displays import fitted_estimator, is_display_cell, plot_objects, shows_a_value
-from nb2pkg.plan.figures import ends_figure, finishes_figure, last_role
+from nb2pkg.plan.figures import ends_figure, finishes_figure, shows_artist
 from nb2pkg.plan.imports import import_modules
 from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
@@ -159,14 +159,12 @@ def _statement_roles(
         if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
             role = "kept"  # only this statement: the rest of the cell converts
         last = position == last_position
-        if role == "code" and last:
-            role = last_role(statement, parts, imports, plots, hides_value(facts.python or ""))
-        if (
-            role == "code"
-            and not (last and ends_figure(statement, parts))  # it goes with its figure: plan/figures.py
-            and stays_in_summary(statement, imports, plots, last, alone, wrapped)
-        ):
+        if role != "code" or (last and ends_figure(statement, parts)):
+            pass  # a figure's finishing line goes with it: plan/figures.py
+        elif stays_in_summary(statement, imports, plots, last, alone, wrapped):
             role = "display"  # a shown value, a result, a display setting: see plan/results.py
+        elif last and shows_artist(statement, parts, hides_value(facts.python or "")):
+            role = "display"  # `plt.xlabel(...)` whose `Text(...)` the notebook showed: plan/figures.py
         alone = alone and role not in ("code", "kept")
         parts.append((role, statement))
     return parts
