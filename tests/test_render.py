@@ -337,7 +337,9 @@ def test_config(cells: list[CellSpec], constants: str) -> None:
     _, plan = plan_of(cells)
     text = render_config(plan, PACKAGE, "../nb", "case.ipynb")
     assert text.startswith(CONFIG_HEAD)
-    assert text[len(CONFIG_HEAD) :] == constants
+    body, function = text[len(CONFIG_HEAD) :].split("def work_in_notebook_folder() -> None:")
+    assert body.rstrip("\n") == constants.rstrip("\n")  # then what the summary calls first
+    assert "os.chdir(NOTEBOOK_DIR)" in function
 
 
 SETUP = ("code", "%load_ext autoreload\n%autoreload 2")
@@ -422,12 +424,27 @@ def test_summary_moves_to_the_notebook_folder() -> None:
     notebook, plan = plan_of(["xs = [1]"])
     assert summary_cells(notebook, plan)[1] == (
         "code",
-        "import os\nimport warnings\n\nfrom pkg import config\n\n"
-        "# Run where the original notebook ran, so that its relative paths resolve.\n"
-        "os.chdir(config.NOTEBOOK_DIR)\n"
-        "# Show the package's deprecation warnings, as the notebook showed its own code's.\n"
-        'warnings.filterwarnings("default", category=DeprecationWarning, module=r"pkg(\\.|$)")',
+        "from pkg import config\n\n"
+        "config.work_in_notebook_folder()  # where the notebook ran (its relative paths), and the package's warnings",
     )
+
+
+def test_the_config_module_moves_to_the_notebook_folder_and_shows_the_package_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What that call does, run: the working folder is the notebook's, and the package's
+    deprecation warnings are shown (Python hides them outside `__main__`)."""
+    import warnings
+
+    notebook, plan = plan_of(["xs = [1]"])
+    namespace: dict[str, object] = {"__file__": str(tmp_path / "src" / "pkg" / "config.py")}
+    (tmp_path / "nb").mkdir()
+    exec(render_config(plan, "pkg", "nb", "case.ipynb"), namespace)  # noqa: S102 - nb2pkg's own code
+    monkeypatch.chdir(tmp_path)
+    with warnings.catch_warnings():
+        namespace["work_in_notebook_folder"]()  # type: ignore[operator]
+        assert Path.cwd() == (tmp_path / "nb").resolve()
+        assert any(f[0] == "default" and f[2] is DeprecationWarning for f in warnings.filters)
 
 
 def test_summary_cell_ids_and_sources() -> None:

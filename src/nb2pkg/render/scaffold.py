@@ -217,9 +217,26 @@ def render_config(plan: Plan, package: str, notebook_dir: str, notebook_name: st
         f"NOTEBOOK_DIR = Path(\n    os.environ.get({variable!r})\n"
         f"    or Path(__file__).resolve().parents[2] / {notebook_dir!r}\n).resolve()\n\n"
         f"{constants}"
+        f"{_notebook_folder_function(package)}"
         f"{_setup_function(plan, package)}"
     )
     return format_code(text)
+
+
+# What the summary notebook calls first (its second cell), after importing only config.
+NOTEBOOK_FOLDER = "config.work_in_notebook_folder"
+
+
+def _notebook_folder_function(package: str) -> str:
+    return (
+        f"\n\ndef {NOTEBOOK_FOLDER.split('.')[1]}() -> None:\n"
+        '    """For the summary notebook: work in the folder the notebook ran in, so that its\n'
+        "    relative paths resolve, and show this package's deprecation warnings, as the\n"
+        '    notebook showed its own code\'s."""\n'
+        "    import warnings\n\n"
+        "    os.chdir(NOTEBOOK_DIR)\n"
+        f'    warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")\n'
+    )
 
 
 def _setup_function(plan: Plan, package: str) -> str:

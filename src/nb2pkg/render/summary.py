@@ -14,6 +14,7 @@ from nb2pkg.ipython import to_python
 from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.plan import Kept, Plan, Segment, Step
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
+from nb2pkg.render.scaffold import NOTEBOOK_FOLDER
 
 
 def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
@@ -68,10 +69,7 @@ def _working_folder(package: str) -> str:
     which imports nothing of the notebook's, so that the modules after it import there."""
     return (
         f"{import_lines(_working_folder_imports(package), package)}\n\n"
-        "# Run where the original notebook ran, so that its relative paths resolve.\n"
-        "os.chdir(config.NOTEBOOK_DIR)\n"
-        "# Show the package's deprecation warnings, as the notebook showed its own code's.\n"
-        f'warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")'
+        f"{NOTEBOOK_FOLDER}()  # where the notebook ran (its relative paths), and the package's warnings"
     )
 
 
@@ -95,7 +93,7 @@ def _imports(plan: Plan, package: str) -> str:
 
 
 def _working_folder_imports(package: str) -> dict[str, str]:
-    return {"import os": "os", "import warnings": "warnings", f"from {package} import config": f"{package}.config"}
+    return {f"from {package} import config": f"{package}.config"}
 
 
 def _reads(item: Kept) -> set[str]:
