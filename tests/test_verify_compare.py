@@ -76,6 +76,18 @@ ROWS = [
         "match",
     ),
     (
+        "%timeit's note of a slow run, on a busy machine only",
+        [text("1.2 µs ± 3 ns per loop (mean ± std. dev. of 7 runs, 1,000,000 loops each)\n")],
+        [
+            text(
+                "The slowest run took 5.12 times longer than the fastest. This could mean that an "
+                "intermediate result is being cached.\n"
+                "9.9 µs ± 8 ns per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n"
+            )
+        ],
+        "match",
+    ),
+    (
         "a warning from another file and line, and its source line re-quoted by black",
         [stderr("/home/me/nb.py:3: UserWarning: careful\n  warn('careful')\n")],
         [stderr('/tmp/p/src/pkg/data.py:41: UserWarning: careful\n  warn("careful")\n')],
