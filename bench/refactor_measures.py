@@ -36,7 +36,8 @@ What is measured, and the rule for each:
   axes or a figure (`ax`, `axes2`, `fig`, `train_ax`): `return plt.xlabel("x")`,
   `return ax.set_title(t)`; not `return fig` nor `return df.plot()` (an Axes).
 - settings hidden in functions: calls, in any package function (config's included) other
-  than one named `setup`, to `style.use`, `seaborn.set*`, `numpy.random.seed`,
+  than one named `setup` (and config's `work_in_notebook_folder`, nb2pkg's own: it shows
+  the package's deprecation warnings in the summary), to `style.use`, `seaborn.set*`, `numpy.random.seed`,
   `random.seed`, `pandas.set_option`, `warnings.filterwarnings`/`simplefilter`,
   `matplotlib.rc`/`pyplot.rc`, `rcParams.update`, `torch.manual_seed`,
   `tensorflow.random.set_seed`, `set_matplotlib_formats`; and assignments to
@@ -58,6 +59,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+# config functions nb2pkg writes for the summary, not the notebook's settings
+CONFIG_SCAFFOLDING = frozenset({"setup", "work_in_notebook_folder"})
 SCAFFOLDING = frozenset({"__init__", "__main__", "pipeline", "config"})
 PLOT_MODULES = frozenset({"plots", "figures", "plotting", "viz", "visualization", "charts"})
 DRAWING_LIBRARIES = ("matplotlib", "seaborn", "plotly", "bokeh", "altair")
@@ -409,7 +412,7 @@ def measure_project(modules: list[Module], summary: str, original: str) -> Figur
     for name, tree in parsed:
         imports = import_table(tree)
         for function in functions(tree):
-            if name == "config" and function.name != "setup":
+            if name == "config" and function.name not in CONFIG_SCAFFOLDING:
                 figures.hidden_settings += hidden_settings(function, imports)
             if name in SCAFFOLDING:
                 continue
