@@ -34,7 +34,7 @@ def functions(conversion: Conversion) -> dict[str, ast.FunctionDef]:
     """Every function of the package's modules (not the scaffolding)."""
     found = {}
     for name, text in conversion.files.items():
-        if name.startswith("src/case/") and name.rsplit("/", 1)[1] not in ("pipeline.py", "__main__.py"):
+        if name.startswith("src/case/") and name.rsplit("/", 1)[1] not in ("pipeline.py", "__main__.py", "config.py"):
             found.update({n.name: n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)})
     return found
 

@@ -347,7 +347,7 @@ SETUP = ("code", "%load_ext autoreload\n%autoreload 2")
 # (id, cells, the summary's cells but its second, which moves to the notebook's folder)
 SUMMARY = [
     ("one step", ["xs = [1]"], [SETUP, ("code", "from pkg import utils"), ("code", "xs = utils.compute_xs()")]),
-    ("nothing to call: no imports cell", [("markdown", "# Title")], [SETUP, ("markdown", "# Title")]),
+    ("no code: no setup either", [("markdown", "# Title")], [("markdown", "# Title")]),
     (
         "one call per step, in order, each module imported once",
         ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", "clean = df.dropna()\nclean", "n = len(clean)\nn"],
@@ -378,10 +378,10 @@ SUMMARY = [
         [SETUP, ("code", "from pkg import utils"), ("raw", "as it was"), ("code", "xs = utils.compute_xs()")],
     ),
     (
-        "a setting joins the setup cell, a display stays with its imports",
+        "a setting makes the setup cell (no package code: no autoreload), a display stays with its imports",
         ["%matplotlib inline\nimport matplotlib.pyplot as plt", "plt.plot([1])"],
         [
-            ("code", "%load_ext autoreload\n%autoreload 2\n%matplotlib inline"),
+            ("code", "%matplotlib inline"),
             ("code", "import matplotlib.pyplot as plt"),
             ("code", "plt.plot([1])"),
         ],
@@ -445,6 +445,18 @@ def test_the_config_module_moves_to_the_notebook_folder_and_shows_the_package_wa
         namespace["work_in_notebook_folder"]()  # type: ignore[operator]
         assert Path.cwd() == (tmp_path / "nb").resolve()
         assert any(f[0] == "default" and f[2] is DeprecationWarning for f in warnings.filters)
+
+
+def test_a_summary_of_kept_cells_only_moves_to_the_folder_without_autoreload() -> None:
+    """Nothing of the package runs: nothing to reload, but kept code may read files."""
+    notebook, plan = plan_of(["!ls", ("markdown", "# End")])
+    cells = summary_cells(notebook, plan)
+    assert cells[0] == (
+        "code",
+        "from pkg import config\n\n"
+        "config.work_in_notebook_folder()  # where the notebook ran (its relative paths), and the package's warnings",
+    )
+    assert [kind for kind, _ in cells[1:]] == ["code", "markdown"] and "!ls" in cells[1][1]
 
 
 def test_summary_cell_ids_and_sources() -> None:

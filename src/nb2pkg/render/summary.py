@@ -21,13 +21,42 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
     """The summary notebook as nbformat 4 JSON text (no outputs, stable ids)."""
     import nbformat
 
-    cells: list[dict[str, Any]] = [_code(_setup(plan), [])]
-    cells.append(_code(_working_folder(package), []))
+    cells = _report_cells(notebook, plan)
+    cells = _setup_cells(plan, package, any(c["cell_type"] == "code" for c in cells)) + cells
+    for number, cell in enumerate(cells, start=1):
+        cell["id"] = f"nb2pkg-{number:03d}"
+    document = {
+        "cells": cells,
+        "metadata": _metadata(notebook),
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    node = nbformat.from_dict(document)
+    return nbformat.writes(node, version=4) + "\n"
+
+
+def _setup_cells(plan: Plan, package: str, has_code: bool) -> list[dict[str, Any]]:
+    """Autoreload (when the summary runs package code), the notebook's settings, the move
+    to its folder and the imports. A notebook without code gets none of them."""
     imports = _imports(plan, package)
+    uses_package = bool(plan.session) or any(line.startswith(f"from {package}") for line in imports.splitlines())
+    cells = []
+    setup = _setup(plan, uses_package)
+    if setup:
+        cells.append(_code(setup, []))
+    if not (has_code or uses_package):
+        return cells
+    cells.append(_code(_working_folder(package), []))
     if imports:
         cells.append(_code(imports, []))
     if plan.session:  # after the imports, as in the notebook, and in its folder (a style file)
         cells.append(_code("# The notebook's session settings (styles, seeds, warnings filters).\nconfig.setup()", []))
+    return cells
+
+
+def _report_cells(notebook: Notebook, plan: Plan) -> list[dict[str, Any]]:
+    """A cell per step (its call, then what the notebook showed) and per kept part."""
+    cells: list[dict[str, Any]] = []
     for item in plan.items:
         if isinstance(item, Step):
             shown = item.segments[-1].shown or item.value
@@ -43,20 +72,13 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
             cells.append(_code(source, [notebook.cells[i] for i in item.cells]))
         else:
             cells.append(_kept(item))
-    for number, cell in enumerate(cells, start=1):
-        cell["id"] = f"nb2pkg-{number:03d}"
-    document = {
-        "cells": cells,
-        "metadata": _metadata(notebook),
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    node = nbformat.from_dict(document)
-    return nbformat.writes(node, version=4) + "\n"
+    return cells
 
 
-def _setup(plan: Plan) -> str:
-    lines = ["%load_ext autoreload", "%autoreload 2"]
+def _setup(plan: Plan, reloads: bool) -> str:
+    """Autoreload, when the summary imports package code, then the notebook's own settings
+    (`%matplotlib inline`)."""
+    lines = ["%load_ext autoreload", "%autoreload 2"] if reloads else []
     for segment in plan.settings:
         for line in segment.source.splitlines():
             if line not in lines:
