@@ -188,3 +188,14 @@ def test_one_statement_copies_merge_only_when_nothing_but_names_differ() -> None
     merged = [f for f in functions(conversion).values() if "max()" in ast.unparse(f)]
     assert len(merged) == 1
     assert [c.split(" = ")[0] for c in calls_of(conversion, merged[0].name)] == ["best_a", "best_b"]
+
+
+def test_functions_that_take_notebook_variables_are_not_passed_in() -> None:
+    # `above` and `below` read `limit`, which each call passes (`above(v, limit=limit)`):
+    # a parameter standing for either could not pass it
+    helpers = "limit = int('2')\ndef above(v):\n    return v > limit\ndef below(v):\n    return v < limit"
+    copy = "n_{0} = {1}(a['x'][0])\nm_{0} = not n_{0}\nprint('{0}', n_{0}, m_{0})"
+    conversion = converted(SETUP, FRAMES, helpers, copy.format("a", "above"), copy.format("b", "below"))
+    shared = [f for f in functions(conversion).values() if "print(" in ast.unparse(f)]
+    assert len(shared) == 2  # one per copy
+    assert all("limit=limit" in ast.unparse(f) for f in shared)

@@ -58,8 +58,11 @@ def merge_clones(plan: Plan) -> Plan:
     """The plan with each group of clone steps calling one shared function."""
     groups: dict[str, list[tuple[int, _Shape]]] = {}
     steps = plan.steps
+    # what a copy may call differently: imported or package names, not a function whose
+    # calls pass it notebook variables (`f(x, limit=limit)`: plan.definitions)
+    outer = frozenset(plan.imports) | (frozenset(plan.provided()) - frozenset(plan.lifted()))
     for position, step in enumerate(steps):
-        shape = _shape(step, frozenset(plan.imports) | frozenset(plan.provided()))
+        shape = _shape(step, outer)
         if shape is not None:
             groups.setdefault(shape.key, []).append((position, shape))
     merged: dict[int, Step] = {}
