@@ -120,21 +120,26 @@ def lost_calls(conversion: Conversion, flow: Dataflow) -> tuple[int, list[str]]:
         if facts is not None and facts.analysed and facts.python:
             original += call_names(facts.python)
     summary: Counter[str] = Counter()
+    passed: list[tuple[str, str | int, str]] = []
     for source in _summary_code(conversion):
         try:
-            summary += call_names(to_python(source).python or "")
+            python = to_python(source).python or ""
+            summary += call_names(python)
+            passed += _passed_names(python)
         except cst.ParserSyntaxError:
             pass  # a cell kept because it does not parse
     generated = Counter(summary)
     for text in python_files(conversion).values():
-        generated += _module_calls(text, summary)
+        generated += _module_calls(text, summary, passed)
     lost = original - generated
     return sum(original.values()), [f"{name}(...) x{count}" for name, count in sorted(lost.items())]
 
 
-def _module_calls(text: str, summary: Counter[str]) -> Counter[str]:
+def _module_calls(text: str, summary: Counter[str], passed: list[tuple[str, str | int, str]]) -> Counter[str]:
     """The calls a module makes, a function's counted once per call the summary makes of
-    it: copies of one step share one function (plan.clones), called once per copy."""
+    it: copies of one step share one function (plan.clones), called once per copy. A
+    class or function a call passes (`estimator=LinearSVC`, or by position) is called
+    where the function calls that parameter (`estimator(...)`)."""
     module = cst.parse_module(text)
     calls: Counter[str] = Counter()
     for statement in module.body:
@@ -142,7 +147,29 @@ def _module_calls(text: str, summary: Counter[str]) -> Counter[str]:
         weight = summary[statement.name.value] if isinstance(statement, cst.FunctionDef) else 0
         for _ in range(max(1, weight)):
             calls += found
+        if isinstance(statement, cst.FunctionDef):
+            params = [param.name.value for param in statement.params.params]
+            for function, where, value in passed:
+                if function == statement.name.value and (isinstance(where, str) or where < len(params)):
+                    calls[value] += found[where if isinstance(where, str) else params[where]]
     return calls
+
+
+def _passed_names(code: str) -> list[tuple[str, str | int, str]]:
+    """(function called, keyword or position, name passed) for each name `code` passes."""
+    found: list[tuple[str, str | int, str]] = []
+
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            func = node.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+            for position, arg in enumerate(node.args):
+                if isinstance(arg.value, cst.Name) and not arg.star:
+                    where = arg.keyword.value if arg.keyword is not None else position
+                    found.append((str(name), where, arg.value.value))
+
+    cst.parse_module(code).visit(Calls())
+    return found
 
 
 def _summary_code(conversion: Conversion) -> list[str]:
