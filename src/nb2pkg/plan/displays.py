@@ -77,13 +77,13 @@ def is_shown_value(statement: cst.BaseStatement, imports: dict[str, str], plot_o
     small = statement.body[0]
     if not isinstance(small, cst.Expr) or isinstance(small.value, (cst.Await, cst.Yield)):
         return False
-    if isinstance(small.value, cst.Call) and _call_name(small.value) in ("print", "display"):
+    if isinstance(small.value, cst.Call) and call_name(small.value) in ("print", "display"):
         return False  # prints while the step runs; nothing is shown as a value
     return _only_shows(small.value, imports, plot_objects)
 
 
 def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str] = frozenset()) -> bool:
-    for call in _calls_in(node):
+    for call in calls_in(node):
         if _is_effect_call(call):
             return False
         root = root_name(call.func)
@@ -197,7 +197,7 @@ def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functio
     value = statement.body[0].value
     if not isinstance(value, cst.Call):
         return not isinstance(value, (cst.Await, cst.Yield))
-    name = _call_name(value)
+    name = call_name(value)
     if name in _RETURNS_NONE or name in FILE_WRITERS or has_inplace_true(value):
         return False
     if isinstance(value.func, cst.Name) and value.func.value in functions:
@@ -205,7 +205,8 @@ def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functio
     return True
 
 
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+def calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    """The calls `node` makes, outermost first."""
     found: list[cst.Call] = []
 
     class Calls(cst.CSTVisitor):
@@ -216,7 +217,8 @@ def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
     return found
 
 
-def _call_name(call: cst.Call) -> str:
+def call_name(call: cst.Call) -> str:
+    """`f` for `f(x)` and `m.f(x)`; "" for `fs[0](x)`."""
     func = call.func
     if isinstance(func, cst.Name):
         return func.value
@@ -226,4 +228,4 @@ def _call_name(call: cst.Call) -> str:
 
 
 def _is_effect_call(call: cst.Call) -> bool:
-    return _call_name(call) in FILE_WRITERS
+    return call_name(call) in FILE_WRITERS

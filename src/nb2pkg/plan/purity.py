@@ -15,7 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nb2pkg.analysis import dotted_name, has_inplace_true, method_mutates_receiver, root_name
-from nb2pkg.plan.displays import DISPLAY_MODULES, FILE_WRITERS
+from nb2pkg.plan.displays import DISPLAY_MODULES, FILE_WRITERS, call_name, calls_in
 
 # Libraries whose functions compute a new value from their arguments (module paths).
 COMPUTING_MODULES = (
@@ -230,27 +230,6 @@ def resolved(node: cst.BaseExpression, imports: dict[str, str]) -> str:
     if root not in imports:
         return ""
     return f"{imports[root]}.{rest}" if rest else imports[root]
-
-
-def calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    """The calls `node` makes, outermost first."""
-    found: list[cst.Call] = []
-
-    class Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(Calls())
-    return found
-
-
-def call_name(call: cst.Call) -> str:
-    """`f` for `f(x)` and `m.f(x)`; "" for `fs[0](x)`."""
-    if isinstance(call.func, cst.Name):
-        return call.func.value
-    if isinstance(call.func, cst.Attribute):
-        return call.func.attr.value
-    return ""
 
 
 def _has(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:

@@ -39,9 +39,9 @@ import libcst as cst
 from nb2pkg.analysis import CellFacts, path_facts
 from nb2pkg.naming import unique
 from nb2pkg.notebook import Cell
-from nb2pkg.plan.displays import is_shown_value
+from nb2pkg.plan.displays import call_name, calls_in, is_shown_value
 from nb2pkg.plan.model import Segment
-from nb2pkg.plan.purity import call_name, calls_in, computes_only, draws, resolved
+from nb2pkg.plan.purity import computes_only, draws, resolved
 
 # A longer expression is computation worth a name: it stays in a step.
 MAX_RESULT_LINES = 3
