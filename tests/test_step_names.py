@@ -69,6 +69,15 @@ NAMES = [
         ("create_df", "plot_df"),
     ),
     (
+        "a scikit-learn display by what it displays",
+        [
+            "from sklearn.metrics import ConfusionMatrixDisplay",
+            "y, p = [0, 1], [1, 1]",
+            "shown = ConfusionMatrixDisplay.from_predictions(y, p)",
+        ],
+        ("compute_y", "plot_confusion_matrix"),
+    ),
+    (
         "a figure of nothing else by its kind",
         [PLT, "fig, ax = plt.subplots()\nbars = ax.bar([0, 1], [2, 3])"],
         ("plot_bars",),

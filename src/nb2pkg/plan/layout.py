@@ -123,6 +123,8 @@ def _draws(parts: tuple[str, ...]) -> bool:
         return True  # `plot_tree(model)`, `plot_confusion_matrix(...)`, a notebook's `plot_history(h)`
     if len(parts) == 1:
         return head in _DRAWING_FUNCTIONS
+    if head.endswith("Display") and last.startswith("from_"):
+        return True  # scikit-learn's `ConfusionMatrixDisplay.from_predictions(...)`, `RocCurveDisplay...`
     if head in _PLOT_MODULES:
         return not (set(parts[1:]) & _NOT_DRAWING or "rcParams" in parts or "style" in parts)
     if _FIGURE_NAMES.match(head) and not last.startswith("get_") and "canvas" not in parts:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 
-from nb2pkg.naming import identifier, is_reserved, unique
+from nb2pkg.naming import identifier, is_reserved, unique, words_of
 from nb2pkg.plan.layout import cell_tag, draws
 from nb2pkg.plan.model import Segment
 from nb2pkg.plan.operations import Call, Code, read_code, split_words
@@ -373,10 +373,15 @@ def _plotted(code: Code) -> list[str]:
         if plotted and call.receiver not in figures and call.receiver not in code.imported:
             found.append(call.receiver)
         found += [v for k, v in call.keywords if k == "data" and v.isidentifier()]
+    displays = [  # `ConfusionMatrixDisplay.from_predictions(...)`: a confusion matrix
+        "_".join(words_of(call.receiver.removesuffix("Display")))
+        for call in code.calls
+        if call.receiver.endswith("Display") and call.receiver in code.imported and call.receiver != "Display"
+    ]
     for call in code.calls:
         if call.receiver in code.imported or call.receiver in figures:
             found += [a for a in call.args if a.split(".")[0] not in code.imported | figures]
-    return found
+    return displays + found
 
 
 def _distinguishing(
