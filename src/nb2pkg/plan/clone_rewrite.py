@@ -50,9 +50,10 @@ class _UnsafeFinder(cst.CSTVisitor):
 
 class Rewrite(cst.CSTTransformer):
     """Renames the step's own names (never an attribute or a keyword) and replaces
-    literals: with a blank (`blank_literals`, recording each literal's source) or, for the
-    literal numbers in `literals`, with the parameter named there. A string statement
-    (a docstring) is left alone: it says, it does not compute."""
+    literals: with a blank (`blank_literals`) or, for the literal numbers in `literals`,
+    with the parameter named there. It records each literal's source and, from where it
+    is used, a name for a parameter standing for it (`context`). A string statement (a
+    docstring) is left alone: it says, it does not compute."""
 
     def __init__(
         self,
@@ -70,6 +71,8 @@ class Rewrite(cst.CSTTransformer):
         self.numbered = numbered  # added to `renames` as `_v<n>` where first seen
         self.outer: list[str] = []
         self.literals: list[str] = []
+        self.contexts: list[str] = []  # a parameter name for each literal, in the same order
+        self.around: list[str] = []  # where the walk is: `call:title`, `title` (a keyword)...
 
     def visit_Expr(self, node: cst.Expr) -> bool:
         return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
@@ -90,8 +93,48 @@ class Rewrite(cst.CSTTransformer):
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
         return updated_node.with_changes(attr=original_node.attr)
 
+    def visit_Arg(self, node: cst.Arg) -> None:
+        self.around.append(node.keyword.value if node.keyword else "")
+
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
+        self.around.pop()
         return updated_node.with_changes(keyword=original_node.keyword)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute):
+            self.around.append(f"call:{node.func.attr.value}")  # `plt.title(...)`: says what it sets
+        else:  # `save_fig(...)`: the function's own name is taken, and may say nothing
+            self.around.append(f"bare:{getattr(node.func, 'value', '')}")
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        self.around.pop()
+        return updated_node
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        left = node.left
+        subject = left.attr.value if isinstance(left, cst.Attribute) else getattr(left, "value", "")
+        self.around.append(f"compare:{subject if isinstance(subject, str) else ''}")
+
+    def leave_Comparison(self, original_node: cst.Comparison, updated_node: cst.Comparison) -> cst.Comparison:
+        self.around.pop()
+        return updated_node
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        target = node.targets[0].target
+        self.around.append(f"assign:{target.value if isinstance(target, cst.Name) else ''}")
+
+    def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign) -> cst.Assign:
+        self.around.pop()
+        return updated_node
+
+    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
+        self.around.append("subscript:")
+
+    def leave_SubscriptElement(
+        self, original_node: cst.SubscriptElement, updated_node: cst.SubscriptElement
+    ) -> cst.SubscriptElement:
+        self.around.pop()
+        return updated_node
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         result = super().on_leave(original_node, updated_node)
@@ -99,6 +142,7 @@ class Rewrite(cst.CSTTransformer):
             return result  # type: ignore[return-value]
         index = len(self.literals)
         self.literals.append(cst.Module(body=[]).code_for_node(original_node))
+        self.contexts.append(_context(original_node, self.around))
         if self.blank_literals:
             return cst.Name(f"_literal_{type(original_node).__name__}")
         if index in self.replace_literals:
@@ -108,80 +152,28 @@ class Rewrite(cst.CSTTransformer):
         return result  # type: ignore[return-value]
 
 
-class LiteralContext(cst.CSTVisitor):
-    """A name for each literal (in `_Rewrite`'s order) from where it is used: the keyword
-    it is passed as (`title=`), the function it is passed to (`plt.title(...)`,
-    `ax.set_xlabel(...)`), the column it is compared with (`df.Sex == "male"` -> `sex`),
-    the name it is assigned to; else `text` or `number`."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.contexts: list[str] = []
-        self.around: list[str] = []
-
-    def visit_Expr(self, node: cst.Expr) -> bool:
-        return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        self.around.append(node.keyword.value if node.keyword else "")
-
-    def leave_Arg(self, original_node: cst.Arg) -> None:
-        self.around.pop()
-
-    def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Attribute):
-            self.around.append(f"call:{node.func.attr.value}")  # `plt.title(...)`: says what it sets
-        else:  # `save_fig(...)`: the function's own name is taken, and may say nothing
-            self.around.append(f"bare:{getattr(node.func, 'value', '')}")
-
-    def leave_Call(self, original_node: cst.Call) -> None:
-        self.around.pop()
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        left = node.left
-        subject = left.attr.value if isinstance(left, cst.Attribute) else getattr(left, "value", "")
-        self.around.append(f"compare:{subject if isinstance(subject, str) else ''}")
-
-    def leave_Comparison(self, original_node: cst.Comparison) -> None:
-        self.around.pop()
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        target = node.targets[0].target
-        self.around.append(f"assign:{target.value if isinstance(target, cst.Name) else ''}")
-
-    def leave_Assign(self, original_node: cst.Assign) -> None:
-        self.around.pop()
-
-    def visit_SubscriptElement(self, node: cst.SubscriptElement) -> None:
-        self.around.append("subscript:")
-
-    def leave_SubscriptElement(self, original_node: cst.SubscriptElement) -> None:
-        self.around.pop()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if is_literal(node):
-            self.contexts.append(self._context(node))
-            return False
-        return super().on_visit(node)
-
-    def _context(self, node: cst.CSTNode) -> str:
-        fallback = _fallback(node)
-        for context in reversed(self.around):
-            kind, _, word = context.rpartition(":") if ":" in context else ("keyword", "", context)
-            if kind == "subscript":
-                return "column" if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else "position"
-            if word and kind in ("keyword", "compare", "assign"):
-                return identifier(word, fallback)
-            if word and kind in ("call", "bare"):
-                if word in _CALL_PARAMETERS:
-                    return _CALL_PARAMETERS[word]
-                if word.startswith(("read_", "load", "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle")):
-                    return "path"  # `pd.read_csv("train.csv")`, `df.to_csv(...)`
-                if kind == "bare":
-                    continue
-                words = [w for w in words_of(word) if w not in ("set", "get")]
-                return identifier(" ".join(words), fallback) if words else fallback
-        return fallback
+def _context(node: cst.CSTNode, around: list[str]) -> str:
+    """A parameter name for a literal from where it is used: the keyword it is passed as
+    (`title=`), the function it is passed to (`plt.title(...)`, `ax.set_xlabel(...)`),
+    the column it is compared with (`df.Sex == "male"` -> `sex`), the name it is
+    assigned to; else what it is (`text`, `number`, `values`...)."""
+    fallback = _fallback(node)
+    for context in reversed(around):
+        kind, _, word = context.rpartition(":") if ":" in context else ("keyword", "", context)
+        if kind == "subscript":
+            return "column" if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)) else "position"
+        if word and kind in ("keyword", "compare", "assign"):
+            return identifier(word, fallback)
+        if word and kind in ("call", "bare"):
+            if word in _CALL_PARAMETERS:
+                return _CALL_PARAMETERS[word]
+            if word.startswith(("read_", "load", "to_csv", "to_json", "to_excel", "to_parquet", "to_pickle")):
+                return "path"  # `pd.read_csv("train.csv")`, `df.to_csv(...)`
+            if kind == "bare":
+                continue
+            words = [w for w in words_of(word) if w not in ("set", "get")]
+            return identifier(" ".join(words), fallback) if words else fallback
+    return fallback
 
 
 def _fallback(node: cst.CSTNode) -> str:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.naming import identifier, unique, words_of
-from nb2pkg.plan.clone_rewrite import LiteralContext, Rewrite, has_unsafe, top, visited
+from nb2pkg.plan.clone_rewrite import Rewrite, has_unsafe, top, visited
 from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.model import Plan, Segment, Step
 from nb2pkg.plan.step_names import step_name
@@ -52,6 +52,7 @@ class _Shape:
     names: tuple[str, ...]  # the step's name for each number, in numbering order
     outer: tuple[str, ...]  # the imported or package names it reads, in the same way
     literals: tuple[str, ...]  # each literal's source, in document order
+    contexts: tuple[str, ...]  # a parameter name for each literal, from where it is used
 
 
 def merge_clones(plan: Plan) -> Plan:
@@ -111,7 +112,7 @@ def _merged(
         name = unique(_callable_name([shape.outer[k] for shape in shapes]), code_names | set(renames.values()))
         renames[template.outer[k]] = name
         outer_names.append(name)
-    literal_names = _literal_names(first, differing, set(renames.values()) | code_names)
+    literal_names = _literal_names(template, differing, set(renames.values()) | code_names)
     segments = _rewritten(first.segments, renames, dict(zip(differing, literal_names, strict=True)))
     function = replace(
         first,
@@ -173,7 +174,9 @@ def _shape(step: Step, outer: frozenset[str]) -> _Shape | None:
         step.shows_value,
         step.module,
     )
-    return _Shape(f"{signature}\n{key}", tuple(numbering), tuple(blank.outer), tuple(blank.literals))
+    return _Shape(
+        f"{signature}\n{key}", tuple(numbering), tuple(blank.outer), tuple(blank.literals), tuple(blank.contexts)
+    )
 
 
 def _listed(values: list[str]) -> str:
@@ -247,16 +250,11 @@ def _common_prefix(parts: list[list[str]]) -> list[str]:
     return shared
 
 
-def _literal_names(step: Step, differing: list[int], taken: set[str]) -> list[str]:
+def _literal_names(template: _Shape, differing: list[int], taken: set[str]) -> list[str]:
     """A parameter name for each differing literal, from where the first copy uses it."""
-    finder = LiteralContext()
-    for segment in step.segments:
-        for statement in segment.statements:
-            top(statement).visit(finder)
     names: list[str] = []
     for index in differing:
-        name = unique(finder.contexts[index], taken | set(names))
-        names.append(name)
+        names.append(unique(template.contexts[index], taken | set(names)))
     return names
 
 
