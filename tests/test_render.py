@@ -25,7 +25,7 @@ import nb2pkg.render.dependencies as render_dependencies  # its environment tabl
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import Notebook, read_notebook_text
-from nb2pkg.plan import Definition, Plan, Step, build_plan, build_segments
+from nb2pkg.plan import Definition, Plan, Step, build_plan, build_segments, with_data_paths
 from nb2pkg.render import (
     LocalModules,
     pipeline_module,
@@ -304,8 +304,8 @@ def test_steps_and_definitions_share_their_module() -> None:
     }
 
 
-CONFIG_HEAD = (
-    '"""Constants and paths of the notebook case.ipynb."""\n\n'
+CONFIG_HEAD = '"""Constants and paths of the notebook case.ipynb."""\n'
+NOTEBOOK_DIR_HEAD = (
     "import os\nfrom pathlib import Path\n\n"
     "# The folder the notebook ran in: its relative paths resolve from there. Set\n"
     "# PKG_NOTEBOOK_DIR when the package is installed away from this project.\n"
@@ -314,7 +314,7 @@ CONFIG_HEAD = (
     ").resolve()\n"
 )
 
-# (id, cells, what config.py holds after NOTEBOOK_DIR)
+# (id, cells, what config.py holds after its docstring: no code needs the notebook's folder)
 CONFIG = [
     ("no constants", ["xs = [1]"], ""),
     ("a literal", ["N = 3"], "\nN = 3\n"),
@@ -337,9 +337,16 @@ def test_config(cells: list[CellSpec], constants: str) -> None:
     _, plan = plan_of(cells)
     text = render_config(plan, PACKAGE, "../nb", "case.ipynb")
     assert text.startswith(CONFIG_HEAD)
-    body, function = text[len(CONFIG_HEAD) :].split("def work_in_notebook_folder() -> None:")
-    assert body.rstrip("\n") == constants.rstrip("\n")  # then what the summary calls first
-    assert "os.chdir(NOTEBOOK_DIR)" in function
+    body, function = text[len(CONFIG_HEAD) :].split("def show_package_warnings() -> None:")
+    assert body.strip("\n") == constants.strip("\n")  # then what the summary calls first
+    assert "os.chdir" not in text and "NOTEBOOK_DIR" not in text
+
+
+def test_config_moves_to_the_notebook_folder_when_code_needs_it() -> None:
+    _, plan = plan_of(["import os", "files = os.listdir('data')"])
+    text = render_config(plan, PACKAGE, "../nb", "case.ipynb")
+    assert text.startswith(CONFIG_HEAD + "\n" + NOTEBOOK_DIR_HEAD)
+    assert "def work_in_notebook_folder() -> None:" in text and "os.chdir(NOTEBOOK_DIR)" in text
 
 
 SETUP = ("code", "%load_ext autoreload\n%autoreload 2")
@@ -419,9 +426,20 @@ def test_summary_cells(cells: list[CellSpec], expected: list[tuple[str, str]]) -
     assert found[:1] + found[2:] == expected
 
 
-def test_summary_moves_to_the_notebook_folder() -> None:
-    """The second cell: the config import only, then the working folder and warnings."""
+def test_summary_shows_the_package_warnings() -> None:
+    """The second cell: the config import only, then the package's warnings; no move to
+    the notebook's folder when no code needs it."""
     notebook, plan = plan_of(["xs = [1]"])
+    assert summary_cells(notebook, plan)[1] == (
+        "code",
+        "from pkg import config\n\n"
+        "config.show_package_warnings()  # the package's deprecation warnings, as the notebook showed its own",
+    )
+
+
+def test_summary_moves_to_the_notebook_folder() -> None:
+    """The second cell, when some code needs the notebook's folder: the working folder too."""
+    notebook, plan = plan_of(["import os", "files = os.listdir('data')"])
     assert summary_cells(notebook, plan)[1] == (
         "code",
         "from pkg import config\n\n"
@@ -436,7 +454,7 @@ def test_the_config_module_moves_to_the_notebook_folder_and_shows_the_package_wa
     deprecation warnings are shown (Python hides them outside `__main__`)."""
     import warnings
 
-    notebook, plan = plan_of(["xs = [1]"])
+    notebook, plan = plan_of(["import os", "files = os.listdir('data')"])
     namespace: dict[str, object] = {"__file__": str(tmp_path / "src" / "pkg" / "config.py")}
     (tmp_path / "nb").mkdir()
     exec(render_config(plan, "pkg", "nb", "case.ipynb"), namespace)  # noqa: S102 - nb2pkg's own code
@@ -476,7 +494,8 @@ def test_summary_cell_ids_and_sources() -> None:
     ]
 
 
-# (id, cells, the keyword arguments of run() and the body of its `with` block)
+# (id, cells, the keyword arguments of run() and its steps (in a `with` block when some
+# code needs the notebook's folder: `!ls`))
 PIPELINE = [
     ("one step", ["xs = [1]"], "", "xs = utils.compute_xs()"),
     (
@@ -501,10 +520,13 @@ def test_pipeline_run(cells: list[CellSpec], signature: str, body: str) -> None:
     _, plan = plan_of(cells)
     text, _ = pipeline_module(plan, PACKAGE)
     match = re.search(
-        r"^def run\((.*)\) -> dict\[str, object\]:\n.*?\n    with .*?:\n(.*?)\n    return ", text, re.S | re.M
+        r'^def run\((.*)\) -> dict\[str, object\]:\n    """.*?"""\n(    with .*?:\n)?(.*?)\n    return ',
+        text,
+        re.S | re.M,
     )
     assert match is not None, text
-    lines = [line.removeprefix("        ") for line in match.group(2).splitlines()]
+    assert bool(match.group(2)) == ("!ls" in "".join(map(str, cells)))
+    lines = [line.removeprefix("    " * (2 if match.group(2) else 1)) for line in match.group(3).splitlines()]
     assert (match.group(1), "\n".join(lines)) == (signature, body)
 
 
@@ -682,4 +704,4 @@ INPUT_FILES = [
 @pytest.mark.parametrize(("cells", "files"), [case[1:] for case in INPUT_FILES], ids=[case[0] for case in INPUT_FILES])
 def test_input_files(cells: list[CellSpec], files: list[str]) -> None:
     _, plan = plan_of(cells)
-    assert input_files(plan) == files
+    assert input_files(with_data_paths(plan)) == files

@@ -13,10 +13,21 @@ from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
 from nb2pkg.ipython import Policy
 from nb2pkg.naming import package_name
-from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments, merge_clones
+from nb2pkg.plan import (
+    Definition,
+    Kept,
+    Plan,
+    Step,
+    build_plan,
+    build_segments,
+    folder_needs,
+    merge_clones,
+    with_data_paths,
+)
 from nb2pkg.render import (
     LocalModules,
     PipTarget,
+    data_dir_default,
     infer_dependencies,
     init_module,
     main_module,
@@ -63,17 +74,20 @@ def convert(
     None reads this environment's (`installed_versions`)."""
     notebook = flow.notebook
     package = package or default_package(notebook.path)
-    plan = merge_clones(with_results_returned(build_plan(build_segments(flow))))
+    # input files from config.DATA_DIR after merging copies: a read path they differ in is
+    # then one keyword argument each call passes (plan.data_paths)
+    plan = with_data_paths(merge_clones(with_results_returned(build_plan(build_segments(flow)))))
     notebook_dir = PurePosixPath(
         # a linked notebook means the folder the link is in, as in Jupyter (record.notebook_location)
         Path(os.path.relpath(notebook.path.absolute().parent.resolve(), out.resolve())).as_posix()
     )
+    data_dir = data_dir_default(plan, notebook.path.absolute().parent.resolve(), out)
     members = _module_members(plan)
     files: dict[str, str] = {}
     warnings = [*flow.warnings, *plan.warnings, *local.warnings]
     source = f"src/{package}"
     files[f"{source}/__init__.py"] = init_module(notebook.path.name)
-    files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name)
+    files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name, data_dir)
     for module, items in sorted(members.items()):
         rendered = render_module(module, plan, package, items)
         if rendered.unresolved:
@@ -83,7 +97,7 @@ def convert(
         files[f"{source}/{module}.py"] = rendered.text
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
-    files[f"{source}/__main__.py"] = main_module(package, gaps)
+    files[f"{source}/__main__.py"] = main_module(package, gaps, bool(folder_needs(plan)))
     dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow), installed)
     warnings += [
         Diagnostic(r.cell, None, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
@@ -94,7 +108,16 @@ def convert(
     module_map = {m: [member.name for member in items] for m, items in members.items()}
     origins = {module.name: module.origin for module in local.modules}
     files["README.md"] = readme(
-        package, plan, notebook.path.name, str(notebook_dir), module_map, dependencies, summary_name, origins, gaps
+        package,
+        plan,
+        notebook.path.name,
+        str(notebook_dir),
+        module_map,
+        dependencies,
+        summary_name,
+        origins,
+        gaps,
+        data_dir,
     )
     files["pyproject.toml"] = pyproject(
         package, dependencies, notebook.path.name, tuple(module.top for module in local.modules)

@@ -5,16 +5,20 @@ This is the stage's API: later stages import these names from `nb2pkg.plan`, nev
 from its modules."""
 
 from nb2pkg.plan.clones import merge_clones
+from nb2pkg.plan.data_paths import with_data_paths
 from nb2pkg.plan.definitions import pass_arguments, with_parameters
 from nb2pkg.plan.docstrings import document_returns
+from nb2pkg.plan.notebook_folder import folder_needs
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
 from nb2pkg.plan.kept import kept_imports
-from nb2pkg.plan.model import Definition, Kept, Plan, Role, Segment, SegmentKey, Step
+from nb2pkg.plan.model import DataFile, DataFiles, Definition, Kept, Plan, Role, Segment, SegmentKey, Step
 from nb2pkg.plan.segments import build_segments
 from nb2pkg.plan.steps import build_plan
 
 __all__ = [
+    "DataFile",
+    "DataFiles",
     "Definition",
     "Gaps",
     "Kept",
@@ -27,10 +31,12 @@ __all__ = [
     "build_plan",
     "build_segments",
     "document_returns",
+    "folder_needs",
     "kept_imports",
     "merge_clones",
     "partial_through",
     "pass_arguments",
     "pipeline_gaps",
+    "with_data_paths",
     "with_parameters",
 ]

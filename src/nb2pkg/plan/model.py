@@ -78,6 +78,9 @@ class Step:
     # keyword arguments (`title="Tree"`) this call passes after its parameters
     function: Step | None = None
     arguments: tuple[str, ...] = ()
+    # parameters with a default, after `params`: (name, default), `("path", "HOUSES_CSV")`
+    # for a file the step reads (plan.data_paths); the summary and run() do not pass them
+    defaults: tuple[tuple[str, str], ...] = ()
 
     @property
     def defined(self) -> Step:
@@ -112,6 +115,31 @@ class Kept:
 
 
 @dataclass(frozen=True)
+class DataFile:
+    """An input file of the notebook: a file a step reads that no code writes."""
+
+    path: str  # as the notebook names it, from its folder: "data/houses.csv"
+    name: str  # the config constant that holds it: HOUSES_CSV, or the notebook's own DATA_PATH
+    relative: str  # from DATA_DIR: "houses.csv"
+    text: bool = False  # some call that reads it takes only a str (`cv2.imread`): str(...)
+    added: bool = True  # nb2pkg's constant (False: the notebook's, redefined in place)
+
+
+@dataclass(frozen=True)
+class DataFiles:
+    """Where the input files are found: one folder, `DATA_DIR` in config."""
+
+    folder: str = ""  # the deepest folder holding them all, from the notebook's ("data", "."); "": none
+    files: tuple[DataFile, ...] = ()
+    variable: str = "DATA_DIR"  # its name in config (another when the notebook binds DATA_DIR)
+
+    def value(self, file: DataFile) -> str:
+        """The config expression for `file`: `DATA_DIR / "houses.csv"`."""
+        joined = f"{self.variable} / {file.relative!r}"
+        return f"str({joined})" if file.text else joined
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything the renderers need, in notebook order."""
 
@@ -123,6 +151,7 @@ class Plan:
     warnings: tuple[Diagnostic, ...] = ()
     names: frozenset[str] = frozenset()  # every name the notebook binds or reads
     session: tuple[Segment, ...] = ()  # session settings, in order: config.setup() (plan.settings)
+    data: DataFiles = DataFiles()  # the input files and their folder (plan.data_paths)
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -135,5 +164,8 @@ class Plan:
     def provided(self) -> dict[str, str]:
         """Names the package provides at module level -> the module that holds them."""
         names = {name: "config" for s in self.constants for name in s.facts.defines}
+        if self.data.files:
+            names[self.data.variable] = "config"
+            names.update((f.name, "config") for f in self.data.files if f.added)
         names.update((d.name, d.module) for d in self.definitions)
         return names

@@ -4,8 +4,6 @@ the static check they run on the summary notebook (its text, run in the project)
 
 from __future__ import annotations
 
-import ast
-
 from nb2pkg.plan import Plan, Step
 
 # The static check the generated tests run on the summary notebook: its code cells in
@@ -140,40 +138,6 @@ def unbound_reads(path: Path) -> list[str]:
 """
 
 
-# Calls whose first argument (or path keyword) is a file the call reads, a file it writes.
-_READ_FUNCTIONS = frozenset(
-    {
-        "load",
-        "loadtxt",
-        "genfromtxt",
-        "fromfile",
-        "imread",
-        "loadmat",
-        "load_workbook",
-        "read_file",
-        "read_text",
-        "read_bytes",
-    }
-)
-_NOT_FILES = frozenset({"read_sql", "read_sql_query", "read_sql_table", "read_clipboard", "read_gbq"})
-_WRITE_FUNCTIONS = frozenset(
-    {
-        "savefig",
-        "save",
-        "savez",
-        "savez_compressed",
-        "savetxt",
-        "dump",
-        "imsave",
-        "export_graphviz",
-        "write_text",
-        "write_bytes",
-        "write",
-    }
-)
-_PATH_KEYWORDS = ("filepath_or_buffer", "path_or_buf", "path", "fname", "file", "filename", "io", "out_file")
-
-
 def read_before_bound(plan: Plan) -> list[str]:
     """Names a cell of the notebook reads before any cell binds them, in document order
     (builtins apart): the notebook run top to bottom fails there too."""
@@ -193,116 +157,6 @@ def read_before_bound(plan: Plan) -> list[str]:
 
 
 def input_files(plan: Plan) -> list[str]:
-    """Relative paths of files the steps read that no code before the read writes: string
-    literals (or constants holding one) passed to reading calls, never a SQL query or a
-    file the notebook writes first."""
-    constants = _string_constants(plan)
-    written: set[str] = set()
-    found: set[str] = set()
-    for item in plan.items:
-        segments = item.segments if isinstance(item, Step) else (item.segment,)
-        for segment in segments:
-            if segment.role == "markdown" or not segment.facts.analysed:
-                continue
-            for kind, path in _file_uses(segment.facts.python or "", constants):
-                if kind == "write":
-                    written.add(path)
-                elif isinstance(item, Step) and path not in written and _relative(path):
-                    found.add(path)
-    return sorted(found)
-
-
-def _string_constants(plan: Plan) -> dict[str, str]:
-    constants: dict[str, str] = {}
-    for segment in plan.constants:
-        for node in _statements(segment.facts.python or segment.source):
-            if (
-                isinstance(node, ast.Assign)
-                and isinstance(node.value, ast.Constant)
-                and isinstance(node.value.value, str)
-            ):
-                constants.update({t.id: node.value.value for t in node.targets if isinstance(t, ast.Name)})
-    return constants
-
-
-def _file_uses(python: str, constants: dict[str, str]) -> list[tuple[str, str]]:
-    """("read" | "write", path) for each call on a literal path, in the order of the code."""
-    uses: list[tuple[int, int, str, str]] = []
-    for node in ast.walk(ast.Module(body=list(_statements(python)), type_ignores=[])):
-        if not isinstance(node, ast.Call):
-            continue
-        kind = _call_kind(node)
-        path = _path_argument(node, constants) if kind else None
-        if kind and path:
-            uses.append((node.lineno, node.col_offset, kind, path))
-    return [(kind, path) for _, _, kind, path in sorted(uses)]
-
-
-def _call_kind(call: ast.Call) -> str | None:
-    function = call.func
-    name = (
-        function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
-    )
-    if name == "open":
-        mode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "mode"), None)
-        text = mode.value if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else "r"
-        return "write" if set(text) & set("wax") else "read"
-    if name in _NOT_FILES:
-        return None
-    if name.startswith("read_") or name in _READ_FUNCTIONS:
-        return "read"
-    if name.startswith("to_") or name in _WRITE_FUNCTIONS:
-        return "write"
-    return None
-
-
-def _path_argument(call: ast.Call, constants: dict[str, str]) -> str | None:
-    function = call.func
-    name = function.attr if isinstance(function, ast.Attribute) else ""
-    if name in ("read_text", "read_bytes", "write_text", "write_bytes") or (name == "open" and not call.args):
-        target = function.value if isinstance(function, ast.Attribute) else None  # Path("x").read_text()
-        return _literal(target.args[0], constants) if isinstance(target, ast.Call) and target.args else None
-    keyword = next((k.value for k in call.keywords if k.arg in _PATH_KEYWORDS), None)
-    if name in ("dump", "save", "savez", "savez_compressed", "savetxt") and keyword is None:
-        # np.save(path, array), joblib.dump(value, path), pickle.dump(value, file)
-        for argument in call.args:
-            value = _literal(argument, constants)
-            if value:
-                return value
-        return None
-    return _literal(keyword if keyword is not None else call.args[0] if call.args else None, constants)
-
-
-def _literal(node: ast.AST | None, constants: dict[str, str]) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name):
-        return constants.get(node.id)
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "join"
-        and isinstance(node.func.value, ast.Attribute)
-        and node.func.value.attr == "path"
-    ):
-        parts = [_literal(a, constants) for a in node.args]  # os.path.join("data", "x.csv")
-        return "/".join(parts) if parts and all(parts) else None  # type: ignore[arg-type]
-    return None
-
-
-def _relative(path: str) -> bool:
-    """A relative file name: not absolute, not a URL, not text that is no file name."""
-    return (
-        bool(path)
-        and "\n" not in path
-        and "://" not in path
-        and not path.startswith(("/", "~", "\\"))
-        and len(path) < 300
-    )
-
-
-def _statements(python: str) -> list[ast.stmt]:
-    try:
-        return ast.parse(python).body
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+    """The notebook's input files (plan.data_paths), from config's DATA_DIR: what the
+    pipeline needs to run."""
+    return sorted(f.relative for f in plan.data.files)

@@ -71,7 +71,13 @@ def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) 
 
 
 def _function(step: Step, body: list[cst.BaseStatement]) -> cst.FunctionDef:
-    params = cst.Parameters(params=[cst.Param(cst.Name(p)) for p in step.params])
+    params = cst.Parameters(
+        params=[
+            *(cst.Param(cst.Name(p)) for p in step.params),
+            # `path=HOUSES_CSV`: a file it reads, from config unless the caller says (plan.data_paths)
+            *(cst.Param(cst.Name(p), default=cst.parse_expression(d)) for p, d in step.defaults),
+        ]
+    )
     return cst.FunctionDef(cst.Name(step.name), params, cst.IndentedBlock(body))
 
 
@@ -152,6 +158,12 @@ def notebook_dir_variable(package: str) -> str:
     """The environment variable that says where the notebook ran, for a package run away
     from its project."""
     return f"{package.upper()}_NOTEBOOK_DIR"
+
+
+def data_dir_variable(package: str) -> str:
+    """The environment variable that says where the input files are (config.DATA_DIR);
+    `python -m PACKAGE --data-dir DIR` sets it before the package's modules import."""
+    return f"{package.upper()}_DATA_DIR"
 
 
 def format_code(text: str) -> str:

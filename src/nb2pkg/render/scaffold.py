@@ -9,8 +9,9 @@ import tomli_w
 
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.naming import unique
-from nb2pkg.plan import Gaps, Plan, pipeline_gaps
+from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
+from nb2pkg.render.data import DataDir, config_data, data_section
 from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.render.modules import (
     call_source,
@@ -69,6 +70,7 @@ def readme(
     summary_name: str,
     local: dict[str, str] | None = None,
     gaps: Gaps | None = None,
+    data_dir: DataDir | None = None,
 ) -> str:
     lines = [
         f"# {package}",
@@ -86,10 +88,7 @@ def readme(
         f"    python -m {package}          # every step, in the notebook's order",
         "    python -m pytest             # smoke tests",
         "",
-        f"The code runs in the folder the notebook ran in ({markdown_code(notebook_dir)} from this",
-        "project), so the notebook's relative data paths still resolve. When the package is",
-        f"installed elsewhere, set `{package.upper()}_NOTEBOOK_DIR` to that folder.",
-        "",
+        *data_section(plan, package, data_dir, notebook_dir),
         "## Modules",
         "",
     ]
@@ -152,7 +151,7 @@ def init_module(notebook_name: str) -> str:
     return docstring_literal(f"Code of the notebook {printable(notebook_name)}, made into a package by nb2pkg.") + "\n"
 
 
-def main_module(package: str, gaps: Gaps) -> str:
+def main_module(package: str, gaps: Gaps, needs_folder: bool = True) -> str:
     if gaps:
         reasons = gaps.reasons() or [
             f"the steps need {', '.join(f'`{n}`' for n in gaps.loose)}, which only cells kept in the notebook bind"
@@ -169,6 +168,13 @@ def main_module(package: str, gaps: Gaps) -> str:
             f'"""{docstring}\n\n`{package}.pipeline.run()` runs the steps alone, without those cells."""\n\n'
             'import sys\n\nif __name__ == "__main__":\n'
             f"    sys.exit({text.replace('`', '')!r})\n"
+        )
+    if not needs_folder:  # nothing needs the notebook's folder (plan.folder_needs)
+        return format_code(
+            f'"""`python -m {package}` runs every step of the notebook in order."""\n\n'
+            f"from {package}.pipeline import run\n\n"
+            'if __name__ == "__main__":\n'
+            "    run()\n"
         )
     return format_code(
         f'"""`python -m {package}` runs every step of the notebook in order, in the folder the\n'
@@ -204,30 +210,56 @@ def _where_the_notebook_ran(package: str) -> str:
     )
 
 
-def render_config(plan: Plan, package: str, notebook_dir: str, notebook_name: str) -> str:
-    """`config.py`: where the notebook ran, its constants and paths, and `setup()` with its
-    session settings, when it has any."""
+def render_config(
+    plan: Plan, package: str, notebook_dir: str, notebook_name: str, data_dir: DataDir | None = None
+) -> str:
+    """`config.py`: where the input files are (DATA_DIR), where the notebook ran when some
+    code still needs its folder, its constants and paths, and `setup()` with its session
+    settings, when it has any."""
     constants = "".join(segment.source for segment in plan.constants)
+    needs = bool(folder_needs(plan))
+    data = config_data(plan, package, data_dir)
     variable = notebook_dir_variable(package)
-    text = (
-        f"{docstring_literal(f'Constants and paths of the notebook {printable(notebook_name)}.')}\n\n"
-        "import os\nfrom pathlib import Path\n\n"
+    folder = (
         "# The folder the notebook ran in: its relative paths resolve from there. Set\n"
         f"# {variable} when the package is installed away from this project.\n"
         f"NOTEBOOK_DIR = Path(\n    os.environ.get({variable!r})\n"
         f"    or Path(__file__).resolve().parents[2] / {notebook_dir!r}\n).resolve()\n\n"
-        f"{constants}"
-        f"{_notebook_folder_function(package)}"
+        if needs
+        else ""
+    )
+    text = (
+        f"{docstring_literal(f'Constants and paths of the notebook {printable(notebook_name)}.')}\n\n"
+        f"{'import os' if needs or data else ''}\n{'from pathlib import Path' if needs or data else ''}\n\n"
+        f"{folder}{data}{constants}"
+        f"{_notebook_folder_function(package, needs)}"
         f"{_setup_function(plan, package)}"
     )
     return format_code(text)
 
 
-# What the summary notebook calls first (its second cell), after importing only config.
+# What the summary notebook calls first (its second cell), after importing only config:
+# the move to the notebook's folder when some code needs it, the package's warnings always.
 NOTEBOOK_FOLDER = "config.work_in_notebook_folder"
+PACKAGE_WARNINGS = "config.show_package_warnings"
 
 
-def _notebook_folder_function(package: str) -> str:
+def summary_first_call(plan: Plan) -> str:
+    """The call the summary notebook makes first (see NOTEBOOK_FOLDER), with its comment."""
+    if folder_needs(plan):
+        return f"{NOTEBOOK_FOLDER}()  # where the notebook ran (its relative paths), and the package's warnings"
+    return f"{PACKAGE_WARNINGS}()  # the package's deprecation warnings, as the notebook showed its own"
+
+
+def _notebook_folder_function(package: str, needs: bool = True) -> str:
+    warnings = f'    warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")\n'
+    if not needs:
+        return (
+            f"\n\ndef {PACKAGE_WARNINGS.split('.')[1]}() -> None:\n"
+            '    """For the summary notebook: show this package\'s deprecation warnings, as the\n'
+            '    notebook showed its own code\'s."""\n'
+            f"    import warnings\n\n{warnings}"
+        )
     return (
         f"\n\ndef {NOTEBOOK_FOLDER.split('.')[1]}() -> None:\n"
         '    """For the summary notebook: work in the folder the notebook ran in, so that its\n'
@@ -235,7 +267,7 @@ def _notebook_folder_function(package: str) -> str:
         '    notebook showed its own code\'s."""\n'
         "    import warnings\n\n"
         "    os.chdir(NOTEBOOK_DIR)\n"
-        f'    warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")\n'
+        f"{warnings}"
     )
 
 
@@ -278,28 +310,34 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         body.insert(0, f"{setup}()  # the notebook's session settings, before any step")
     code = "\n".join(body) or "pass"
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
-    statements["from contextlib import contextmanager"] = "contextlib"
-    statements["import os"] = "os"
-    alias = "" if folder == "NOTEBOOK_DIR" else f" as {folder}"
-    statements[f"from {package}.config import NOTEBOOK_DIR{alias}"] = f"{package}.config"
+    needs = bool(folder_needs(plan))
+    if needs:  # some code uses paths relative to the notebook's folder: run there
+        statements["from contextlib import contextmanager"] = "contextlib"
+        statements["import os"] = "os"
+        alias = "" if folder == "NOTEBOOK_DIR" else f" as {folder}"
+        statements[f"from {package}.config import NOTEBOOK_DIR{alias}"] = f"{package}.config"
+        statements["from collections.abc import Iterator"] = "collections.abc"
     if setup:
         statements[f"from {package}.config import setup{'' if setup == 'setup' else ' as ' + setup}"] = (
             f"{package}.config"
         )
-    statements["from collections.abc import Iterator"] = "collections.abc"
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
     result = "{" + ", ".join(f'"{n}": {n}' for n in sorted(bound)) + "}"
-    text = (
-        '"""Every step of the notebook, in its order: what `python -m ' + package + '` runs."""\n\n'
-        f"{import_lines(statements, package)}\n\n\n"
+    helper_code = (
         "@contextmanager\n"
         f"def {helper}(path: os.PathLike[str] | str) -> Iterator[None]:\n"
         '    """Run where the notebook ran, so that its relative paths resolve as they did."""\n'
         "    previous = os.getcwd()\n    os.chdir(path)\n    try:\n        yield\n"
         "    finally:\n        os.chdir(previous)\n\n\n"
+    )
+    steps = f"    with {helper}({folder}):\n{_indent(code, 8)}\n" if needs else f"{_indent(code)}\n"
+    text = (
+        '"""Every step of the notebook, in its order: what `python -m ' + package + '` runs."""\n\n'
+        f"{import_lines(statements, package)}\n\n\n"
+        f"{helper_code if needs else ''}"
         f"def run({signature}) -> dict[str, object]:\n"
         f'    """{_run_doc(gaps)}"""\n'
-        f"    with {helper}({folder}):\n{_indent(code, 8)}\n"
+        f"{steps}"
         f"    return {result}\n"
     )
     return format_code(text), gaps
@@ -358,7 +396,7 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         '    assert not problems, "\\n".join(problems)\n\n\n'
         "def test_pipeline_runs() -> None:\n"
         f"{skip}"
-        "    missing = [p for p in INPUT_FILES if not (config.NOTEBOOK_DIR / p).exists()]\n"
+        f"    missing = [p for p in INPUT_FILES if not (config.{plan.data.variable} / p).exists()]\n"
         "    if missing:\n"
         '        pytest.skip(f"input data not found: {missing}")\n'
         f"{headless}"

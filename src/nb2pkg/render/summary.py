@@ -14,7 +14,7 @@ from nb2pkg.ipython import to_python
 from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.plan import Kept, Plan, Segment, Step
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
-from nb2pkg.render.scaffold import NOTEBOOK_FOLDER
+from nb2pkg.render.scaffold import summary_first_call
 
 
 def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
@@ -46,7 +46,7 @@ def _setup_cells(plan: Plan, package: str, has_code: bool) -> list[dict[str, Any
         cells.append(_code(setup, []))
     if not (has_code or uses_package):
         return cells
-    cells.append(_code(_working_folder(package), []))
+    cells.append(_code(_working_folder(plan, package), []))
     if imports:
         cells.append(_code(imports, []))
     if plan.session:  # after the imports, as in the notebook, and in its folder (a style file)
@@ -86,13 +86,11 @@ def _setup(plan: Plan, reloads: bool) -> str:
     return "\n".join(lines)
 
 
-def _working_folder(package: str) -> str:
-    """The cell that moves to the notebook's folder: it imports only the package's config,
-    which imports nothing of the notebook's, so that the modules after it import there."""
-    return (
-        f"{import_lines(_working_folder_imports(package), package)}\n\n"
-        f"{NOTEBOOK_FOLDER}()  # where the notebook ran (its relative paths), and the package's warnings"
-    )
+def _working_folder(plan: Plan, package: str) -> str:
+    """The cell that moves to the notebook's folder, when some code still needs it (see
+    plan.folder_needs), and shows the package's warnings: it imports only the package's
+    config, which imports nothing of the notebook's, so that the modules after it import there."""
+    return f"{import_lines(_working_folder_imports(package), package)}\n\n{summary_first_call(plan)}"
 
 
 def _imports(plan: Plan, package: str) -> str:
