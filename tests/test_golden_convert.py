@@ -37,7 +37,9 @@ def converted(notebook: Path) -> tuple[Dataflow, LocalModules, Conversion]:
     flow = build_dataflow(read_notebook(notebook))
     package = package_name(notebook.parent.name)  # named after the case: a diff says which one
     local = read_local_modules(notebook, flow, package)
-    return flow, local, convert(flow, notebook.parent / "expected", package, local, INSTALLED)
+    # the project as if it were the case's own folder: the data beside the notebook is inside
+    # it, so config stores DATA_DIR relative to the project, never this machine's path
+    return flow, local, convert(flow, notebook.parent, package, local, INSTALLED)
 
 
 @pytest.mark.parametrize("notebook", CASES, ids=[c.parent.name for c in CASES])

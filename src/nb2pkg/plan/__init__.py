@@ -8,11 +8,11 @@ from nb2pkg.plan.clones import merge_clones
 from nb2pkg.plan.data_paths import with_data_paths
 from nb2pkg.plan.definitions import pass_arguments, with_parameters
 from nb2pkg.plan.docstrings import document_returns
-from nb2pkg.plan.notebook_folder import folder_needs
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
 from nb2pkg.plan.kept import kept_imports
 from nb2pkg.plan.model import DataFile, DataFiles, Definition, Kept, Plan, Role, Segment, SegmentKey, Step
+from nb2pkg.plan.notebook_folder import folder_needs
 from nb2pkg.plan.segments import build_segments
 from nb2pkg.plan.steps import build_plan
 

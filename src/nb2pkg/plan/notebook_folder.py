@@ -96,7 +96,7 @@ def _reasons(segment: Segment, constants: dict[str, str], origins: dict[str, str
             continue
         value = _string(node, constants)
         if value is not None and _looks_like_path(value):
-            reasons.append(f"uses the relative path {value!r}")
+            reasons.append(f"uses the relative path `{value}`")
     return reasons
 
 
@@ -123,7 +123,7 @@ def _argument_reasons(plan: Plan) -> list[tuple[int, str]]:
             except (ValueError, SyntaxError, RecursionError):
                 continue
             if isinstance(literal, str) and _looks_like_path(literal):
-                found.append((step.segments[0].cell.number, f"passes the relative path {literal!r} to `{step.name}`"))
+                found.append((step.segments[0].cell.number, f"passes the relative path `{literal}` to `{step.name}`"))
     return found
 
 
@@ -147,10 +147,9 @@ def _use_reason(kind: str, path: str | None, node: ast.expr | None, written: set
     if not is_relative(path):
         return ""
     if in_a_folder(path):
-        where = "into" if kind == "write" else "from"
-        return f"{verb} {path} {where} a folder relative to the notebook's"
+        return f"{verb} `{path}`, a path relative to the notebook's folder"
     if kind == "read" and posixpath.normpath(path) not in written:
-        return f"reads {path} from the notebook's folder"
+        return f"reads `{path}` from the notebook's folder"
     return ""  # a bare file name it writes, or writes and reads back: any folder will do
 
 
@@ -167,7 +166,7 @@ def _module_call_reason(call: ast.Call, constants: dict[str, str], origins: dict
     arguments = [*call.args, *(k.value for k in call.keywords)]
     relative = [v for a in arguments if (v := _string(a, constants)) is not None and is_relative(v)]
     if relative:
-        return f"calls `{dotted}` on the relative path {relative[0]!r}"
+        return f"calls `{dotted}` on the relative path `{relative[0]}`"
     if not call.args and full.rsplit(".", 1)[-1] in _CWD_CALLS:
         return f"calls `{dotted}()`, which works in the current folder"
     return ""

@@ -46,8 +46,8 @@ def config_data(plan: Plan, package: str, default: DataDir | None) -> str:
     data = plan.data
     variable = data_dir_variable(package)
     lines = [
-        f"# Where the input files are: set {variable} (or run `python -m {package} --data-dir DIR`)",
-        "# to read them from another folder.",
+        "# Where the input files are. To read them from another folder, set",
+        f"# {variable} or run `python -m {package} --data-dir DIR`.",
         f"{data.variable} = Path(os.environ.get({variable!r}) or {default.code}).resolve()",
     ]
     lines += [f"{f.name} = {data.value(f)}" for f in data.files if f.added]
@@ -72,20 +72,21 @@ def data_section(plan: Plan, package: str, default: DataDir | None, notebook_dir
             lines.append(f"- {markdown_code(file.path)}: `config.{file.name}`{read}")
         lines += [
             "",
-            f"It looks for them in `config.{data.variable}`, by default {default.shown}, the folder the",
-            "notebook read them from. To read them from elsewhere:",
+            f"It looks for them in `config.{data.variable}`: by default {default.shown},",
+            "the folder the notebook read them from. To read them from elsewhere:",
             "",
             f"- set `{data_dir_variable(package)}` to the folder that holds them, or",
             f"- run `python -m {package} --data-dir DIR`, or",
-            "- pass another path to the function that reads it (its `path` parameter above).",
+            "- pass another path to the function that reads it (its parameter named above).",
         ]
     needs = folder_needs(plan)
     if needs:
         lines += [""] if lines else ["## Data", ""]
         lines += [
-            f"Some code still uses paths relative to the notebook's folder ({markdown_code(notebook_dir)}",
-            "from this project), so the summary notebook and `pipeline.run()` work in that folder. When",
-            f"the package is installed elsewhere, set `{package.upper()}_NOTEBOOK_DIR` to it. The cells that need it:",
+            "Some code still uses paths relative to the notebook's folder",
+            f"({markdown_code(notebook_dir)} from this project), so the summary notebook and",
+            "`pipeline.run()` work in that folder. When the package is installed elsewhere, set",
+            f"`{package.upper()}_NOTEBOOK_DIR` to it. The cells that need it, and why:",
             "",
         ]
         lines += [f"- cell {cell}: {reason}" for cell, reason in needs]
