@@ -50,7 +50,7 @@ def test_installed_package_runs_the_pipeline(project: Path, tmp_path: Path) -> N
         check=False,
     )
     assert install.returncode == 0, install.stderr
-    env = {**os.environ, "MPLBACKEND": "Agg", "EXPLORE_NOTEBOOK_DIR": str(EXAMPLE.parent)}
+    env = {**os.environ, "MPLBACKEND": "Agg", "EXPLORE_DATA_DIR": str(EXAMPLE.parent / "data")}
     run = subprocess.run([python, "-m", "explore"], capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
     assert run.returncode == 0, run.stderr
     assert "559 rows after removing implausible sizes" in run.stdout

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -23,7 +24,7 @@ import libcst as cst
 from nb2pkg.analysis import dotted_name
 from nb2pkg.naming import identifier, unique
 from nb2pkg.plan.clone_rewrite import top
-from nb2pkg.plan.files import FileUse, file_uses, is_relative, parse
+from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse
 from nb2pkg.plan.model import DataFile, DataFiles, Kept, Plan, Segment, Step
 
 # Reading calls known to take an os.PathLike (pathlib.Path) as well as a str.
@@ -160,10 +161,19 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
         for segment in item.segments:
             tree = segment_tree(segment)
             for use in file_uses(tree, constants) if tree else []:
-                if use.kind == "read" and use.path and is_relative(use.path):
+                if use.kind == "read" and use.path and is_relative(use.path) and names_a_file(use, origins):
                     step_reads[use.path] = every_read[use.path]
     inputs = {p: text for p, text in step_reads.items() if posixpath.normpath(p) not in written}
     return _Reads(inputs, _only_read(plan, constants, set(inputs)))
+
+
+def names_a_file(use: FileUse, origins: dict[str, str]) -> bool:
+    """A known file reader's path, or one that looks like a file's (`x.csv`, `data/x`):
+    `spacy.load("en_core_web_sm")` names a model, not a file beside the notebook."""
+    path = use.path or ""
+    if takes_pathlike(use, origins) or call_name(use.call).startswith("read_"):
+        return True
+    return " " not in path and bool(re.search(r"/|\.\w{1,8}$", path))
 
 
 def _only_read(plan: Plan, constants: dict[str, str], inputs: set[str]) -> dict[str, str]:

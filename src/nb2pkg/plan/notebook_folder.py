@@ -14,7 +14,7 @@ import posixpath
 import re
 
 from nb2pkg.ipython import Policy
-from nb2pkg.plan.data_paths import import_origins, plan_segments, segment_tree, string_constants
+from nb2pkg.plan.data_paths import import_origins, names_a_file, plan_segments, segment_tree, string_constants
 from nb2pkg.plan.files import file_uses, in_a_folder, is_relative
 from nb2pkg.plan.model import Plan, Segment
 
@@ -82,7 +82,7 @@ def _reasons(segment: Segment, constants: dict[str, str], origins: dict[str, str
     for use in file_uses(tree, constants):
         judged |= {id(n) for n in ast.walk(use.node)} if use.node is not None else set()
         reason = _use_reason(use.kind, use.path, use.node, written)
-        if reason:
+        if reason and (use.path is None or names_a_file(use, origins)):
             reasons.append(reason)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and id(node) not in judged:
@@ -141,7 +141,7 @@ def _magic_reasons(segment: Segment) -> list[str]:
 def _use_reason(kind: str, path: str | None, node: ast.expr | None, written: set[str]) -> str:
     verb = "reads" if kind == "read" else "writes"
     if path is None:
-        if node is None or isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+        if not isinstance(node, (ast.JoinedStr, ast.BinOp, ast.Call)) or not _builds_text(node):
             return ""  # a variable: where its value comes from is judged there
         return f"{verb} a file whose path it builds ({_shown(node)})"
     if not is_relative(path):
@@ -151,6 +151,20 @@ def _use_reason(kind: str, path: str | None, node: ast.expr | None, written: set
     if kind == "read" and posixpath.normpath(path) not in written:
         return f"reads `{path}` from the notebook's folder"
     return ""  # a bare file name it writes, or writes and reads back: any folder will do
+
+
+def _builds_text(node: ast.expr) -> bool:
+    """`f"out/{name}.csv"`, `"out/" + name`, `"{}.csv".format(name)`, `"%s.csv" % name`:
+    a path made of text at run time."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp):
+        return any(
+            isinstance(n, (ast.Constant, ast.JoinedStr)) and isinstance(getattr(n, "value", ""), str)
+            for n in (node.left, node.right)
+        ) or any(isinstance(n, ast.JoinedStr) for n in (node.left, node.right))
+    function = node.func if isinstance(node, ast.Call) else None
+    return isinstance(function, ast.Attribute) and function.attr in ("format", "join")
 
 
 def _module_call_reason(call: ast.Call, constants: dict[str, str], origins: dict[str, str]) -> str:
