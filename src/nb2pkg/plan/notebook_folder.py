@@ -36,6 +36,11 @@ _EXTENSIONS = (  # noqa: SIM905 - a table of words
     "joblib pt pth ckpt bin dat data arff shp geojson mplstyle py ipynb mp3 mp4 wav avi dot model"
 ).split()
 _PATH_LIKE = re.compile(r"^[\w.\-~/\\]+$")
+# Text with a slash that names no file: a media type, a time zone.
+_NOT_PATHS = re.compile(
+    r"^(text|image|application|audio|video|font|multipart|message)/[\w.+-]+$"
+    r"|^(Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc|US)/\w+(/\w+)?$"
+)
 _QUOTED_PATH = re.compile(r"[\"'][^\"'\s%{}]*(/|\.(?:" + "|".join(_EXTENSIONS) + r"))[\"']")
 _FILE_NAME = re.compile(rf"\.({'|'.join(_EXTENSIONS)})$", re.IGNORECASE)
 
@@ -197,7 +202,7 @@ def _string(node: ast.AST, constants: dict[str, str]) -> str | None:
 def _looks_like_path(text: str) -> bool:
     """A relative file or folder name: `data/x.csv`, `model.pkl`, `../out`; not a label,
     a format (`%d/%m/%Y`) or a sentence."""
-    if not is_relative(text) or not _PATH_LIKE.match(text):
+    if not is_relative(text) or not _PATH_LIKE.match(text) or _NOT_PATHS.match(text):
         return False
     return bool(_FILE_NAME.search(text)) or bool(re.search(r"\w/|/\w", text)) or text in (".", "..")
 

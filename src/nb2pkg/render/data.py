@@ -46,8 +46,9 @@ def config_data(plan: Plan, package: str, default: DataDir | None) -> str:
     data = plan.data
     variable = data_dir_variable(package)
     lines = [
-        "# Where the input files are. To read them from another folder, set",
-        f"# {variable} or run `python -m {package} --data-dir DIR`.",
+        "# Where the input files are. To read them from another folder, set the",
+        f"# environment variable {variable},",
+        f"# or run `python -m {package} --data-dir DIR`.",
         f"{data.variable} = Path(os.environ.get({variable!r}) or {default.code}).resolve()",
     ]
     lines += [f"{f.name} = {data.value(f)}" for f in data.files if f.added]
