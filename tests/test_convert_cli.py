@@ -118,7 +118,8 @@ def test_summary_notebook_records_its_source_cells(tmp_path: Path) -> None:
     code = [c for c in cells if c["cell_type"] == "code"]
     assert "".join(code[0]["source"]).startswith("%load_ext autoreload\n%autoreload 2")
     setup = "".join(code[1]["source"])  # the working folder first, then the package imports there
-    assert "from explore import config\n" in setup and "config.work_in_notebook_folder()" in setup
+    # the example needs no folder of its own (its data come from config.DATA_DIR)
+    assert "from explore import config\n" in setup and "config.show_package_warnings()" in setup
     assert "from explore import data, features, models, plots, preprocess" in "".join(code[2]["source"])
     calls = {"".join(c["source"]).splitlines()[0]: c["metadata"]["nb2pkg"]["source_cells"] for c in code[3:]}
     assert calls["df = preprocess.clean_data(df)"] == ["1b93d2f6", "3d05f1b9"]

@@ -477,7 +477,8 @@ def test_generated_names_never_collide_with_the_notebooks(tmp_path: Path) -> Non
     ]
     _, conversion, _ = same_output(tmp_path, cells)
     config = next(text for name, text in conversion.files.items() if name.endswith("/config.py"))
-    assert config.count("NOTEBOOK_DIR =") == 1  # the generated one, not overwritten
+    # no code needs the notebook's folder: no generated NOTEBOOK_DIR, and the notebook's stays its own
+    assert config.count("NOTEBOOK_DIR =") == 0
 
 
 # ------------------------------------------------------------- real kernels

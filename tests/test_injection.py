@@ -316,14 +316,16 @@ def test_hostile_notebook_folders_are_string_literals(tmp_path: Path, folder: st
     """The notebook's folder, seen from the project, lands in config.py as a string and in
     the README as a code span: the same path, never code."""
     (tmp_path / folder).mkdir()
-    notebook = write_notebook(tmp_path / folder / "nb.ipynb", make_notebook(["RATE = 2", "x = RATE * 2\nx"]))
+    cells = ["RATE = 2", "x = RATE * 2\nx", "import os\nnames = os.listdir('sub')", "t = open('a.txt').read()"]
+    notebook = write_notebook(tmp_path / folder / "nb.ipynb", make_notebook(cells))
     converted = api.convert(notebook, tmp_path / "out")
     config = python_files(converted)[f"src/{converted.conversion.package}/config.py"]
     strings = {
         node.value for node in ast.walk(config) if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
     relative = f"../{folder}"
-    assert relative in strings
+    assert relative in strings  # NOTEBOOK_DIR: os.listdir('sub') needs the notebook's folder
+    assert (tmp_path / folder).resolve().as_posix() in strings  # DATA_DIR: a.txt is read there
     assert markdown_code(relative) in converted.conversion.files["README.md"]
 
 

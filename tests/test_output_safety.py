@@ -475,14 +475,18 @@ def test_an_out_link_the_user_named_is_followed(tmp_path: Path) -> None:
 
 
 def test_a_linked_notebook_means_the_folder_of_the_link(tmp_path: Path) -> None:
-    real = notebook(tmp_path / "store" / "deep")
+    # a relative folder listing needs the notebook's folder, a read finds its data there
+    real = notebook(
+        tmp_path / "store" / "deep", cells=[*CELLS, "import os\nnames = os.listdir('.')", "t = open('a.txt').read()"]
+    )
     (tmp_path / "work").mkdir()
     link = tmp_path / "work" / "study.ipynb"
     link.symlink_to(real)
     out = tmp_path / "project"
     assert nb2pkg(link, "--out", out, "-q").exit_code == 0
     assert record_of(out)["notebook"] == "../work/study.ipynb"
-    assert '"../work"' in (out / "src" / "study" / "config.py").read_text()
+    config = (out / "src" / "study" / "config.py").read_text()
+    assert '"../work"' in config and repr((tmp_path / "work").resolve().as_posix()).replace("'", '"') in config
 
 
 # nb2pkg with every file write slowed down, saying when it starts writing: so that a kill
