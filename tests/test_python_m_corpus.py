@@ -130,7 +130,9 @@ def small_project(tmp_path: Path) -> tuple[Path, str]:
                 "import numpy as np",
                 "values = np.arange(5)",
                 "total = int(values.sum())",
-                'with open("total.txt", "w") as handle:\n    handle.write(str(total))',
+                # into a sub-folder: the steps need the notebook's folder (plan.folder_needs)
+                'import os\nos.makedirs("out", exist_ok=True)\nwith open("out/total.txt", "w") as handle:\n'
+                "    handle.write(str(total))",
             ]
         ),
     )
@@ -159,8 +161,8 @@ def test_python_m_runs_in_the_notebook_folder_from_anywhere(tmp_path: Path) -> N
     (tmp_path / "notebooks" / "sums.ipynb").unlink()
     done = run_module(package, project / "src", cwd=project)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "notebooks" / "total.txt").read_text() == "10"
-    assert not (project / "total.txt").exists()
+    assert (tmp_path / "notebooks" / "out" / "total.txt").read_text() == "10"
+    assert not (project / "out" / "total.txt").exists()
 
 
 @pytest.mark.slow
@@ -178,7 +180,7 @@ def test_a_project_moved_away_from_the_notebook_folder_says_what_to_set(tmp_path
         package, Path(moved) / "src", cwd=tmp_path, **{f"{package.upper()}_NOTEBOOK_DIR": str(tmp_path / "data here")}
     )
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "data here" / "total.txt").read_text() == "10"
+    assert (tmp_path / "data here" / "out" / "total.txt").read_text() == "10"
 
 
 @pytest.mark.slow
@@ -307,4 +309,7 @@ def test_python_m_does_what_the_notebook_does(case: Reproduction, tmp_path: Path
         leftover.unlink()
     done = run_module(converted.conversion.package, tmp_path / "out" / "src", cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert (place / "result.txt").read_text() == case.expected
+    # a bare file name is written where python -m runs, unless some cell needs the notebook's folder
+    config = converted.conversion.files[f"src/{converted.conversion.package}/config.py"]
+    where = place if "NOTEBOOK_DIR" in config else tmp_path
+    assert (where / "result.txt").read_text() == case.expected
