@@ -23,6 +23,7 @@ from nb2pkg.plan import (
     folder_needs,
     merge_clones,
     with_data_paths,
+    with_folder_needs,
 )
 from nb2pkg.render import (
     LocalModules,
@@ -77,6 +78,7 @@ def convert(
     # input files from config.DATA_DIR after merging copies: a read path they differ in is
     # then one keyword argument each call passes (plan.data_paths)
     plan = with_data_paths(merge_clones(with_results_returned(build_plan(build_segments(flow)))))
+    plan = with_folder_needs(plan)  # which cells still need the notebook's folder, once
     notebook_dir = PurePosixPath(
         # a linked notebook means the folder the link is in, as in Jupyter (record.notebook_location)
         Path(os.path.relpath(notebook.path.absolute().parent.resolve(), out.resolve())).as_posix()

@@ -12,7 +12,7 @@ from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
 from nb2pkg.plan.kept import kept_imports
 from nb2pkg.plan.model import DataFile, DataFiles, Definition, Kept, Plan, Role, Segment, SegmentKey, Step
-from nb2pkg.plan.notebook_folder import folder_needs
+from nb2pkg.plan.notebook_folder import folder_needs, with_folder_needs
 from nb2pkg.plan.segments import build_segments
 from nb2pkg.plan.steps import build_plan
 
@@ -38,5 +38,6 @@ __all__ = [
     "pass_arguments",
     "pipeline_gaps",
     "with_data_paths",
+    "with_folder_needs",
     "with_parameters",
 ]

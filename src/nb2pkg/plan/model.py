@@ -152,6 +152,9 @@ class Plan:
     names: frozenset[str] = frozenset()  # every name the notebook binds or reads
     session: tuple[Segment, ...] = ()  # session settings, in order: config.setup() (plan.settings)
     data: DataFiles = DataFiles()  # the input files and their folder (plan.data_paths)
+    # (1-based cell, why) for the cells that need the notebook's folder, worked out once
+    # (plan.notebook_folder); None: not yet, `folder_needs` works it out when asked
+    folder: tuple[tuple[int, str], ...] | None = None
 
     @property
     def steps(self) -> tuple[Step, ...]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from dataclasses import replace
 
 from nb2pkg.ipython import Policy
 from nb2pkg.plan.data_paths import import_origins, names_a_file, plan_segments, segment_tree, string_constants
@@ -45,9 +46,16 @@ _QUOTED_PATH = re.compile(r"[\"'][^\"'\s%{}]*(/|\.(?:" + "|".join(_EXTENSIONS) +
 _FILE_NAME = re.compile(rf"\.({'|'.join(_EXTENSIONS)})$", re.IGNORECASE)
 
 
+def with_folder_needs(plan: Plan) -> Plan:
+    """The plan with its folder needs worked out once, for every renderer that asks."""
+    return replace(plan, folder=folder_needs(plan))
+
+
 def folder_needs(plan: Plan) -> tuple[tuple[int, str], ...]:
     """(1-based cell, why it needs the notebook's folder), in cell order; empty when
     nothing needs it."""
+    if plan.folder is not None:
+        return plan.folder
     constants = string_constants(plan)  # the constants redefined from DATA_DIR are no strings now
     origins = import_origins(plan)
     written = _written(plan, constants)
