@@ -117,7 +117,9 @@ NEEDS = [
     ("a model name is no file", ["import spacy", "nlp = spacy.load('en_core_web_sm')\nnlp"], False),
     ("a shell line", ["!ls data"], True),
     ("pip install needs nothing", ["!pip install pandas", "x = 1\nprint(x)"], False),
-    ("a kept cell reading a file", ["import pandas as pd", "%%time\ndf = pd.read_csv('x.csv')"], False),
+    ("a timed cell's read is an input too", ["import pandas as pd", "%%time\ndf = pd.read_csv('x.csv')"], False),
+    ("a kept cell reading a file", ["import pandas as pd", "print 'py2'\ndf = pd.read_csv('x.csv')"], True),
+    ("a display reading a file", ["import pandas as pd", "pd.read_csv('x.csv').head()"], True),
     (
         "a date format is no path",
         ["import pandas as pd", "d = pd.to_datetime(['1/2/2020'], format='%d/%m/%Y')\nd"],
@@ -162,6 +164,17 @@ def test_data_inside_the_project_is_stored_relative(tmp_path: Path) -> None:
     assert 'Path(__file__).resolve().parents[2] / "d"' in inside and str(tmp_path) not in inside
     outside = api.convert(notebook, out=tmp_path / "project", write=False).conversion.files["src/nb/config.py"]
     assert f"Path({str((tmp_path / 'd').resolve())!r})".replace("'", '"') in outside
+
+
+def test_the_notebooks_own_data_dir_is_left_alone(tmp_path: Path) -> None:
+    files = converted(
+        tmp_path,
+        ["import os\nimport pandas as pd\nDATA_DIR = 'data'", "df = pd.read_csv(os.path.join(DATA_DIR, 'x.csv'))"],
+    )
+    config = files["src/nb/config.py"]
+    assert 'DATA_DIR = "data"' in config and "INPUT_DATA_DIR = Path(" in config
+    assert 'X_CSV = INPUT_DATA_DIR / "x.csv"' in config
+    assert "INPUT_FILES = ['x.csv']" in files["tests/test_nb.py"].replace('"', "'")
 
 
 def test_two_data_folders_share_the_notebooks_folder(tmp_path: Path) -> None:
