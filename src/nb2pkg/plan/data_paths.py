@@ -67,7 +67,7 @@ def with_data_paths(plan: Plan) -> Plan:
     items: list[Step | Kept] = []
     for item in plan.items:
         if isinstance(item, Step):
-            item = _step_with_paths(item, plan, constants, names, rewritten, reads)
+            item = _step_with_paths(item, plan, constants, names, rewritten)
         items.append(item)
     constant_segments = tuple(_redefined(s, reads.redefined, data) for s in plan.constants)
     return replace(plan, items=tuple(items), constants=constant_segments, data=data)
@@ -198,10 +198,10 @@ def _only_read(plan: Plan, constants: dict[str, str], inputs: set[str]) -> dict[
 
 def _data_files(plan: Plan, reads: _Reads) -> DataFiles:
     paths = sorted(reads.inputs)
-    folders = [posixpath.dirname(posixpath.normpath(p.replace("\\", "/"))) for p in paths]
-    folder = posixpath.commonpath(folders) if all(folders) else ""
-    if ".." in folders and folder == "":
-        folder = ""
+    # the deepest folder holding them all, `..` included: worked out under a stand-in root
+    root = "/" + "/".join(["r"] * 64)
+    folders = [posixpath.dirname(posixpath.normpath(f"{root}/{p.replace(chr(92), '/')}")) for p in paths]
+    folder = posixpath.relpath(posixpath.commonpath(folders), root)
     by_path = {path: name for name, path in sorted(reads.redefined.items(), reverse=True)}
     taken = set(plan.names) | set(plan.provided()) | set(plan.imports) | {"NOTEBOOK_DIR"}
     variable = "DATA_DIR" if "DATA_DIR" not in taken else unique("INPUT_DATA_DIR", taken)
@@ -233,7 +233,6 @@ def _step_with_paths(
     constants: dict[str, str],
     names: dict[str, str],
     rewritten: dict[int, Step],
-    reads: _Reads,
 ) -> Step:
     function = step.function
     if function is None:

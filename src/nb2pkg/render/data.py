@@ -92,3 +92,38 @@ def data_section(plan: Plan, package: str, default: DataDir | None, notebook_dir
         ]
         lines += [f"- cell {cell}: {reason}" for cell, reason in needs]
     return [*lines, ""] if lines else []
+
+
+# What the summary notebook calls first (its second cell), after importing only config:
+# the move to the notebook's folder when some code needs it, the package's warnings always.
+NOTEBOOK_FOLDER = "config.work_in_notebook_folder"
+PACKAGE_WARNINGS = "config.show_package_warnings"
+
+
+def summary_first_call(plan: Plan) -> str:
+    """The call the summary notebook makes first (see NOTEBOOK_FOLDER), with its comment."""
+    if folder_needs(plan):
+        return f"{NOTEBOOK_FOLDER}()  # where the notebook ran (its relative paths), and the package's warnings"
+    return f"{PACKAGE_WARNINGS}()  # the package's deprecation warnings, as the notebook showed its own"
+
+
+def folder_function(package: str, needs: bool = True) -> str:
+    """config's function the summary calls first: it moves to the notebook's folder when
+    some code needs it, and shows the package's deprecation warnings always."""
+    warnings = f'    warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")\n'
+    if not needs:
+        return (
+            f"\n\ndef {PACKAGE_WARNINGS.split('.')[1]}() -> None:\n"
+            '    """For the summary notebook: show this package\'s deprecation warnings, as the\n'
+            '    notebook showed its own code\'s."""\n'
+            f"    import warnings\n\n{warnings}"
+        )
+    return (
+        f"\n\ndef {NOTEBOOK_FOLDER.split('.')[1]}() -> None:\n"
+        '    """For the summary notebook: work in the folder the notebook ran in, so that its\n'
+        "    relative paths resolve, and show this package's deprecation warnings, as the\n"
+        '    notebook showed its own code\'s."""\n'
+        "    import warnings\n\n"
+        "    os.chdir(NOTEBOOK_DIR)\n"
+        f"{warnings}"
+    )

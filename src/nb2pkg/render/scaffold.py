@@ -11,7 +11,7 @@ from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.naming import unique
 from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
-from nb2pkg.render.data import DataDir, config_data, data_section
+from nb2pkg.render.data import DataDir, config_data, data_section, folder_function
 from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.render.modules import (
     call_source,
@@ -232,43 +232,10 @@ def render_config(
         f"{docstring_literal(f'Constants and paths of the notebook {printable(notebook_name)}.')}\n\n"
         f"{'import os' if needs or data else ''}\n{'from pathlib import Path' if needs or data else ''}\n\n"
         f"{folder}{data}{constants}"
-        f"{_notebook_folder_function(package, needs)}"
+        f"{folder_function(package, needs)}"
         f"{_setup_function(plan, package)}"
     )
     return format_code(text)
-
-
-# What the summary notebook calls first (its second cell), after importing only config:
-# the move to the notebook's folder when some code needs it, the package's warnings always.
-NOTEBOOK_FOLDER = "config.work_in_notebook_folder"
-PACKAGE_WARNINGS = "config.show_package_warnings"
-
-
-def summary_first_call(plan: Plan) -> str:
-    """The call the summary notebook makes first (see NOTEBOOK_FOLDER), with its comment."""
-    if folder_needs(plan):
-        return f"{NOTEBOOK_FOLDER}()  # where the notebook ran (its relative paths), and the package's warnings"
-    return f"{PACKAGE_WARNINGS}()  # the package's deprecation warnings, as the notebook showed its own"
-
-
-def _notebook_folder_function(package: str, needs: bool = True) -> str:
-    warnings = f'    warnings.filterwarnings("default", category=DeprecationWarning, module=r"{package}(\\.|$)")\n'
-    if not needs:
-        return (
-            f"\n\ndef {PACKAGE_WARNINGS.split('.')[1]}() -> None:\n"
-            '    """For the summary notebook: show this package\'s deprecation warnings, as the\n'
-            '    notebook showed its own code\'s."""\n'
-            f"    import warnings\n\n{warnings}"
-        )
-    return (
-        f"\n\ndef {NOTEBOOK_FOLDER.split('.')[1]}() -> None:\n"
-        '    """For the summary notebook: work in the folder the notebook ran in, so that its\n'
-        "    relative paths resolve, and show this package's deprecation warnings, as the\n"
-        '    notebook showed its own code\'s."""\n'
-        "    import warnings\n\n"
-        "    os.chdir(NOTEBOOK_DIR)\n"
-        f"{warnings}"
-    )
 
 
 def _setup_function(plan: Plan, package: str) -> str:

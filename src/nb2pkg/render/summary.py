@@ -13,8 +13,8 @@ import libcst as cst
 from nb2pkg.ipython import to_python
 from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.plan import Kept, Plan, Segment, Step
+from nb2pkg.render.data import summary_first_call
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
-from nb2pkg.render.scaffold import summary_first_call
 
 
 def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
