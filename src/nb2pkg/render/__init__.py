@@ -3,8 +3,9 @@ notebook, dependencies, generated tests, and the local modules copied as they ar
 
 This is the stage's API: later stages import these names from `nb2pkg.render`."""
 
-from nb2pkg.render.dependencies import PipTarget, infer_dependencies, installed_versions
+from nb2pkg.render.dependencies import Dependencies, PipTarget, infer_dependencies
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
+from nb2pkg.render.lock import LOCK_FILE, lock_file
 from nb2pkg.render.modules import render_module, with_results_returned
 from nb2pkg.render.scaffold import (
     init_module,
@@ -18,11 +19,13 @@ from nb2pkg.render.scaffold import (
 from nb2pkg.render.summary import summary_notebook
 
 __all__ = [
+    "LOCK_FILE",
+    "Dependencies",
     "LocalModules",
     "PipTarget",
     "infer_dependencies",
     "init_module",
-    "installed_versions",
+    "lock_file",
     "main_module",
     "pipeline_module",
     "pyproject",

@@ -7,11 +7,13 @@ import textwrap
 
 import tomli_w
 
+from nb2pkg.environment import Versions
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.naming import unique
 from nb2pkg.plan import Gaps, Plan, pipeline_gaps
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.dependencies import Dependencies
+from nb2pkg.render.lock import versions_section
 from nb2pkg.render.modules import (
     call_source,
     format_code,
@@ -69,6 +71,7 @@ def readme(
     summary_name: str,
     local: dict[str, str] | None = None,
     gaps: Gaps | None = None,
+    versions: Versions | None = None,
 ) -> str:
     lines = [
         f"# {package}",
@@ -123,6 +126,8 @@ def readme(
             "",
         ]
         lines += [f"- {reason[0].upper()}{reason[1:]}." for reason in gaps.reasons()]
+    if dependencies.requirements:
+        lines += versions_section(versions or Versions(), package)
     if dependencies.unknown:
         lines += [
             "",
