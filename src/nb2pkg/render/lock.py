@@ -95,13 +95,14 @@ def versions_section(versions: Versions, package: str) -> list[str]:
     lock, how to install exactly what produced the notebook's results."""
     lines = ["", "## Versions", ""]
     if versions.environment is not None:
-        python = f", Python {printable(versions.environment.python)}" if versions.environment.python else ""
+        python = f" (Python {printable(versions.environment.python)})" if versions.environment.python else ""
         return lines + [
-            "`pyproject.toml` asks for at least the versions of the environment the notebook ran in",
-            f"(the major and minor version{python}); {markdown_code(LOCK_FILE)} pins that environment exactly,",
-            "with everything the dependencies need. To install exactly what produced the notebook's results:",
+            "The dependencies in `pyproject.toml` ask for at least the major and minor versions of the",
+            f"environment the notebook ran in{python}. {markdown_code(LOCK_FILE)} pins that environment",
+            "exactly: the dependencies and everything they need there. To install exactly what produced",
+            "the notebook's results:",
             "",
-            "    pip install -r requirements.txt",
+            f"    pip install -r {LOCK_FILE}",
             "    pip install --no-deps .",
         ]
     if versions.recorded.modules:
