@@ -90,7 +90,7 @@ def _applying(requirements: Iterable[str], environment: Environment) -> list[str
     return kept
 
 
-def versions_section(versions: Versions, package: str) -> list[str]:
+def versions_section(versions: Versions) -> list[str]:
     """The README's words on versions: where pyproject's lower bounds come from and, with a
     lock, how to install exactly what produced the notebook's results."""
     lines = ["", "## Versions", ""]
@@ -116,6 +116,6 @@ def versions_section(versions: Versions, package: str) -> list[str]:
     return lines + [
         "No lower bounds: the environment the notebook ran in was not found; convert with",
         f"`--python PATH` (the interpreter the notebook ran in) for bounds and a {markdown_code(LOCK_FILE)}",
-        f"of exact versions. Until then `{package}` installs the newest versions, which may behave",
+        "of exact versions. Until then pip installs the newest versions, which may behave",
         "differently from those the notebook ran with.",
     ]

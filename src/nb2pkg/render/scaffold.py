@@ -127,7 +127,7 @@ def readme(
         ]
         lines += [f"- {reason[0].upper()}{reason[1:]}." for reason in gaps.reasons()]
     if dependencies.requirements:
-        lines += versions_section(versions or Versions(), package)
+        lines += versions_section(versions or Versions())
     if dependencies.unknown:
         lines += [
             "",
