@@ -150,6 +150,7 @@ def test_no_environment_and_nothing_recorded_says_so_in_the_readme(tmp_path: Pat
     assert dependencies(converted.out) == ["pandas"]
     readme = " ".join((converted.out / "README.md").read_text(encoding="utf-8").split())
     assert "No lower bounds: the environment the notebook ran in was not found; convert with `--python PATH`" in readme
+    assert "The notebook records that it ran on Python 3.9.18." in readme
 
 
 @pytest.mark.parametrize(
@@ -169,6 +170,21 @@ def test_a_bad_python_is_one_line_and_exit_2(tmp_path: Path, problem: str, make:
         assert done.exit_code == 2, done.output
         assert done.stderr.count("\n") == 1 and problem in done.stderr and "--python" in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@unix_only
+def test_batch_passes_python_to_every_notebook(tmp_path: Path) -> None:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook(folder, ["import pandas as pd"]).rename(folder / "one.ipynb")
+    notebook(folder, ["import numpy as np"]).rename(folder / "two.ipynb")
+    python = fake_python(tmp_path)
+    done = CliRunner().invoke(
+        app, ["batch", str(folder), "--out", str(tmp_path / "out"), "--python", str(python), "-q", "-j", "1"]
+    )
+    assert done.exit_code == 0, done.output
+    assert dependencies(tmp_path / "out" / "one") == ["pandas>=1.3"]
+    assert "numpy==1.21.6" in (tmp_path / "out" / "two" / "requirements.txt").read_text(encoding="utf-8")
 
 
 def test_read_interpreter_refuses_a_folder(tmp_path: Path) -> None:

@@ -105,6 +105,8 @@ def versions_section(versions: Versions) -> list[str]:
             f"    pip install -r {LOCK_FILE}",
             "    pip install --no-deps .",
         ]
+    python = versions.recorded.python
+    ran = [f"The notebook records that it ran on Python {printable(python)}."] if python else []
     if versions.recorded.modules:
         shown = ", ".join(markdown_code(m) for m in sorted(versions.recorded.modules))
         return lines + [
@@ -112,10 +114,12 @@ def versions_section(versions: Versions) -> list[str]:
             f"`pyproject.toml` are only those the notebook's outputs show ({shown}); there is no",
             "lock. Convert with `--python PATH` (the interpreter the notebook ran in) for all of",
             f"them and a {markdown_code(LOCK_FILE)} of exact versions.",
+            *ran,
         ]
     return lines + [
         "No lower bounds: the environment the notebook ran in was not found; convert with",
         f"`--python PATH` (the interpreter the notebook ran in) for bounds and a {markdown_code(LOCK_FILE)}",
         "of exact versions. Until then pip installs the newest versions, which may behave",
         "differently from those the notebook ran with.",
+        *ran,
     ]
