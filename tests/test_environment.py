@@ -314,3 +314,22 @@ def test_versions_the_notebook_records(cells: list[tuple[str, list[Any]]], modul
 @pytest.mark.parametrize("data", [None, [], {"cells": "x"}, {"cells": [{"cell_type": "code", "source": 3}]}])
 def test_recorded_versions_of_odd_notebooks_are_none(data: Any) -> None:
     assert not recorded_versions(data).modules
+
+
+def test_a_kernel_environment_without_any_of_the_dependencies_is_not_the_notebooks(tmp_path: Path) -> None:
+    """The `python3` kernel of an nb2pkg installed on its own (pipx) is nb2pkg's
+    environment: it has nothing the notebook needs, so its versions are not used."""
+    cells = ["import zz_not_installed_a\nimport zz_not_installed_b as b", "print(b.__version__)"]
+    path = notebook(tmp_path, cells, outputs={1: [stream("0.4.1\n")]})
+    converted = api.convert(path, out=tmp_path / "out")
+    assert dependencies(converted.out) == ["zz_not_installed_a", "zz_not_installed_b>=0.4"]
+    assert not (converted.out / "requirements.txt").exists()
+    assert any("has none of zz_not_installed_a" in w.message for w in converted.conversion.warnings)
+
+
+@unix_only
+def test_python_given_is_used_even_without_the_dependencies(tmp_path: Path) -> None:
+    converted = api.convert(notebook(tmp_path, ["import patsy"]), out=tmp_path / "out", python=fake_python(tmp_path))
+    assert "# Not installed where the notebook ran, so not pinned:\npatsy\n" in (
+        converted.out / "requirements.txt"
+    ).read_text(encoding="utf-8")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+
+from packaging.requirements import Requirement
 
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.diagnostics import Diagnostic
-from nb2pkg.environment import Environment, Versions
+from nb2pkg.environment import Environment, Versions, normalise
 from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
 from nb2pkg.ipython import Policy
@@ -93,7 +95,7 @@ def convert(
     files[f"{source}/__main__.py"] = main_module(package, gaps)
     generated = {module for module in _generated_imports(files, package) if module.split(".")[0] not in local.names}
     imported = sorted({*_imported_modules(flow, local), *generated})
-    dependencies = _dependencies(imported, _pip_installs(flow), versions)
+    dependencies, versions = _dependencies(imported, _pip_installs(flow), versions)
     if versions.missing:
         warnings.append(Diagnostic(None, None, _missing_environment(versions)))
     warnings += [
@@ -168,16 +170,23 @@ def _imported_modules(flow: Dataflow, local: LocalModules) -> list[str]:
 def _versions(installed: Versions | Mapping[str, str] | None) -> Versions:
     if installed is None or isinstance(installed, Versions):
         return installed or Versions()
-    return Versions(Environment.of_versions(installed))
+    return Versions(Environment.of_versions(installed), given=True)
 
 
-def _dependencies(imported: list[str], pips: list[PipTarget], versions: Versions) -> Dependencies:
+def _dependencies(imported: list[str], pips: list[PipTarget], versions: Versions) -> tuple[Dependencies, Versions]:
     """The requirements, bounded by the versions of the notebook's environment, else by
-    those it records."""
+    those it records; and the versions used. A kernel's environment that has none of the
+    distributions the notebook needs is not the one it ran in (the `python3` kernel of an
+    nb2pkg installed on its own): not used, with the reason."""
     environment = versions.environment
-    if environment is None:
-        return infer_dependencies(imported, pips, recorded=versions.recorded.modules)
-    return infer_dependencies(imported, pips, environment.versions(), environment.provides)
+    if environment is not None:
+        found = infer_dependencies(imported, pips, environment.versions(), environment.provides)
+        wanted = [Requirement(text).name for text in found.requirements]
+        if versions.given or not wanted or any(normalise(name) in environment.distributions for name in wanted):
+            return found, versions
+        why = f"the interpreter of its kernel has none of {', '.join(wanted)} installed"
+        versions = replace(versions, environment=None, missing=why)
+    return infer_dependencies(imported, pips, recorded=versions.recorded.modules), versions
 
 
 def _missing_environment(versions: Versions) -> str:

@@ -115,11 +115,13 @@ class Environment:
 class Versions:
     """Where a conversion's versions come from: the environment the notebook ran in, when
     it was read, else what the notebook records; `missing` says why the environment named
-    (by the kernelspec) was not read, "" when it was or none was named."""
+    (by the kernelspec) was not read, "" when it was or none was named; `given` is whether
+    the user named the environment (`--python`) rather than the kernelspec."""
 
     environment: Environment | None = None
     recorded: Recorded = field(default_factory=Recorded)
     missing: str = ""
+    given: bool = False
 
 
 def read_interpreter(python: Path | str) -> Environment:
@@ -217,14 +219,14 @@ def notebook_versions(notebook: Path, kernel: str | None, python: Path | None = 
     (`BadInterpreter` when it cannot be read: the user named it), else that of the kernel
     its kernelspec names, else what the notebook records (`missing` says why)."""
     if python is not None:
-        return Versions(read_interpreter(python))
+        return Versions(read_interpreter(python), given=True)
     if not kernel:
         return Versions(None, _recorded(notebook))
     interpreter = kernel_interpreter(kernel)
     if isinstance(interpreter, str):
         return Versions(None, _recorded(notebook), interpreter)
     try:
-        return Versions(read_interpreter(interpreter))
+        return Versions(read_interpreter(interpreter), _recorded(notebook))
     except BadInterpreter as error:
         return Versions(None, _recorded(notebook), f"the interpreter of the Jupyter kernel {kernel!r} {error.problem}")
 

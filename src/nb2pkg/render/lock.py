@@ -105,8 +105,8 @@ def versions_section(versions: Versions) -> list[str]:
             f"    pip install -r {LOCK_FILE}",
             "    pip install --no-deps .",
         ]
-    python = versions.recorded.python
-    ran = [f"The notebook records that it ran on Python {printable(python)}."] if python else []
+    recorded = versions.recorded.python
+    ran = [f"The notebook records that it ran on Python {printable(recorded)}."] if recorded else []
     if versions.recorded.modules:
         shown = ", ".join(markdown_code(m) for m in sorted(versions.recorded.modules))
         return lines + [
