@@ -95,8 +95,8 @@ def test_imports_become_requirements(imports: list[str], requirements: tuple[str
         (["helpers"], Dependencies((), ("helpers",))),
         (["google.protobuf", "google.cloud.storage"], Dependencies((), ("google",))),
         (
-            ["Zeta", "alpha", "pandas"],
-            Dependencies(("pandas>=2.2",), ("alpha", "Zeta")),
+            ["utils", "_private", "plot_helpers", "pandas"],
+            Dependencies(("pandas>=2.2",), ("_private", "plot_helpers", "utils")),
         ),
     ],
 )
@@ -182,7 +182,39 @@ def test_a_refused_target_is_listed_once_per_cell_in_cell_order() -> None:
 
 
 def test_a_pip_line_places_an_import_of_its_name() -> None:
-    assert infer(["helpers", "other"], ("Helpers",)) == Dependencies(("Helpers",), ("other",))
+    assert infer(["helpers", "my_utils"], ("Helpers",)) == Dependencies(("Helpers",), ("my_utils",))
+
+
+@pytest.mark.parametrize(
+    ("imports", "requirements"),
+    [
+        (["patsy", "pydot", "quandl"], ("patsy", "pydot", "quandl")),
+        (["Zeta", "alpha"], ("alpha", "Zeta")),
+        (["urllib2", "cPickle", "StringIO"], ()),  # Python 2's standard library
+    ],
+)
+def test_an_import_not_installed_is_its_own_distribution(imports: list[str], requirements: tuple[str, ...]) -> None:
+    assert infer(imports) == Dependencies(requirements, ())
+
+
+@pytest.mark.parametrize(
+    ("imports", "recorded", "requirements"),
+    [
+        (["pandas"], {"pandas": "1.3.5"}, ("pandas>=1.3",)),
+        (["sklearn"], {"sklearn": "0.24.2"}, ("scikit-learn>=0.24",)),
+        (["numpy"], {"pandas": "1.3.5"}, ("numpy",)),
+    ],
+)
+def test_recorded_versions_bound_without_an_environment(
+    imports: list[str], recorded: dict[str, str], requirements: tuple[str, ...]
+) -> None:
+    assert infer_dependencies(imports, recorded=recorded).requirements == requirements
+
+
+def test_the_environment_wins_over_what_the_notebook_records() -> None:
+    assert infer_dependencies(["pandas"], (), INSTALLED, DISTRIBUTIONS, {"pandas": "1.3.5"}).requirements == (
+        "pandas>=2.2",
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,12 +256,5 @@ def test_same_inputs_same_output() -> None:
     assert infer(imports) == infer(list(reversed(imports)))
 
 
-def test_defaults_read_this_environment() -> None:
-    dependencies = infer_dependencies(["pandas", "os", "surely_not_a_module_xyz"])
-    assert len(dependencies.requirements) == 1
-    assert dependencies.requirements[0].startswith("pandas>=")
-    assert dependencies.unknown == ("surely_not_a_module_xyz",)
-
-
-def test_defaults_find_editable_installs() -> None:
-    assert infer_dependencies(["nb2pkg.cli.app"]).requirements[0].startswith("nb2pkg>=")
+def test_defaults_know_no_environment_not_even_this_one() -> None:
+    assert infer_dependencies(["pandas", "os", "sklearn"]) == Dependencies(("pandas", "scikit-learn"), ())

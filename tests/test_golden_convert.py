@@ -13,6 +13,7 @@ import pytest
 
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import Dataflow, build_dataflow
+from nb2pkg.environment import Distribution, Environment, Versions, normalise
 from nb2pkg.naming import package_name
 from nb2pkg.notebook import read_notebook
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
@@ -20,9 +21,25 @@ from support import FIXTURES
 from support.quality import all_problems
 
 CASES = sorted((FIXTURES / "convert").glob("*/input.ipynb"))
-# The versions the lower bounds come from: fixed, so that the expected trees are the same
-# bytes whatever is installed where the tests run.
-INSTALLED = {"matplotlib": "3.8.4", "numpy": "1.26.4", "pandas": "2.2.3", "scikit-learn": "1.5.2", "seaborn": "0.13.2"}
+# The environment the notebooks ran in, which the lower bounds and the lock come from:
+# fixed, so that the expected trees are the same bytes whatever is installed where the tests
+# run (and whatever kernel they have).
+_DISTRIBUTIONS = [
+    Distribution("matplotlib", "3.8.4", ("numpy>=1.21", "pillow>=8", "python-dateutil>=2.7")),
+    Distribution("numpy", "1.26.4"),
+    Distribution("pandas", "2.2.3", ("numpy>=1.23.2", "python-dateutil>=2.8.2", 'tzdata; sys_platform == "win32"')),
+    Distribution("pillow", "10.4.0"),
+    Distribution("python-dateutil", "2.9.0.post0", ("six>=1.5",)),
+    Distribution("scikit-learn", "1.5.2", ("numpy>=1.19.5", "scipy>=1.6.0", 'pytest; extra == "tests"')),
+    Distribution("scipy", "1.14.1", ("numpy>=1.23.5",)),
+    Distribution("seaborn", "0.13.2", ("matplotlib>=3.4", "pandas>=1.2")),
+    Distribution("six", "1.16.0"),
+    Distribution("tzdata", "2024.2"),
+]
+_MARKERS = {"python_version": "3.11", "python_full_version": "3.11.7", "sys_platform": "linux", "os_name": "posix"}
+INSTALLED = Versions(
+    Environment("3.11.7", {normalise(d.name): d for d in _DISTRIBUTIONS}, {"sklearn": ("scikit-learn",)}, _MARKERS)
+)
 
 
 def expected_files(folder: Path) -> dict[str, str]:

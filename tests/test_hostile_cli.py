@@ -529,6 +529,7 @@ def test_every_error_nb2pkg_raises_is_in_errors_with_its_exit_code() -> None:
                 "OtherLanguage",
                 "NoNotebooks",
                 "NotOurFolder",
+                "BadInterpreter",
                 "SourceInTheWay",
                 "FolderLocked",
                 "DamagedRecord",

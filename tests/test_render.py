@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-import nb2pkg.render.dependencies as render_dependencies  # its environment table, replaced below
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
+from nb2pkg.environment import Environment, Versions
 from nb2pkg.notebook import Notebook, read_notebook_text
 from nb2pkg.plan import Definition, Plan, Step, build_plan, build_segments, with_data_paths
 from nb2pkg.render import (
@@ -530,9 +530,9 @@ def test_pipeline_run(cells: list[CellSpec], signature: str, body: str) -> None:
     assert (match.group(1), "\n".join(lines)) == (signature, body)
 
 
-# The environment a conversion sees, fixed: the installed versions (by PEP 503 name) convert
-# takes, and the table of which distribution provides which import name, which it reads from
-# this environment (replaced here, so that no row depends on what this machine has).
+# The environment a conversion sees, fixed: the installed versions (by PEP 503 name) and the
+# table of which distribution provides which import name, so that no row depends on what
+# this machine has.
 INSTALLED = {
     "scikit-learn": "1.4.2",
     "numpy": "1.26.4",
@@ -542,7 +542,8 @@ INSTALLED = {
     "my-pkg": "3.1",
     "loose": "0.9",
 }
-PROVIDERS = {"numpy": ["numpy"], "pandas": ["pandas"], "scipy": ["scipy"], "mypkg_core": ["My-Pkg"]}
+PROVIDERS = {"numpy": ("numpy",), "pandas": ("pandas",), "scipy": ("scipy",), "mypkg_core": ("My-Pkg",)}
+ENVIRONMENT = Versions(Environment(**{**vars(Environment.of_versions(INSTALLED)), "provides": PROVIDERS}))
 HELPERS = LocalModules((LocalModule("helpers", "helpers.py", (("helpers.py", "import scipy\n"),), ("scipy",)),))
 
 # (id, cells, local modules, the requirement lines of pyproject.toml, the unknown imports)
@@ -562,7 +563,8 @@ DEPENDENCIES = [
     ("known, not installed: no bound", ["import bs4"], LocalModules(), ["beautifulsoup4"], ()),
     ("sorted without case", ["import yaml, numpy"], LocalModules(), ["numpy>=1.26", "PyYAML>=6.0"], ()),
     ("a local module needs nothing, what it imports does", ["import helpers"], HELPERS, ["scipy>=1.11"], ()),
-    ("an unknown import", ["import nosuchthing_zz"], LocalModules(), [], ("nosuchthing_zz",)),
+    ("not installed: its own name", ["import nosuchthing_zz"], LocalModules(), ["nosuchthing_zz"], ()),
+    ("a local-sounding import is not guessed", ["import my_utils"], LocalModules(), [], ("my_utils",)),
     ("a namespace is never guessed", ["import google.protobuf"], LocalModules(), [], ("google",)),
     ("a pip line's pin wins", ["import numpy", "!pip install numpy==1.0"], LocalModules(), ["numpy==1.0"], ()),
     ("a pip line places an unknown import", ["import odd", "!pip install odd"], LocalModules(), ["odd"], ()),
@@ -575,15 +577,13 @@ DEPENDENCIES = [
     ids=[case[0] for case in DEPENDENCIES],
 )
 def test_dependencies(
-    monkeypatch: pytest.MonkeyPatch,
     cells: list[CellSpec],
     local: LocalModules,
     requirements: list[str],
     unknown: tuple[str, ...],
 ) -> None:
-    monkeypatch.setattr(render_dependencies, "_environment_table", lambda: PROVIDERS)
     conversion = convert(
-        build_dataflow(notebook_of(cells)), Path("out"), package=PACKAGE, local=local, installed=INSTALLED
+        build_dataflow(notebook_of(cells)), Path("out"), package=PACKAGE, local=local, installed=ENVIRONMENT
     )
     project = tomllib.loads(conversion.files["pyproject.toml"])["project"]
     assert (project["dependencies"], conversion.unknown_dependencies) == (requirements, unknown)

@@ -36,19 +36,24 @@ def convert(
     force: bool = False,
     write: bool = True,
     within: Path | str | None = None,
+    python: Path | str | None = None,
 ) -> Converted:
     """Convert a notebook and write the project (or, with `write=False`, only work out
     what writing would change); raises `InputError` on bad input. `within` is a folder
-    holding `out` (batch's output folder): no link between the two is followed."""
+    holding `out` (batch's output folder): no link between the two is followed. The
+    versions come from the interpreter `python` (`BadInterpreter` when it cannot be
+    read), else from that of the notebook's kernel, else from what the notebook records."""
     from nb2pkg import convert as conversion
+    from nb2pkg.environment import notebook_versions
     from nb2pkg.output import plan_changes, write_project
-    from nb2pkg.render import installed_versions, read_local_modules
+    from nb2pkg.render import read_local_modules
 
     path = Path(path)
     flow = inspect(path)
     package = name or conversion.default_package(path)
     target = Path(out) if out is not None else Path(package)
-    result = conversion.convert(flow, target, package, read_local_modules(path, flow, package), installed_versions())
+    versions = notebook_versions(path, flow.notebook.kernel_name, Path(python) if python is not None else None)
+    result = conversion.convert(flow, target, package, read_local_modules(path, flow, package), versions)
     inside = Path(within) if within is not None else None
     if not write:
         return Converted(result, plan_changes(target, result.files, force, path, inside), target, flow)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+
+from packaging.requirements import Requirement
 
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.diagnostics import Diagnostic
+from nb2pkg.environment import Environment, Versions, normalise
 from nb2pkg.errors import InternalError
 from nb2pkg.escape import printable
 from nb2pkg.ipython import Policy
@@ -26,11 +30,14 @@ from nb2pkg.plan import (
     with_folder_needs,
 )
 from nb2pkg.render import (
+    LOCK_FILE,
+    Dependencies,
     LocalModules,
     PipTarget,
     data_dir_default,
     infer_dependencies,
     init_module,
+    lock_file,
     main_module,
     pipeline_module,
     pyproject,
@@ -67,12 +74,14 @@ def convert(
     out: Path,
     package: str | None = None,
     local: LocalModules = LocalModules(),
-    installed: Mapping[str, str] | None = None,
+    installed: Versions | Mapping[str, str] | None = None,
 ) -> Conversion:
     """The project for `flow`'s notebook, to be written in `out`; `local` holds the
     modules beside the notebook it imports (see `local_modules.read_local_modules`),
-    `installed` the versions (by PEP 503 name) the requirements' lower bounds come from:
-    None reads this environment's (`installed_versions`)."""
+    `installed` where the requirements' versions come from (`environment.notebook_versions`;
+    a mapping is an environment known only by its versions, by PEP 503 name; None: none
+    known, no lower bounds and no lock)."""
+    versions = _versions(installed)
     notebook = flow.notebook
     package = package or default_package(notebook.path)
     # input files from config.DATA_DIR after merging copies: a read path they differ in is
@@ -100,7 +109,11 @@ def convert(
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
     files[f"{source}/__main__.py"] = main_module(package, gaps, bool(folder_needs(plan)))
-    dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow), installed)
+    generated = {module for module in _generated_imports(files, package) if module.split(".")[0] not in local.names}
+    imported = sorted({*_imported_modules(flow, local), *generated})
+    dependencies, versions = _dependencies(imported, _pip_installs(flow), versions)
+    if versions.missing:
+        warnings.append(Diagnostic(None, None, _missing_environment(versions)))
     warnings += [
         Diagnostic(r.cell, None, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
         for r in dependencies.refused
@@ -120,10 +133,13 @@ def convert(
         origins,
         gaps,
         data_dir,
+        versions,
     )
     files["pyproject.toml"] = pyproject(
         package, dependencies, notebook.path.name, tuple(module.top for module in local.modules)
     )
+    if versions.environment is not None and dependencies.requirements:
+        files[LOCK_FILE] = lock_file(dependencies.requirements, versions.environment)
     files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(gaps.loose))
     warnings.extend(gaps.warnings(package))
     _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
@@ -166,6 +182,55 @@ def _imported_modules(flow: Dataflow, local: LocalModules) -> list[str]:
     """What the notebook and its local modules import, less the local modules themselves."""
     imported = {module for facts in flow.facts if facts for module in facts.imports} | set(local.imports())
     return sorted(module for module in imported if module.split(".")[0] not in local.names)
+
+
+def _versions(installed: Versions | Mapping[str, str] | None) -> Versions:
+    if installed is None or isinstance(installed, Versions):
+        return installed or Versions()
+    return Versions(Environment.of_versions(installed), given=True)
+
+
+def _dependencies(imported: list[str], pips: list[PipTarget], versions: Versions) -> tuple[Dependencies, Versions]:
+    """The requirements, bounded by the versions of the notebook's environment, else by
+    those it records; and the versions used. A kernel's environment that has none of the
+    distributions the notebook needs is not the one it ran in (the `python3` kernel of an
+    nb2pkg installed on its own): not used, with the reason."""
+    environment = versions.environment
+    if environment is not None:
+        found = infer_dependencies(imported, pips, environment.versions(), environment.provides)
+        wanted = [Requirement(text).name for text in found.requirements]
+        if versions.given or not wanted or any(normalise(name) in environment.distributions for name in wanted):
+            return found, versions
+        why = f"the interpreter of its kernel has none of {', '.join(wanted)} installed"
+        versions = replace(versions, environment=None, missing=why)
+    return infer_dependencies(imported, pips, recorded=versions.recorded.modules), versions
+
+
+def _missing_environment(versions: Versions) -> str:
+    bounds = "only the lower bounds the notebook's outputs show" if versions.recorded.modules else "no lower bounds"
+    return (
+        f"the versions of the environment the notebook ran in are not known ({versions.missing}): "
+        f"pyproject.toml has {bounds} and there is no lock; convert with --python PATH, the "
+        "interpreter the notebook ran in"
+    )
+
+
+def _generated_imports(files: Mapping[str, str], package: str) -> set[str]:
+    """What the package's generated modules import (`IPython.display` for `display()`,
+    which the notebook itself never imported), less the package itself."""
+    found: set[str] = set()
+    for name, text in files.items():
+        if name.startswith(f"src/{package}/") and name.endswith(".py"):
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:  # reported as nb2pkg's bug by _check_compiles
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+    return {module for module in found if module.split(".")[0] != package}
 
 
 def _pip_installs(flow: Dataflow) -> list[PipTarget]:

@@ -5,6 +5,7 @@
         NotebookNotFound, UnreadableNotebook, InvalidNotebook, OtherLanguage
         NoNotebooks              batch found nothing to convert
         NotOurFolder             --out holds something nb2pkg did not make
+        BadInterpreter           --python names no Python interpreter nb2pkg can run
         Conflict                 exit 1: files in the way, nothing was written
           EditedFiles            the user edited files nb2pkg wrote (--force overwrites them)
           ForeignFiles           files nb2pkg did not write (never overwritten)
@@ -85,6 +86,12 @@ class NoNotebooks(InputError):
 
 class NotOurFolder(InputError):
     reason = "output folder in use"
+
+
+class BadInterpreter(InputError):
+    """`--python` names no interpreter nb2pkg can ask what it has installed."""
+
+    reason = "bad interpreter"
 
 
 def _listed(files: list[str]) -> str:

@@ -32,7 +32,8 @@ class Mode(Enum):
 @dataclass(frozen=True)
 class Options:
     """How to convert: into `out`, in `mode`; `verify` then runs both notebooks in
-    `kernel`; `timeout` is the seconds one notebook may take (None: no limit)."""
+    `kernel`; `timeout` is the seconds one notebook may take (None: no limit); `python`
+    is the interpreter the notebooks ran in (None: their kernels')."""
 
     out: Path
     mode: Mode = Mode.WRITE
@@ -40,3 +41,4 @@ class Options:
     verify: bool = False
     timeout: float | None = None
     kernel: str = KERNEL
+    python: Path | None = None

@@ -18,6 +18,7 @@ from pyflakes import checker
 
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import Dataflow
+from nb2pkg.environment import Versions
 from nb2pkg.ipython import ipython_call, to_python
 from nb2pkg.render.local_modules import LocalModules
 
@@ -187,7 +188,7 @@ def deterministic_problems(
     out: Path,
     first: Conversion,
     local: LocalModules = LocalModules(),
-    installed: Mapping[str, str] | None = None,
+    installed: Versions | Mapping[str, str] | None = None,
 ) -> list[str]:
     again = convert(flow, out, first.package, local, installed)
     return [
@@ -200,7 +201,7 @@ def all_problems(
     flow: Dataflow,
     out: Path,
     local: LocalModules = LocalModules(),
-    installed: Mapping[str, str] | None = None,
+    installed: Versions | Mapping[str, str] | None = None,
     again: bool = True,
 ) -> list[str]:
     """Every problem of the list; `again=False` leaves out converting a second time, for a

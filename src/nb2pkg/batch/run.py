@@ -50,7 +50,8 @@ def run(
 
     todo = []
     for index, job in enumerate(jobs):
-        outline = None if job.options.verify else unchanged_outline(job)
+        # with --python the environment may differ from the one the record was made with
+        outline = None if job.options.verify or job.options.python else unchanged_outline(job)
         if outline is not None:
             finish(index, replace(_start(job), status=Status.UNCHANGED, outline=outline))
         else:
@@ -91,6 +92,7 @@ def convert_one(job: Job) -> Outcome:
                 force=options.force,
                 write=options.mode.writes,
                 within=options.out,
+                python=options.python,
             )
             report = converted.report
             changed = bool(report.created or report.changed or report.removed)

@@ -41,6 +41,14 @@ def batch(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; see the exit code and report.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colors in diffs.")] = False,
+    python: Annotated[
+        Path | None,
+        typer.Option(
+            "--python",
+            help="The interpreter the notebooks ran in: versions and locks from its environment. "
+            "[default: each notebook's kernel's]",
+        ),
+    ] = None,
 ) -> None:
     """Convert every notebook under PATHS, each into its own project in OUT.
 
@@ -58,7 +66,11 @@ def batch(
     check_out(out)
     if report is not None:
         check_out(report, "--report")
-    options = Options(out, Mode.of(dry_run, check), force, check_outputs, timeout)
+    if python is not None:
+        from nb2pkg.environment import read_interpreter
+
+        read_interpreter(python)  # a bad --python is one error, before any notebook
+    options = Options(out, Mode.of(dry_run, check), force, check_outputs, timeout, python=python)
     every = batching.find_jobs(paths, options)
     chosen = batching.shard(every, *selected) if selected else every
     workers = jobs or os.cpu_count() or 1

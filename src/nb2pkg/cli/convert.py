@@ -45,6 +45,14 @@ def convert(
     timeout: Annotated[
         float | None, typer.Option("--timeout", min=0.001, help="Seconds the conversion may take (not --verify).")
     ] = None,
+    python: Annotated[
+        Path | None,
+        typer.Option(
+            "--python",
+            help="The interpreter the notebook ran in: versions and lock from its environment. "
+            "[default: the notebook's kernel's]",
+        ),
+    ] = None,
 ) -> None:
     """Convert NOTEBOOK into a package and a summary notebook (the default command)."""
     from nb2pkg.naming import package_name, package_problem
@@ -54,10 +62,11 @@ def convert(
         fail(one_line(f"--name {name!r}: {problem}"))
     target = out if out is not None else Path(name or package_name(notebook.stem))
     check_out(target)
-    options = Options(target, Mode.of(dry_run, check), force, check_outputs, timeout)
+    options = Options(target, Mode.of(dry_run, check), force, check_outputs, timeout, python=python)
     if options.mode.writes:
         _write(notebook, out, name, options, quiet)
-    elif not _in_sync(notebook, target, name, quiet):
+    # the record does not say which environment the versions came from: --python converts
+    elif python is not None or not _in_sync(notebook, target, name, quiet):
         # --dry-run --check: the diff, and the exit code of --check
         _preview(notebook, out, name, options, use_color(no_color), quiet, exit_on_change=check)
 
@@ -77,7 +86,7 @@ def _preview(
     from nb2pkg.deadline import time_limit
 
     with time_limit(options.timeout, notebook):
-        result = api.convert(notebook, out=out, name=name, force=options.force, write=False)
+        result = api.convert(notebook, out=out, name=name, force=options.force, write=False, python=options.python)
     print_preview(result, show_diff=options.mode is Mode.DRY_RUN, color=color, quiet=quiet)
     changes = result.report.created + result.report.changed + result.report.removed
     if exit_on_change and changes:
@@ -89,7 +98,7 @@ def _write(notebook: Path, out: Path | None, name: str | None, options: Options,
     from nb2pkg.deadline import time_limit
 
     with time_limit(options.timeout, notebook):
-        result = api.convert(notebook, out=out, name=name, force=options.force)
+        result = api.convert(notebook, out=out, name=name, force=options.force, python=options.python)
     if not quiet:
         print_conversion(result)
     if options.verify:

@@ -4,8 +4,9 @@ notebook, dependencies, generated tests, and the local modules copied as they ar
 This is the stage's API: later stages import these names from `nb2pkg.render`."""
 
 from nb2pkg.render.data import DataDir, data_dir_default
-from nb2pkg.render.dependencies import PipTarget, infer_dependencies, installed_versions
+from nb2pkg.render.dependencies import Dependencies, PipTarget, infer_dependencies
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
+from nb2pkg.render.lock import LOCK_FILE, lock_file
 from nb2pkg.render.modules import render_module, with_results_returned
 from nb2pkg.render.scaffold import (
     init_module,
@@ -19,13 +20,15 @@ from nb2pkg.render.scaffold import (
 from nb2pkg.render.summary import summary_notebook
 
 __all__ = [
+    "LOCK_FILE",
     "DataDir",
+    "Dependencies",
     "LocalModules",
     "PipTarget",
     "data_dir_default",
     "infer_dependencies",
     "init_module",
-    "installed_versions",
+    "lock_file",
     "main_module",
     "pipeline_module",
     "pyproject",

@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
-from types import MappingProxyType
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
+
+from nb2pkg.environment import normalise
 
 # Import names whose distribution is named differently, for when it is not installed.
 _RENAMED = dict(
@@ -54,44 +55,81 @@ _RENAMED = dict(
         "sentence_transformers:sentence-transformers",
     ]
 )
-# Import names that are also the distribution's name, for when it is not installed.
-_SAME_NAME = [
-    "numpy",
-    "pandas",
-    "scipy",
-    "matplotlib",
-    "seaborn",
-    "plotly",
-    "statsmodels",
-    "torch",
-    "torchvision",
-    "tensorflow",
-    "keras",
-    "xgboost",
-    "lightgbm",
-    "catboost",
-    "requests",
-    "tqdm",
-    "joblib",
-    "networkx",
-    "sympy",
-    "polars",
-    "pyarrow",
-    "nltk",
-    "spacy",
-    "transformers",
-    "openpyxl",
-    "lxml",
-    "h5py",
-    "numba",
-    "altair",
-    "bokeh",
-    "ipywidgets",
-    "geopandas",
-    "shapely",
-    "folium",
-]
-_KNOWN = {**{name: name for name in _SAME_NAME}, **_RENAMED}
+_KNOWN = _RENAMED
+# Import names a notebook's own folder holds, never a published distribution meant by them
+# (`utils.py` one folder up): left for the user to place, not guessed as a PyPI name.
+_LOCAL = frozenset(
+    {
+        "app",
+        "common",
+        "config",
+        "constants",
+        "custom",
+        "data",
+        "functions",
+        "funcs",
+        "helper",
+        "helpers",
+        "lib",
+        "libs",
+        "local",
+        "main",
+        "model",
+        "models",
+        "module",
+        "mylib",
+        "mymodule",
+        "mypackage",
+        "mytools",
+        "myutils",
+        "project",
+        "scripts",
+        "settings",
+        "src",
+        "test",
+        "tests",
+        "tools",
+        "util",
+        "utils",
+    }
+)
+_LOCAL_SUFFIX = re.compile(r"_(?:utils?|helpers?|tools|funcs|functions|lib|common|local|module)$")
+# Python 2's standard modules that Python 3 renamed or dropped.
+_PYTHON2 = frozenset(
+    {
+        "BaseHTTPServer",
+        "ConfigParser",
+        "Cookie",
+        "HTMLParser",
+        "Queue",
+        "SimpleHTTPServer",
+        "SocketServer",
+        "StringIO",
+        "Tkinter",
+        "UserDict",
+        "UserList",
+        "__builtin__",
+        "anydbm",
+        "commands",
+        "cookielib",
+        "cPickle",
+        "cStringIO",
+        "copy_reg",
+        "dummy_thread",
+        "exceptions",
+        "htmlentitydefs",
+        "httplib",
+        "md5",
+        "repr",
+        "sets",
+        "sha",
+        "thread",
+        "tkMessageBox",
+        "urllib2",
+        "urlparse",
+        "xmlrpclib",
+    }
+)
 # Top-level names that many distributions share (`google.protobuf`, `google.cloud`).
 _NAMESPACES = frozenset({"google", "azure", "backports", "jaraco", "zope"})
 
@@ -123,15 +161,11 @@ class Dependencies:
     refused: tuple[Refused, ...] = ()
 
 
-def normalise(name: str) -> str:
-    """A distribution name normalised per PEP 503."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def top_level(module: str) -> str | None:
-    """The top-level name of an import, or None for relative and standard-library ones."""
+    """The top-level name of an import, or None for relative and standard-library ones
+    (Python 2's too: no distribution provides `urllib2`)."""
     name = module.strip().split(".")[0]
-    if not name or name in sys.stdlib_module_names or name == "__main__":
+    if not name or name in sys.stdlib_module_names or name in _PYTHON2 or name == "__main__":
         return None
     return name
 
@@ -155,51 +189,40 @@ def pick_distribution(name: str, candidates: Sequence[str]) -> str | None:
 
 
 def distribution_for(
-    name: str,
-    provided: Callable[[], Mapping[str, Sequence[str]]],
-    version_of: Callable[[str], str | None],
+    name: str, provided: Mapping[str, Sequence[str]], version_of: Callable[[str], str | None]
 ) -> str | None:
-    """The distribution that provides the top-level import `name`, if known."""
+    """The distribution that provides the top-level import `name`: the one the environment
+    says provides it, else the curated name for a known mismatch (`sklearn`), else the
+    import's own name, which is the PyPI name for most (`patsy`); None for names no
+    distribution is meant by (namespaces, private and local-sounding names)."""
     if name in _NAMESPACES:
         return None
     known = _KNOWN.get(name)
     if known is not None and version_of(known) is not None:
-        return known  # installed under the name expected: the table would pick it too, slower
-    found = pick_distribution(name, provided().get(name, ())) or known
-    # Otherwise only a distribution installed under the import's own name is trusted.
-    return found or (name if version_of(name) is not None else None)
+        return known  # installed under the name expected: the table would pick it too
+    found = pick_distribution(name, provided.get(name, ())) or known
+    if found or version_of(name) is not None:
+        return found or name
+    return None if could_be_local(name) else name
 
 
-def version_reader(installed: Mapping[str, str] | None) -> Callable[[str], str | None]:
-    """Look installed versions up in `installed`, or in this environment's metadata."""
-    versions = installed_versions() if installed is None else installed
-    return lambda dist: versions.get(normalise(dist))
+def could_be_local(name: str) -> bool:
+    """Whether an import name is more likely a module of the notebook's project than a
+    distribution (`_private`, `utils`, `plot_helpers`): never written as a dependency."""
+    return name.startswith("_") or name.lower() in _LOCAL or bool(_LOCAL_SUFFIX.search(name.lower()))
 
 
 def distribution_table(
     distributions: Mapping[str, Sequence[str]] | None,
 ) -> Callable[[], Mapping[str, Sequence[str]]]:
-    """`distributions`, or this environment's table, read once on first use."""
+    """`distributions`, or the table of the environment nb2pkg runs in, read once on first
+    use (what a local module's name may shadow where the project is converted)."""
     if distributions is not None:
         return lambda: distributions
     return _environment_table
 
 
-# The environment does not change while nb2pkg runs: read once per process (a batch
-# worker converts many notebooks), and only when asked.
-@cache
-def installed_versions() -> Mapping[str, str]:
-    """Each distribution installed here (PEP 503 name) and its version: the conversion's
-    input for lower bounds, read by its caller so that the conversion itself stays pure."""
-    versions: dict[str, str] = {}
-    for dist in metadata.distributions():  # in sys.path order: the first one found wins, as in import
-        name = dist.metadata["Name"]
-        if name:
-            versions.setdefault(normalise(name), dist.version)
-    return MappingProxyType(versions)
-
-
-@cache
+@cache  # the environment does not change while nb2pkg runs: read once per process
 def _environment_table() -> Mapping[str, Sequence[str]]:
     return metadata.packages_distributions()
 
@@ -241,11 +264,21 @@ def infer_dependencies(
     pip_installs: Iterable[str | PipTarget] = (),
     installed: Mapping[str, str] | None = None,
     distributions: Mapping[str, Sequence[str]] | None = None,
+    recorded: Mapping[str, str] | None = None,
 ) -> Dependencies:
     """The requirements for a notebook's imports and `!pip install` targets; a target that
-    is not a valid requirement is refused, never written."""
-    version_of = version_reader(installed)
-    provided = distribution_table(distributions)
+    is not a valid requirement is refused, never written. Lower bounds come from
+    `installed` (versions by distribution name, of the environment the notebook ran in),
+    else from `recorded` (versions by import name, that the notebook shows); `distributions`
+    is that environment's table of which distributions provide each import name."""
+    provided = distributions or {}
+    versions = {normalise(dist): version for dist, version in (installed or {}).items()}
+    shown = {
+        normalise(dist): version
+        for name, version in (recorded or {}).items()
+        if (dist := distribution_for(name, provided, versions.get)) is not None
+    }
+    version_of = _version_reader({**shown, **versions})  # the environment wins
     # keyed by name and marker: a pip line for one platform adds to what the imports need
     requirements: dict[tuple[str, str], str] = {}
     unknown: set[str] = set()
@@ -264,6 +297,10 @@ def infer_dependencies(
         tuple(sorted(unknown, key=_sort_key)),
         refused,
     )
+
+
+def _version_reader(versions: Mapping[str, str]) -> Callable[[str], str | None]:
+    return lambda dist: versions.get(normalise(dist))
 
 
 def _pip_requirements(

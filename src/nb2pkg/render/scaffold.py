@@ -7,12 +7,14 @@ import textwrap
 
 import tomli_w
 
+from nb2pkg.environment import Versions
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.naming import unique
 from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.data import DataDir, config_data, data_section, folder_function
 from nb2pkg.render.dependencies import Dependencies
+from nb2pkg.render.lock import versions_section
 from nb2pkg.render.modules import (
     call_source,
     format_code,
@@ -71,6 +73,7 @@ def readme(
     local: dict[str, str] | None = None,
     gaps: Gaps | None = None,
     data_dir: DataDir | None = None,
+    versions: Versions | None = None,
 ) -> str:
     lines = [
         f"# {package}",
@@ -122,6 +125,8 @@ def readme(
             "",
         ]
         lines += [f"- {reason[0].upper()}{reason[1:]}." for reason in gaps.reasons()]
+    if dependencies.requirements:
+        lines += versions_section(versions or Versions())
     if dependencies.unknown:
         lines += [
             "",
