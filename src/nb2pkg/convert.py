@@ -46,6 +46,12 @@ class Conversion:
     copied: tuple[str, ...] = ()  # files copied as they are (local modules), not generated
 
 
+# `python -m PACKAGE` is a Typer command (render.main_cli): a requirement as if the notebook
+# had `pip install`ed it, so that it gets the same lower bound; first, so the notebook's own
+# line for typer, if any, wins.
+_CLI_REQUIREMENT = PipTarget("typer")
+
+
 def default_package(notebook_path: Path) -> str:
     return package_name(notebook_path.stem)
 
@@ -83,8 +89,10 @@ def convert(
         files[f"{source}/{module}.py"] = rendered.text
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
-    files[f"{source}/__main__.py"] = main_module(package, gaps)
-    dependencies = infer_dependencies(_imported_modules(flow, local), _pip_installs(flow), installed)
+    files[f"{source}/__main__.py"] = main_module(package, gaps, plan, notebook.path.name)
+    dependencies = infer_dependencies(
+        _imported_modules(flow, local), [_CLI_REQUIREMENT, *_pip_installs(flow)], installed
+    )
     warnings += [
         Diagnostic(r.cell, None, f"`pip install {printable(r.text)}` is not added to pyproject.toml: {r.reason}")
         for r in dependencies.refused

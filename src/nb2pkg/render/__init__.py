@@ -5,10 +5,10 @@ This is the stage's API: later stages import these names from `nb2pkg.render`.""
 
 from nb2pkg.render.dependencies import PipTarget, infer_dependencies, installed_versions
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
+from nb2pkg.render.main_cli import main_module
 from nb2pkg.render.modules import render_module, with_results_returned
 from nb2pkg.render.scaffold import (
     init_module,
-    main_module,
     pipeline_module,
     pyproject,
     readme,
