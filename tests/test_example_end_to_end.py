@@ -53,8 +53,11 @@ def test_installed_package_runs_the_pipeline(project: Path, tmp_path: Path) -> N
     env = {**os.environ, "MPLBACKEND": "Agg", "EXPLORE_NOTEBOOK_DIR": str(EXAMPLE.parent)}
     run = subprocess.run([python, "-m", "explore"], capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
     assert run.returncode == 0, run.stderr
+    # What the notebook printed goes to stdout, as it did; the log of the steps to stderr.
     assert "559 rows after removing implausible sizes" in run.stdout
     assert re.search(r"MAE: \$[\d,]+\nR²: 0\.\d{3}\n", run.stdout)
+    assert " INFO " not in run.stdout and "load_data: started" in run.stderr
+    assert re.search(r" INFO explore: done in \d+\.\d\d s\n\Z", run.stderr), run.stderr
 
 
 def test_generated_tests_pass(project: Path) -> None:
