@@ -207,7 +207,7 @@ def test_a_step_that_raises_is_logged_and_exits_1(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_pipeline_with_gaps_refuses_with_one_line(tmp_path: Path) -> None:
-    cells = [
+    cells: list[str | tuple[str, str]] = [
         "values = [5, 3]\nscale = int('2')",
         "values.append(100)\nscale = 10",
         "result = [v * scale for v in values]\nprint(result)",

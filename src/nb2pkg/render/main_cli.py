@@ -171,7 +171,8 @@ def _run_steps(package: str) -> str:
         "        stop(f\"--log-level {log_level!r} is not one of {', '.join(LEVELS)}\")\n"
         '    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")\n'
         "    if data_dir is not None:\n"
-        f"        os.environ[{data_dir_variable(package)!r}] = str(data_dir)  # read when config is imported\n"
+        "        # config reads it when imported, just below\n"
+        f"        os.environ[{data_dir_variable(package)!r}] = str(data_dir)\n"
         f"    from {package} import config\n\n"
         "    problem = where_the_notebook_ran(config)\n"
         "    if problem:\n"
@@ -255,25 +256,30 @@ def _refusing_main(package: str, gaps: Gaps) -> str:
 def run_section(package: str, plan: Plan, gaps: Gaps) -> list[str]:
     """The README's words on `python -m PACKAGE`: what it does and its options."""
     if gaps:
-        return [
-            f"`python -m {package}` refuses to run (see below) and says why; `--help` says so too.",
-            "",
-        ]
-    lines = [
-        f"`python -m {package}` runs every step of the notebook in its order. It logs each step as it",
-        "starts and as it ends, with its time, to stderr (what the steps print still goes to stdout); a step",
-        "that fails is logged with its name, its time and the traceback, and the run exits with 1. A data",
-        f"folder that is not there is one line and exit 2. `python -m {package} --help` lists the options:",
-        "",
-        f"- `--data-dir DIR`: the folder of the input data (sets `{data_dir_variable(package)}`)",
+        return [f"`python -m {package}` refuses to run (see below) and says why; `--help` says so too.", ""]
+    text = (
+        f"`python -m {package}` runs every step of the notebook in its order. It logs each step as it "
+        "starts and as it ends, with its time, to stderr (what the steps print still goes to stdout). "
+        "A step that fails is logged with its name, its time and the traceback, and the run exits with 1; "
+        "a data folder that is not there is one line and exit 2. "
+        f"`python -m {package} --help` lists the options:"
+    )
+    lines = [*_wrap_markdown(text), ""]
+    lines.append(f"- `--data-dir DIR`: the folder of the input data (sets `{data_dir_variable(package)}`)")
+    lines += [
+        f"- {markdown_code(_usage(option))}: sets {markdown_code(option.constant)} in `config.py` "
+        f"for this run (the notebook's value: {markdown_code(option.default)})"
+        for option in cli_options(plan)
     ]
-    for option in cli_options(plan):
-        lines.append(
-            f"- {markdown_code(_usage(option))}: sets {markdown_code(option.constant)} in `config.py` "
-            f"for this run (the notebook's value: {markdown_code(option.default)})"
-        )
-    lines += ["- `--log-level LEVEL`: DEBUG, INFO (the default), WARNING or ERROR", ""]
-    return lines
+    return [*lines, "- `--log-level LEVEL`: DEBUG, INFO (the default), WARNING or ERROR", ""]
+
+
+def _wrap_markdown(text: str, width: int = 88) -> list[str]:
+    """`text` in lines of `width`, never breaking inside a code span (even segments are
+    outside backticks, odd ones inside)."""
+    parts = text.split("`")
+    joined = "`".join(part.replace(" ", "\0") if n % 2 else part for n, part in enumerate(parts))
+    return [line.replace("\0", " ") for line in textwrap.wrap(joined, width, break_on_hyphens=False)]
 
 
 def _usage(option: CliOption) -> str:
@@ -282,21 +288,22 @@ def _usage(option: CliOption) -> str:
     return f"{option.flag} {option.kind.upper()}"
 
 
-def step_helper(name: str, log: str, logging_name: str, time_name: str) -> str:
+def step_helper(name: str, logging_name: str, time_name: str) -> str:
     """The pipeline's `with step("load_data"):`: logs the step as it starts, and as it ends
     with its time, or fails (then the exception goes on to the caller). A library logs,
-    never configures logging: `python -m` does."""
+    never configures logging: `python -m` does. The logger is looked up when a step runs
+    (logging keeps one per name), so that importing the module does no work."""
     return (
-        f"{log} = {logging_name}.getLogger(__name__)\n\n\n"
         "@contextmanager\n"
         f"def {name}(title: str) -> Iterator[None]:\n"
         '    """Log a step as it starts, and as it ends with its time or fails."""\n'
-        f'    {log}.info("%s: started", title)\n'
+        f"    log = {logging_name}.getLogger(__name__)\n"
+        '    log.info("%s: started", title)\n'
         f"    started = {time_name}.perf_counter()\n"
         "    try:\n        yield\n"
         "    except BaseException as error:\n"
         f"        elapsed = {time_name}.perf_counter() - started\n"
-        f'        {log}.error("%s: failed after %.2f s: %s: %s", title, elapsed, type(error).__name__, error)\n'
+        '        log.error("%s: failed after %.2f s: %s: %s", title, elapsed, type(error).__name__, error)\n'
         "        raise\n"
-        f'    {log}.info("%s: done in %.2f s", title, {time_name}.perf_counter() - started)\n'
+        f'    log.info("%s: done in %.2f s", title, {time_name}.perf_counter() - started)\n'
     )

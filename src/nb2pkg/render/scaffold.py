@@ -271,9 +271,8 @@ def _logged_steps(
         names[module] = module if plain else unique(module, imported | taken)
         statements[f"import {module}" + ("" if names[module] == module else f" as {names[module]}")] = module
     step = unique("step", taken | imported | set(names.values()))
-    log = unique("log", taken | imported | set(names.values()) | {step})
     logged = [f"with {step}({title!r}):\n{_indent(call)}" for title, call in zip(titles, body, strict=True)]
-    return logged, step_helper(step, log, names["logging"], names["time"])
+    return logged, step_helper(step, names["logging"], names["time"])
 
 
 def _aliases(statement: str) -> list[ast.alias]:
