@@ -50,11 +50,22 @@ def test_installed_package_runs_the_pipeline(project: Path, tmp_path: Path) -> N
         check=False,
     )
     assert install.returncode == 0, install.stderr
-    env = {**os.environ, "MPLBACKEND": "Agg", "EXPLORE_DATA_DIR": str(EXAMPLE.parent / "data")}
-    run = subprocess.run([python, "-m", "explore"], capture_output=True, text=True, cwd=tmp_path, env=env, check=False)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("EXPLORE_")}
+    data = str(EXAMPLE.parent / "data")
+    run = subprocess.run(
+        [python, "-m", "explore", "--data-dir", data],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "MPLBACKEND": "Agg"},
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
+    # What the notebook printed goes to stdout, as it did; the log of the steps to stderr.
     assert "559 rows after removing implausible sizes" in run.stdout
     assert re.search(r"MAE: \$[\d,]+\nR²: 0\.\d{3}\n", run.stdout)
+    assert " INFO " not in run.stdout and "load_data: started" in run.stderr
+    assert re.search(r" INFO explore: done in \d+\.\d\d s\n\Z", run.stderr), run.stderr
 
 
 def test_generated_tests_pass(project: Path) -> None:

@@ -65,6 +65,13 @@ class Conversion:
     copied: tuple[str, ...] = ()  # files copied as they are (local modules), not generated
 
 
+# `python -m PACKAGE` is a Typer command (render.main_cli) with `Annotated` options: a
+# requirement as if the notebook had `pip install`ed it, bounded by the Typer nb2pkg itself
+# needs (not by what the notebook's environment has: no notebook used it); first, so the
+# notebook's own line for typer, if any, wins.
+_CLI_REQUIREMENT = PipTarget("typer>=0.12")
+
+
 def default_package(notebook_path: Path) -> str:
     return package_name(notebook_path.stem)
 
@@ -108,10 +115,10 @@ def convert(
         files[f"{source}/{module}.py"] = rendered.text
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
-    files[f"{source}/__main__.py"] = main_module(package, gaps, bool(folder_needs(plan)))
+    files[f"{source}/__main__.py"] = main_module(package, gaps, plan, notebook.path.name, bool(folder_needs(plan)))
     generated = {module for module in _generated_imports(files, package) if module.split(".")[0] not in local.names}
     imported = sorted({*_imported_modules(flow, local), *generated})
-    dependencies, versions = _dependencies(imported, _pip_installs(flow), versions)
+    dependencies, versions = _dependencies(imported, [_CLI_REQUIREMENT, *_pip_installs(flow)], versions)
     if versions.missing:
         warnings.append(Diagnostic(None, None, _missing_environment(versions)))
     warnings += [
@@ -198,12 +205,21 @@ def _dependencies(imported: list[str], pips: list[PipTarget], versions: Versions
     environment = versions.environment
     if environment is not None:
         found = infer_dependencies(imported, pips, environment.versions(), environment.provides)
-        wanted = [Requirement(text).name for text in found.requirements]
+        # what nb2pkg itself needs (python -m's typer, IPython for display()) is in nb2pkg's
+        # own environment too: no sign that the notebook ran there
+        wanted = [name for name in map(_name, found.requirements) if normalise(name) not in _NB2PKG_OWN]
         if versions.given or not wanted or any(normalise(name) in environment.distributions for name in wanted):
             return found, versions
         why = f"the interpreter of its kernel has none of {', '.join(wanted)} installed"
         versions = replace(versions, environment=None, missing=why)
     return infer_dependencies(imported, pips, recorded=versions.recorded.modules), versions
+
+
+_NB2PKG_OWN = frozenset({"typer", "ipython"})
+
+
+def _name(requirement: str) -> str:
+    return Requirement(requirement).name
 
 
 def _missing_environment(versions: Versions) -> str:

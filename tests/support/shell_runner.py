@@ -200,19 +200,22 @@ def _run_module(package: str) -> dict[str, Any]:
     import io
     import runpy
 
-    captured = io.StringIO()
-    real = sys.stdout
-    sys.stdout = captured
+    captured, messages = io.StringIO(), io.StringIO()
+    real, real_err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = captured, messages
+    sys.argv = [package]  # python -m's command line (Typer reads it), not this server's
     error = ""
     try:
         runpy.run_module(package, run_name="__main__", alter_sys=True)
     except SystemExit as stop:
         if stop.code not in (None, 0):
-            error = f"SystemExit: {stop.code}"
+            # what it said last: a refusal's one line, or a failed step's exception
+            said = messages.getvalue().strip().splitlines()
+            error = f"SystemExit: {said[-1] if said else stop.code}"
     except BaseException as exc:  # the verdict is what failed, whatever it was
         error = f"{type(exc).__name__}: {exc}"
     finally:
-        sys.stdout = real
+        sys.stdout, sys.stderr = real, real_err
     return {"ok": not error, "error": error, "stdout": mask(captured.getvalue())}
 
 

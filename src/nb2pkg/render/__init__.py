@@ -7,10 +7,10 @@ from nb2pkg.render.data import DataDir, data_dir_default
 from nb2pkg.render.dependencies import Dependencies, PipTarget, infer_dependencies
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
 from nb2pkg.render.lock import LOCK_FILE, lock_file
+from nb2pkg.render.main_cli import main_module
 from nb2pkg.render.modules import render_module, with_results_returned
 from nb2pkg.render.scaffold import (
     init_module,
-    main_module,
     pipeline_module,
     pyproject,
     readme,

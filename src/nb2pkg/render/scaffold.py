@@ -3,6 +3,7 @@ pipeline that runs every step in notebook order, and generated smoke tests."""
 
 from __future__ import annotations
 
+import ast
 import textwrap
 
 import tomli_w
@@ -15,6 +16,7 @@ from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.data import DataDir, config_data, data_section, folder_function
 from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.render.lock import versions_section
+from nb2pkg.render.main_cli import run_section, step_helper
 from nb2pkg.render.modules import (
     call_source,
     format_code,
@@ -91,6 +93,7 @@ def readme(
         f"    python -m {package}          # every step, in the notebook's order",
         "    python -m pytest             # smoke tests",
         "",
+        *run_section(package, plan, gaps or Gaps()),
         *data_section(plan, package, data_dir, notebook_dir),
         "## Modules",
         "",
@@ -154,65 +157,6 @@ def _cell_label(cell: int | None) -> str:
 
 def init_module(notebook_name: str) -> str:
     return docstring_literal(f"Code of the notebook {printable(notebook_name)}, made into a package by nb2pkg.") + "\n"
-
-
-def main_module(package: str, gaps: Gaps, needs_folder: bool = True) -> str:
-    if gaps:
-        reasons = gaps.reasons() or [
-            f"the steps need {', '.join(f'`{n}`' for n in gaps.loose)}, which only cells kept in the notebook bind"
-        ]
-        text = (
-            f"python -m {package} cannot do what the notebook did: "
-            + "; ".join(reasons)
-            + ". Run the summary notebook instead."
-        )
-        docstring = "\n".join(
-            textwrap.wrap(text.replace("python -m", "`python -m", 1).replace(" cannot", "` cannot", 1), 88)
-        )
-        return format_code(
-            f'"""{docstring}\n\n`{package}.pipeline.run()` runs the steps alone, without those cells."""\n\n'
-            'import sys\n\nif __name__ == "__main__":\n'
-            f"    sys.exit({text.replace('`', '')!r})\n"
-        )
-    if not needs_folder:  # nothing needs the notebook's folder (plan.folder_needs)
-        return format_code(
-            f'"""`python -m {package}` runs every step of the notebook in order."""\n\n'
-            f"from {package}.pipeline import run\n\n"
-            'if __name__ == "__main__":\n'
-            "    run()\n"
-        )
-    return format_code(
-        f'"""`python -m {package}` runs every step of the notebook in order, in the folder the\n'
-        'notebook ran in."""\n\n'
-        "import os\nimport sys\nfrom pathlib import Path\n\n"
-        f"from {package}.config import NOTEBOOK_DIR\nfrom {package}.pipeline import run\n\n"
-        f"{_where_the_notebook_ran(package)}\n\n"
-        'if __name__ == "__main__":\n'
-        "    problem = where_the_notebook_ran()\n"
-        "    if problem:\n"
-        f'        print(f"python -m {package}: {{problem}}", file=sys.stderr)\n'
-        "        sys.exit(2)\n"
-        "    run()\n"
-    )
-
-
-def _where_the_notebook_ran(package: str) -> str:
-    """Generated check: the steps run in the notebook's folder, found from this project's
-    layout. A project moved without that folder, or a package installed into
-    site-packages, cannot find it: say so and what to set, instead of a traceback from
-    `os.chdir` or reading and writing files in an unrelated folder."""
-    variable = notebook_dir_variable(package)
-    return (
-        "def where_the_notebook_ran() -> str:\n"
-        '    """Why the steps cannot run in the notebook\'s folder, or "" when they can."""\n'
-        f'    set_here = "set {variable} to the folder the notebook\'s relative paths start from"\n'
-        f"    if not os.environ.get({variable!r}):\n"
-        '        if not (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file():\n'
-        '            return f"the package is installed away from its project; {set_here}"\n'
-        "    if not NOTEBOOK_DIR.is_dir():\n"
-        '        return f"the notebook\'s folder {NOTEBOOK_DIR} is not there; {set_here}"\n'
-        '    return ""\n'
-    )
 
 
 def render_config(
@@ -280,19 +224,21 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     setup = unique("setup", taken) if plan.session else ""
     if setup:
         body.insert(0, f"{setup}()  # the notebook's session settings, before any step")
-    code = "\n".join(body) or "pass"
+    titles = ["setup"] * bool(setup) + [step.name for step in plan.steps]
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
     needs = bool(folder_needs(plan))
     if needs:  # some code uses paths relative to the notebook's folder: run there
-        statements["from contextlib import contextmanager"] = "contextlib"
         statements["import os"] = "os"
         alias = "" if folder == "NOTEBOOK_DIR" else f" as {folder}"
         statements[f"from {package}.config import NOTEBOOK_DIR{alias}"] = f"{package}.config"
-        statements["from collections.abc import Iterator"] = "collections.abc"
+    statements["from contextlib import contextmanager"] = "contextlib"
+    statements["from collections.abc import Iterator"] = "collections.abc"
     if setup:
         statements[f"from {package}.config import setup{'' if setup == 'setup' else ' as ' + setup}"] = (
             f"{package}.config"
         )
+    logged, step_code = _logged_steps(body, titles, statements, taken)
+    code = "\n".join(logged) or "pass"
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
     result = "{" + ", ".join(f'"{n}": {n}' for n in sorted(bound)) + "}"
     helper_code = (
@@ -307,12 +253,34 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         '"""Every step of the notebook, in its order: what `python -m ' + package + '` runs."""\n\n'
         f"{import_lines(statements, package)}\n\n\n"
         f"{helper_code if needs else ''}"
+        f"{step_code}\n\n"
         f"def run({signature}) -> dict[str, object]:\n"
         f'    """{_run_doc(gaps)}"""\n'
         f"{steps}"
         f"    return {result}\n"
     )
     return format_code(text), gaps
+
+
+def _logged_steps(
+    body: list[str], titles: list[str], statements: dict[str, str], taken: set[str]
+) -> tuple[list[str], str]:
+    """Each call of `body` inside `with step(title):`, and the helper's code; adds the
+    imports the helper needs to `statements`, under names nothing else there binds."""
+    imported = {alias.asname or alias.name.split(".")[0] for s in statements for alias in _aliases(s)}
+    names = {}
+    for module in ("logging", "time"):
+        plain = module not in imported or f"import {module}" in statements
+        names[module] = module if plain else unique(module, imported | taken)
+        statements[f"import {module}" + ("" if names[module] == module else f" as {names[module]}")] = module
+    step = unique("step", taken | imported | set(names.values()))
+    logged = [f"with {step}({title!r}):\n{_indent(call)}" for title, call in zip(titles, body, strict=True)]
+    return logged, step_helper(step, names["logging"], names["time"])
+
+
+def _aliases(statement: str) -> list[ast.alias]:
+    node = ast.parse(statement).body[0]
+    return node.names if isinstance(node, (ast.Import, ast.ImportFrom)) else []
 
 
 def _run_doc(gaps: Gaps) -> str:

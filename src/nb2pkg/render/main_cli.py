@@ -1,0 +1,327 @@
+"""`python -m PACKAGE`: the generated command line (Typer) that runs the pipeline, with
+the data folder and config's simple constants as options, logging each step; the text
+the README says about it; and the pipeline's step-logging helper."""
+
+from __future__ import annotations
+
+import ast
+import io
+import keyword
+import textwrap
+import tokenize
+from dataclasses import dataclass, replace
+
+from nb2pkg.escape import docstring_literal, markdown_code, printable
+from nb2pkg.plan import Gaps, Plan
+from nb2pkg.render.modules import data_dir_variable, format_code, notebook_dir_variable
+
+# Options the command has whatever the notebook holds; a constant that would take one of
+# these names (or a name the command's body reads) is no option.
+FIXED_FLAGS = frozenset({"--data-dir", "--log-level", "--help"})
+RESERVED_PARAMETERS = frozenset({"data_dir", "log_level", "help", "run_steps"})
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class CliOption:
+    """A config constant the command line can set: `--test-size FLOAT` for `TEST_SIZE = 0.2`."""
+
+    constant: str
+    parameter: str  # the command's parameter, which Typer turns into `flag`
+    flag: str
+    kind: str  # "int", "float", "str" or "bool": the literal's type
+    default: str  # the notebook's value, as --help shows it
+    comment: str = ""  # the notebook's comment on the constant
+
+    @property
+    def help(self) -> str:
+        return f"{self.constant} in config.py" + (f": {self.comment}" if self.comment else "") + "."
+
+
+def cli_options(plan: Plan) -> tuple[CliOption, ...]:
+    """One option per config constant that is an int, float, str or bool literal, in
+    config's order; private names and names that clash with another option are left out."""
+    options: list[CliOption] = []
+    taken = set(FIXED_FLAGS)
+    for segment in plan.constants:
+        for option in _segment_options(segment.source):
+            flags = {option.flag, "--no-" + option.flag[2:]} if option.kind == "bool" else {option.flag}
+            if flags & taken or option.parameter in RESERVED_PARAMETERS:
+                continue
+            taken |= flags
+            options.append(option)
+    return tuple(options)
+
+
+def _segment_options(source: str) -> list[CliOption]:
+    try:
+        module = ast.parse(source)
+    except SyntaxError:
+        return []
+    comments = _comments(source)
+    found = []
+    for node in module.body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            continue
+        option = _option(node.targets[0].id, node.value)
+        if option:
+            comment = _comment_on(comments, node.lineno, node.end_lineno or node.lineno)
+            found.append(replace(option, comment=printable(comment)))
+    return found
+
+
+def _option(name: str, value: ast.expr) -> CliOption | None:
+    parameter = name.lower()
+    if name.startswith("_") or not parameter.isidentifier() or keyword.iskeyword(parameter):
+        return None
+    try:
+        literal = ast.literal_eval(value)
+    except ValueError:
+        return None
+    kind = next((k.__name__ for k in (bool, int, float, str) if type(literal) is k), None)
+    if kind is None:
+        return None
+    shown = literal if isinstance(literal, str) else repr(literal)
+    return CliOption(name, parameter, "--" + parameter.replace("_", "-"), kind, printable(shown))
+
+
+def _comments(source: str) -> dict[int, tuple[str, bool]]:
+    """Line number -> (the text of the comment on that line, whether it is all the line holds)."""
+    found = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                alone = token.line.lstrip().startswith("#")
+                found[token.start[0]] = (token.string.lstrip("#").strip(), alone)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
+
+
+def _comment_on(comments: dict[int, tuple[str, bool]], first: int, last: int) -> str:
+    """The comment at the end of an assignment's last line, or else the comment lines right above it."""
+    if last in comments and not comments[last][1]:
+        return comments[last][0]
+    above: list[str] = []
+    while comments.get(first - 1, ("", False))[1]:
+        first -= 1
+        above.insert(0, comments[first][0])
+    return " ".join(text for text in above if text)
+
+
+def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str, needs_folder: bool = True) -> str:
+    """`__main__.py`: a Typer command that runs `pipeline.run()`, or, when the pipeline is
+    not what the notebook did (`gaps`), one that says so and exits 2. It checks that the
+    folder the steps need is there first: the notebook's, when some code still needs it
+    (`needs_folder`, plan.folder_needs), else the data folder, when there are input files."""
+    if gaps:
+        return _refusing_main(package, gaps)
+    options = cli_options(plan)
+    parameters = "".join(f"    {_parameter(option)},\n" for option in options)
+    constants = "{" + ", ".join(f"{o.constant!r}: {o.parameter}" for o in options) + "}"
+    data_help = f"The folder of the notebook's input data: sets {data_dir_variable(package)}, which config.py reads."
+    command_doc = f"Run every step of the notebook {notebook_name}, in its order, logging each one." + (
+        "\n\nA constant given as an option replaces its value in config.py for this run." if options else ""
+    )
+    return format_code(
+        f'"""`python -m {package}`: every step of the notebook, in its order, each logged as it\n'
+        "starts and as it ends, with its time (to stderr: what the steps print goes to stdout).\n"
+        f'`python -m {package} --help` lists the options: the data folder and config\'s constants."""\n\n'
+        "import logging\nimport os\nimport sys\nimport time\nfrom pathlib import Path\nfrom types import ModuleType\n"
+        "from typing import Annotated, NoReturn\n\nimport typer\n\n"
+        f"log = logging.getLogger({package!r})\n"
+        "# Plain help (the options' help quotes the notebook's comments: no Rich markup), no\n"
+        "# shell-completion options, and a failing step reported by the log, not a Rich traceback.\n"
+        "app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)\n"
+        f"LEVELS = {LEVELS!r}\n\n\n"
+        "@app.command()\n"
+        "def main(\n"
+        "    data_dir: Annotated[\n"
+        f"        Path | None, typer.Option(help={data_help!r}, exists=True, file_okay=False, resolve_path=True)\n"
+        "    ] = None,\n"
+        f"{parameters}"
+        f'    log_level: Annotated[str, typer.Option(help="{", ".join(LEVELS[:-1])} or {LEVELS[-1]}.")] = "INFO",\n'
+        ") -> None:\n"
+        f"    {docstring_literal(command_doc, '    ')}\n"
+        f"    run_steps(data_dir, log_level, {constants})\n\n\n"
+        f"{_run_steps(package)}\n\n\n"
+        f"{_stop(package)}\n\n\n"
+        f"{_where_the_notebook_ran(package) if needs_folder else _data_is_there(package, plan)}\n\n\n"
+        'if __name__ == "__main__":\n'
+        f"    app(prog_name={'python -m ' + package!r})\n"
+    )
+
+
+def _parameter(option: CliOption) -> str:
+    """`test_size: Annotated[float | None, typer.Option(...)] = None`: None when not given,
+    so that config.py's value (edited or not) stands; --help shows the notebook's."""
+    settings = f"help={option.help!r}, show_default={option.default!r}"
+    return f"{option.parameter}: Annotated[{option.kind} | None, typer.Option({settings})] = None"
+
+
+def _run_steps(package: str) -> str:
+    return (
+        "def run_steps(data_dir: Path | None, log_level: str, constants: dict[str, object]) -> None:\n"
+        '    """Log, point config at the data, set the constants given, then run every step."""\n'
+        "    level = log_level.upper()\n"
+        "    if level not in LEVELS:\n"
+        "        stop(f\"--log-level {log_level!r} is not one of {', '.join(LEVELS)}\")\n"
+        '    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")\n'
+        "    if data_dir is not None:\n"
+        "        # config reads it when imported, just below\n"
+        f"        os.environ[{data_dir_variable(package)!r}] = str(data_dir)\n"
+        f"    from {package} import config\n\n"
+        "    problem = folder_problem(config)\n"
+        "    if problem:\n"
+        "        stop(problem)\n"
+        "    for name, value in constants.items():\n"
+        "        if value is not None:\n"
+        '            log.info("%s = %r (config.py: %r)", name, value, getattr(config, name))\n'
+        "            setattr(config, name, value)\n"
+        "    started = time.perf_counter()\n"
+        "    try:\n"
+        "        # after the constants are set: the modules copy them from config when imported\n"
+        f"        from {package}.pipeline import run\n\n"
+        "        run()\n"
+        "    except KeyboardInterrupt:\n"
+        '        log.error("interrupted after %.2f s", time.perf_counter() - started)\n'
+        "        sys.exit(130)\n"
+        "    except Exception:\n"
+        "        # once, with the traceback: a production log is often all there is of a failed run\n"
+        '        log.error("failed after %.2f s", time.perf_counter() - started, exc_info=True)\n'
+        "        sys.exit(1)\n"
+        '    log.info("done in %.2f s", time.perf_counter() - started)\n'
+    )
+
+
+def _stop(package: str) -> str:
+    return (
+        "def stop(message: str) -> NoReturn:\n"
+        '    """A mistake in how it is run: one line, exit 2."""\n'
+        f'    print(f"python -m {package}: {{message}}", file=sys.stderr)\n'
+        "    sys.exit(2)\n"
+    )
+
+
+def _where_the_notebook_ran(package: str) -> str:
+    """Generated check: the steps run in the notebook's folder, found from this project's
+    layout. A project moved without that folder, or a package installed into
+    site-packages, cannot find it: say so and what to set, instead of a traceback from
+    `os.chdir` or reading and writing files in an unrelated folder."""
+    variable = notebook_dir_variable(package)
+    return (
+        "def folder_problem(config: ModuleType) -> str:\n"
+        '    """Why the steps cannot run in the notebook\'s folder, or "" when they can."""\n'
+        f'    set_here = "set {variable} to the folder the notebook\'s relative paths start from"\n'
+        f"    if not os.environ.get({variable!r}):\n"
+        '        if not (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file():\n'
+        '            return f"the package is installed away from its project; {set_here}"\n'
+        "    if not config.NOTEBOOK_DIR.is_dir():\n"
+        '        return f"the notebook\'s folder {config.NOTEBOOK_DIR} is not there; {set_here}"\n'
+        '    return ""\n'
+    )
+
+
+def _data_is_there(package: str, plan: Plan) -> str:
+    """Generated check: the folder config.DATA_DIR names holds the input files' folder;
+    else one line naming the folder and how to give another, not a traceback from the
+    first read."""
+    variable = data_dir_variable(package)
+    if not plan.data.files:
+        return (
+            "def folder_problem(config: ModuleType) -> str:\n"
+            '    """The steps read no input file: they can run anywhere."""\n'
+            '    return ""\n'
+        )
+    return (
+        "def folder_problem(config: ModuleType) -> str:\n"
+        '    """Why the steps cannot find their input files, or "" when they can."""\n'
+        f"    folder = config.{plan.data.variable}\n"
+        "    if not folder.is_dir():\n"
+        f'        return f"the data folder {{folder}} is not there; pass --data-dir DIR or set {variable}"\n'
+        '    return ""\n'
+    )
+
+
+def _refusing_main(package: str, gaps: Gaps) -> str:
+    """The steps need what cells kept in the notebook bind: `python -m` says so (--help
+    too) and exits 2, rather than run something that is not the notebook."""
+    reasons = gaps.reasons() or [
+        f"the steps need {', '.join(f'`{n}`' for n in gaps.loose)}, which only cells kept in the notebook bind"
+    ]
+    text = (
+        f"python -m {package} cannot do what the notebook did: "
+        + "; ".join(reasons)
+        + ". Run the summary notebook instead."
+    )
+    docstring = "\n".join(
+        textwrap.wrap(text.replace("python -m", "`python -m", 1).replace(" cannot", "` cannot", 1), 88)
+    )
+    return format_code(
+        f'"""{docstring}\n\n`{package}.pipeline.run()` runs the steps alone, without those cells."""\n\n'
+        "import sys\n\nimport typer\n\n"
+        "app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)\n"
+        f"REFUSAL = {text.replace('`', '')!r}\n\n\n"
+        "@app.command(help=REFUSAL)\n"
+        "def main() -> None:\n"
+        "    print(REFUSAL, file=sys.stderr)\n"
+        "    sys.exit(2)\n\n\n"
+        'if __name__ == "__main__":\n'
+        f"    app(prog_name={'python -m ' + package!r})\n"
+    )
+
+
+def run_section(package: str, plan: Plan, gaps: Gaps) -> list[str]:
+    """The README's words on `python -m PACKAGE`: what it does and its options."""
+    if gaps:
+        return [f"`python -m {package}` refuses to run (see below) and says why; `--help` says so too.", ""]
+    text = (
+        f"`python -m {package}` runs every step of the notebook in its order. It logs each step as it "
+        "starts and as it ends, with its time, to stderr (what the steps print still goes to stdout). "
+        "A step that fails is logged with its name, its time and the traceback, and the run exits with 1; "
+        "a data folder that is not there is one line and exit 2. "
+        f"`python -m {package} --help` lists the options:"
+    )
+    lines = [*_wrap_markdown(text), ""]
+    lines.append(f"- `--data-dir DIR`: the folder of the input data (sets `{data_dir_variable(package)}`)")
+    lines += [
+        f"- {markdown_code(_usage(option))}: sets {markdown_code(option.constant)} in `config.py` "
+        f"for this run (the notebook's value: {markdown_code(option.default)})"
+        for option in cli_options(plan)
+    ]
+    return [*lines, "- `--log-level LEVEL`: DEBUG, INFO (the default), WARNING or ERROR", ""]
+
+
+def _wrap_markdown(text: str, width: int = 88) -> list[str]:
+    """`text` in lines of `width`, never breaking inside a code span (even segments are
+    outside backticks, odd ones inside)."""
+    parts = text.split("`")
+    joined = "`".join(part.replace(" ", "\0") if n % 2 else part for n, part in enumerate(parts))
+    return [line.replace("\0", " ") for line in textwrap.wrap(joined, width, break_on_hyphens=False)]
+
+
+def _usage(option: CliOption) -> str:
+    if option.kind == "bool":
+        return f"{option.flag} / --no-{option.flag[2:]}"
+    return f"{option.flag} {option.kind.upper()}"
+
+
+def step_helper(name: str, logging_name: str, time_name: str) -> str:
+    """The pipeline's `with step("load_data"):`: logs the step as it starts, and as it ends
+    with its time, or fails (then the exception goes on to the caller). A library logs,
+    never configures logging: `python -m` does. The logger is looked up when a step runs
+    (logging keeps one per name), so that importing the module does no work."""
+    return (
+        "@contextmanager\n"
+        f"def {name}(title: str) -> Iterator[None]:\n"
+        '    """Log a step as it starts, and as it ends with its time or fails."""\n'
+        f"    log = {logging_name}.getLogger(__name__)\n"
+        '    log.info("%s: started", title)\n'
+        f"    started = {time_name}.perf_counter()\n"
+        "    try:\n        yield\n"
+        "    except BaseException as error:\n"
+        f"        elapsed = {time_name}.perf_counter() - started\n"
+        '        log.error("%s: failed after %.2f s: %s: %s", title, elapsed, type(error).__name__, error)\n'
+        "        raise\n"
+        f'    log.info("%s: done in %.2f s", title, {time_name}.perf_counter() - started)\n'
+    )
