@@ -15,11 +15,14 @@ from nb2pkg.ipython import Policy
 from nb2pkg.naming import package_name
 from nb2pkg.plan import Definition, Kept, Plan, Step, build_plan, build_segments, merge_clones
 from nb2pkg.render import (
+    OUTPUT_TESTS,
     LocalModules,
     PipTarget,
+    expected_files,
     infer_dependencies,
     init_module,
     main_module,
+    output_tests_module,
     pipeline_module,
     pyproject,
     readme,
@@ -100,6 +103,8 @@ def convert(
         package, dependencies, notebook.path.name, tuple(module.top for module in local.modules)
     )
     files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(gaps.loose))
+    files[OUTPUT_TESTS] = output_tests_module(package, notebook, summary_name)
+    files.update(expected_files(notebook))
     warnings.extend(gaps.warnings(package))
     _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
     copied = local.files()

@@ -6,6 +6,14 @@ This is the stage's API: later stages import these names from `nb2pkg.render`.""
 from nb2pkg.render.dependencies import PipTarget, infer_dependencies, installed_versions
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
 from nb2pkg.render.modules import render_module, with_results_returned
+from nb2pkg.render.output_tests import (
+    OUTPUT_TESTS,
+    SKIP_FILE,
+    expected_files,
+    expected_items,
+    output_tests_module,
+    skip_file,
+)
 from nb2pkg.render.scaffold import (
     init_module,
     main_module,
@@ -18,6 +26,12 @@ from nb2pkg.render.scaffold import (
 from nb2pkg.render.summary import summary_notebook
 
 __all__ = [
+    "OUTPUT_TESTS",
+    "SKIP_FILE",
+    "expected_files",
+    "expected_items",
+    "output_tests_module",
+    "skip_file",
     "LocalModules",
     "PipTarget",
     "infer_dependencies",
