@@ -43,6 +43,12 @@ def test_expected_text_reads_back_the_same_items(items: list[Item]) -> None:
     assert from_text(text) == items
 
 
+def test_expected_text_drops_spaces_at_line_ends() -> None:
+    padded = [Item("value", "     A  \\\n0    1   \ncount  2")]
+    assert as_text(padded) == "[value]\n         A  \\\n    0    1\n    count  2\n"
+    assert as_text(from_text(as_text(padded))) == as_text(padded)
+
+
 def test_normalising_twice_changes_nothing() -> None:
     items = [
         Item("text", "at 0x7f3a2b1c\n"),

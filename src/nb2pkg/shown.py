@@ -110,12 +110,15 @@ def group_cells(
 
 def as_text(items: Sequence[Item]) -> str:
     """Items as a reviewer reads them: `[kind]`, then the content indented by four spaces
-    (an empty line stays empty), so that `from_text` reads exactly the same items back.
-    Text no file can hold (a lone surrogate) becomes `?`."""
+    (an empty line stays empty), so that `from_text` reads the same items back. Spaces at
+    line ends are dropped (pandas pads wide frames with them; editors and commit hooks
+    remove them), and text no file can hold (a lone surrogate) becomes `?`."""
     lines = []
     for item in items:
         lines.append(f"[{item.kind}]")
-        lines.extend("    " + line if line else "" for line in item.content.split("\n"))
+        for line in item.content.split("\n"):
+            line = line.rstrip(" \t")
+            lines.append("    " + line if line else "")
     text = "".join(line + "\n" for line in lines)
     return text.encode("utf-8", "replace").decode("utf-8")
 
