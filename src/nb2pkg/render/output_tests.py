@@ -14,7 +14,7 @@ import re
 import textwrap
 from collections.abc import Mapping
 
-from nb2pkg.escape import printable
+from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.render.modules import format_code
 from nb2pkg.shown import MASKS, SHARED, Item, as_text, normalise
@@ -69,21 +69,16 @@ def output_tests_module(package: str, notebook: Notebook, summary_name: str) -> 
     """`tests/test_outputs.py`; when the notebook saved no outputs, a module that says so."""
     name = printable(notebook.path.name)
     if not expected_files(notebook):
-        return format_code(
-            f'"""The notebook {name} has no saved outputs, so there is nothing to compare the\n'
+        note = (
+            f"The notebook {name} has no saved outputs, so there is nothing to compare the\n"
             f"summary notebook's outputs with: only the smoke tests in test_{package}.py check this\n"
             "project. Run the notebook, save it with its outputs and convert it again to get\n"
-            'tests that compare them."""\n'
+            "tests that compare them."
         )
+        return format_code(docstring_literal(note) + "\n")
     ids = {cell.id: cell.number for cell in notebook.cells if cell.id}
     text = (
-        f'"""The summary notebook shows what the notebook {name} showed when it was saved.\n\n'
-        "The summary notebook runs once, in a fresh kernel of the Python running pytest, in a\n"
-        "temporary folder (the project stays as it is; the summary finds its data itself). What\n"
-        "its cells show is compared with tests/expected/cell_NNN.txt, the saved outputs of the\n"
-        "original cells they stand for, masked as `nb2pkg verify` masks them. Cells listed in\n"
-        "tests/expected/skip.txt (by `nb2pkg verify`: outputs that vary from run to run, or\n"
-        'that the original itself does not show here) are skipped with the reason."""\n\n'
+        f"{docstring_literal(_about(name))}\n\n"
         "import base64\nimport difflib\nimport json\nimport os\nimport re\nimport struct\n"
         "import sys\nimport tempfile\nfrom collections.abc import Sequence\n"
         "from dataclasses import dataclass\nfrom pathlib import Path\nfrom typing import Any\n\n"
@@ -102,6 +97,18 @@ def output_tests_module(package: str, notebook: Notebook, summary_name: str) -> 
         f"{_RUNNER.replace('PACKAGE', package)}"
     )
     return format_code(text)
+
+
+def _about(name: str) -> str:
+    return (
+        f"The summary notebook shows what the notebook {name} showed when it was saved.\n\n"
+        "The summary notebook runs once, in a fresh kernel of the Python running pytest, in a\n"
+        "temporary folder (the project stays as it is; the summary finds its data itself). What\n"
+        "its cells show is compared with tests/expected/cell_NNN.txt, the saved outputs of the\n"
+        "original cells they stand for, masked as `nb2pkg verify` masks them. Cells listed in\n"
+        "tests/expected/skip.txt (by `nb2pkg verify`: outputs that vary from run to run, or\n"
+        "that the original itself does not show here) are skipped with the reason."
+    )
 
 
 def _mask(pattern: re.Pattern[str], replacement: str) -> str:
