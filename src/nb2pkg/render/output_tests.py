@@ -9,11 +9,13 @@ made here: `nb2pkg verify` writes it (see `skip_file`), after running the origin
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
-import textwrap
 from collections.abc import Mapping
+from pathlib import Path
 
+from nb2pkg import shown
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.render.modules import format_code
@@ -117,8 +119,18 @@ def _mask(pattern: re.Pattern[str], replacement: str) -> str:
 
 
 def _shared_source() -> str:
-    """`Item` and the shared functions, as nb2pkg's own source holds them."""
-    return "\n\n".join(textwrap.dedent(inspect.getsource(member)) for member in (Item, *SHARED))
+    """`Item` and the shared functions, as nb2pkg's own source holds them (found by name
+    in the file, decorators included)."""
+    path = Path(inspect.getfile(shown))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tree = ast.parse("\n".join(lines))
+    wanted = [member.__name__ for member in (Item, *SHARED)]
+    found = {
+        node.name: "\n".join(lines[min([d.lineno for d in node.decorator_list] + [node.lineno]) - 1 : node.end_lineno])
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in wanted
+    }
+    return "\n\n\n".join(found[name] for name in wanted)
 
 
 # The part of the generated module that is the same for every project (PACKAGE replaced).
