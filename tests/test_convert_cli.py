@@ -60,7 +60,7 @@ def test_converting_twice_changes_nothing(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     result = convert(str(EXAMPLE), "--out", str(out))
     assert result.exit_code == 0
-    assert "(0 created, 0 changed, 15 unchanged)" in result.stdout
+    assert "(0 created, 0 changed, 25 unchanged)" in result.stdout
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 

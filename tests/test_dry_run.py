@@ -50,7 +50,7 @@ def test_dry_run_writes_nothing_and_shows_new_files(tmp_path: Path) -> None:
     assert "+def clean_data(df):\n" in result.stdout
     assert "+# %% [markdown]\n+# ## Cleaning\n" in result.stdout  # the notebook, readable
     assert "\x1b[" not in result.stdout  # no colors when not a terminal
-    assert result.stdout.endswith("would create 15 files, change 0, remove 0, leave 0 unchanged\n")
+    assert result.stdout.endswith("would create 25 files, change 0, remove 0, leave 0 unchanged\n")
 
 
 def test_check_fails_until_the_project_is_in_sync(tmp_path: Path) -> None:
@@ -62,7 +62,7 @@ def test_check_fails_until_the_project_is_in_sync(tmp_path: Path) -> None:
     runner.invoke(app, [str(EXAMPLE), "--out", str(out), "-q"])
     result = runner.invoke(app, [str(EXAMPLE), "--out", str(out), "--check"])
     assert result.exit_code == 0
-    assert result.stdout == "nothing would change: create 0 files, change 0, remove 0, leave 15 unchanged\n"
+    assert result.stdout == "nothing would change: create 0 files, change 0, remove 0, leave 25 unchanged\n"
 
 
 def test_check_sees_a_changed_notebook_and_an_edit(tmp_path: Path) -> None:
@@ -150,7 +150,7 @@ def test_check_of_a_project_in_sync_does_not_load_the_converter(tmp_path: Path) 
     )
     fast = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert fast.stdout.splitlines() == [
-        "nothing would change: create 0 files, change 0, remove 0, leave 15 unchanged",
+        "nothing would change: create 0 files, change 0, remove 0, leave 25 unchanged",
         "0 False False",
     ]
 

@@ -31,14 +31,17 @@ from nb2pkg.plan import (
 )
 from nb2pkg.render import (
     LOCK_FILE,
+    OUTPUT_TESTS,
     Dependencies,
     LocalModules,
     PipTarget,
     data_dir_default,
+    expected_files,
     infer_dependencies,
     init_module,
     lock_file,
     main_module,
+    output_tests_module,
     pipeline_module,
     pyproject,
     readme,
@@ -148,6 +151,8 @@ def convert(
     if versions.environment is not None and dependencies.requirements:
         files[LOCK_FILE] = lock_file(dependencies.requirements, versions.environment)
     files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(gaps.loose))
+    files[OUTPUT_TESTS] = output_tests_module(package, notebook, summary_name)
+    files.update(expected_files(notebook))
     warnings.extend(gaps.warnings(package))
     _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
     copied = local.files()

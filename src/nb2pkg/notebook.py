@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +20,7 @@ from nb2pkg.errors import (
     OtherLanguage,
     UnreadableNotebook,
 )
+from nb2pkg.shown import Item, read_items
 
 CellKind = Literal["code", "markdown", "raw"]
 
@@ -59,6 +60,8 @@ class Cell:
     tags: tuple[str, ...] = ()
     execution_count: int | None = None
     error: str = ""  # the error its saved outputs show (`TypeError`): the notebook ran past it
+    # what its saved outputs show (not compared: two cells are the same cell by their code)
+    outputs: tuple[Item, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def number(self) -> int:
@@ -311,6 +314,7 @@ def _cell(path: Path, index: int, raw: dict[str, Any]) -> Cell:
         tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
         execution_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
         error=_saved_error(raw.get("outputs")),
+        outputs=tuple(read_items(raw)) if kind == "code" else (),
     )
     _check_text(path, cell)
     return cell

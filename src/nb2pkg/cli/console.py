@@ -110,6 +110,8 @@ def print_verification(result: Any) -> None:
             f"summary cell{plural} {numbers} (original cell{plural} {originals}): "
             f"outputs differ after summary cell {root} failed ({cells[0].cause})"
         )
+    if result.skips_line():
+        typer.echo(result.skips_line())
     typer.echo(f"{result.closing_line()} ({result.seconds:.0f} s)")
 
 

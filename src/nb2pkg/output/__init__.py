@@ -4,6 +4,7 @@ provenance record, reading a project back, and the diffs (with their colours).
 This is the stage's API: later stages import these names from `nb2pkg.output`."""
 
 from nb2pkg.output.color import colored
+from nb2pkg.output.verified import Written, write_verified
 from nb2pkg.output.write import (
     PROVENANCE,
     WriteReport,
@@ -17,10 +18,12 @@ from nb2pkg.output.write import (
 __all__ = [
     "PROVENANCE",
     "WriteReport",
+    "Written",
     "colored",
     "plan_changes",
     "project_diff",
     "recorded_files",
     "recorded_outline",
     "write_project",
+    "write_verified",
 ]

@@ -48,6 +48,9 @@ class Record:
     files: Mapping[str, str]
     pending: Mapping[str, str] = field(default_factory=dict)
     outline: Mapping[str, Any] = field(default_factory=dict)
+    # files `nb2pkg verify` wrote (tests/expected/skip.txt): a conversion keeps them in the
+    # record and on disk, never writes nor removes them
+    verified: Mapping[str, str] = field(default_factory=dict)
 
     def accepted(self) -> dict[str, frozenset[str]]:
         """Each file nb2pkg wrote, with the hashes that mean "as nb2pkg wrote it"."""
@@ -104,6 +107,7 @@ def _checked(place: Place, data: object) -> Record:
             raise _damaged(place, f"{key!r} is not a {kind.__name__}")
     files = _hashes(place, data, "files", required=True)
     pending = _hashes(place, data, "pending", required=False)
+    verified = _hashes(place, data, "verified", required=False)
     return Record(
         data.get("nb2pkg", ""),
         data.get("notebook", ""),
@@ -111,6 +115,7 @@ def _checked(place: Place, data: object) -> Record:
         files,
         pending,
         data.get("outline", {}),
+        {name: sha for name, sha in verified.items() if name not in files and name not in pending},
     )
 
 
@@ -134,10 +139,13 @@ def render_record(
     files: Mapping[str, str],
     outline: Mapping[str, Any] | None = None,
     pending: Mapping[str, str] | None = None,
+    verified: Mapping[str, str] | None = None,
+    version: str = __version__,
 ) -> str:
-    """The record's text; nothing in it depends on the machine."""
+    """The record's text; nothing in it depends on the machine. `version` is the nb2pkg
+    that converted (verify, writing its file, keeps the converter's)."""
     record: dict[str, Any] = {
-        "nb2pkg": __version__,
+        "nb2pkg": version,
         "notebook": notebook,
         "notebook_sha256": notebook_sha256,
         "files": dict(sorted(files.items())),
@@ -145,4 +153,6 @@ def render_record(
     }
     if pending is not None:
         record["pending"] = dict(sorted(pending.items()))
+    if verified:
+        record["verified"] = dict(sorted(verified.items()))
     return json.dumps(record, indent=2, sort_keys=True) + "\n"

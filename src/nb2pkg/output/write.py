@@ -249,11 +249,13 @@ def write_project(
         report = plan.report
         relative, notebook_sha = notebook_fields(notebook, out)
         hashes = {name: digest(text) for name, text in files.items()}
-        final = render_record(relative, notebook_sha, hashes, outline)
+        kept = plan.record.verified if plan.record is not None else {}
+        verified = {name: sha for name, sha in kept.items() if name not in files}  # verify's: kept as they are
+        final = render_record(relative, notebook_sha, hashes, outline, verified=verified)
         _clean(place, files, plan)
         if not (report.created or report.changed or report.removed) and _record_text(place) == final:
             return report  # in sync: not one byte to write
-        intent = render_record(relative, notebook_sha, plan.ours, outline, pending=hashes)
+        intent = render_record(relative, notebook_sha, plan.ours, outline, pending=hashes, verified=verified)
         _guarded(place, PROVENANCE, write_atomic, place, PROVENANCE, intent.encode("utf-8"))
         for name in (*report.created, *report.changed):
             _guarded(place, name, write_atomic, place, name, files[name].encode("utf-8"))

@@ -9,6 +9,14 @@ from nb2pkg.render.local_modules import LocalModules, read_local_modules
 from nb2pkg.render.lock import LOCK_FILE, lock_file
 from nb2pkg.render.main_cli import main_module
 from nb2pkg.render.modules import render_module, with_results_returned
+from nb2pkg.render.output_tests import (
+    OUTPUT_TESTS,
+    SKIP_FILE,
+    expected_files,
+    expected_items,
+    output_tests_module,
+    skip_file,
+)
 from nb2pkg.render.scaffold import (
     init_module,
     pipeline_module,
@@ -20,22 +28,28 @@ from nb2pkg.render.scaffold import (
 from nb2pkg.render.summary import summary_notebook
 
 __all__ = [
-    "LOCK_FILE",
     "DataDir",
     "Dependencies",
+    "LOCK_FILE",
     "LocalModules",
+    "OUTPUT_TESTS",
     "PipTarget",
+    "SKIP_FILE",
     "data_dir_default",
+    "expected_files",
+    "expected_items",
     "infer_dependencies",
     "init_module",
     "lock_file",
     "main_module",
+    "output_tests_module",
     "pipeline_module",
     "pyproject",
     "read_local_modules",
     "readme",
     "render_config",
     "render_module",
+    "skip_file",
     "summary_notebook",
     "tests_module",
     "with_results_returned",

@@ -47,7 +47,7 @@ def pyproject(package: str, dependencies: Dependencies, notebook_name: str, loca
         if dependencies.unknown
         else ""
     )
-    extras = {"test": ["pytest"], "notebook": ["ipykernel", "nbclient"]}
+    extras = {"test": ["ipykernel", "nbclient", "pytest"], "notebook": ["ipykernel", "nbclient"]}
     shipped = [f"src/{path}" for path in (package, *local)]
     return "".join(
         [

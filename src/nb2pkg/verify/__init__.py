@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nb2pkg.notebook import Notebook
 from nb2pkg.options import CELL_TIMEOUT, KERNEL
+from nb2pkg.output import Written, write_verified
+from nb2pkg.render import SKIP_FILE, expected_items, skip_file
 from nb2pkg.verify.compare import ENVIRONMENT_ERRORS, CellResult, Comparison, Failure, Item, Ran, compare
 from nb2pkg.verify.execute import CannotVerify, kill_kernels, run_notebook
+from nb2pkg.verify.stability import NOT_REPRODUCED, UNSAVED, VARIED, skipped_cells
 
 __all__ = [
     "ENVIRONMENT_ERRORS",
@@ -43,6 +47,10 @@ class Verification:
     summary: Path
     comparison: Comparison
     seconds: float
+    # what the project's output tests skip (original cell, reason), and what became of
+    # tests/expected/skip.txt ("" when the notebook saved no outputs to compare)
+    skipped: tuple[tuple[int, str], ...] = ()
+    skip_file: str = ""
 
     @property
     def cells(self) -> tuple[CellResult, ...]:
@@ -70,6 +78,27 @@ class Verification:
 
     def closing_line(self) -> str:
         return closing_line(self.comparison)
+
+    def skips_line(self) -> str:
+        """What the output tests will skip, as recorded in tests/expected/skip.txt."""
+        if not self.skip_file:
+            return ""
+        if self.skip_file not in (Written.WRITTEN.value, Written.UNCHANGED.value):
+            return f"{SKIP_FILE} {self.skip_file}"
+        if not self.skipped:
+            return f"{SKIP_FILE}: the output tests compare every saved output"
+        reasons = [reason for _, reason in self.skipped]
+        counts = [
+            f"{reasons.count(reason)} {what}"
+            for reason, what in (
+                (VARIED, "varied between two runs"),
+                (NOT_REPRODUCED, "not shown here by the original"),
+                (UNSAVED, "shown here, not saved"),
+            )
+            if reason in reasons
+        ]
+        cells = "cell" if len(self.skipped) == 1 else "cells"
+        return f"{SKIP_FILE}: the output tests skip {len(self.skipped)} {cells} ({', '.join(counts)})"
 
     def cannot_verify_message(self) -> str | None:
         """The one line for exit 2, when the original itself cannot run here."""
@@ -108,6 +137,10 @@ class Verification:
                 "summary_cell": failure.summary_cell,
                 "original_cells": list(failure.original_cells),
                 "error": failure.error,
+            },
+            "output_tests": {
+                "skipped": [{"cell": number, "reason": reason} for number, reason in self.skipped],
+                "skip_file": self.skip_file or None,
             },
             "seconds": round(self.seconds, 1),
             "cells": [
@@ -189,7 +222,20 @@ def verify(
     second = run_notebook(notebook, original, folder, None, kernel, timeout)
     progress(f"running the summary notebook {summary.name} (3 of 3)")
     third = run_notebook(summary, converted, notebook_folder(summary), (project / "src").resolve(), kernel, timeout)
-    return Verification(notebook, summary, compare(first, second, third), time.perf_counter() - start)
+    skips = skipped_cells(original, first, second, third)
+    written = _record_skips(project, original, skips)
+    comparison = compare(first, second, third)
+    return Verification(
+        notebook, summary, comparison, time.perf_counter() - start, tuple(sorted(skips.items())), written
+    )
+
+
+def _record_skips(project: Path, original: Notebook, skips: dict[int, str]) -> str:
+    """Write tests/expected/skip.txt for the output tests (when the notebook saved outputs
+    they compare); what became of it."""
+    if not any(expected_items(cell) for cell in original.code_cells):
+        return ""
+    return write_verified(project, SKIP_FILE, skip_file(skips)).value
 
 
 def _check_kernel(kernel: str) -> None:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nb2pkg.shown import Item, group_cells, normalise
+
 # Errors that mean the notebook cannot run here (a missing file, package or network),
 # not that it behaves differently.
 ENVIRONMENT_ERRORS = frozenset(
@@ -30,30 +32,9 @@ ENVIRONMENT_ERRORS = frozenset(
     }
 )
 
-_MASKS = (
-    (re.compile(r"0x[0-9a-fA-F]{4,}"), "0x…"),
-    (re.compile(r"^(CPU times|Wall time):.*$", re.MULTILINE), "<time>"),
-    (re.compile(r"^.* per loop \(mean ± std\. dev\. of .*$", re.MULTILINE), "<timeit>"),
-    # %timeit adds this line on a busy machine only: it says nothing of the code
-    (re.compile(r"^The slowest run took .*\n?", re.MULTILINE), ""),
-    (re.compile(r"^\S+\.py:\d+: (\w+Warning): ", re.MULTILINE), r"<file>: \1: "),
-    # the source line a warning echoes: black may have re-quoted or re-wrapped it
-    (re.compile(r"^  \S.*$", re.MULTILINE), "  <source line>"),
-    (re.compile(r"(/tmp|/var/folders)/[^\s'\"]+"), "<tmp>"),
-    (re.compile(r"<ipython-input-\d+-[0-9a-f]+>"), "<cell>"),
-)
 _MISSING_NAME = re.compile(r"^NameError: name '(\w+)' is not defined")
 
 CellRef = str | int  # an original cell's id, or its 1-based number
-
-
-@dataclass(frozen=True)
-class Item:
-    """One thing a reader sees: printed "text", "stderr", a shown "value", a "figure"
-    (its pixel size), an "error" ("Name: message")."""
-
-    kind: str
-    content: str
 
 
 @dataclass(frozen=True)
@@ -186,24 +167,6 @@ def trace_failures(cells: Sequence[Ran]) -> dict[int, tuple[str, int]]:
     return found
 
 
-def normalise(items: Sequence[Item]) -> list[Item]:
-    """Printed text merged (stderr apart: when it shows between prints depends only on
-    when each stream was flushed), error messages cut to the error's name (they carry
-    paths and ids), and the legitimately varying parts masked."""
-    errors = "".join(i.content for i in items if i.kind == "stderr")
-    ordered = [i for i in items if i.kind != "stderr"] + ([Item("stderr", errors)] if errors else [])
-    merged: list[Item] = []
-    for item in ordered:
-        content = item.content.split(":")[0] if item.kind == "error" else item.content
-        for pattern, replacement in _MASKS:
-            content = pattern.sub(replacement, content)
-        if item.kind == "text" and merged and merged[-1].kind == "text":
-            merged[-1] = Item("text", merged[-1].content + content)
-        elif not (item.kind == "text" and not content):
-            merged.append(Item(item.kind, content))
-    return merged
-
-
 def _numbering(first: Sequence[Ran]) -> dict[CellRef, int]:
     number_of: dict[CellRef, int] = {}
     for number, ran in enumerate(first, start=1):
@@ -216,18 +179,8 @@ def _numbering(first: Sequence[Ran]) -> dict[CellRef, int]:
 def _groups(
     summary: Sequence[Ran], number_of: dict[CellRef, int]
 ) -> list[tuple[int, tuple[int, ...], tuple[int, ...]]]:
-    """Consecutive summary cells that stand for overlapping original cells (a cell split
-    into a kept definition and a step) compare as one: (first position, the summary
-    cells, the original cells)."""
-    groups: list[tuple[int, tuple[int, ...], tuple[int, ...]]] = []
-    for position, ran in enumerate(summary, start=1):
-        numbers = tuple(number_of[s] for s in ran.sources if s in number_of)
-        if groups and numbers and set(numbers) & set(groups[-1][2]):
-            start, members, previous = groups[-1]
-            groups[-1] = (start, (*members, position), tuple(sorted(set(previous) | set(numbers))))
-        else:
-            groups.append((position, (position,), numbers))
-    return groups
+    """See `shown.group_cells` (the generated output tests group the same way)."""
+    return group_cells([ran.sources for ran in summary], number_of)
 
 
 def _shown(run: Sequence[Ran], numbers: Sequence[int]) -> list[Item]:

@@ -9,10 +9,8 @@ and are killed when the run is interrupted.
 from __future__ import annotations
 
 import atexit
-import base64
 import os
 import signal
-import struct
 import tempfile
 import weakref
 from pathlib import Path
@@ -20,7 +18,8 @@ from typing import Any
 
 from nb2pkg.errors import CannotVerify
 from nb2pkg.notebook import Notebook
-from nb2pkg.verify.compare import Item, Ran
+from nb2pkg.shown import read_items
+from nb2pkg.verify.compare import Ran
 from nb2pkg.verify.names import bound_names
 
 _RUNNING: weakref.WeakSet[Any] = weakref.WeakSet()  # kernel managers of this process
@@ -164,12 +163,12 @@ def _ran(cell: Any, ran: Any, saved: dict[str, Any]) -> Ran:
     sources = listed if isinstance(listed, list) else []
     code = cell.kind == "code" and bool(cell.source.strip())
     return Ran(
-        items=tuple(_items(ran)),
+        items=tuple(read_items(ran)),
         id=cell.id,
         sources=tuple(s for s in sources if isinstance(s, (str, int)) and not isinstance(s, bool)),
         code=code,
         binds=bound_names(cell.source) if code else frozenset(),
-        saved_error=next((i.content.split(":")[0] for i in _items(saved) if i.kind == "error"), None),
+        saved_error=next((i.content.split(":")[0] for i in read_items(saved) if i.kind == "error"), None),
     )
 
 
@@ -184,34 +183,3 @@ def _local_kernel_manager(folder: str) -> type:
             _RUNNING.add(self)
 
     return LocalKernelManager
-
-
-def _items(cell: Any) -> list[Item]:
-    items: list[Item] = []
-    outputs = cell.get("outputs") if cell.get("cell_type") == "code" else None
-    for output in outputs if isinstance(outputs, list) else []:
-        kind = output.get("output_type") if isinstance(output, dict) else None
-        if kind == "stream":
-            items.append(Item("stderr" if output.get("name") == "stderr" else "text", _text(output.get("text"))))
-        elif kind in ("execute_result", "display_data"):
-            data = output.get("data") if isinstance(output.get("data"), dict) else {}
-            if "image/png" in data:
-                items.append(Item("figure", _png_size(data["image/png"])))
-            elif "text/plain" in data:
-                items.append(Item("value", _text(data["text/plain"])))
-        elif kind == "error":
-            items.append(Item("error", f"{output.get('ename')}: {output.get('evalue', '')}"[:300]))
-    return items
-
-
-def _text(value: Any) -> str:
-    return "".join(map(str, value)) if isinstance(value, list) else str(value or "")
-
-
-def _png_size(encoded: Any) -> str:
-    try:
-        header = base64.b64decode(_text(encoded)[:64])
-        width, height = struct.unpack(">II", header[16:24])
-        return f"{width}x{height}"
-    except (ValueError, struct.error):
-        return "figure"
