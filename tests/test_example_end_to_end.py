@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -66,6 +67,28 @@ def test_installed_package_runs_the_pipeline(project: Path, tmp_path: Path) -> N
     assert re.search(r"MAE: \$[\d,]+\nR²: 0\.\d{3}\n", run.stdout)
     assert " INFO " not in run.stdout and "load_data: started" in run.stderr
     assert re.search(r" INFO explore: done in \d+\.\d\d s\n\Z", run.stderr), run.stderr
+    # A colleague's copy of the tests and the summary notebook, away from the project: they
+    # test the installed package (its output tests run the summary in a kernel of this venv).
+    colleague = tmp_path / "colleague"
+    for folder in ("tests", "notebooks"):
+        shutil.copytree(project / folder, colleague / folder)
+    tests = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True,
+        text=True,
+        cwd=colleague,
+        env={**env, "EXPLORE_DATA_DIR": data},
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert (
+        "site-packages"
+        in subprocess.run(
+            [python, "-c", "import explore; print(explore.__file__)"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    closing = tests.stdout.strip().splitlines()[-1]
+    assert " passed" in closing and "skipped" not in closing and "failed" not in closing, closing
 
 
 def test_generated_tests_pass(project: Path) -> None:

@@ -86,14 +86,21 @@ def readme(
         "",
         "## Install",
         "",
-        "    pip install -e .",
+        "    pip install -e .     # editable: the summary notebook sees your edits of src/",
+        "    pip install .        # or a plain install (a server, a colleague's environment)",
         "",
         "## Run",
         "",
-        f"    python -m {package}          # every step, in the notebook's order",
-        "    python -m pytest             # smoke tests",
+        f"    python -m {package} --help",
+        f"    python -m {package}",
         "",
         *run_section(package, plan, gaps or Gaps()),
+        "## Test",
+        "",
+        '    pip install -e ".[test]"',
+        "    python -m pytest",
+        "",
+        *_test_words(),
         *data_section(plan, package, data_dir, notebook_dir),
         "## Modules",
         "",
@@ -149,6 +156,18 @@ def readme(
         ]
         lines += [f"- {markdown_code(r.text)} ({_cell_label(r.cell)}): {r.reason}" for r in dependencies.refused]
     return "\n".join(lines) + "\n"
+
+
+def _test_words() -> list[str]:
+    return [
+        "The smoke tests check that every module imports, that the summary notebook reads only",
+        "names bound before it and that the pipeline runs. `tests/test_outputs.py` runs the",
+        "summary notebook in a fresh kernel and compares what each cell shows with what the",
+        "original notebook saved (`tests/expected/`, one readable file per cell). `nb2pkg verify`",
+        "writes `tests/expected/skip.txt`: the cells whose outputs vary from run to run, or that",
+        "the original itself does not show in this environment; those are skipped, with the reason.",
+        "",
+    ]
 
 
 def _cell_label(cell: int | None) -> str:
