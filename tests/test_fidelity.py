@@ -505,7 +505,7 @@ def test_fixture_verifies_in_kernels_and_python_m_is_honest(case: str, tmp_path:
         [sys.executable, "-m", conversion.package], cwd=project, env=env, capture_output=True, text=True, timeout=300
     )
     if case == "kept_cell_writes":  # the pipeline cannot be the notebook: it says so and stops
-        assert ran.returncode == 1 and ran.stdout == ""
+        assert ran.returncode == 2 and ran.stdout == ""
         assert "cell 3, which stays in the notebook, binds scale" in ran.stderr
     else:
         assert ran.returncode == 0, ran.stderr
