@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from functools import cache
 
 import tomli_w
 
@@ -343,7 +344,8 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         "# Names the notebook itself reads without binding them (it fails there too).\n"
         f"NOTEBOOK_UNBOUND = {read_before_bound(plan)!r}\n"
         'NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"\n'
-        f"{SUMMARY_CHECK}\n\n"
+    )
+    tests = (
         '@pytest.mark.parametrize("module", MODULES)\n'
         "def test_module_imports(module: str) -> None:\n"
         "    importlib.import_module(module)\n\n\n"
@@ -362,7 +364,13 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         f"    from {package} import pipeline\n\n"
         "    pipeline.run()\n"
     )
-    return format_code(text)
+    # black once for the summary check every project shares, the rest around it
+    return format_code(text) + "\n" + _summary_check() + "\n\n" + format_code(tests)
+
+
+@cache
+def _summary_check() -> str:
+    return format_code(SUMMARY_CHECK)
 
 
 def _indent(code: str, spaces: int = 4) -> str:
