@@ -94,7 +94,7 @@ def test_expected_files_are_masked_with_a_header_naming_the_cell(tmp_path: Path)
 
 def test_the_generated_masks_are_verifys(tmp_path: Path) -> None:
     notebook = _with_outputs(tmp_path / "nb.ipynb", [("print(1)", [_stream("1\n")])])
-    module = output_tests_module("nb", read_notebook(notebook), "nb.ipynb")
+    module = output_tests_module("nb", read_notebook(notebook), "nb.ipynb", saved_outputs=True)
     tree = ast.parse(module)
     masks = next(n.value for n in tree.body if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "MASKS")
     generated = eval(compile(ast.Expression(masks), "masks", "eval"), {"re": re})  # noqa: S307 - our own text

@@ -24,7 +24,6 @@ from nb2pkg.plan import (
     Step,
     build_plan,
     build_segments,
-    folder_needs,
     merge_clones,
     with_data_paths,
     with_folder_needs,
@@ -118,7 +117,7 @@ def convert(
         files[f"{source}/{module}.py"] = rendered.text
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
-    files[f"{source}/__main__.py"] = main_module(package, gaps, plan, notebook.path.name, bool(folder_needs(plan)))
+    files[f"{source}/__main__.py"] = main_module(package, gaps, plan, notebook.path.name)
     generated = {module for module in _generated_imports(files, package) if module.split(".")[0] not in local.names}
     imported = sorted({*_imported_modules(flow, local), *generated})
     dependencies, versions = _dependencies(imported, [_CLI_REQUIREMENT, *_pip_installs(flow)], versions)
@@ -151,8 +150,9 @@ def convert(
     if versions.environment is not None and dependencies.requirements:
         files[LOCK_FILE] = lock_file(dependencies.requirements, versions.environment)
     files[f"tests/test_{package}.py"] = tests_module(package, sorted(members), plan, bool(gaps.loose))
-    files[OUTPUT_TESTS] = output_tests_module(package, notebook, summary_name)
-    files.update(expected_files(notebook))
+    expected = expected_files(notebook)
+    files[OUTPUT_TESTS] = output_tests_module(package, notebook, summary_name, bool(expected))
+    files.update(expected)
     warnings.extend(gaps.warnings(package))
     _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
     copied = local.files()

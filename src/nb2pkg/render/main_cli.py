@@ -12,7 +12,7 @@ import tokenize
 from dataclasses import dataclass, replace
 
 from nb2pkg.escape import docstring_literal, markdown_code, printable
-from nb2pkg.plan import Gaps, Plan
+from nb2pkg.plan import Gaps, Plan, folder_needs
 from nb2pkg.render.modules import data_dir_variable, format_code, notebook_dir_variable
 
 # Options the command has whatever the notebook holds; a constant that would take one of
@@ -109,11 +109,11 @@ def _comment_on(comments: dict[int, tuple[str, bool]], first: int, last: int) ->
     return " ".join(text for text in above if text)
 
 
-def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str, needs_folder: bool = True) -> str:
+def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str) -> str:
     """`__main__.py`: a Typer command that runs `pipeline.run()`, or, when the pipeline is
     not what the notebook did (`gaps`), one that says so and exits 2. It checks that the
     folder the steps need is there first: the notebook's, when some code still needs it
-    (`needs_folder`, plan.folder_needs), else the data folder, when there are input files."""
+    (plan.folder_needs), else the data folder, when there are input files."""
     if gaps:
         return _refusing_main(package, gaps)
     options = cli_options(plan)
@@ -146,7 +146,7 @@ def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str, needs_
         f"    run_steps(data_dir, log_level, {constants})\n\n\n"
         f"{_run_steps(package)}\n\n\n"
         f"{_stop(package)}\n\n\n"
-        f"{_where_the_notebook_ran(package) if needs_folder else _data_is_there(package, plan)}\n\n\n"
+        f"{_where_the_notebook_ran(package) if folder_needs(plan) else _data_is_there(package, plan)}\n\n\n"
         'if __name__ == "__main__":\n'
         f"    app(prog_name={'python -m ' + package!r})\n"
     )

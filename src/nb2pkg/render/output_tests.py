@@ -68,10 +68,11 @@ def skip_file(skips: Mapping[int, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def output_tests_module(package: str, notebook: Notebook, summary_name: str) -> str:
-    """`tests/test_outputs.py`; when the notebook saved no outputs, a module that says so."""
+def output_tests_module(package: str, notebook: Notebook, summary_name: str, saved_outputs: bool) -> str:
+    """`tests/test_outputs.py`; when the notebook saved no outputs (no `expected_files`),
+    a module that says so."""
     name = printable(notebook.path.name)
-    if not expected_files(notebook):
+    if not saved_outputs:
         note = (
             f"The notebook {name} has no saved outputs, so there is nothing to compare the\n"
             f"summary notebook's outputs with: only the smoke tests in test_{package}.py check this\n"
