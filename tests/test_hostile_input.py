@@ -43,6 +43,7 @@ DEEP = {
     "99 nested ifs": (_nested_ifs(99), "more than 50 blocks"),
     "60 nested calls": ("x = " + "f(" * 60 + ")" * 60, "more than 50 calls, subscripts or brackets"),
     "1000 nested nots": ("x = " + "not " * 1000 + "a", "nested more than 100 levels"),
+    "194 unclosed brackets": ("x = " + "[" * 194 + "\n:", "deeper than Python itself can parse"),
     "20,000 chained sums over lines": ("x = (" + "a +\n" * 20_000 + "a)", "deeper than Python itself can parse"),
     "a 2000-character name": ("v" * 2000 + " = 1", "a name has 2,000 characters"),
     "a 20,000-character line": ("x = [" + "1, " * 6700 + "]", "the line has 20,"),

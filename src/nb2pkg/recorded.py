@@ -88,7 +88,7 @@ def _joined(value: object) -> str | None:
 def _parsed(source: str) -> ast.Module | None:
     try:
         return ast.parse(_LOOSE_LINE.sub("", source))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # this is the raw cell: no limit checked it
         return None
 
 
