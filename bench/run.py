@@ -1,6 +1,6 @@
 """Benchmark nb2pkg against jupytext and the batch floor on the shared corpus (issue 7).
 
-    python bench/run.py [--corpus PATH] [--repeat N] [--batch-repeat N] [--no-write]
+    python bench/run.py [--corpus PATH] [--repeat N] [--batch-repeat N] [--curve SIZES] [--no-write]
 
 Every figure is a whole process as a user runs it, so Python's start-up and imports are
 included. Prints a table and writes BENCHMARKS.md at the repository root (machine,
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+
+from curve import write_synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "notebooks"
@@ -240,6 +242,47 @@ def single_rows(nb2pkg: list[str], jupytext: list[str] | None, subjects: list[Su
                 "x",
                 "nb2pkg seconds / jupytext seconds per pair of alternated runs, median",
                 1.0,
+            )
+        )
+    return rows
+
+
+def curve_rows(nb2pkg: list[str], jupytext: list[str] | None, sizes: list[int], repeat: int) -> list[Row]:
+    """nb2pkg and jupytext on synthetic notebooks of each size (bench/curve.py), paired;
+    `repeat` pairs up to 100 cells, one pair above (a 5000-cell run takes minutes). The
+    last row is the cost of a thousand cells between the two largest sizes: what a
+    notebook's length adds once start-up is paid."""
+    rows: list[Row] = []
+    seconds: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in sizes:
+            notebook = write_synthetic(size, Path(scratch) / f"cells_{size}.ipynb")
+            ours = [*nb2pkg, str(notebook), "--out", f"{scratch}/project", "--force", "-q"]
+            runs = repeat if size <= 100 else 1
+            if jupytext is None:
+                seconds[size] = timed(ours, runs)
+                rows.append(Row(f"nb2pkg, {size} synthetic cells", seconds[size], "s", f"median of {runs}"))
+                continue
+            theirs = [*jupytext, "--to", "py:percent", str(notebook), "-o", f"{scratch}/notebook.py"]
+            seconds[size], other, ratio = paired(ours, theirs, runs)
+            rows.append(
+                Row(
+                    f"nb2pkg, {size} synthetic cells",
+                    seconds[size],
+                    "s",
+                    f"whole convert process, median of {runs} paired run(s); jupytext {other:.3f} s",
+                )
+            )
+            rows.append(Row(f"nb2pkg / jupytext, {size} cells", ratio, "x", "per pair, median", 1.0))
+    if len(seconds) >= 2:
+        low, high = sorted(seconds)[-2:]
+        slope = (seconds[high] - seconds[low]) / (high - low) * 1000
+        rows.append(
+            Row(
+                f"nb2pkg per 1000 cells, {low} to {high}",
+                slope,
+                "s",
+                "(seconds at the largest size - seconds at the one before) / cells added x 1000",
             )
         )
     return rows
@@ -501,6 +544,11 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=5, help="runs per single-notebook figure (default 5)")
     parser.add_argument("--batch-repeat", type=int, default=3, help="rounds of floor and batch (default 3)")
+    parser.add_argument(
+        "--curve",
+        default="10,100,1000,5000",
+        help="synthetic notebook sizes, in cells, for the cost curve (default 10,100,1000,5000; '' for none)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print the table, do not write BENCHMARKS.md")
     args = parser.parse_args()
     nb2pkg = tool("nb2pkg") or [sys.executable, "-m", "nb2pkg"]
@@ -512,6 +560,7 @@ def main() -> None:
         subjects = choose(convertible(args.corpus), converts(nb2pkg, jupytext, scratch))
     rows = startup_rows(nb2pkg, 3 * args.repeat)
     rows += single_rows(nb2pkg, jupytext, subjects, args.repeat)
+    rows += curve_rows(nb2pkg, jupytext, [int(size) for size in args.curve.split(",") if size], args.repeat)
     batch, report = batch_rows(nb2pkg, args.corpus, args.batch_repeat)
     rows += batch
     rows += peak_rows(nb2pkg, next((s for s in subjects if s.label == "largest"), None), report)
