@@ -20,6 +20,7 @@ from nb2pkg.errors import (
     OtherLanguage,
     UnreadableNotebook,
 )
+from nb2pkg.nbschema import surely_valid
 from nb2pkg.shown import Item, read_items
 
 CellKind = Literal["code", "markdown", "raw"]
@@ -249,6 +250,8 @@ def _upgrade(path: Path, data: dict[str, Any], major: int, warnings: list[str]) 
 
 
 def _schema_problem(data: dict[str, Any]) -> str | None:
+    if surely_valid(data):  # most notebooks: nbformat and its validators are not imported
+        return None
     import warnings
 
     import nbformat
