@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from nb2pkg import notebook as reader
 from nb2pkg.errors import InputError
-from nb2pkg.nbschema import _ids_complete, surely_valid
+from nb2pkg.nbschema import _ids_complete, notebook_text, surely_valid
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "notebooks"
 if not CORPUS.is_dir():
@@ -174,3 +174,35 @@ def test_generated_notebooks_read_the_same_with_and_without_nbformat(data: dict[
     random_ids = isinstance(data.get("nbformat_minor"), int) and data["nbformat_minor"] >= 5 and not _ids_complete(data)
     if not random_ids:  # nbformat gives 4.5 cells without ids random ones, and its message may show them
         assert fast == slow
+
+
+def _nbformat_text(data: dict[str, Any]) -> str:
+    return str(nbformat.writes(nbformat.from_dict(copy.deepcopy(data)), version=4))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(notebooks())
+def test_a_notebook_is_written_as_nbformat_writes_it(data: dict[str, Any]) -> None:
+    data = {**data, "nbformat": 4}
+    if isinstance(data.get("cells"), list) and all(isinstance(cell, dict) for cell in data["cells"]):
+        for number, cell in enumerate(data["cells"]):
+            cell["id"] = f"nb2pkg-{number:03d}"
+    if surely_valid(copy.deepcopy(data)):
+        before = copy.deepcopy(data)
+        assert notebook_text(data) == _nbformat_text(data)
+        assert data == before  # the document is not changed
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:50] for p in NOTEBOOKS])
+def test_corpus_notebooks_are_written_as_nbformat_writes_them(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    if not isinstance(data, dict) or data.get("nbformat") != 4 or not isinstance(data.get("cells"), list):
+        return
+    data["nbformat_minor"] = 5
+    data["metadata"] = {**data.get("metadata", {}), "signature": "x", "orig_nbformat": 3}  # stripped by both
+    for number, cell in enumerate(data["cells"]):
+        cell["id"] = f"nb2pkg-{number:03d}"
+        if isinstance(cell.get("metadata"), dict):
+            cell["metadata"]["trusted"] = True
+    assert notebook_text(data) == _nbformat_text(data)

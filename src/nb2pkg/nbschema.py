@@ -1,4 +1,7 @@
-"""Whether a notebook surely meets nbformat's schema, decided without importing nbformat
+"""nbformat's rules without nbformat, where they surely apply: whether a notebook meets
+its schema, and the text nbformat writes a notebook as.
+
+Whether a notebook surely meets nbformat's schema is decided without importing nbformat
 (with jsonschema, and fastjsonschema compiling the schema, a tenth to a third of a second
 a process): nbformat is asked only when this check is not sure, so every verdict and
 message stays nbformat's own.
@@ -13,6 +16,7 @@ message) accept what is surely met under the strictest reading of a rule.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -268,3 +272,50 @@ _RULES = (
     (("oneOf",), _one_of),
     (("not",), _not),
 )
+
+
+def notebook_text(document: dict[str, Any]) -> str:
+    """`nbformat.writes(nbformat.from_dict(document), version=4)`, the same text, written
+    here when `document` is surely valid (nbformat would validate it, then write it as
+    below); else by nbformat, which logs what is invalid."""
+    if document.get("nbformat") != 4 or not surely_valid(document):
+        import nbformat
+
+        return str(nbformat.writes(nbformat.from_dict(document), version=4))
+    metadata = {k: v for k, v in document["metadata"].items() if k not in _TRANSIENT}
+    written = {**document, "metadata": metadata, "cells": [_split_cell(cell) for cell in document["cells"]]}
+    return json.dumps(written, cls=_BytesEncoder, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
+
+
+_TRANSIENT = frozenset({"orig_nbformat", "orig_nbformat_minor", "signature"})  # nbformat's strip_transient
+_SPLIT_MIMES = frozenset({"application/javascript", "image/svg+xml"})  # split besides text/*
+
+
+def _split_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    """nbformat's `split_lines` and `strip_transient` of one cell, on a copy."""
+    cell = copy.deepcopy(cell)
+    if isinstance(cell.get("source"), str):
+        cell["source"] = cell["source"].splitlines(True)
+    for attachment in cell.get("attachments", {}).values():
+        _split_bundle(attachment)
+    if cell["cell_type"] == "code":
+        for output in cell["outputs"]:
+            if output["output_type"] in ("execute_result", "display_data"):
+                _split_bundle(output.get("data", {}))
+            elif output["output_type"] == "stream" and isinstance(output["text"], str):
+                output["text"] = output["text"].splitlines(True)
+    cell["metadata"].pop("trusted", None)
+    return cell
+
+
+def _split_bundle(data: dict[str, Any]) -> None:
+    for key, value in list(data.items()):
+        if isinstance(value, str) and (key.startswith("text/") or key in _SPLIT_MIMES):
+            data[key] = value.splitlines(True)
+
+
+class _BytesEncoder(json.JSONEncoder):
+    """nbformat's encoder: bytes (base64 text) written as text."""
+
+    def default(self, o: Any) -> Any:
+        return o.decode("ascii") if isinstance(o, bytes) else super().default(o)
