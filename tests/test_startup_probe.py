@@ -89,3 +89,20 @@ def test_a_missing_interpreter_is_refused_when_the_answer_is_asked(tmp_path: Pat
     probe = start_probe(tmp_path / "missing" / "python")  # nothing raised yet: the notebook's errors come first
     with pytest.raises(BadInterpreter, match="is not an executable file"):
         probe.result()
+
+
+def test_the_recorded_versions_come_from_the_json_read_once(tmp_path: Path) -> None:
+    from nb2pkg.environment import notebook_versions
+    from nb2pkg.notebook import read_notebook
+    from support import make_notebook
+
+    data = make_notebook(["import pandas as pd", "print('pandas', pd.__version__)"], kernel="nosuchkernel_zz")
+    data["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "pandas 1.3.5\n"}]
+    plain, marked = tmp_path / "plain.ipynb", tmp_path / "bom.ipynb"
+    plain.write_text(json.dumps(data), encoding="utf-8")
+    marked.write_bytes(b"\xef\xbb\xbf" + json.dumps(data).encode("utf-8"))
+    assert read_notebook(plain).data == data
+    assert notebook_versions(read_notebook(plain)).recorded.modules == {"pandas": "1.3.5"}
+    # as before: the second read (text without the mark taken off) found no JSON, so no versions
+    assert read_notebook(marked).data is None
+    assert not notebook_versions(read_notebook(marked)).recorded.modules
