@@ -205,9 +205,8 @@ class Probe:
     def cancel(self) -> None:
         """Stop the run when its answer is no longer wanted (the conversion failed); a
         cancelled probe is asked again if its interpreter is wanted again."""
-        if self._process is not None and self._answer is None and self._refusal is None:
-            if self._process.poll() is None:
-                self._process.kill()
+        if self._process is not None and self._answer is None and self._process.poll() is None:
+            self._process.kill()  # a run that finished is kept: its answer may be wanted again
             self._reader.join()
             self.failed = True
 
