@@ -184,11 +184,12 @@ def _might_have_ipython_syntax(source: str) -> bool:
 
 
 # What TransformerManager.transform_cell does to a cell that holds, as IPython syntax, at
-# most line magics `%name args` on lines of their own: it cleans the cell up (a final
-# newline, no leading blank lines, `textwrap.dedent`, no prompts), then turns each magic
-# line into `get_ipython().run_line_magic(name, args)`. `_simple_transform` does the same
+# most line magics `%name args` and shell lines `!command` on lines of their own: it cleans
+# the cell up (a final newline, no leading blank lines, `textwrap.dedent`, no prompts),
+# then turns each into `get_ipython().run_line_magic(name, args)` or `.system(command)`. `_simple_transform` does the same
 # when it is sure nothing else applies (the property test compares it with IPython's).
 _SIMPLE_MAGIC = re.compile(r"%[A-Za-z_]\w*(?: [A-Za-z0-9_ .,=:+*/<>@~&|^-]*)?")
+_SIMPLE_SHELL = re.compile(r"![^!'\"()\[\]{}#\\?][^'\"()\[\]{}#\\?]*")  # no quote or bracket to open
 _PROMPTS = re.compile(r"^(?:>>>|\.\.\.)(?: |$)|^(?:In \[\d+\]: |\s*\.{3,}: ?)")  # classic and IPython's
 _ESCAPES = frozenset("!?%,;/")  # IPython's escapes at the start of a line
 
@@ -208,6 +209,9 @@ def _simple_transform(source: str) -> str | None:
         if text.startswith("%") and _SIMPLE_MAGIC.fullmatch(text):
             name, _, argument = text[1:].partition(" ")
             lines[number] = f"get_ipython().run_line_magic({name!r}, {argument!r})\n"
+            magics.add(number + 1)
+        elif text.startswith("!") and _SIMPLE_SHELL.fullmatch(text):
+            lines[number] = f"get_ipython().system({text[1:]!r})\n"
             magics.add(number + 1)
     python = "".join(lines)
     return python if _plain_python(python, magics) else None
