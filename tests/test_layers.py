@@ -20,7 +20,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "nb2pkg"
 # each other (without cycles).
 STAGES = [
     ("nb2pkg", "errors", "options", "diagnostics", "naming", "escape", "deadline"),
-    ("notebook", "ipython", "limits", "tags", "shown", "recorded", "environment"),
+    ("notebook", "ipython", "limits", "tags", "shown", "recorded", "kernels", "environment", "nbschema"),
     ("analysis",),
     ("dataflow",),
     ("inspection",),

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nb2pkg.dataflow import Dataflow, build_dataflow
-from nb2pkg.notebook import read_notebook
+from nb2pkg.notebook import Notebook, read_notebook
 
 if TYPE_CHECKING:  # conversion pulls in black and pyflakes: not needed to inspect
     from nb2pkg.convert import Conversion
+    from nb2pkg.environment import PendingVersions
     from nb2pkg.output import WriteReport
 
 
@@ -43,16 +44,36 @@ def convert(
     holding `out` (batch's output folder): no link between the two is followed. The
     versions come from the interpreter `python` (`BadInterpreter` when it cannot be
     read), else from that of the notebook's kernel, else from what the notebook records."""
+    from nb2pkg.environment import start_versions
+
+    path = Path(path)
+    notebook = read_notebook(path)
+    # the interpreter's probe runs on another core while the notebook is analysed
+    pending = start_versions(notebook, Path(python) if python is not None else None)
+    try:
+        return _convert(notebook, pending, out, name, force, write, within)
+    finally:
+        pending.cancel()  # nothing to stop when its answer was read
+
+
+def _convert(
+    notebook: Notebook,
+    pending: PendingVersions,
+    out: Path | str | None,
+    name: str | None,
+    force: bool,
+    write: bool,
+    within: Path | str | None,
+) -> Converted:
     from nb2pkg import convert as conversion
-    from nb2pkg.environment import notebook_versions
     from nb2pkg.output import plan_changes, write_project
     from nb2pkg.render import read_local_modules
 
-    path = Path(path)
-    flow = inspect(path)
+    path = notebook.path
+    flow = build_dataflow(notebook)
     package = name or conversion.default_package(path)
     target = Path(out) if out is not None else Path(package)
-    versions = notebook_versions(path, flow.notebook.kernel_name, Path(python) if python is not None else None)
+    versions = pending.result()
     result = conversion.convert(flow, target, package, read_local_modules(path, flow, package), versions)
     inside = Path(within) if within is not None else None
     if not write:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +23,8 @@ from types import MappingProxyType
 from typing import Any
 
 from nb2pkg.errors import BadInterpreter
+from nb2pkg.kernels import kernel_interpreter
+from nb2pkg.notebook import Notebook
 from nb2pkg.recorded import Recorded, recorded_versions
 
 PROBE_TIMEOUT = 60  # seconds: reading the metadata of a large environment takes a few
@@ -32,6 +33,14 @@ PROBE_TIMEOUT = 60  # seconds: reading the metadata of a large environment takes
 _PROBE = r"""
 import json, os, platform, sys
 from importlib import metadata
+
+try:  # each distribution's metadata parsed once, not once a field: the same answer, in a third of the time
+    from functools import cached_property
+    _parsed = cached_property(metadata.Distribution.metadata.fget)
+    _parsed.__set_name__(metadata.Distribution, "metadata")
+    metadata.Distribution.metadata = _parsed
+except Exception:
+    pass
 
 def markers():
     info = sys.implementation.version
@@ -127,29 +136,106 @@ class Versions:
 def read_interpreter(python: Path | str) -> Environment:
     """The environment of the interpreter `python`; `BadInterpreter` when it cannot be run
     or does not answer as a Python 3.8+ interpreter does."""
-    return _read_resolved(str(Path(python).absolute()))
+    return start_probe(python).result()
+
+
+def start_probe(python: Path | str) -> Probe:
+    """The probe of the interpreter `python`, started: it runs while nb2pkg works on the
+    notebook; its `result()` is `read_interpreter`'s."""
+    return _probe(str(Path(python).absolute()))
+
+
+def _probe(python: str) -> Probe:
+    probe = _started(python)
+    if probe.failed:  # only answers are kept: a failure is asked again, as each time before
+        _started.cache_clear()
+        probe = _started(python)
+    return probe
 
 
 @cache  # a batch worker converts many notebooks of the same kernel: one run of it each
-def _read_resolved(python: str) -> Environment:
-    if not os.path.isfile(python) or not os.access(python, os.X_OK):
-        raise BadInterpreter(python, "is not an executable file", "pass --python the interpreter the notebook ran in")
-    try:
-        done = subprocess.run(
-            [python, "-I", "-c", _PROBE],
-            capture_output=True,
-            text=True,
-            timeout=PROBE_TIMEOUT,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise BadInterpreter(python, f"did not answer within {PROBE_TIMEOUT} seconds", _ADVICE) from None
-    except OSError as error:
-        raise BadInterpreter(python, f"cannot be run ({error.strerror or error})", _ADVICE) from None
-    lines = done.stdout.strip().splitlines()  # a `.pth` file may print before the answer
-    if done.returncode != 0 or not lines:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+def _started(python: str) -> Probe:
+    return Probe(python)
+
+
+class Probe:
+    """One run of the probe in `python`, started when made. Its output is read by a thread
+    (a large environment's answer does not fit a pipe: the child waits for a reader); the
+    answer is checked by `result()`, when it is wanted."""
+
+    def __init__(self, python: str) -> None:
+        self.python = python
+        self.failed = False
+        self._answer: Environment | None = None
+        self._refusal: BadInterpreter | None = None
+        self._done: tuple[int, str, str] | BaseException | None = None
+        self._process: subprocess.Popen[str] | None = None
+        if not os.path.isfile(python) or not os.access(python, os.X_OK):
+            advice = "pass --python the interpreter the notebook ran in"
+            self._refusal = BadInterpreter(python, "is not an executable file", advice)
+            return
+        try:
+            self._process = subprocess.Popen(
+                [python, "-I", "-c", _PROBE],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        except OSError as error:
+            self._refusal = BadInterpreter(python, f"cannot be run ({error.strerror or error})", _ADVICE)
+            return
+        self._reader = threading.Thread(target=self._read, args=(self._process,), daemon=True)
+        self._reader.start()
+
+    def _read(self, process: subprocess.Popen[str]) -> None:
+        try:
+            stdout, stderr = process.communicate(timeout=PROBE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()  # as subprocess.run does
+            process.communicate()
+            return  # no answer: `_done` stays None
+        except BaseException as error:  # noqa: BLE001 - raised where the answer is asked for
+            process.kill()
+            process.wait()
+            self._done = error
+            return
+        self._done = (process.returncode, stdout, stderr)
+
+    def cancel(self) -> None:
+        """Stop the run when its answer is no longer wanted (the conversion failed); a
+        cancelled probe is asked again if its interpreter is wanted again."""
+        if self._process is not None and self._answer is None and self._process.poll() is None:
+            self._process.kill()  # a run that finished is kept: its answer may be wanted again
+            self._reader.join()
+            self.failed = True
+
+    def result(self) -> Environment:
+        """The environment, or `BadInterpreter` saying what went wrong."""
+        if self._answer is None and self._refusal is None:
+            self._reader.join()
+            if isinstance(self._done, BaseException):
+                self.failed = True
+                raise self._done
+            try:
+                self._answer = _checked(self.python, self._done)
+            except BadInterpreter as error:
+                self._refusal = error
+        if self._refusal is not None:
+            self.failed = True
+            raise self._refusal
+        assert self._answer is not None
+        return self._answer
+
+
+def _checked(python: str, done: tuple[int, str, str] | None) -> Environment:
+    """The environment a finished probe describes (None: it did not finish in time)."""
+    if done is None:
+        raise BadInterpreter(python, f"did not answer within {PROBE_TIMEOUT} seconds", _ADVICE)
+    returncode, stdout, stderr = done
+    lines = stdout.strip().splitlines()  # a `.pth` file may print before the answer
+    if returncode != 0 or not lines:
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
         raise BadInterpreter(python, f"cannot list its distributions ({last})", _ADVICE)
     try:
         return environment_of(json.loads(lines[-1]))
@@ -189,50 +275,56 @@ def _text(value: object) -> str:
     return value
 
 
-def kernel_interpreter(name: str) -> Path | str:
-    """The interpreter Jupyter would start for the kernel `name` here, or why there is none."""
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-    except ImportError:
-        return "jupyter_client is not installed beside nb2pkg"
-    try:
-        spec = KernelSpecManager().get_kernel_spec(name)
-    except NoSuchKernel:
-        return f"no Jupyter kernel named {name!r} is installed here"
-    except Exception as error:  # noqa: BLE001 - a damaged kernel.json: fall back, say why
-        return f"the Jupyter kernel {name!r} cannot be read ({error})"
-    command = str(spec.argv[0]) if spec.argv else ""
-    if command in _THIS_PYTHON:
-        # what jupyter_client itself does: `python` in a spec is the interpreter running Jupyter
-        return Path(sys.executable)
-    found = command if os.path.isabs(command) else shutil.which(command)
-    if not found or not Path(command).name.lower().startswith(("python", "pypy")):
-        return f"the Jupyter kernel {name!r} starts {command!r}, not a Python interpreter nb2pkg can find"
-    return Path(found)
-
-
-_THIS_PYTHON = frozenset({"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])})
-
-
-def notebook_versions(notebook: Path, kernel: str | None, python: Path | None = None) -> Versions:
+def notebook_versions(notebook: Notebook, python: Path | None = None) -> Versions:
     """Where the versions of `notebook` come from: the environment of `python` when given
     (`BadInterpreter` when it cannot be read: the user named it), else that of the kernel
     its kernelspec names, else what the notebook records (`missing` says why)."""
+    return start_versions(notebook, python).result()
+
+
+def start_versions(notebook: Notebook, python: Path | None = None) -> PendingVersions:
+    """`notebook_versions`, with the interpreter's probe started now and its answer read
+    by `result()`: the probe runs (on another core) while the notebook is analysed."""
     if python is not None:
-        return Versions(read_interpreter(python), given=True)
-    if not kernel:
-        return Versions(None, _recorded(notebook))
-    interpreter = kernel_interpreter(kernel)
+        return PendingVersions(notebook, start_probe(python), "", given=True)
+    if not notebook.kernel_name:
+        return PendingVersions(notebook, None, "")
+    interpreter = kernel_interpreter(notebook.kernel_name)
     if isinstance(interpreter, str):
-        return Versions(None, _recorded(notebook), interpreter)
-    try:
-        return Versions(read_interpreter(interpreter), _recorded(notebook))
-    except BadInterpreter as error:
-        return Versions(None, _recorded(notebook), f"the interpreter of the Jupyter kernel {kernel!r} {error.problem}")
+        return PendingVersions(notebook, None, interpreter)
+    return PendingVersions(notebook, start_probe(interpreter), "")
 
 
-def _recorded(notebook: Path) -> Recorded:
-    try:
-        return recorded_versions(json.loads(notebook.read_text(encoding="utf-8")))
-    except (OSError, ValueError, RecursionError):  # read once already: a fault here reads nothing
-        return Recorded()
+@dataclass(frozen=True)
+class PendingVersions:
+    """A notebook's versions while its interpreter's probe (if any) runs."""
+
+    notebook: Notebook
+    probe: Probe | None
+    missing: str
+    given: bool = False
+
+    def result(self) -> Versions:
+        """The versions (waiting for the probe); `BadInterpreter` when `--python` names
+        an interpreter that cannot be read."""
+        if self.given:
+            assert self.probe is not None
+            return Versions(self.probe.result(), given=True)
+        recorded = _recorded(self.notebook)
+        if self.probe is None:
+            return Versions(None, recorded, self.missing)
+        try:
+            return Versions(self.probe.result(), recorded)
+        except BadInterpreter as error:
+            kernel = self.notebook.kernel_name
+            return Versions(None, recorded, f"the interpreter of the Jupyter kernel {kernel!r} {error.problem}")
+
+    def cancel(self) -> None:
+        """Stop the probe: the conversion ended without wanting the versions."""
+        if self.probe is not None:
+            self.probe.cancel()
+
+
+def _recorded(notebook: Notebook) -> Recorded:
+    # the JSON read_notebook parsed (None: the file was not read as the probe reads it)
+    return recorded_versions(notebook.data) if notebook.data is not None else Recorded()

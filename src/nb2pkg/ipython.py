@@ -12,6 +12,7 @@ import enum
 import io
 import re
 import shlex
+import textwrap
 import tokenize
 from dataclasses import dataclass
 from functools import lru_cache
@@ -161,6 +162,9 @@ def transform(source: str) -> str:
     """IPython syntax -> Python; text IPython cannot handle comes back unchanged."""
     if not _might_have_ipython_syntax(source):
         return source
+    simple = _simple_transform(source)
+    if simple is not None:  # what IPython's transformer gives, without importing IPython
+        return simple
     try:
         return _manager().transform_cell(source)
     except Exception:  # IPython gives up on some broken input; the parse reports it
@@ -177,6 +181,62 @@ _IPYTHON_LINE_START = re.compile(r"^[ \t]*[;,/]|^(?:>>>|\.\.\.|In \[\d*\]:)|\A\s
 def _might_have_ipython_syntax(source: str) -> bool:
     # A cheap test that saves IPython's tokenizer on plain Python cells.
     return any(mark in source for mark in ("%", "!", "?")) or _IPYTHON_LINE_START.search(source) is not None
+
+
+# What TransformerManager.transform_cell does to a cell that holds, as IPython syntax, at
+# most line magics `%name args` and shell lines `!command` on lines of their own: it cleans
+# the cell up (a final newline, no leading blank lines, `textwrap.dedent`, no prompts),
+# then turns each into `get_ipython().run_line_magic(name, args)` or `.system(command)`. `_simple_transform` does the same
+# when it is sure nothing else applies (the property test compares it with IPython's).
+_SIMPLE_MAGIC = re.compile(r"%[A-Za-z_]\w*(?: [A-Za-z0-9_ .,=:+*/<>@~&|^-]*)?")
+_SIMPLE_SHELL = re.compile(r"![^!'\"()\[\]{}#\\?][^'\"()\[\]{}#\\?]*")  # no quote or bracket to open
+_PROMPTS = re.compile(r"^(?:>>>|\.\.\.)(?: |$)|^(?:In \[\d+\]: |\s*\.{3,}: ?)")  # classic and IPython's
+_ESCAPES = frozenset("!?%,;/")  # IPython's escapes at the start of a line
+
+
+def _simple_transform(source: str) -> str | None:
+    """IPython's transform of `source`, or None when it may do more than `_SIMPLE_MAGIC` lines."""
+    if _IPYTHON_LINE_START.search(source):
+        return None  # prompts, autocall escapes, an indented first line: IPython's own work
+    lines = (source if source.endswith("\n") else source + "\n").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line and not line.isspace()), 0)
+    lines = textwrap.dedent("".join(lines[start:])).splitlines(keepends=True)
+    if any(_PROMPTS.match(line) for line in lines[:2]):
+        return None
+    magics = set()
+    for number, line in enumerate(lines):
+        text = line.rstrip()  # as IPython assembles the line
+        if text.startswith("%") and _SIMPLE_MAGIC.fullmatch(text):
+            name, _, argument = text[1:].partition(" ")
+            lines[number] = f"get_ipython().run_line_magic({name!r}, {argument!r})\n"
+            magics.add(number + 1)
+        elif text.startswith("!") and _SIMPLE_SHELL.fullmatch(text):
+            lines[number] = f"get_ipython().system({text[1:]!r})\n"
+            magics.add(number + 1)
+    python = "".join(lines)
+    return python if _plain_python(python, magics) else None
+
+
+def _plain_python(python: str, rows: set[int]) -> bool:
+    """Whether `python` tokenizes as Python with nothing IPython would rewrite, and each
+    of `rows` starts a logical line of its own."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(python).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    starts, previous, depth = set(), "\n", 0  # previous: the last token's text, "\n" for a line's end
+    for token in tokens:
+        kind, text = token.type, token.string
+        if kind == tokenize.ERRORTOKEN or text in ("!", "?", "??", "$") or (text == "%" and previous == "="):
+            return False
+        if previous == "\n" and depth == 0 and kind not in (tokenize.INDENT, tokenize.DEDENT):
+            if text and text[0] in _ESCAPES:
+                return False
+            starts.add(token.start[0])
+        depth += (text in "([{") - (text in ")]}") if kind == tokenize.OP else 0
+        if kind not in (tokenize.INDENT, tokenize.DEDENT):
+            previous = "\n" if kind in (tokenize.NEWLINE, tokenize.NL) else text
+    return rows <= starts
 
 
 def hides_value(python: str) -> bool:

@@ -20,6 +20,7 @@ from nb2pkg.errors import (
     OtherLanguage,
     UnreadableNotebook,
 )
+from nb2pkg.nbschema import surely_valid
 from nb2pkg.shown import Item, read_items
 
 CellKind = Literal["code", "markdown", "raw"]
@@ -79,6 +80,9 @@ class Notebook:
     kernel_name: str | None = None
     warnings: tuple[Diagnostic, ...] = ()  # about the notebook as a whole
     nbformat: int = 4  # the file's own version, before any upgrade
+    # The file's JSON as read (`recorded` reads its versions from it); None when not read
+    # from a file without a byte-order mark (the versions were never read from those).
+    data: Any = field(default=None, compare=False, repr=False)
 
     @property
     def code_cells(self) -> tuple[Cell, ...]:
@@ -103,12 +107,18 @@ def heading_of(markdown: str) -> str | None:
 
 def read_notebook(path: Path) -> Notebook:
     """Read and check `path`; raise an `InputError` subclass the user can act on."""
-    return read_notebook_text(path, _read_text(path))
+    text, bom = _read_text(path)
+    return _read(path, text, keep=not bom)
 
 
 def read_notebook_text(path: Path, text: str) -> Notebook:
     """Like `read_notebook`, for text already in memory (tests, stdin)."""
+    return _read(path, text, keep=False)
+
+
+def _read(path: Path, text: str, keep: bool) -> Notebook:
     data = _parse_json(path, text)
+    original = data
     major = _version(path, data)
     data, warnings = _as_version_4(path, data)
     if not isinstance(data.get("metadata", {}), dict):
@@ -120,10 +130,11 @@ def read_notebook_text(path: Path, text: str) -> Notebook:
     language, kernel_name = _language(path, data)
     cells = tuple(_cell(path, index, raw) for index, raw in enumerate(data["cells"]))
     whole = tuple(Diagnostic(None, None, message) for message in warnings)
-    return Notebook(path, cells, language, kernel_name, whole, major)
+    return Notebook(path, cells, language, kernel_name, whole, major, original if keep else None)
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path) -> tuple[str, bool]:
+    """The file's text, and whether it starts with a UTF-8 byte-order mark."""
     if not path.exists():
         raise NotebookNotFound(path, "no such file", "check the path")
     if path.is_dir():
@@ -135,7 +146,7 @@ def _read_text(path: Path) -> str:
     except OSError as error:
         raise UnreadableNotebook(path, f"cannot be read ({error.strerror or error})", "check its permissions") from None
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), raw.startswith(b"\xef\xbb\xbf")
     except UnicodeDecodeError as error:
         raise InvalidNotebook(
             path,
@@ -239,6 +250,8 @@ def _upgrade(path: Path, data: dict[str, Any], major: int, warnings: list[str]) 
 
 
 def _schema_problem(data: dict[str, Any]) -> str | None:
+    if surely_valid(data):  # most notebooks: nbformat and its validators are not imported
+        return None
     import warnings
 
     import nbformat

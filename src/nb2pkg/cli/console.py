@@ -12,8 +12,6 @@ from typing import Any
 
 import typer
 
-from nb2pkg.output import colored
-
 
 def use_color(no_color: bool) -> bool:
     """Color a diff only on a terminal, and never with `--no-color` or `NO_COLOR`."""
@@ -63,7 +61,7 @@ def print_conversion(result: Any) -> None:
 
 def print_preview(result: Any, show_diff: bool, color: bool, quiet: bool) -> None:
     """`--dry-run`'s diff (with `show_diff`) or `--check`'s list of files, then the count."""
-    from nb2pkg.output import project_diff
+    from nb2pkg.output import colored, project_diff
 
     report = result.report
     if show_diff:

@@ -19,7 +19,7 @@ from nb2pkg.render.modules import call_source, import_lines, needed_names, resol
 
 def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
     """The summary notebook as nbformat 4 JSON text (no outputs, stable ids)."""
-    import nbformat
+    from nb2pkg.nbschema import notebook_text  # nbformat's text, without importing it when it is valid
 
     cells = _report_cells(notebook, plan)
     cells = _setup_cells(plan, package, any(c["cell_type"] == "code" for c in cells)) + cells
@@ -31,8 +31,7 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    node = nbformat.from_dict(document)
-    return nbformat.writes(node, version=4) + "\n"
+    return notebook_text(document) + "\n"
 
 
 def _setup_cells(plan: Plan, package: str, has_code: bool) -> list[dict[str, Any]]:
