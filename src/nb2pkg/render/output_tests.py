@@ -19,7 +19,8 @@ from pathlib import Path
 from nb2pkg import shown
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.notebook import Cell, Notebook
-from nb2pkg.render.modules import format_code
+from nb2pkg.render.known import SHARED_OUTPUT_TESTS, SHARED_OUTPUT_TESTS_KEY
+from nb2pkg.render.modules import format_code, format_key
 from nb2pkg.shown import MASKS, SHARED, Item, as_text, normalise
 
 EXPECTED = "tests/expected"
@@ -121,7 +122,16 @@ def _mask(pattern: re.Pattern[str], replacement: str) -> str:
 
 @cache
 def _shared_code() -> str:
-    return format_code(f"{_shared_source()}\n\n\n{_RUNNER}")
+    """The shared part as black formats it: stored in render.known (black on 10,000
+    characters takes a third of a small notebook's conversion), unless its source, black's
+    version or its mode changed since it was stored; then black, as always."""
+    text = shared_code_source()
+    return SHARED_OUTPUT_TESTS if format_key(text) == SHARED_OUTPUT_TESTS_KEY else format_code(text)
+
+
+def shared_code_source() -> str:
+    """What black formats into the shared part of the output tests."""
+    return f"{_shared_source()}\n\n\n{_RUNNER}"
 
 
 def _shared_source() -> str:

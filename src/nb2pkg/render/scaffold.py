@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from functools import cache
 
 import tomli_w
 
@@ -364,13 +363,8 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         f"    from {package} import pipeline\n\n"
         "    pipeline.run()\n"
     )
-    # black once for the summary check every project shares, the rest around it
-    return format_code(text) + "\n" + _summary_check() + "\n\n" + format_code(tests)
-
-
-@cache
-def _summary_check() -> str:
-    return format_code(SUMMARY_CHECK)
+    # the summary check every project shares is in black's style already: black for the rest
+    return format_code(text) + "\n" + SUMMARY_CHECK + "\n\n" + format_code(tests)
 
 
 def _indent(code: str, spaces: int = 4) -> str:
