@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import nb2pkg.render.known as known
-from nb2pkg.render.modules import format_code, format_key
+from nb2pkg.render.formatting import format_code, format_key
 from nb2pkg.render.output_tests import _shared_code, shared_code_source
 
 KNOWN = Path(known.__file__)
@@ -41,7 +41,7 @@ def known_module() -> str:
         '"""Formatting stored so that a conversion need not compute it: the part of\n'
         "tests/test_outputs.py every project shares, as black formats it\n"
         "(render.output_tests.shared_code_source()), and the key it was made with\n"
-        "(render.modules.format_key: black's version, mode and the source). Written by\n"
+        "(render.formatting.format_key: black's version, mode and the source). Written by\n"
         f'`{REWRITE}`; tests/test_format_known.py fails when it is stale."""\n\n'
         f'SHARED_OUTPUT_TESTS_KEY = "{format_key(source)}"\n'
         f"SHARED_OUTPUT_TESTS = {literal}\n"

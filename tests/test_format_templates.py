@@ -4,7 +4,7 @@ as it is, so a template edit that breaks the style fails here, not in a project.
 from __future__ import annotations
 
 from nb2pkg.render.checks import SUMMARY_CHECK
-from nb2pkg.render.modules import format_code
+from nb2pkg.render.formatting import format_code
 
 
 def test_the_summary_check_is_in_blacks_style() -> None:

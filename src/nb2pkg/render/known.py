@@ -1,7 +1,7 @@
 """Formatting stored so that a conversion need not compute it: the part of
 tests/test_outputs.py every project shares, as black formats it
 (render.output_tests.shared_code_source()), and the key it was made with
-(render.modules.format_key: black's version, mode and the source). Written by
+(render.formatting.format_key: black's version, mode and the source). Written by
 `python tests/test_format_known.py`; tests/test_format_known.py fails when it is stale."""
 
 SHARED_OUTPUT_TESTS_KEY = "9bf180d7ddf1f004f338e6f939abc9872c40972e4484f001b739d7e7a9e65305"

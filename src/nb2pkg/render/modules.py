@@ -8,7 +8,6 @@ import re
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -16,9 +15,7 @@ from nb2pkg.analysis import Context, analyse_cell, conditional_deletes
 from nb2pkg.escape import docstring_literal
 from nb2pkg.naming import unique
 from nb2pkg.plan import Definition, Plan, Step, document_returns, partial_through, pass_arguments, with_parameters
-
-if TYPE_CHECKING:
-    import black
+from nb2pkg.render.formatting import format_code
 
 MODULE_DOCS = {
     "data": "Loading the data.",
@@ -168,28 +165,6 @@ def data_dir_variable(package: str) -> str:
     """The environment variable that says where the input files are (config.DATA_DIR);
     `python -m PACKAGE --data-dir DIR` sets it before the package's modules import."""
     return f"{package.upper()}_DATA_DIR"
-
-
-def format_code(text: str) -> str:
-    import black
-
-    return black.format_str(text, mode=_black_mode())
-
-
-def format_key(text: str) -> str:
-    """What `format_code(text)` depends on, as a digest: black's version, its mode and the
-    text. A formatting stored with the same key is the one black gives (render.known)."""
-    import hashlib
-
-    import black
-
-    return hashlib.sha256(f"{black.__version__}\0{_black_mode()!r}\0{text}".encode()).hexdigest()
-
-
-def _black_mode() -> black.Mode:
-    import black
-
-    return black.Mode(target_versions={black.TargetVersion.PY310})
 
 
 def import_lines(names: dict[str, str], package: str) -> str:

@@ -19,8 +19,8 @@ from pathlib import Path
 from nb2pkg import shown
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.notebook import Cell, Notebook
+from nb2pkg.render.formatting import format_code, format_key
 from nb2pkg.render.known import SHARED_OUTPUT_TESTS, SHARED_OUTPUT_TESTS_KEY
-from nb2pkg.render.modules import format_code, format_key
 from nb2pkg.shown import MASKS, SHARED, Item, as_text, normalise
 
 EXPECTED = "tests/expected"

@@ -15,11 +15,11 @@ from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.data import DataDir, config_data, data_section, folder_function
 from nb2pkg.render.dependencies import Dependencies
+from nb2pkg.render.formatting import format_code
 from nb2pkg.render.lock import versions_section
 from nb2pkg.render.main_cli import run_section, step_helper
 from nb2pkg.render.modules import (
     call_source,
-    format_code,
     import_lines,
     import_module_name,
     needed_names,
