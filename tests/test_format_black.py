@@ -49,6 +49,28 @@ def test_an_added_trailing_comma_takes_the_second_pass() -> None:
     assert format_code(text) == blacks(text)
 
 
+# What black's second pass is for (black's test data trailing_comma_optional_parens1-3 and
+# its magic trailing comma cases): the first pass adds trailing commas, so the second runs.
+SECOND_PASS_CASES = [
+    "if e1234123412341234.winerror not in (_winapi.ERROR_SEM_TIMEOUT,\n"
+    "                        _winapi.ERROR_PIPE_BUSY) or _check_timeout(t):\n    pass\n",
+    "if (e123456.get_tk_patchlevel() >= (8, 6, 0, 'final') or\n"
+    "    (8, 5, 8) <= get_tk_patchlevel() < (8, 6)):\n    pass\n",
+    "def f():\n    return _(\n"
+    + ",\n".join(f"        '{'qweasdzxc' * 11} {n}'" for n in range(2))
+    + '\n    ) % {"reported_username": reported_username, "report_reason": report_reason}\n',
+    "zero(one,).two(three,).four(five,)\nfunc1(arg1).func2(arg2,).func3(arg3).func4(arg4,).func5(arg5)\n"
+    "(a, b, c, d,) = func1(arg1) and func2(arg2)\nfunc(argument1, (one, two,), argument4, argument5, argument6)\n",
+]
+
+
+@pytest.mark.parametrize("text", SECOND_PASS_CASES)
+def test_blacks_second_pass_cases_run_it(text: str) -> None:
+    once = black._format_str_once(text, mode=MODE)  # type: ignore[attr-defined]
+    assert not only_layout_changed(text, once)
+    assert format_code(text) == blacks(text)
+
+
 def test_a_black_without_the_single_pass_runs_its_own_two(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(black, "_format_str_once")
     assert format_code("x=( 1, )\n") == "x = (1,)\n"
