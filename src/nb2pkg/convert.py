@@ -118,7 +118,8 @@ def convert(
     pipeline, gaps = pipeline_module(plan, package)
     files[f"{source}/pipeline.py"] = pipeline
     files[f"{source}/__main__.py"] = main_module(package, gaps, plan, notebook.path.name)
-    generated = {module for module in _generated_imports(files, package) if module.split(".")[0] not in local.names}
+    trees = _package_trees(files, package)  # parsed once: for their imports, then compiled
+    generated = {module for module in _generated_imports(trees, package) if module.split(".")[0] not in local.names}
     imported = sorted({*_imported_modules(flow, local), *generated})
     dependencies, versions = _dependencies(imported, [_CLI_REQUIREMENT, *_pip_installs(flow)], versions)
     if versions.missing:
@@ -154,7 +155,7 @@ def convert(
     files[OUTPUT_TESTS] = output_tests_module(package, notebook, summary_name, bool(expected))
     files.update(expected)
     warnings.extend(gaps.warnings(package))
-    _check_compiles(notebook.path, files)  # nb2pkg's own files: the copied ones are the user's
+    _check_compiles(notebook.path, files, trees)  # nb2pkg's own files: the copied ones are the user's
     copied = local.files()
     files.update(copied)
     kept = sorted(
@@ -236,21 +237,29 @@ def _missing_environment(versions: Versions) -> str:
     )
 
 
-def _generated_imports(files: Mapping[str, str], package: str) -> set[str]:
-    """What the package's generated modules import (`IPython.display` for `display()`,
-    which the notebook itself never imported), less the package itself."""
-    found: set[str] = set()
+def _package_trees(files: Mapping[str, str], package: str) -> dict[str, tuple[str, ast.Module]]:
+    """The package's generated modules, parsed: name -> (text, tree), for those that parse
+    (_check_compiles reports the others as nb2pkg's bug)."""
+    trees = {}
     for name, text in files.items():
         if name.startswith(f"src/{package}/") and name.endswith(".py"):
             try:
-                tree = ast.parse(text)
-            except SyntaxError:  # reported as nb2pkg's bug by _check_compiles
+                trees[name] = (text, ast.parse(text))
+            except SyntaxError:
                 continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    found.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module)
+    return trees
+
+
+def _generated_imports(trees: Mapping[str, tuple[str, ast.Module]], package: str) -> set[str]:
+    """What the package's generated modules import (`IPython.display` for `display()`,
+    which the notebook itself never imported), less the package itself."""
+    found: set[str] = set()
+    for _, tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
     return {module for module in found if module.split(".")[0] != package}
 
 
@@ -265,10 +274,15 @@ def _pip_installs(flow: Dataflow) -> list[PipTarget]:
     ]
 
 
-def _check_compiles(path: Path, files: dict[str, str]) -> None:
+def _check_compiles(path: Path, files: dict[str, str], trees: Mapping[str, tuple[str, ast.Module]]) -> None:
+    """Every generated module compiles. One already parsed (`trees`) is compiled from its
+    tree: the same errors and compiler warnings without parsing it again. Not when it holds
+    a backslash: parsing it again warns again of an invalid escape, as it always did."""
     for name, text in files.items():
         if name.endswith(".py"):
+            parsed, tree = trees.get(name, (None, None))
+            code = tree if tree is not None and parsed is text and "\\" not in text else text
             try:
-                compile(text, name, "exec", dont_inherit=True)
+                compile(code, name, "exec", dont_inherit=True)
             except SyntaxError as error:
                 raise InternalError(path, f"generated {name} does not compile: {error}") from None

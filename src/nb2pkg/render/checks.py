@@ -10,14 +10,52 @@ from nb2pkg.plan import Plan, Step
 # order, IPython syntax made Python, names bound collected, every read checked. A name a
 # cell binds anywhere counts as bound for the whole cell (loops and branches), a cell
 # that does not parse binds every word in it, and a star import ends the check: the test
-# must never fail a project that works.
-SUMMARY_CHECK = r"""
-IPYTHON_NAMES = {"In", "Out", "get_ipython", "display", "exit", "quit", "_", "__", "___",
-                 "_i", "_ii", "_iii", "_ih", "_oh", "_dh", "__name__", "__doc__", "__builtins__",
-                 # magics IPython runs when a cell names them bare (automagic)
-                 "ls", "pwd", "cd", "who", "whos", "history", "env", "clear", "cat", "less", "man",
-                 "mkdir", "rmdir", "rm", "cp", "mv", "pip", "conda", "lsmagic", "magic"}
-CODE_MAGIC = re.compile(r"^(\s*)%(?:time|timeit|prun)\b((?:\s+-\S+(?:\s+\d+)?)*)\s+(?=\S)", re.MULTILINE)
+# must never fail a project that works. Written in black's style (the generated tests
+# hold it as it is, unformatted: tests/test_format_templates.py checks black leaves it).
+SUMMARY_CHECK = r"""IPYTHON_NAMES = {
+    "In",
+    "Out",
+    "get_ipython",
+    "display",
+    "exit",
+    "quit",
+    "_",
+    "__",
+    "___",
+    "_i",
+    "_ii",
+    "_iii",
+    "_ih",
+    "_oh",
+    "_dh",
+    "__name__",
+    "__doc__",
+    "__builtins__",
+    # magics IPython runs when a cell names them bare (automagic)
+    "ls",
+    "pwd",
+    "cd",
+    "who",
+    "whos",
+    "history",
+    "env",
+    "clear",
+    "cat",
+    "less",
+    "man",
+    "mkdir",
+    "rmdir",
+    "rm",
+    "cp",
+    "mv",
+    "pip",
+    "conda",
+    "lsmagic",
+    "magic",
+}
+CODE_MAGIC = re.compile(
+    r"^(\s*)%(?:time|timeit|prun)\b((?:\s+-\S+(?:\s+\d+)?)*)\s+(?=\S)", re.MULTILINE
+)
 
 
 def made_by_nb2pkg(path: Path) -> bool:
@@ -31,7 +69,9 @@ def code_cells(path: Path) -> list[tuple[int, str]]:
     for number, cell in enumerate(cells, start=1):
         source = cell.get("source", "")
         if cell.get("cell_type") == "code":
-            found.append((number, "".join(source) if isinstance(source, list) else str(source)))
+            found.append(
+                (number, "".join(source) if isinstance(source, list) else str(source))
+            )
     return found
 
 
@@ -55,7 +95,12 @@ def as_python(source: str) -> tuple[str | None, set[str]]:
         return TransformerManager().transform_cell(source), bound
     except ImportError:
         lines = source.splitlines()
-        return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in lines), bound
+        return (
+            "\n".join(
+                "" if line.lstrip().startswith(("%", "!")) else line for line in lines
+            ),
+            bound,
+        )
 
 
 def names_of(tree: ast.AST) -> tuple[set[str], list[ast.Name], list[ast.Attribute]]:
@@ -98,7 +143,11 @@ def package_modules(tree: ast.AST) -> dict[str, str]:
     # Local names of the package's own modules: `from PACKAGE import data` -> data.
     found = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == PACKAGE and node.level == 0:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == PACKAGE
+            and node.level == 0
+        ):
             for alias in node.names:
                 if f"{PACKAGE}.{alias.name}" in MODULES:
                     found[alias.asname or alias.name] = f"{PACKAGE}.{alias.name}"
@@ -119,13 +168,20 @@ def unbound_reads(path: Path) -> list[str]:
             known |= set(re.findall(r"[A-Za-z_]\w*", source))
             continue
         names, reads, attributes = names_of(tree)
-        stars = any(a.name == "*" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names)
+        stars = any(
+            a.name == "*"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom)
+            for a in n.names
+        )
         if stars or re.search(r"^\s*%pylab\b", source, re.MULTILINE):
             return problems  # a star import: what it binds cannot be known here
         known |= names | bound
         modules.update(package_modules(tree))
         for name in sorted({n.id for n in reads} - known):
-            problems.append(f"{path.name}: cell {number} reads {name}, which no earlier cell binds")
+            problems.append(
+                f"{path.name}: cell {number} reads {name}, which no earlier cell binds"
+            )
         for attribute in attributes:
             module = modules.get(attribute.value.id)
             try:
@@ -133,7 +189,9 @@ def unbound_reads(path: Path) -> list[str]:
             except Exception:  # noqa: BLE001 - test_module_imports reports it
                 continue
             if imported is not None and not hasattr(imported, attribute.attr):
-                problems.append(f"{path.name}: cell {number} uses {module}.{attribute.attr}, which is not there")
+                problems.append(
+                    f"{path.name}: cell {number} uses {module}.{attribute.attr}, which is not there"
+                )
     return problems
 """
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.plan import Gaps, Plan, folder_needs
-from nb2pkg.render.modules import data_dir_variable, format_code, notebook_dir_variable
+from nb2pkg.render.formatting import format_code
+from nb2pkg.render.modules import data_dir_variable, notebook_dir_variable
 
 # Options the command has whatever the notebook holds; a constant that would take one of
 # these names (or a name the command's body reads) is no option.

@@ -15,6 +15,7 @@ from nb2pkg.analysis import Context, analyse_cell, conditional_deletes
 from nb2pkg.escape import docstring_literal
 from nb2pkg.naming import unique
 from nb2pkg.plan import Definition, Plan, Step, document_returns, partial_through, pass_arguments, with_parameters
+from nb2pkg.render.formatting import format_code
 
 MODULE_DOCS = {
     "data": "Loading the data.",
@@ -94,10 +95,13 @@ def with_results_returned(plan: Plan) -> Plan:
     """Steps also return what they compute and nothing reads: a notebook shows such
     values or keeps them for later; a function must hand them back (pyflakes would
     otherwise call them unused, and rightly)."""
+    lifted = plan.lifted()
+    steps = [item for item in plan.items if isinstance(item, Step)]
+    unused_of = iter(unused_per_function([cst.Module(body=[step_function(s, lifted)]).code for s in steps]))
     items = []
     for item in plan.items:
         if isinstance(item, Step):
-            unused = _unused_variables(cst.Module(body=[step_function(item, plan.lifted())]).code)
+            unused = next(unused_of)
             if unused:
                 # a name some path deletes (`except E as e`) may not exist to be returned
                 deleted = {n for s in item.segments for n in conditional_deletes(s.statements)}
@@ -116,6 +120,30 @@ def with_results_returned(plan: Plan) -> Plan:
             item = document_returns(item)  # its docstring's Returns: for what it now returns
         items.append(item)
     return replace(plan, items=tuple(items))
+
+
+def unused_per_function(codes: list[str]) -> list[list[str]]:
+    """`_unused_variables` of each code (one function definition each), from one pyflakes
+    run over them all (a run per step cost more than the checking): pyflakes reports an
+    unused variable in the scope of its function, and a function's scopes close in the
+    same order with others beside it, so each one's list is what it gives alone."""
+    import ast
+    from bisect import bisect_right
+
+    from pyflakes import checker, messages
+
+    try:
+        tree = ast.parse("".join(codes))
+    except SyntaxError:  # one of them does not parse: its own error, alone
+        return [_unused_variables(code) for code in codes]
+    if len(tree.body) != len(codes) or not all(isinstance(n, ast.FunctionDef) for n in tree.body):
+        return [_unused_variables(code) for code in codes]
+    starts = [node.lineno for node in tree.body]
+    found: list[list[str]] = [[] for _ in codes]
+    for message in checker.Checker(tree).messages:
+        if isinstance(message, messages.UnusedVariable):
+            found[bisect_right(starts, message.lineno) - 1].append(message.message_args[0])
+    return [list(dict.fromkeys(names)) for names in found]
 
 
 def _unused_variables(code: str) -> list[str]:
@@ -164,12 +192,6 @@ def data_dir_variable(package: str) -> str:
     """The environment variable that says where the input files are (config.DATA_DIR);
     `python -m PACKAGE --data-dir DIR` sets it before the package's modules import."""
     return f"{package.upper()}_DATA_DIR"
-
-
-def format_code(text: str) -> str:
-    import black
-
-    return black.format_str(text, mode=black.Mode(target_versions={black.TargetVersion.PY310}))
 
 
 def import_lines(names: dict[str, str], package: str) -> str:

@@ -19,7 +19,8 @@ from pathlib import Path
 from nb2pkg import shown
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.notebook import Cell, Notebook
-from nb2pkg.render.modules import format_code
+from nb2pkg.render.formatting import format_code, format_key
+from nb2pkg.render.known import SHARED_OUTPUT_TESTS, SHARED_OUTPUT_TESTS_KEY
 from nb2pkg.shown import MASKS, SHARED, Item, as_text, normalise
 
 EXPECTED = "tests/expected"
@@ -80,8 +81,17 @@ def output_tests_module(package: str, notebook: Notebook, summary_name: str, sav
             "tests that compare them."
         )
         return format_code(docstring_literal(note) + "\n")
+    # black for what differs between projects only: the masks and the code every project
+    # shares are stored as black formats them (a third of a small conversion otherwise)
+    return format_code(project_head(package, notebook, summary_name)) + _shared_code()
+
+
+def project_head(package: str, notebook: Notebook, summary_name: str) -> str:
+    """The start of tests/test_outputs.py, what differs between projects: the docstring,
+    the imports and where the summary notebook and its cells are."""
+    name = printable(notebook.path.name)
     ids = {cell.id: cell.number for cell in notebook.cells if cell.id}
-    text = (
+    return (
         f"{docstring_literal(_about(name))}\n\n"
         "import base64\nimport difflib\nimport json\nimport os\nimport re\nimport struct\n"
         "import sys\nimport tempfile\nfrom collections.abc import Sequence\n"
@@ -95,11 +105,7 @@ def output_tests_module(package: str, notebook: Notebook, summary_name: str, sav
         "# name the cells they stand for.\n"
         f"CELL_COUNT = {len(notebook.cells)}\n"
         f"CELL_IDS = {ids!r}\n"
-        "# What legitimately varies from run to run, and what it becomes (as in nb2pkg verify).\n"
-        f"MASKS = ({''.join(_mask(pattern, replacement) for pattern, replacement in MASKS)})\n\n\n"
     )
-    # black once for the part every project shares (a quarter of a conversion's time otherwise)
-    return format_code(text) + "\n\n" + _shared_code()
 
 
 def _about(name: str) -> str:
@@ -121,7 +127,21 @@ def _mask(pattern: re.Pattern[str], replacement: str) -> str:
 
 @cache
 def _shared_code() -> str:
-    return format_code(f"{_shared_source()}\n\n\n{_RUNNER}")
+    """The shared part as black formats it: stored in render.known (black on 10,000
+    characters takes a third of a small notebook's conversion), unless its source, black's
+    version or its mode changed since it was stored; then black, as always."""
+    text = shared_code_source()
+    return SHARED_OUTPUT_TESTS if format_key(text) == SHARED_OUTPUT_TESTS_KEY else format_code(text)
+
+
+def shared_code_source() -> str:
+    """What black formats into the part of the output tests every project shares: the
+    masks, then `Item`, the functions shared with nb2pkg verify and the runner."""
+    masks = "".join(_mask(pattern, replacement) for pattern, replacement in MASKS)
+    return (
+        "# What legitimately varies from run to run, and what it becomes (as in nb2pkg verify).\n"
+        f"MASKS = ({masks})\n\n\n{_shared_source()}\n\n\n{_RUNNER}"
+    )
 
 
 def _shared_source() -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from functools import cache
 
 import tomli_w
 
@@ -16,11 +15,11 @@ from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
 from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.data import DataDir, config_data, data_section, folder_function
 from nb2pkg.render.dependencies import Dependencies
+from nb2pkg.render.formatting import format_code
 from nb2pkg.render.lock import versions_section
 from nb2pkg.render.main_cli import run_section, step_helper
 from nb2pkg.render.modules import (
     call_source,
-    format_code,
     import_lines,
     import_module_name,
     needed_names,
@@ -364,13 +363,8 @@ def tests_module(package: str, module_names: list[str], plan: Plan, needs_argume
         f"    from {package} import pipeline\n\n"
         "    pipeline.run()\n"
     )
-    # black once for the summary check every project shares, the rest around it
-    return format_code(text) + "\n" + _summary_check() + "\n\n" + format_code(tests)
-
-
-@cache
-def _summary_check() -> str:
-    return format_code(SUMMARY_CHECK)
+    # the summary check every project shares is in black's style already: black for the rest
+    return format_code(text) + "\n" + SUMMARY_CHECK + "\n\n" + format_code(tests)
 
 
 def _indent(code: str, spaces: int = 4) -> str:

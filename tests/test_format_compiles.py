@@ -1,0 +1,70 @@
+"""convert parses each generated package module once, for its imports, and compiles the
+tree it got: the same errors and the same warnings as parsing it again and compiling the
+text, as it did before."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nb2pkg.convert import _check_compiles, _generated_imports, _package_trees
+from nb2pkg.errors import InternalError
+
+MODULES = [
+    "import os\nfrom pkg import config\nfrom sklearn.metrics import f1_score\n",
+    "return 1\n",  # compiles only inside a function: the compiler's error, not the parser's
+    "def f(a, a):\n    pass\n",
+    "x = 1\nif x is 1:\n    pass\n",  # a compiler warning
+    "pattern = '\\d+'\n",  # a parser warning, from an invalid escape
+    "def f(:\n",  # does not parse
+]
+
+
+def before(files: dict[str, str]) -> None:
+    """What convert did before: parse for the imports, then compile the text."""
+    for name, text in files.items():
+        if name.startswith("src/pkg/"):
+            try:
+                ast.parse(text)
+            except SyntaxError:
+                pass
+    _check_compiles(Path("nb.ipynb"), files, {})
+
+
+def now(files: dict[str, str]) -> None:
+    _check_compiles(Path("nb.ipynb"), files, _package_trees(files, "pkg"))
+
+
+def outcome(convert: Callable[[dict[str, str]], None], files: dict[str, str]) -> tuple[list[str], str]:
+    """The warnings (every one, repeats too) and the error of `convert` on `files`."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            convert(files)
+            error = ""
+        except InternalError as problem:
+            error = str(problem)
+    return [f"{w.category.__name__}: {w.message} {w.filename}:{w.lineno}" for w in seen], error
+
+
+@pytest.mark.parametrize("text", MODULES)
+def test_compiling_the_parsed_tree_errs_and_warns_as_compiling_the_text(text: str) -> None:
+    files = {"src/pkg/module.py": text, "tests/test_pkg.py": "import pkg\n"}
+    assert outcome(now, files) == outcome(before, files)
+
+
+def test_the_imports_come_from_the_parsed_modules() -> None:
+    files = {"src/pkg/a.py": MODULES[0], "src/pkg/b.py": "def f(:\n", "tests/t.py": "import pytest\n"}
+    assert _generated_imports(_package_trees(files, "pkg"), "pkg") == {"os", "sklearn.metrics"}
+
+
+def test_a_module_replaced_after_parsing_is_compiled_from_its_text() -> None:
+    files = {"src/pkg/a.py": "x = 1\n"}
+    trees = _package_trees(files, "pkg")
+    files["src/pkg/a.py"] = "return 1\n"
+    with pytest.raises(InternalError, match="'return' outside function"):
+        _check_compiles(Path("nb.ipynb"), files, trees)
