@@ -53,11 +53,15 @@ def parse(python: str) -> cst.Module:
     return cst.parse_module(python)
 
 
-def analyse_cell(source: str, context: Context = Context(), limited: bool = True) -> tuple[CellFacts, Context]:
+def analyse_cell(
+    source: str, context: Context = Context(), limited: bool = True, tree: cst.Module | None = None
+) -> tuple[CellFacts, Context]:
     """What one cell defines, uses and mutates, and the context it leaves behind.
 
     `limited=False` is for code nb2pkg generated from cells that passed the limits (a
-    whole module can be larger than any one cell): it is still compiled first."""
+    whole module can be larger than any one cell): it is still compiled first. `tree`:
+    statements LibCST parsed whose code is `source` (a segment of a cell), walked as
+    they are instead of parsing `source` again when `source` is plain Python."""
     too_big = check_size(source) if limited else None
     if too_big is not None:  # not even IPython's rewrite: its time grows with the text
         return _refused(too_big, None, source, 0), context
@@ -74,8 +78,9 @@ def analyse_cell(source: str, context: Context = Context(), limited: bool = True
     refusal = check_python(translated.python, limited)
     if refusal is not None:
         return _refused(refusal, magic, translated.python, translated.line_offset), context
+    plain = tree is not None and magic is None and translated.python == source
     try:
-        return _walked(translated.python, magic, context)
+        return _walked(translated.python, magic, context, tree if plain else None)
     except cst.ParserSyntaxError as error:  # CPython compiles it, LibCST does not
         problem = _parse_error(translated.python, error, translated.line_offset)
         return _not_parsed(problem, magic, translated.python), context
@@ -84,8 +89,21 @@ def analyse_cell(source: str, context: Context = Context(), limited: bool = True
         return _refused(refusal, magic, translated.python, translated.line_offset), context
 
 
-def _walked(python: str, magic: Magic | None, context: Context) -> tuple[CellFacts, Context]:
-    module = parse(python)
+def analyse_tree(module: cst.Module, python: str, context: Context = Context()) -> tuple[CellFacts, Context]:
+    """`analyse_cell(python, context, limited=False)` for code nb2pkg generated as the tree
+    `module` of statements LibCST parsed from cells (`python` is its code): the tree is
+    walked as it is, not printed, rewritten by IPython, compiled and parsed again."""
+    try:
+        return _walked(python, None, context, module)
+    except (RecursionError, MemoryError):  # as analyse_cell: the code is not analysed
+        refusal = Refusal("limit", 1, "nested too deeply for nb2pkg's analysis")
+        return _refused(refusal, None, python, 0), context
+
+
+def _walked(
+    python: str, magic: Magic | None, context: Context, module: cst.Module | None = None
+) -> tuple[CellFacts, Context]:
+    module = parse(python) if module is None else module
     walker = CellWalker(context)
     if magic is not None:
         walker.cell_magic(magic, python)  # walks the body with the magic's rules

@@ -30,6 +30,7 @@ from nb2pkg.analysis import (
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
+from nb2pkg.plan.clone_rewrite import top
 from nb2pkg.plan.displays import fitted_estimator, is_display_cell, plot_objects, shows_a_value
 from nb2pkg.plan.figures import ends_figure, finishes_figure, shows_artist
 from nb2pkg.plan.imports import import_modules
@@ -330,7 +331,10 @@ def _reanalyse(segments: list[Segment], shadowed: frozenset[str] = frozenset()) 
                 segment = _kept_cell_paths(segment)
             done.append(segment)
             continue
-        facts, context = analyse_cell(segment.source, context)
+        # the segment's own statements are walked: its code is not parsed again
+        facts, context = analyse_cell(
+            segment.source, context, tree=cst.Module(body=[top(s) for s in segment.statements])
+        )
         done.append(replace(segment, facts=facts))
     return tuple(done)
 
