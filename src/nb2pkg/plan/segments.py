@@ -69,7 +69,7 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
         if not facts.analysed:  # it runs in the notebook: what it may bind is not constant
             rebound |= unreadable_writes(cell.source)
         rebound |= (facts.defines & seen) | facts.mutates | facts.deletes
-        rebound |= facts.defines & (used - seen)
+        rebound |= {n for n in facts.defines if n in used and n not in seen}  # not `used - seen`: linear
         used |= facts.uses
         seen |= facts.defines
     # A builtin the notebook rebinds (`type = "linear"`) is read as the builtin before
@@ -150,11 +150,12 @@ def _statement_roles(
     """The role of each top-level statement of a cell that converts."""
     parts: list[tuple[Role, cst.BaseStatement]] = []
     last_position = len(module.body) - 1
-    twice = _bound_twice(module)
+    # only a literal assignment asks whether its name is bound twice: most cells have none
+    twice = _bound_twice(module) if any(_literal_line(s) for s in module.body) else frozenset()
     plots = frozenset(plot_objects(module, imports)) | captured
     wrapped, alone = timed is not None or any(m.cell for m in facts.magics), True
     for position, statement in enumerate(module.body):
-        role = _statement_role(statement, rebound | twice)
+        role = _statement_role(statement, rebound, twice)
         if timed and statement is timed[1] and role == "constant":
             role = "code"  # `%time x = 5` still reports a time where the notebook did
         if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
@@ -224,7 +225,7 @@ def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.Bas
     return any(role == "code" for role, _ in parts[position + 1 :])
 
 
-def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Role:
+def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str], twice: frozenset[str]) -> Role:
     if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
         return "definition"
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
@@ -238,7 +239,8 @@ def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Ro
         # Only notebook-only magics get this far (see keep_reason); settings move to the
         # setup cell, the others (`df?`, `%who`) show something where they are.
         return "setting" if _magic_name(small) in SETUP_MAGICS else "display"
-    if _is_literal_assignment(small) and _target(small) not in rebound | GENERATED_NAMES:
+    # each set asked, not their union: `rebound` grows with the notebook
+    if _is_literal_assignment(small) and not any(_target(small) in n for n in (rebound, twice, GENERATED_NAMES)):
         return "constant"
     return "code"
 
@@ -380,6 +382,15 @@ def _magic_name(small: cst.BaseSmallStatement) -> str:
     assert isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
     first = small.value.args[0].value if small.value.args else None
     return first.evaluated_value if isinstance(first, cst.SimpleString) else ""  # type: ignore[return-value]
+
+
+def _literal_line(statement: cst.BaseStatement) -> bool:
+    """A line `_statement_role` may find a constant (`N = 5`)."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and _is_literal_assignment(statement.body[0])
+    )
 
 
 def _is_literal_assignment(small: cst.BaseSmallStatement) -> bool:
