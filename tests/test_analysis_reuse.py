@@ -71,3 +71,15 @@ def test_module_tree_facts_as_if_parsed_again(path: Path) -> None:
         assert fast.python == code
         assert replace(fast, python=slow.python) == slow
         assert after_fast == after_slow
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[:12], ids=lambda p: p.parent.name if p.name == "input.ipynb" else p.stem)
+def test_an_analysis_is_reused_only_in_its_own_context(path: Path) -> None:
+    """`again` gives what analysing from scratch gives: in the cell's own context (reused)
+    and in another one (the first cell's, not reused)."""
+    flow = build_dataflow(_read(path))
+    for again in flow.analysed:
+        if again is None:
+            continue
+        for context in (again.before, Context(), Context(bound=frozenset({"x"}))):
+            assert analyse_cell(again.source, context, again=again) == analyse_cell(again.source, context)

@@ -16,6 +16,7 @@ from dataclasses import replace
 import libcst as cst
 
 from nb2pkg.analysis import (
+    Analysed,
     CellFacts,
     Context,
     Deferred,
@@ -54,7 +55,7 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
         parts = split_previews(_split_cell(cell, facts, imports, rebound, functions, captured, opening), taken)
         opening = opening_after(opening, parts)
         rough.extend(replace(part, position=position) for position, part in enumerate(parts))
-    return _reanalyse(rough, shadowed_builtins(flow.facts))
+    return _reanalyse(rough, shadowed_builtins(flow.facts), flow.analysed)
 
 
 def _rebound_names(flow: Dataflow) -> frozenset[str]:
@@ -322,21 +323,24 @@ def _code(module: cst.Module, statements: tuple[cst.BaseStatement, ...]) -> str:
     return "".join(module.code_for_node(statement) for statement in statements)
 
 
-def _reanalyse(segments: list[Segment], shadowed: frozenset[str] = frozenset()) -> tuple[Segment, ...]:
-    """Facts for each segment, analysed in order as if each were a cell of its own."""
+def _reanalyse(
+    segments: list[Segment], shadowed: frozenset[str] = frozenset(), analysed: tuple[Analysed | None, ...] = ()
+) -> tuple[Segment, ...]:
+    """Facts for each segment, analysed in order as if each were a cell of its own (a
+    segment holding its whole cell, in the context the cell had, has the cell's facts)."""
     context = Context(shadowed=shadowed)
     done: list[Segment] = []
     for segment in segments:
+        again = analysed[segment.cell.index] if segment.cell.index < len(analysed) else None
         if segment.role == "markdown" or (segment.role == "kept" and not segment.statements):
             if segment.role == "kept" and segment.facts.analysed:
-                _, context = analyse_cell(segment.cell.source, context)
+                _, context = analyse_cell(segment.cell.source, context, again=again)
                 segment = _kept_cell_paths(segment)
             done.append(segment)
             continue
         # the segment's own statements are walked: its code is not parsed again
-        facts, context = analyse_cell(
-            segment.source, context, tree=cst.Module(body=[top(s) for s in segment.statements])
-        )
+        tree = cst.Module(body=[top(s) for s in segment.statements])
+        facts, context = analyse_cell(segment.source, context, tree=tree, again=again)
         done.append(replace(segment, facts=facts))
     return tuple(done)
 
