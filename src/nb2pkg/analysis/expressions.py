@@ -213,11 +213,13 @@ class ExpressionWalk(MagicWalk):
             return None
         collector, self.collector = self.collector, None
         assert collector is not None
-        makers = {n for n, d in self.functions.items() if d.returns_callable or d.is_class}
-        if isinstance(body, cst.BaseSuite) and not _makes_functions(body, makers):
+        if isinstance(body, cst.BaseSuite) and collector.returns_callable:
             # a returned local (`return path`) can only be a closure if the body makes one
-            # (or gets one from a notebook function that makes them)
-            collector.returns_callable = False
+            # (or gets one from a notebook function that makes them); only asked when it
+            # matters, the makers being all the notebook's functions so far
+            makers = {n for n, d in self.functions.items() if d.returns_callable or d.is_class}
+            if not _makes_functions(body, makers):
+                collector.returns_callable = False
         return collector.freeze()
 
     # -- targets ---------------------------------------------------------------------
