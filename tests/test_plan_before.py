@@ -35,3 +35,19 @@ def test_before_is_asking_from_the_start(path: Path) -> None:
         assert before.dynamic == "\n".join(s.source for s in earlier if s.facts.dynamic)
         assert before.rebound_imports() == rebound_imports(segments, position, imported)
         assert kept.upto(segments, position) == {n for s in earlier if s.role == "kept" for n in s.facts.defines}
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["def f(x):\n    if x:\n        return 1\n", "def f(x):\n\tif x:\n\t\treturn 1\n", "x = 1\r\ny = [\r\n  2]\r\n"],
+)
+def test_a_statement_printed_once_prints_as_its_module_prints_it(code: str) -> None:
+    """`plan.printed.code_of` caches the plain modules' printing: tabs and `\\r\\n` are not plain."""
+    import libcst as cst
+
+    from nb2pkg.plan.printed import code_of
+
+    module = cst.parse_module(code)
+    for statement in module.body:
+        assert code_of(statement, module) == code_of(statement, module) == module.code_for_node(statement)
+        assert code_of(statement) == cst.Module(body=[]).code_for_node(statement)

@@ -38,6 +38,7 @@ from nb2pkg.plan.imports import import_modules
 from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
+from nb2pkg.plan.printed import code_of
 from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
 from nb2pkg.plan.settings import Opening, opening_after, session_roles
 
@@ -125,7 +126,7 @@ def _split_cell(
         if moved != shown:  # `plt.style.use("ggplot")`: a setting for setup(), not a figure
             return _merge(cell, module, moved)
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
-    if any(not _is_magic_line(s) and "get_ipython()" in module.code_for_node(s) for s in module.body):
+    if any(not _is_magic_line(s) and "get_ipython()" in code_of(s, module) for s in module.body):
         reason = "uses a magic inside a block, which only runs in a notebook"
         return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
     parts = _statement_roles(module, facts, timed, imports, rebound, captured)
@@ -320,7 +321,7 @@ def magic_lines(python: str) -> list[str]:
 
 
 def _code(module: cst.Module, statements: tuple[cst.BaseStatement, ...]) -> str:
-    return "".join(module.code_for_node(statement) for statement in statements)
+    return "".join(code_of(statement, module) for statement in statements)
 
 
 def _reanalyse(
