@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nb2pkg.analysis import CellFacts, analyse_notebook
+from nb2pkg.analysis import Analysed, CellFacts, analyse_notebook_in_context
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.notebook import Notebook
 
@@ -27,6 +27,8 @@ class Dataflow:
     facts: tuple[CellFacts | None, ...]  # None for markdown and raw cells
     cell_warnings: tuple[tuple[Diagnostic, ...], ...]  # per cell, in cell order
     flows: tuple[Flow, ...]
+    # how each code cell was analysed (None for the others), for stages that analyse its code again
+    analysed: tuple[Analysed | None, ...] = ()
 
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
@@ -35,7 +37,7 @@ class Dataflow:
 
 def build_dataflow(notebook: Notebook) -> Dataflow:
     """Analyse every cell and connect the cells by the names they share."""
-    facts = analyse_notebook(notebook)
+    facts, analysed = analyse_notebook_in_context(notebook)
     extra = _hidden_state(facts)
     for index, message in _execution_order(notebook):
         extra[index].append(Diagnostic(index + 1, None, message))
@@ -43,7 +45,7 @@ def build_dataflow(notebook: Notebook) -> Dataflow:
         tuple(w.in_cell(index + 1) for w in (cell.warnings if cell else ())) + tuple(extra[index])
         for index, cell in enumerate(facts)
     )
-    return Dataflow(notebook, facts, cell_warnings, _flows(facts))
+    return Dataflow(notebook, facts, cell_warnings, _flows(facts), analysed)
 
 
 def _flows(facts: tuple[CellFacts | None, ...]) -> tuple[Flow, ...]:

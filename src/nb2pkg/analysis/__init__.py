@@ -3,7 +3,15 @@
 This is the stage's API: later stages import these names from `nb2pkg.analysis`, never
 from its modules."""
 
-from nb2pkg.analysis.cells import analyse_cell, analyse_notebook, parse, shadowed_builtins
+from nb2pkg.analysis.cells import (
+    Analysed,
+    analyse_cell,
+    analyse_notebook,
+    analyse_notebook_in_context,
+    analyse_tree,
+    parse,
+    shadowed_builtins,
+)
 from nb2pkg.analysis.closures import late_reads
 from nb2pkg.analysis.facts import CellFacts, Context, Deferred, ParseError
 from nb2pkg.analysis.import_time import definition_work
@@ -14,6 +22,7 @@ from nb2pkg.analysis.scopes import LocalBindings, dotted_name, import_binding, t
 from nb2pkg.analysis.unreadable import unreadable_writes
 
 __all__ = [
+    "Analysed",
     "NOTEBOOK_BUILTINS",
     "CellFacts",
     "Context",
@@ -22,6 +31,8 @@ __all__ = [
     "ParseError",
     "analyse_cell",
     "analyse_notebook",
+    "analyse_notebook_in_context",
+    "analyse_tree",
     "conditional_deletes",
     "definition_work",
     "dotted_name",

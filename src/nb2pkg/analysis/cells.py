@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -21,11 +22,17 @@ from nb2pkg.tags import check_module_tags
 
 def analyse_notebook(notebook: Notebook) -> tuple[CellFacts | None, ...]:
     """Facts for every cell in order; None for markdown and raw cells."""
-    facts = _analyse_all(notebook, Context())
+    return analyse_notebook_in_context(notebook)[0]
+
+
+def analyse_notebook_in_context(notebook: Notebook) -> tuple[tuple[CellFacts | None, ...], tuple[Analysed | None, ...]]:
+    """`analyse_notebook`, and for each code cell how it was analysed (for `analyse_cell`'s
+    `again`: a later stage analysing the same code in the same context reuses it)."""
+    facts, analysed = _analyse_all(notebook, Context())
     shadowed = shadowed_builtins(facts)
     # A function defined before the cell that rebinds a builtin it reads sees the new
     # value when called after it: its body's reads of that name are notebook reads.
-    return _analyse_all(notebook, Context(shadowed=shadowed)) if shadowed else facts
+    return _analyse_all(notebook, Context(shadowed=shadowed)) if shadowed else (facts, analysed)
 
 
 def shadowed_builtins(facts: Iterable[CellFacts | None]) -> frozenset[str]:
@@ -33,17 +40,44 @@ def shadowed_builtins(facts: Iterable[CellFacts | None]) -> frozenset[str]:
     return frozenset(n for f in facts if f is not None for n in f.defines if n in NOTEBOOK_BUILTINS)
 
 
-def _analyse_all(notebook: Notebook, context: Context) -> tuple[CellFacts | None, ...]:
+def _analyse_all(
+    notebook: Notebook, context: Context
+) -> tuple[tuple[CellFacts | None, ...], tuple[Analysed | None, ...]]:
     results: list[CellFacts | None] = []
+    analysed: list[Analysed | None] = []
     for cell in notebook.cells:
         if cell.kind != "code":
             results.append(None)
+            analysed.append(None)
             continue
+        before = context
         facts, context = analyse_cell(cell.source, context)
         results.append(facts)
+        analysed.append(Analysed(cell.source, facts, before, context))
     names = {name for facts in results if facts is not None for name in facts.defines | facts.uses}
     check_module_tags(notebook, names)  # a module the user named must shadow none of them
-    return tuple(results)
+    return tuple(results), tuple(analysed)
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """One cell's analysis: its source, its facts, the context before and after."""
+
+    source: str
+    facts: CellFacts
+    before: Context
+    after: Context
+
+    def reused(self, python: str, context: Context) -> tuple[CellFacts, Context] | None:
+        """The facts and the context after of walking `python` (no cell magic) in
+        `context`, when that is what this analysis walked; None when it is not known.
+        The walk depends on the code and the context alone."""
+        facts = self.facts
+        if python != facts.python or not facts.analysed or any(m.cell for m in facts.magics):
+            return None  # another code, or the cell walked as a `%%magic` body
+        if context is not self.before and context != self.before:
+            return None
+        return facts, self.after
 
 
 @lru_cache(maxsize=4096)
@@ -53,11 +87,21 @@ def parse(python: str) -> cst.Module:
     return cst.parse_module(python)
 
 
-def analyse_cell(source: str, context: Context = Context(), limited: bool = True) -> tuple[CellFacts, Context]:
+def analyse_cell(
+    source: str,
+    context: Context = Context(),
+    limited: bool = True,
+    tree: cst.Module | None = None,
+    again: Analysed | None = None,
+) -> tuple[CellFacts, Context]:
     """What one cell defines, uses and mutates, and the context it leaves behind.
 
     `limited=False` is for code nb2pkg generated from cells that passed the limits (a
-    whole module can be larger than any one cell): it is still compiled first."""
+    whole module can be larger than any one cell): it is still compiled first. `tree`:
+    statements LibCST parsed whose code is `source` (a segment of a cell), walked as
+    they are instead of parsing `source` again when `source` is plain Python. `again`:
+    an earlier analysis (of the segment's cell), reused when it walked the same code in
+    an equal context."""
     too_big = check_size(source) if limited else None
     if too_big is not None:  # not even IPython's rewrite: its time grows with the text
         return _refused(too_big, None, source, 0), context
@@ -74,8 +118,12 @@ def analyse_cell(source: str, context: Context = Context(), limited: bool = True
     refusal = check_python(translated.python, limited)
     if refusal is not None:
         return _refused(refusal, magic, translated.python, translated.line_offset), context
+    known = again.reused(translated.python, context) if again is not None and magic is None else None
+    if known is not None:
+        return known
+    plain = tree is not None and magic is None and translated.python == source
     try:
-        return _walked(translated.python, magic, context)
+        return _walked(translated.python, magic, context, tree if plain else None)
     except cst.ParserSyntaxError as error:  # CPython compiles it, LibCST does not
         problem = _parse_error(translated.python, error, translated.line_offset)
         return _not_parsed(problem, magic, translated.python), context
@@ -84,8 +132,21 @@ def analyse_cell(source: str, context: Context = Context(), limited: bool = True
         return _refused(refusal, magic, translated.python, translated.line_offset), context
 
 
-def _walked(python: str, magic: Magic | None, context: Context) -> tuple[CellFacts, Context]:
-    module = parse(python)
+def analyse_tree(module: cst.Module, python: str, context: Context = Context()) -> tuple[CellFacts, Context]:
+    """`analyse_cell(python, context, limited=False)` for code nb2pkg generated as the tree
+    `module` of statements LibCST parsed from cells (`python` is its code): the tree is
+    walked as it is, not printed, rewritten by IPython, compiled and parsed again."""
+    try:
+        return _walked(python, None, context, module)
+    except (RecursionError, MemoryError):  # as analyse_cell: the code is not analysed
+        refusal = Refusal("limit", 1, "nested too deeply for nb2pkg's analysis")
+        return _refused(refusal, None, python, 0), context
+
+
+def _walked(
+    python: str, magic: Magic | None, context: Context, module: cst.Module | None = None
+) -> tuple[CellFacts, Context]:
+    module = parse(python) if module is None else module
     walker = CellWalker(context)
     if magic is not None:
         walker.cell_magic(magic, python)  # walks the body with the magic's rules

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from abc import abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 
 import libcst as cst
@@ -213,10 +213,13 @@ class ExpressionWalk(MagicWalk):
             return None
         collector, self.collector = self.collector, None
         assert collector is not None
-        makers = {n for n, d in self.functions.items() if d.returns_callable or d.is_class}
-        if isinstance(body, cst.BaseSuite) and not _makes_functions(body, makers):
-            # a returned local (`return path`) can only be a closure if the body makes one
-            # (or gets one from a notebook function that makes them)
+        # a returned local (`return path`) can only be a closure if the body makes one (or
+        # gets one from a notebook function that makes them); asked only when it matters
+        if (
+            isinstance(body, cst.BaseSuite)
+            and collector.returns_callable
+            and not _makes_functions(body, self.functions)
+        ):
             collector.returns_callable = False
         return collector.freeze()
 
@@ -311,21 +314,28 @@ def _literal(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def _makes_functions(body: cst.BaseSuite, makers: set[str]) -> bool:
+def _makes_functions(body: cst.BaseSuite, functions: Mapping[str, Deferred]) -> bool:
     """Whether a function body makes a function, lambda, class or generator, or calls
-    one of `makers`, the notebook functions that return them."""
-
-    class Maker(cst.CSTVisitor):
-        found = False
-
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            self.found = (
-                self.found
-                or isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp, cst.Yield))
-                or (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value in makers)
-            )
-            return not self.found
-
-    maker = Maker()
+    one of the notebook `functions` that return them (makers)."""
+    maker = _Maker(functions)
     body.visit(maker)
     return maker.found
+
+
+class _Maker(cst.CSTVisitor):
+    def __init__(self, functions: Mapping[str, Deferred]) -> None:
+        super().__init__()
+        self.functions = functions  # asked name by name: not a set of makers built per body
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.found = (
+            self.found
+            or isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp, cst.Yield))
+            or (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and self._maker(node.func.value))
+        )
+        return not self.found
+
+    def _maker(self, name: str) -> bool:
+        called = self.functions.get(name)
+        return called is not None and (called.returns_callable or called.is_class)

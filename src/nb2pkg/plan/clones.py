@@ -62,8 +62,13 @@ def merge_clones(plan: Plan) -> Plan:
     # what a copy may call differently: imported or package names, not a function whose
     # calls pass it notebook variables (`f(x, limit=limit)`: plan.definitions)
     outer = frozenset(plan.imports) | (frozenset(plan.provided()) - frozenset(plan.lifted()))
+    # A step is shaped (printed, parsed, dumped) only when another has its outline: copies
+    # share an outline, so a step alone with its outline has no copy.
+    outlines: dict[tuple[object, ...], int] = {}
+    for step in steps:
+        outlines[_outline(step)] = outlines.get(_outline(step), 0) + 1
     for position, step in enumerate(steps):
-        shape = _shape(step, outer)
+        shape = _shape(step, outer) if outlines[_outline(step)] > 1 else None
         if shape is not None:
             groups.setdefault(shape.key, []).append((position, shape))
     merged: dict[int, Step] = {}
@@ -148,6 +153,22 @@ def _merged(
         )
         calls.append(replace(step, name=name, function=function, arguments=arguments))
     return calls
+
+
+def _outline(step: Step) -> tuple[object, ...]:
+    """What two steps of one shape have in common (their shapes' keys start with their
+    signatures, whose lengths these are, and hold the kinds of their statements, which
+    blanking names and literals does not change), found without printing them."""
+    kinds: list[tuple[str, bool]] = []
+    for segment in step.segments:
+        for statement in segment.statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                kinds += [(type(small).__name__, False) for small in statement.body]
+            else:  # `async def`, `async for`, `async with` are kinds of their own in an ast
+                kinds.append((type(statement).__name__, bool(getattr(statement, "asynchronous", None))))
+    own = {*step.params, *step.returns, *step.initialised, *step.deletes}
+    sizes = (len(step.params), len(step.returns), len(step.initialised), len(step.deletes))
+    return (*sizes, step.value in own, step.shows_value, step.module, tuple(kinds))
 
 
 def _shape(step: Step, outer: frozenset[str]) -> _Shape | None:

@@ -18,6 +18,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import libcst as cst
 
@@ -124,8 +125,15 @@ def segment_tree(segment: Segment) -> ast.Module | None:
     if segment.role == "markdown" or not segment.facts.analysed:
         return None
     if not segment.statements and segment.facts.python:  # a whole cell kept as it is
-        return parse(segment.facts.python)
-    return parse(_code(segment))
+        return _tree(segment.facts.python)
+    return _tree(_code(segment))
+
+
+@lru_cache(maxsize=4096)
+def _tree(code: str) -> ast.Module | None:
+    # Parsed once however many passes ask (file reads, writes, the notebook's folder);
+    # no pass changes the tree it is given, so they can share it.
+    return parse(code)
 
 
 def takes_pathlike(use: FileUse, origins: dict[str, str]) -> bool:
@@ -336,7 +344,13 @@ def _redefined(segment: Segment, redefined: dict[str, str], data: DataFiles) -> 
 def _code(segment: Segment) -> str:
     if not segment.statements:
         return segment.source
-    return cst.Module(body=[top(s) for s in segment.statements]).code
+    return _printed(segment.statements)
+
+
+@lru_cache(maxsize=4096)
+def _printed(statements: tuple[cst.BaseStatement, ...]) -> str:
+    # LibCST nodes are immutable and hash by identity: the same statements print the same.
+    return cst.Module(body=[top(s) for s in statements]).code
 
 
 def _position(node: ast.AST | None) -> tuple[int, int, int, int]:

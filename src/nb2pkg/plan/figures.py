@@ -25,6 +25,7 @@ import libcst as cst
 
 from nb2pkg.plan.layout import draws
 from nb2pkg.plan.model import Role
+from nb2pkg.plan.printed import code_of
 
 # Methods that finish a figure and return None.
 _FINISHING = frozenset(
@@ -100,4 +101,4 @@ def shows_artist(statement: cst.BaseStatement, before: list[tuple[Role, cst.Base
 
 
 def _code(statement: cst.BaseStatement) -> str:
-    return cst.Module(body=[]).code_for_node(statement)
+    return code_of(statement)

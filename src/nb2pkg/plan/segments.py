@@ -16,6 +16,7 @@ from dataclasses import replace
 import libcst as cst
 
 from nb2pkg.analysis import (
+    Analysed,
     CellFacts,
     Context,
     Deferred,
@@ -30,12 +31,14 @@ from nb2pkg.analysis import (
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
 from nb2pkg.notebook import Cell
+from nb2pkg.plan.clone_rewrite import top
 from nb2pkg.plan.displays import fitted_estimator, is_display_cell, plot_objects, shows_a_value
 from nb2pkg.plan.figures import ends_figure, finishes_figure, shows_artist
 from nb2pkg.plan.imports import import_modules
 from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
+from nb2pkg.plan.printed import code_of
 from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
 from nb2pkg.plan.settings import Opening, opening_after, session_roles
 
@@ -53,7 +56,7 @@ def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
         parts = split_previews(_split_cell(cell, facts, imports, rebound, functions, captured, opening), taken)
         opening = opening_after(opening, parts)
         rough.extend(replace(part, position=position) for position, part in enumerate(parts))
-    return _reanalyse(rough, shadowed_builtins(flow.facts))
+    return _reanalyse(rough, shadowed_builtins(flow.facts), flow.analysed)
 
 
 def _rebound_names(flow: Dataflow) -> frozenset[str]:
@@ -68,7 +71,7 @@ def _rebound_names(flow: Dataflow) -> frozenset[str]:
         if not facts.analysed:  # it runs in the notebook: what it may bind is not constant
             rebound |= unreadable_writes(cell.source)
         rebound |= (facts.defines & seen) | facts.mutates | facts.deletes
-        rebound |= facts.defines & (used - seen)
+        rebound |= {n for n in facts.defines if n in used and n not in seen}  # not `used - seen`: linear
         used |= facts.uses
         seen |= facts.defines
     # A builtin the notebook rebinds (`type = "linear"`) is read as the builtin before
@@ -123,7 +126,7 @@ def _split_cell(
         if moved != shown:  # `plt.style.use("ggplot")`: a setting for setup(), not a figure
             return _merge(cell, module, moved)
         return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
-    if any(not _is_magic_line(s) and "get_ipython()" in module.code_for_node(s) for s in module.body):
+    if any(not _is_magic_line(s) and "get_ipython()" in code_of(s, module) for s in module.body):
         reason = "uses a magic inside a block, which only runs in a notebook"
         return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
     parts = _statement_roles(module, facts, timed, imports, rebound, captured)
@@ -149,11 +152,12 @@ def _statement_roles(
     """The role of each top-level statement of a cell that converts."""
     parts: list[tuple[Role, cst.BaseStatement]] = []
     last_position = len(module.body) - 1
-    twice = _bound_twice(module)
+    # only a literal assignment asks whether its name is bound twice: most cells have none
+    twice = _bound_twice(module) if any(_literal_line(s) for s in module.body) else frozenset()
     plots = frozenset(plot_objects(module, imports)) | captured
     wrapped, alone = timed is not None or any(m.cell for m in facts.magics), True
     for position, statement in enumerate(module.body):
-        role = _statement_role(statement, rebound | twice)
+        role = _statement_role(statement, rebound, twice)
         if timed and statement is timed[1] and role == "constant":
             role = "code"  # `%time x = 5` still reports a time where the notebook did
         if facts.dynamic and _DYNAMIC.search(module.code_for_node(statement)):
@@ -223,7 +227,7 @@ def _runs_code_after(parts: list[tuple[Role, cst.BaseStatement]], timed: cst.Bas
     return any(role == "code" for role, _ in parts[position + 1 :])
 
 
-def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Role:
+def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str], twice: frozenset[str]) -> Role:
     if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
         return "definition"
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
@@ -237,7 +241,8 @@ def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str]) -> Ro
         # Only notebook-only magics get this far (see keep_reason); settings move to the
         # setup cell, the others (`df?`, `%who`) show something where they are.
         return "setting" if _magic_name(small) in SETUP_MAGICS else "display"
-    if _is_literal_assignment(small) and _target(small) not in rebound | GENERATED_NAMES:
+    # each set asked, not their union: `rebound` grows with the notebook
+    if _is_literal_assignment(small) and not any(_target(small) in n for n in (rebound, twice, GENERATED_NAMES)):
         return "constant"
     return "code"
 
@@ -316,21 +321,27 @@ def magic_lines(python: str) -> list[str]:
 
 
 def _code(module: cst.Module, statements: tuple[cst.BaseStatement, ...]) -> str:
-    return "".join(module.code_for_node(statement) for statement in statements)
+    return "".join(code_of(statement, module) for statement in statements)
 
 
-def _reanalyse(segments: list[Segment], shadowed: frozenset[str] = frozenset()) -> tuple[Segment, ...]:
-    """Facts for each segment, analysed in order as if each were a cell of its own."""
+def _reanalyse(
+    segments: list[Segment], shadowed: frozenset[str] = frozenset(), analysed: tuple[Analysed | None, ...] = ()
+) -> tuple[Segment, ...]:
+    """Facts for each segment, analysed in order as if each were a cell of its own (a
+    segment holding its whole cell, in the context the cell had, has the cell's facts)."""
     context = Context(shadowed=shadowed)
     done: list[Segment] = []
     for segment in segments:
+        again = analysed[segment.cell.index] if segment.cell.index < len(analysed) else None
         if segment.role == "markdown" or (segment.role == "kept" and not segment.statements):
             if segment.role == "kept" and segment.facts.analysed:
-                _, context = analyse_cell(segment.cell.source, context)
+                _, context = analyse_cell(segment.cell.source, context, again=again)
                 segment = _kept_cell_paths(segment)
             done.append(segment)
             continue
-        facts, context = analyse_cell(segment.source, context)
+        # the segment's own statements are walked: its code is not parsed again
+        tree = cst.Module(body=[top(s) for s in segment.statements])
+        facts, context = analyse_cell(segment.source, context, tree=tree, again=again)
         done.append(replace(segment, facts=facts))
     return tuple(done)
 
@@ -376,6 +387,15 @@ def _magic_name(small: cst.BaseSmallStatement) -> str:
     assert isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
     first = small.value.args[0].value if small.value.args else None
     return first.evaluated_value if isinstance(first, cst.SimpleString) else ""  # type: ignore[return-value]
+
+
+def _literal_line(statement: cst.BaseStatement) -> bool:
+    """A line `_statement_role` may find a constant (`N = 5`)."""
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and _is_literal_assignment(statement.body[0])
+    )
 
 
 def _is_literal_assignment(small: cst.BaseSmallStatement) -> bool:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.plan.model import Role, Segment
+from nb2pkg.plan.printed import code_of
 
 _RANDOM = frozenset(
     {
@@ -96,7 +97,7 @@ def session_roles(
     done: list[tuple[Role, cst.BaseStatement]] = []
     last = len(parts) - 1
     for position, (role, statement) in enumerate(parts):
-        code = cst.Module(body=[]).code_for_node(statement)
+        code = code_of(statement)
         if role in ("code", "display"):
             kind = setting_kind(code, imports, opening.constants)
             shows = position == last and not hidden and kind == "random-value"
@@ -113,7 +114,7 @@ def opening_after(opening: Opening, segments: list[Segment]) -> Opening:
         if segment.role in ("display", "kept") and not segment.statements:
             opening = opening.closed()  # a whole cell shown or kept as it is: anything may run
         for statement in segment.statements:
-            opening = advance(opening, segment.role, cst.Module(body=[]).code_for_node(statement))
+            opening = advance(opening, segment.role, code_of(statement))
     return opening
 
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from nb2pkg.analysis import NOTEBOOK_BUILTINS
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.naming import unique
 from nb2pkg.notebook import heading_of
+from nb2pkg.plan.before import Before, GrowingUnion
 from nb2pkg.plan.definitions import movable_definitions
 from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.figures import only_shows_figures
-from nb2pkg.plan.imports import import_table, rebound_imports
+from nb2pkg.plan.imports import import_table
 from nb2pkg.plan.interface import deleted_by, step_interface, unbound_returns
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
 from nb2pkg.plan.layout import choose_module, draws
@@ -140,10 +141,13 @@ def _items(
             current.clear()
 
     defined: set[str] = set(module_names)
+    # names of cells kept so far, and callables code bound before: each counted once
+    kept_values: GrowingUnion[list[Segment] | Segment] = GrowingUnion(_kept_names)
+    notebook_values: GrowingUnion[Segment] = GrowingUnion(lambda s: _notebook_names(s, moved, lifted))
     for position, segment in enumerate(segments):
         segment = _as_figure_end(current, segment)
         role = segment.role
-        defined = defined | segment.facts.defines
+        defined |= segment.facts.defines
         if role in ("import", "constant", "setting", "session") or segment.key in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
@@ -165,12 +169,9 @@ def _items(
                 continue
             if _builtin_clash(current, segment):
                 close()
-            stale = _stale_reads(
-                segment,
-                current,
-                kept_functions,
-                _kept_values(runs) | _notebook_values(segments[:position], moved, lifted),
-            )
+            # only calls of notebook functions read them (`through`): most segments need none
+            values = kept_values.upto(runs) | notebook_values.upto(segments, position) if segment.facts.through else ()
+            stale = _stale_reads(segment, current, kept_functions, values)
             if stale:
                 close()
                 reason = (
@@ -206,6 +207,7 @@ def _steps_and_kept(
     order = {s.key: position for position, s in enumerate(segments)}
     imported = frozenset(n for s in segments if s.role == "import" for n in s.facts.defines)
     sources: dict[str, str] = {}  # name -> where a step's parameter comes from, for its docstring
+    before = Before(segments, module_names)  # what the segments before each run bound
     for run in runs:
         if isinstance(run, Segment):
             sources.update((n, f"bound in cell {run.cell.number} of the notebook") for n in run.facts.defines)
@@ -225,8 +227,9 @@ def _steps_and_kept(
             items.append(Kept(run))
             continue
         later = segments[order[run[-1].key] + 1 :]
-        earlier = _bound_before(segments[: order[run[0].key]], run) | module_names
-        values = rebound_imports(segments, order[run[0].key], module_names)
+        before.advance(order[run[0].key])
+        earlier = _bound_before(before, run) | module_names
+        values = before.rebound_imports()
         params, returns = step_interface(run, later, module_names - values, earlier, lifted)
         shown = run[-1].shown
         if shown and shown not in returns:
@@ -268,13 +271,13 @@ def _listed(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in names)
 
 
-def _bound_before(before: tuple[Segment, ...], run: list[Segment]) -> set[str]:
+def _bound_before(before: Before, run: list[Segment]) -> set[str]:
     """What code before the run may have bound: what it binds, and what `exec(...)` or
     `globals()[...] = ...` may have bound of the names the run may read first, those its
     text names (`exec('n = 2')`, then `if c: n = 3` and `print(n)`): the summary has the
     value, the step must take it."""
-    bound = {n for s in before for n in s.facts.defines}
-    dynamic = "\n".join(s.source for s in before if s.facts.dynamic)
+    bound = set(before.bound)
+    dynamic = before.dynamic
     if dynamic:
         reads = {n for s in run for n in s.reads | s.facts.uses} - NOTEBOOK_BUILTINS - bound
         bound |= {n for n in reads if re.search(rf"\b{re.escape(n)}\b", dynamic)}
@@ -350,26 +353,24 @@ def _has_layout_tag(segment: Segment) -> bool:
     return any(tag.startswith(("nb2pkg:module=", "nb2pkg:name=")) for tag in segment.cell.tags)
 
 
-def _notebook_values(
-    earlier: tuple[Segment, ...], moved: set[SegmentKey], lifted: dict[str, tuple[str, ...]]
-) -> frozenset[str]:
+def _notebook_names(segment: Segment, moved: set[SegmentKey], lifted: dict[str, tuple[str, ...]]) -> Iterable[str]:
     """Callables that code (not a module) bound: `g1 = make_g1(1)` in a step, where
     `make_g1` stays in the notebook, reads the notebook's names when it runs."""
-    return frozenset(
-        n for s in earlier if s.role == "code" and s.key not in moved for n in s.facts.defines if n not in lifted
-    )
+    if segment.role != "code" or segment.key in moved:
+        return ()
+    return (n for n in segment.facts.defines if n not in lifted)
 
 
-def _kept_values(runs: list[list[Segment] | Segment]) -> frozenset[str]:
-    """Names bound so far by cells that stay in the notebook."""
-    return frozenset(n for run in runs if isinstance(run, Segment) and run.role == "kept" for n in run.facts.defines)
+def _kept_names(run: list[Segment] | Segment) -> Iterable[str]:
+    """Names bound by a cell that stays in the notebook."""
+    return run.facts.defines if isinstance(run, Segment) and run.role == "kept" else ()
 
 
 def _stale_reads(
     segment: Segment,
     current: list[Segment],
     kept_functions: dict[str, frozenset[str]],
-    kept_values: frozenset[str] = frozenset(),
+    kept_values: Collection[str] = (),
 ) -> tuple[str, list[str]] | None:
     """A function kept in the notebook reads notebook names; if the step binds one of
     them before calling it, the function would see the notebook's old value."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from nb2pkg.analysis import Context, analyse_cell, conditional_deletes
+from nb2pkg.analysis import Context, analyse_cell, analyse_tree, conditional_deletes
 from nb2pkg.escape import docstring_literal
 from nb2pkg.naming import unique
 from nb2pkg.plan import Definition, Plan, Step, document_returns, partial_through, pass_arguments, with_parameters
@@ -174,9 +174,10 @@ def render_module(name: str, plan: Plan, package: str, members: list[Step | Defi
             nodes.append(step_function(member, lifted))
         else:
             nodes.extend(_top(statement) for statement in _definition_statements(member))
-    body = cst.Module(body=nodes).code
+    tree = cst.Module(body=nodes)
+    body = tree.code
     lazy = lazy_annotations(plan)
-    imports, unresolved = _imports_for(body, plan, package, own={_top_name(n) for n in nodes}, lazy=lazy)
+    imports, unresolved = _imports_for(body, plan, package, own={_top_name(n) for n in nodes}, lazy=lazy, tree=tree)
     future = "from __future__ import annotations\n\n" if lazy else ""  # as the notebook ran them
     text = f'"""{MODULE_DOCS.get(name, "Code from the notebook.")}"""\n\n{future}{imports}\n\n\n{body}'
     return RenderedModule(name, format_code(text), unresolved)
@@ -223,10 +224,15 @@ def lazy_annotations(plan: Plan) -> bool:
     return isinstance(node, cst.ImportFrom) and isinstance(node.module, cst.Name) and node.module.value == "__future__"
 
 
-def needed_names(code: str, lazy: bool = False) -> set[str]:
+def needed_names(code: str, lazy: bool = False, tree: cst.Module | None = None) -> set[str]:
     """Names `code` reads at module level or in its function bodies that it does not bind
-    (`lazy`: under `from __future__ import annotations`, annotations read nothing)."""
-    facts, _ = analyse_cell(code, Context(lazy_annotations=lazy), limited=False)  # nb2pkg's own code
+    (`lazy`: under `from __future__ import annotations`, annotations read nothing).
+    `tree`: the LibCST tree `code` was printed from, walked instead of parsing `code`."""
+    context = Context(lazy_annotations=lazy)
+    if tree is None:
+        facts, _ = analyse_cell(code, context, limited=False)  # nb2pkg's own code
+    else:
+        facts, _ = analyse_tree(tree, code, context)
     needed = set(facts.uses)
     for _, deferred in facts.functions:
         needed |= deferred.reads
@@ -257,8 +263,10 @@ def resolve_imports(
     return statements, tuple(unresolved)
 
 
-def _imports_for(body: str, plan: Plan, package: str, own: set[str], lazy: bool = False) -> tuple[str, tuple[str, ...]]:
-    statements, unresolved = resolve_imports(needed_names(body, lazy), plan, package, own)
+def _imports_for(
+    body: str, plan: Plan, package: str, own: set[str], lazy: bool = False, tree: cst.Module | None = None
+) -> tuple[str, tuple[str, ...]]:
+    statements, unresolved = resolve_imports(needed_names(body, lazy, tree), plan, package, own)
     return import_lines(statements, package), unresolved
 
 
