@@ -6,6 +6,7 @@
         NoNotebooks              batch found nothing to convert
         NotOurFolder             --out holds something nb2pkg did not make
         BadInterpreter           --python names no Python interpreter nb2pkg can run
+        BadReport                `batch report merge`: not a report, or not of the same run
         Conflict                 exit 1: files in the way, nothing was written
           EditedFiles            the user edited files nb2pkg wrote (--force overwrites them)
           ForeignFiles           files nb2pkg did not write (never overwritten)
@@ -86,6 +87,12 @@ class NoNotebooks(InputError):
 
 class NotOurFolder(InputError):
     reason = "output folder in use"
+
+
+class BadReport(InputError):
+    """A file given to `batch report merge` is not a shard of the same batch run."""
+
+    reason = "bad report"
 
 
 class BadInterpreter(InputError):

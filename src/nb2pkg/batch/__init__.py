@@ -1,11 +1,13 @@
 """`nb2pkg batch`: many notebooks, each into its own project under one output folder.
 
 `jobs` finds what to do, `run` does it (in `pool`'s worker processes), `outcomes` says
-what became of each notebook, `progress` shows it and writes the report."""
+what became of each notebook, `progress` shows it and writes the report, `merge` joins
+the reports of a run's shards."""
 
-from nb2pkg.batch.jobs import Job, find_jobs, shard
+from nb2pkg.batch.jobs import Job, find_jobs, run_id, shard
+from nb2pkg.batch.merge import merge_reports
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified, failed, totals
-from nb2pkg.batch.progress import BatchPrinter, write_report
+from nb2pkg.batch.progress import BatchPrinter, write_report, write_report_data
 from nb2pkg.batch.run import convert_one, run
 
 __all__ = [
@@ -18,8 +20,11 @@ __all__ = [
     "convert_one",
     "failed",
     "find_jobs",
+    "merge_reports",
     "run",
+    "run_id",
     "shard",
     "totals",
     "write_report",
+    "write_report_data",
 ]

@@ -8,6 +8,8 @@ the whole run would.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -52,6 +54,22 @@ def find_jobs(paths: Sequence[Path], options: Options) -> list[Job]:
         taken_packages.add(package)
         jobs.append(Job(notebook, folder, package, options))
     return jobs
+
+
+def run_id(jobs: Sequence[Job], options: Options) -> str:
+    """What makes two reports shards of one run: the same nb2pkg, the same whole list of
+    notebooks (by project and package, relative to the output folder, so machines that
+    check out the same tree elsewhere agree) and the same options that decide results."""
+    from nb2pkg import __version__
+
+    what = {
+        "nb2pkg": __version__,
+        "mode": options.mode.value,
+        "verify": options.verify,
+        "force": options.force,
+        "projects": [[job.project, job.package] for job in jobs],
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def shard(jobs: list[Job], index: int, count: int) -> list[Job]:

@@ -131,16 +131,25 @@ class BatchPrinter:
 
 
 def write_report(
-    path: Path, outcomes: Sequence[Outcome], seconds: float, workers: int, shard: str | None, complete: bool = True
+    path: Path,
+    outcomes: Sequence[Outcome],
+    seconds: float,
+    workers: int,
+    shard: str | None,
+    complete: bool = True,
+    run: tuple[str, int] | None = None,
 ) -> None:
-    data = {
-        "nb2pkg": __version__,
-        "shard": shard,
-        "complete": complete,
-        "workers": workers,
-        "notebooks": [outcome.as_json() for outcome in outcomes],
-        "totals": totals(outcomes, seconds),
-    }
+    """The report of a run (or of its `shard`): JSON, or Markdown for a .md `path`. `run`
+    is the run's id and its whole list's length, which `batch report merge` checks."""
+    data: dict[str, Any] = {"nb2pkg": __version__, "shard": shard, "complete": complete, "workers": workers}
+    if run is not None:
+        data["run"], data["run_notebooks"] = run
+    data["notebooks"] = [outcome.as_json() for outcome in outcomes]
+    data["totals"] = totals(outcomes, seconds)
+    write_report_data(path, data, outcomes)
+
+
+def write_report_data(path: Path, data: dict[str, Any], outcomes: Sequence[Outcome]) -> None:
     text = _markdown(data, outcomes) if path.suffix.lower() == ".md" else json.dumps(data, indent=2) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -169,7 +178,8 @@ def _markdown(data: dict[str, Any], outcomes: Sequence[Outcome]) -> str:
     lines = ["# nb2pkg batch report", ""]
     if not data["complete"]:
         lines += ["**Interrupted: this report lists only the notebooks that finished.**", ""]
-    scope = f", shard {data['shard']}" if data["shard"] else ""
+    merged = data.get("merged")
+    scope = f", shard {data['shard']}" if data["shard"] else f", shards {', '.join(merged)} merged" if merged else ""
     lines += [
         f"{_plural(found['notebooks'], 'notebook')} in {found['seconds']} s with "
         f"{_plural(data['workers'], 'worker')} (nb2pkg {data['nb2pkg']}{scope}).",

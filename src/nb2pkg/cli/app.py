@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from nb2pkg import __version__
-from nb2pkg.cli.batch import batch
+from nb2pkg.cli.batch import batch, report_merge
 from nb2pkg.cli.convert import convert
 from nb2pkg.cli.failures import reported
 from nb2pkg.cli.inspect import inspect
@@ -27,11 +27,16 @@ if TYPE_CHECKING:
     from typer._click import Context
 
 
+_MERGE = "batch report merge"
+
+
 class _DefaultToConvert(TyperGroup):
     """`nb2pkg NOTEBOOK ...` means `nb2pkg convert NOTEBOOK ...`."""
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         _refuse_notebooks_named_as_options(ctx, args)
+        if args[:3] == ["batch", "report", "merge"]:  # a command of its own, not PATHS named so
+            args = [_MERGE, *args[3:]]
         if args and args[0] not in self.commands and args[0] not in ("--version", "--help", "-h"):
             args = ["convert", *args]
         return super().parse_args(ctx, args)
@@ -81,6 +86,7 @@ app.command()(reported(lambda arguments: arguments["notebook"])(convert))
 app.command()(reported(lambda arguments: arguments["notebook"])(verify))
 app.command()(reported(lambda arguments: arguments["paths"][0])(batch))
 app.command()(reported(lambda arguments: arguments["notebook"])(inspect))
+app.command(_MERGE)(reported(lambda arguments: arguments["reports"][0])(report_merge))
 
 
 def main() -> None:

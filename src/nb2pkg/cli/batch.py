@@ -54,7 +54,8 @@ def batch(
 
     A notebook that fails, crashes its worker or runs past --timeout is recorded and the
     others go on; notebooks whose project is in sync are reported unchanged. Exit 0 when
-    every notebook converted (or is unchanged), 1 when any failed."""
+    every notebook converted (or is unchanged), 1 when any failed. The --report files of
+    --shard runs join with `nb2pkg batch report merge`."""
     import os
     import time
 
@@ -72,6 +73,7 @@ def batch(
         read_interpreter(python)  # a bad --python is one error, before any notebook
     options = Options(out, Mode.of(dry_run, check), force, check_outputs, timeout, python=python)
     every = batching.find_jobs(paths, options)
+    run = (batching.run_id(every, options), len(every))
     chosen = batching.shard(every, *selected) if selected else every
     workers = jobs or os.cpu_count() or 1
     printer = batching.BatchPrinter(
@@ -85,15 +87,56 @@ def batch(
     except KeyboardInterrupt:
         outcomes = printer.finished()
         if report:
-            batching.write_report(report, outcomes, time.perf_counter() - start, workers, shard_spec, complete=False)
+            batching.write_report(
+                report, outcomes, time.perf_counter() - start, workers, shard_spec, complete=False, run=run
+            )
         typer.echo(f"interrupted: {len(outcomes)} of {len(chosen)} notebooks done", err=True)
         raise typer.Exit(130) from None
     seconds = time.perf_counter() - start
     if report:
-        batching.write_report(report, outcomes, seconds, workers, shard_spec)
+        batching.write_report(report, outcomes, seconds, workers, shard_spec, run=run)
     if not quiet:
         printer.summary(outcomes, seconds, min(workers, len(chosen)), every_count=len(every), report=report)
     if batching.failed(outcomes, check=check):  # --dry-run --check: diffs, and the exit code of --check
+        raise typer.Exit(1)
+
+
+def report_merge(
+    reports: Annotated[
+        list[Path], typer.Argument(help="The JSON --report files of the shards of one run.", show_default=False)
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the merged JSON report here. [default: stdout]")
+    ] = None,
+    md: Annotated[Path | None, typer.Option("--md", help="Also write it as Markdown.")] = None,
+) -> None:
+    """Join the reports of `nb2pkg batch --shard I/N` runs into the report of the run.
+
+    Refuses reports of different runs (another nb2pkg, notebook list or options) and
+    shards that overlap; missing or interrupted shards give `complete: false` and the
+    shards missing. Exit 0, or 1 when a notebook of the run failed (as batch would)."""
+    import json
+
+    from nb2pkg import batch as batching
+
+    for path in (out, md):
+        if path is not None:
+            check_out(path, "--out" if path is out else "--md")
+    merged, outcomes = batching.merge_reports(reports)
+    if out is not None:
+        batching.write_report_data(out, merged, outcomes)
+    else:
+        typer.echo(json.dumps(merged, indent=2))
+    if md is not None:
+        batching.write_report_data(md.with_suffix(".md") if md.suffix.lower() != ".md" else md, merged, outcomes)
+    found = merged["totals"]
+    lacking = f"; missing shards {', '.join(merged['missing'])}" if merged["missing"] else ""
+    typer.echo(
+        f"merged {len(reports)} report(s): {found['notebooks']} of {merged['run_notebooks']} notebooks, "
+        f"{found['failed']} failed{lacking}",
+        err=True,
+    )
+    if batching.failed(outcomes):
         raise typer.Exit(1)
 
 
