@@ -1,13 +1,18 @@
-"""Worker processes that outlive the tasks that break them.
+"""Worker processes that outlive the tasks that break them, on pebble's ProcessPool.
 
 `run_tasks` gives each of N worker processes one task at a time. A task that raises is
 the work function's to report; a worker that dies (a crash, the out-of-memory killer)
 or runs past the time limit is replaced, and its task is reported through `failed`,
 while the other tasks go on. Each worker is retired after a number of tasks, so memory
-stays bounded however many tasks there are, and the parent keeps only what is running.
+stays bounded however many tasks there are, and the parent holds only a window of them.
 
-Workers come from a fork server that imports the heavy modules once (`preload`), so a
-new worker starts in milliseconds; where there is no fork server (Windows), they spawn.
+pebble gives the per-task time limit, the crash isolation and the recycling. What it
+cannot give is kept here, small: a worker stopped at its time limit (pebble's SIGTERM)
+first runs `on_stop`, which kills the kernels `--verify` started (they run in sessions
+of their own and would outlive it), and a worker leaves as soon as its parent dies
+(pebble's workers notice only when they next read a task). Workers come from a fork
+server that imports the heavy modules once (`preload`), so a new worker starts in
+milliseconds; where there is no fork server (Windows), they spawn.
 """
 
 from __future__ import annotations
@@ -17,17 +22,13 @@ import os
 import signal
 import sys
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from multiprocessing.connection import Connection, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import TimeoutError as FutureTimeout
+from multiprocessing.connection import wait as wait_for
 from typing import Any
 
 Work = Callable[[Any], Any]
-_GRACE_SECONDS = 5.0  # after the stop signal, before SIGKILL
-# How a working worker is told to stop. Not SIGTERM: nbclient takes SIGTERM (and SIGINT)
-# over while it runs a notebook, and only starts a clean-up on it.
-_STOP = getattr(signal, "SIGUSR1", signal.SIGTERM)
 
 
 def run_tasks(
@@ -47,99 +48,48 @@ def run_tasks(
     longer than `timeout` seconds gets `done(index, failed(task, why))`. `work`, `on_stop`
     and the tasks must be picklable (module-level functions, plain data); `on_stop` runs
     in a worker stopped at its time limit, before it exits."""
-    context = _context(preload)
-    pending = deque(enumerate(tasks))
-    idle: list[_Worker] = []
-    busy: list[_Worker] = []
+    from pebble import ProcessPool
+
+    pool = ProcessPool(workers, tasks_per_worker, _start_worker, (on_stop,), _context(preload))
+    window = 2 * workers  # scheduled but not finished: enough to keep every worker fed
+    running: dict[Future[Any], int] = {}
+    queued = iter(range(len(tasks)))
+    finished_all = False
     try:
-        while pending or busy:
-            while pending and len(busy) < workers:
-                worker = idle.pop() if idle else _Worker(context, work, tasks_per_worker, on_stop)
-                worker.give(*pending.popleft())
-                busy.append(worker)
-            ready = wait(_handles(busy), _seconds_left(busy, timeout))
-            for worker in list(busy):
-                outcome = worker.outcome(ready, timeout)
-                if outcome is None:
-                    continue
-                busy.remove(worker)
-                index, task, result, why = outcome
-                done(index, result if why is None else failed(task, why))
-                if why is None and worker.tasks_left > 0:
-                    idle.append(worker)
-                else:
-                    worker.stop(politely=why is None)
+        while True:
+            for index in queued:
+                running[pool.schedule(work, (tasks[index],), timeout=timeout)] = index
+                if len(running) >= window:
+                    break
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = running.pop(future)
+                why = _why(future, timeout)
+                done(index, future.result() if why is None else failed(tasks[index], why))
+        finished_all = True
     finally:
-        for worker in idle:
-            worker.stop(politely=True)
-        for worker in busy:
-            worker.stop(politely=False)
+        if finished_all:
+            pool.close()  # idle workers leave
+        else:
+            pool.stop()  # Ctrl-C: what still runs is stopped (SIGTERM, so on_stop runs)
+        pool.join()
 
 
-class _Worker:
-    def __init__(self, context: Any, work: Work, tasks: int, on_stop: Callable[[], None] | None) -> None:
-        self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, work, tasks, on_stop), daemon=True)
-        self.process.start()
-        theirs.close()
-        self.tasks_left = tasks
-        self.task: tuple[int, Any] | None = None
-        self.started = 0.0
+def _why(future: Future[Any], timeout: float | None) -> str | None:
+    """None when the task returned; else why it has no result."""
+    from pebble import ProcessExpired
 
-    def give(self, index: int, task: Any) -> None:
-        self.task = (index, task)
-        self.started = time.monotonic()
-        self.tasks_left -= 1
-        try:
-            self.connection.send(task)
-        except OSError:  # died before it could take the task: reported as its death
-            pass
-
-    def outcome(self, ready: list[Any], timeout: float | None) -> tuple[int, Any, Any, str | None] | None:
-        """(index, task, result, None) when the task finished, (index, task, None, why)
-        when the worker died or ran out of time, None while it is still working."""
-        assert self.task is not None
-        index, task = self.task
-        if self.connection in ready:
-            try:
-                return index, task, self.connection.recv(), None
-            except (EOFError, OSError):
-                pass  # died while sending or before: its exit code says why
-        if self.connection in ready or self.process.sentinel in ready:
-            self.process.join(_GRACE_SECONDS)
-            return index, task, None, _death(self.process.exitcode)
-        if timeout is not None and time.monotonic() - self.started > timeout:
-            return index, task, None, f"timed out after {timeout:g} s"
+    error = future.exception()
+    if error is None:
         return None
-
-    def stop(self, politely: bool) -> None:
-        """Ask an idle worker to leave; stop a working one (or one that does not leave)."""
-        if politely and self.process.exitcode is None:
-            try:
-                self.connection.send(None)
-            except OSError:
-                pass
-            self.process.join(_GRACE_SECONDS)
-        if self.process.exitcode is None and self.process.pid is not None:
-            try:
-                os.kill(self.process.pid, _STOP)  # its on_stop runs, then it exits
-            except OSError:
-                pass
-            self.process.join(_GRACE_SECONDS)
-        if self.process.exitcode is None:
-            self.process.kill()
-            self.process.join()
-        self.connection.close()
-
-
-def _handles(busy: list[_Worker]) -> list[Any]:
-    return [handle for worker in busy for handle in (worker.connection, worker.process.sentinel)]
-
-
-def _seconds_left(busy: list[_Worker], timeout: float | None) -> float | None:
-    if timeout is None or not busy:
-        return None
-    return max(0.0, min(worker.started for worker in busy) + timeout - time.monotonic()) + 0.05
+    if isinstance(error, FutureTimeout):
+        return f"timed out after {timeout:g} s"
+    if isinstance(error, ProcessExpired):
+        return _death(error.exitcode)
+    # the work function reports its own failures; one that escapes ends only its task
+    return f"its worker process failed ({type(error).__name__}: {error})"
 
 
 def _death(code: int | None) -> str:
@@ -153,40 +103,23 @@ def _death(code: int | None) -> str:
     return f"its worker process exited (code {code}) before finishing it"
 
 
-def _serve(connection: Connection, work: Work, tasks: int, on_stop: Callable[[], None] | None) -> None:
-    """A worker's life: take tasks until told to stop or `tasks` are done."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+def _start_worker(on_stop: Callable[[], None] | None) -> None:
+    """Each worker's start, after pebble's own: its stop signal runs `on_stop` first,
+    and it leaves with its parent."""
+    if on_stop is not None:
 
-    def stop(signum: int, frame: Any) -> None:
-        if on_stop is not None:
+        def stop(signum: int, frame: Any) -> None:
             on_stop()
-        os._exit(1)
+            os._exit(1)
 
-    signal.signal(_STOP, stop)
-    _leave_with_parent(on_stop)
-    for _ in range(tasks):
-        try:
-            task = connection.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        result = work(task)
-        try:
-            connection.send(result)
-        except OSError:  # the parent is gone (killed): nobody to tell, nothing to print
-            return
-
-
-def _leave_with_parent(on_stop: Callable[[], None] | None) -> None:
-    """Exit, quietly, as soon as the parent dies (SIGKILL gives it no time to stop its
-    workers): a thread waits for the parent's sentinel, which only ends with the parent."""
+        signal.signal(signal.SIGTERM, stop)
     parent = multiprocessing.parent_process()
     if parent is None or parent.sentinel is None:
         return
 
     def watch() -> None:
-        wait([parent.sentinel])
+        # SIGKILL gives the parent no time to stop its workers; its sentinel ends with it
+        wait_for([parent.sentinel])
         if on_stop is not None:
             on_stop()
         os._exit(0)
