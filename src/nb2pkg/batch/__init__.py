@@ -4,6 +4,7 @@
 what became of each notebook, `progress` shows it and writes the report."""
 
 from nb2pkg.batch.jobs import Job, find_jobs, shard
+from nb2pkg.batch.on_dask import dask_client, workers_of
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified, failed, totals
 from nb2pkg.batch.progress import BatchPrinter, write_report
 from nb2pkg.batch.run import convert_one, run
@@ -16,10 +17,12 @@ __all__ = [
     "Status",
     "Verified",
     "convert_one",
+    "dask_client",
     "failed",
     "find_jobs",
     "run",
     "shard",
     "totals",
+    "workers_of",
     "write_report",
 ]
