@@ -23,13 +23,26 @@ distributed = pytest.importorskip("distributed")
 # Loaded by every Python started with the hook's folder on PYTHONPATH: a process that
 # converts notebooks for batch (a local pool worker, or the child a dask task starts)
 # dies of SIGSEGV when it opens crash.ipynb, as one hit by a crash in a C extension would.
+# The child of a dask task that opens lose_always.ipynb kills its dask worker (as a lost
+# machine would); lose_once.ipynb does so the first time only.
 CRASH_HOOK = """
 import multiprocessing, os, signal, sys
 
 def _crash(event, args):
-    if event == "open" and args and str(args[0]).endswith("crash.ipynb"):
-        if multiprocessing.parent_process() is not None or "nb2pkg/batch/child" in sys.argv[0]:
-            os.kill(os.getpid(), signal.SIGSEGV)
+    if event != "open" or not args or not str(args[0]).endswith(".ipynb"):
+        return
+    path = str(args[0])
+    child = "nb2pkg/batch/child" in sys.argv[0]
+    if path.endswith("crash.ipynb") and (child or multiprocessing.parent_process() is not None):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if child and (path.endswith("lose_always.ipynb") or path.endswith("lose_once.ipynb")):
+        if path.endswith("lose_once.ipynb"):
+            try:
+                os.close(os.open(path + ".lost", os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                return
+        os.kill(os.getppid(), signal.SIGKILL)
+        os._exit(1)  # the lost machine takes this child with it
 
 sys.addaudithook(_crash)
 """
@@ -50,12 +63,18 @@ def environment(hook: Path) -> dict[str, str]:
 def cluster(hook: Path) -> Iterator[Any]:
     """Two worker processes, started with the crash hook in their environment (their
     children inherit it)."""
+    import dask
+
     before = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = environment(hook)["PYTHONPATH"]
+    # the scheduler gives up on a task at its first lost worker, so nb2pkg's own retry shows
     try:
-        with distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-        ) as running:
+        with (
+            dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+            distributed.LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            ) as running,
+        ):
             yield running
     finally:
         if before is None:
@@ -132,6 +151,35 @@ def test_a_cluster_run_reports_and_writes_what_a_local_run_does(cluster: Any, ho
         "--scheduler", cluster.scheduler_address,
     )  # fmt: skip
     assert statuses(tmp_path / "again.json")["a.ipynb"] == ("unchanged", None)  # in sync: not sent again
+
+
+@pytest.mark.slow
+def test_a_lost_worker_is_retried_once(cluster: Any, hook: Path, tmp_path: Path) -> None:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("lose_once", "lose_always", "fine"):
+        write_notebook(notebooks / f"{name}.ipynb", make_notebook(["x = 1", "print(x)"]))
+    report = tmp_path / "report.json"
+    result = nb2pkg(
+        hook,
+        "batch",
+        notebooks,
+        "--out",
+        tmp_path / "out",
+        "--report",
+        report,
+        "--scheduler",
+        cluster.scheduler_address,
+    )
+    assert result.returncode == 1, result.stderr
+    assert statuses(report) == {
+        "fine.ipynb": ("converted", None),
+        "lose_once.ipynb": ("converted", None),  # lost once, converted on the second try
+        "lose_always.ipynb": ("failed", "worker lost"),
+    }
+    row = next(row for row in json.loads(report.read_text())["notebooks"] if row["path"].endswith("lose_always.ipynb"))
+    assert "its dask worker was lost twice" in row["message"]
+    cluster.wait_for_workers(2, timeout=60)  # the nannies brought them back
 
 
 def test_scheduler_problems_are_one_line(tmp_path: Path, hook: Path) -> None:
