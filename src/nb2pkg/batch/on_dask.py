@@ -12,6 +12,7 @@ file system).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -62,10 +63,11 @@ def run_on_dask(
     from nb2pkg.batch.child import convert_isolated
 
     def submit(index: int, attempt: int) -> Any:
-        future = client.submit(convert_isolated, jobs[index], key=f"nb2pkg-{index}-{attempt}-{id(jobs)}", pure=False)
+        future = client.submit(convert_isolated, jobs[index], key=f"nb2pkg-{index}-{attempt}-{run}", pure=False)
         attempts[future] = (index, attempt)
         return future
 
+    run = uuid.uuid4().hex  # keys no other run on the cluster has, so no old result is reused
     attempts: dict[Any, tuple[int, int]] = {}
     futures = as_completed([submit(index, 0) for index in range(len(jobs))])
     try:
