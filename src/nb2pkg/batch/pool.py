@@ -87,12 +87,12 @@ def _why(future: Future[Any], timeout: float | None) -> str | None:
     if isinstance(error, FutureTimeout):
         return f"timed out after {timeout:g} s"
     if isinstance(error, ProcessExpired):
-        return _death(error.exitcode)
+        return death(error.exitcode)
     # the work function reports its own failures; one that escapes ends only its task
     return f"its worker process failed ({type(error).__name__}: {error})"
 
 
-def _death(code: int | None) -> str:
+def death(code: int | None) -> str:
     if code is not None and code < 0:
         try:
             name = signal.Signals(-code).name

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from nb2pkg.batch.jobs import Job, unchanged_outline
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified
@@ -36,10 +37,11 @@ def run(
     jobs: Sequence[Job],
     workers: int,
     on_outcome: Callable[[int, Outcome], None] = lambda index, outcome: None,
+    client: Any = None,
 ) -> list[Outcome]:
     """Convert every job; `on_outcome(index, outcome)` hears of each as it finishes, with
     its diff. The list returned holds no diffs: a dry run of many notebooks would keep
-    them all."""
+    them all. With a dask `client`, the notebooks go to its cluster (`on_dask`)."""
     from nb2pkg.batch import pool
 
     outcomes: list[Outcome | None] = [None] * len(jobs)
@@ -56,15 +58,24 @@ def run(
             finish(index, replace(_start(job), status=Status.UNCHANGED, outline=outline))
         else:
             todo.append(index)
-    if todo:
+    if todo and client is not None:
+        from nb2pkg.batch.on_dask import run_on_dask
+
+        run_on_dask(
+            client,
+            [jobs[index] for index in todo],
+            done=lambda position, outcome: finish(todo[position], outcome),
+            lost=_lost,
+        )
+    elif todo:
         pool.run_tasks(
             [jobs[index] for index in todo],
             convert_one,
             max(1, min(workers, len(todo))),
             done=lambda position, outcome: finish(todo[position], outcome),
-            failed=_failed_in_pool,
+            failed=failed_in_pool,
             timeout=jobs[0].options.timeout,
-            on_stop=_stop_kernels,
+            on_stop=stop_kernels,
             preload=_PRELOAD,
         )
     return [outcome for outcome in outcomes if outcome is not None]
@@ -141,7 +152,11 @@ def _verify(job: Job, project: Path) -> Verified:
     return Verified(result.verdict, None, result.matched, result.total, result.unstable)
 
 
-def _failed_in_pool(job: Job, why: str) -> Outcome:
+def _lost(job: Job, reason: str, why: str) -> Outcome:
+    return replace(_start(job), status=Status.FAILED, reason=reason, message=f"{job.notebook}: {why}", seconds=None)
+
+
+def failed_in_pool(job: Job, why: str) -> Outcome:
     reason = "timed out" if why.startswith("timed out") else "worker crashed"
     return replace(
         _start(job),
@@ -152,7 +167,7 @@ def _failed_in_pool(job: Job, why: str) -> Outcome:
     )
 
 
-def _stop_kernels() -> None:
+def stop_kernels() -> None:
     """Run in a worker stopped at its time limit: kill the kernels `--verify` started."""
     verify = sys.modules.get("nb2pkg.verify")
     if verify is not None:

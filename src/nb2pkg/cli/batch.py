@@ -49,6 +49,15 @@ def batch(
             "[default: each notebook's kernel's]",
         ),
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Convert on the dask.distributed cluster of this scheduler (tcp://HOST:8786); "
+            'its workers need nb2pkg and the same paths. Needs pip install "nb2pkg[dask]".',
+        ),
+    ] = None,
 ) -> None:
     """Convert every notebook under PATHS, each into its own project in OUT.
 
@@ -63,6 +72,8 @@ def batch(
 
     if check_outputs and (dry_run or check):
         fail("--verify runs the converted projects, which --dry-run and --check do not write; drop one")
+    if scheduler is not None and jobs is not None:
+        fail("--jobs counts local worker processes; with --scheduler the cluster's workers do the work: drop --jobs")
     selected = _shard(shard_spec)
     check_out(out)
     if report is not None:
@@ -75,7 +86,8 @@ def batch(
     every = batching.find_jobs(paths, options)
     run = (batching.run_id(every, options), len(every))
     chosen = batching.shard(every, *selected) if selected else every
-    workers = jobs or os.cpu_count() or 1
+    client = batching.dask_client(scheduler) if scheduler is not None else None
+    workers = batching.workers_of(client) if client is not None else jobs or os.cpu_count() or 1
     printer = batching.BatchPrinter(
         len(chosen), quiet=quiet, color=use_color(no_color), diffs=dry_run, preview=not options.mode.writes
     )
@@ -83,7 +95,7 @@ def batch(
     outcomes: list[batching.Outcome] = []
     try:
         with printer:
-            outcomes = batching.run(chosen, workers, printer.record)
+            outcomes = batching.run(chosen, workers, printer.record, client)
     except KeyboardInterrupt:
         outcomes = printer.finished()
         if report:
@@ -92,6 +104,9 @@ def batch(
             )
         typer.echo(f"interrupted: {len(outcomes)} of {len(chosen)} notebooks done", err=True)
         raise typer.Exit(130) from None
+    finally:
+        if client is not None:
+            client.close()
     seconds = time.perf_counter() - start
     if report:
         batching.write_report(report, outcomes, seconds, workers, shard_spec, run=run)

@@ -1,0 +1,97 @@
+"""`nb2pkg batch --scheduler ADDRESS`: the notebooks converted on a dask.distributed
+cluster the user already runs, with the statuses, time limits and report of a local run.
+
+Each notebook is one dask task, which converts it in a child process of its own
+(`child.convert_isolated`): a notebook that crashes or runs past its time takes down
+that child, never the dask worker, and is recorded as it would be locally. A dask
+worker lost while it held a notebook (its machine went away) is retried once on another;
+lost twice, the notebook is recorded as failed with reason `worker lost`. Workers need
+nb2pkg installed and the same paths to the notebooks and the output folder (a shared
+file system).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from nb2pkg.batch.jobs import Job
+from nb2pkg.batch.outcomes import Outcome
+from nb2pkg.errors import InputError
+
+INSTALL = 'pip install "nb2pkg[dask]"'
+
+
+class SchedulerProblem(InputError):
+    reason = "scheduler"
+
+
+def dask_client(address: str) -> Any:
+    """A client of the scheduler at `address`; one line (exit 2) when distributed is not
+    installed or the scheduler cannot be reached."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SchedulerProblem(
+            f"--scheduler {address}", "needs dask.distributed, which is not installed", f"install it: {INSTALL}"
+        ) from None
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise SchedulerProblem(
+            f"--scheduler {address}",
+            f"cannot reach the dask scheduler ({type(error).__name__}: {error})",
+            "start it, or check the address (tcp://HOST:8786)",
+        ) from None
+
+
+def workers_of(client: Any) -> int:
+    """The threads the cluster's workers offer: how many notebooks it converts at once."""
+    return max(1, sum(client.nthreads().values()))
+
+
+def run_on_dask(
+    client: Any,
+    jobs: Sequence[Job],
+    done: Callable[[int, Outcome], None],
+    lost: Callable[[Job, str, str], Outcome],
+) -> None:
+    """Convert every job on the cluster; `done(index, outcome)` as each finishes."""
+    from distributed import as_completed
+
+    from nb2pkg.batch.child import convert_isolated
+
+    def submit(index: int, attempt: int) -> Any:
+        future = client.submit(convert_isolated, jobs[index], key=f"nb2pkg-{index}-{attempt}-{run}", pure=False)
+        attempts[future] = (index, attempt)
+        return future
+
+    run = uuid.uuid4().hex  # keys no other run on the cluster has, so no old result is reused
+    attempts: dict[Any, tuple[int, int]] = {}
+    futures = as_completed([submit(index, 0) for index in range(len(jobs))])
+    try:
+        for future in futures:
+            index, attempt = attempts.pop(future)
+            if future.status == "finished":
+                done(index, future.result())
+            elif attempt == 0:  # its worker went away (or the scheduler lost it): once more
+                futures.add(submit(index, 1))
+            else:
+                done(index, lost(jobs[index], *_loss(future)))
+            future.release()
+    finally:
+        client.cancel(list(attempts))  # Ctrl-C: what has not finished is dropped
+
+
+def _loss(future: Any) -> tuple[str, str]:
+    """(reason, why) of a task that failed twice: its worker lost, or nb2pkg's bug."""
+    from distributed import KilledWorker
+
+    try:
+        error = future.exception(timeout=5)
+    except Exception as failure:  # noqa: BLE001 - reading the error failed too: say so
+        error = failure
+    if isinstance(error, (KilledWorker, OSError)):
+        return "worker lost", f"its dask worker was lost twice ({type(error).__name__}: {error})"
+    return "nb2pkg bug", f"the dask task failed twice ({type(error).__name__}: {error})"
