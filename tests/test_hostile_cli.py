@@ -530,6 +530,8 @@ def test_every_error_nb2pkg_raises_is_in_errors_with_its_exit_code() -> None:
                 "NoNotebooks",
                 "NotOurFolder",
                 "BadInterpreter",
+                "BadReport",
+                "NoScheduler",
                 "SourceInTheWay",
                 "FolderLocked",
                 "DamagedRecord",

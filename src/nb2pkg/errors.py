@@ -7,6 +7,7 @@
         NotOurFolder             --out holds something nb2pkg did not make
         BadInterpreter           --python names no Python interpreter nb2pkg can run
         BadReport                `batch report merge`: not a report, or not of the same run
+        NoScheduler              `batch --scheduler`: no dask.distributed, or no answer
         Conflict                 exit 1: files in the way, nothing was written
           EditedFiles            the user edited files nb2pkg wrote (--force overwrites them)
           ForeignFiles           files nb2pkg did not write (never overwritten)
@@ -87,6 +88,12 @@ class NoNotebooks(InputError):
 
 class NotOurFolder(InputError):
     reason = "output folder in use"
+
+
+class NoScheduler(InputError):
+    """`batch --scheduler`: dask.distributed is not installed, or its scheduler does not answer."""
+
+    reason = "scheduler"
 
 
 class BadReport(InputError):

@@ -7,7 +7,7 @@ the reports of a run's shards."""
 
 from nb2pkg.batch.jobs import Job, find_jobs, run_id, shard
 from nb2pkg.batch.merge import merge_reports
-from nb2pkg.batch.on_dask import dask_client, workers_of
+from nb2pkg.batch.on_dask import dask_client, run_on_dask, workers_of
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified, failed, totals
 from nb2pkg.batch.progress import BatchPrinter, write_report, write_report_data
 from nb2pkg.batch.run import convert_one, run
@@ -26,6 +26,7 @@ __all__ = [
     "merge_reports",
     "run",
     "run_id",
+    "run_on_dask",
     "shard",
     "totals",
     "workers_of",

@@ -1,69 +1,138 @@
-"""One notebook converted in a process of its own, for workers that cannot start
-worker processes (dask's workers are daemonic processes, which multiprocessing does not
-let have children; a subprocess they may start).
+"""Notebooks converted in a child process, for workers that cannot start worker
+processes the multiprocessing way (dask's workers are daemonic, and multiprocessing lets
+a daemonic process have no children; a subprocess it may start).
 
-    python -m nb2pkg.batch.child   # a pickled Job on stdin, the pickled Outcome on stdout
+    python -m nb2pkg.batch.child   # pickled Jobs on stdin, a pickled Outcome for each on stdout
 
-`convert_isolated` is what such a worker runs: the child is stopped at the job's time
-limit (SIGTERM first, so the kernels `--verify` started are killed, then SIGKILL), and
-a child that dies is reported as a crashed worker, as batch's own pool reports it.
+`convert_isolated` is what such a worker runs. Each of its threads keeps one child and
+gives it one notebook at a time, so imports and the environment probe are paid once per
+child, not per notebook. A child past a job's time limit is stopped (SIGTERM first, so
+the kernels `--verify` started are killed, then SIGKILL) and a child that dies is
+reported as a crashed worker, as batch's own pool reports them; either way the next job
+gets a new child. A child is retired after `JOBS_PER_CHILD` notebooks, so its memory
+stays bounded.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import select
 import signal
+import struct
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 from nb2pkg.batch.jobs import Job
 from nb2pkg.batch.outcomes import Outcome
 
+JOBS_PER_CHILD = 50
 _GRACE_SECONDS = 5.0  # after SIGTERM, before SIGKILL
+_SIZE = struct.Struct("!Q")  # each message: its length, then the pickle
+_mine = threading.local()  # the child of the calling thread, with the jobs it has left
+
+
+class _Gone(Exception):
+    """The child died, or ran out of time, before it answered."""
 
 
 def convert_isolated(job: Job) -> Outcome:
-    """`convert_one(job)` in a child process, within the job's time limit."""
+    """`convert_one(job)` in this thread's child process, within the job's time limit."""
     from nb2pkg.batch.pool import death
     from nb2pkg.batch.run import failed_in_pool
 
-    child = subprocess.Popen(
-        [sys.executable, "-m", "nb2pkg.batch.child"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
+    child = _child()
     try:
-        result, _ = child.communicate(pickle.dumps(job), timeout=job.options.timeout)
-    except subprocess.TimeoutExpired:
-        _stop(child)
-        return failed_in_pool(job, f"timed out after {job.options.timeout:g} s")
-    except BaseException:  # the task was cancelled (Ctrl-C in the batch): no orphan
-        _stop(child)
+        _send(child, job)
+        outcome: Outcome = _receive(child, job.options.timeout)
+    except _Gone as gone:
+        _retire(child, working=True)
+        return failed_in_pool(job, str(gone) or death(child.returncode))
+    except BaseException:  # the task was cancelled (Ctrl-C in the batch): no orphan left
+        _retire(child, working=True)
         raise
-    if child.returncode != 0 or not result:
-        return failed_in_pool(job, death(child.returncode))
-    outcome: Outcome = pickle.loads(result)
+    _mine.left -= 1
+    if _mine.left <= 0:
+        _retire(child, working=False)
     return outcome
 
 
-def _stop(child: subprocess.Popen[bytes]) -> None:
-    child.terminate()
+def _child() -> subprocess.Popen[bytes]:
+    child = getattr(_mine, "child", None)
+    if child is None or child.poll() is not None:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "nb2pkg.batch.child"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        _mine.child, _mine.left = child, JOBS_PER_CHILD
+    return child
+
+
+def _send(child: subprocess.Popen[bytes], job: Job) -> None:
+    assert child.stdin is not None
+    data = pickle.dumps(job)
     try:
-        child.wait(_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
+        child.stdin.write(_SIZE.pack(len(data)) + data)
+        child.stdin.flush()
+    except OSError:  # it died before it could take the job: reported as its death
+        raise _Gone from None
+
+
+def _receive(child: subprocess.Popen[bytes], timeout: float | None) -> Any:
+    assert child.stdout is not None
+    deadline = None if timeout is None else time.monotonic() + timeout
+    data = b""
+    wanted = _SIZE.size
+    size_known = False
+    while len(data) < wanted:
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise _Gone(f"timed out after {timeout:g} s")
+        ready, _, _ = select.select([child.stdout], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(child.stdout.fileno(), max(wanted - len(data), 1 << 16))
+        if not chunk:
+            child.wait()
+            raise _Gone
+        data += chunk
+        if not size_known and len(data) >= _SIZE.size:
+            wanted = _SIZE.size + _SIZE.unpack(data[: _SIZE.size])[0]
+            size_known = True
+    return pickle.loads(data[_SIZE.size :])
+
+
+def _retire(child: subprocess.Popen[bytes], working: bool) -> None:
+    """Stop the child: an idle one leaves when its input closes, one at work gets SIGTERM
+    (its kernels are killed); either gets SIGKILL if it has not left after the grace."""
+    _mine.child = None
+    if child.poll() is None:
+        try:
+            child.stdin.close()  # type: ignore[union-attr]
+        except OSError:
+            pass
+        if working:
+            child.terminate()
+        try:
+            child.wait(_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    for stream in (child.stdin, child.stdout):
+        if stream is not None:
+            stream.close()
 
 
 def main() -> None:
     from nb2pkg.batch.run import convert_one, stop_kernels
 
-    job = pickle.load(sys.stdin.buffer)
-    results = sys.stdout.buffer
-    sys.stdout = sys.stderr  # stdout carries the result alone
+    jobs, results = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # stdout carries the results alone
 
     def stop(signum: int, frame: Any) -> None:
         stop_kernels()
@@ -71,8 +140,11 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
-    pickle.dump(convert_one(job), results)
-    results.flush()
+    while header := jobs.read(_SIZE.size):
+        job = pickle.loads(jobs.read(_SIZE.unpack(header)[0]))
+        data = pickle.dumps(convert_one(job))
+        results.write(_SIZE.pack(len(data)) + data)
+        results.flush()
 
 
 if __name__ == "__main__":

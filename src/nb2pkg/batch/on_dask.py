@@ -18,13 +18,9 @@ from typing import Any
 
 from nb2pkg.batch.jobs import Job
 from nb2pkg.batch.outcomes import Outcome
-from nb2pkg.errors import InputError
+from nb2pkg.errors import NoScheduler
 
 INSTALL = 'pip install "nb2pkg[dask]"'
-
-
-class SchedulerProblem(InputError):
-    reason = "scheduler"
 
 
 def dask_client(address: str) -> Any:
@@ -33,13 +29,13 @@ def dask_client(address: str) -> Any:
     try:
         from distributed import Client
     except ImportError:
-        raise SchedulerProblem(
+        raise NoScheduler(
             f"--scheduler {address}", "needs dask.distributed, which is not installed", f"install it: {INSTALL}"
         ) from None
     try:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as error:
-        raise SchedulerProblem(
+        raise NoScheduler(
             f"--scheduler {address}",
             f"cannot reach the dask scheduler ({type(error).__name__}: {error})",
             "start it, or check the address (tcp://HOST:8786)",
@@ -51,16 +47,12 @@ def workers_of(client: Any) -> int:
     return max(1, sum(client.nthreads().values()))
 
 
-def run_on_dask(
-    client: Any,
-    jobs: Sequence[Job],
-    done: Callable[[int, Outcome], None],
-    lost: Callable[[Job, str, str], Outcome],
-) -> None:
+def run_on_dask(client: Any, jobs: Sequence[Job], done: Callable[[int, Outcome], None]) -> None:
     """Convert every job on the cluster; `done(index, outcome)` as each finishes."""
     from distributed import as_completed
 
     from nb2pkg.batch.child import convert_isolated
+    from nb2pkg.batch.run import lost_in_cluster
 
     def submit(index: int, attempt: int) -> Any:
         future = client.submit(convert_isolated, jobs[index], key=f"nb2pkg-{index}-{attempt}-{run}", pure=False)
@@ -78,7 +70,7 @@ def run_on_dask(
             elif attempt == 0:  # its worker went away (or the scheduler lost it): once more
                 futures.add(submit(index, 1))
             else:
-                done(index, lost(jobs[index], *_loss(future)))
+                done(index, lost_in_cluster(jobs[index], *_loss(future)))
             future.release()
     finally:
         client.cancel(list(attempts))  # Ctrl-C: what has not finished is dropped

@@ -64,7 +64,7 @@ def run_tasks(
             if not running:
                 break
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
+            for future in sorted(finished, key=running.__getitem__):  # in task order when several end
                 index = running.pop(future)
                 why = _why(future, timeout)
                 done(index, future.result() if why is None else failed(tasks[index], why))

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from nb2pkg.batch.jobs import Job, unchanged_outline
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified
@@ -37,11 +36,12 @@ def run(
     jobs: Sequence[Job],
     workers: int,
     on_outcome: Callable[[int, Outcome], None] = lambda index, outcome: None,
-    client: Any = None,
+    remote: Callable[[list[Job], Callable[[int, Outcome], None]], None] | None = None,
 ) -> list[Outcome]:
     """Convert every job; `on_outcome(index, outcome)` hears of each as it finishes, with
     its diff. The list returned holds no diffs: a dry run of many notebooks would keep
-    them all. With a dask `client`, the notebooks go to its cluster (`on_dask`)."""
+    them all. With `remote` (`on_dask.run_on_dask` bound to a client), the notebooks go to a
+    cluster: `remote(jobs, done)` calls `done(position, outcome)` for each."""
     from nb2pkg.batch import pool
 
     outcomes: list[Outcome | None] = [None] * len(jobs)
@@ -58,15 +58,8 @@ def run(
             finish(index, replace(_start(job), status=Status.UNCHANGED, outline=outline))
         else:
             todo.append(index)
-    if todo and client is not None:
-        from nb2pkg.batch.on_dask import run_on_dask
-
-        run_on_dask(
-            client,
-            [jobs[index] for index in todo],
-            done=lambda position, outcome: finish(todo[position], outcome),
-            lost=_lost,
-        )
+    if todo and remote is not None:
+        remote([jobs[index] for index in todo], lambda position, outcome: finish(todo[position], outcome))
     elif todo:
         pool.run_tasks(
             [jobs[index] for index in todo],
@@ -152,7 +145,7 @@ def _verify(job: Job, project: Path) -> Verified:
     return Verified(result.verdict, None, result.matched, result.total, result.unstable)
 
 
-def _lost(job: Job, reason: str, why: str) -> Outcome:
+def lost_in_cluster(job: Job, reason: str, why: str) -> Outcome:
     return replace(_start(job), status=Status.FAILED, reason=reason, message=f"{job.notebook}: {why}", seconds=None)
 
 

@@ -65,6 +65,7 @@ def batch(
     others go on; notebooks whose project is in sync are reported unchanged. Exit 0 when
     every notebook converted (or is unchanged), 1 when any failed. The --report files of
     --shard runs join with `nb2pkg batch report merge`."""
+    import functools
     import os
     import time
 
@@ -95,7 +96,8 @@ def batch(
     outcomes: list[batching.Outcome] = []
     try:
         with printer:
-            outcomes = batching.run(chosen, workers, printer.record, client)
+            remote = functools.partial(batching.run_on_dask, client) if client is not None else None
+            outcomes = batching.run(chosen, workers, printer.record, remote)
     except KeyboardInterrupt:
         outcomes = printer.finished()
         if report:
