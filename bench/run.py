@@ -1,6 +1,7 @@
 """Benchmark nb2pkg against jupytext and the batch floor on the shared corpus (issue 7).
 
-    python bench/run.py [--corpus PATH] [--repeat N] [--batch-repeat N] [--curve SIZES] [--no-write]
+    python bench/run.py [--corpus PATH] [--repeat N] [--batch-repeat N] [--curve SIZES]
+                        [--pool-baseline REV] [--no-write]
 
 Every figure is a whole process as a user runs it, so Python's start-up and imports are
 included. Prints a table and writes BENCHMARKS.md at the repository root (machine,
@@ -27,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 
 from curve import write_synthetic
+from executors import dask_figures, pool_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "notebooks"
@@ -549,6 +551,11 @@ def main() -> None:
         default="10,100,1000,5000",
         help="synthetic notebook sizes, in cells, for the cost curve (default 10,100,1000,5000; '' for none)",
     )
+    parser.add_argument(
+        "--pool-baseline",
+        metavar="REV",
+        help="also time batch --jobs 2 with batch/pool.py of this git revision, alternated with this checkout's",
+    )
     parser.add_argument("--no-write", action="store_true", help="print the table, do not write BENCHMARKS.md")
     args = parser.parse_args()
     nb2pkg = tool("nb2pkg") or [sys.executable, "-m", "nb2pkg"]
@@ -564,6 +571,10 @@ def main() -> None:
     batch, report = batch_rows(nb2pkg, args.corpus, args.batch_repeat)
     rows += batch
     rows += peak_rows(nb2pkg, next((s for s in subjects if s.label == "largest"), None), report)
+    figures = dask_figures(args.corpus, args.batch_repeat)
+    if args.pool_baseline:
+        figures = pool_figures(args.corpus, args.pool_baseline, args.batch_repeat) + figures
+    rows += [Row(what, value, unit, meaning) for what, value, unit, meaning in figures]
     rows += other_rows(nb2pkg, subjects, args.repeat)
     end = git_state()  # another commit may land while the benchmark runs
     context = machine() + [
