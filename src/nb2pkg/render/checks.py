@@ -4,7 +4,7 @@ the static check they run on the summary notebook (its text, run in the project)
 
 from __future__ import annotations
 
-from nb2pkg.plan import Plan, Step
+from nb2pkg.plan import Plan, Segment, Step
 
 # The static check the generated tests run on the summary notebook: its code cells in
 # order, IPython syntax made Python, names bound collected, every read checked. A name a
@@ -205,10 +205,13 @@ def read_before_bound(plan: Plan) -> list[str]:
         s for item in plan.items for s in ((*item.segments, *item.shows) if isinstance(item, Step) else (item.segment,))
     ]
     segments += [*plan.constants, *(d.segment for d in plan.definitions)]
+    by_cell: dict[int, list[Segment]] = {}
+    for segment in segments:  # grouped once: one pass, not one per cell
+        by_cell.setdefault(segment.cell.index, []).append(segment)
     defined = set(plan.imports)
     early: set[str] = set()
-    for index in sorted({s.cell.index for s in segments}):
-        cell = [s for s in segments if s.cell.index == index]
+    for index in sorted(by_cell):
+        cell = by_cell[index]
         early |= {n for s in cell for n in s.facts.uses} - defined
         defined |= {n for s in cell for n in s.facts.defines}
     return sorted(early - set(dir(builtins)))
