@@ -21,6 +21,8 @@ from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import Segment, build_segments
 from support import EXAMPLE, FIXTURES, corpus_notebooks
 
+pytestmark = pytest.mark.slow  # every fixture and corpus notebook, analysed twice
+
 NOTEBOOKS = [*sorted(FIXTURES.glob("convert/*/input.ipynb")), EXAMPLE, *corpus_notebooks()]
 
 

@@ -191,6 +191,7 @@ def test_a_lost_worker_is_retried_once(
         assert "its dask worker was lost twice (KilledWorker" in result.stderr
 
 
+@pytest.mark.slow
 def test_scheduler_problems_are_one_line(tmp_path: Path, hook: Path) -> None:
     write_notebook(tmp_path / "a.ipynb", make_notebook(["x = 1"]))
     unreachable = nb2pkg(
@@ -202,6 +203,7 @@ def test_scheduler_problems_are_one_line(tmp_path: Path, hook: Path) -> None:
     assert both.returncode == 2 and "drop --jobs" in both.stderr
 
 
+@pytest.mark.slow
 def test_without_distributed_the_command_says_how_to_install_it(tmp_path: Path) -> None:
     blocker = tmp_path / "blocker"
     blocker.mkdir()

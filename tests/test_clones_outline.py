@@ -15,6 +15,8 @@ from nb2pkg.plan import build_plan, build_segments
 from nb2pkg.plan.clones import _outline, _shape
 from support import EXAMPLE, FIXTURES, corpus_notebooks
 
+pytestmark = pytest.mark.slow  # every fixture and corpus notebook
+
 NOTEBOOKS = [*sorted(FIXTURES.glob("convert/*/input.ipynb")), EXAMPLE, *corpus_notebooks()]
 
 

@@ -138,6 +138,7 @@ def modules_of_code(draw: st.DrawFn) -> str:
     return f"import os\n\n\ndef f(a, b=1):\n{doc}{inner}\n\n\nx = {draw(expressions())}\n"
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(modules_of_code())
 def test_generated_code_is_formatted_as_black_formats_it(text: str) -> None:

@@ -100,6 +100,7 @@ def sources(draw: st.DrawFn) -> str:
     return text + draw(st.sampled_from(["", "\n", ending, "\n\n"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sources())
 def test_the_shortcut_gives_ipythons_text(source: str) -> None:
@@ -130,6 +131,7 @@ def _corpus_cells() -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.corpus
 def test_every_corpus_cell_transforms_as_ipython_does() -> None:
     cells = _corpus_cells()

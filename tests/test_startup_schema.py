@@ -119,6 +119,7 @@ def notebooks(draw: st.DrawFn) -> dict[str, Any]:
     return _spoilt(draw, data, ["cells", "metadata", "nbformat_minor"])
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(notebooks())
 def test_what_is_surely_valid_nbformat_finds_valid_and_leaves_alone(data: dict[str, Any]) -> None:
@@ -148,6 +149,7 @@ def _warnings(path: Path, text: str) -> tuple[str, ...] | str:
 NOTEBOOKS = sorted(CORPUS.glob("*.ipynb")) if CORPUS.is_dir() else []
 
 
+@pytest.mark.slow
 @pytest.mark.corpus
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:50] for p in NOTEBOOKS])
 def test_the_corpus_reads_the_same_with_and_without_nbformat(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,6 +162,7 @@ def test_the_corpus_reads_the_same_with_and_without_nbformat(path: Path, monkeyp
     assert fast == _warnings(path, text)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(notebooks())
 def test_generated_notebooks_read_the_same_with_and_without_nbformat(data: dict[str, Any]) -> None:
@@ -180,6 +183,7 @@ def _nbformat_text(data: dict[str, Any]) -> str:
     return str(nbformat.writes(nbformat.from_dict(copy.deepcopy(data)), version=4))
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(notebooks())
 def test_a_notebook_is_written_as_nbformat_writes_it(data: dict[str, Any]) -> None:
