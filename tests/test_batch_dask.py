@@ -156,6 +156,14 @@ def test_a_cluster_run_reports_and_writes_what_a_local_run_does(cluster: Any, ho
     )  # fmt: skip
     assert statuses(tmp_path / "again.json")["a.ipynb"] == ("unchanged", None)  # in sync: not sent again
 
+    def nb2pkg_children() -> int:
+        import psutil
+
+        return sum("nb2pkg.batch.child" in " ".join(child.cmdline()) for child in psutil.Process().children())
+
+    with distributed.Client(cluster) as client:  # the batch stopped the children it left idle
+        assert sum(client.run(nb2pkg_children).values()) == 0
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize(

@@ -33,6 +33,10 @@ JOBS_PER_CHILD = 50
 _GRACE_SECONDS = 5.0  # after SIGTERM, before SIGKILL
 _SIZE = struct.Struct("!Q")  # each message: its length, then the pickle
 _mine = threading.local()  # the child of the calling thread, with the jobs it has left
+# Every child of this process, and whether a job is in it: what a worker process holds
+# between tasks, so that the batch can retire the idle ones when it ends.
+_children: dict[subprocess.Popen[bytes], bool] = {}
+_children_lock = threading.Lock()
 
 
 class _Gone(Exception):
@@ -45,9 +49,11 @@ def convert_isolated(job: Job) -> Outcome:
     from nb2pkg.batch.run import failed_in_pool
 
     child = _child()
+    _busy(child, True)
     try:
         _send(child, job)
         outcome: Outcome = _receive(child, job.options.timeout)
+        _busy(child, False)
     except _Gone as gone:
         _retire(child, working=True)
         return failed_in_pool(job, str(gone) or death(child.returncode))
@@ -71,6 +77,21 @@ def _child() -> subprocess.Popen[bytes]:
         )
         _mine.child, _mine.left = child, JOBS_PER_CHILD
     return child
+
+
+def _busy(child: subprocess.Popen[bytes], busy: bool) -> None:
+    with _children_lock:
+        _children[child] = busy
+
+
+def retire_idle_children() -> int:
+    """Stop this process's children that hold no job (run in each dask worker when a
+    batch ends, so no idle nb2pkg process stays on the cluster); how many were stopped."""
+    with _children_lock:
+        idle = [child for child, busy in _children.items() if not busy]
+    for child in idle:
+        _retire(child, working=False)
+    return len(idle)
 
 
 def _send(child: subprocess.Popen[bytes], job: Job) -> None:
@@ -109,8 +130,12 @@ def _receive(child: subprocess.Popen[bytes], timeout: float | None) -> Any:
 
 def _retire(child: subprocess.Popen[bytes], working: bool) -> None:
     """Stop the child: an idle one leaves when its input closes, one at work gets SIGTERM
-    (its kernels are killed); either gets SIGKILL if it has not left after the grace."""
-    _mine.child = None
+    (its kernels are killed); either gets SIGKILL if it has not left after the grace. The
+    thread that owns it sees it gone (`poll`) and starts another when it needs one."""
+    if getattr(_mine, "child", None) is child:
+        _mine.child = None
+    with _children_lock:
+        _children.pop(child, None)
     if child.poll() is None:
         try:
             child.stdin.close()  # type: ignore[union-attr]

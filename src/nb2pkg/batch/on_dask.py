@@ -74,6 +74,18 @@ def run_on_dask(client: Any, jobs: Sequence[Job], done: Callable[[int, Outcome],
             future.release()
     finally:
         client.cancel(list(attempts))  # Ctrl-C: what has not finished is dropped
+        _retire_children(client)
+
+
+def _retire_children(client: Any) -> None:
+    """The idle children each worker keeps between notebooks are stopped: none outlives
+    the batch on the user's cluster."""
+    from nb2pkg.batch.child import retire_idle_children
+
+    try:
+        client.run(retire_idle_children)
+    except Exception:  # noqa: BLE001 - a cluster gone meanwhile has no children left to stop
+        pass
 
 
 def _loss(future: Any) -> tuple[str, str]:
