@@ -5,7 +5,6 @@ cells full of IPython's special characters, and every code cell of the corpus)."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,10 +12,9 @@ from hypothesis import strategies as st
 from IPython.core.inputtransformer2 import TransformerManager
 
 from nb2pkg.ipython import _might_have_ipython_syntax, _simple_transform, transform
+from support import CORPUS as SHARED_CORPUS
 
-CORPUS = Path("/work/shared/corpus/notebooks")
-if not CORPUS.is_dir():
-    CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "notebooks"
+CORPUS = SHARED_CORPUS / "notebooks"
 
 
 def ipython(source: str) -> str:

@@ -18,10 +18,9 @@ from hypothesis import strategies as st
 from nb2pkg import notebook as reader
 from nb2pkg.errors import InputError
 from nb2pkg.nbschema import _ids_complete, notebook_text, surely_valid
+from support import CORPUS as SHARED_CORPUS
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "notebooks"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/corpus/notebooks")
+CORPUS = SHARED_CORPUS / "notebooks"
 
 
 def nbformat_verdict(data: dict[str, Any]) -> tuple[bool, bool]:
