@@ -105,27 +105,28 @@ def _send(child: subprocess.Popen[bytes], job: Job) -> None:
 
 
 def _receive(child: subprocess.Popen[bytes], timeout: float | None) -> Any:
-    assert child.stdout is not None
+    """The child's answer (its length, then the pickle), or `_Gone` past `timeout` seconds."""
     deadline = None if timeout is None else time.monotonic() + timeout
+    (size,) = _SIZE.unpack(_read(child, _SIZE.size, deadline, timeout))
+    return pickle.loads(_read(child, size, deadline, timeout))
+
+
+def _read(child: subprocess.Popen[bytes], count: int, deadline: float | None, timeout: float | None) -> bytes:
+    assert child.stdout is not None
     data = b""
-    wanted = _SIZE.size
-    size_known = False
-    while len(data) < wanted:
+    while len(data) < count:
         left = None if deadline is None else deadline - time.monotonic()
         if left is not None and left <= 0:
             raise _Gone(f"timed out after {timeout:g} s")
         ready, _, _ = select.select([child.stdout], [], [], left)
         if not ready:
             continue
-        chunk = os.read(child.stdout.fileno(), max(wanted - len(data), 1 << 16))
+        chunk = os.read(child.stdout.fileno(), count - len(data))
         if not chunk:
             child.wait()
             raise _Gone
         data += chunk
-        if not size_known and len(data) >= _SIZE.size:
-            wanted = _SIZE.size + _SIZE.unpack(data[: _SIZE.size])[0]
-            size_known = True
-    return pickle.loads(data[_SIZE.size :])
+    return data
 
 
 def _retire(child: subprocess.Popen[bytes], working: bool) -> None:

@@ -149,8 +149,13 @@ def write_report(
     write_report_data(path, data, outcomes)
 
 
-def write_report_data(path: Path, data: dict[str, Any], outcomes: Sequence[Outcome]) -> None:
-    text = _markdown(data, outcomes) if path.suffix.lower() == ".md" else json.dumps(data, indent=2) + "\n"
+def write_report_data(
+    path: Path, data: dict[str, Any], outcomes: Sequence[Outcome], markdown: bool | None = None
+) -> None:
+    """`data` as JSON, or as Markdown (`markdown`; by default for a .md `path`)."""
+    if markdown is None:
+        markdown = path.suffix.lower() == ".md"
+    text = _markdown(data, outcomes) if markdown else json.dumps(data, indent=2) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 

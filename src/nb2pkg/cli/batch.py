@@ -145,7 +145,7 @@ def report_merge(
     else:
         typer.echo(json.dumps(merged, indent=2))
     if md is not None:
-        batching.write_report_data(md.with_suffix(".md") if md.suffix.lower() != ".md" else md, merged, outcomes)
+        batching.write_report_data(md, merged, outcomes, markdown=True)
     found = merged["totals"]
     lacking = f"; missing shards {', '.join(merged['missing'])}" if merged["missing"] else ""
     typer.echo(
