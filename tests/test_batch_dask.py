@@ -24,11 +24,29 @@ distributed = pytest.importorskip("distributed")
 # converts notebooks for batch (a local pool worker, or the child a dask task starts)
 # dies of SIGSEGV when it opens crash.ipynb, as one hit by a crash in a C extension would.
 # The child of a dask task that opens lose_always.ipynb kills its dask worker (as a lost
-# machine would); lose_once.ipynb does so the first time only.
+# machine would); lose_once.ipynb does so the first time only, and lose_written.ipynb the
+# first time only and late: as its project's record is moved into place, its files written.
 CRASH_HOOK = """
 import multiprocessing, os, signal, sys
 
+_writing = []
+
+def _lose_machine():
+    os.kill(os.getppid(), signal.SIGKILL)
+    os._exit(1)  # the lost machine takes this child with it
+
+def _first_time(path):
+    try:
+        os.close(os.open(path + ".lost", os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
+
 def _crash(event, args):
+    if event == "os.rename" and _writing and str(args[1]).endswith(".nb2pkg.json"):
+        _writing.append(args[1])
+        if len(_writing) == 3:  # the record moved into place twice: before the files, and after
+            _lose_machine()
     # the notebooks given to batch, not the summaries it writes under the same names
     if event != "open" or not args or not str(args[0]).endswith(".ipynb") or "/sources/" not in str(args[0]):
         return
@@ -36,14 +54,10 @@ def _crash(event, args):
     child = "nb2pkg/batch/child" in sys.argv[0]
     if path.endswith("crash.ipynb") and (child or multiprocessing.parent_process() is not None):
         os.kill(os.getpid(), signal.SIGSEGV)
-    if child and (path.endswith("lose_always.ipynb") or path.endswith("lose_once.ipynb")):
-        if path.endswith("lose_once.ipynb"):
-            try:
-                os.close(os.open(path + ".lost", os.O_CREAT | os.O_EXCL))
-            except FileExistsError:
-                return
-        os.kill(os.getppid(), signal.SIGKILL)
-        os._exit(1)  # the lost machine takes this child with it
+    if child and path.endswith("lose_written.ipynb") and not _writing and _first_time(path):
+        _writing.append(path)
+    if child and (path.endswith("lose_always.ipynb") or (path.endswith("lose_once.ipynb") and _first_time(path))):
+        _lose_machine()
 
 sys.addaudithook(_crash)
 """
@@ -168,14 +182,20 @@ def test_a_cluster_run_reports_and_writes_what_a_local_run_does(cluster: Any, ho
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("lose_once", ("converted", None)), ("lose_always", ("failed", "worker lost"))],
-    ids=["lost once, then converted", "lost twice"],
+    [
+        ("lose_once", ("converted", None)),
+        ("lose_written", ("converted", None)),
+        ("lose_always", ("failed", "worker lost")),
+    ],
+    ids=["lost once, then converted", "lost after writing its project", "lost twice"],
 )
 def test_a_lost_worker_is_retried_once(
     cluster: Any, hook: Path, tmp_path: Path, name: str, expected: tuple[str, str | None]
 ) -> None:
     # One notebook that loses workers at a time: a worker's death fails every task the
     # scheduler had placed on it, and this test counts the deaths of one notebook's tries.
+    # A task run again (retried, or because the worker holding its result was lost) finds
+    # the project its first run wrote: converted by this batch all the same.
     cluster.wait_for_workers(2, timeout=60)
     notebooks = tmp_path / "sources"
     notebooks.mkdir()

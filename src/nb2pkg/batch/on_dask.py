@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from nb2pkg.batch.jobs import Job
-from nb2pkg.batch.outcomes import Outcome
+from nb2pkg.batch.outcomes import Outcome, Status
 from nb2pkg.errors import NoScheduler
 
 INSTALL = 'pip install "nb2pkg[dask]"'
@@ -61,12 +62,13 @@ def run_on_dask(client: Any, jobs: Sequence[Job], done: Callable[[int, Outcome],
 
     run = uuid.uuid4().hex  # keys no other run on the cluster has, so no old result is reused
     attempts: dict[Any, tuple[int, int]] = {}
+    before = [_written(job) for job in jobs]  # what each project's record says before this batch
     futures = as_completed([submit(index, 0) for index in range(len(jobs))])
     try:
         for future in futures:
             index, attempt = attempts.pop(future)
             if future.status == "finished":
-                done(index, future.result())
+                done(index, _of_this_run(jobs[index], future.result(), before[index]))
             elif attempt == 0:  # its worker went away (or the scheduler lost it): once more
                 futures.add(submit(index, 1))
             else:
@@ -75,6 +77,22 @@ def run_on_dask(client: Any, jobs: Sequence[Job], done: Callable[[int, Outcome],
     finally:
         client.cancel(list(attempts))  # Ctrl-C: what has not finished is dropped
         _retire_children(client)
+
+
+def _written(job: Job) -> tuple[str, dict[str, str]] | None:
+    from nb2pkg.output import written_state
+
+    return written_state(job.options.out / job.project, job.options.out)
+
+
+def _of_this_run(job: Job, outcome: Outcome, before: tuple[str, dict[str, str]] | None) -> Outcome:
+    """Dask runs a task again when the worker holding its result is lost before the
+    result is fetched, and nb2pkg retries a task whose worker died: the second run finds
+    the project the first one wrote in sync. That project was converted by this batch,
+    and is reported so."""
+    if outcome.status is Status.UNCHANGED and job.options.mode.writes and _written(job) != before:
+        return replace(outcome, status=Status.CONVERTED)
+    return outcome
 
 
 def _retire_children(client: Any) -> None:

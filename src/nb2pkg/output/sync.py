@@ -29,6 +29,17 @@ def recorded_files(out: Path, notebook: Path, package: str, within: Path | None 
     return sorted(record.files) if record is not None else None
 
 
+def written_state(out: Path, within: Path | None = None) -> tuple[str, dict[str, str]] | None:
+    """What the record of `out` says was last written: the notebook's hash and each
+    file's; None when there is no readable record. Two readings differ when a run wrote
+    the project in between."""
+    try:
+        record = read_record(place_of(out, within))
+    except (DamagedRecord, OSError, RuntimeError):
+        return None
+    return (record.notebook_sha256, dict(record.files)) if record is not None else None
+
+
 _OUTLINE = {
     "nbformat": int,
     "steps": int,
