@@ -174,6 +174,21 @@ def test_verify_never_writes_through_a_link(tmp_path: Path) -> None:
     assert outside.read_text() == "keep\n"
 
 
+def test_batch_verify_never_writes_into_a_project_folder_swapped_for_a_link(tmp_path: Path) -> None:
+    # batch converts into OUT/PROJECT following no link under OUT; verify's skip.txt, written
+    # after the notebooks ran, must not follow one either (a folder swapped meanwhile)
+    notebook = _with_outputs(tmp_path / "nb.ipynb", [("print(1)", [_stream("1\n")])])
+    batch_out = tmp_path / "batch"
+    elsewhere = tmp_path / "elsewhere"
+    api.convert(notebook, out=elsewhere)
+    batch_out.mkdir()
+    (batch_out / "nb").symlink_to(elsewhere, target_is_directory=True)
+    before = {path: path.read_bytes() for path in elsewhere.rglob("*") if path.is_file()}
+    assert write_verified(batch_out / "nb", SKIP_FILE, skip_file({}), within=batch_out) is Written.NOT_OURS
+    assert {path: path.read_bytes() for path in elsewhere.rglob("*") if path.is_file()} == before
+    assert write_verified(batch_out / "nb", SKIP_FILE, skip_file({})) is Written.WRITTEN  # named as the user gave it
+
+
 # -- the generated tests, run ---------------------------------------------------------------
 
 

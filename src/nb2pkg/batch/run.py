@@ -137,7 +137,8 @@ def _verify(job: Job, project: Path) -> Verified:
     from nb2pkg.verify import CannotVerify, verify
 
     try:
-        result = verify(job.notebook, project, job.options.kernel, timeout=int(job.options.timeout or CELL_TIMEOUT))
+        timeout = int(job.options.timeout or CELL_TIMEOUT)
+        result = verify(job.notebook, project, job.options.kernel, timeout=timeout, within=job.options.out)
     except CannotVerify as error:
         return Verified("cannot verify", error.message)
     if result.verdict == "cannot verify":

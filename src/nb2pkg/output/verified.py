@@ -27,11 +27,15 @@ class Written(Enum):
     CONVERTED = "not written: a file the conversion writes"
 
 
-def write_verified(out: Path, name: str, text: str, lock_timeout: float = LOCK_TIMEOUT) -> Written:
+def write_verified(
+    out: Path, name: str, text: str, lock_timeout: float = LOCK_TIMEOUT, within: Path | None = None
+) -> Written:
     """Write `name` (a plain relative path) into the project `out`, and record it, unless
     the user edited it or the folder holds no conversion of nb2pkg's. A run killed between
-    the file and the record leaves a file verify then takes for a hand edit: left alone."""
-    place = place_of(out)
+    the file and the record leaves a file verify then takes for a hand edit: left alone.
+    With `within` (batch: the output folder), no link under it is followed, as when the
+    project was converted."""
+    place = place_of(out, within)
     try:
         if read_record(place) is None:
             return Written.NOT_OURS

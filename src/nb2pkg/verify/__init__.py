@@ -206,9 +206,11 @@ def verify(
     kernel: str = KERNEL,
     timeout: int = CELL_TIMEOUT,
     progress: Progress = lambda message: None,
+    within: Path | None = None,
 ) -> Verification:
     """Run both notebooks and compare them; raises `CannotVerify` when that cannot be done
-    at all (no summary, no kernel, a notebook that cannot be read, a timeout)."""
+    at all (no summary, no kernel, a notebook that cannot be read, a timeout). `within`
+    (batch: the output folder) is where skip.txt is written without following links."""
     from nb2pkg.notebook import read_notebook
 
     start = time.perf_counter()
@@ -223,19 +225,19 @@ def verify(
     progress(f"running the summary notebook {summary.name} (3 of 3)")
     third = run_notebook(summary, converted, notebook_folder(summary), (project / "src").resolve(), kernel, timeout)
     skips = skipped_cells(original, first, second, third)
-    written = _record_skips(project, original, skips)
+    written = _record_skips(project, original, skips, within)
     comparison = compare(first, second, third)
     return Verification(
         notebook, summary, comparison, time.perf_counter() - start, tuple(sorted(skips.items())), written
     )
 
 
-def _record_skips(project: Path, original: Notebook, skips: dict[int, str]) -> str:
+def _record_skips(project: Path, original: Notebook, skips: dict[int, str], within: Path | None) -> str:
     """Write tests/expected/skip.txt for the output tests (when the notebook saved outputs
     they compare); what became of it."""
     if not any(expected_items(cell) for cell in original.code_cells):
         return ""
-    return write_verified(project, SKIP_FILE, skip_file(skips)).value
+    return write_verified(project, SKIP_FILE, skip_file(skips), within=within).value
 
 
 def _check_kernel(kernel: str) -> None:
