@@ -9,8 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from support import CORPUS, ROOT
+
+# CI runs the same hypothesis examples every time (HYPOTHESIS_PROFILE=ci, set by .ci/run),
+# so a submission is judged on the code, not on the draw; a developer's runs draw anew
+# each time and keep what fails in the local example database, to find the next failure.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
