@@ -40,6 +40,7 @@ RULE_FIXTURES = (
     "late_binding",
     "import_time_work",
     "timed_kept_part",
+    "unpacked_constants",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts",)

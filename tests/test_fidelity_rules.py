@@ -18,7 +18,7 @@ from nb2pkg import api
 from nb2pkg.analysis import analyse_cell
 from nb2pkg.analysis.closures import late_reads
 from nb2pkg.analysis.import_time import definition_work
-from nb2pkg.plan.segments import is_literal
+from nb2pkg.plan.literals import is_literal
 from support import make_notebook, write_notebook
 
 

@@ -277,8 +277,6 @@ REPRODUCTIONS = [
             WRITE,
         ),
         "0.2942",
-        "a function reading notebook globals and passed as a value stays in the "
-        "notebook, and python -m refuses (ageron 04_training_linear_models)",
     ),
     Reproduction(
         "capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE), "6"
