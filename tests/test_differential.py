@@ -41,6 +41,7 @@ RULE_FIXTURES = (
     "import_time_work",
     "timed_kept_part",
     "unpacked_constants",
+    "main_guard",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts",)

@@ -240,8 +240,6 @@ REPRODUCTIONS = [
         "main_guard",
         ("values = [1, 2]", 'if __name__ == "__main__":\n    values.append(3)', "result = sum(values)", WRITE),
         "6",
-        "the cell reading `__name__` stays in the notebook (a module's `__name__` is not "
-        "'__main__'), so python -m refuses, naming it, instead of writing 3",
     ),
     Reproduction(
         "last_result",

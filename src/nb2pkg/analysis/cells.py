@@ -11,6 +11,7 @@ from types import MappingProxyType
 import libcst as cst
 
 from nb2pkg.analysis.facts import CellFacts, Context, ParseError
+from nb2pkg.analysis.main_guard import unguarded
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
 from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.diagnostics import Diagnostic
@@ -123,7 +124,8 @@ def analyse_cell(
         return known
     plain = tree is not None and magic is None and translated.python == source
     try:
-        return _walked(translated.python, magic, context, tree if plain else None)
+        python, module = _main_guard_run(translated.python, magic, context, tree if plain else None)
+        return _walked(python, magic, context, module)
     except cst.ParserSyntaxError as error:  # CPython compiles it, LibCST does not
         problem = _parse_error(translated.python, error, translated.line_offset)
         return _not_parsed(problem, magic, translated.python), context
@@ -141,6 +143,18 @@ def analyse_tree(module: cst.Module, python: str, context: Context = Context()) 
     except (RecursionError, MemoryError):  # as analyse_cell: the code is not analysed
         refusal = Refusal("limit", 1, "nested too deeply for nb2pkg's analysis")
         return _refused(refusal, None, python, 0), context
+
+
+def _main_guard_run(
+    python: str, magic: Magic | None, context: Context, module: cst.Module | None
+) -> tuple[str, cst.Module | None]:
+    """The cell's code with its top-level `if __name__ == "__main__":` guards replaced by
+    what they run in a notebook (analysis/main_guard.py), unless the notebook binds
+    `__name__` itself; a cell magic's body is left as it is."""
+    if magic is not None or "__name__" in context.shadowed or "__name__" in context.bound:
+        return python, module
+    run = unguarded(python, parse(python) if module is None else module)
+    return (python, module) if run is None else (run.code, run)
 
 
 def _walked(
