@@ -67,5 +67,6 @@ def _body_of(guard: cst.CSTNode) -> tuple[list[cst.BaseStatement], list[cst.Empt
         statements, comment, footer = list(suite.body), suite.header.comment, list(suite.footer)
     leading = [*guard.leading_lines, *([cst.EmptyLine(comment=comment)] if comment else [])]
     first = statements[0]
+    assert isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement))  # a block's statements
     statements[0] = first.with_changes(leading_lines=[*leading, *first.leading_lines])
     return statements, footer
