@@ -15,9 +15,12 @@ from test_plan import segments_of
 @pytest.mark.parametrize(
     ("code", "run"),
     [
-        ('if __name__ == "__main__":\n    main()\n', "main()\n"),
-        ("if '__main__' == __name__: main(); done()\n", "main(); done()\n"),
+        ('if __name__ == "__main__":\n    main()\n', "main();\n"),
+        ("if '__main__' == __name__: main(); done()\n", "main(); done();\n"),
         ('if __name__ == "__main__":\n    a = 1\nelse:\n    a = 2\n', "a = 1\n"),
+        # a value ending the guard's block ended no cell: the notebook showed nothing
+        ('if __name__ == "__main__":\n    a.append(1)\n    len(a)\n', "a.append(1)\nlen(a);\n"),
+        ('if __name__ == "__main__":\n    len(a)\nb = 1\n', "len(a)\nb = 1\n"),
         ('if __name__ == "__main__":\n    a = 1\nelif x:\n    a = 2\nb = a\n', "a = 1\nb = a\n"),
         (
             'x = 1\n\n# run it\nif __name__ == "__main__":  # always\n    for i in range(3):\n        x += i\n    # end\ny = x\n',

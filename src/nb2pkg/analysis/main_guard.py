@@ -20,12 +20,14 @@ def unguarded(python: str, module: cst.Module) -> cst.Module | None:
         return None
     body: list[cst.BaseStatement] = []
     after: list[cst.EmptyLine] = []  # a guard's closing comments, before what follows it
-    for statement in module.body:
+    for position, statement in enumerate(module.body):
         if after:
             statement = statement.with_changes(leading_lines=[*after, *statement.leading_lines])
             after = []
         if is_main_guard(statement):
             statements, after = _body_of(statement)
+            if position == len(module.body) - 1:
+                statements[-1] = _hidden(statements[-1])
             body.extend(statements)
         else:
             body.append(statement)
@@ -51,6 +53,15 @@ def _is_name(node: cst.BaseExpression) -> bool:
 
 def _is_main(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.SimpleString) and node.evaluated_value == "__main__"
+
+
+def _hidden(statement: cst.BaseStatement) -> cst.BaseStatement:
+    """`total` -> `total;`: an expression ending a guard's block ended no cell, so the
+    notebook showed nothing; ended by `;`, the cell it now ends shows nothing either."""
+    if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(statement.body[-1], cst.Expr):
+        return statement
+    last = statement.body[-1].with_changes(semicolon=cst.Semicolon())
+    return statement.with_changes(body=[*statement.body[:-1], last])
 
 
 def _body_of(guard: cst.CSTNode) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
