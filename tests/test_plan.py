@@ -80,6 +80,7 @@ ROLES = [
         ("import", "code", "code"),
     ),
     ("method call changes its receiver", ["xs = [1]", "xs.append(2)"], ("code", "code")),
+    ("a held callable may do anything", ["fs = [len]", "print(fs[0]([1]))"], ("code", "code")),
     ("notebook setting", ["%matplotlib inline"], ("setting",)),
     ("magic that shows stays a display", ["xs = [1]", "%who"], ("code", "display")),
     ("shell line keeps the cell", ["!ls"], ("kept",)),
