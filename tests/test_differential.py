@@ -46,6 +46,7 @@ RULE_FIXTURES = (
     "timed_kept_part",
     "unpacked_constants",
     "main_guard",
+    "function_as_value",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts",)

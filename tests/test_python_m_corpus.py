@@ -276,6 +276,18 @@ REPRODUCTIONS = [
         ),
         "0.2942",
     ),
+    # the same, reading data an earlier step computed: the function is defined in its step
+    Reproduction(
+        "function_reads_data",
+        (
+            "import numpy as np\nts = np.array([5.0, 50.0])",
+            "def schedule(t):\n    return float(ts[0] / (t + ts[1]))",
+            "def apply(f, n):\n    return [f(i) for i in range(n)]",
+            "result = round(sum(apply(schedule, 3)), 4)",
+            WRITE,
+        ),
+        "0.2942",
+    ),
     Reproduction(
         "capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE), "6"
     ),
