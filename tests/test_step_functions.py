@@ -63,3 +63,12 @@ def test_a_function_used_as_a_value_is_defined_in_its_step(cells: list[str], tmp
 def test_a_function_whose_values_change_later_stays_and_says_why(cells: list[str], said: str, tmp_path: Path) -> None:
     _, warnings = _converted(tmp_path, cells)
     assert any("`first` stays in the notebook" in w and said in w for w in warnings), warnings
+
+
+def test_a_step_that_only_defines_is_named_after_what_it_defines() -> None:
+    from test_step_names import plan_of
+
+    plan = plan_of(["xs = [1, 2]\nxs", "def add(v):\n    return v + xs[0]", "len(xs)", "print(list(map(add, xs)))"])
+    step = plan.steps[1]
+    assert (step.name, step.params, step.returns) == ("define_add", ("xs",), ("add",))
+    assert step.doc == "Define `add`, which reads its values when called."

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+import libcst as cst
+
 from nb2pkg.plan.model import Segment, SegmentKey
 
 
@@ -94,3 +96,12 @@ def closure_values(segments: tuple[Segment, ...], functions: set[str]) -> frozen
         else:
             other |= segment.facts.defines
     return frozenset(safe - other - functions)
+
+
+def defined_only(segments: list[Segment]) -> tuple[str, ...]:
+    """The functions a step defines, when defining them is all it does (its name and its
+    docstring say so, not what their bodies do when called later); () otherwise."""
+    statements = [statement for segment in segments for statement in segment.statements]
+    if not statements or not all(isinstance(s, cst.FunctionDef) for s in statements):
+        return ()
+    return tuple(s.name.value for s in statements if isinstance(s, cst.FunctionDef))
