@@ -108,8 +108,9 @@ def test_a_rebound_builtin_is_not_a_constant(tmp_path: Path) -> None:
 
 
 def test_cells_reading_ipython_names_stay_in_the_notebook(tmp_path: Path) -> None:
-    # a main guard is always true in a notebook, and converts (tests/test_main_guard.py)
-    _, kept, _ = _convert(tmp_path, ["x = 2\nx * 3", "y = _ + 1", "print(__name__ + '!')"])
+    # a main guard is always true in a notebook, and converts (tests/test_main_guard.py); so
+    # does `_` after an operation that surely showed a value (`x * 3`: tests/test_last_result.py)
+    _, kept, _ = _convert(tmp_path, ["x = 2\nx", "y = _ + 1", "print(__name__ + '!')"])
     assert "`_`" in kept["y = _ + 1"]
     assert "`__name__`" in kept["print(__name__ + '!')"]
 

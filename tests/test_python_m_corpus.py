@@ -245,7 +245,6 @@ REPRODUCTIONS = [
         "last_result",
         ("x = 5", "x * 2", "result = _ + 1", WRITE),
         "11",
-        "the cell reading IPython's `_` stays in the notebook, so python -m refuses, naming it",
     ),
     Reproduction("time_magic", ("%time total = sum(range(10))", "result = total + 1", WRITE), "46"),
     Reproduction(

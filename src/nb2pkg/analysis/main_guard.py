@@ -60,6 +60,9 @@ def _hidden(statement: cst.BaseStatement) -> cst.BaseStatement:
     notebook showed nothing; ended by `;`, the cell it now ends shows nothing either."""
     if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(statement.body[-1], cst.Expr):
         return statement
+    value = statement.body[-1].value
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "print":
+        return statement  # None: nothing to hide
     last = statement.body[-1].with_changes(semicolon=cst.Semicolon())
     return statement.with_changes(body=[*statement.body[:-1], last])
 

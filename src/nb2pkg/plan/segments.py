@@ -127,7 +127,8 @@ def _split_cell(
         moved = session_roles(shown, imports, opening, hidden) if movable else shown
         if moved != shown:  # `plt.style.use("ggplot")`: a setting for setup(), not a figure
             return _merge(cell, module, moved)
-        return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
+        source = facts.python if facts.rewritten else cell.source  # what the notebook did
+        return [Segment(cell, "display", source, facts, statements=tuple(module.body))]
     if any(not _is_magic_line(s) and "get_ipython()" in code_of(s, module) for s in module.body):
         reason = "uses a magic inside a block, which only runs in a notebook"
         return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
