@@ -72,3 +72,10 @@ def test_a_step_that_only_defines_is_named_after_what_it_defines() -> None:
     step = plan.steps[1]
     assert (step.name, step.params, step.returns) == ("define_add", ("xs",), ("add",))
     assert step.doc == "Define `add`, which reads its values when called."
+
+
+def test_a_notebook_that_pickles_keeps_such_functions(tmp_path: Path) -> None:
+    """pickle finds a function by its name in its module: one defined in a step has none."""
+    cells = ["import pickle\nvalues = [5]", "def first(t):\n    return values[0] + t", "r = list(map(first, [1]))"]
+    _, warnings = _converted(tmp_path, [*cells, "blob = pickle.dumps(r)"])
+    assert any("`first` stays in the notebook" in w for w in warnings), warnings

@@ -12,6 +12,12 @@ call, that is, when every name the function reads is bound before the definition
 never bound again, nor deleted, after it (a change in place, `t0.append(1)`, is the same
 object in both). Otherwise the function stays in the notebook, and the warning says which
 name is bound again and where.
+
+Two things still differ, and keep the rule out where they could show: pickle finds a
+function by its module and name, which a function defined in a step does not have (a
+notebook that pickles, or uses joblib or multiprocessing, is left as it was), and its
+`__qualname__` names the step (`define_f.<locals>.f`), which its repr shows. Classes are
+left alone: their instances pickle by name too, and outlive the step.
 """
 
 from __future__ import annotations
@@ -29,12 +35,16 @@ def step_definitions(
     """(keys of the definitions that can run in a step, a reason for each that cannot,
     naming the variable): for functions that read notebook variables and may be used
     other than by direct calls."""
+    if any(_PICKLES.search(s.source) for s in segments if s.role != "markdown"):
+        return set(), {}  # a function defined in a step does not pickle by name, as the notebook's does
     order = {s.key: position for position, s in enumerate(segments)}
     fits: set[SegmentKey] = set()
     reasons: dict[SegmentKey, str] = {}
     for segment in candidates:
         if len(segment.facts.functions) != 1 or len(segment.statements) != 1:
             continue
+        if not isinstance(segment.statements[0], cst.FunctionDef):
+            continue  # a class: its instances would not pickle either, and live longer
         name, deferred = segment.facts.functions[0]
         variables = deferred.reads - available - {name}
         if not variables or deferred.writes:
@@ -46,6 +56,11 @@ def step_definitions(
         else:
             fits.add(segment.key)
     return fits, reasons
+
+
+# Code that may pickle what the notebook holds (or send it to other processes): pickle
+# finds a function by its name in its module, which a function defined in a step has not.
+_PICKLES = re.compile(r"\b(pickle|joblib|dill|multiprocessing|ProcessPoolExecutor|Pool)\b|\.dump\(|to_pickle")
 
 
 def _unbound_before(variables: frozenset[str], before: tuple[Segment, ...]) -> str:
