@@ -18,7 +18,7 @@ import pytest
 
 from support import FIXTURES
 from support.differential import check, compare
-from support.notebook_fuzz import generate_cells, with_copies, write_notebook
+from support.notebook_fuzz import generate_cells, with_copies, with_guards_and_unpacking, write_notebook
 from support.shell_runner import ShellServer
 
 FAST = range(0, 5)  # a sample in the fast part; the slow part runs the rest
@@ -27,6 +27,10 @@ SLOW = range(5, 300)
 # called with literal arguments (plan.clones); the slow part runs 60 more.
 COPIES_FAST = (15, 24)
 COPIES_SLOW = range(0, 60)
+# Written otherwise (`with_guards_and_unpacking`): literal assignments as one unpacking,
+# cells under `if __name__ == "__main__":`; the slow part runs 100 more.
+GUARDS_FAST = (3, 21)
+GUARDS_SLOW = range(0, 100)
 
 # Seed -> the class it still fails for (found with bench/fuzz_fidelity.py); an honest
 # refusal of `python -m` (a kept cell binds what the steps need) is not a failure.
@@ -40,6 +44,9 @@ RULE_FIXTURES = (
     "late_binding",
     "import_time_work",
     "timed_kept_part",
+    "unpacked_constants",
+    "main_guard",
+    "function_as_value",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts",)
@@ -61,8 +68,9 @@ def _seeds(seeds: range) -> list[object]:
     ]
 
 
-def _reproduces(seed: int, server: ShellServer, work: Path, copies: bool = False) -> None:
+def _reproduces(seed: int, server: ShellServer, work: Path, copies: bool = False, guards: bool = False) -> None:
     cells = with_copies(generate_cells(seed), seed) if copies else generate_cells(seed)
+    cells = with_guards_and_unpacking(cells, seed) if guards else cells
     notebook = write_notebook(work / "nb.ipynb", cells)
     verdict = check(notebook, work, server)
     assert verdict.ok or verdict.refused, f"seed {seed}: {verdict.problem}: {verdict.detail}"
@@ -88,6 +96,29 @@ def test_random_notebook_with_copies_is_reproduced(seed: int, server: ShellServe
 @pytest.mark.parametrize("seed", COPIES_SLOW)
 def test_more_random_notebooks_with_copies_are_reproduced(seed: int, server: ShellServer, tmp_path: Path) -> None:
     _reproduces(seed, server, tmp_path, copies=True)
+
+
+@pytest.mark.parametrize("seed", GUARDS_FAST)
+def test_random_notebook_with_guards_and_unpacking_is_reproduced(
+    seed: int, server: ShellServer, tmp_path: Path
+) -> None:
+    _reproduces(seed, server, tmp_path, guards=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", GUARDS_SLOW)
+def test_more_random_notebooks_with_guards_and_unpacking_are_reproduced(
+    seed: int, server: ShellServer, tmp_path: Path
+) -> None:
+    _reproduces(seed, server, tmp_path, guards=True)
+
+
+def test_guards_and_unpacking_change_only_how_the_code_is_written() -> None:
+    plain = generate_cells(3)
+    written = with_guards_and_unpacking(plain, 3)
+    assert any(source.startswith('if __name__ == "__main__":') for _, source in written)
+    assert [kind for kind, _ in written] == [kind for kind, _ in plain]
+    assert generate_cells(3) == plain  # its own random stream
 
 
 def test_copies_are_inserted_and_leave_the_rest_as_it_was() -> None:

@@ -240,14 +240,11 @@ REPRODUCTIONS = [
         "main_guard",
         ("values = [1, 2]", 'if __name__ == "__main__":\n    values.append(3)', "result = sum(values)", WRITE),
         "6",
-        "the cell reading `__name__` stays in the notebook (a module's `__name__` is not "
-        "'__main__'), so python -m refuses, naming it, instead of writing 3",
     ),
     Reproduction(
         "last_result",
         ("x = 5", "x * 2", "result = _ + 1", WRITE),
         "11",
-        "the cell reading IPython's `_` stays in the notebook, so python -m refuses, naming it",
     ),
     Reproduction("time_magic", ("%time total = sum(range(10))", "result = total + 1", WRITE), "46"),
     Reproduction(
@@ -277,8 +274,18 @@ REPRODUCTIONS = [
             WRITE,
         ),
         "0.2942",
-        "a function reading notebook globals and passed as a value stays in the "
-        "notebook, and python -m refuses (ageron 04_training_linear_models)",
+    ),
+    # the same, reading data an earlier step computed: the function is defined in its step
+    Reproduction(
+        "function_reads_data",
+        (
+            "import numpy as np\nts = np.array([5.0, 50.0])",
+            "def schedule(t):\n    return float(ts[0] / (t + ts[1]))",
+            "def apply(f, n):\n    return [f(i) for i in range(n)]",
+            "result = round(sum(apply(schedule, 3)), 4)",
+            WRITE,
+        ),
+        "0.2942",
     ),
     Reproduction(
         "capture_replay", ('%%capture out\nprint("hi")\nvalue = 3', "out()", "result = value * 2", WRITE), "6"

@@ -106,13 +106,16 @@ FUNCTIONS = [
     ),
     (
         "several returns are a tuple",
-        ["a, b = 1, 2\nc = [a, b]", "print(a + b)"],
+        # `a`, `b` bound again: variables, not config constants (tests/test_unpacking.py)
+        ["a, b = 1, 2\nc = [a, b]", "print(a + b)", "a, b = b, a"],
         (
             'def compute_a():\n    """Compute a and b.\n\n    Returns:\n        a: the literal `1`.\n'
             '        b: the literal `2`.\n        c: computed from `a`, `b`.\n    """\n'
             "    a, b = 1, 2\n    c = [a, b]\n\n    return a, b, c",
+            'def compute_b(a, b):\n    """Run the code of the cell.\n\n    Args:\n        a: returned by `compute_a`.\n'
+            '        b: returned by `compute_a`.\n    """\n    a, b = b, a',
         ),
-        ("a, b, c = utils.compute_a()", "print(a + b)"),
+        ("a, b, c = utils.compute_a()", "print(a + b)", "utils.compute_b(a, b)"),
     ),
     (
         "a name a later cell reads is returned, one only the step reads is not",

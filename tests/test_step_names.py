@@ -247,7 +247,8 @@ def test_one_argument_and_one_return_have_no_sections() -> None:
 
 def test_returns_follow_what_the_renderer_returns() -> None:
     """The renderer also returns what nothing reads; the Returns section lists it too."""
-    doc = plan_of(["a, b = 1, 2\nc = [a, b]", "print(a + b)"]).steps[0].doc
+    # `a`, `b` bound again later: not config constants (tests/test_unpacking.py), returned
+    doc = plan_of(["a, b = 1, 2\nc = [a, b]", "print(a + b)", "a, b = 3, 4"]).steps[0].doc
     assert doc.endswith("Returns:\n    a: the literal `1`.\n    b: the literal `2`.\n    c: computed from `a`, `b`.")
 
 

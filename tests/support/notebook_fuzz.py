@@ -578,6 +578,50 @@ def with_copies(cells: list[tuple[str, str]], seed: int, rate: float = 0.4) -> l
     return result
 
 
+def with_guards_and_unpacking(cells: list[tuple[str, str]], seed: int, rate: float = 0.3) -> list[tuple[str, str]]:
+    """`cells` as a notebook written otherwise, doing the same: consecutive literal
+    assignments as one unpacking (`a = 1` and `b = 2` as `a, b = 1, 2`), and some cells
+    under `if __name__ == "__main__":` (always true in a notebook). A cell ending in a
+    shown value shows nothing under the guard, and the notebook is the truth either way.
+    Its own random stream, as `with_copies`."""
+    rng = random.Random(f"guards-{seed}")
+    result: list[tuple[str, str]] = []
+    for kind, source in cells:
+        if kind == "code" and rng.random() < 0.5:
+            source = _unpacked(source)
+        if kind == "code" and rng.random() < rate and not re.search(r"^\s*[%!]", source, re.M):
+            source = 'if __name__ == "__main__":\n' + "\n".join(
+                f"    {line}" if line else "" for line in source.split("\n")
+            )
+        result.append((kind, source))
+    return result
+
+
+_LITERAL_LINE = re.compile(r"(\w+) = (-?\d+|'[^'\\]*'|\"[^\"\\]*\")")
+
+
+def _unpacked(source: str) -> str:
+    """Runs of top-level `NAME = literal` lines of distinct names as one unpacking."""
+    lines = source.split("\n")
+    done: list[str] = []
+    run: list[tuple[str, str]] = []
+    for line in [*lines, None]:
+        match = _LITERAL_LINE.fullmatch(line) if line is not None else None
+        if match and match.group(1) not in {name for name, _ in run}:
+            run.append((match.group(1), match.group(2)))
+            continue
+        if len(run) > 1:
+            done.append(", ".join(n for n, _ in run) + " = " + ", ".join(v for _, v in run))
+        else:
+            done += [f"{n} = {v}" for n, v in run]
+        run = []
+        if match:
+            run.append((match.group(1), match.group(2)))
+        elif line is not None:
+            done.append(line)
+    return "\n".join(done)
+
+
 def _bound_first(source: str) -> list[str]:
     """Names the cell binds (`name = ...` at the start of a line) before it reads them."""
     bound = []

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 
 import libcst as cst
 
 from nb2pkg.analysis.facts import CellFacts, Context, ParseError
+from nb2pkg.analysis.last_result import names_read, shown_expression, with_last_result
+from nb2pkg.analysis.main_guard import unguarded
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
 from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.ipython import Magic, is_known_magic, to_python
 from nb2pkg.limits import Refusal, check_python, check_size
-from nb2pkg.notebook import Notebook
+from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.tags import check_module_tags
 
 
@@ -45,6 +47,7 @@ def _analyse_all(
 ) -> tuple[tuple[CellFacts | None, ...], tuple[Analysed | None, ...]]:
     results: list[CellFacts | None] = []
     analysed: list[Analysed | None] = []
+    shown: cst.BaseExpression | None = None  # what the code cell before showed, read again
     for cell in notebook.cells:
         if cell.kind != "code":
             results.append(None)
@@ -52,11 +55,32 @@ def _analyse_all(
             continue
         before = context
         facts, context = analyse_cell(cell.source, context)
+        run = _last_result_run(facts, before, shown)
+        if run is not None:  # `_` as the expression that showed it (analysis/last_result.py)
+            facts, context = analyse_cell(run, before)
+            facts = replace(facts, rewritten=True)
+        shown = _shown(cell, facts, context)
         results.append(facts)
         analysed.append(Analysed(cell.source, facts, before, context))
     names = {name for facts in results if facts is not None for name in facts.defines | facts.uses}
     check_module_tags(notebook, names)  # a module the user named must shadow none of them
     return tuple(results), tuple(analysed)
+
+
+def _last_result_run(facts: CellFacts, before: Context, shown: cst.BaseExpression | None) -> str | None:
+    """The cell's code with `_` read as the last value shown, when that is the same."""
+    if shown is None or "_" not in facts.builtin_reads or "_" in before.bound | before.shadowed:
+        return None
+    assert facts.python is not None
+    run = with_last_result(parse(facts.python), facts, shown, names_read(shown))
+    return None if run is None else run.code
+
+
+def _shown(cell: Cell, facts: CellFacts, after: Context) -> cst.BaseExpression | None:
+    # an error (saved, or expected by Jupyter's tag) shows nothing: `_` stays what it was
+    if cell.error or "raises-exception" in cell.tags or not facts.analysed or facts.python is None:
+        return None
+    return shown_expression(facts, parse(facts.python), after.bound | after.shadowed)
 
 
 @dataclass(frozen=True)
@@ -123,6 +147,10 @@ def analyse_cell(
         return known
     plain = tree is not None and magic is None and translated.python == source
     try:
+        run = _main_guard_run(translated.python, magic, context)
+        if run is not None:
+            facts, after = _walked(run.code, magic, context, run)
+            return replace(facts, rewritten=True), after
         return _walked(translated.python, magic, context, tree if plain else None)
     except cst.ParserSyntaxError as error:  # CPython compiles it, LibCST does not
         problem = _parse_error(translated.python, error, translated.line_offset)
@@ -141,6 +169,19 @@ def analyse_tree(module: cst.Module, python: str, context: Context = Context()) 
     except (RecursionError, MemoryError):  # as analyse_cell: the code is not analysed
         refusal = Refusal("limit", 1, "nested too deeply for nb2pkg's analysis")
         return _refused(refusal, None, python, 0), context
+
+
+def _main_guard_run(python: str, magic: Magic | None, context: Context) -> cst.Module | None:
+    """The cell's code with its top-level `if __name__ == "__main__":` guards replaced by
+    what they run in a notebook (analysis/main_guard.py); None when it has none, when the
+    notebook binds `__name__` itself, or when magics run in the cell (a cell magic's body,
+    a line magic the summary must show as the user wrote it). Read from the code, not
+    from a tree a later stage gives (a segment's own statements may be those rewritten)."""
+    if magic is not None or "__main__" not in python or "get_ipython()" in python:
+        return None
+    if "__name__" in context.shadowed or "__name__" in context.bound:
+        return None
+    return unguarded(python, parse(python))
 
 
 def _walked(

@@ -83,6 +83,9 @@ class CellFacts:
     dynamic: bool = False  # calls exec, eval, globals(), locals() or vars()
     rebinds_globals: bool = False  # a function it defines uses `global`
     builtin_reads: frozenset[str] = frozenset()  # builtins (and IPython's names) read where no binding shadows them
+    # `python` is not the cell's own Python: it does what the notebook did with it (a main
+    # guard as its body, `_` as the expression that showed it); how it was found, not a fact
+    rewritten: bool = field(default=False, compare=False)
 
     @property
     def analysed(self) -> bool:

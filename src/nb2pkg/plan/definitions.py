@@ -25,14 +25,16 @@ import libcst as cst
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.plan.layout import name_definition_module
 from nb2pkg.plan.model import Definition, Segment, SegmentKey
+from nb2pkg.plan.step_functions import step_definitions
 
 
 def movable_definitions(
     segments: tuple[Segment, ...], module_names: set[str], warnings: list[Diagnostic]
-) -> tuple[tuple[Definition, ...], dict[SegmentKey, str]]:
+) -> tuple[tuple[Definition, ...], dict[SegmentKey, str], set[SegmentKey]]:
     """Definitions whose bodies read only what modules can import, or notebook variables
-    that can be lifted into parameters; the rest stay. A definition a later cell repeats
-    word for word moves once: every call, before or after the repeat, runs the same code."""
+    that can be lifted into parameters; then those defined in a step, as code (the keys
+    returned last); the rest stay. A definition a later cell repeats word for word moves
+    once: every call, before or after the repeat, runs the same code."""
     repeats = repeated_definitions(segments)
     candidates = [s for s in segments if s.role == "definition" and s.key not in repeats]
     single = _defined_once(segments, repeats)
@@ -53,12 +55,16 @@ def movable_definitions(
     functions = {n for s in candidates for n, _ in s.facts.functions}
     rest = [s for s in candidates if s.key not in movable and next(iter(s.facts.defines), "") in single]
     lifted = liftable(rest, segments, available, functions, set(repeats))
+    # used as values: defined in their step, where the notebook's values are (plan/step_functions.py)
+    in_steps, not_in_steps = step_definitions([s for s in rest if s.key not in lifted], segments, available)
     kept: dict[SegmentKey, str] = {}  # -> why it stays
     found: list[Diagnostic] = []
     cell_numbers = {s.key: s.cell.number for s in segments}
     definitions = []
     for segment in candidates:
         again = tuple(k for k, first in repeats.items() if first == segment.key)
+        if segment.key in in_steps:
+            continue
         if segment.key in movable or segment.key in lifted:
             name = next(iter(segment.facts.defines))
             module = name_definition_module(segment)
@@ -66,13 +72,15 @@ def movable_definitions(
             continue
         name = next(iter(segment.facts.defines), "")
         reason = kept_definition_reason(segment, module_names) if name in single else _ELSEWHERE
+        if segment.key in not_in_steps:
+            reason = f"{reason}, and {not_in_steps[segment.key]}"
         kept.update((k, reason) for k in (segment.key, *again))
         defined = ", ".join(f"`{n}`" for n in sorted(segment.facts.defines))
         # a repeat stays with its first, and its cell is named too, in notebook order
         cells = [segment.cell.number, *(cell_numbers[k] for k in again)]
         found += [Diagnostic(cell, None, f"{defined} stays in the notebook: this cell {reason}") for cell in cells]
     warnings += sorted(found, key=lambda warning: warning.cell or 0)
-    return tuple(definitions), kept
+    return tuple(definitions), kept, in_steps
 
 
 def repeated_definitions(segments: tuple[Segment, ...]) -> dict[SegmentKey, SegmentKey]:

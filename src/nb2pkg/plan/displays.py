@@ -97,6 +97,8 @@ def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects:
                 return False  # a notebook function may do anything; `out()` replays a capture
         elif root in plot_objects:
             continue  # `ax.set_xlabel("day")` draws on a figure; `out.show()` replays a capture
+        elif not isinstance(call.func, cst.Attribute):
+            return False  # `fs[0](4)`: a callable the notebook holds may do anything
         elif method_mutates_receiver(call):
             return False  # `model.fit(X, y)`
     return True

@@ -16,6 +16,7 @@ from nb2pkg.naming import is_reserved, words_of
 from nb2pkg.notebook import HEADING
 from nb2pkg.plan.model import Segment, Step
 from nb2pkg.plan.operations import Call, Code, read_code
+from nb2pkg.plan.step_functions import defined_only
 from nb2pkg.plan.step_names import call_verb, code_verbs
 from nb2pkg.plan.vocabulary import content_words, shares_word
 
@@ -76,7 +77,9 @@ def step_doc(
     segments = list(run)
     code = read_code(segments, imported)
     verbs = code_verbs(code, segments)
-    parts = [what_it_does(code, verbs, returns)]
+    defined = defined_only(segments)
+    listed = ", ".join(f"`{name}`" for name in defined)
+    parts = [f"Define {listed}, which reads its values when called." if defined else what_it_does(code, verbs, returns)]
     if heading:
         body = HEADING.sub("", section, count=1).strip()
         first = _sentence(body.split("\n\n")[0]) if body else ""

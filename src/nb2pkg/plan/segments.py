@@ -36,11 +36,13 @@ from nb2pkg.plan.displays import fitted_estimator, is_display_cell, plot_objects
 from nb2pkg.plan.figures import ends_figure, finishes_figure, shows_artist
 from nb2pkg.plan.imports import import_modules
 from nb2pkg.plan.keeping import keep_reason
+from nb2pkg.plan.literals import assigned_name, is_literal_assignment, literal_line
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
 from nb2pkg.plan.printed import code_of
 from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
 from nb2pkg.plan.settings import Opening, opening_after, session_roles
+from nb2pkg.plan.unpacking import unpacked_literals
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -125,7 +127,8 @@ def _split_cell(
         moved = session_roles(shown, imports, opening, hidden) if movable else shown
         if moved != shown:  # `plt.style.use("ggplot")`: a setting for setup(), not a figure
             return _merge(cell, module, moved)
-        return [Segment(cell, "display", cell.source, facts, statements=tuple(module.body))]
+        source = facts.python if facts.rewritten else cell.source  # what the notebook did
+        return [Segment(cell, "display", source, facts, statements=tuple(module.body))]
     if any(not _is_magic_line(s) and "get_ipython()" in code_of(s, module) for s in module.body):
         reason = "uses a magic inside a block, which only runs in a notebook"
         return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
@@ -151,12 +154,14 @@ def _statement_roles(
 ) -> list[tuple[Role, cst.BaseStatement]]:
     """The role of each top-level statement of a cell that converts."""
     parts: list[tuple[Role, cst.BaseStatement]] = []
-    last_position = len(module.body) - 1
     # only a literal assignment asks whether its name is bound twice: most cells have none
-    twice = _bound_twice(module) if any(_literal_line(s) for s in module.body) else frozenset()
+    literal = any(literal_line(s) or unpacked_literals(s) for s in module.body)
+    twice = _bound_twice(module) if literal else frozenset()
+    body = _with_constants_unpacked(module, rebound, twice, timed) if literal else list(module.body)
+    last_position = len(body) - 1
     plots = frozenset(plot_objects(module, imports)) | captured
     wrapped, alone = timed is not None or any(m.cell for m in facts.magics), True
-    for position, statement in enumerate(module.body):
+    for position, statement in enumerate(body):
         role = _statement_role(statement, rebound, twice)
         if timed and statement is timed[1] and role == "constant":
             role = "code"  # `%time x = 5` still reports a time where the notebook did
@@ -172,6 +177,19 @@ def _statement_roles(
         alone = alone and role not in ("code", "kept")
         parts.append((role, statement))
     return parts
+
+
+def _with_constants_unpacked(
+    module: cst.Module, rebound: frozenset[str], twice: frozenset[str], timed: tuple[str, cst.BaseStatement] | None
+) -> list[cst.BaseStatement]:
+    """The cell's statements, `t0, t1 = 5, 50` as `t0 = 5` and `t1 = 50` where one of them
+    is a constant: each name is then what it would be on a line of its own (plan/unpacking.py)."""
+    body: list[cst.BaseStatement] = []
+    for statement in module.body:
+        pieces = () if timed and statement is timed[1] else unpacked_literals(statement)
+        constant = any(_statement_role(piece, rebound, twice) == "constant" for piece in pieces)
+        body.extend(pieces if constant else (statement,))
+    return body
 
 
 def _with_cell_magic(
@@ -242,7 +260,7 @@ def _statement_role(statement: cst.BaseStatement, rebound: frozenset[str], twice
         # setup cell, the others (`df?`, `%who`) show something where they are.
         return "setting" if _magic_name(small) in SETUP_MAGICS else "display"
     # each set asked, not their union: `rebound` grows with the notebook
-    if _is_literal_assignment(small) and not any(_target(small) in n for n in (rebound, twice, GENERATED_NAMES)):
+    if is_literal_assignment(small) and not any(assigned_name(small) in n for n in (rebound, twice, GENERATED_NAMES)):
         return "constant"
     return "code"
 
@@ -350,11 +368,6 @@ def _is_magic_call(small: cst.BaseSmallStatement) -> bool:
     return isinstance(small, cst.Expr) and ipython_call(small.value) is not None
 
 
-def _target(small: cst.BaseSmallStatement) -> str:
-    assert isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Name)
-    return small.targets[0].target.value
-
-
 # Names the generated code gives a meaning of its own where constants would land
 # (`config.NOTEBOOK_DIR`; the summary's setup cell binds `config`, `os`, `warnings`):
 # a notebook variable of that name stays a variable of the steps.
@@ -387,33 +400,3 @@ def _magic_name(small: cst.BaseSmallStatement) -> str:
     assert isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
     first = small.value.args[0].value if small.value.args else None
     return first.evaluated_value if isinstance(first, cst.SimpleString) else ""  # type: ignore[return-value]
-
-
-def _literal_line(statement: cst.BaseStatement) -> bool:
-    """A line `_statement_role` may find a constant (`N = 5`)."""
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and _is_literal_assignment(statement.body[0])
-    )
-
-
-def _is_literal_assignment(small: cst.BaseSmallStatement) -> bool:
-    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
-        return False
-    return isinstance(small.targets[0].target, cst.Name) and is_literal(small.value)
-
-
-def is_literal(node: cst.BaseExpression) -> bool:
-    """Numbers, strings, booleans, None, and tuples of them: values nothing can change."""
-    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString)):
-        return True
-    if isinstance(node, cst.ConcatenatedString):  # `"run-" f"{n}"` computes: not a constant
-        return is_literal(node.left) and is_literal(node.right)
-    if isinstance(node, cst.Name):
-        return node.value in ("True", "False", "None")
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        return isinstance(node.expression, (cst.Integer, cst.Float))
-    if isinstance(node, cst.Tuple):
-        return all(isinstance(e, cst.Element) and is_literal(e.value) for e in node.elements)
-    return False  # lists, dicts and sets are often filled later: not constants

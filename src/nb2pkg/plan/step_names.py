@@ -34,6 +34,7 @@ from nb2pkg.naming import identifier, is_reserved, unique, words_of
 from nb2pkg.plan.layout import cell_tag, draws
 from nb2pkg.plan.model import Segment
 from nb2pkg.plan.operations import Call, Code, read_code, split_words
+from nb2pkg.plan.step_functions import defined_only
 from nb2pkg.plan.vocabulary import (
     CANONICAL,
     CODE_KINDS,
@@ -159,6 +160,9 @@ def step_name(
     tagged = cell_tag(segments, "name")
     if tagged:
         return unique(identifier(tagged, "step"), taken)
+    defined = defined_only(segments)  # `def animate(i): ...` defined in its step
+    if defined:
+        return unique(identifier(f"define_{defined[0]}", "step"), set(taken) | _PACKAGE_MODULES)
     code = read_code(segments, frozenset(imported))
     verbs = code_verbs(code, segments)
     name = (_from_heading(heading, code, verbs, returns, segments) if heading else None) or _from_code(

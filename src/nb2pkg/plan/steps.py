@@ -27,6 +27,7 @@ from nb2pkg.plan.interface import deleted_by, step_interface, unbound_returns
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
 from nb2pkg.plan.layout import choose_module, draws
 from nb2pkg.plan.model import Kept, Plan, Segment, SegmentKey, Step
+from nb2pkg.plan.step_functions import closure_values
 from nb2pkg.plan.step_names import step_name
 
 
@@ -70,7 +71,7 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     constants = tuple(s for s in segments if s.role == "constant")
     warnings: list[Diagnostic] = []
     module_names = set(imports) | {n for s in constants for n in s.facts.defines}
-    definitions, kept_definitions = movable_definitions(segments, module_names, warnings)
+    definitions, kept_definitions, in_steps = movable_definitions(segments, module_names, warnings)
     module_names |= {d.name for d in definitions}
     moved = {d.segment.key for d in definitions} | {k for d in definitions for k in d.repeats}
     kept_functions = {
@@ -80,9 +81,17 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
         for name in s.facts.defines
     } | late_functions
     segments = tuple(
-        replace(s, role="kept", reason=kept_definitions[s.key]) if s.key in kept_definitions else s for s in segments
+        replace(s, role="kept", reason=kept_definitions[s.key])
+        if s.key in kept_definitions
+        else replace(s, role="code")
+        if s.key in in_steps
+        else s
+        for s in segments
     )
-    items = _items(segments, moved, kept_functions, module_names, {d.name: d.lifted for d in definitions if d.lifted})
+    lifted = {d.name: d.lifted for d in definitions if d.lifted}
+    stepped = {n for s in segments if s.key in in_steps for n in s.facts.defines}
+    closures = closure_values(segments, stepped | {d.name for d in definitions}) if stepped else frozenset()
+    items = _items(segments, moved, kept_functions, module_names, lifted, closures)
     warnings += [
         Diagnostic(item.segment.cell.number, None, f"stays in the notebook: this cell {item.segment.reason}")
         for item in items
@@ -131,6 +140,7 @@ def _items(
     kept_functions: dict[str, frozenset[str]],
     module_names: set[str],
     lifted: dict[str, tuple[str, ...]],
+    closures: frozenset[str] = frozenset(),
 ) -> list[Step | Kept]:
     runs: list[list[Segment] | Segment] = []
     current: list[Segment] = []
@@ -143,7 +153,7 @@ def _items(
     defined: set[str] = set(module_names)
     # names of cells kept so far, and callables code bound before: each counted once
     kept_values: GrowingUnion[list[Segment] | Segment] = GrowingUnion(_kept_names)
-    notebook_values: GrowingUnion[Segment] = GrowingUnion(lambda s: _notebook_names(s, moved, lifted))
+    notebook_values: GrowingUnion[Segment] = GrowingUnion(lambda s: _notebook_names(s, moved, lifted, closures))
     for position, segment in enumerate(segments):
         segment = _as_figure_end(current, segment)
         role = segment.role
@@ -353,12 +363,15 @@ def _has_layout_tag(segment: Segment) -> bool:
     return any(tag.startswith(("nb2pkg:module=", "nb2pkg:name=")) for tag in segment.cell.tags)
 
 
-def _notebook_names(segment: Segment, moved: set[SegmentKey], lifted: dict[str, tuple[str, ...]]) -> Iterable[str]:
+def _notebook_names(
+    segment: Segment, moved: set[SegmentKey], lifted: dict[str, tuple[str, ...]], closures: frozenset[str]
+) -> Iterable[str]:
     """Callables that code (not a module) bound: `g1 = make_g1(1)` in a step, where
-    `make_g1` stays in the notebook, reads the notebook's names when it runs."""
+    `make_g1` stays in the notebook, reads the notebook's names when it runs (not those
+    made only with closures defined in steps: plan/step_functions.py)."""
     if segment.role != "code" or segment.key in moved:
         return ()
-    return (n for n in segment.facts.defines if n not in lifted)
+    return (n for n in segment.facts.defines if n not in lifted and n not in closures)
 
 
 def _kept_names(run: list[Segment] | Segment) -> Iterable[str]:

@@ -1,0 +1,69 @@
+"""Unpacking assignments of literals, seen as the separate assignments they are.
+
+`t0, t1 = 5, 50` binds what `t0 = 5` then `t1 = 50` bind: every value is a literal, so
+nothing is computed and the order of the two bindings cannot be seen. The statement is
+split into those assignments wherever one of them would be a config constant, and each
+then follows the constant rules on its own (never rebound, not bound twice in its cell):
+`(a, b) = ...`, `[a, b] = ...` and a list of literals on the right (`a, b = [1, 2]`)
+alike. Anything else (a starred target, a nested one, a name twice, a computed value, a
+comment inside the statement) is left whole.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from nb2pkg.plan.literals import is_literal
+
+
+def unpacked_literals(statement: cst.BaseStatement) -> tuple[cst.SimpleStatementLine, ...]:
+    """`a, b = 1, 2` -> (`a = 1`, `b = 2`); () for any other statement. The statement's
+    leading lines go before the first, and its end-of-line comment on a line of its own
+    above it, where it speaks for every name."""
+    pairs = _pairs(statement)
+    if not pairs:
+        return ()
+    assert isinstance(statement, cst.SimpleStatementLine)
+    leading = [*statement.leading_lines]
+    comment = statement.trailing_whitespace.comment
+    if comment is not None:
+        leading.append(cst.EmptyLine(comment=comment))
+    lines = [
+        cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=value)])
+        for name, value in pairs
+    ]
+    lines[0] = lines[0].with_changes(leading_lines=leading)
+    return tuple(lines)
+
+
+def _pairs(statement: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]:
+    """(name, literal) for each name the unpacking binds, in order; [] when it is not one."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return []
+    small = statement.body[0]
+    if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+        return []
+    target, value = small.targets[0].target, small.value
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, (cst.Tuple, cst.List)):
+        return []
+    if len(target.elements) != len(value.elements) or _has_comment(small):
+        return []
+    names = [
+        e.value.value if isinstance(e, cst.Element) and isinstance(e.value, cst.Name) else "" for e in target.elements
+    ]
+    values = [e.value if isinstance(e, cst.Element) and is_literal(e.value) else None for e in value.elements]
+    if not all(names) or len(set(names)) != len(names) or any(v is None for v in values):
+        return []
+    return [(name, value) for name, value in zip(names, values, strict=True) if value is not None]
+
+
+def _has_comment(node: cst.CSTNode) -> bool:
+    """Whether a comment sits inside the statement (`a, b = (1,  # rate`): splitting would lose it."""
+    found = []
+
+    class Comments(cst.CSTVisitor):
+        def visit_Comment(self, node: cst.Comment) -> None:
+            found.append(node)
+
+    node.visit(Comments())
+    return bool(found)
