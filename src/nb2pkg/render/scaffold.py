@@ -26,6 +26,7 @@ from nb2pkg.render.modules import (
     notebook_dir_variable,
     resolve_imports,
 )
+from nb2pkg.render.stand_ins import format_around, stable_block
 
 
 def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
@@ -256,8 +257,7 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         statements[f"from {package}.config import setup{'' if setup == 'setup' else ' as ' + setup}"] = (
             f"{package}.config"
         )
-    logged, step_code = _logged_steps(body, titles, statements, taken)
-    code = "\n".join(logged) or "pass"
+    logged, step_code, step = _logged_steps(body, titles, statements, taken)
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
     result = "{" + ", ".join(f'"{n}": {n}' for n in sorted(bound)) + "}"
     helper_code = (
@@ -267,25 +267,31 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         "    previous = os.getcwd()\n    os.chdir(path)\n    try:\n        yield\n"
         "    finally:\n        os.chdir(previous)\n\n\n"
     )
-    steps = f"    with {helper}({folder}):\n{_indent(code, 8)}\n" if needs else f"{_indent(code)}\n"
-    text = (
+    head = (
         '"""Every step of the notebook, in its order: what `python -m ' + package + '` runs."""\n\n'
         f"{import_lines(statements, package)}\n\n\n"
         f"{helper_code if needs else ''}"
         f"{step_code}\n\n"
         f"def run({signature}) -> dict[str, object]:\n"
         f'    """{_run_doc(gaps)}"""\n'
-        f"{steps}"
-        f"    return {result}\n"
     )
-    return format_code(text), gaps
+
+    def text(blocks: list[str]) -> str:
+        code = "\n".join(blocks) or "pass"
+        steps = f"    with {helper}({folder}):\n{_indent(code, 8)}\n" if needs else f"{_indent(code)}\n"
+        return f"{head}{steps}    return {result}\n"
+
+    indent = 8 if needs else 4
+    # the blocks black would leave as they are stand aside while it formats the rest
+    stable = [stable_block(step, title, call, indent) for title, call in zip(titles, body, strict=True)]
+    return format_around(text, logged, stable, indent, format_code), gaps
 
 
 def _logged_steps(
     body: list[str], titles: list[str], statements: dict[str, str], taken: set[str]
-) -> tuple[list[str], str]:
-    """Each call of `body` inside `with step(title):`, and the helper's code; adds the
-    imports the helper needs to `statements`, under names nothing else there binds."""
+) -> tuple[list[str], str, str]:
+    """Each call of `body` inside `with step(title):`, the helper's code and name; adds
+    the imports the helper needs to `statements`, under names nothing else there binds."""
     imported = {alias.asname or alias.name.split(".")[0] for s in statements for alias in _aliases(s)}
     names = {}
     for module in ("logging", "time"):
@@ -294,7 +300,7 @@ def _logged_steps(
         statements[f"import {module}" + ("" if names[module] == module else f" as {names[module]}")] = module
     step = unique("step", taken | imported | set(names.values()))
     logged = [f"with {step}({title!r}):\n{_indent(call)}" for title, call in zip(titles, body, strict=True)]
-    return logged, step_helper(step, names["logging"], names["time"])
+    return logged, step_helper(step, names["logging"], names["time"]), step
 
 
 def _aliases(statement: str) -> list[ast.alias]:
