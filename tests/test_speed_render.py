@@ -1,6 +1,7 @@
 """The render's shortcuts give what the slow paths give (issue 16): `pipeline.py`'s blocks
-written in black's style while black formats the rest (render.stand_ins), on generated
-blocks and on every pipeline converting the corpus and the synthetic notebooks renders."""
+written in black's style while black formats the rest (render.stand_ins), and the names
+calls nb2pkg writes read, from Python's tree (render.reads), on generated code and on all
+that converting the corpus and the synthetic notebooks renders."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from nb2pkg.convert import convert, default_package
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
-from nb2pkg.render import scaffold
+from nb2pkg.render import scaffold, summary
 from nb2pkg.render.formatting import format_code
+from nb2pkg.render.modules import needed_names
+from nb2pkg.render.reads import plain_needed_names
 from nb2pkg.render.stand_ins import format_around, stable_block
 from support import ROOT, corpus_notebooks
 
@@ -110,6 +113,67 @@ def _checking(real: Callable[..., str]) -> Callable[..., str]:
     return checked
 
 
+# names the walk treats apart: builtins, IPython's history and display, dynamic calls,
+# the function's own name, `__class__`
+ODD = st.sampled_from(["print", "id", "_", "_1", "_i2", "display", "eval", "run", "__class__", "True"])
+ARGUMENT_VALUES = st.one_of(
+    VALUES, ODD, st.sampled_from(["lambda: a", "[a for a in b]", "f'{a}'", "a[0]", "(a := 1)", "*a", "m.f(a)"])
+)
+
+
+@st.composite
+def plain_calls(draw: st.DrawFn) -> str:
+    odd = draw(st.integers(0, 3)) == 0  # mostly code of the plain kind, sometimes not
+    names = st.one_of(NAMES, ODD) if odd else NAMES
+    values = ARGUMENT_VALUES if odd else VALUES
+    returns = draw(st.lists(names, max_size=3, unique=True))
+    arguments = draw(st.lists(st.one_of(names, values), max_size=3))
+    keywords = [f"{k}={draw(values)}" for k in draw(st.lists(NAMES, max_size=2, unique=True))]
+    target = draw(st.sampled_from(["", "", "x.y = ", "[p, q] = ", "a, *b = "])) if odd else ""
+    call = f"{draw(names)}.{draw(NAMES)}({', '.join(arguments + keywords)})"
+    return f"{target}{', '.join(returns)} = {call}" if returns and not target else f"{target}{call}"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(plain_calls(), max_size=6), st.sampled_from(["def run():\n", "def run(a):\n", "", "x = 1\n"]))
+def test_plain_needed_names_are_the_walks(lines: list[str], head: str) -> None:
+    code = head + "".join(("    " if head.startswith("def") else "") + line + "\n" for line in lines)
+    if head.startswith("def") and not lines:
+        code += "    pass\n"
+    try:
+        compile(code, "generated", "exec")
+    except SyntaxError:
+        return
+    plain = plain_needed_names(code)
+    if plain is not None:
+        assert plain == needed_names(code), code
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(NAMES, st.one_of(VALUES, VALUES, ARGUMENT_VALUES)), max_size=4))
+def test_plain_needed_names_of_keyword_arguments_are_the_walks(pairs: list[tuple[str, str]]) -> None:
+    code = f"dict({', '.join(f'{k}={v}' for k, v in pairs)})"
+    try:
+        compile(code, "generated", "exec")
+    except SyntaxError:
+        return
+    plain = plain_needed_names(code)
+    if plain is not None:
+        assert plain == needed_names(code), code
+
+
+def _plain_checked(code: str) -> set[str] | None:
+    plain = plain_needed_names(code)
+    assert plain is None or plain == needed_names(code), code
+    return plain
+
+
+def _patched(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scaffold, "format_around", _checking(format_around))
+    monkeypatch.setattr(scaffold, "plain_needed_names", _plain_checked)
+    monkeypatch.setattr(summary, "plain_needed_names", _plain_checked)
+
+
 def _synthetic(cells: int, folder: Path) -> Path:
     spec = importlib.util.spec_from_file_location("curve", ROOT / "bench" / "curve.py")
     assert spec is not None and spec.loader is not None
@@ -123,7 +187,7 @@ def _synthetic(cells: int, folder: Path) -> Path:
 def test_the_synthetic_pipelines_are_formatted_as_black_does(
     cells: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scaffold, "format_around", _checking(format_around))
+    _patched(monkeypatch)
     path = _synthetic(cells, tmp_path)
     convert(build_dataflow(read_notebook(path)), tmp_path / "project", default_package(path))
 
@@ -135,7 +199,7 @@ def test_the_synthetic_pipelines_are_formatted_as_black_does(
 def test_corpus_pipelines_are_formatted_as_black_does(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scaffold, "format_around", _checking(format_around))
+    _patched(monkeypatch)
     try:
         flow = build_dataflow(read_notebook(path))
     except InputError:

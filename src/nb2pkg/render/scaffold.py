@@ -26,6 +26,7 @@ from nb2pkg.render.modules import (
     notebook_dir_variable,
     resolve_imports,
 )
+from nb2pkg.render.reads import plain_needed_names
 from nb2pkg.render.stand_ins import format_around, stable_block
 
 
@@ -235,7 +236,9 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     body = [call_source(step) for step in plan.steps]
     bound = {name for step in plan.steps for name in step.returns}
     modules = sorted({step.module for step in plan.steps})
-    statements, _ = resolve_imports(needed_names("def run():\n" + _indent("\n".join(body))) - loose, plan, package)
+    calls = "def run():\n" + _indent("\n".join(body))
+    needed = plain_needed_names(calls)
+    statements, _ = resolve_imports((needed_names(calls) if needed is None else needed) - loose, plan, package)
     # run()'s locals are the notebook's names: the helpers it uses must not be one of them
     local = bound | loose | {n for step in plan.steps for n in step.params} | {"run", *statements}
     helper = unique("working_directory", local)
