@@ -23,7 +23,7 @@ from nb2pkg.render import scaffold, summary
 from nb2pkg.render.formatting import format_code
 from nb2pkg.render.modules import needed_names
 from nb2pkg.render.reads import plain_needed_names
-from nb2pkg.render.stand_ins import format_around, stable_block
+from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
 from support import ROOT, corpus_notebooks
 
 MODE = black.Mode(target_versions={black.TargetVersion.PY310})
@@ -66,7 +66,7 @@ def _function(blocks: list[str], indent: int) -> str:
     return f'def run() -> dict[str, object]:\n    """Run it."""\n{around}{body}\n    return {{"a": a}}\n'
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TITLES, calls(), st.sampled_from([4, 8]))
 def test_a_stable_block_is_what_black_writes(title: str, call: str, indent: int) -> None:
     known = stable_block("step", title, call, indent)
@@ -76,38 +76,62 @@ def test_a_stable_block_is_what_black_writes(title: str, call: str, indent: int)
     assert blacks(_function([original], indent)) == _function([known], indent)
 
 
+IMPORTED = st.lists(st.one_of(NAMES, st.sampled_from(["CONSTANT_" * 3, "a as b", "name_" * 9])), max_size=12)
+
+
+def _imports(module: str, names: list[str]) -> list[str]:
+    return [f"from {module} import {', '.join(sorted(set(names)))}"] if names else []
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(TITLES, calls()), max_size=12), st.sampled_from([4, 8]))
-def test_a_run_formatted_around_its_stable_blocks_is_blacks(steps: list[tuple[str, str]], indent: int) -> None:
+@given(
+    st.lists(st.tuples(TITLES, calls()), max_size=12),
+    st.sampled_from([4, 8]),
+    IMPORTED,
+    IMPORTED,
+    st.lists(NAMES, max_size=15, unique=True),
+)
+def test_a_run_formatted_around_its_stable_parts_is_blacks(
+    steps: list[tuple[str, str]], indent: int, first: list[str], second: list[str], returned: list[str]
+) -> None:
     blocks = [f"with step({title!r}):\n    {call}" for title, call in steps]
     stable = [stable_block("step", title, call, indent) for title, call in steps]
+    imports = ["import os", *_imports("pkg.config", first), *_imports("pkg.a_module_of_the_package", second)]
+    lines = {n: known for n, line in enumerate(imports) if (known := exploded_import(line, n))}
+    items = [f'"{n}": {n}' for n in sorted(returned)]
+    back = exploded_return(items, 4, len(imports))
 
-    def text(parts: list[str]) -> str:
-        return "import os\n\n\n" + _function(parts, indent)
+    def text(parts: list[str], markers: bool) -> str:
+        heads = [lines[n][0] if markers and n in lines else line for n, line in enumerate(imports)]
+        result = back[0] if markers and back else "return {" + ", ".join(items) + "}"
+        return "\n".join(heads) + "\n\n\n" + _function(parts, indent).replace('return {"a": a}', result)
 
-    assert format_around(text, blocks, stable, indent, format_code) == blacks(text(blocks))
+    aside = (*lines.values(), *([back] if back else []))
+    fast = format_around(text, blocks, stable, format_code, aside, first=len(imports) + 1)
+    assert fast == blacks(text(blocks, False))
 
 
 def test_a_marker_named_in_the_code_falls_back_to_black() -> None:
     blocks = ["with step('a'):\n    x = m.f(__nb2pkg_stand_in_0__)", "with step('b'):\n    y = m.g(x)"]
     stable = [None, stable_block("step", "b", "y = m.g(x)", 4)]
 
-    def text(parts: list[str]) -> str:
+    def text(parts: list[str], markers: bool) -> str:
         return _function(parts, 4)
 
-    assert format_around(text, blocks, stable, 4, format_code) == blacks(text(blocks))
+    assert format_around(text, blocks, stable, format_code) == blacks(text(blocks, False))
 
 
 def _checking(real: Callable[..., str]) -> Callable[..., str]:
     def checked(
-        build: Callable[[list[str]], str],
+        build: Callable[[list[str], bool], str],
         blocks: list[str],
         stable: list[str | None],
-        indent: int,
         fmt: Callable[[str], str],
+        lines: tuple[tuple[str, str], ...] = (),
+        first: int = 0,
     ) -> str:
-        fast = real(build, blocks, stable, indent, fmt)
-        assert fast == blacks(build(blocks))
+        fast = real(build, blocks, stable, fmt, lines, first)
+        assert fast == blacks(build(blocks, False))
         return fast
 
     return checked

@@ -27,7 +27,7 @@ from nb2pkg.render.modules import (
     resolve_imports,
 )
 from nb2pkg.render.reads import plain_needed_names
-from nb2pkg.render.stand_ins import format_around, stable_block
+from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
 
 
 def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
@@ -262,7 +262,7 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         )
     logged, step_code, step = _logged_steps(body, titles, statements, taken)
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
-    result = "{" + ", ".join(f'"{n}": {n}' for n in sorted(bound)) + "}"
+    items = [f'"{n}": {n}' for n in sorted(bound)]
     helper_code = (
         "@contextmanager\n"
         f"def {helper}(path: os.PathLike[str] | str) -> Iterator[None]:\n"
@@ -270,24 +270,35 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         "    previous = os.getcwd()\n    os.chdir(path)\n    try:\n        yield\n"
         "    finally:\n        os.chdir(previous)\n\n\n"
     )
-    head = (
-        '"""Every step of the notebook, in its order: what `python -m ' + package + '` runs."""\n\n'
-        f"{import_lines(statements, package)}\n\n\n"
-        f"{helper_code if needs else ''}"
-        f"{step_code}\n\n"
-        f"def run({signature}) -> dict[str, object]:\n"
-        f'    """{_run_doc(gaps)}"""\n'
-    )
+    imports = import_lines(statements, package).split("\n")
+    # the lines and blocks black would write in a way known here stand aside while it
+    # formats the rest: long imports, the returned dict, most steps' blocks
+    lines = {n: known for n, line in enumerate(imports) if (known := exploded_import(line, n))}
+    returned = exploded_return(items, 4, len(imports))
+    result = "{" + ", ".join(items) + "}"
 
-    def text(blocks: list[str]) -> str:
+    def text(blocks: list[str], markers: bool) -> str:
         code = "\n".join(blocks) or "pass"
         steps = f"    with {helper}({folder}):\n{_indent(code, 8)}\n" if needs else f"{_indent(code)}\n"
-        return f"{head}{steps}    return {result}\n"
+        heads = [lines[n][0] if markers and n in lines else line for n, line in enumerate(imports)]
+        return (
+            '"""Every step of the notebook, in its order: what `python -m '
+            + package
+            + '` runs."""\n\n'
+            + "\n".join(heads)
+            + "\n\n\n"
+            f"{helper_code if needs else ''}"
+            f"{step_code}\n\n"
+            f"def run({signature}) -> dict[str, object]:\n"
+            f'    """{_run_doc(gaps)}"""\n'
+            f"{steps}"
+            f"    {returned[0] if markers and returned else 'return ' + result}\n"
+        )
 
     indent = 8 if needs else 4
-    # the blocks black would leave as they are stand aside while it formats the rest
     stable = [stable_block(step, title, call, indent) for title, call in zip(titles, body, strict=True)]
-    return format_around(text, logged, stable, indent, format_code), gaps
+    aside = (*lines.values(), *([returned] if returned else []))
+    return format_around(text, logged, stable, format_code, aside, first=len(imports) + 1), gaps
 
 
 def _logged_steps(
