@@ -1,7 +1,8 @@
 """The render's shortcuts give what the slow paths give (issue 16): `pipeline.py`'s blocks
 written in black's style while black formats the rest (render.stand_ins), and the names
-calls nb2pkg writes read, from Python's tree (render.reads), on generated code and on all
-that converting the corpus and the synthetic notebooks renders."""
+calls nb2pkg writes read, from Python's tree (render.reads), and the steps pyflakes need
+not check for unused variables (render.modules.may_leave_unused), on generated code and
+notebooks and on all that converting the corpus and the synthetic notebooks renders."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import black
+import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,12 +21,14 @@ from nb2pkg.convert import convert, default_package
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
+from nb2pkg.plan import build_plan, build_segments
 from nb2pkg.render import scaffold, summary
 from nb2pkg.render.formatting import format_code
-from nb2pkg.render.modules import needed_names
+from nb2pkg.render.modules import _unused_variables, may_leave_unused, needed_names, step_function
 from nb2pkg.render.reads import plain_needed_names
 from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
-from support import ROOT, corpus_notebooks
+from support import EXAMPLE, FIXTURES, ROOT, corpus_notebooks
+from support.notebook_fuzz import generate_cells, with_copies, write_notebook
 
 MODE = black.Mode(target_versions={black.TargetVersion.PY310})
 NOTEBOOKS = corpus_notebooks()
@@ -229,3 +233,39 @@ def test_corpus_pipelines_are_formatted_as_black_does(
     except InputError:
         return
     convert(flow, tmp_path / "project", default_package(path))
+
+
+def _check_unused_shortcut(path: Path) -> int:
+    """Every step `may_leave_unused` skips has no unused variable by pyflakes; the count."""
+    try:
+        plan = build_plan(build_segments(build_dataflow(read_notebook(path))))
+    except InputError:
+        return 0
+    lifted = plan.lifted()
+    skipped = [s for s in plan.steps if not may_leave_unused(s)]
+    for step in skipped:
+        code = cst.Module(body=[step_function(step, lifted)]).code
+        assert _unused_variables(code) == [], (path.name, step.name)
+    return len(skipped)
+
+
+ALL_NOTEBOOKS = [*sorted(FIXTURES.glob("convert/*/input.ipynb")), EXAMPLE, *NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.parent.name if p.name == "input.ipynb" else p.stem)
+def test_steps_not_checked_for_unused_variables_have_none(path: Path) -> None:
+    _check_unused_shortcut(path)
+
+
+def test_the_synthetic_steps_not_checked_have_no_unused_variable(tmp_path: Path) -> None:
+    assert _check_unused_shortcut(_synthetic(60, tmp_path)) > 0  # the shortcut is taken
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000))
+def test_generated_steps_not_checked_have_no_unused_variable(seed: int) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        cells = with_copies(generate_cells(seed, size=10), seed)
+        _check_unused_shortcut(write_notebook(Path(folder) / f"n{seed}.ipynb", cells))
