@@ -190,6 +190,49 @@ def test_plain_needed_names_of_keyword_arguments_are_the_walks(pairs: list[tuple
         assert plain == needed_names(code), code
 
 
+@st.composite
+def plain_expressions(draw: st.DrawFn, depth: int = 2) -> str:
+    """Expressions of every kind the module-level reader takes, and some it leaves to the walk."""
+    atoms = st.one_of(
+        NAMES,
+        ODD,
+        st.sampled_from(['"s"', "1", "None", "x.y", "f'{a}'", "[a for a in b]", "lambda: a"]),
+        st.sampled_from(["get_ipython().run_line_magic('time', 'x + y')", "get_ipython().system('ls')"]),
+    )
+    if depth == 0 or draw(st.booleans()):
+        return draw(atoms)
+    a, b = draw(plain_expressions(depth - 1)), draw(plain_expressions(depth - 1))
+    shapes = [
+        f"{a}[{b}]",
+        f"{a}[1:{b}]",
+        f"({a} + {b})",
+        f"({a} < {b} <= 3)",
+        f"({a} and not {b})",
+        f"({a} if {b} else 0)",
+        f"{{{a}: {b}}}",
+        f"{{{a}, {b}}}",
+        f"print({a}, *{b})",
+        f"{a}.method({b}, key=-{b})",
+        f"({a} in {b})",
+        f"(~{a} ** {b})",
+    ]
+    return draw(st.sampled_from(shapes))
+
+
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")  # `"s"[1]`, `1(a)`: compiled only to skip what does not
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(plain_expressions(), min_size=1, max_size=4), st.sampled_from(["", "x = 1\n", "del q\n"]))
+def test_plain_needed_names_of_module_expressions_are_the_walks(lines: list[str], head: str) -> None:
+    code = head + "".join(line + "\n" for line in lines)
+    try:
+        compile(code, "generated", "exec")
+    except SyntaxError:
+        return
+    plain = plain_needed_names(code)
+    if plain is not None:
+        assert plain == needed_names(code), code
+
+
 def _plain_checked(code: str) -> set[str] | None:
     plain = plain_needed_names(code)
     assert plain is None or plain == needed_names(code), code

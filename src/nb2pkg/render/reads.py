@@ -10,9 +10,10 @@ import ast
 import re
 
 from nb2pkg.analysis import NOTEBOOK_BUILTINS
+from nb2pkg.ipython import to_python
 
-# What such code holds; anything else (a lambda, a comprehension, an f-string, a
-# subscript, a walrus, a star) has scoping or reading rules only the walk knows.
+# What such code holds; anything else (a lambda, a comprehension, an f-string, a walrus,
+# an `await`) has scoping or reading rules only the walk knows.
 _PLAIN = (
     ast.Module,
     ast.FunctionDef,
@@ -27,8 +28,19 @@ _PLAIN = (
     ast.Tuple,
     ast.List,
     ast.UnaryOp,
-    ast.USub,
-    ast.UAdd,
+    ast.Subscript,
+    ast.Slice,
+    ast.BinOp,
+    ast.BoolOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Dict,
+    ast.Set,
+    ast.Starred,
+    ast.operator,
+    ast.unaryop,
+    ast.boolop,
+    ast.cmpop,
     ast.Load,
     ast.Store,
 )
@@ -38,9 +50,14 @@ _IPYTHON_CALL = re.compile(r"(?<![\w.])display\(")
 
 
 def plain_needed_names(code: str) -> set[str] | None:
-    """`needed_names(code)` for `code` that is one `def` of calls and name assignments
-    without parameters (its names are read when it runs, less those it binds), or
-    module-level calls that bind nothing; None for any other code."""
+    """`needed_names(code)` for `code` that is one `def` of expressions and name
+    assignments without parameters (its names are read when it runs, less those it
+    binds), or module-level expressions that bind nothing; None for any other code."""
+    if "get_ipython" in code:
+        return None  # IPython's rewrite of a magic: the walk reads the code it runs
+    translated = to_python(code)
+    if translated.python != code or translated.cell_magic is not None:
+        return None  # lines IPython rewrites first (`%time`, a bare magic name): the walk reads the rewrite
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -48,19 +65,10 @@ def plain_needed_names(code: str) -> set[str] | None:
     function = tree.body[0] if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef) else None
     if function is not None and (function.decorator_list or function.returns or _has_parameters(function.args)):
         return None
-    loaded: set[str] = set()
-    stored: set[str] = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, _PLAIN) or (isinstance(node, ast.FunctionDef) and node is not function):
-            return None  # a nested `def`, or one among other statements: its own scope
-        if isinstance(node, ast.Name):
-            (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
-        elif (
-            isinstance(node, (ast.Attribute, ast.Tuple, ast.List))
-            and isinstance(node.ctx, ast.Store)
-            and not _names(node)
-        ):
-            return None  # `a.b = ...`, `[a, b] = ...`: only names and tuples of them are bound
+    names = _names_of(tree, function)
+    if names is None:
+        return None
+    loaded, stored = names
     if function is None and stored:
         return None  # module-level code that binds: what it reads depends on the order
     if (loaded | stored) & _DYNAMIC:
@@ -72,6 +80,22 @@ def plain_needed_names(code: str) -> set[str] | None:
     if _IPYTHON_CALL.search(code):
         reads.add("display")
     return reads
+
+
+def _names_of(tree: ast.Module, function: ast.FunctionDef | None) -> tuple[set[str], set[str]] | None:
+    """The names `tree` reads and binds, or None when it holds code of another kind."""
+    loaded: set[str] = set()
+    stored: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, _PLAIN) or (isinstance(node, ast.FunctionDef) and node is not function):
+            return None  # a nested `def`, or one among other statements: its own scope
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Name):
+            return None  # a bare name may be a magic the walk runs (`run`, `pwd`: automagic)
+        if isinstance(node, ast.Name):
+            (stored if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
+        elif isinstance(getattr(node, "ctx", None), ast.Store) and not _names(node):
+            return None  # `a.b = ...`, `a[0] = ...`, `[a, b] = ...`: only names and tuples of them
+    return loaded, stored
 
 
 def _has_parameters(args: ast.arguments) -> bool:

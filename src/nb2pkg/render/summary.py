@@ -123,7 +123,9 @@ def _reads(item: Kept) -> set[str]:
     if segment.role == "markdown":
         return set()
     if segment.facts.analysed:
-        return set(segment.facts.uses) | needed_names(segment.facts.python or "")
+        python = segment.facts.python or ""
+        plain = plain_needed_names(python)
+        return set(segment.facts.uses) | (needed_names(python) if plain is None else plain)
     # Code nb2pkg cannot read: every word that could be a name it needs.
     return set(re.findall(r"[A-Za-z_]\w*", segment.source))
 
