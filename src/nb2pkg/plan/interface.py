@@ -4,6 +4,10 @@ to later code, by dataflow, in the order the code first mentions them."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from nb2pkg.analysis import conditional_deletes
 from nb2pkg.plan.model import Segment
@@ -11,7 +15,7 @@ from nb2pkg.plan.model import Segment
 
 def step_interface(
     run: list[Segment],
-    later: tuple[Segment, ...],
+    later: Later,
     module_names: set[str],
     earlier: set[str],
     lifted: dict[str, tuple[str, ...]],
@@ -55,7 +59,7 @@ def step_interface(
     # in the module those are the step's own names (closures), or they must come in.
     params |= {r for s in run for _, d in s.facts.functions for r in d.reads} - bound - module_names
     # a name deleted on every path (`del c`) is unbound after: nothing to return
-    returns = {name for name in bound - deleted_by(run) if _is_live(name, later)}
+    returns = {name for name in bound - deleted_by(run) if later.is_live(name)}
     # A name bound only on some paths (a loop that may run zero times, an `if` without
     # `else`, a `try`) keeps the value it had before when the path is not taken: that
     # value must come in, to be returned or read after the loop as the notebook did.
@@ -110,6 +114,62 @@ def _closure_reads(segment: Segment, earlier: set[str]) -> set[str]:
 def _callables(segment: Segment) -> set[str]:
     """Names the segment binds to lambdas or other callables it defines inline."""
     return {name for name in segment.facts.defines if re.search(rf"\b{re.escape(name)}\s*=\s*lambda\b", segment.source)}
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """`_is_live` for the code after any segment, from one pass over the notebook's
+    segments instead of a scan of the rest of it per step and name: per name, the
+    positions of the segments where the scan would stop, and what it would answer there."""
+
+    segments: tuple[Segment, ...]
+    stops: Mapping[str, tuple[tuple[int, bool], ...]]
+
+    @classmethod
+    def of(cls, segments: tuple[Segment, ...]) -> Liveness:
+        stops: dict[str, list[tuple[int, bool]]] = {}
+        for position, segment in enumerate(segments):
+            for name, answer in _stops(segment).items():
+                stops.setdefault(name, []).append((position, answer))
+        return cls(segments, MappingProxyType({n: tuple(found) for n, found in stops.items()}))
+
+    def after(self, start: int) -> Later:
+        """The code from segment `start` on."""
+        return Later(self, start)
+
+    def is_live(self, name: str, start: int) -> bool:
+        if not _WORD.fullmatch(name):  # `\bname\b` is not a whole word of \w: the scan itself
+            return _is_live(name, self.segments[start:])
+        found = self.stops.get(name, ())
+        at = bisect_left(found, (start, False))
+        return found[at][1] if at < len(found) else False
+
+
+@dataclass(frozen=True)
+class Later:
+    """The code after a step, as `step_interface` asks about it."""
+
+    liveness: Liveness
+    start: int
+
+    def is_live(self, name: str) -> bool:
+        return self.liveness.is_live(name, self.start)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _stops(segment: Segment) -> dict[str, bool]:
+    """The names whose scan in `_is_live` stops at `segment`, and its answer there."""
+    if segment.role == "markdown":
+        return {}
+    if segment.role == "kept" and not segment.facts.analysed:
+        return dict.fromkeys(_WORD.findall(segment.source), True)  # code nb2pkg cannot read
+    facts = segment.facts
+    answers = dict.fromkeys({r for _, deferred in facts.functions for r in deferred.reads}, True)
+    answers.update(dict.fromkeys((facts.defines | facts.deletes) - segment.partial, False))
+    answers.update(dict.fromkeys(facts.uses | segment.reads, True))
+    return answers
 
 
 def _is_live(name: str, later: tuple[Segment, ...]) -> bool:

@@ -23,7 +23,7 @@ from nb2pkg.plan.definitions import movable_definitions
 from nb2pkg.plan.docstrings import step_doc
 from nb2pkg.plan.figures import only_shows_figures
 from nb2pkg.plan.imports import import_table
-from nb2pkg.plan.interface import deleted_by, step_interface, unbound_returns
+from nb2pkg.plan.interface import Liveness, deleted_by, step_interface, unbound_returns
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
 from nb2pkg.plan.layout import choose_module, draws
 from nb2pkg.plan.model import Kept, Plan, Segment, SegmentKey, Step
@@ -218,6 +218,7 @@ def _steps_and_kept(
     imported = frozenset(n for s in segments if s.role == "import" for n in s.facts.defines)
     sources: dict[str, str] = {}  # name -> where a step's parameter comes from, for its docstring
     before = Before(segments, module_names)  # what the segments before each run bound
+    liveness = Liveness.of(segments)  # what the code after each run reads, indexed once
     for run in runs:
         if isinstance(run, Segment):
             sources.update((n, f"bound in cell {run.cell.number} of the notebook") for n in run.facts.defines)
@@ -236,7 +237,7 @@ def _steps_and_kept(
                 continue
             items.append(Kept(run))
             continue
-        later = segments[order[run[-1].key] + 1 :]
+        later = liveness.after(order[run[-1].key] + 1)
         before.advance(order[run[0].key])
         earlier = _bound_before(before, run) | module_names
         values = before.rebound_imports()

@@ -97,7 +97,9 @@ def with_results_returned(plan: Plan) -> Plan:
     otherwise call them unused, and rightly)."""
     lifted = plan.lifted()
     steps = [item for item in plan.items if isinstance(item, Step)]
-    unused_of = iter(unused_per_function([cst.Module(body=[step_function(s, lifted)]).code for s in steps]))
+    checked = [s for s in steps if may_leave_unused(s)]  # the others cannot: not printed nor checked
+    found = dict(zip(map(id, checked), unused_per_function([_function_code(s, lifted) for s in checked]), strict=True))
+    unused_of = iter([found.get(id(s), []) for s in steps])
     items = []
     for item in plan.items:
         if isinstance(item, Step):
@@ -120,6 +122,26 @@ def with_results_returned(plan: Plan) -> Plan:
             item = document_returns(item)  # its docstring's Returns: for what it now returns
         items.append(item)
     return replace(plan, items=tuple(items))
+
+
+def may_leave_unused(step: Step) -> bool:
+    """Whether pyflakes may call a variable of the step's function unused. Not when every
+    name its code binds is returned (a `return` reads it; pyflakes keeps only a name's
+    latest binding in a scope) and its code has no scope or binding of another kind: no
+    `def`, `class`, `lambda`, `except ... as`, `with ... as`, `global` or `nonlocal`."""
+    bound = {n for s in step.segments for n in s.facts.defines | s.facts.deletes}
+    if bound - set(step.returns) or any(s.facts.functions or not s.facts.analysed for s in step.segments):
+        return True
+    return any(_OTHER_BINDINGS.search(s.source) for s in step.segments)
+
+
+# Words of code with bindings or scopes `may_leave_unused` does not follow (a comment or a
+# string holding one only makes pyflakes run where it was not needed).
+_OTHER_BINDINGS = re.compile(r"\b(def|class|lambda|except|with|as|global|nonlocal|locals)\b")
+
+
+def _function_code(step: Step, lifted: dict[str, tuple[str, ...]]) -> str:
+    return cst.Module(body=[step_function(step, lifted)]).code
 
 
 def unused_per_function(codes: list[str]) -> list[list[str]]:

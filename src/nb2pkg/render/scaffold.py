@@ -26,6 +26,8 @@ from nb2pkg.render.modules import (
     notebook_dir_variable,
     resolve_imports,
 )
+from nb2pkg.render.reads import plain_needed_names
+from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
 
 
 def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
@@ -234,7 +236,9 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     body = [call_source(step) for step in plan.steps]
     bound = {name for step in plan.steps for name in step.returns}
     modules = sorted({step.module for step in plan.steps})
-    statements, _ = resolve_imports(needed_names("def run():\n" + _indent("\n".join(body))) - loose, plan, package)
+    calls = "def run():\n" + _indent("\n".join(body))
+    needed = plain_needed_names(calls)
+    statements, _ = resolve_imports((needed_names(calls) if needed is None else needed) - loose, plan, package)
     # run()'s locals are the notebook's names: the helpers it uses must not be one of them
     local = bound | loose | {n for step in plan.steps for n in step.params} | {"run", *statements}
     helper = unique("working_directory", local)
@@ -256,10 +260,9 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         statements[f"from {package}.config import setup{'' if setup == 'setup' else ' as ' + setup}"] = (
             f"{package}.config"
         )
-    logged, step_code = _logged_steps(body, titles, statements, taken)
-    code = "\n".join(logged) or "pass"
+    logged, step_code, step = _logged_steps(body, titles, statements, taken)
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
-    result = "{" + ", ".join(f'"{n}": {n}' for n in sorted(bound)) + "}"
+    items = [f'"{n}": {n}' for n in sorted(bound)]
     helper_code = (
         "@contextmanager\n"
         f"def {helper}(path: os.PathLike[str] | str) -> Iterator[None]:\n"
@@ -267,25 +270,42 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
         "    previous = os.getcwd()\n    os.chdir(path)\n    try:\n        yield\n"
         "    finally:\n        os.chdir(previous)\n\n\n"
     )
-    steps = f"    with {helper}({folder}):\n{_indent(code, 8)}\n" if needs else f"{_indent(code)}\n"
-    text = (
-        '"""Every step of the notebook, in its order: what `python -m ' + package + '` runs."""\n\n'
-        f"{import_lines(statements, package)}\n\n\n"
-        f"{helper_code if needs else ''}"
-        f"{step_code}\n\n"
-        f"def run({signature}) -> dict[str, object]:\n"
-        f'    """{_run_doc(gaps)}"""\n'
-        f"{steps}"
-        f"    return {result}\n"
-    )
-    return format_code(text), gaps
+    imports = import_lines(statements, package).split("\n")
+    # the lines and blocks black would write in a way known here stand aside while it
+    # formats the rest: long imports, the returned dict, most steps' blocks
+    lines = {n: known for n, line in enumerate(imports) if (known := exploded_import(line, n))}
+    returned = exploded_return(items, 4, len(imports))
+    result = "{" + ", ".join(items) + "}"
+
+    def text(blocks: list[str], markers: bool) -> str:
+        code = "\n".join(blocks) or "pass"
+        steps = f"    with {helper}({folder}):\n{_indent(code, 8)}\n" if needs else f"{_indent(code)}\n"
+        heads = [lines[n][0] if markers and n in lines else line for n, line in enumerate(imports)]
+        return (
+            '"""Every step of the notebook, in its order: what `python -m '
+            + package
+            + '` runs."""\n\n'
+            + "\n".join(heads)
+            + "\n\n\n"
+            f"{helper_code if needs else ''}"
+            f"{step_code}\n\n"
+            f"def run({signature}) -> dict[str, object]:\n"
+            f'    """{_run_doc(gaps)}"""\n'
+            f"{steps}"
+            f"    {returned[0] if markers and returned else 'return ' + result}\n"
+        )
+
+    indent = 8 if needs else 4
+    stable = [stable_block(step, title, call, indent) for title, call in zip(titles, body, strict=True)]
+    aside = (*lines.values(), *([returned] if returned else []))
+    return format_around(text, logged, stable, format_code, aside, first=len(imports) + 1), gaps
 
 
 def _logged_steps(
     body: list[str], titles: list[str], statements: dict[str, str], taken: set[str]
-) -> tuple[list[str], str]:
-    """Each call of `body` inside `with step(title):`, and the helper's code; adds the
-    imports the helper needs to `statements`, under names nothing else there binds."""
+) -> tuple[list[str], str, str]:
+    """Each call of `body` inside `with step(title):`, the helper's code and name; adds
+    the imports the helper needs to `statements`, under names nothing else there binds."""
     imported = {alias.asname or alias.name.split(".")[0] for s in statements for alias in _aliases(s)}
     names = {}
     for module in ("logging", "time"):
@@ -294,7 +314,7 @@ def _logged_steps(
         statements[f"import {module}" + ("" if names[module] == module else f" as {names[module]}")] = module
     step = unique("step", taken | imported | set(names.values()))
     logged = [f"with {step}({title!r}):\n{_indent(call)}" for title, call in zip(titles, body, strict=True)]
-    return logged, step_helper(step, names["logging"], names["time"])
+    return logged, step_helper(step, names["logging"], names["time"]), step
 
 
 def _aliases(statement: str) -> list[ast.alias]:

@@ -15,6 +15,7 @@ from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.plan import Kept, Plan, Segment, Step
 from nb2pkg.render.data import summary_first_call
 from nb2pkg.render.modules import call_source, import_lines, needed_names, resolve_imports
+from nb2pkg.render.reads import plain_needed_names
 
 
 def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
@@ -103,7 +104,9 @@ def _imports(plan: Plan, package: str) -> str:
             needed |= {n for s in item.shows for n in s.facts.uses}
             needed |= set(item.params)  # module-level names a step rebinds come in as arguments
             if item.arguments:  # `estimator=LogisticRegression` (plan.clones)
-                needed |= needed_names(f"dict({', '.join(item.arguments)})")
+                call = f"dict({', '.join(item.arguments)})"
+                plain = plain_needed_names(call)
+                needed |= needed_names(call) if plain is None else plain
     statements, _ = resolve_imports(needed, plan, package)
     modules = sorted({step.module for step in plan.steps})
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
@@ -120,7 +123,9 @@ def _reads(item: Kept) -> set[str]:
     if segment.role == "markdown":
         return set()
     if segment.facts.analysed:
-        return set(segment.facts.uses) | needed_names(segment.facts.python or "")
+        python = segment.facts.python or ""
+        plain = plain_needed_names(python)
+        return set(segment.facts.uses) | (needed_names(python) if plain is None else plain)
     # Code nb2pkg cannot read: every word that could be a name it needs.
     return set(re.findall(r"[A-Za-z_]\w*", segment.source))
 
