@@ -47,6 +47,7 @@ RULE_FIXTURES = (
     "unpacked_constants",
     "main_guard",
     "function_as_value",
+    "top_level_await",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts",)

@@ -119,7 +119,7 @@ def test_deep_code_inside_magics_is_not_parsed(tmp_path: Path, cell: str) -> Non
     assert any(source.endswith(cell) for source, _ in _kept(out))
 
 
-@pytest.mark.parametrize(
+_TOP_LEVEL_ASYNC = pytest.mark.parametrize(
     ("cell", "word"),
     [
         ("import asyncio\nx = await asyncio.sleep(0)\nprint(x)", "`await`"),
@@ -128,12 +128,33 @@ def test_deep_code_inside_magics_is_not_parsed(tmp_path: Path, cell: str) -> Non
     ],
     ids=["await", "async for", "async with"],
 )
-def test_top_level_await_is_kept_for_ipython(tmp_path: Path, cell: str, word: str) -> None:
+
+
+@_TOP_LEVEL_ASYNC
+def test_top_level_await_under_a_cell_magic_is_kept_for_ipython(tmp_path: Path, cell: str, word: str) -> None:
+    # the magic runs its body itself: nb2pkg cannot await it in a step
+    cell = "%%time\n" + cell
     result, out = _convert(tmp_path, make_notebook(["lock = source = None", cell]))
     assert result.exit_code == 0, result.output
     [(source, reason)] = _kept(out)
     assert source.endswith(cell)
     assert f"uses {word} outside a function, which only IPython runs" in reason
+
+
+@_TOP_LEVEL_ASYNC
+def test_top_level_await_is_code_in_an_async_step(tmp_path: Path, cell: str, word: str) -> None:
+    # IPython's autoawait runs it: an `async def` step, awaited by the summary in the
+    # kernel's loop and run by `asyncio.run` in the pipeline
+    result, out = _convert(tmp_path, make_notebook(["lock = source = None", cell]))
+    assert result.exit_code == 0, result.output
+    assert _kept(out) == []
+    package = out / "src" / "nb"
+    modules = "".join(p.read_text(encoding="utf-8") for p in package.glob("*.py") if p.name != "pipeline.py")
+    assert "async def " in modules and word.strip("`") in modules
+    calls = [s for c in _summary_cells(out) if "await nb." in (s := "".join(c["source"])) or "await utils." in s]
+    assert len(calls) == 1 and calls[0].count("await ") == 1
+    pipeline = (package / "pipeline.py").read_text(encoding="utf-8")
+    assert "import asyncio\n" in pipeline and "asyncio.run(" in pipeline
 
 
 def test_nul_in_a_string_is_kept_and_never_reaches_a_python_file(tmp_path: Path) -> None:

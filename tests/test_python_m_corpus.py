@@ -251,9 +251,6 @@ REPRODUCTIONS = [
         "top_level_await",
         ("import asyncio", "async def answer():\n    return 41", "value = await answer()", "result = value + 1", WRITE),
         "42",
-        "top-level await (IPython autoawait): once input-limits is in, the cell stays verbatim with a "
-        "warning instead of exit 3, and python -m refuses (the steps need `value`); running it needs "
-        "an async step",
     ),
     Reproduction(
         "import_fallback",

@@ -219,3 +219,29 @@ def _async_word(message: str) -> str:
         if f"'{word}'" in message:
             return f"`{word}`"
     return "`async` code"
+
+
+# Words without which code cannot await at the top level: most code is not compiled again.
+_ASYNC_WORDS = re.compile(r"\b(?:await|async)\b")
+
+
+def awaits_at_top_level(python: str) -> bool:
+    """Whether `python` (code that compiles in IPython's mode) uses `await`, `async for` or
+    `async with` outside a function: IPython's autoawait runs it, a step must be an
+    `async def`. CPython's compiler decides, as it did for the cell."""
+    if _ASYNC_WORDS.search(python) is None:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            compile(python, "<step>", "exec", dont_inherit=True)
+            return False
+        except SyntaxError:
+            pass
+        except (ValueError, RecursionError, MemoryError):
+            return False
+        try:
+            compile(python, "<step>", "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return False
+    return True

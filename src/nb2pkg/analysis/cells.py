@@ -140,7 +140,9 @@ def analyse_cell(
             )
         return CellFacts(magics=(magic,), warnings=warnings), context
     refusal = check_python(translated.python, limited)
-    if refusal is not None:
+    # top-level `await` is code (IPython's autoawait): its step becomes an `async def`;
+    # under a cell magic, which runs the body itself, the cell stays as it is
+    if refusal is not None and not (refusal.kind == "await" and magic is None):
         return _refused(refusal, magic, translated.python, translated.line_offset), context
     known = again.reused(translated.python, context) if again is not None and magic is None else None
     if known is not None:

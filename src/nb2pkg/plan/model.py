@@ -10,6 +10,7 @@ import libcst as cst
 
 from nb2pkg.analysis import CellFacts
 from nb2pkg.diagnostics import Diagnostic
+from nb2pkg.limits import awaits_at_top_level
 from nb2pkg.notebook import Cell
 
 Role = Literal[
@@ -90,6 +91,12 @@ class Step:
     @property
     def shows_value(self) -> bool:
         return self.segments[-1].shows_value
+
+    @property
+    def awaits(self) -> bool:
+        """Whether the function this step calls awaits outside any function of its own
+        (IPython's autoawait ran the cell): an `async def`, awaited by its callers."""
+        return any(awaits_at_top_level(s.source) for s in self.defined.segments)
 
     @property
     def cells(self) -> tuple[int, ...]:

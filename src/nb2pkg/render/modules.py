@@ -79,7 +79,9 @@ def _function(step: Step, body: list[cst.BaseStatement]) -> cst.FunctionDef:
             *(cst.Param(cst.Name(p), default=cst.parse_expression(d)) for p, d in step.defaults),
         ]
     )
-    return cst.FunctionDef(cst.Name(step.name), params, cst.IndentedBlock(body))
+    # a step that awaits at the top level, as IPython's autoawait ran its cells
+    asynchronous = cst.Asynchronous() if step.awaits else None
+    return cst.FunctionDef(cst.Name(step.name), params, cst.IndentedBlock(body), asynchronous=asynchronous)
 
 
 def _keep_value(statement: cst.BaseStatement, name: str) -> cst.BaseStatement:
@@ -158,7 +160,8 @@ def unused_per_function(codes: list[str]) -> list[list[str]]:
         tree = ast.parse("".join(codes))
     except SyntaxError:  # one of them does not parse: its own error, alone
         return [_unused_variables(code) for code in codes]
-    if len(tree.body) != len(codes) or not all(isinstance(n, ast.FunctionDef) for n in tree.body):
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    if len(tree.body) != len(codes) or not all(isinstance(n, functions) for n in tree.body):
         return [_unused_variables(code) for code in codes]
     starts = [node.lineno for node in tree.body]
     found: list[list[str]] = [[] for _ in codes]
@@ -178,10 +181,14 @@ def _unused_variables(code: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def call_source(step: Step, qualified: bool = True) -> str:
-    """`df = preprocess.clean_data(df)`: how the notebook and the pipeline call a step."""
+def call_source(step: Step, qualified: bool = True, awaited: str = "await {}") -> str:
+    """`df = preprocess.clean_data(df)`: how the notebook and the pipeline call a step.
+    `awaited`: the call of a step that awaits, as the caller runs it (the summary awaits it
+    in the kernel's loop, as IPython's autoawait did; the pipeline `asyncio.run`s it)."""
     arguments = ", ".join((*step.params, *step.arguments))
     call = f"{step.module}.{step.name}({arguments})" if qualified else f"{step.name}({arguments})"
+    if step.awaits:
+        call = awaited.format(call)
     if not step.returns:
         return call
     return f"{', '.join(step.returns)} = {call}"

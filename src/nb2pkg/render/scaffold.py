@@ -244,6 +244,13 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     helper = unique("working_directory", local)
     folder = unique("NOTEBOOK_DIR", local)
     taken = local | set(plan.imports) | set(plan.provided()) | {helper, folder}
+    if any(step.awaits for step in plan.steps):  # steps that await run in a loop of their own
+        # under a name no local of run() and no import of pipeline.py binds
+        imported = {alias.asname or alias.name.split(".")[0] for s in statements for alias in _aliases(s)}
+        runner = unique("asyncio", local | imported | {helper, folder})
+        taken.add(runner)
+        statements["import asyncio" + ("" if runner == "asyncio" else f" as {runner}")] = "asyncio"
+        body = [call_source(step, awaited=runner + ".run({})") for step in plan.steps]
     setup = unique("setup", taken) if plan.session else ""
     if setup:
         body.insert(0, f"{setup}()  # the notebook's session settings, before any step")
