@@ -252,6 +252,17 @@ REPRODUCTIONS = [
         ("import asyncio", "async def answer():\n    return 41", "value = await answer()", "result = value + 1", WRITE),
         "42",
     ),
+    Reproduction(  # run() binds `asyncio`: pipeline.py imports the module under another name
+        "top_level_await_beside_a_name_asyncio",
+        (
+            "async def answer():\n    return 41",
+            "value = await answer()\nasyncio = len(str(value))",
+            "print(asyncio)",
+            "result = value + asyncio",
+            WRITE,
+        ),
+        "43",
+    ),
     Reproduction(
         "import_fallback",
         (
