@@ -129,7 +129,8 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
     and nesting limits hold.
 
     Top-level `await`, `async for` and `async with` compile only in IPython's own mode;
-    that is reported as its own kind, so the cell can be kept with a precise reason."""
+    that is reported as its own kind: such a cell is code (its step an `async def`), but
+    under a cell magic, which runs the body itself, it is kept with a precise reason."""
     if "\0" in python:  # CPython refuses it in source, even inside a string literal
         return Refusal(
             "syntax",
