@@ -42,6 +42,7 @@ def _check(segments: tuple[Segment, ...], every: int = 1) -> None:
             assert later.is_live(name) == _is_live(name, segments[start:]), (start, name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.parent.name if p.name == "input.ipynb" else p.stem)
 def test_liveness_answers_as_the_scan_of_the_later_code(path: Path) -> None:
     segments = _segments(path)
@@ -56,6 +57,7 @@ KEPT = [
 ]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )

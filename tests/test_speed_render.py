@@ -70,6 +70,7 @@ def _function(blocks: list[str], indent: int) -> str:
     return f'def run() -> dict[str, object]:\n    """Run it."""\n{around}{body}\n    return {{"a": a}}\n'
 
 
+@pytest.mark.slow
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TITLES, calls(), st.sampled_from([4, 8]))
 def test_a_stable_block_is_what_black_writes(title: str, call: str, indent: int) -> None:
@@ -87,6 +88,7 @@ def _imports(module: str, names: list[str]) -> list[str]:
     return [f"from {module} import {', '.join(sorted(set(names)))}"] if names else []
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.tuples(TITLES, calls()), max_size=12),
@@ -162,6 +164,7 @@ def plain_calls(draw: st.DrawFn) -> str:
     return f"{target}{', '.join(returns)} = {call}" if returns and not target else f"{target}{call}"
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(plain_calls(), max_size=6), st.sampled_from(["def run():\n", "def run(a):\n", "", "x = 1\n"]))
 def test_plain_needed_names_are_the_walks(lines: list[str], head: str) -> None:
@@ -207,6 +210,7 @@ def plain_expressions(draw: st.DrawFn, depth: int = 2) -> str:
     return draw(st.sampled_from(shapes))
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")  # `"s"[1]`, `1(a)`: compiled only to skip what does not
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(plain_expressions(), min_size=1, max_size=4), st.sampled_from(["", "x = 1\n", "del q\n"]))
@@ -287,6 +291,7 @@ def _check_unused_shortcut(path: Path) -> int:
 ALL_NOTEBOOKS = [*sorted(FIXTURES.glob("convert/*/input.ipynb")), EXAMPLE, *NOTEBOOKS]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.parent.name if p.name == "input.ipynb" else p.stem)
 def test_steps_not_checked_for_unused_variables_have_none(path: Path) -> None:
     _check_unused_shortcut(path)
@@ -296,6 +301,7 @@ def test_the_synthetic_steps_not_checked_have_no_unused_variable(tmp_path: Path)
     assert _check_unused_shortcut(_synthetic(60, tmp_path)) > 0  # the shortcut is taken
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000))
 def test_generated_steps_not_checked_have_no_unused_variable(seed: int) -> None:
