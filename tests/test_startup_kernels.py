@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -138,7 +139,20 @@ def test_an_ipython_folder_under_xdg_is_left_to_jupyter_client(kernels: Path, mo
         kernel_command("alpha")
 
 
+@pytest.fixture
+def fresh_provisioners() -> Iterator[None]:
+    """jupyter_client reads JUPYTER_DEFAULT_PROVISIONER_NAME once, into a process-wide
+    factory: made anew for the test, and forgotten after it, so later tests in this worker
+    do not inherit the test's provisioner."""
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+    KernelProvisionerFactory.clear_instance()
+    yield
+    KernelProvisionerFactory.clear_instance()
+
+
 @unix_only
+@pytest.mark.usefixtures("fresh_provisioners")
 def test_a_default_provisioner_other_than_the_local_one_is_left_to_jupyter_client(
     kernels: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
