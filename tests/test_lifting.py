@@ -27,6 +27,18 @@ def test_direct_calls_lift_the_variable(tmp_path: Path) -> None:
     assert "flags = [above(x, limit=limit) for x in range(5)]" in code
 
 
+def test_only_the_calls_get_the_variable_beside_an_attribute_of_the_same_name(tmp_path: Path) -> None:
+    # one cell of several statements: each statement is rewritten only if it names the function
+    cell = (
+        "import types\nfirst = above(1)\nobj = types.SimpleNamespace(above=abs)\n"
+        "second = obj.above(-2)\nthird = [above(v) for v in (first, second)]\nprint(third)"
+    )
+    code = converted(tmp_path, [HELPER, cell])
+    assert "first = above(1, limit=limit)" in code
+    assert "second = obj.above(-2)" in code
+    assert "third = [above(v, limit=limit) for v in (first, second)]" in code
+
+
 @pytest.mark.parametrize(
     "cells",
     [

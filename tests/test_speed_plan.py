@@ -68,3 +68,77 @@ def test_liveness_on_generated_notebooks(seed: int, kept: list[tuple[str, str]],
         cells.insert(min(where, len(cells)), cell)
     segments = _segments(write_notebook(tmp_path / f"n{seed}.ipynb", cells))
     _check(segments)
+
+
+# `may_name`, the word test before a lifted function's calls are looked for in the tree:
+# False must be sure (a call it misses would keep the notebook variable out of the call).
+PIECES = [
+    "{n}({a})",
+    "{a}.{n}({a})",
+    "{n}.{a}",
+    "{a}({n}={a})",
+    "{a}({a}, {n})",
+    "f'{{{n}({a})}}'",
+    "'{n}'",
+    "{a} = {n}",
+    "lambda {a}: {n}",
+    "[{n} for {a} in {a}]",
+    "{a}[{n}]",
+    "({n}\n({a}))",
+    "{n}2 + {a}",
+    "_{n}({a})",
+    "{a} if {n} else {a}",
+    "1if {n} else 2",
+    "{a}  # {n}",
+    "{a}. {n}",
+]
+
+
+def _names_in(code: str, name: str) -> bool:
+    """Whether the tree holds a Name `name` other than an attribute's (`obj.name`)."""
+    import libcst as cst
+
+    found: list[str] = []
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node.value)
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+    cst.parse_module(code).visit(Names())
+    return name in found
+
+
+@given(
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
+    st.sampled_from(["save_fig", "f", "plot", "_", "x1"]),
+    st.sampled_from(["x", "df", "save_fig_2", "plot", "obj"]),
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_may_name_is_false_only_where_the_tree_has_no_such_name(pieces: list[str], name: str, other: str) -> None:
+    from nb2pkg.plan import may_name
+
+    code = "\n".join(piece.format(n=name, a=other) for piece in pieces) + "\n"
+    if _names_in(code, name):
+        assert may_name(name, code), code
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("save_fig('a')", True),
+        ("x = save_fig", True),
+        ("plt.save_fig('a')", False),
+        ("save_figure('a')", False),
+        ("my_save_fig('a')", False),
+        ("f(save_fig=1)", True),  # a keyword, not the function: the tree decides
+        ("'save_fig'", True),  # a string: the tree decides
+    ],
+)
+def test_may_name_examples(code: str, expected: bool) -> None:
+    from nb2pkg.plan import may_name
+
+    assert may_name("save_fig", code) is expected

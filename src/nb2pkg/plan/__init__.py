@@ -6,7 +6,7 @@ from its modules."""
 
 from nb2pkg.plan.clones import merge_clones
 from nb2pkg.plan.data_paths import with_data_paths
-from nb2pkg.plan.definitions import pass_arguments, with_parameters
+from nb2pkg.plan.definitions import may_name, pass_arguments, with_parameters
 from nb2pkg.plan.docstrings import document_returns
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
@@ -33,6 +33,7 @@ __all__ = [
     "document_returns",
     "folder_needs",
     "kept_imports",
+    "may_name",
     "merge_clones",
     "partial_through",
     "pass_arguments",

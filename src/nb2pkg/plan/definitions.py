@@ -203,6 +203,8 @@ def _only_called_from_steps(name: str, definitions: set[SegmentKey], segments: t
             if re.search(rf"\b{re.escape(name)}\b", segment.source):
                 return False  # a cell nb2pkg cannot read may use it
             continue
+        if not may_name(name, segment.source):
+            continue
         calls, other = _references(name, segment.statements)
         if other or (calls and segment.role != "code"):
             return False
@@ -234,6 +236,13 @@ def _references(name: str, statements: tuple[cst.BaseStatement, ...]) -> tuple[i
     for statement in statements:
         statement.visit(References())
     return counts[0], counts[1]
+
+
+def may_name(name: str, code: str) -> bool:
+    """Whether `code` may hold `name` as a name (a call of it, a read of it): as a word not
+    right after a dot, which would make it an attribute. Strings and comments count too,
+    so a False is sure and a True only worth a look at the tree."""
+    return re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", code) is not None
 
 
 def with_parameters(function: cst.FunctionDef, names: tuple[str, ...]) -> cst.FunctionDef:

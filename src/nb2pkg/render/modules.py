@@ -14,7 +14,17 @@ import libcst as cst
 from nb2pkg.analysis import Context, analyse_cell, analyse_tree, conditional_deletes
 from nb2pkg.escape import docstring_literal
 from nb2pkg.naming import unique
-from nb2pkg.plan import Definition, Plan, Step, document_returns, partial_through, pass_arguments, with_parameters
+from nb2pkg.plan import (
+    Definition,
+    Plan,
+    Step,
+    document_returns,
+    may_name,
+    partial_through,
+    pass_arguments,
+    with_parameters,
+)
+from nb2pkg.plan.printed import code_of
 from nb2pkg.render.formatting import format_code
 
 MODULE_DOCS = {
@@ -47,15 +57,16 @@ def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) 
     previous_cell = None
     for segment in step.segments:
         # only the lifted functions the segment names (rewriting a statement is not cheap)
-        calls = {
-            name: names
-            for name, names in (lifted or {}).items()
-            if re.search(rf"\b{re.escape(name)}\b", segment.source)
-        }
+        calls = {name: names for name, names in (lifted or {}).items() if may_name(name, segment.source)}
         for position, statement in enumerate(segment.statements):
+            if calls and len(segment.statements) > 1:  # and of those, the ones this statement names
+                code = code_of(statement)
+                passed = {name: names for name, names in calls.items() if may_name(name, code)}
+            else:
+                passed = calls
             if position == 0 and previous_cell is not None and segment.cell != previous_cell:
                 statement = _with_blank_line(statement)  # keep cells apart
-            body.append(pass_arguments(statement, calls))
+            body.append(pass_arguments(statement, passed))
         previous_cell = segment.cell
     if step.shows_value:
         body[-1] = _keep_value(body[-1], step.value)
