@@ -311,3 +311,26 @@ def test_batch_imports_nothing_of_the_command_line() -> None:
             elif isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
     assert not {name for name in imported if name == "nb2pkg.cli" or name.startswith("nb2pkg.cli.")}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_take_the_largest_notebooks_first_and_the_report_keeps_the_order_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    from nb2pkg.batch import pool
+    from nb2pkg.batch.run import run
+
+    for name, cells in {"a": 1, "b": 30, "c": 5, "d": 60}.items():
+        write_notebook(tmp_path / f"{name}.ipynb", make_notebook([f"x{i} = {i}" for i in range(cells)]))
+    given: list[str] = []
+
+    def in_this_process(tasks: list[Any], work: Any, count: int, *, done: Any, **rest: Any) -> None:
+        for position, task in enumerate(tasks):
+            given.append(task.notebook.stem)
+            done(position, work(task))
+
+    monkeypatch.setattr(pool, "run_tasks", in_this_process)
+    outcomes = run(find_jobs([tmp_path], Options(tmp_path / "out")), workers)
+    assert given == (["d", "b", "c", "a"] if workers > 1 else ["a", "b", "c", "d"])
+    assert [Path(outcome.path).stem for outcome in outcomes] == ["a", "b", "c", "d"]
+    assert all(outcome.status.value == "converted" for outcome in outcomes)

@@ -58,6 +58,9 @@ def run(
             finish(index, replace(_start(job), status=Status.UNCHANGED, outline=outline))
         else:
             todo.append(index)
+    if workers > 1:
+        # the largest first: a long notebook started last would leave the other workers idle
+        todo.sort(key=lambda index: -_size(jobs[index].notebook))
     if todo and remote is not None:
         remote([jobs[index] for index in todo], lambda position, outcome: finish(todo[position], outcome))
     elif todo:
@@ -72,6 +75,13 @@ def run(
             preload=_PRELOAD,
         )
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since it was found: its worker reports it
+        return 0
 
 
 def convert_one(job: Job) -> Outcome:
