@@ -3,13 +3,18 @@ and literals, naming each literal by its use, and finding code that renaming wou
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from nb2pkg.naming import identifier, words_of
+from nb2pkg.plan.printed import code_of
 
 LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
 # renaming or replacing inside these changes what the code means
 _UNSAFE = (cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom, cst.Match)
+# the keyword each of them is written with: code without one of these words has none of them
+_UNSAFE_WORDS = re.compile(r"\b(global|nonlocal|import|match)\b")
 
 
 def is_literal(node: cst.CSTNode) -> bool:
@@ -32,6 +37,10 @@ _CALL_PARAMETERS = {"print": "label", "isin": "values", "suptitle": "title", "sa
 
 
 def has_unsafe(statements: list[cst.BaseStatement]) -> bool:
+    """Whether the statements hold a node of `_UNSAFE`; their code (printed once: plan/printed.py)
+    is searched for the keywords first, and only code that has one of them is walked."""
+    if not any(_UNSAFE_WORDS.search(code_of(statement)) for statement in statements):
+        return False
     finder = _UnsafeFinder()
     for statement in statements:
         top(statement).visit(finder)
