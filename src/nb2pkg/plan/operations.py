@@ -55,10 +55,15 @@ class Code:
 
 def read_code(run: Iterable[Segment], imported: frozenset[str] = frozenset()) -> Code:
     """The summary of the code of `run`'s segments (a segment that does not parse adds nothing)."""
+    return read_sources(tuple(segment.source for segment in run), imported)
+
+
+def read_sources(sources: tuple[str, ...], imported: frozenset[str] = frozenset()) -> Code:
+    """`read_code` of segments of these sources: it reads nothing else of them."""
     trees = []
-    for segment in run:
+    for source in sources:
         try:
-            trees.append(ast.parse(segment.source))
+            trees.append(ast.parse(source))
         except (SyntaxError, ValueError):
             continue
     collector = _Collector(imported)
