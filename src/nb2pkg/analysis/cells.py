@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from types import MappingProxyType
 
 import libcst as cst
@@ -14,6 +13,8 @@ from nb2pkg.analysis.facts import CellFacts, Context, ParseError
 from nb2pkg.analysis.last_result import names_read, shown_expression, with_last_result
 from nb2pkg.analysis.main_guard import unguarded
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
+from nb2pkg.analysis.parsed import parse
+from nb2pkg.analysis.paths import loaded_names
 from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.ipython import Magic, is_known_magic, to_python
@@ -104,11 +105,11 @@ class Analysed:
         return facts, self.after
 
 
-@lru_cache(maxsize=4096)
-def parse(python: str) -> cst.Module:
-    """LibCST's tree of `python`, parsed once however often the stages ask for it (trees
-    are immutable, so sharing one is safe); a syntax error is raised each time."""
-    return cst.parse_module(python)
+def forget_code() -> None:
+    """Empty the analysis's caches of trees and names (a conversion calls it when it ends:
+    a batch worker then holds no more than one notebook's)."""
+    parse.cache_clear()
+    loaded_names.cache_clear()
 
 
 def analyse_cell(

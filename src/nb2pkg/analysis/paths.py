@@ -17,6 +17,7 @@ from functools import lru_cache
 
 import libcst as cst
 
+from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK
 from nb2pkg.analysis.scopes import LocalBindings, target_names
 
 # A block that never completes normally (it raises, breaks, returns): on its path
@@ -101,7 +102,7 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)  # a notebook's statements
 def loaded_names(python: str) -> frozenset[str]:
     """Every name `python` reads anywhere (`x += 1` reads `x`), nested code included,
     except a handler's own `as` name inside that handler (it is the exception there)."""

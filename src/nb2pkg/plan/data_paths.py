@@ -22,11 +22,11 @@ from functools import lru_cache
 
 import libcst as cst
 
-from nb2pkg.analysis import dotted_name
+from nb2pkg.analysis import CACHED_PER_NOTEBOOK, dotted_name
 from nb2pkg.naming import identifier, unique
-from nb2pkg.plan.clone_rewrite import top
 from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse
 from nb2pkg.plan.model import DataFile, DataFiles, Kept, Plan, Segment, Step
+from nb2pkg.plan.printed import code_of
 
 # Reading calls known to take an os.PathLike (pathlib.Path) as well as a str.
 _PATHLIKE_PREFIXES = ("pandas.read_", "polars.read_", "imageio.")
@@ -129,11 +129,16 @@ def segment_tree(segment: Segment) -> ast.Module | None:
     return _tree(_code(segment))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)
 def _tree(code: str) -> ast.Module | None:
     # Parsed once however many passes ask (file reads, writes, the notebook's folder);
     # no pass changes the tree it is given, so they can share it.
     return parse(code)
+
+
+def forget_trees() -> None:
+    """Empty the cache of segment trees (a conversion calls it when it ends)."""
+    _tree.cache_clear()
 
 
 def takes_pathlike(use: FileUse, origins: dict[str, str]) -> bool:
@@ -344,13 +349,8 @@ def _redefined(segment: Segment, redefined: dict[str, str], data: DataFiles) -> 
 def _code(segment: Segment) -> str:
     if not segment.statements:
         return segment.source
-    return _printed(segment.statements)
-
-
-@lru_cache(maxsize=4096)
-def _printed(statements: tuple[cst.BaseStatement, ...]) -> str:
-    # LibCST nodes are immutable and hash by identity: the same statements print the same.
-    return cst.Module(body=[top(s) for s in statements]).code
+    # a module of the statements prints as each statement printed alone, one after the other
+    return "".join(code_of(statement) for statement in segment.statements)
 
 
 def _position(node: ast.AST | None) -> tuple[int, int, int, int]:

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import libcst as cst
 
+from nb2pkg.analysis import CACHED_PER_NOTEBOOK
+
 _PLAIN = cst.Module(body=[])  # four-space indents, "\n" newlines: most cells
 
 
@@ -18,7 +20,12 @@ def code_of(statement: cst.CSTNode, module: cst.Module = _PLAIN) -> str:
     return module.code_for_node(statement)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)
 def _printed(statement: cst.CSTNode) -> str:
     # nodes hash by identity, and the cache holds the nodes it knows: no id is reused
     return _PLAIN.code_for_node(statement)
+
+
+def forget_printed() -> None:
+    """Empty the cache of printed statements (a conversion calls it when it ends)."""
+    _printed.cache_clear()
