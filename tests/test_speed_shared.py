@@ -20,13 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nb2pkg.analysis import parse
+from nb2pkg.analysis.parsed import code_of, printed
 from nb2pkg.api import convert
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import build_segments
 from nb2pkg.plan.clone_rewrite import _UNSAFE, has_unsafe, top
 from nb2pkg.plan.operations import read_code
-from nb2pkg.plan.printed import _printed, code_of
 from nb2pkg.plan.step_names import read_step
 from support import ROOT, corpus_notebooks
 
@@ -134,7 +134,7 @@ def test_conversion_empties_the_caches_and_gives_the_same_files(tmp_path: Path) 
     notebook = _synthetic(40, tmp_path / "n.ipynb")
     parse("x = 1\n")  # warm: a tree a conversion did not make
     first = convert(notebook, tmp_path / "a", write=False)
-    assert parse.cache_info().currsize == 0 and _printed.cache_info().currsize == 0
+    assert parse.cache_info().currsize == 0 and printed.cache_info().currsize == 0
     second = convert(notebook, tmp_path / "a", write=False)
     assert first.conversion.files == second.conversion.files
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import libcst as cst
 
-from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK
+from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, printed
 from nb2pkg.analysis.scopes import LocalBindings, target_names
 
 # A block that never completes normally (it raises, breaks, returns): on its path
@@ -59,12 +59,11 @@ def path_facts(statements: Sequence[cst.BaseStatement]) -> tuple[frozenset[str],
 def _first_reads(statements: Sequence[cst.BaseStatement], kills: list[frozenset[str]]) -> frozenset[str]:
     found: set[str] = set()
     bound: set[str] = set()
-    empty = cst.Module(body=[])
     for position, statement in enumerate(statements):
-        code = empty.code_for_node(statement)
+        code = printed(statement)  # printed for the segment's source already
         if isinstance(statement, cst.For):
             inner = set(target_names(statement.target))
-            reads = (loaded_names(code) - inner) | loaded_names(empty.code_for_node(statement.iter))
+            reads = (loaded_names(code) - inner) | loaded_names(printed(statement.iter))
         else:
             reads = loaded_names(code)
         found |= reads - bound

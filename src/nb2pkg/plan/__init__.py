@@ -13,15 +13,13 @@ from nb2pkg.plan.interface import partial_through
 from nb2pkg.plan.kept import kept_imports
 from nb2pkg.plan.model import DataFile, DataFiles, Definition, Kept, Plan, Role, Segment, SegmentKey, Step
 from nb2pkg.plan.notebook_folder import folder_needs, with_folder_needs
-from nb2pkg.plan.printed import forget_printed
 from nb2pkg.plan.segments import build_segments
 from nb2pkg.plan.steps import build_plan
 
 
 def forget_code() -> None:
-    """Empty the plan's caches of printed and parsed code (a conversion calls it when it
-    ends: a batch worker then holds no more than one notebook's)."""
-    forget_printed()
+    """Empty the plan's cache of parsed code (a conversion calls it when it ends: a batch
+    worker then holds no more than one notebook's)."""
     forget_trees()
 
 

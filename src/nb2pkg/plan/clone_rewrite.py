@@ -7,8 +7,8 @@ import re
 
 import libcst as cst
 
+from nb2pkg.analysis import code_of
 from nb2pkg.naming import identifier, words_of
-from nb2pkg.plan.printed import code_of
 
 LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
 # renaming or replacing inside these changes what the code means

@@ -22,11 +22,10 @@ from functools import lru_cache
 
 import libcst as cst
 
-from nb2pkg.analysis import CACHED_PER_NOTEBOOK, dotted_name
+from nb2pkg.analysis import CACHED_PER_NOTEBOOK, code_of, dotted_name
 from nb2pkg.naming import identifier, unique
 from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse
 from nb2pkg.plan.model import DataFile, DataFiles, Kept, Plan, Segment, Step
-from nb2pkg.plan.printed import code_of
 
 # Reading calls known to take an os.PathLike (pathlib.Path) as well as a str.
 _PATHLIKE_PREFIXES = ("pandas.read_", "polars.read_", "imageio.")

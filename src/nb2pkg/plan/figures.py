@@ -23,9 +23,9 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from nb2pkg.analysis import code_of
 from nb2pkg.plan.layout import draws
 from nb2pkg.plan.model import Role
-from nb2pkg.plan.printed import code_of
 
 # Methods that finish a figure and return None.
 _FINISHING = frozenset(

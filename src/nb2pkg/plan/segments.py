@@ -22,6 +22,7 @@ from nb2pkg.analysis import (
     Deferred,
     LocalBindings,
     analyse_cell,
+    code_of,
     parse,
     partial_bindings,
     path_facts,
@@ -39,7 +40,6 @@ from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.literals import assigned_name, is_literal_assignment, literal_line
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
-from nb2pkg.plan.printed import code_of
 from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
 from nb2pkg.plan.settings import Opening, opening_after, session_roles
 from nb2pkg.plan.unpacking import unpacked_literals

@@ -33,8 +33,8 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from nb2pkg.analysis import code_of
 from nb2pkg.plan.model import Role, Segment
-from nb2pkg.plan.printed import code_of
 
 _RANDOM = frozenset(
     {
