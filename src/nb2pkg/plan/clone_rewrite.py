@@ -4,6 +4,7 @@ and literals, naming each literal by its use, and finding code that renaming wou
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import libcst as cst
 
@@ -20,6 +21,8 @@ _UNSAFE_WORDS = re.compile(r"\b(global|nonlocal|import|match)\b")
 def is_literal(node: cst.CSTNode) -> bool:
     """A literal, or a list, tuple, set or dict of literals (`["INLAND", "NEAR BAY"]`),
     which copies that differ in it take as one parameter."""
+    if not _may_be_literal(type(node)):
+        return False  # most nodes: a name, a call, an operator (asked once per class)
     if isinstance(node, LITERALS):
         return True
     if isinstance(node, cst.UnaryOperation):
@@ -31,6 +34,11 @@ def is_literal(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.Dict):
         return all(isinstance(e, cst.DictElement) and is_literal(e.key) and is_literal(e.value) for e in node.elements)
     return False
+
+
+@cache  # one entry per LibCST node class: a bounded set
+def _may_be_literal(cls: type) -> bool:
+    return issubclass(cls, (*LITERALS, cst.UnaryOperation, cst.List, cst.Tuple, cst.Set, cst.Dict))
 
 
 _CALL_PARAMETERS = {"print": "label", "isin": "values", "suptitle": "title", "savefig": "path", "open": "path"}
@@ -97,9 +105,12 @@ class Rewrite(cst.CSTTransformer):
             return updated_node.with_changes(value=f"_g{self.outer.index(name)}")
         if name in self.numbered and name not in self.renames:
             self.renames[name] = f"_v{len(self.renames)}"
-        return updated_node.with_changes(value=self.renames.get(name, name))
+        renamed = self.renames.get(name, name)
+        return updated_node if renamed == name else updated_node.with_changes(value=renamed)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        if updated_node.attr.value == original_node.attr.value:
+            return updated_node  # not renamed: the same code (a name's own parentheses are not touched)
         return updated_node.with_changes(attr=original_node.attr)
 
     def visit_Arg(self, node: cst.Arg) -> None:
@@ -107,7 +118,10 @@ class Rewrite(cst.CSTTransformer):
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         self.around.pop()
-        return updated_node.with_changes(keyword=original_node.keyword)
+        kept, keyword = original_node.keyword, updated_node.keyword
+        if kept is None or (keyword is not None and keyword.value == kept.value):
+            return updated_node  # not renamed: the same code
+        return updated_node.with_changes(keyword=kept)
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Attribute):
