@@ -11,6 +11,7 @@ from nb2pkg.plan.docstrings import document_returns
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
 from nb2pkg.plan.interface import partial_through
 from nb2pkg.plan.kept import kept_imports
+from nb2pkg.plan.layout import draws
 from nb2pkg.plan.model import DataFile, DataFiles, Definition, Kept, Plan, Role, Segment, SegmentKey, Step
 from nb2pkg.plan.notebook_folder import folder_needs, with_folder_needs
 from nb2pkg.plan.segments import build_segments
@@ -18,9 +19,10 @@ from nb2pkg.plan.steps import build_plan
 
 
 def forget_code() -> None:
-    """Empty the plan's cache of parsed code (a conversion calls it when it ends: a batch
-    worker then holds no more than one notebook's)."""
+    """Empty the plan's caches of parsed code and what it draws (a conversion calls it when
+    it ends: a batch worker then holds no more than one notebook's)."""
     forget_trees()
+    draws.cache_clear()
 
 
 __all__ = [

@@ -161,8 +161,16 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
     written: set[str] = set()
     step_reads: dict[str, bool] = {}
     every_read: dict[str, bool] = {}
+    found: dict[ast.Module, list[FileUse]] = {}  # each tree's uses, for both passes (trees hash by identity)
+
+    def uses_in(tree: ast.Module) -> list[FileUse]:
+        if tree not in found:
+            found[tree] = file_uses(tree, constants)
+        return found[tree]
+
     for segment in plan_segments(plan, copies=True):
-        for use in file_uses(segment_tree(segment) or ast.Module(body=[], type_ignores=[]), constants):
+        tree = segment_tree(segment)
+        for use in uses_in(tree) if tree else []:
             if use.path is None:
                 continue
             if use.kind == "write":
@@ -172,7 +180,7 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
     for item in plan.steps:
         for segment in item.segments:
             tree = segment_tree(segment)
-            for use in file_uses(tree, constants) if tree else []:
+            for use in uses_in(tree) if tree else []:
                 if use.kind == "read" and use.path and is_relative(use.path) and names_a_file(use, origins):
                     step_reads[use.path] = every_read[use.path]
     inputs = {p: text for p, text in step_reads.items() if posixpath.normpath(p) not in written}

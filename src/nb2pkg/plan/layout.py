@@ -16,7 +16,9 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
+from nb2pkg.analysis import CACHED_PER_NOTEBOOK
 from nb2pkg.plan.model import Segment
 from nb2pkg.tags import module_tag
 
@@ -110,6 +112,7 @@ _HEADING_MODULES = (
 )
 
 
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)  # a segment's code is asked by its name, its step, its module
 def draws(code: str) -> bool:
     """Whether code makes or changes a figure: a call of a plotting module (`plt.bar`,
     `sns.histplot`), a method of a figure or its axes (`ax.set_title`, not the getters
