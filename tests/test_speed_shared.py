@@ -158,3 +158,47 @@ def test_a_notebook_larger_than_the_old_caches_parses_each_cell_once(
     code = [c.source for c in notebook.cells if c.kind == "code"]
     assert len(parsed) - len(set(parsed)) == 0  # nothing parsed twice
     assert len(parsed) <= len(code) + len(code) // 5
+
+
+EXPRESSIONS = [
+    "df.head()",
+    "(y := f(x))",
+    "sum(v for v in xs)",
+    "np.mean(a) + model.fit(X, y).score(X, y)",
+    "[print(i) for i in range(3)]",
+    "pd.read_csv('a.csv').describe()",
+    "random.random()",
+    "xs.append(1)",
+    "lambda: (yield)",
+    "plt.plot(x)",
+    "await client.get(u)",
+    "df.sort_values('a', inplace=True)",
+]
+
+
+def _computes_only_in_two_walks(node: cst.BaseExpression, imports: dict[str, str]) -> bool:
+    from nb2pkg.plan.displays import calls_in
+    from nb2pkg.plan.purity import _computes
+
+    kinds = (cst.NamedExpr, cst.Await, cst.Yield)
+    found = []
+
+    class Finder(cst.CSTVisitor):
+        def on_visit(self, visited: cst.CSTNode) -> bool:
+            found.append(isinstance(visited, kinds))
+            return True
+
+    node.visit(Finder())
+    if any(found):
+        return False
+    return all(_computes(call, imports, frozenset({"ax"})) for call in calls_in(node))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(EXPRESSIONS), min_size=1, max_size=3))
+def test_computes_only_in_one_walk_answers_as_two(parts: list[str]) -> None:
+    from nb2pkg.plan.purity import computes_only
+
+    imports = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot", "random": "random"}
+    node = cst.parse_expression(" + ".join(f"({p})" for p in parts))
+    assert computes_only(node, imports, frozenset({"ax"})) == _computes_only_in_two_walks(node, imports)
