@@ -96,18 +96,24 @@ class Analysed:
     def reused(self, python: str, context: Context) -> tuple[CellFacts, Context] | None:
         """The facts and the context after of walking `python` (no cell magic) in
         `context`, when that is what this analysis walked; None when it is not known.
-        The walk depends on the code and the context alone."""
+        The walk depends on the code and the context alone, and a newline after the last
+        statement changes nothing of it (a cell's last line has none; its statements
+        printed as a segment end with one). Code nb2pkg rewrote (`rewritten`) is reused
+        only as it is: walked again, it would not be a rewrite."""
         facts = self.facts
-        if python != facts.python or not facts.analysed or any(m.cell for m in facts.magics):
-            return None  # another code, or the cell walked as a `%%magic` body
+        newline = not facts.rewritten and facts.python is not None and python == facts.python + "\n"
+        if python != facts.python and not newline:
+            return None  # another code
+        if not facts.analysed or any(m.cell for m in facts.magics):
+            return None  # not walked, or walked as a `%%magic` body
         if context is not self.before and context != self.before:
             return None
-        return facts, self.after
+        return (facts if python == facts.python else replace(facts, python=python)), self.after
 
 
 def forget_code() -> None:
-    """Empty the analysis's caches of trees, printed statements and names (a conversion calls it when it ends:
-    a batch worker then holds no more than one notebook's)."""
+    """Empty the analysis's caches of trees, printed statements and names (a conversion
+    calls it when it ends: a batch worker then holds no more than one notebook's)."""
     parse.cache_clear()
     printed.cache_clear()
     loaded_names.cache_clear()
