@@ -17,7 +17,7 @@ from nb2pkg.analysis.facts import CellFacts, Context, Deferred, ParseError
 from nb2pkg.analysis.import_time import definition_work
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
-from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, code_of, parse
+from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, code_of, parse, value_hidden
 from nb2pkg.analysis.paths import conditional_deletes, partial_bindings, path_facts
 from nb2pkg.analysis.scopes import LocalBindings, dotted_name, import_binding, target_names
 from nb2pkg.analysis.unreadable import unreadable_writes
@@ -51,4 +51,5 @@ __all__ = [
     "shadowed_builtins",
     "target_names",
     "unreadable_writes",
+    "value_hidden",
 ]

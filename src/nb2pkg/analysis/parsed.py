@@ -1,5 +1,5 @@
-"""A cell's code parsed once, and a statement's code printed once, however many stages
-ask for them: LibCST trees are immutable, so one tree serves them all, and one statement
+"""A cell's code parsed (and tokenized) once, and a statement's code printed once,
+however many stages ask for them: LibCST trees are immutable, so one tree serves them all, and one statement
 always prints the same in modules of the same indentation and newline."""
 
 from __future__ import annotations
@@ -7,6 +7,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import libcst as cst
+
+from nb2pkg.ipython import hides_value
 
 # Room for every cell and statement of one notebook, however large: the stages ask in
 # notebook order, so a cache smaller than the notebook would have dropped each entry
@@ -36,3 +38,10 @@ def printed(statement: cst.CSTNode) -> str:
     """The node's code in a module of four-space indents and "\n" newlines."""
     # nodes hash by identity, and the cache holds the nodes it knows: no id is reused
     return _PLAIN.code_for_node(statement)
+
+
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)
+def value_hidden(python: str) -> bool:
+    """`ipython.hides_value(python)`, the code tokenized once: the analysis of `_` and
+    the cell's segments each ask of the same cell."""
+    return hides_value(python)
