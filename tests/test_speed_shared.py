@@ -202,3 +202,65 @@ def test_computes_only_in_one_walk_answers_as_two(parts: list[str]) -> None:
     imports = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot", "random": "random"}
     node = cst.parse_expression(" + ".join(f"({p})" for p in parts))
     assert computes_only(node, imports, frozenset({"ax"})) == _computes_only_in_two_walks(node, imports)
+
+
+BLOCKS = [
+    "for i in xs:\n    del d[i]\n",
+    "for i in xs:\n    y = i\n",
+    "if c:\n    del x\n",
+    "try:\n    f()\nexcept ValueError as e:\n    print(e)\n",
+    "try:\n    f()\nexcept* ValueError as e:\n    pass\n",
+    "while (n := next(it)):\n    total += n\n",
+    "for v in (w := range(3)):\n    pass\n",
+    "for v in [(u := 1) or 2]:\n    pass\n",
+    "with open(p) as fh:\n    text = fh.read()\n",
+    "with (m := lock()):\n    pass\n",
+    "if c:\n    def f():\n        del y\n",
+    "if c:\n    s = 'del x'  # except here\n",
+    "for d in dels:\n    deleted = d\n",
+]
+
+
+def _deletes_walked(statements: list[cst.BaseStatement]) -> set[str]:
+    from nb2pkg.analysis import target_names
+
+    found: set[str] = set()
+
+    class Deletes(cst.CSTVisitor):
+        def visit_Del(self, node: cst.Del) -> None:
+            found.update(target_names(node.target))
+
+        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+            if node.name is not None:
+                found.update(target_names(node.name.name))
+
+        def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+            if node.name is not None:
+                found.update(target_names(node.name.name))
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+    for statement in statements:
+        if isinstance(statement, cst.BaseCompoundStatement):
+            statement.visit(Deletes())
+    return found
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(BLOCKS), min_size=1, max_size=4))
+def test_path_shortcuts_answer_as_the_walks(blocks: list[str]) -> None:
+    from nb2pkg.analysis import conditional_deletes
+    from nb2pkg.analysis.paths import _conditional_walrus, _definite_walrus, _touched
+
+    statements = list(cst.parse_module("".join(blocks)).body)
+    assert conditional_deletes(statements) == _deletes_walked(statements)
+    for statement in statements:
+        heads = [statement.iter] if isinstance(statement, cst.For) else []
+        heads += [statement.test] if isinstance(statement, cst.While) else []
+        heads += [item.item for item in statement.items] if isinstance(statement, cst.With) else []
+        for head in heads:
+            assert _definite_walrus(head) == frozenset(_touched([head]) - _conditional_walrus(head))

@@ -12,6 +12,7 @@ most a parameter.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -96,9 +97,13 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
             return False
 
     for statement in statements:
-        if isinstance(statement, cst.BaseCompoundStatement):
+        # only `del` and `except` delete: code without either word (printed once) is not walked
+        if isinstance(statement, cst.BaseCompoundStatement) and _DELETES.search(printed(statement)):
             statement.visit(Deletes())
     return found
+
+
+_DELETES = re.compile(r"\b(del|except)\b")
 
 
 @lru_cache(maxsize=CACHED_PER_NOTEBOOK)  # a notebook's statements
@@ -348,6 +353,8 @@ def _may_suppress(manager: cst.BaseExpression) -> bool:
 
 def _definite_walrus(expression: cst.CSTNode) -> frozenset[str]:
     """Walrus targets in an expression that are bound whenever it is evaluated."""
+    if ":=" not in printed(expression):
+        return frozenset()  # an expression binds only with `:=`
     return frozenset(_touched([expression]) - _conditional_walrus(expression))
 
 
