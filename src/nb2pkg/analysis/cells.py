@@ -148,12 +148,18 @@ def analyse_cell(
                 Diagnostic(None, None, f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed"),
             )
         return CellFacts(magics=(magic,), warnings=warnings), context
+    reusable = again is not None and magic is None
+    # The code an analysis walked passed the checks below (the same code with a final
+    # newline passes them too): reused, it is not checked again. Code nb2pkg rewrote is
+    # not what was checked: reused only after the checks.
+    known = again.reused(translated.python, context) if again is not None and reusable else None
+    if known is not None and not known[0].rewritten:
+        return known
     refusal = check_python(translated.python, limited)
     # top-level `await` is code (IPython's autoawait): its step becomes an `async def`;
     # under a cell magic, which runs the body itself, the cell stays as it is
     if refusal is not None and not (refusal.kind == "await" and magic is None):
         return _refused(refusal, magic, translated.python, translated.line_offset), context
-    known = again.reused(translated.python, context) if again is not None and magic is None else None
     if known is not None:
         return known
     plain = tree is not None and magic is None and translated.python == source
