@@ -18,13 +18,12 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import libcst as cst
 
-from nb2pkg.analysis import CACHED_PER_NOTEBOOK, code_of, dotted_name
+from nb2pkg.analysis import code_of, dotted_name
 from nb2pkg.naming import identifier, unique
-from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse
+from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse, tree_of
 from nb2pkg.plan.model import DataFile, DataFiles, Kept, Plan, Segment, Step
 
 # Reading calls known to take an os.PathLike (pathlib.Path) as well as a str.
@@ -124,20 +123,13 @@ def segment_tree(segment: Segment) -> ast.Module | None:
     if segment.role == "markdown" or not segment.facts.analysed:
         return None
     if not segment.statements and segment.facts.python:  # a whole cell kept as it is
-        return _tree(segment.facts.python)
-    return _tree(_code(segment))
-
-
-@lru_cache(maxsize=CACHED_PER_NOTEBOOK)
-def _tree(code: str) -> ast.Module | None:
-    # Parsed once however many passes ask (file reads, writes, the notebook's folder);
-    # no pass changes the tree it is given, so they can share it.
-    return parse(code)
+        return tree_of(segment.facts.python)
+    return tree_of(_code(segment))
 
 
 def forget_trees() -> None:
     """Empty the cache of segment trees (a conversion calls it when it ends)."""
-    _tree.cache_clear()
+    tree_of.cache_clear()
 
 
 def takes_pathlike(use: FileUse, origins: dict[str, str]) -> bool:

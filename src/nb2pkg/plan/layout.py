@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from nb2pkg.analysis import CACHED_PER_NOTEBOOK
+from nb2pkg.plan.files import read_tree
 from nb2pkg.plan.model import Segment
 from nb2pkg.tags import module_tag
 
@@ -139,7 +140,7 @@ def _calls(code: str) -> list[tuple[str, ...]]:
     """Each call's dotted name: `plt.plot` -> ("plt", "plot"), `axes[0].set_title` ->
     ("axes", "set_title"), `df.groupby(k).plot()` -> ("", "plot")."""
     try:
-        tree = ast.parse(code)
+        tree = read_tree(code)
     except SyntaxError:
         return []
     found = []
@@ -196,7 +197,7 @@ def _estimator_module(code: str) -> str | None:
     """A class written as a scikit-learn transformer (`fit` and `transform`) builds
     features; one with `fit` and `predict` is a model."""
     try:
-        tree = ast.parse(code)
+        tree = read_tree(code)
     except SyntaxError:
         return None
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]

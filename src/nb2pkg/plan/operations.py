@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nb2pkg.naming import is_reserved
+from nb2pkg.plan.files import read_tree
 from nb2pkg.plan.model import Segment
 
 
@@ -63,7 +64,7 @@ def read_sources(sources: tuple[str, ...], imported: frozenset[str] = frozenset(
     trees = []
     for source in sources:
         try:
-            trees.append(ast.parse(source))
+            trees.append(read_tree(source))
         except (SyntaxError, ValueError):
             continue
     collector = _Collector(imported)
