@@ -264,3 +264,17 @@ def test_path_shortcuts_answer_as_the_walks(blocks: list[str]) -> None:
         heads += [item.item for item in statement.items] if isinstance(statement, cst.With) else []
         for head in heads:
             assert _definite_walrus(head) == frozenset(_touched([head]) - _conditional_walrus(head))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", "# a note", "   # indented note", "#"]), max_size=3),
+    st.sampled_from(LINES),
+)
+def test_a_statement_without_its_leading_lines_prints_as_the_cut_code(leading: list[str], line: str) -> None:
+    from nb2pkg.plan.results import _code
+
+    source = "".join(f"{text}\n" for text in leading) + line + "\n"
+    statement = cst.parse_module("x = 0\n" + source).body[1]
+    expected = cst.Module(body=[]).code_for_node(statement.with_changes(leading_lines=()))
+    assert _code(statement) == expected
