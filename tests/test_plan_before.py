@@ -45,7 +45,7 @@ def test_a_statement_printed_once_prints_as_its_module_prints_it(code: str) -> N
     """`plan.printed.code_of` caches the plain modules' printing: tabs and `\\r\\n` are not plain."""
     import libcst as cst
 
-    from nb2pkg.plan.printed import code_of
+    from nb2pkg.analysis import code_of
 
     module = cst.parse_module(code)
     for statement in module.body:

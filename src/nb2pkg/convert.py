@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.requirements import Requirement
 
+from nb2pkg.analysis import forget_code as forget_analysed
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.environment import Environment, Versions, normalise
@@ -24,6 +25,7 @@ from nb2pkg.plan import (
     Step,
     build_plan,
     build_segments,
+    forget_code,
     merge_clones,
     with_data_paths,
     with_folder_needs,
@@ -90,6 +92,20 @@ def convert(
     `installed` where the requirements' versions come from (`environment.notebook_versions`;
     a mapping is an environment known only by its versions, by PEP 503 name; None: none
     known, no lower bounds and no lock)."""
+    try:
+        return _converted(flow, out, package, local, installed)
+    finally:  # the trees and printed code the stages shared are this notebook's alone
+        forget_code()
+        forget_analysed()
+
+
+def _converted(
+    flow: Dataflow,
+    out: Path,
+    package: str | None,
+    local: LocalModules,
+    installed: Versions | Mapping[str, str] | None,
+) -> Conversion:
     versions = _versions(installed)
     notebook = flow.notebook
     package = package or default_package(notebook.path)

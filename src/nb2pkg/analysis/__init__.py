@@ -9,7 +9,7 @@ from nb2pkg.analysis.cells import (
     analyse_notebook,
     analyse_notebook_in_context,
     analyse_tree,
-    parse,
+    forget_code,
     shadowed_builtins,
 )
 from nb2pkg.analysis.closures import late_reads
@@ -17,11 +17,13 @@ from nb2pkg.analysis.facts import CellFacts, Context, Deferred, ParseError
 from nb2pkg.analysis.import_time import definition_work
 from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, root_name
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
+from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, code_of, parse, value_hidden
 from nb2pkg.analysis.paths import conditional_deletes, partial_bindings, path_facts
 from nb2pkg.analysis.scopes import LocalBindings, dotted_name, import_binding, target_names
 from nb2pkg.analysis.unreadable import unreadable_writes
 
 __all__ = [
+    "CACHED_PER_NOTEBOOK",
     "Analysed",
     "NOTEBOOK_BUILTINS",
     "CellFacts",
@@ -33,8 +35,10 @@ __all__ = [
     "analyse_notebook",
     "analyse_notebook_in_context",
     "analyse_tree",
+    "code_of",
     "conditional_deletes",
     "definition_work",
+    "forget_code",
     "dotted_name",
     "has_inplace_true",
     "import_binding",
@@ -47,4 +51,5 @@ __all__ = [
     "shadowed_builtins",
     "target_names",
     "unreadable_writes",
+    "value_hidden",
 ]

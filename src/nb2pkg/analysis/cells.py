@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from types import MappingProxyType
 
 import libcst as cst
@@ -14,6 +13,8 @@ from nb2pkg.analysis.facts import CellFacts, Context, ParseError
 from nb2pkg.analysis.last_result import names_read, shown_expression, with_last_result
 from nb2pkg.analysis.main_guard import unguarded
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
+from nb2pkg.analysis.parsed import parse, printed, value_hidden
+from nb2pkg.analysis.paths import loaded_names
 from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.ipython import Magic, is_known_magic, to_python
@@ -95,20 +96,28 @@ class Analysed:
     def reused(self, python: str, context: Context) -> tuple[CellFacts, Context] | None:
         """The facts and the context after of walking `python` (no cell magic) in
         `context`, when that is what this analysis walked; None when it is not known.
-        The walk depends on the code and the context alone."""
+        The walk depends on the code and the context alone, and a newline after the last
+        statement changes nothing of it (a cell's last line has none; its statements
+        printed as a segment end with one). Code nb2pkg rewrote (`rewritten`) is reused
+        only as it is: walked again, it would not be a rewrite."""
         facts = self.facts
-        if python != facts.python or not facts.analysed or any(m.cell for m in facts.magics):
-            return None  # another code, or the cell walked as a `%%magic` body
+        newline = not facts.rewritten and facts.python is not None and python == facts.python + "\n"
+        if python != facts.python and not newline:
+            return None  # another code
+        if not facts.analysed or any(m.cell for m in facts.magics):
+            return None  # not walked, or walked as a `%%magic` body
         if context is not self.before and context != self.before:
             return None
-        return facts, self.after
+        return (facts if python == facts.python else replace(facts, python=python)), self.after
 
 
-@lru_cache(maxsize=4096)
-def parse(python: str) -> cst.Module:
-    """LibCST's tree of `python`, parsed once however often the stages ask for it (trees
-    are immutable, so sharing one is safe); a syntax error is raised each time."""
-    return cst.parse_module(python)
+def forget_code() -> None:
+    """Empty the analysis's caches of trees, printed statements and names (a conversion
+    calls it when it ends: a batch worker then holds no more than one notebook's)."""
+    parse.cache_clear()
+    printed.cache_clear()
+    value_hidden.cache_clear()
+    loaded_names.cache_clear()
 
 
 def analyse_cell(
@@ -139,12 +148,18 @@ def analyse_cell(
                 Diagnostic(None, None, f"unknown cell magic `%%{magic.name}`: kept in the notebook, not analysed"),
             )
         return CellFacts(magics=(magic,), warnings=warnings), context
+    reusable = again is not None and magic is None
+    # The code an analysis walked passed the checks below (the same code with a final
+    # newline passes them too): reused, it is not checked again. Code nb2pkg rewrote is
+    # not what was checked: reused only after the checks.
+    known = again.reused(translated.python, context) if again is not None and reusable else None
+    if known is not None and not known[0].rewritten:
+        return known
     refusal = check_python(translated.python, limited)
     # top-level `await` is code (IPython's autoawait): its step becomes an `async def`;
     # under a cell magic, which runs the body itself, the cell stays as it is
     if refusal is not None and not (refusal.kind == "await" and magic is None):
         return _refused(refusal, magic, translated.python, translated.line_offset), context
-    known = again.reused(translated.python, context) if again is not None and magic is None else None
     if known is not None:
         return known
     plain = tree is not None and magic is None and translated.python == source

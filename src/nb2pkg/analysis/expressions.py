@@ -14,6 +14,7 @@ import re
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
 from functools import cache
+from typing import cast
 
 import libcst as cst
 
@@ -34,6 +35,8 @@ from nb2pkg.analysis.scopes import (
 )
 
 # Leaves that hold no names: skipped by the generic walk.
+_Comprehension = cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp
+
 _LEAVES = (
     cst.BaseParenthesizableWhitespace,
     cst.LeftParen,
@@ -75,26 +78,28 @@ class ExpressionWalk(MagicWalk):
     # -- expressions -----------------------------------------------------------------
 
     def expr(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Name):
-            self.load(node.value)
-        elif isinstance(node, cst.Attribute):
-            self.expr(node.value)
-        elif isinstance(node, cst.Call):
-            self.call(node)
-        elif isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            self.comprehension(node)
-        elif isinstance(node, cst.Lambda):
-            self.inline_lambda(node)
-        elif isinstance(node, cst.NamedExpr):
-            self.expr(node.value)
-            for name in target_names(node.target):
+        kind = _kind(type(node))  # the node's class decides: asked once per class
+        if kind == "name":
+            self.load(cast(cst.Name, node).value)
+        elif kind == "attribute":
+            self.expr(cast(cst.Attribute, node).value)
+        elif kind == "call":
+            self.call(cast(cst.Call, node))
+        elif kind == "comprehension":
+            self.comprehension(cast(_Comprehension, node))
+        elif kind == "lambda":
+            self.inline_lambda(cast(cst.Lambda, node))
+        elif kind == "walrus":
+            walrus = cast(cst.NamedExpr, node)
+            self.expr(walrus.value)
+            for name in target_names(walrus.target):
                 self.store(name, walrus=True)
-        elif isinstance(node, cst.Arg):
-            self.expr(node.value)
-        elif isinstance(node, cst.Yield) and self.collector is not None:
+        elif kind == "arg":
+            self.expr(cast(cst.Arg, node).value)
+        elif kind == "yield" and self.collector is not None:
             self.collector.returns_callable = True  # a generator runs when consumed
             self.generic(node)
-        elif not isinstance(node, _LEAVES):
+        elif kind != "leaf":
             self.generic(node)
 
     def generic(self, node: cst.CSTNode) -> None:
@@ -147,7 +152,7 @@ class ExpressionWalk(MagicWalk):
             if param in deferred.mutated_params:
                 self.mutate(arg.value)
 
-    def comprehension(self, node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> None:
+    def comprehension(self, node: _Comprehension) -> None:
         self.expr(node.for_in.iter)  # the first iterable is evaluated outside
         clause: cst.CompFor | None = node.for_in
         self.scopes.append(Scope("comprehension"))
@@ -266,6 +271,28 @@ class ExpressionWalk(MagicWalk):
         for deferred in held[1:]:
             merged = merged.merge(deferred)
         return merged
+
+
+@cache  # one entry per LibCST node class: a bounded set
+def _kind(cls: type) -> str:
+    """How `CellWalk.expr` walks a node of this class (its branches, in their order)."""
+    for kind, classes in _KINDS:
+        if issubclass(cls, classes):
+            return kind
+    return "other"
+
+
+_KINDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    ("name", cst.Name),
+    ("attribute", cst.Attribute),
+    ("call", cst.Call),
+    ("comprehension", (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)),
+    ("lambda", cst.Lambda),
+    ("walrus", cst.NamedExpr),
+    ("arg", cst.Arg),
+    ("yield", cst.Yield),
+    ("leaf", _LEAVES),
+)
 
 
 def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import libcst as cst
 
 from nb2pkg.analysis.facts import CellFacts
-from nb2pkg.ipython import hides_value
+from nb2pkg.analysis.parsed import value_hidden
 
 # Builtins that only compute, and never return None.
 _VALUE_BUILTINS = frozenset(
@@ -31,7 +31,7 @@ def shown_expression(facts: CellFacts, module: cst.Module, bound: frozenset[str]
     """The expression whose value the cell showed last, when it surely showed one and
     reading it again gives the same value; None otherwise. `bound`: the notebook's names
     so far (a builtin they rebind is not the builtin)."""
-    if not facts.analysed or facts.magics or facts.python is None or hides_value(facts.python) or not module.body:
+    if not facts.analysed or facts.magics or facts.python is None or value_hidden(facts.python) or not module.body:
         return None
     last = module.body[-1]
     if not isinstance(last, cst.SimpleStatementLine) or not isinstance(last.body[-1], cst.Expr):

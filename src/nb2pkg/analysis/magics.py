@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 import libcst as cst
 
 from nb2pkg.analysis.names import NameBook
+from nb2pkg.analysis.parsed import parse
 from nb2pkg.analysis.scopes import function_scope
 from nb2pkg.ipython import (
     MAGIC_NOTES,
@@ -55,7 +56,7 @@ class MagicWalk(NameBook, ABC):
             )
             return
         try:
-            module = cst.parse_module(python)
+            module = parse(python)  # the tree the plan's stages ask for again (plan/magic_cells.py)
         except cst.ParserSyntaxError:
             self.warn(f"the code of {what} does not parse; nb2pkg did not analyse it")
             return

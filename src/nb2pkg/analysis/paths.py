@@ -12,11 +12,13 @@ most a parameter.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 import libcst as cst
 
+from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, printed
 from nb2pkg.analysis.scopes import LocalBindings, target_names
 
 # A block that never completes normally (it raises, breaks, returns): on its path
@@ -58,12 +60,11 @@ def path_facts(statements: Sequence[cst.BaseStatement]) -> tuple[frozenset[str],
 def _first_reads(statements: Sequence[cst.BaseStatement], kills: list[frozenset[str]]) -> frozenset[str]:
     found: set[str] = set()
     bound: set[str] = set()
-    empty = cst.Module(body=[])
     for position, statement in enumerate(statements):
-        code = empty.code_for_node(statement)
+        code = printed(statement)  # printed for the segment's source already
         if isinstance(statement, cst.For):
             inner = set(target_names(statement.target))
-            reads = (loaded_names(code) - inner) | loaded_names(empty.code_for_node(statement.iter))
+            reads = (loaded_names(code) - inner) | loaded_names(printed(statement.iter))
         else:
             reads = loaded_names(code)
         found |= reads - bound
@@ -96,12 +97,16 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
             return False
 
     for statement in statements:
-        if isinstance(statement, cst.BaseCompoundStatement):
+        # only `del` and `except` delete: code without either word (printed once) is not walked
+        if isinstance(statement, cst.BaseCompoundStatement) and _DELETES.search(printed(statement)):
             statement.visit(Deletes())
     return found
 
 
-@lru_cache(maxsize=4096)
+_DELETES = re.compile(r"\b(del|except)\b")
+
+
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)  # a notebook's statements
 def loaded_names(python: str) -> frozenset[str]:
     """Every name `python` reads anywhere (`x += 1` reads `x`), nested code included,
     except a handler's own `as` name inside that handler (it is the exception there)."""
@@ -348,6 +353,8 @@ def _may_suppress(manager: cst.BaseExpression) -> bool:
 
 def _definite_walrus(expression: cst.CSTNode) -> frozenset[str]:
     """Walrus targets in an expression that are bound whenever it is evaluated."""
+    if ":=" not in printed(expression):
+        return frozenset()  # an expression binds only with `:=`
     return frozenset(_touched([expression]) - _conditional_walrus(expression))
 
 

@@ -3,18 +3,26 @@ and literals, naming each literal by its use, and finding code that renaming wou
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 import libcst as cst
 
+from nb2pkg.analysis import code_of
 from nb2pkg.naming import identifier, words_of
 
 LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
 # renaming or replacing inside these changes what the code means
 _UNSAFE = (cst.Global, cst.Nonlocal, cst.Import, cst.ImportFrom, cst.Match)
+# the keyword each of them is written with: code without one of these words has none of them
+_UNSAFE_WORDS = re.compile(r"\b(global|nonlocal|import|match)\b")
 
 
 def is_literal(node: cst.CSTNode) -> bool:
     """A literal, or a list, tuple, set or dict of literals (`["INLAND", "NEAR BAY"]`),
     which copies that differ in it take as one parameter."""
+    if not _may_be_literal(type(node)):
+        return False  # most nodes: a name, a call, an operator (asked once per class)
     if isinstance(node, LITERALS):
         return True
     if isinstance(node, cst.UnaryOperation):
@@ -28,10 +36,19 @@ def is_literal(node: cst.CSTNode) -> bool:
     return False
 
 
+@cache  # one entry per LibCST node class: a bounded set
+def _may_be_literal(cls: type) -> bool:
+    return issubclass(cls, (*LITERALS, cst.UnaryOperation, cst.List, cst.Tuple, cst.Set, cst.Dict))
+
+
 _CALL_PARAMETERS = {"print": "label", "isin": "values", "suptitle": "title", "savefig": "path", "open": "path"}
 
 
 def has_unsafe(statements: list[cst.BaseStatement]) -> bool:
+    """Whether the statements hold a node of `_UNSAFE`; their code (printed once: plan/printed.py)
+    is searched for the keywords first, and only code that has one of them is walked."""
+    if not any(_UNSAFE_WORDS.search(code_of(statement)) for statement in statements):
+        return False
     finder = _UnsafeFinder()
     for statement in statements:
         top(statement).visit(finder)
@@ -88,9 +105,12 @@ class Rewrite(cst.CSTTransformer):
             return updated_node.with_changes(value=f"_g{self.outer.index(name)}")
         if name in self.numbered and name not in self.renames:
             self.renames[name] = f"_v{len(self.renames)}"
-        return updated_node.with_changes(value=self.renames.get(name, name))
+        renamed = self.renames.get(name, name)
+        return updated_node if renamed == name else updated_node.with_changes(value=renamed)
 
     def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.Attribute:
+        if updated_node.attr.value == original_node.attr.value:
+            return updated_node  # not renamed: the same code (a name's own parentheses are not touched)
         return updated_node.with_changes(attr=original_node.attr)
 
     def visit_Arg(self, node: cst.Arg) -> None:
@@ -98,7 +118,10 @@ class Rewrite(cst.CSTTransformer):
 
     def leave_Arg(self, original_node: cst.Arg, updated_node: cst.Arg) -> cst.Arg:
         self.around.pop()
-        return updated_node.with_changes(keyword=original_node.keyword)
+        kept, keyword = original_node.keyword, updated_node.keyword
+        if kept is None or (keyword is not None and keyword.value == kept.value):
+            return updated_node  # not renamed: the same code
+        return updated_node.with_changes(keyword=kept)
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Attribute):

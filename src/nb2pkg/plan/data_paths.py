@@ -18,14 +18,12 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import libcst as cst
 
-from nb2pkg.analysis import dotted_name
+from nb2pkg.analysis import code_of, dotted_name
 from nb2pkg.naming import identifier, unique
-from nb2pkg.plan.clone_rewrite import top
-from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse
+from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse, tree_of
 from nb2pkg.plan.model import DataFile, DataFiles, Kept, Plan, Segment, Step
 
 # Reading calls known to take an os.PathLike (pathlib.Path) as well as a str.
@@ -125,15 +123,13 @@ def segment_tree(segment: Segment) -> ast.Module | None:
     if segment.role == "markdown" or not segment.facts.analysed:
         return None
     if not segment.statements and segment.facts.python:  # a whole cell kept as it is
-        return _tree(segment.facts.python)
-    return _tree(_code(segment))
+        return tree_of(segment.facts.python)
+    return tree_of(_code(segment))
 
 
-@lru_cache(maxsize=4096)
-def _tree(code: str) -> ast.Module | None:
-    # Parsed once however many passes ask (file reads, writes, the notebook's folder);
-    # no pass changes the tree it is given, so they can share it.
-    return parse(code)
+def forget_trees() -> None:
+    """Empty the cache of segment trees (a conversion calls it when it ends)."""
+    tree_of.cache_clear()
 
 
 def takes_pathlike(use: FileUse, origins: dict[str, str]) -> bool:
@@ -157,8 +153,16 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
     written: set[str] = set()
     step_reads: dict[str, bool] = {}
     every_read: dict[str, bool] = {}
+    found: dict[ast.Module, list[FileUse]] = {}  # each tree's uses, for both passes (trees hash by identity)
+
+    def uses_in(tree: ast.Module) -> list[FileUse]:
+        if tree not in found:
+            found[tree] = file_uses(tree, constants)
+        return found[tree]
+
     for segment in plan_segments(plan, copies=True):
-        for use in file_uses(segment_tree(segment) or ast.Module(body=[], type_ignores=[]), constants):
+        tree = segment_tree(segment)
+        for use in uses_in(tree) if tree else []:
             if use.path is None:
                 continue
             if use.kind == "write":
@@ -168,7 +172,7 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
     for item in plan.steps:
         for segment in item.segments:
             tree = segment_tree(segment)
-            for use in file_uses(tree, constants) if tree else []:
+            for use in uses_in(tree) if tree else []:
                 if use.kind == "read" and use.path and is_relative(use.path) and names_a_file(use, origins):
                     step_reads[use.path] = every_read[use.path]
     inputs = {p: text for p, text in step_reads.items() if posixpath.normpath(p) not in written}
@@ -344,13 +348,8 @@ def _redefined(segment: Segment, redefined: dict[str, str], data: DataFiles) -> 
 def _code(segment: Segment) -> str:
     if not segment.statements:
         return segment.source
-    return _printed(segment.statements)
-
-
-@lru_cache(maxsize=4096)
-def _printed(statements: tuple[cst.BaseStatement, ...]) -> str:
-    # LibCST nodes are immutable and hash by identity: the same statements print the same.
-    return cst.Module(body=[top(s) for s in statements]).code
+    # a module of the statements prints as each statement printed alone, one after the other
+    return "".join(code_of(statement) for statement in segment.statements)
 
 
 def _position(node: ast.AST | None) -> tuple[int, int, int, int]:

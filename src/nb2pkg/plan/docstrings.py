@@ -17,7 +17,7 @@ from nb2pkg.notebook import HEADING
 from nb2pkg.plan.model import Segment, Step
 from nb2pkg.plan.operations import Call, Code, read_code
 from nb2pkg.plan.step_functions import defined_only
-from nb2pkg.plan.step_names import call_verb, code_verbs
+from nb2pkg.plan.step_names import call_verb, read_step
 from nb2pkg.plan.vocabulary import content_words, shares_word
 
 _MAX_CLAUSES = 3
@@ -75,8 +75,7 @@ def step_doc(
     """The docstring (see the module docstring). `heading` is None for a later step of a
     section; `sources` says where each parameter comes from ("returned by `load_data`")."""
     segments = list(run)
-    code = read_code(segments, imported)
-    verbs = code_verbs(code, segments)
+    code, verbs = read_step(segments, imported)
     defined = defined_only(segments)
     listed = ", ".join(f"`{name}`" for name in defined)
     parts = [f"Define {listed}, which reads its values when called." if defined else what_it_does(code, verbs, returns)]

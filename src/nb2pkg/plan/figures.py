@@ -23,9 +23,10 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from nb2pkg.analysis import code_of
+from nb2pkg.plan.files import read_tree
 from nb2pkg.plan.layout import draws
 from nb2pkg.plan.model import Role
-from nb2pkg.plan.printed import code_of
 
 # Methods that finish a figure and return None.
 _FINISHING = frozenset(
@@ -53,7 +54,7 @@ _FINISHING = frozenset(
 def _call_parts(statement: cst.BaseStatement) -> tuple[str, ...]:
     """The dotted name of a statement that is one call (`plt.show()` -> ("plt", "show")), else ()."""
     try:
-        tree = ast.parse(_code(statement))
+        tree = read_tree(_code(statement))
     except SyntaxError:
         return ()
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr) or not isinstance(tree.body[0].value, ast.Call):

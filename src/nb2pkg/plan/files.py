@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from functools import lru_cache
+
+from nb2pkg.analysis import CACHED_PER_NOTEBOOK
 
 # Calls whose first argument (or path keyword) is a file the call reads, a file it writes.
 _READ_FUNCTIONS = frozenset(
@@ -153,3 +156,16 @@ def parse(python: str) -> ast.Module | None:
         return ast.parse(python)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)
+def tree_of(python: str) -> ast.Module | None:
+    """`parse(python)`, parsed once however many passes ask (a segment's reads and writes,
+    its operations, its figures, its settings): they read the tree, none changes it."""
+    return parse(python)
+
+
+def read_tree(python: str) -> ast.Module:
+    """`ast.parse(python)`, from `tree_of`: code that does not parse raises as it would."""
+    tree = tree_of(python)
+    return tree if tree is not None else ast.parse(python)

@@ -113,6 +113,8 @@ def _closure_reads(segment: Segment, earlier: set[str]) -> set[str]:
 
 def _callables(segment: Segment) -> set[str]:
     """Names the segment binds to lambdas or other callables it defines inline."""
+    if "lambda" not in segment.source:
+        return set()  # most segments: no pattern to compile per name
     return {name for name in segment.facts.defines if re.search(rf"\b{re.escape(name)}\s*=\s*lambda\b", segment.source)}
 
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
+from nb2pkg.analysis import CACHED_PER_NOTEBOOK
+from nb2pkg.plan.files import read_tree
 from nb2pkg.plan.model import Segment
 from nb2pkg.tags import module_tag
 
@@ -110,6 +113,7 @@ _HEADING_MODULES = (
 )
 
 
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)  # a segment's code is asked by its name, its step, its module
 def draws(code: str) -> bool:
     """Whether code makes or changes a figure: a call of a plotting module (`plt.bar`,
     `sns.histplot`), a method of a figure or its axes (`ax.set_title`, not the getters
@@ -136,7 +140,7 @@ def _calls(code: str) -> list[tuple[str, ...]]:
     """Each call's dotted name: `plt.plot` -> ("plt", "plot"), `axes[0].set_title` ->
     ("axes", "set_title"), `df.groupby(k).plot()` -> ("", "plot")."""
     try:
-        tree = ast.parse(code)
+        tree = read_tree(code)
     except SyntaxError:
         return []
     found = []
@@ -193,7 +197,7 @@ def _estimator_module(code: str) -> str | None:
     """A class written as a scikit-learn transformer (`fit` and `transform`) builds
     features; one with `fit` and `predict` is a model."""
     try:
-        tree = ast.parse(code)
+        tree = read_tree(code)
     except SyntaxError:
         return None
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]

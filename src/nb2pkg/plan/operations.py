@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from nb2pkg.naming import is_reserved
+from nb2pkg.plan.files import read_tree
 from nb2pkg.plan.model import Segment
 
 
@@ -55,10 +56,15 @@ class Code:
 
 def read_code(run: Iterable[Segment], imported: frozenset[str] = frozenset()) -> Code:
     """The summary of the code of `run`'s segments (a segment that does not parse adds nothing)."""
+    return read_sources(tuple(segment.source for segment in run), imported)
+
+
+def read_sources(sources: tuple[str, ...], imported: frozenset[str] = frozenset()) -> Code:
+    """`read_code` of segments of these sources: it reads nothing else of them."""
     trees = []
-    for segment in run:
+    for source in sources:
         try:
-            trees.append(ast.parse(segment.source))
+            trees.append(read_tree(source))
         except (SyntaxError, ValueError):
             continue
     collector = _Collector(imported)

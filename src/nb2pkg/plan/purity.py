@@ -180,9 +180,11 @@ _QUERY_METHODS = frozenset(
 def computes_only(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str]) -> bool:
     """Whether evaluating `node` binds nothing and changes nothing: every call it makes
     computes a new value (or draws), as far as nb2pkg knows."""
-    if _has(node, (cst.NamedExpr, cst.Await, cst.Yield)):
+    walk = _CallsAndBindings()  # one walk for both questions
+    node.visit(walk)
+    if walk.binds:
         return False
-    return all(_computes(call, imports, plot_objects) for call in calls_in(node))
+    return all(_computes(call, imports, plot_objects) for call in walk.calls)
 
 
 def _computes(call: cst.Call, imports: dict[str, str], plot_objects: frozenset[str]) -> bool:
@@ -232,14 +234,19 @@ def resolved(node: cst.BaseExpression, imports: dict[str, str]) -> str:
     return f"{imports[root]}.{rest}" if rest else imports[root]
 
 
-def _has(node: cst.CSTNode, kinds: tuple[type[cst.CSTNode], ...]) -> bool:
-    found: list[cst.CSTNode] = []
+class _CallsAndBindings(cst.CSTVisitor):
+    """The calls an expression makes, outermost first (`displays.calls_in`), and whether it
+    binds, awaits or yields anything (`:=`, `await`, `yield`)."""
 
-    class Finder(cst.CSTVisitor):
-        def on_visit(self, visited: cst.CSTNode) -> bool:
-            if isinstance(visited, kinds):
-                found.append(visited)
-            return not found
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[cst.Call] = []
+        self.binds = False
 
-    node.visit(Finder())
-    return bool(found)
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.NamedExpr, cst.Await, cst.Yield)):
+            self.binds = True
+        return super().on_visit(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)

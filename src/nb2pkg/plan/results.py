@@ -36,7 +36,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from nb2pkg.analysis import CellFacts, path_facts
+from nb2pkg.analysis import CellFacts, code_of, path_facts
 from nb2pkg.naming import unique
 from nb2pkg.notebook import Cell
 from nb2pkg.plan.displays import call_name, calls_in, is_shown_value
@@ -234,6 +234,10 @@ def _is_print(value: cst.BaseExpression) -> bool:
 
 
 def _code(statement: cst.BaseStatement) -> str:
+    """The statement's code without the blank and comment lines before it."""
+    leading: tuple[cst.EmptyLine, ...] = tuple(getattr(statement, "leading_lines", ()))
+    if all(line.newline.value is None for line in leading):  # each of them one "\n"-ended line
+        return code_of(statement).split("\n", len(leading))[-1] if leading else code_of(statement)
     return cst.Module(body=[]).code_for_node(statement.with_changes(leading_lines=()))
 
 

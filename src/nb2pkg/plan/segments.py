@@ -22,11 +22,13 @@ from nb2pkg.analysis import (
     Deferred,
     LocalBindings,
     analyse_cell,
+    code_of,
     parse,
     partial_bindings,
     path_facts,
     shadowed_builtins,
     unreadable_writes,
+    value_hidden,
 )
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.ipython import hides_value, ipython_call
@@ -39,7 +41,6 @@ from nb2pkg.plan.keeping import keep_reason
 from nb2pkg.plan.literals import assigned_name, is_literal_assignment, literal_line
 from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
-from nb2pkg.plan.printed import code_of
 from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
 from nb2pkg.plan.settings import Opening, opening_after, session_roles
 from nb2pkg.plan.unpacking import unpacked_literals
@@ -121,7 +122,7 @@ def _split_cell(
     if not module.body:
         return []
     movable = not (timed or facts.dynamic or any(m.cell for m in facts.magics))  # they keep their settings
-    hidden = hides_value(facts.python)
+    hidden = value_hidden(facts.python)
     if is_display_cell(module, facts, imports, captured):
         shown: list[tuple[Role, cst.BaseStatement]] = [("display", s) for s in module.body]
         moved = session_roles(shown, imports, opening, hidden) if movable else shown
@@ -172,7 +173,7 @@ def _statement_roles(
             pass  # a figure's finishing line goes with it: plan/figures.py
         elif stays_in_summary(statement, imports, plots, last, alone, wrapped):
             role = "display"  # a shown value, a result, a display setting: see plan/results.py
-        elif last and shows_artist(statement, parts, hides_value(facts.python or "")):
+        elif last and shows_artist(statement, parts, value_hidden(facts.python or "")):
             role = "display"  # `plt.xlabel(...)` whose `Text(...)` the notebook showed: plan/figures.py
         alone = alone and role not in ("code", "kept")
         parts.append((role, statement))
@@ -214,7 +215,7 @@ def _with_shown_value(
     functions: dict[str, Deferred],
 ) -> list[Segment]:
     """The last code segment marked with what its final expression shows, unless the cell hides it."""
-    hidden = hides_value(python) or (  # `%time f(x);` shows nothing either
+    hidden = value_hidden(python) or (  # `%time f(x);` shows nothing either
         timed is not None and timed[1] is module.body[-1] and hides_value(module.code_for_node(timed[1]))
     )
     if segments and segments[-1].role == "code" and not hidden:

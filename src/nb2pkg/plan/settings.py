@@ -33,8 +33,9 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from nb2pkg.analysis import code_of
+from nb2pkg.plan.files import read_tree
 from nb2pkg.plan.model import Role, Segment
-from nb2pkg.plan.printed import code_of
 
 _RANDOM = frozenset(
     {
@@ -138,7 +139,7 @@ def setting_kind(code: str, imports: dict[str, str], constants: frozenset[str] =
     """ "random", "random-value", "figures", "warnings" or "pandas" for a session setting
     statement, "" for anything else."""
     try:
-        tree = ast.parse(code)
+        tree = read_tree(code)
     except SyntaxError:
         return ""
     if len(tree.body) != 1:
@@ -203,7 +204,7 @@ def _plain(node: ast.expr, imports: dict[str, str], constants: frozenset[str]) -
 
 
 def _assigned(code: str) -> frozenset[str]:
-    tree = ast.parse(code)
+    tree = read_tree(code)
     return frozenset(
         t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
     )
@@ -213,7 +214,7 @@ def _inert(code: str) -> bool:
     """Whether a statement surely draws no random number and makes no figure: a simple
     statement whose calls only read files or are harmless builtins (`df = pd.read_csv(p)`)."""
     try:
-        tree = ast.parse(code)
+        tree = read_tree(code)
     except SyntaxError:
         return False
     if not all(isinstance(node, (ast.Assign, ast.Expr, ast.AnnAssign, ast.Assert)) for node in tree.body):

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 
 from nb2pkg.naming import identifier, is_reserved, unique, words_of
 from nb2pkg.plan.layout import cell_tag, draws
 from nb2pkg.plan.model import Segment
-from nb2pkg.plan.operations import Call, Code, read_code, split_words
+from nb2pkg.plan.operations import Call, Code, read_sources, split_words
 from nb2pkg.plan.step_functions import defined_only
 from nb2pkg.plan.vocabulary import (
     CANONICAL,
@@ -163,8 +164,7 @@ def step_name(
     defined = defined_only(segments)  # `def animate(i): ...` defined in its step
     if defined:
         return unique(identifier(f"define_{defined[0]}", "step"), set(taken) | _PACKAGE_MODULES)
-    code = read_code(segments, frozenset(imported))
-    verbs = code_verbs(code, segments)
+    code, verbs = read_step(segments, frozenset(imported))
     name = (_from_heading(heading, code, verbs, returns, segments) if heading else None) or _from_code(
         code, verbs, returns, segments
     )
@@ -178,11 +178,23 @@ def step_name(
     return unique(name, blocked)
 
 
-def code_verbs(code: Code, segments: list[Segment]) -> tuple[str, ...]:
+def read_step(segments: list[Segment], imported: frozenset[str]) -> tuple[Code, tuple[str, ...]]:
+    """`read_code` of a step's segments and the verbs of what it does (`_verbs`). Its name and then its docstring
+    ask for both, and both depend on the segments' sources alone: they are read once."""
+    return _read_step(tuple(segment.source for segment in segments), imported)
+
+
+@lru_cache(maxsize=16)  # the step being named and documented, and a few before it
+def _read_step(sources: tuple[str, ...], imported: frozenset[str]) -> tuple[Code, tuple[str, ...]]:
+    code = read_sources(sources, imported)
+    return code, _verbs(code, "".join(sources))
+
+
+def _verbs(code: Code, source: str) -> tuple[str, ...]:
     """Every verb of the table the code's operations match, in the table's order; the
     first is the step's verb. Never empty: `compute` when nothing matched."""
     found: list[str] = []
-    if draws("".join(s.source for s in segments)):
+    if draws(source):
         found.append("plot")
     attrs = [c.attr for c in code.calls]
     for verb, _, _ in _TABLE:
