@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from nb2pkg.analysis import Context, analyse_cell, analyse_tree, conditional_deletes
+from nb2pkg.analysis import Context, analyse_cell, analyse_tree, code_of, conditional_deletes
 from nb2pkg.escape import docstring_literal
 from nb2pkg.naming import unique
 from nb2pkg.plan import (
@@ -24,7 +24,6 @@ from nb2pkg.plan import (
     pass_arguments,
     with_parameters,
 )
-from nb2pkg.plan.printed import code_of
 from nb2pkg.render.formatting import format_code
 
 MODULE_DOCS = {
