@@ -221,35 +221,6 @@ BLOCKS = [
 ]
 
 
-def _deletes_walked(statements: list[cst.BaseStatement]) -> set[str]:
-    from nb2pkg.analysis import target_names
-
-    found: set[str] = set()
-
-    class Deletes(cst.CSTVisitor):
-        def visit_Del(self, node: cst.Del) -> None:
-            found.update(target_names(node.target))
-
-        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-            if node.name is not None:
-                found.update(target_names(node.name.name))
-
-        def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-            if node.name is not None:
-                found.update(target_names(node.name.name))
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-    for statement in statements:
-        if isinstance(statement, cst.BaseCompoundStatement):
-            statement.visit(Deletes())
-    return found
-
-
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(BLOCKS), min_size=1, max_size=4))
 def test_path_shortcuts_answer_as_the_walks(blocks: list[str]) -> None:
@@ -257,7 +228,7 @@ def test_path_shortcuts_answer_as_the_walks(blocks: list[str]) -> None:
     from nb2pkg.analysis.paths import _conditional_walrus, _definite_walrus, _touched
 
     statements = list(cst.parse_module("".join(blocks)).body)
-    assert conditional_deletes(statements) == _deletes_walked(statements)
+    assert conditional_deletes(statements) == conditional_deletes(statements, look_first=False)
     for statement in statements:
         heads = [statement.iter] if isinstance(statement, cst.For) else []
         heads += [statement.test] if isinstance(statement, cst.While) else []

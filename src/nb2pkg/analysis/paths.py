@@ -73,9 +73,10 @@ def _first_reads(statements: Sequence[cst.BaseStatement], kills: list[frozenset[
     return frozenset(found)
 
 
-def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
+def conditional_deletes(statements: Sequence[cst.BaseStatement], look_first: bool = True) -> set[str]:
     """Names some path deletes: `if c: del x`, and a handler's `as` name, which Python
-    deletes when the handler ends. Whatever bound them before, they may be unbound after."""
+    deletes when the handler ends. Whatever bound them before, they may be unbound after.
+    `look_first=False` walks every compound statement (the path the word test shortens)."""
     found: set[str] = set()
 
     class Deletes(cst.CSTVisitor):
@@ -98,7 +99,7 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement]) -> set[str]:
 
     for statement in statements:
         # only `del` and `except` delete: code without either word (printed once) is not walked
-        if isinstance(statement, cst.BaseCompoundStatement) and _DELETES.search(printed(statement)):
+        if isinstance(statement, cst.BaseCompoundStatement) and (not look_first or _DELETES.search(printed(statement))):
             statement.visit(Deletes())
     return found
 
