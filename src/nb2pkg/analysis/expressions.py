@@ -9,10 +9,9 @@ names, each of which may alias another or run a notebook function when used.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from abc import abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from typing import cast
 
@@ -29,9 +28,11 @@ from nb2pkg.analysis.mutation import (
 from nb2pkg.analysis.scopes import (
     Collector,
     Scope,
+    children,
     function_scope,
     parameter_names,
     target_names,
+    walk_nodes,
 )
 
 # Leaves that hold no names: skipped by the generic walk.
@@ -103,7 +104,7 @@ class ExpressionWalk(MagicWalk):
             self.generic(node)
 
     def generic(self, node: cst.CSTNode) -> None:
-        for child in _children(node):
+        for child in children(node):
             self.expr(child)
 
     def call(self, node: cst.Call) -> None:
@@ -295,27 +296,6 @@ _KINDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
 )
 
 
-def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
-    for name in _fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
-
-
-@cache  # one entry per LibCST node class: a bounded set
-def _fields(cls: type) -> tuple[str, ...]:
-    """The fields of a node class that may hold names (not whitespace or parentheses)."""
-    return tuple(
-        f.name
-        for f in dataclasses.fields(cls)
-        if not f.name.startswith("whitespace") and f.name not in ("lpar", "rpar")
-    )
-
-
 def _passed_names(value: cst.BaseExpression) -> list[str]:
     """Names passed on as values: call arguments and container elements, not callees."""
     if isinstance(value, cst.Call):
@@ -345,7 +325,7 @@ def _makes_functions(body: cst.BaseSuite, functions: Mapping[str, Deferred]) -> 
     """Whether a function body makes a function, lambda, class or generator, or calls
     one of the notebook `functions` that return them (makers)."""
     maker = _Maker(functions)
-    body.visit(maker)
+    walk_nodes(body, maker.on_visit)
     return maker.found
 
 

@@ -203,7 +203,7 @@ def _locals(body: list[ast.stmt]) -> set[str]:
 def _touched(nodes: Sequence[cst.CSTNode]) -> set[str]:
     collector = LocalBindings()  # also collects `del` targets and handler names
     for node in nodes:
-        node.visit(collector)
+        collector.collect(node)
     return collector.bound
 
 

@@ -7,7 +7,9 @@ collected before its body is walked. Class bodies and comprehensions bind as the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Literal
 
 import libcst as cst
@@ -89,6 +91,15 @@ class LocalBindings(cst.CSTVisitor):
         self.declared_global: set[str] = set()
         self.declared_nonlocal: set[str] = set()
 
+    def collect(self, node: cst.CSTNode) -> None:
+        """`node.visit(self)`, as `walk_nodes` does it: the same `visit_` methods on the
+        same nodes, in another order, which the sets it fills do not see."""
+        walk_nodes(node, self._enter)
+
+    def _enter(self, node: cst.CSTNode) -> bool | None:
+        visit = _visit_method(type(node))
+        return None if visit is None else visit(self, node)
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.bound.add(node.name.value)
         return False
@@ -158,6 +169,44 @@ class LocalBindings(cst.CSTVisitor):
             self.bound.add(node.rest.value)
 
 
+def walk_nodes(node: cst.CSTNode, enter: Callable[[cst.CSTNode], bool | None]) -> None:
+    """`enter` called on `node` and the nodes under it, not under a node it returns False
+    for: what a LibCST visitor's `on_visit` sees, without the visit's rebuilding of every
+    node (most of its time, for a visitor that only reads). Not in LibCST's order."""
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        if enter(node) is not False:
+            pending.extend(children(node))
+
+
+@cache
+def _visit_method(kind: type[cst.CSTNode]) -> Callable[[LocalBindings, cst.CSTNode], bool | None] | None:
+    return getattr(LocalBindings, f"visit_{kind.__name__}", None)
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The nodes `node` holds that may hold names (not whitespace or parentheses)."""
+    for name in _fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, (tuple, list)):
+            for item in value:
+                if _is_node(item.__class__):
+                    yield item
+        elif _is_node(value.__class__):
+            yield value
+
+
+@cache  # `isinstance(value, cst.CSTNode)`, an abstract class's check, asked once per class
+def _is_node(kind: type) -> bool:
+    return issubclass(kind, cst.CSTNode)
+
+
+@cache  # one entry per LibCST node class: a bounded set
+def _fields(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if not f.name.startswith("whitespace") and f.name not in ("lpar", "rpar"))
+
+
 def function_scope(
     params: cst.Parameters,
     body: cst.CSTNode,
@@ -166,7 +215,7 @@ def function_scope(
 ) -> Scope:
     """The scope of a function (or lambda) body, with its locals known in advance."""
     collector = LocalBindings()
-    body.visit(collector)
+    collector.collect(body)
     _, names = parameter_names(params)
     nonlocal_or_global = collector.declared_global | collector.declared_nonlocal
     return Scope(
