@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg.analysis import LocalBindings
-from nb2pkg.analysis.expressions import _Maker, _makes_functions
+from nb2pkg.analysis.expressions import _makes_functions
 from nb2pkg.analysis.facts import Deferred
 from nb2pkg.errors import InputError
 from nb2pkg.ipython import to_python
 from nb2pkg.notebook import read_notebook
-from nb2pkg.render.modules import needed_names
+from nb2pkg.render.modules import _import_code, needed_names
 from support import corpus_notebooks
 
 NOTEBOOKS = corpus_notebooks()
@@ -99,11 +99,30 @@ def _collected(node: cst.CSTNode) -> tuple[set[str], set[str], set[str]]:
 MAKERS = ({}, {"f": Deferred(returns_callable=True), "g": Deferred(is_class=True)})
 
 
+class Maker(cst.CSTVisitor):
+    """`_makes_functions` as LibCST's visit with `isinstance` checks."""
+
+    def __init__(self, functions: dict[str, Deferred]) -> None:
+        self.functions = functions
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        making = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp, cst.Yield)
+        called = (
+            self.functions.get(node.func.value)
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+            else None
+        )
+        maker = called is not None and (called.returns_callable or called.is_class)
+        self.found = self.found or isinstance(node, making) or maker
+        return not self.found
+
+
 def _same_walks(node: cst.CSTNode) -> None:
     assert _collected(node) == _visited(node)
     if isinstance(node, cst.BaseSuite):
         for functions in MAKERS:
-            maker = _Maker(functions)
+            maker = Maker(functions)
             node.visit(maker)
             assert _makes_functions(node, functions) == maker.found
 
@@ -164,3 +183,16 @@ def test_the_walk_of_corpus_cells_is_libcsts_visit(path: Path) -> None:
             continue
         for node in _function_bodies(module) if module is not None else ():
             _same_walks(node)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["import a; import b\n", "from a import (b,\n  c)  # x\n", "import a.b as c  # c\n", "from . import x as y;\n"],
+)
+def test_an_imports_line_is_the_import_printed_alone(code: str) -> None:
+    for statement in cst.parse_module(code).body:
+        assert isinstance(statement, cst.SimpleStatementLine)
+        for node in statement.body:
+            assert isinstance(node, (cst.Import, cst.ImportFrom))
+            line = cst.Module(body=[cst.SimpleStatementLine([node])]).code.strip()
+            assert _import_code(node) == line

@@ -310,7 +310,9 @@ def _imports_for(
 
 
 def _import_code(node: cst.Import | cst.ImportFrom) -> str:
-    return cst.Module(body=[cst.SimpleStatementLine([node])]).code.strip()
+    """The import as a line of its own; printed once for all the modules that import it
+    (the statement's own code is the line's, less its line break)."""
+    return code_of(node).strip()
 
 
 def import_module_name(node: cst.Import | cst.ImportFrom) -> str:
