@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 from nb2pkg.analysis import LocalBindings
 from nb2pkg.analysis.expressions import _makes_functions
 from nb2pkg.analysis.facts import Deferred
+from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.ipython import to_python
 from nb2pkg.notebook import read_notebook
-from nb2pkg.render.modules import _import_code, needed_names
+from nb2pkg.plan import build_plan, build_segments
+from nb2pkg.render.modules import _import_code, lazy_annotations, needed_names, step_function
 from support import corpus_notebooks
 
 NOTEBOOKS = corpus_notebooks()
@@ -145,7 +147,7 @@ def test_needed_names_of_generated_modules_are_those_of_libcsts_visit(
     code = tree.code
     fast = needed_names(code, lazy, tree)
     with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(LocalBindings, "collect", lambda self, node: node.visit(self))
+        patched.setattr(LocalBindings, "collect", _libcsts_visit)
         assert needed_names(code, lazy, tree) == fast
 
 
@@ -196,3 +198,26 @@ def test_an_imports_line_is_the_import_printed_alone(code: str) -> None:
             assert isinstance(node, (cst.Import, cst.ImportFrom))
             line = cst.Module(body=[cst.SimpleStatementLine([node])]).code.strip()
             assert _import_code(node) == line
+
+
+def _libcsts_visit(self: LocalBindings, node: cst.CSTNode) -> None:
+    node.visit(self)
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+@pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:60] for p in NOTEBOOKS])
+def test_needed_names_of_corpus_steps_are_those_of_libcsts_visit(path: Path) -> None:
+    try:
+        plan = build_plan(build_segments(build_dataflow(read_notebook(path))))
+    except InputError:
+        return
+    lifted, lazy = plan.lifted(), lazy_annotations(plan)
+    for step in plan.steps:
+        tree = cst.Module(body=[step_function(step, lifted)])
+        code = tree.code
+        fast = needed_names(code, lazy, tree)
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(LocalBindings, "collect", _libcsts_visit)
+            assert needed_names(code, lazy, tree) == fast, (path.name, step.name)
