@@ -8,6 +8,9 @@ fitted estimator (`model.fit(X, y)` shows `model`), or nothing (`print(x)`,
 
 from __future__ import annotations
 
+import dataclasses
+from functools import cache
+
 import libcst as cst
 
 from nb2pkg.analysis import CellFacts, Deferred, has_inplace_true, method_mutates_receiver, root_name, target_names
@@ -83,7 +86,7 @@ def is_shown_value(statement: cst.BaseStatement, imports: dict[str, str], plot_o
 
 
 def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str] = frozenset()) -> bool:
-    for call in calls_in(node):
+    for call in calls_anywhere(node):  # any order: each call is asked on its own
         if _is_effect_call(call):
             return False
         root = root_name(call.func)
@@ -217,6 +220,38 @@ def calls_in(node: cst.CSTNode) -> list[cst.Call]:
 
     node.visit(Calls())
     return found
+
+
+def calls_anywhere(node: cst.CSTNode) -> list[cst.Call]:
+    """The calls of `calls_in(node)`, in no promised order, found by reading the nodes'
+    fields: LibCST's walk builds every node again, and none of its callbacks is needed
+    here. Punctuation, whitespace and comments hold no call and are not entered."""
+    found: list[cst.Call] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            found.append(current)
+        for name in _fields_that_may_call(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return found
+
+
+# Fields of LibCST nodes that hold only punctuation, whitespace, comments or text.
+_PUNCTUATION_FIELDS = frozenset(
+    {"lpar", "rpar", "comma", "semicolon", "equal", "colon", "dot", "operator", "star", "newline"}
+    | {"lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "trailing_whitespace", "header", "footer"}
+)
+
+
+@cache  # one entry per LibCST node class: a bounded set
+def _fields_that_may_call(cls: type) -> tuple[str, ...]:
+    names = (field.name for field in dataclasses.fields(cls))
+    return tuple(n for n in names if n not in _PUNCTUATION_FIELDS and not n.startswith("whitespace"))
 
 
 def call_name(call: cst.Call) -> str:
