@@ -1,7 +1,8 @@
 """The segments' shortcuts find what the full walks find (issue 16): `calls_anywhere`,
 which reads the nodes' fields and skips punctuation, finds the calls LibCST's walk
-(`calls_in`) finds, on generated code of every kind of expression and statement, and on
-every statement of the corpus."""
+(`calls_in`) finds, and `paths.visit_fields` collects the names LibCST's walk of
+`LocalBindings` collects, on generated code of every kind of expression and statement,
+and on every statement of the corpus."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from nb2pkg.analysis import LocalBindings, paths
+from nb2pkg.analysis.paths import path_facts, visit_fields
 from nb2pkg.ipython import to_python
 from nb2pkg.plan.displays import calls_anywhere, calls_in
 from support import corpus_notebooks
@@ -34,7 +37,7 @@ EXPRESSIONS = (
     "(y := {})",
     "g(*{}, **{})",
     "({}).attr",
-    "(await {})",
+    "(await g({}))",
     "x",
     "1",
     "'s'",
@@ -52,6 +55,18 @@ STATEMENTS = (
     "assert {}, {}",
     "if {}:  # f(comment)\n    pass\nelif {}:\n    pass",
     "print({}); {}",
+    "a, *b = c[0].d = {}",
+    "n: int = {}",
+    "m //= {}",
+    "import os.path as op, sys",
+    "from . import (x as y, z)",
+    "global gl; nonlocal nl",
+    "match {}:\n    case [1, *rest] | {'k': km, **other} if {}:\n        pass\n    case P(x=px) as whole:\n        pass",
+    "async with {} as aw:\n    async for af in {}:\n        pass",
+    "def inner(ip):\n    lv = {}",
+    "class Inner:\n    cv = {}",
+    "try:\n    pass\nexcept* E as eg:\n    del dv, dw[0]",
+    "while (wl := {}):\n    break",
 )
 
 
@@ -76,18 +91,46 @@ def _same_calls(node: cst.CSTNode) -> bool:
     return sorted(map(id, calls_anywhere(node))) == sorted(map(id, calls_in(node)))
 
 
+def _same_bindings(node: cst.CSTNode) -> bool:
+    walked, read = LocalBindings(), LocalBindings()
+    node.visit(walked)
+    visit_fields(node, read)
+    found = (read.bound, read.declared_global, read.declared_nonlocal)
+    return found == (walked.bound, walked.declared_global, walked.declared_nonlocal)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(statements(), min_size=1, max_size=3))
-def test_calls_anywhere_finds_the_calls_of_the_walk(lines: list[str]) -> None:
+def test_field_reads_find_what_the_walks_find(lines: list[str]) -> None:
     code = "async def outer():\n" + "".join(f"    {line}\n".replace("\n", "\n    ").rstrip() + "\n" for line in lines)
     module = cst.parse_module(code)
+    inner = module.body[0].body.body  # type: ignore[attr-defined]
     assert _same_calls(module)
-    assert all(_same_calls(s) for s in module.body[0].body.body)  # type: ignore[attr-defined]
+    assert all(_same_calls(s) for s in inner)
+    assert all(_same_bindings(s) for s in inner)  # the function's own body, not its name
+
+
+def _walked(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    node.visit(visitor)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(statements(), min_size=1, max_size=4))
+def test_path_facts_are_those_of_the_walks(lines: list[str]) -> None:
+    """Partial bindings and first reads with every visitor of analysis/paths.py read from
+    the fields, as with LibCST's walks."""
+    code = "".join(line + "\n" for line in lines).replace("(await ", "(")
+    code = code.replace("async ", "").replace("    yield", "    y =")
+    body = cst.parse_module(code).body
+    read = path_facts(body)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(paths, "visit_fields", _walked)
+        assert read == path_facts(body)
 
 
 @pytest.mark.slow
 @pytest.mark.corpus
-def test_calls_anywhere_on_the_corpus() -> None:
+def test_field_reads_on_the_corpus() -> None:
     notebooks = corpus_notebooks()
     if not notebooks:
         pytest.skip("corpus not available")
@@ -103,5 +146,6 @@ def test_calls_anywhere_on_the_corpus() -> None:
             except cst.ParserSyntaxError:
                 continue
             assert all(_same_calls(statement) for statement in module.body), path.name
+            assert all(_same_bindings(statement) for statement in module.body), path.name
             checked += 1
     assert checked > 100

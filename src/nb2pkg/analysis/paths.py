@@ -12,9 +12,10 @@ most a parameter.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import libcst as cst
 
@@ -100,7 +101,7 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement], look_first: boo
     for statement in statements:
         # only `del` and `except` delete: code without either word (printed once) is not walked
         if isinstance(statement, cst.BaseCompoundStatement) and (not look_first or _DELETES.search(printed(statement))):
-            statement.visit(Deletes())
+            visit_fields(statement, Deletes())
     return found
 
 
@@ -203,8 +204,40 @@ def _locals(body: list[ast.stmt]) -> set[str]:
 def _touched(nodes: Sequence[cst.CSTNode]) -> set[str]:
     collector = LocalBindings()  # also collects `del` targets and handler names
     for node in nodes:
-        node.visit(collector)
+        visit_fields(node, collector)
     return collector.bound
+
+
+def visit_fields(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """`node.visit(visitor)` for a visitor whose `visit_*` callbacks only collect (none
+    leaves, none minds the order): the nodes are read from their fields, in no promised
+    order, where LibCST's walk builds each node again. Punctuation, whitespace and
+    comments, which bind nothing, are not entered."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        callback = getattr(visitor, f"visit_{type(current).__name__}", None)
+        if callback is not None and callback(current) is False:
+            continue
+        for name in _fields_that_may_bind(type(current)):
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                stack.append(value)
+            elif isinstance(value, (tuple, list)):
+                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
+
+
+# Fields of LibCST nodes that hold only punctuation, whitespace, comments or text.
+_PUNCTUATION_FIELDS = frozenset(
+    {"lpar", "rpar", "comma", "semicolon", "equal", "colon", "dot", "operator", "star", "newline"}
+    | {"lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "trailing_whitespace", "header", "footer"}
+)
+
+
+@cache  # one entry per LibCST node class: a bounded set
+def _fields_that_may_bind(cls: type) -> tuple[str, ...]:
+    names = (field.name for field in dataclasses.fields(cls))
+    return tuple(n for n in names if n not in _PUNCTUATION_FIELDS and not n.startswith("whitespace"))
 
 
 def _block(statements: Sequence[cst.BaseStatement]) -> Kills:
@@ -315,7 +348,7 @@ def _breaks(body: cst.BaseSuite) -> bool:
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
 
-    body.visit(Breaks())
+    visit_fields(body, Breaks())
     return found
 
 
@@ -383,5 +416,5 @@ def _conditional_walrus(node: cst.CSTNode) -> set[str]:
         def visit_GeneratorExp(self, op: cst.GeneratorExp) -> None:
             found.update(_touched([op]))
 
-    node.visit(Conditional())
+    visit_fields(node, Conditional())
     return found
