@@ -74,7 +74,7 @@ PIECES = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(PIECES, min_size=1, max_size=4))
 def test_check_tree_refuses_as_the_plain_walk(pieces: list[str]) -> None:
     tree = ast.parse("\n".join(pieces) + "\n")

@@ -99,7 +99,7 @@ def _same_bindings(node: cst.CSTNode) -> bool:
     return found == (walked.bound, walked.declared_global, walked.declared_nonlocal)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(statements(), min_size=1, max_size=3))
 def test_field_reads_find_what_the_walks_find(lines: list[str]) -> None:
     code = "async def outer():\n" + "".join(f"    {line}\n".replace("\n", "\n    ").rstrip() + "\n" for line in lines)
@@ -114,7 +114,7 @@ def _walked(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     node.visit(visitor)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(statements(), min_size=1, max_size=4))
 def test_path_facts_are_those_of_the_walks(lines: list[str]) -> None:
     """Partial bindings and first reads with every visitor of analysis/paths.py read from
