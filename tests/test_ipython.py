@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nb2pkg.ipython import (
     Magic,
     Policy,
+    _ends_with_semicolon_token,
     hides_value,
     magic_policy,
     pip_install_targets,
@@ -308,3 +311,10 @@ def test_timing_magics_that_a_step_cannot_stand_for_stay(tmp_path, cell: str, re
     kept = [c for c in json.loads(files["notebooks/nb.ipynb"])["cells"] if "kept" in c["metadata"].get("nb2pkg", {})]
     assert len(kept) == 1 and reason in kept[0]["metadata"]["nb2pkg"]["kept"]
     assert cell in "".join(kept[0]["source"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*"x;#'\"\\( )\n\t1", "if x:\n    ", "f(a);", "%time "]), max_size=20).map("".join))
+def test_hides_value_without_semicolon_skips_only_what_the_tokens_say_is_shown(python: str) -> None:
+    """The shortcut (no `;`, no tokenizing) answers as the tokens of the whole cell do."""
+    assert hides_value(python) is _ends_with_semicolon_token(python)

@@ -242,6 +242,13 @@ def _plain_python(python: str, rows: set[int]) -> bool:
 def hides_value(python: str) -> bool:
     """Whether IPython shows nothing for this cell's last expression: the last token of
     the cell (after IPython's rewrite, comments aside) is `;`, as `plt.plot(x);`."""
+    if ";" not in python:  # no `;` token without the character: most cells are not tokenized
+        return False
+    return _ends_with_semicolon_token(python)
+
+
+def _ends_with_semicolon_token(python: str) -> bool:
+    """IPython's own test, on the tokens of the whole cell."""
     tokens: list[tokenize.TokenInfo] = []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(python).readline))

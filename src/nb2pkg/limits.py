@@ -156,7 +156,9 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
 
 def check_tree(tree: ast.AST) -> Refusal | None:
     """The first limit the tree breaks: size, depth, blocks, brackets or a name's length;
-    an explicit stack, because recursion is what the limits protect against."""
+    an explicit stack, because recursion is what the limits protect against. Children
+    are stacked as `ast.iter_child_nodes` gives them, and a node's limits are spelled
+    out (`_over`) only when one of them breaks: most nodes cost a few comparisons."""
     stack: list[tuple[ast.AST, int, int, int]] = [(tree, 1, 0, 0)]
     nodes = 0
     while stack:
@@ -169,10 +171,17 @@ def check_tree(tree: ast.AST) -> Refusal | None:
         kind = type(node)
         blocks += kind in _BLOCKS
         brackets += kind in _BRACKETS
-        found = _over(node, depth, blocks, brackets)
-        if found is not None:
-            return Refusal("limit", getattr(node, "lineno", 1), found)
-        stack.extend((child, depth + 1, blocks, brackets) for child in ast.iter_child_nodes(node))
+        if depth > MAX_DEPTH or blocks > MAX_BLOCKS or brackets > MAX_BRACKETS or kind in _NAMES:
+            found = _over(node, depth, blocks, brackets)
+            if found is not None:
+                return Refusal("limit", getattr(node, "lineno", 1), found)
+        depth += 1
+        for name in node._fields:
+            field = getattr(node, name, None)
+            if isinstance(field, ast.AST):
+                stack.append((field, depth, blocks, brackets))
+            elif isinstance(field, list):
+                stack.extend((item, depth, blocks, brackets) for item in field if isinstance(item, ast.AST))
     return None
 
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 import libcst as cst
 
 from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, printed
-from nb2pkg.analysis.scopes import LocalBindings, target_names
+from nb2pkg.analysis.scopes import LocalBindings, target_names, visit_fields
 
 # A block that never completes normally (it raises, breaks, returns): on its path
 # nothing after it runs, so it constrains nothing. Stands for "every name".
@@ -100,7 +100,7 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement], look_first: boo
     for statement in statements:
         # only `del` and `except` delete: code without either word (printed once) is not walked
         if isinstance(statement, cst.BaseCompoundStatement) and (not look_first or _DELETES.search(printed(statement))):
-            statement.visit(Deletes())
+            visit_fields(statement, Deletes())
     return found
 
 
@@ -315,7 +315,7 @@ def _breaks(body: cst.BaseSuite) -> bool:
         def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
             return False
 
-    body.visit(Breaks())
+    visit_fields(body, Breaks())
     return found
 
 
@@ -383,5 +383,5 @@ def _conditional_walrus(node: cst.CSTNode) -> set[str]:
         def visit_GeneratorExp(self, op: cst.GeneratorExp) -> None:
             found.update(_touched([op]))
 
-    node.visit(Conditional())
+    visit_fields(node, Conditional())
     return found

@@ -186,7 +186,7 @@ def _visit_method(kind: type[cst.CSTNode]) -> Callable[[LocalBindings, cst.CSTNo
 
 
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The nodes `node` holds that may hold names (not whitespace or parentheses)."""
+    """The nodes `node` holds that may hold names (not punctuation, whitespace or comments)."""
     for name in _fields(type(node)):
         value = getattr(node, name)
         if isinstance(value, (tuple, list)):
@@ -202,9 +202,30 @@ def _is_node(kind: type) -> bool:
     return issubclass(kind, cst.CSTNode)
 
 
+def visit_fields(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
+    """`node.visit(visitor)` for a visitor whose `visit_*` callbacks only collect (none
+    leaves, none minds the order), by `walk_nodes`."""
+
+    def enter(current: cst.CSTNode) -> bool | None:
+        callback = getattr(visitor, f"visit_{type(current).__name__}", None)
+        return None if callback is None else callback(current)
+
+    walk_nodes(node, enter)
+
+
+# Fields of LibCST nodes that hold only punctuation, whitespace, comments or text: no
+# name is bound, read or called under them.
+_PUNCTUATION_FIELDS = frozenset(
+    {"lpar", "rpar", "comma", "semicolon", "equal", "colon", "dot", "operator", "star", "newline"}
+    | {"lbracket", "rbracket", "lbrace", "rbrace", "leading_lines", "trailing_whitespace", "header", "footer"}
+)
+
+
 @cache  # one entry per LibCST node class: a bounded set
 def _fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if not f.name.startswith("whitespace") and f.name not in ("lpar", "rpar"))
+    return tuple(
+        f.name for f in fields(cls) if f.name not in _PUNCTUATION_FIELDS and not f.name.startswith("whitespace")
+    )
 
 
 def function_scope(

@@ -32,9 +32,11 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from nb2pkg.analysis import code_of
 from nb2pkg.naming import identifier, unique, words_of
 from nb2pkg.plan.clone_rewrite import Rewrite, has_unsafe, top, visited
 from nb2pkg.plan.docstrings import step_doc
+from nb2pkg.plan.files import tree_of
 from nb2pkg.plan.model import Plan, Segment, Step
 from nb2pkg.plan.step_names import step_name
 
@@ -67,8 +69,9 @@ def merge_clones(plan: Plan) -> Plan:
     outlines: dict[tuple[object, ...], int] = {}
     for step in steps:
         outlines[_outline(step)] = outlines.get(_outline(step), 0) + 1
+    candidates = _candidates(steps, outlines)
     for position, step in enumerate(steps):
-        shape = _shape(step, outer) if outlines[_outline(step)] > 1 else None
+        shape = _shape(step, outer) if position in candidates else None
         if shape is not None:
             groups.setdefault(shape.key, []).append((position, shape))
     merged: dict[int, Step] = {}
@@ -169,6 +172,37 @@ def _outline(step: Step) -> tuple[object, ...]:
     own = {*step.params, *step.returns, *step.initialised, *step.deletes}
     sizes = (len(step.params), len(step.returns), len(step.initialised), len(step.deletes))
     return (*sizes, step.value in own, step.shows_value, step.module, tuple(kinds))
+
+
+def _candidates(steps: tuple[Step, ...], outlines: dict[tuple[object, ...], int]) -> set[int]:
+    """The positions of the steps worth shaping: another step has their outline and the
+    same attributes and keywords (which blanking leaves as they are). A step whose code
+    does not parse as it is, is shaped all the same."""
+    kept: dict[int, tuple[object, ...]] = {}
+    for position, step in enumerate(steps):
+        outline = _outline(step)
+        if outlines[outline] > 1:
+            kept[position] = (outline, _attributes_and_keywords(step))
+    counts: dict[tuple[object, ...], int] = {}
+    for key in kept.values():
+        counts[key] = counts.get(key, 0) + 1
+    return {position for position, key in kept.items() if counts[key] > 1 or key[1] is None}
+
+
+def _attributes_and_keywords(step: Step) -> tuple[str, ...] | None:
+    """The attribute and keyword names of the step's code (`.head`, `axis=`), sorted, from
+    the trees the plan parsed; None when a segment's code does not parse."""
+    found: list[str] = []
+    for segment in step.segments:
+        tree = tree_of("".join(code_of(statement) for statement in segment.statements))
+        if tree is None:
+            return None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                found.append("." + node.attr)
+            elif isinstance(node, ast.keyword):
+                found.append(f"{node.arg}=")
+    return tuple(sorted(found))
 
 
 def _shape(step: Step, outer: frozenset[str]) -> _Shape | None:

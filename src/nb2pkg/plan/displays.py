@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from nb2pkg.analysis import CellFacts, Deferred, has_inplace_true, method_mutates_receiver, root_name, target_names
+from nb2pkg.analysis import (
+    CellFacts,
+    Deferred,
+    has_inplace_true,
+    method_mutates_receiver,
+    root_name,
+    target_names,
+    walk_nodes,
+)
 
 # Calls that write files: a cell making them is computation, never a mere display.
 FILE_WRITERS = frozenset(
@@ -83,7 +91,7 @@ def is_shown_value(statement: cst.BaseStatement, imports: dict[str, str], plot_o
 
 
 def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str] = frozenset()) -> bool:
-    for call in calls_in(node):
+    for call in calls_anywhere(node):  # any order: each call is asked on its own
         if _is_effect_call(call):
             return False
         root = root_name(call.func)
@@ -216,6 +224,14 @@ def calls_in(node: cst.CSTNode) -> list[cst.Call]:
             found.append(call)
 
     node.visit(Calls())
+    return found
+
+
+def calls_anywhere(node: cst.CSTNode) -> list[cst.Call]:
+    """The calls of `calls_in(node)`, in no promised order, found by `walk_nodes` (LibCST's
+    walk builds every node again, and none of its callbacks is needed here)."""
+    found: list[cst.Call] = []
+    walk_nodes(node, lambda current: found.append(current) if isinstance(current, cst.Call) else None)
     return found
 
 

@@ -39,7 +39,7 @@ import libcst as cst
 from nb2pkg.analysis import CellFacts, code_of, path_facts
 from nb2pkg.naming import unique
 from nb2pkg.notebook import Cell
-from nb2pkg.plan.displays import call_name, calls_in, is_shown_value
+from nb2pkg.plan.displays import call_name, calls_anywhere, calls_in, is_shown_value
 from nb2pkg.plan.model import Segment
 from nb2pkg.plan.purity import computes_only, draws, resolved
 
@@ -146,7 +146,7 @@ def preview_of_computation(value: cst.BaseExpression) -> cst.BaseExpression | No
         inner = value.func.value
     elif isinstance(value, cst.Attribute) and value.attr.value in PREVIEW_ATTRIBUTES:
         inner = value.value
-    if inner is None or not calls_in(inner):
+    if inner is None or not calls_anywhere(inner):
         return None
     if isinstance(inner, cst.Call) and call_name(inner) in PREVIEW_METHODS:
         return None  # `df.head().shape`: a preview of a preview
