@@ -36,24 +36,36 @@ def string(value: str) -> str | None:
 
 
 def call(head: str, arguments: list[str], indent: int, tail: str = "") -> str | None:
-    """The statement `head(arguments)tail` `indent` spaces in, as black splits it at the
-    call's parentheses: on one line when it fits, else the arguments on a line of their
-    own, else one a line with a trailing comma. Arguments hold no brackets, no comma and
-    no comment. None when some line would not fit (black might split otherwise)."""
-    if not arguments:
-        return None
+    """The statement `head(arguments)tail` `indent` spaces in, as black writes it (see
+    `bracketed`)."""
+    return bracketed(head + "(", arguments, ")" + tail, indent)
+
+
+def bracketed(opening: str, items: list[str], closing: str, indent: int, display: bool = False) -> str | None:
+    """The statement `opening items closing` `indent` spaces in, split as black splits it
+    at its last brackets (a call's parentheses, or a list `display` assigned to a name):
+    on one line when it fits, else the items on a line of their own (never those of a
+    display of several: black explodes it), else one a line with a trailing comma. Items
+    hold no bracket, no comma and no comment. None when some line would not fit (black
+    might split otherwise)."""
     pad = " " * indent
-    inner = ", ".join(arguments)
-    if fits(f"{head}({inner}){tail}", indent):
-        return f"{pad}{head}({inner}){tail}"
-    if not (fits(head + "(", indent) and fits(")" + tail, indent)):
+    inner = ", ".join(items)
+    if fits(f"{opening}{inner}{closing}", indent):
+        return f"{pad}{opening}{inner}{closing}"
+    if not (items and fits(opening, indent) and fits(closing, indent)):
         return None
-    if fits(inner, indent + 4):
-        return f"{pad}{head}(\n{pad}    {inner}\n{pad}){tail}"
-    if len(arguments) < 2 or not all(fits(a + ",", indent + 4) for a in arguments):
+    if fits(inner, indent + 4) and not (display and len(items) > 1):
+        return f"{pad}{opening}\n{pad}    {inner}\n{pad}{closing}"
+    if len(items) < 2 or not all(fits(item + ",", indent + 4) for item in items):
         return None
-    each = "".join(f"{pad}    {a},\n" for a in arguments)
-    return f"{pad}{head}(\n{each}{pad}){tail}"
+    each = "".join(f"{pad}    {item},\n" for item in items)
+    return f"{pad}{opening}\n{each}{pad}{closing}"
+
+
+def strings(values: list[str]) -> list[str] | None:
+    """Each value as `string` writes it; None when one cannot be."""
+    literals = [string(value) for value in values]
+    return None if None in literals else [literal for literal in literals if literal is not None]
 
 
 def from_import(module: str, name: str, indent: int) -> str | None:
@@ -97,24 +109,36 @@ def string_statement(head: str, literal: str, indent: int) -> str:
     return f"{pad}{head} (\n{pad}    {literal}\n{pad})"
 
 
-def module_docstring(lines: list[str]) -> str | None:
-    """A module docstring of several plain lines: black moves the closing quotes to a
-    line of their own when the last line leaves no room for them."""
-    if len(lines) < 2 or not all(_plain_docstring_line(line) for line in lines):
+def operation(head: str, operands: list[str], operator: str, indent: int) -> str | None:
+    """`head a / b / c` `indent` spaces in (an assignment of one operator's chain of
+    atoms): black wraps a long one in parentheses, and splits it before each operator
+    when it does not fit in them either."""
+    pad = " " * indent
+    inner = f" {operator} ".join(operands)
+    if fits(f"{head} {inner}", indent):
+        return f"{pad}{head} {inner}"
+    if not fits(f"{head} (", indent):
         return None
-    closing = '"""' if fits(lines[-1] + '"""') else '\n"""'
+    if fits(inner, indent + 4):
+        return f"{pad}{head} (\n{pad}    {inner}\n{pad})"
+    rest = [f"{operator} {operand}" for operand in operands[1:]]
+    if not all(fits(line, indent + 4) for line in [operands[0], *rest]):
+        return None
+    return f"{pad}{head} (\n" + "".join(f"{pad}    {line}\n" for line in [operands[0], *rest]) + f"{pad})"
+
+
+def module_docstring(lines: list[str], closing_line: bool = False) -> str | None:
+    """A module docstring of several plain lines (first and last not empty), its closing
+    quotes on a line of their own when `closing_line` (black leaves them there) or when
+    the last line leaves no room for them (black moves them there)."""
+    if len(lines) < 2 or not (lines[0] and lines[-1] and all(map(_plain_docstring_line, lines))):
+        return None
+    closing = '"""' if fits(lines[-1] + '"""') and not closing_line else '\n"""'
     return '"""' + "\n".join(lines) + closing
 
 
 def _plain_docstring_line(line: str) -> bool:
-    return (
-        bool(line)
-        and line.isascii()
-        and line.isprintable()
-        and line == line.strip()
-        and '"' not in line
-        and "\\" not in line
-    )
+    return line.isascii() and line.isprintable() and line == line.strip() and '"' not in line and "\\" not in line
 
 
 @dataclass(frozen=True)
