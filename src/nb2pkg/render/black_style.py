@@ -46,17 +46,21 @@ def bracketed(opening: str, items: list[str], closing: str, indent: int, display
     at its last brackets (a call's parentheses, or a list `display` assigned to a name):
     on one line when it fits, else the items on a line of their own (never those of a
     display of several: black explodes it), else one a line with a trailing comma. Items
-    hold no bracket, no comma and no comment. None when some line would not fit (black
-    might split otherwise)."""
+    are atoms (no bracket, no comma, no comment): one too long for its line stays so,
+    except in an assignment of a call or a display of one item, where black may split
+    otherwise (None)."""
     pad = " " * indent
     inner = ", ".join(items)
     if fits(f"{opening}{inner}{closing}", indent):
         return f"{pad}{opening}{inner}{closing}"
     if not (items and fits(opening, indent) and fits(closing, indent)):
         return None
-    if fits(inner, indent + 4) and not (display and len(items) > 1):
-        return f"{pad}{opening}\n{pad}    {inner}\n{pad}{closing}"
-    if len(items) < 2 or not all(fits(item + ",", indent + 4) for item in items):
+    hugged = f"{pad}{opening}\n{pad}    {inner}\n{pad}{closing}"
+    if len(items) == 1:
+        return hugged if fits(inner, indent + 4) or not (display or "=" in opening) else None
+    if fits(inner, indent + 4) and not display:
+        return hugged
+    if "=" in opening and not display and not all(fits(item + ",", indent + 4) for item in items):
         return None
     each = "".join(f"{pad}    {item},\n" for item in items)
     return f"{pad}{opening}\n{each}{pad}{closing}"
@@ -68,16 +72,14 @@ def strings(values: list[str]) -> list[str] | None:
     return None if None in literals else [literal for literal in literals if literal is not None]
 
 
-def from_import(module: str, name: str, indent: int) -> str | None:
+def from_import(module: str, name: str, indent: int) -> str:
     """`from module import name` `indent` spaces in: black wraps a long one in
-    parentheses, the name alone on its line with a trailing comma."""
+    parentheses, the name alone on its line with a trailing comma (however long)."""
     pad = " " * indent
     line = f"from {module} import {name}"
     if fits(line, indent):
         return pad + line
-    if fits(f"from {module} import (", indent) and fits(name + ",", indent + 4):
-        return f"{pad}from {module} import (\n{pad}    {name},\n{pad})"
-    return None
+    return f"{pad}from {module} import (\n{pad}    {name},\n{pad})"
 
 
 def subscript_assignment(target: str, key: str, function: str, argument: str, indent: int) -> str | None:
