@@ -1,11 +1,13 @@
 """Code written in black's style without black, for the shapes nb2pkg's templates use.
 
 Black takes tens of milliseconds on a module nb2pkg writes from a template, to change
-nothing but the lines a long package name makes too long. These helpers lay out those
-lines as black would: a call of plain arguments (names, literals, `name=value`), a
-subscript assignment, an import of one name, a module docstring's closing quotes. Each
-returns None when its input is not of the shape it knows, and the caller runs black
-instead (`Piece`): nothing is written without black unless the result is certain.
+little more than the quotes of the strings in it and the lines a long package name
+makes too long. These helpers write those as black would: string literals in its
+quotes, a call of plain arguments (names, literals, `name=value`), a list or dict
+display of literals, a chain of one operator, a subscript assignment, an import of one
+name, a module docstring's closing quotes. Each returns None when its input is not of
+the shape it knows, and the piece of the module holding it goes to black (`Piece`):
+nothing is written without black unless the result is certain.
 tests/test_format_black_style.py checks every helper and every template against black.
 """
 
