@@ -38,7 +38,7 @@ from nb2pkg.render.main_cli import main_module, main_pieces
 from support import corpus_notebooks, make_notebook
 
 NOTEBOOKS = corpus_notebooks()
-PACKAGES = st.from_regex(r"[a-z][a-z0-9_]{0,90}", fullmatch=True)
+PACKAGES = st.from_regex(r"[a-z][a-z0-9_]{0,90}", fullmatch=True).filter(lambda name: not keyword.iskeyword(name))
 NAMES = st.from_regex(r"[a-z_][a-z0-9_]{0,50}(\.[a-z_][a-z0-9_]{0,20})?", fullmatch=True).filter(
     lambda name: not any(keyword.iskeyword(part) or keyword.issoftkeyword(part) for part in name.split("."))
 )
