@@ -19,7 +19,7 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import Cell, Notebook, read_notebook, read_notebook_text
 from nb2pkg.plan import Gaps, Plan, build_plan, build_segments
-from nb2pkg.render import output_tests, scaffold, with_results_returned
+from nb2pkg.render import output_tests, smoke_tests, with_results_returned
 from nb2pkg.render.black_style import (
     Piece,
     bracketed,
@@ -181,14 +181,14 @@ def test_most_of_the_command_module_is_written_without_black() -> None:
     PACKAGES, st.sampled_from(sorted(PLANS)), st.lists(NAMES.filter(lambda n: "." not in n), max_size=6), st.booleans()
 )
 def test_the_smoke_tests_are_blacks_for_any_package(package: str, plan: str, modules: list[str], needs: bool) -> None:
-    for piece in scaffold.tests_pieces(package, modules, PLANS[plan], needs):
+    for piece in smoke_tests.tests_pieces(package, modules, PLANS[plan], needs):
         assert piece.known is None or piece.known == blacks(piece.raw)
 
 
 def test_the_smoke_tests_are_written_without_black() -> None:
-    head, tests = scaffold.tests_pieces("package", ["data", "models"], PLANS["a data file"], False)
+    head, tests = smoke_tests.tests_pieces("package", ["data", "models"], PLANS["a data file"], False)
     assert head.known is not None and tests.known is not None
-    assert scaffold.tests_module("package", ["data", "models"], PLANS["a data file"], False) == (
+    assert smoke_tests.tests_module("package", ["data", "models"], PLANS["a data file"], False) == (
         blacks(head.raw) + "\n" + SUMMARY_CHECK + "\n\n" + blacks(tests.raw)
     )
 
@@ -204,7 +204,7 @@ def test_corpus_command_modules_and_smoke_tests_are_blacks(path: Path) -> None:
     package = default_package(path)
     assert_pieces_are_blacks(main_pieces(package, plan, path.name))
     modules = sorted({step.module for step in plan.steps})
-    for piece in scaffold.tests_pieces(package, modules, plan, False):
+    for piece in smoke_tests.tests_pieces(package, modules, plan, False):
         assert piece.known is None or piece.known == blacks(piece.raw)
 
 
