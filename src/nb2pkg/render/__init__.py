@@ -23,8 +23,8 @@ from nb2pkg.render.scaffold import (
     pyproject,
     readme,
     render_config,
-    tests_module,
 )
+from nb2pkg.render.smoke_tests import tests_module
 from nb2pkg.render.summary import summary_notebook
 
 __all__ = [

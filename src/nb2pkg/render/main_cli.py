@@ -13,6 +13,18 @@ from dataclasses import dataclass, replace
 
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.plan import Gaps, Plan, folder_needs
+from nb2pkg.render.black_style import (
+    Piece,
+    call,
+    fits,
+    from_import,
+    joined,
+    module_docstring,
+    piece,
+    string,
+    string_statement,
+    subscript_assignment,
+)
 from nb2pkg.render.formatting import format_code
 from nb2pkg.render.modules import data_dir_variable, notebook_dir_variable
 
@@ -117,6 +129,56 @@ def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str) -> str
     (plan.folder_needs), else the data folder, when there are input files."""
     if gaps:
         return _refusing_main(package, gaps)
+    return joined(main_pieces(package, plan, notebook_name))
+
+
+def main_pieces(package: str, plan: Plan, notebook_name: str) -> list[Piece]:
+    """`__main__.py`'s top-level statements: black formats only the command, whose
+    options and docstring come from the notebook, and what else it cannot be sure of."""
+    if not (package.isidentifier() and package.isascii()):
+        return [piece((None, _main_text(package, plan, notebook_name)))]
+    check = _where_the_notebook_ran(package) if folder_needs(plan) else _data_is_there(package, plan)
+    return [
+        _head(package),
+        piece((None, _command(package, plan, notebook_name))),
+        _run_steps(package),
+        _stop(package),
+        check,
+        _guard(package),
+    ]
+
+
+def _main_text(package: str, plan: Plan, notebook_name: str) -> str:
+    """The whole module for black to format (a package name the pieces do not know)."""
+    check = _where_the_notebook_ran(package) if folder_needs(plan) else _data_is_there(package, plan)
+    parts = [_head(package), _run_steps(package), _stop(package), check, _guard(package)]
+    raw = [part.raw for part in parts]
+    return "\n\n".join([raw[0], _command(package, plan, notebook_name), *raw[1:]])
+
+
+def _head(package: str) -> Piece:
+    docstring = [
+        f"`python -m {package}`: every step of the notebook, in its order, each logged as it",
+        "starts and as it ends, with its time (to stderr: what the steps print goes to stdout).",
+        f"`python -m {package} --help` lists the options: the data folder and config's constants.",
+    ]
+    name = string(package)
+    levels = "(" + ", ".join(f'"{level}"' for level in LEVELS) + ")"
+    return piece(
+        (module_docstring(docstring), '"""' + "\n".join(docstring) + '"""'),
+        "\n\nimport logging\nimport os\nimport sys\nimport time\nfrom pathlib import Path\n"
+        "from types import ModuleType\nfrom typing import Annotated, NoReturn\n\nimport typer\n\n",
+        (name and call("log = logging.getLogger", [name], 0), f"log = logging.getLogger({package!r})"),
+        "\n# Plain help (the options' help quotes the notebook's comments: no Rich markup), no\n"
+        "# shell-completion options, and a failing step reported by the log, not a Rich traceback.\n"
+        "app = typer.Typer(\n    add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False\n)\n"
+        f"LEVELS = {levels}\n",
+    )
+
+
+def _command(package: str, plan: Plan, notebook_name: str) -> str:
+    """`main()`, the Typer command, as black reads it: its options and docstring come from
+    the notebook."""
     options = cli_options(plan)
     parameters = "".join(f"    {_parameter(option)},\n" for option in options)
     constants = "{" + ", ".join(f"{o.constant!r}: {o.parameter}" for o in options) + "}"
@@ -124,17 +186,7 @@ def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str) -> str
     command_doc = f"Run every step of the notebook {notebook_name}, in its order, logging each one." + (
         "\n\nA constant given as an option replaces its value in config.py for this run." if options else ""
     )
-    return format_code(
-        f'"""`python -m {package}`: every step of the notebook, in its order, each logged as it\n'
-        "starts and as it ends, with its time (to stderr: what the steps print goes to stdout).\n"
-        f'`python -m {package} --help` lists the options: the data folder and config\'s constants."""\n\n'
-        "import logging\nimport os\nimport sys\nimport time\nfrom pathlib import Path\nfrom types import ModuleType\n"
-        "from typing import Annotated, NoReturn\n\nimport typer\n\n"
-        f"log = logging.getLogger({package!r})\n"
-        "# Plain help (the options' help quotes the notebook's comments: no Rich markup), no\n"
-        "# shell-completion options, and a failing step reported by the log, not a Rich traceback.\n"
-        "app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)\n"
-        f"LEVELS = {LEVELS!r}\n\n\n"
+    return (
         "@app.command()\n"
         "def main(\n"
         "    data_dir: Annotated[\n"
@@ -144,12 +196,7 @@ def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str) -> str
         f'    log_level: Annotated[str, typer.Option(help="{", ".join(LEVELS[:-1])} or {LEVELS[-1]}.")] = "INFO",\n'
         ") -> None:\n"
         f"    {docstring_literal(command_doc, '    ')}\n"
-        f"    run_steps(data_dir, log_level, {constants})\n\n\n"
-        f"{_run_steps(package)}\n\n\n"
-        f"{_stop(package)}\n\n\n"
-        f"{_where_the_notebook_ran(package) if folder_needs(plan) else _data_is_there(package, plan)}\n\n\n"
-        'if __name__ == "__main__":\n'
-        f"    app(prog_name={'python -m ' + package!r})\n"
+        f"    run_steps(data_dir, log_level, {constants})\n"
     )
 
 
@@ -160,18 +207,26 @@ def _parameter(option: CliOption) -> str:
     return f"{option.parameter}: Annotated[{option.kind} | None, typer.Option({settings})] = None"
 
 
-def _run_steps(package: str) -> str:
-    return (
-        "def run_steps(data_dir: Path | None, log_level: str, constants: dict[str, object]) -> None:\n"
+def _run_steps(package: str) -> Piece:
+    variable = data_dir_variable(package)
+    return piece(
+        "def run_steps(\n    data_dir: Path | None, log_level: str, constants: dict[str, object]\n) -> None:\n"
         '    """Log, point config at the data, set the constants given, then run every step."""\n'
         "    level = log_level.upper()\n"
         "    if level not in LEVELS:\n"
         "        stop(f\"--log-level {log_level!r} is not one of {', '.join(LEVELS)}\")\n"
-        '    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")\n'
+        "    logging.basicConfig(\n"
+        '        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"\n'
+        "    )\n"
         "    if data_dir is not None:\n"
-        "        # config reads it when imported, just below\n"
-        f"        os.environ[{data_dir_variable(package)!r}] = str(data_dir)\n"
-        f"    from {package} import config\n\n"
+        "        # config reads it when imported, just below\n",
+        (
+            subscript_assignment("os.environ", f'"{variable}"', "str", "data_dir", 8),
+            f"        os.environ[{variable!r}] = str(data_dir)",
+        ),
+        "\n",
+        (from_import(package, "config", 4), f"    from {package} import config"),
+        "\n\n"
         "    problem = folder_problem(config)\n"
         "    if problem:\n"
         "        stop(problem)\n"
@@ -181,8 +236,9 @@ def _run_steps(package: str) -> str:
         "            setattr(config, name, value)\n"
         "    started = time.perf_counter()\n"
         "    try:\n"
-        "        # after the constants are set: the modules copy them from config when imported\n"
-        f"        from {package}.pipeline import run\n\n"
+        "        # after the constants are set: the modules copy them from config when imported\n",
+        (from_import(f"{package}.pipeline", "run", 8), f"        from {package}.pipeline import run"),
+        "\n\n"
         "        run()\n"
         "    except KeyboardInterrupt:\n"
         '        log.error("interrupted after %.2f s", time.perf_counter() - started)\n'
@@ -191,57 +247,76 @@ def _run_steps(package: str) -> str:
         "        # once, with the traceback: a production log is often all there is of a failed run\n"
         '        log.error("failed after %.2f s", time.perf_counter() - started, exc_info=True)\n'
         "        sys.exit(1)\n"
-        '    log.info("done in %.2f s", time.perf_counter() - started)\n'
+        '    log.info("done in %.2f s", time.perf_counter() - started)\n',
     )
 
 
-def _stop(package: str) -> str:
-    return (
-        "def stop(message: str) -> NoReturn:\n"
-        '    """A mistake in how it is run: one line, exit 2."""\n'
-        f'    print(f"python -m {package}: {{message}}", file=sys.stderr)\n'
-        "    sys.exit(2)\n"
+def _stop(package: str) -> Piece:
+    message = f'f"python -m {package}: {{message}}"'
+    return piece(
+        'def stop(message: str) -> NoReturn:\n    """A mistake in how it is run: one line, exit 2."""\n',
+        (call("print", [message, "file=sys.stderr"], 4), f"    print({message}, file=sys.stderr)"),
+        "\n    sys.exit(2)\n",
     )
 
 
-def _where_the_notebook_ran(package: str) -> str:
+def _where_the_notebook_ran(package: str) -> Piece:
     """Generated check: the steps run in the notebook's folder, found from this project's
     layout. A project moved without that folder, or a package installed into
     site-packages, cannot find it: say so and what to set, instead of a traceback from
     `os.chdir` or reading and writing files in an unrelated folder."""
     variable = notebook_dir_variable(package)
-    return (
+    set_here = f'"set {variable} to the folder the notebook\'s relative paths start from"'
+    environ = f'    if not os.environ.get("{variable}"):'
+    return piece(
         "def folder_problem(config: ModuleType) -> str:\n"
-        '    """Why the steps cannot run in the notebook\'s folder, or "" when they can."""\n'
-        f'    set_here = "set {variable} to the folder the notebook\'s relative paths start from"\n'
-        f"    if not os.environ.get({variable!r}):\n"
+        '    """Why the steps cannot run in the notebook\'s folder, or "" when they can."""\n',
+        (string_statement("set_here =", set_here, 4), f"    set_here = {set_here}"),
+        "\n",
+        (_fitting(environ), environ),
+        "\n"
         '        if not (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file():\n'
         '            return f"the package is installed away from its project; {set_here}"\n'
         "    if not config.NOTEBOOK_DIR.is_dir():\n"
         '        return f"the notebook\'s folder {config.NOTEBOOK_DIR} is not there; {set_here}"\n'
-        '    return ""\n'
+        '    return ""\n',
     )
 
 
-def _data_is_there(package: str, plan: Plan) -> str:
+def _data_is_there(package: str, plan: Plan) -> Piece:
     """Generated check: the folder config.DATA_DIR names holds the input files' folder;
     else one line naming the folder and how to give another, not a traceback from the
     first read."""
     variable = data_dir_variable(package)
     if not plan.data.files:
-        return (
+        return piece(
             "def folder_problem(config: ModuleType) -> str:\n"
             '    """The steps read no input file: they can run anywhere."""\n'
             '    return ""\n'
         )
-    return (
+    folder = f"    folder = config.{plan.data.variable}"
+    problem = f'f"the data folder {{folder}} is not there; pass --data-dir DIR or set {variable}"'
+    return piece(
         "def folder_problem(config: ModuleType) -> str:\n"
-        '    """Why the steps cannot find their input files, or "" when they can."""\n'
-        f"    folder = config.{plan.data.variable}\n"
-        "    if not folder.is_dir():\n"
-        f'        return f"the data folder {{folder}} is not there; pass --data-dir DIR or set {variable}"\n'
-        '    return ""\n'
+        '    """Why the steps cannot find their input files, or "" when they can."""\n',
+        (_fitting(folder), folder),
+        "\n    if not folder.is_dir():\n",
+        (string_statement("return", problem, 8), f"        return {problem}"),
+        '\n    return ""\n',
     )
+
+
+def _guard(package: str) -> Piece:
+    prog = string("python -m " + package)
+    return piece(
+        'if __name__ == "__main__":\n',
+        (prog and call("app", [f"prog_name={prog}"], 4), f"    app(prog_name={'python -m ' + package!r})"),
+        "\n",
+    )
+
+
+def _fitting(line: str) -> str | None:
+    return line if fits(line) else None
 
 
 def _refusing_main(package: str, gaps: Gaps) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from nb2pkg import shown
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.notebook import Cell, Notebook
+from nb2pkg.render.black_style import Piece, bracketed, fits, module_docstring, operation, piece, string, strings
 from nb2pkg.render.formatting import format_code, format_key
 from nb2pkg.render.known import SHARED_OUTPUT_TESTS, SHARED_OUTPUT_TESTS_KEY
 from nb2pkg.shown import MASKS, SHARED, Item, as_text, normalise
@@ -83,28 +84,50 @@ def output_tests_module(package: str, notebook: Notebook, summary_name: str, sav
         return format_code(docstring_literal(note) + "\n")
     # black for what differs between projects only: the masks and the code every project
     # shares are stored as black formats them (a third of a small conversion otherwise)
-    return format_code(project_head(package, notebook, summary_name)) + _shared_code()
+    return project_head_piece(package, notebook, summary_name).formatted() + _shared_code()
 
 
 def project_head(package: str, notebook: Notebook, summary_name: str) -> str:
     """The start of tests/test_outputs.py, what differs between projects: the docstring,
-    the imports and where the summary notebook and its cells are."""
-    name = printable(notebook.path.name)
+    the imports and where the summary notebook and its cells are, as black reads it."""
+    return project_head_piece(package, notebook, summary_name).raw
+
+
+def project_head_piece(package: str, notebook: Notebook, summary_name: str) -> Piece:
+    """`project_head` in black's style where the helpers know it, and as black reads it."""
+    about = _about(printable(notebook.path.name))
+    docstring = docstring_literal(about)
     ids = {cell.id: cell.number for cell in notebook.cells if cell.id}
-    return (
-        f"{docstring_literal(_about(name))}\n\n"
-        "import base64\nimport difflib\nimport json\nimport os\nimport re\nimport struct\n"
+    keys = strings(list(ids))
+    summary = string(summary_name)
+    return piece(
+        (
+            module_docstring(about.split("\n"), closing_line=True) if docstring == f'"""{about}\n"""' else None,
+            docstring,
+        ),
+        "\n\nimport base64\nimport difflib\nimport json\nimport os\nimport re\nimport struct\n"
         "import sys\nimport tempfile\nfrom collections.abc import Sequence\n"
         "from dataclasses import dataclass\nfrom pathlib import Path\nfrom typing import Any\n\n"
-        f"import pytest\n\nimport {package} as PACKAGE\n\n"
-        "TESTS = Path(__file__).resolve().parent\n"
-        'EXPECTED = TESTS / "expected"\n'
-        f'SUMMARY = TESTS.parent / "notebooks" / {summary_name!r}\n'
-        f"CELL_TIMEOUT = {CELL_TIMEOUT}  # seconds a cell may run\n"
+        "import pytest\n\n",
+        (imported if fits(imported := f"import {package} as PACKAGE") else None, imported),
+        '\n\nTESTS = Path(__file__).resolve().parent\nEXPECTED = TESTS / "expected"\n',
+        (
+            summary and operation("SUMMARY =", ["TESTS.parent", '"notebooks"', summary], "/", 0),
+            f'SUMMARY = TESTS.parent / "notebooks" / {summary_name!r}',
+        ),
+        f"\nCELL_TIMEOUT = {CELL_TIMEOUT}  # seconds a cell may run\n"
         "# The original notebook's cells: how many, and the ids by which the summary's cells\n"
         "# name the cells they stand for.\n"
-        f"CELL_COUNT = {len(notebook.cells)}\n"
-        f"CELL_IDS = {ids!r}\n"
+        f"CELL_COUNT = {len(notebook.cells)}\n",
+        (
+            None
+            if keys is None
+            else bracketed(
+                "CELL_IDS = {", [f"{k}: {n}" for k, n in zip(keys, ids.values(), strict=True)], "}", 0, display=True
+            ),
+            f"CELL_IDS = {ids!r}",
+        ),
+        "\n",
     )
 
 

@@ -12,7 +12,6 @@ from nb2pkg.environment import Versions
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.naming import unique
 from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
-from nb2pkg.render.checks import SUMMARY_CHECK, input_files, read_before_bound
 from nb2pkg.render.data import DataDir, config_data, data_section, folder_function
 from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.render.formatting import format_code
@@ -21,7 +20,6 @@ from nb2pkg.render.main_cli import run_section, step_helper
 from nb2pkg.render.modules import (
     call_source,
     import_lines,
-    import_module_name,
     needed_names,
     notebook_dir_variable,
     resolve_imports,
@@ -347,51 +345,6 @@ def _run_doc(gaps: Gaps) -> str:
         return doc
     wrapped = ["\n".join(textwrap.wrap(note, 84, initial_indent="    ", subsequent_indent="    ")) for note in notes]
     return doc + "\n\n" + "\n\n".join(wrapped) + "\n    "
-
-
-def tests_module(package: str, module_names: list[str], plan: Plan, needs_arguments: bool) -> str:
-    """Tests that fail on a broken project: every module imports, every name the summary
-    notebook reads is bound before it (and every function it calls from the package
-    exists), and the pipeline runs when the files it reads are there."""
-    inputs = input_files(plan)
-    modules = ", ".join(f'"{package}.{m}"' for m in ["config", *module_names, "pipeline"])
-    skip = '    pytest.skip("run() needs values from cells that stay in the notebook")\n' if needs_arguments else ""
-    draws = any(import_module_name(node).startswith("matplotlib") for node in plan.imports.values())
-    headless = '    import matplotlib\n\n    matplotlib.use("Agg")\n' if draws else ""
-    text = (
-        f'"""Tests of {package}: every module imports, the summary notebook reads only names\n'
-        'bound before it, and the pipeline runs when its input files are there."""\n\n'
-        "import ast\nimport builtins\nimport importlib\nimport json\nimport re\nfrom pathlib import Path\n\n"
-        "import pytest\n\n"
-        f"from {package} import config\n\n"
-        f"PACKAGE = {package!r}\n"
-        f"MODULES = [{modules}]\n"
-        f"INPUT_FILES = {inputs!r}\n"
-        "# Names the notebook itself reads without binding them (it fails there too).\n"
-        f"NOTEBOOK_UNBOUND = {read_before_bound(plan)!r}\n"
-        'NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"\n'
-    )
-    tests = (
-        '@pytest.mark.parametrize("module", MODULES)\n'
-        "def test_module_imports(module: str) -> None:\n"
-        "    importlib.import_module(module)\n\n\n"
-        "def test_summary_reads_only_bound_names() -> None:\n"
-        "    summaries = [p for p in sorted(NOTEBOOKS.glob('*.ipynb')) if made_by_nb2pkg(p)]\n"
-        "    if not summaries:\n"
-        '        pytest.skip("no summary notebook in notebooks/")\n'
-        "    problems = [problem for path in summaries for problem in unbound_reads(path)]\n"
-        '    assert not problems, "\\n".join(problems)\n\n\n'
-        "def test_pipeline_runs() -> None:\n"
-        f"{skip}"
-        f"    missing = [p for p in INPUT_FILES if not (config.{plan.data.variable} / p).exists()]\n"
-        "    if missing:\n"
-        '        pytest.skip(f"input data not found: {missing}")\n'
-        f"{headless}"
-        f"    from {package} import pipeline\n\n"
-        "    pipeline.run()\n"
-    )
-    # the summary check every project shares is in black's style already: black for the rest
-    return format_code(text) + "\n" + SUMMARY_CHECK + "\n\n" + format_code(tests)
 
 
 def _indent(code: str, spaces: int = 4) -> str:
