@@ -154,11 +154,12 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
         return _compile_tree(tree)
 
 
-def check_tree(tree: ast.AST) -> Refusal | None:
+def check_tree(tree: ast.AST, look_first: bool = True) -> Refusal | None:
     """The first limit the tree breaks: size, depth, blocks, brackets or a name's length;
     an explicit stack, because recursion is what the limits protect against. Children
     are stacked as `ast.iter_child_nodes` gives them, and a node's limits are spelled
-    out (`_over`) only when one of them breaks: most nodes cost a few comparisons."""
+    out (`_over`) only when one of them breaks: most nodes cost a few comparisons
+    (`look_first=False` spells out every node's, for the test of that shortcut)."""
     stack: list[tuple[ast.AST, int, int, int]] = [(tree, 1, 0, 0)]
     nodes = 0
     while stack:
@@ -171,7 +172,7 @@ def check_tree(tree: ast.AST) -> Refusal | None:
         kind = type(node)
         blocks += kind in _BLOCKS
         brackets += kind in _BRACKETS
-        if depth > MAX_DEPTH or blocks > MAX_BLOCKS or brackets > MAX_BRACKETS or kind in _NAMES:
+        if not look_first or depth > MAX_DEPTH or blocks > MAX_BLOCKS or brackets > MAX_BRACKETS or kind in _NAMES:
             found = _over(node, depth, blocks, brackets)
             if found is not None:
                 return Refusal("limit", getattr(node, "lineno", 1), found)
