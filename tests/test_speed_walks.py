@@ -1,0 +1,136 @@
+"""The plan's and the analysis's reading walks that moved from LibCST's visit to
+`walk_nodes` (issue 16) answer what the visit answered: whether an expression only
+computes (`computes_only`), on generated code and on every corpus cell. The visit is
+reached by patching each module's `walk_nodes`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from types import ModuleType
+from typing import TypeVar
+
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from nb2pkg.errors import InputError
+from nb2pkg.ipython import to_python
+from nb2pkg.notebook import read_notebook
+from nb2pkg.plan import purity
+from support import corpus_notebooks
+
+NOTEBOOKS = corpus_notebooks()
+IMPORTS = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot", "random": "random", "os": "os"}
+PLOTS = frozenset({"ax", "fig"})
+
+ATOMS = st.sampled_from(["a", "df", "np", "pd", "plt", "ax", "random", "lru_cache", "1", "'s'", "None"])
+METHODS = st.sampled_from(["mean", "append", "plot", "set_title", "sort", "copy", "lru_cache", "seed", "to_csv"])
+
+
+def _compound(parts: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(parts, parts).map(lambda p: f"{p[0]}({p[1]})"),
+        st.tuples(parts, METHODS, parts, parts).map(lambda p: f"{p[0]}.{p[1]}({p[2]}, key={p[3]})"),
+        st.tuples(parts, parts).map(lambda p: f"{p[0]}[{p[1]}]"),
+        st.tuples(parts, parts).map(lambda p: f"({p[0]} + {p[1]})"),
+        parts.map(lambda p: f"(z := {p})"),
+        parts.map(lambda p: f"(lambda q, *r, k=a: {p} + q)"),
+        st.tuples(parts, parts).map(lambda p: f"[q for q in {p[0]} if {p[1]}]"),
+        st.tuples(parts, parts).map(lambda p: f"(q.b for q, w in {p[0]} for v in {p[1]})"),
+        parts.map(lambda p: f"(yield {p})"),
+        parts.map(lambda p: f"(await {p})"),
+        parts.map(lambda p: f'f"{{{p}!r}}"'),
+        st.tuples(parts, parts).map(lambda p: f"{{{p[0]}: {p[1]}}}"),
+        st.tuples(parts, parts, parts).map(lambda p: f"({p[0]} if {p[1]} else {p[2]})"),
+        st.tuples(parts, parts).map(lambda p: f"g(*{p[0]}, **{p[1]}, inplace=True)"),
+    )
+
+
+EXPRESSIONS = st.recursive(ATOMS, _compound, max_leaves=8)
+
+
+def _expression(code: str) -> cst.BaseExpression:
+    try:
+        return cst.parse_expression(code)
+    except cst.ParserSyntaxError:
+        assume(False)
+        raise
+
+
+def _libcsts_visit(node: cst.CSTNode, enter: Callable[[cst.CSTNode], bool | None]) -> None:
+    """`walk_nodes` as LibCST's visit: `enter` is a visitor's bound `on_visit`."""
+    visitor = enter.__self__  # type: ignore[attr-defined]
+    assert isinstance(visitor, cst.CSTVisitor)
+    node.visit(visitor)
+
+
+T = TypeVar("T")
+
+
+def _both(module: ModuleType, answer: Callable[[], T]) -> tuple[T, T]:
+    """`answer()` walked by `walk_nodes`, and by LibCST's visit."""
+    fast = answer()
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(module, "walk_nodes", _libcsts_visit)
+        return fast, answer()
+
+
+def _calls_and_binds(node: cst.CSTNode) -> tuple[Counter[int], bool]:
+    walk = purity._CallsAndBindings()
+    purity.walk_nodes(node, walk.on_visit)
+    return Counter(id(call) for call in walk.calls), walk.binds
+
+
+def _same_answers(node: cst.BaseExpression) -> None:
+    fast, visited = _both(purity, lambda: _calls_and_binds(node))
+    assert fast == visited
+    for plots in (PLOTS, frozenset()):
+        fast, visited = _both(purity, partial(purity.computes_only, node, IMPORTS, plots))
+        assert fast == visited
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS)
+def test_the_walks_of_generated_expressions_are_libcsts_visit(code: str) -> None:
+    node = _expression(code)
+    _same_answers(node)
+    for inner in _expressions_in(node):
+        _same_answers(inner)
+
+
+def _expressions_in(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    found: list[cst.BaseExpression] = []
+
+    class Expressions(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.BaseExpression):
+                found.append(node)
+            return True
+
+    node.visit(Expressions())
+    return iter(found)
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+@pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:60] for p in NOTEBOOKS])
+def test_the_walks_of_corpus_cells_are_libcsts_visit(path: Path) -> None:
+    try:
+        notebook = read_notebook(path)
+    except InputError:
+        return
+    for cell in notebook.cells:
+        python = to_python(cell.source).python if cell.kind == "code" else None
+        if python is None:
+            continue
+        try:
+            module = cst.parse_module(python)
+        except cst.ParserSyntaxError:
+            continue
+        for node in _expressions_in(module):
+            _same_answers(node)
