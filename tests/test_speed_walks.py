@@ -1,7 +1,7 @@
 """The plan's and the analysis's reading walks that moved from LibCST's visit to
 `walk_nodes` (issue 16) answer what the visit answered: whether an expression only
-computes (`computes_only`), on generated code and on every corpus cell. The visit is
-reached by patching each module's `walk_nodes`."""
+computes (`computes_only`), whether a definition calls code (`import_time._calls`), on
+generated code and on every corpus cell. The visit is reached by patching each module's `walk_nodes`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from nb2pkg.analysis import import_time
 from nb2pkg.errors import InputError
 from nb2pkg.ipython import to_python
 from nb2pkg.notebook import read_notebook
@@ -26,6 +27,7 @@ from support import corpus_notebooks
 NOTEBOOKS = corpus_notebooks()
 IMPORTS = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot", "random": "random", "os": "os"}
 PLOTS = frozenset({"ax", "fig"})
+IMPORTED = frozenset({"np", "functools", "lru_cache", "dataclass"})
 
 ATOMS = st.sampled_from(["a", "df", "np", "pd", "plt", "ax", "random", "lru_cache", "1", "'s'", "None"])
 METHODS = st.sampled_from(["mean", "append", "plot", "set_title", "sort", "copy", "lru_cache", "seed", "to_csv"])
@@ -91,6 +93,8 @@ def _same_answers(node: cst.BaseExpression) -> None:
     for plots in (PLOTS, frozenset()):
         fast, visited = _both(purity, partial(purity.computes_only, node, IMPORTS, plots))
         assert fast == visited
+    fast, visited = _both(import_time, lambda: import_time._calls(node, IMPORTED))
+    assert fast == visited
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
