@@ -1,7 +1,8 @@
 """The plan's and the analysis's reading walks that moved from LibCST's visit to
 `walk_nodes` (issue 16) answer what the visit answered: whether an expression only
-computes (`computes_only`), whether a definition calls code (`import_time._calls`), on
-generated code and on every corpus cell. The visit is reached by patching each module's `walk_nodes`."""
+computes (`computes_only`), whether a definition calls code (`import_time._calls`), the
+free names of a lambda or generator (`free_names`), on generated code and on every
+corpus cell. The visit is reached by patching each module's `walk_nodes`."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nb2pkg.analysis import import_time
+from nb2pkg.analysis import closures, import_time
 from nb2pkg.errors import InputError
 from nb2pkg.ipython import to_python
 from nb2pkg.notebook import read_notebook
@@ -95,6 +96,9 @@ def _same_answers(node: cst.BaseExpression) -> None:
         assert fast == visited
     fast, visited = _both(import_time, lambda: import_time._calls(node, IMPORTED))
     assert fast == visited
+    if isinstance(node, (cst.Lambda, cst.GeneratorExp)):
+        fast, visited = _both(closures, lambda: closures.free_names(node))
+        assert fast == visited
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -104,6 +108,22 @@ def test_the_walks_of_generated_expressions_are_libcsts_visit(code: str) -> None
     _same_answers(node)
     for inner in _expressions_in(node):
         _same_answers(inner)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(EXPRESSIONS, EXPRESSIONS)
+def test_free_names_of_generated_closures_are_those_of_libcsts_visit(body: str, iterable: str) -> None:
+    for code in (f"lambda q, *r, k={iterable}: {body}", f"({body} for q in {iterable} if q for w in {body})"):
+        node = _expression(code)
+        assert isinstance(node, (cst.Lambda, cst.GeneratorExp))
+        fast, visited = _both(closures, partial(closures.free_names, node))
+        assert fast == visited
+
+
+def test_free_names_skip_attributes_and_keywords_both_ways() -> None:
+    node = _expression("lambda q: f(a.b, key=c, *q) + [w for w in d]")
+    assert isinstance(node, cst.Lambda)
+    assert _both(closures, lambda: closures.free_names(node)) == ({"f", "a", "c", "d"},) * 2
 
 
 def _expressions_in(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
