@@ -1,8 +1,9 @@
 """The plan's and the analysis's reading walks that moved from LibCST's visit to
 `walk_nodes` (issue 16) answer what the visit answered: whether an expression only
 computes (`computes_only`), whether a definition calls code (`import_time._calls`), the
-free names of a lambda or generator (`free_names`), on generated code and on every
-corpus cell. The visit is reached by patching each module's `walk_nodes`."""
+free names of a lambda or generator (`free_names`), a cell's imports in source order
+(`imports._imports_in`), on generated code and on every corpus cell. The visit is
+reached by patching each module's `walk_nodes`, or is the visitor the walk replaced."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from nb2pkg.analysis import closures, import_time
 from nb2pkg.errors import InputError
 from nb2pkg.ipython import to_python
 from nb2pkg.notebook import read_notebook
-from nb2pkg.plan import purity
+from nb2pkg.plan import imports, purity
 from support import corpus_notebooks
 
 NOTEBOOKS = corpus_notebooks()
@@ -126,6 +127,61 @@ def test_free_names_skip_attributes_and_keywords_both_ways() -> None:
     assert _both(closures, lambda: closures.free_names(node)) == ({"f", "a", "c", "d"},) * 2
 
 
+IMPORT_LINES = st.sampled_from(
+    ["import np", "import os.path as np", "from a import (b as np,\n    c)", "from . import x", "np = 1"]
+)
+
+
+@st.composite
+def blocks(draw: st.DrawFn, depth: int = 2) -> list[str]:
+    """Lines of statements with imports in every place a statement goes."""
+    line = draw(st.lists(IMPORT_LINES, min_size=1, max_size=3)).copy()
+    simple = [line[0]] if "\n" in line[0] else ["; ".join(line)]
+    if depth == 0:
+        return simple
+
+    def body() -> list[str]:
+        return [f"    {ln}" for ln in draw(blocks(depth - 1))]
+
+    compound = [
+        ["if a:", *body(), "elif b:", *body(), "else:", *body()],
+        ["try:", *body(), "except E:", *body(), "else:", *body(), "finally:", *body()],
+        ["for x in y:", *body(), "else:", *body()],
+        ["while a:", *body(), "else:", *body()],
+        ["with f() as g:", *body()],
+        ["@d", "def f(a=lambda: 1):", *body()],
+        ["class C(B):", *body()],
+        ["match a:", "    case [b]:", *[f"    {ln}" for ln in body()], "    case _:", *[f"    {ln}" for ln in body()]],
+        ["if a: import np; import x"],
+    ]
+    return draw(st.sampled_from([simple, *compound]))
+
+
+class _Imports(cst.CSTVisitor):
+    """`imports._imports_in` as LibCST's visit."""
+
+    def __init__(self) -> None:
+        self.found: list[cst.CSTNode] = []
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self.found.append(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self.found.append(node)
+
+
+def _same_imports(module: cst.Module) -> None:
+    visitor = _Imports()
+    module.visit(visitor)
+    assert [id(n) for n in imports._imports_in(module)] == [id(n) for n in visitor.found]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(blocks(), min_size=1, max_size=3))
+def test_the_imports_of_generated_modules_are_in_libcsts_order(parts: list[list[str]]) -> None:
+    _same_imports(cst.parse_module("\n".join(line for part in parts for line in part) + "\n"))
+
+
 def _expressions_in(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
     found: list[cst.BaseExpression] = []
 
@@ -156,5 +212,6 @@ def test_the_walks_of_corpus_cells_are_libcsts_visit(path: Path) -> None:
             module = cst.parse_module(python)
         except cst.ParserSyntaxError:
             continue
+        _same_imports(module)
         for node in _expressions_in(module):
             _same_answers(node)
