@@ -13,9 +13,11 @@ put in a container, or handed to a call that keeps it (`map`, `filter`, `partial
 
 from __future__ import annotations
 
+from typing import cast
+
 import libcst as cst
 
-from nb2pkg.analysis.scopes import parameter_names, target_names
+from nb2pkg.analysis.scopes import parameter_names, target_names, walk_nodes
 
 # Calls that keep a function or an iterator to run later, rather than running it now.
 _KEEPING_CALLS = frozenset(
@@ -74,7 +76,7 @@ def free_names(node: cst.Lambda | cst.GeneratorExp) -> set[str]:
     reads = _Reads()
     if isinstance(node, cst.Lambda):
         _, params = parameter_names(node.params)
-        node.body.visit(reads)
+        walk_nodes(node.body, reads.on_visit)
         return reads.loaded - params - reads.bound
     clause: cst.CompFor | None = node.for_in
     bound: set[str] = set()
@@ -82,36 +84,34 @@ def free_names(node: cst.Lambda | cst.GeneratorExp) -> set[str]:
     while clause is not None:
         bound.update(target_names(clause.target))
         if not first:
-            clause.iter.visit(reads)
+            walk_nodes(clause.iter, reads.on_visit)
         first = False
         for condition in clause.ifs:
-            condition.visit(reads)
+            walk_nodes(condition, reads.on_visit)
         clause = clause.inner_for_in
-    node.elt.visit(reads)
+    walk_nodes(node.elt, reads.on_visit)
     return reads.loaded - bound - reads.bound
 
 
 class _Reads(cst.CSTVisitor):
     """Loads of names, and the names nested lambdas and comprehensions bind (a rough
-    scope model: enough to tell a closure's free names from its own)."""
+    scope model: enough to tell a closure's free names from its own). Walked by
+    `walk_nodes`: sets, which the order of the walk does not change."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.loaded: set[str] = set()
         self.bound: set[str] = set()
 
-    def visit_Name(self, node: cst.Name) -> None:
-        self.loaded.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> None:
-        self.bound |= parameter_names(node.params)[1]
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self.bound.update(target_names(node.target))
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node)  # classes nothing subclasses: `isinstance` costs more, asked of every node
+        if kind is cst.Name:
+            self.loaded.add(cast(cst.Name, node).value)
+        elif kind is cst.Attribute or kind is cst.Arg:  # `obj.attr`, `f(key=v)`: no names read
+            walk_nodes(cast(cst.Attribute | cst.Arg, node).value, self.on_visit)
+            return False
+        elif kind is cst.Lambda:
+            self.bound |= parameter_names(cast(cst.Lambda, node).params)[1]
+        elif kind is cst.CompFor:
+            self.bound.update(target_names(cast(cst.CompFor, node).target))
+        return True

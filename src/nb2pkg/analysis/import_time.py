@@ -8,9 +8,12 @@ notebook; those whose definition only names things (`@staticmethod`, `x: int = 0
 
 from __future__ import annotations
 
+from typing import cast
+
 import libcst as cst
 
 from nb2pkg.analysis.mutation import root_name
+from nb2pkg.analysis.scopes import walk_nodes
 
 # Calls that are safe to make at import: decorators and field factories that only
 # record something about the definition.
@@ -110,20 +113,27 @@ def _is_known(node: cst.BaseExpression, imported: frozenset[str]) -> bool:
 
 def _calls(node: cst.CSTNode, imported: frozenset[str]) -> bool:
     """Whether evaluating `node` calls anything but the inert calls of imported names."""
-    found = [False]
+    calls = _Calls(imported)
+    walk_nodes(node, calls.on_visit)
+    return calls.found
 
-    class Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            func = call.func
-            name = (
-                func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
-            )
-            root = root_name(func)
-            if not (name in _INERT_CALLS and root in imported):
-                found[0] = True
 
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False  # its body runs when called, not now
+class _Calls(cst.CSTVisitor):
+    """Finds a call that is not inert. Walked by `walk_nodes`: a yes or no, which the
+    order of the walk does not change."""
 
-    node.visit(Calls())
-    return found[0]
+    def __init__(self, imported: frozenset[str]) -> None:
+        super().__init__()
+        self.imported = imported
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        kind = type(node)  # classes nothing subclasses: `isinstance` costs more, asked of every node
+        if kind is cst.Call:
+            self.found = self.found or not self._inert(cast(cst.Call, node))
+        return not self.found and kind is not cst.Lambda  # a lambda's body runs when called, not now
+
+    def _inert(self, call: cst.Call) -> bool:
+        func = call.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        return name in _INERT_CALLS and root_name(func) in self.imported

@@ -4,10 +4,12 @@ one-name import statements the modules repeat."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
+from typing import cast
 
 import libcst as cst
 
-from nb2pkg.analysis import parse
+from nb2pkg.analysis import parse, walk_nodes
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.plan.kept import kept_imports
 from nb2pkg.plan.model import Segment
@@ -27,17 +29,27 @@ def import_modules(flow: Dataflow) -> dict[str, str]:
 
 
 def _imports_in(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
+    """The module's import statements in source order, with one walk over node fields
+    (`walk_nodes`), not into expressions, which hold none. The walk meets sibling
+    subtrees last first and the fields holding statements are in source order; imports
+    are not nested in each other, so the reversed walk is source order."""
     found: list[cst.Import | cst.ImportFrom] = []
 
-    class Imports(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> None:
-            found.append(node)
+    def enter(node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind is cst.Import or kind is cst.ImportFrom:
+            found.append(cast(cst.Import | cst.ImportFrom, node))
+            return False
+        return not _is_expression(kind)
 
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            found.append(node)
-
-    module.visit(Imports())
+    walk_nodes(module, enter)
+    found.reverse()
     return found
+
+
+@cache  # one entry per LibCST node class: a bounded set
+def _is_expression(kind: type[cst.CSTNode]) -> bool:
+    return issubclass(kind, cst.BaseExpression)
 
 
 def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:

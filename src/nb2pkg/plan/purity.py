@@ -12,9 +12,11 @@ a library setting) may change something.
 
 from __future__ import annotations
 
+from typing import cast
+
 import libcst as cst
 
-from nb2pkg.analysis import dotted_name, has_inplace_true, method_mutates_receiver, root_name
+from nb2pkg.analysis import dotted_name, has_inplace_true, method_mutates_receiver, root_name, walk_nodes
 from nb2pkg.plan.displays import DISPLAY_MODULES, FILE_WRITERS, call_name, calls_in
 
 # Libraries whose functions compute a new value from their arguments (module paths).
@@ -181,7 +183,7 @@ def computes_only(node: cst.BaseExpression, imports: dict[str, str], plot_object
     """Whether evaluating `node` binds nothing and changes nothing: every call it makes
     computes a new value (or draws), as far as nb2pkg knows."""
     walk = _CallsAndBindings()  # one walk for both questions
-    node.visit(walk)
+    walk_nodes(node, walk.on_visit)
     if walk.binds:
         return False
     return all(_computes(call, imports, plot_objects) for call in walk.calls)
@@ -235,8 +237,9 @@ def resolved(node: cst.BaseExpression, imports: dict[str, str]) -> str:
 
 
 class _CallsAndBindings(cst.CSTVisitor):
-    """The calls an expression makes, outermost first (`displays.calls_in`), and whether it
-    binds, awaits or yields anything (`:=`, `await`, `yield`)."""
+    """The calls an expression makes, and whether it binds, awaits or yields anything
+    (`:=`, `await`, `yield`). Walked by `walk_nodes`, not in source order: `computes_only`
+    asks the same of every call."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -244,9 +247,12 @@ class _CallsAndBindings(cst.CSTVisitor):
         self.binds = False
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.NamedExpr, cst.Await, cst.Yield)):
+        kind = type(node)  # classes nothing subclasses: `isinstance` costs more, asked of every node
+        if kind is cst.Call:
+            self.calls.append(cast(cst.Call, node))
+        elif kind in _BINDING:
             self.binds = True
-        return super().on_visit(node)
+        return True
 
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
+
+_BINDING = frozenset({cst.NamedExpr, cst.Await, cst.Yield})
