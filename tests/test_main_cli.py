@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from nb2pkg import api
 from nb2pkg.convert import convert
@@ -81,7 +82,7 @@ def conversion_of(cells: list[str | tuple[str, str]], installed: dict[str, str] 
 
 def test_the_project_depends_on_the_typer_nb2pkg_needs_a_notebook_pin_winning() -> None:
     dependencies = tomllib.loads(conversion_of(["x = 1"], {"typer": "0.12.5"})["pyproject.toml"])["project"]
-    assert dependencies["dependencies"] == ["typer>=0.12"]
+    assert dependencies["dependencies"] == ["typer>=0.16"]
     pinned = conversion_of(["!pip install typer==0.9.0", "x = 1"], {"typer": "0.12.5"})["pyproject.toml"]
     assert tomllib.loads(pinned)["project"]["dependencies"] == ["typer==0.9.0"]
 
@@ -173,6 +174,30 @@ def test_a_constant_given_as_an_option_changes_the_result(example: tuple[Path, t
     assert "TEST_SIZE = 0.2" not in default.stderr and half.stderr == ""  # WARNING: no step lines
     logged_override = run_example(project, "--test-size", "0.5").stderr
     assert "INFO explore: TEST_SIZE = 0.5 (config.py: 0.2)" in logged_override
+
+
+@pytest.mark.slow
+def test_the_oldest_typer_the_project_accepts_parses_its_options(
+    example: tuple[Path, tuple[str, ...]], tmp_path: Path
+) -> None:
+    """A colleague's environment may hold any Typer the requirement admits, beside the newest
+    click: the floor itself (from the package registry) must still read options and values."""
+    project, _ = example
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    (floor,) = [line.removeprefix("typer>=") for line in dependencies if line.startswith("typer>=")]
+    oldest = tmp_path / "typer"
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--target", str(oldest), f"typer=={floor}"]
+    subprocess.run(pip, check=True, capture_output=True, timeout=TIME_LIMIT)  # with the newest click
+    path = os.pathsep.join([str(oldest), str(project / "src")])
+    version = [sys.executable, "-c", "import typer; print(typer.__version__)"]
+    imported = subprocess.run(version, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True)
+    assert Version(imported.stdout) == Version(floor), imported.stderr
+    helped = python_m("explore", project / "src", "--help", cwd=project.parent, PYTHONPATH=path)
+    assert helped.returncode == 0 and "--test-size" in helped.stdout, helped.stderr
+    parsed = python_m(
+        "explore", project / "src", "--test-size", "0.5", "--log-level", "loud", cwd=project.parent, PYTHONPATH=path
+    )
+    assert parsed.returncode == 2 and "--log-level 'loud' is not one of DEBUG" in parsed.stderr, parsed.stderr
 
 
 def small_project(tmp_path: Path, cells: list[str | tuple[str, str]], tags: dict[int, str] | None = None) -> Path:

@@ -72,8 +72,10 @@ class Conversion:
 # `python -m PACKAGE` is a Typer command (render.main_cli) with `Annotated` options: a
 # requirement as if the notebook had `pip install`ed it, bounded by the Typer nb2pkg itself
 # needs (not by what the notebook's environment has: no notebook used it); first, so the
-# notebook's own line for typer, if any, wins.
-_CLI_REQUIREMENT = PipTarget("typer>=0.12")
+# notebook's own line for typer, if any, wins. 0.16 is the oldest Typer whose options
+# still parse with today's click (8.2 changed what Typer before 0.16 calls: `--help`
+# raises and option values are taken for arguments); tests/test_main_cli.py runs it.
+_CLI_REQUIREMENT = PipTarget("typer>=0.16")
 
 
 def default_package(notebook_path: Path) -> str:
