@@ -20,6 +20,7 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import Cell, Notebook, read_notebook, read_notebook_text
 from nb2pkg.plan import Gaps, Plan, build_plan, build_segments
+from nb2pkg.plan.gaps import BINDS, CHANGES, KeptWrite
 from nb2pkg.render import output_tests, scaffold, smoke_tests, with_results_returned
 from nb2pkg.render.black_style import (
     Piece,
@@ -36,7 +37,8 @@ from nb2pkg.render.black_style import (
 )
 from nb2pkg.render.checks import SUMMARY_CHECK
 from nb2pkg.render.formatting import _black_mode
-from nb2pkg.render.main_cli import main_module, main_pieces, step_piece
+from nb2pkg.render.main_cli import main_module, main_pieces, refusing_piece
+from nb2pkg.render.pipeline_style import step_piece
 from nb2pkg.render.scaffold import pipeline_module, pipeline_pieces
 from support import corpus_notebooks, make_notebook
 
@@ -229,6 +231,30 @@ def test_the_pipeline_of_a_plain_plan_is_written_without_black(plan: str, monkey
     assert pipeline_module(PIPELINE_PLANS[plan], "package")[0] == expected
 
 
+KEPT_WRITES = st.builds(
+    KeptWrite,
+    st.integers(1, 400),
+    NAMES.filter(lambda n: "." not in n),
+    st.sampled_from([BINDS, CHANGES]),
+    NAMES.filter(lambda n: "." not in n),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    PACKAGES,
+    st.lists(NAMES.filter(lambda n: "." not in n), max_size=5).map(tuple),
+    st.lists(KEPT_WRITES, max_size=4).map(tuple),
+)
+def test_the_refusing_command_module_is_blacks(
+    package: str, loose: tuple[str, ...], writes: tuple[KeptWrite, ...]
+) -> None:
+    piece = refusing_piece(package, Gaps(loose=loose, writes=writes))
+    assert piece.known is None or piece.known == blacks(piece.raw)
+    if len(package) < 30 and not writes:
+        assert piece.known is not None
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     PACKAGES, st.sampled_from(sorted(PLANS)), st.lists(NAMES.filter(lambda n: "." not in n), max_size=6), st.booleans()
@@ -284,7 +310,10 @@ def test_corpus_pipelines_are_blacks(path: Path) -> None:
         plan = with_results_returned(build_plan(build_segments(build_dataflow(read_notebook(path)))))
     except InputError:
         return
-    assert_pieces_are_blacks(pipeline_pieces(plan, default_package(path))[0])
+    pieces, gaps = pipeline_pieces(plan, default_package(path))
+    assert_pieces_are_blacks(pieces)
+    if gaps:
+        assert_pieces_are_blacks([refusing_piece(default_package(path), gaps)])
 
 
 @pytest.mark.corpus

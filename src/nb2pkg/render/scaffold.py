@@ -4,7 +4,6 @@ pipeline that runs every step in notebook order, and generated smoke tests."""
 from __future__ import annotations
 
 import ast
-import re
 import textwrap
 
 import tomli_w
@@ -18,7 +17,7 @@ from nb2pkg.render.data import DataDir, config_data, data_section, folder_functi
 from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.render.formatting import format_code
 from nb2pkg.render.lock import versions_section
-from nb2pkg.render.main_cli import run_section, step_piece
+from nb2pkg.render.main_cli import run_section
 from nb2pkg.render.modules import (
     call_source,
     import_lines,
@@ -26,15 +25,9 @@ from nb2pkg.render.modules import (
     notebook_dir_variable,
     resolve_imports,
 )
+from nb2pkg.render.pipeline_style import head_piece, setup_block, step_piece, working_directory_piece
 from nb2pkg.render.reads import plain_needed_names
-from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
-
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-_ALIASED = rf"{_NAME}(?: as {_NAME})?"
-_DOTTED = rf"{_NAME}(?:\.{_NAME})*(?: as {_NAME})?"
-_IMPORT = re.compile(
-    rf"import {_DOTTED}(?:, {_DOTTED})*|from (?:\.*{_NAME}(?:\.{_NAME})*|\.+) import {_ALIASED}(?:, {_ALIASED})*"
-)
+from nb2pkg.render.stand_ins import exploded_return, format_around, stable_block
 
 
 def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
@@ -285,56 +278,16 @@ def pipeline_pieces(plan: Plan, package: str) -> tuple[list[Piece], Gaps]:
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
     items = [f'"{n}": {n}' for n in sorted(bound)]
     imports = import_lines(statements, package).split("\n")
-    pieces = [_pipeline_head(package, imports)]
+    pieces = [head_piece(package, imports)]
     if needs:
-        pieces.append(_working_directory(helper))
+        pieces.append(working_directory_piece(helper))
     indent = 8 if needs else 4
     stable = [stable_block(step, title, call, indent) for title, call in zip(titles, body, strict=True)]
     if setup:
-        stable[0] = _setup_block(step, body[0], indent)
+        stable[0] = setup_block(step, body[0], indent)
     head = f"    with {helper}({folder}):\n" if needs else ""
     run = _run_function(signature, _run_doc(gaps), head, items, logged, stable)
     return [*pieces, step_code, run], gaps
-
-
-def _pipeline_head(package: str, imports: list[str]) -> Piece:
-    """pipeline.py's docstring and imports: black leaves a one-line docstring and the
-    imports that fit as they are, and splits a long `from` import one name a line."""
-    text = f"Every step of the notebook, in its order: what `python -m {package}` runs."
-    laid_out = [
-        exploded[1] if (exploded := exploded_import(line, n)) else line if _plain_import(line) else None
-        for n, line in enumerate(imports)
-    ]
-    known = docstring(text, 0)
-    raw = f'"""{text}"""\n\n' + "\n".join(imports) + "\n"
-    if known is None or None in laid_out:
-        return Piece(None, raw)
-    return Piece(known + "\n\n" + "\n".join(line or "" for line in laid_out) + "\n", raw)
-
-
-def _plain_import(line: str) -> bool:
-    """Whether black leaves the import `line` (or the blank line between groups) as it is."""
-    return not line or (fits(line) and _IMPORT.fullmatch(line) is not None)
-
-
-def _working_directory(helper: str) -> Piece:
-    """The context manager that runs the steps in the notebook's folder."""
-    raw = (
-        "@contextmanager\n"
-        f"def {helper}(path: os.PathLike[str] | str) -> Iterator[None]:\n"
-        '    """Run where the notebook ran, so that its relative paths resolve as they did."""\n'
-        "    previous = os.getcwd()\n    os.chdir(path)\n    try:\n        yield\n"
-        "    finally:\n        os.chdir(previous)\n"
-    )
-    sure = fits(f"def {helper}(path: os.PathLike[str] | str) -> Iterator[None]:")
-    return Piece(raw if sure else None, raw)
-
-
-def _setup_block(step: str, call: str, indent: int) -> str | None:
-    """`with step("setup"):` around the call of setup() and its comment, which black
-    leaves as they are when they fit."""
-    head = f'with {step}("setup"):'
-    return f"{head}\n    {call}" if fits(head, indent) and fits(call, indent + 4) else None
 
 
 def _run_function(
