@@ -1,7 +1,8 @@
 """What nb2pkg writes in black's style without black is what black writes: each helper of
 render.black_style against black on the same statement (names and strings short and long,
-few and many arguments, every indentation the templates use), and `__main__.py`'s pieces
-against black on the raw text, for generated package names and plans and on the corpus."""
+few and many arguments, every indentation the templates use), and the pieces of
+`__main__.py` and `pipeline.py` against black on the raw text, for generated package
+names and plans and on the corpus."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import Cell, Notebook, read_notebook, read_notebook_text
 from nb2pkg.plan import Gaps, Plan, build_plan, build_segments
-from nb2pkg.render import output_tests, smoke_tests, with_results_returned
+from nb2pkg.plan.gaps import BINDS, CHANGES, KeptWrite
+from nb2pkg.render import output_tests, scaffold, smoke_tests, with_results_returned
 from nb2pkg.render.black_style import (
     Piece,
     bracketed,
     call,
+    docstring,
     from_import,
     joined,
     module_docstring,
@@ -34,7 +37,9 @@ from nb2pkg.render.black_style import (
 )
 from nb2pkg.render.checks import SUMMARY_CHECK
 from nb2pkg.render.formatting import _black_mode
-from nb2pkg.render.main_cli import main_module, main_pieces
+from nb2pkg.render.main_cli import main_module, main_pieces, refusing_piece
+from nb2pkg.render.pipeline_style import step_piece
+from nb2pkg.render.scaffold import pipeline_module, pipeline_pieces
 from support import corpus_notebooks, make_notebook
 
 NOTEBOOKS = corpus_notebooks()
@@ -139,6 +144,29 @@ def test_module_docstrings_close_as_black_closes_them(closing_line: bool, lines:
         assert blacks(raw) == known + "\n"
 
 
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.lists(st.one_of(st.just(""), TEXT), max_size=4))
+@pytest.mark.parametrize("indent", [0, 4, 8])
+def test_docstrings_are_left_as_black_leaves_them(indent: int, first: str, rest: list[str]) -> None:
+    pad = " " * indent
+    text = first if not rest else first + "".join(f"\n{pad}{line}" if line else "\n" for line in rest) + "\n" + pad
+    known = docstring(text, indent)
+    if known is not None:
+        raw = f'"""{text}"""'
+        assert nested(known.lstrip(), indent) == blacks(nested(raw, indent))
+    if not rest and text.isalnum() and text.isascii():
+        assert known is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(NAMES.filter(lambda n: "." not in n), NAMES.filter(lambda n: "." not in n), NAMES.filter(lambda n: "." not in n))
+def test_the_step_helper_is_blacks(name: str, logging_name: str, time_name: str) -> None:
+    piece = step_piece(name, logging_name, time_name)
+    assert piece.known is None or piece.known == blacks(piece.raw)
+    if max(map(len, (name, logging_name, time_name))) < 20:
+        assert piece.known is not None
+
+
 def plan_of(*cells: str) -> Plan:
     notebook = read_notebook_text(Path("case.ipynb"), json.dumps(make_notebook(list(cells))))
     return with_results_returned(build_plan(build_segments(build_dataflow(notebook))))
@@ -151,6 +179,18 @@ PLANS = {
     "options": plan_of(
         "TEST_SIZE = 0.2  # the share held out\nNAME = 'it''s'\nDEBUG = False\n" + "LONG_" * 12 + "X = 1",
         "print(TEST_SIZE, NAME, DEBUG)",
+    ),
+}
+
+
+PIPELINE_PLANS = {
+    **PLANS,
+    "session settings": plan_of("import warnings\nwarnings.filterwarnings('ignore')", "x = 1", "print(x)"),
+    "an await": plan_of("import asyncio\nawait asyncio.sleep(0)\ny = 2", "print(y)"),
+    "many results": plan_of(
+        "first_of_many_values, second_of_many_values, third_of_many_values, fourth_value = 1, 2, 3, 4",
+        "total = first_of_many_values + second_of_many_values + third_of_many_values + fourth_value",
+        "print(total)",
     ),
 }
 
@@ -174,6 +214,45 @@ def test_most_of_the_command_module_is_written_without_black() -> None:
     pieces = main_pieces("package", plan, "explore.ipynb")
     assert [piece.known is None for piece in pieces] == [False, True, False, False, False, False]  # the command
     assert main_module("package", Gaps(), plan, "explore.ipynb") == blacks("\n\n".join(p.raw for p in pieces))
+
+
+@settings(max_examples=100, deadline=None)
+@given(PACKAGES, st.sampled_from(sorted(PIPELINE_PLANS)))
+def test_the_pipeline_is_blacks_for_any_package(package: str, plan: str) -> None:
+    assert_pieces_are_blacks(pipeline_pieces(PIPELINE_PLANS[plan], package)[0])
+
+
+@pytest.mark.parametrize("plan", sorted(PIPELINE_PLANS))
+def test_the_pipeline_of_a_plain_plan_is_written_without_black(plan: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces, _ = pipeline_pieces(PIPELINE_PLANS[plan], "package")
+    expected = blacks("\n\n".join(piece.raw for piece in pieces))
+    if plan != "an await":  # its step awaits a call black formats
+        monkeypatch.setattr(scaffold, "format_code", lambda text: pytest.fail(f"black formats {text!r}"))
+    assert pipeline_module(PIPELINE_PLANS[plan], "package")[0] == expected
+
+
+KEPT_WRITES = st.builds(
+    KeptWrite,
+    st.integers(1, 400),
+    NAMES.filter(lambda n: "." not in n),
+    st.sampled_from([BINDS, CHANGES]),
+    NAMES.filter(lambda n: "." not in n),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    PACKAGES,
+    st.lists(NAMES.filter(lambda n: "." not in n), max_size=5).map(tuple),
+    st.lists(KEPT_WRITES, max_size=4).map(tuple),
+)
+def test_the_refusing_command_module_is_blacks(
+    package: str, loose: tuple[str, ...], writes: tuple[KeptWrite, ...]
+) -> None:
+    piece = refusing_piece(package, Gaps(loose=loose, writes=writes))
+    assert piece.known is None or piece.known == blacks(piece.raw)
+    if len(package) < 30 and not writes:
+        assert piece.known is not None
 
 
 @settings(max_examples=60, deadline=None)
@@ -221,6 +300,20 @@ def test_the_output_tests_head_is_blacks(package: str, name: str, ids: list[str]
     assert piece.known is None or piece.known == blacks(piece.raw)
     if name.isascii() and name.isalnum():
         assert piece.known is not None
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:60] for p in NOTEBOOKS])
+def test_corpus_pipelines_are_blacks(path: Path) -> None:
+    try:
+        plan = with_results_returned(build_plan(build_segments(build_dataflow(read_notebook(path)))))
+    except InputError:
+        return
+    pieces, gaps = pipeline_pieces(plan, default_package(path))
+    assert_pieces_are_blacks(pieces)
+    if gaps:
+        assert_pieces_are_blacks([refusing_piece(default_package(path), gaps)])
 
 
 @pytest.mark.corpus

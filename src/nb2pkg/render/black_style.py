@@ -5,9 +5,10 @@ little more than the quotes of the strings in it and the lines a long package na
 makes too long. These helpers write those as black would: string literals in its
 quotes, a call of plain arguments (names, literals, `name=value`), a list or dict
 display of literals, a chain of one operator, a subscript assignment, an import of one
-name, a module docstring's closing quotes. Each returns None when its input is not of
-the shape it knows, and the piece of the module holding it goes to black (`Piece`):
-nothing is written without black unless the result is certain.
+name, a docstring of plain lines and a module docstring's closing quotes. Each returns
+None when its input is not of the shape it knows, and the piece of the module holding
+it goes to black (`Piece`): nothing is written without black unless the result is
+certain.
 tests/test_format_black_style.py checks every helper and every template against black.
 """
 
@@ -139,6 +140,24 @@ def module_docstring(lines: list[str], closing_line: bool = False) -> str | None
         return None
     closing = '"""' if fits(lines[-1] + '"""') and not closing_line else '\n"""'
     return '"""' + "\n".join(lines) + closing
+
+
+def docstring(text: str, indent: int) -> str | None:
+    """The docstring of `text` `indent` spaces in, as black writes it: one plain line
+    (black never moves the closing quotes of a one-line docstring, however long), or plain
+    lines after the first indented as the quotes are, apart from empty ones (black drops
+    those before the closing quotes), and a last line of that indentation alone, where
+    the closing quotes stay."""
+    pad = " " * indent
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return f'{pad}"""{text}"""' if text and _plain_docstring_line(text) else None
+    inner = lines[1:-1]
+    if not (lines[0] and _plain_docstring_line(lines[0]) and inner and inner[-1] and lines[-1] == pad):
+        return None
+    if not all(line == "" or (line.startswith(pad) and _plain_docstring_line(line[indent:])) for line in inner):
+        return None
+    return f'{pad}"""{text}"""'
 
 
 def _plain_docstring_line(line: str) -> bool:

@@ -25,7 +25,6 @@ from nb2pkg.render.black_style import (
     string_statement,
     subscript_assignment,
 )
-from nb2pkg.render.formatting import format_code
 from nb2pkg.render.modules import data_dir_variable, notebook_dir_variable
 
 # Options the command has whatever the notebook holds; a constant that would take one of
@@ -322,6 +321,12 @@ def _fitting(line: str) -> str | None:
 def _refusing_main(package: str, gaps: Gaps) -> str:
     """The steps need what cells kept in the notebook bind: `python -m` says so (--help
     too) and exits 2, rather than run something that is not the notebook."""
+    return refusing_piece(package, gaps).formatted()
+
+
+def refusing_piece(package: str, gaps: Gaps) -> Piece:
+    """`_refusing_main`'s module: black formats it only when its docstring or strings are
+    of a shape not laid out here."""
     reasons = gaps.reasons() or [
         f"the steps need {', '.join(f'`{n}`' for n in gaps.loose)}, which only cells kept in the notebook bind"
     ]
@@ -330,20 +335,23 @@ def _refusing_main(package: str, gaps: Gaps) -> str:
         + "; ".join(reasons)
         + ". Run the summary notebook instead."
     )
-    docstring = "\n".join(
-        textwrap.wrap(text.replace("python -m", "`python -m", 1).replace(" cannot", "` cannot", 1), 88)
-    )
-    return format_code(
-        f'"""{docstring}\n\n`{package}.pipeline.run()` runs the steps alone, without those cells."""\n\n'
-        "import sys\n\nimport typer\n\n"
-        "app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)\n"
-        f"REFUSAL = {text.replace('`', '')!r}\n\n\n"
+    wrapped = textwrap.wrap(text.replace("python -m", "`python -m", 1).replace(" cannot", "` cannot", 1), 88)
+    docstring = [*wrapped, "", f"`{package}.pipeline.run()` runs the steps alone, without those cells."]
+    refusal = string(text.replace("`", ""))
+    prog_name = string("python -m " + package)
+    return piece(
+        (module_docstring(docstring), '"""' + "\n".join(docstring) + '"""'),
+        "\n\nimport sys\n\nimport typer\n\n"
+        "app = typer.Typer(\n    add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False\n)\n",
+        (refusal and string_statement("REFUSAL =", refusal, 0), f"REFUSAL = {text.replace('`', '')!r}"),
+        "\n\n\n"
         "@app.command(help=REFUSAL)\n"
         "def main() -> None:\n"
         "    print(REFUSAL, file=sys.stderr)\n"
         "    sys.exit(2)\n\n\n"
-        'if __name__ == "__main__":\n'
-        f"    app(prog_name={'python -m ' + package!r})\n"
+        'if __name__ == "__main__":\n',
+        (prog_name and call("app", [f"prog_name={prog_name}"], 4), f"    app(prog_name={'python -m ' + package!r})"),
+        "\n",
     )
 
 
@@ -380,24 +388,3 @@ def _usage(option: CliOption) -> str:
     if option.kind == "bool":
         return f"{option.flag} / --no-{option.flag[2:]}"
     return f"{option.flag} {option.kind.upper()}"
-
-
-def step_helper(name: str, logging_name: str, time_name: str) -> str:
-    """The pipeline's `with step("load_data"):`: logs the step as it starts, and as it ends
-    with its time, or fails (then the exception goes on to the caller). A library logs,
-    never configures logging: `python -m` does. The logger is looked up when a step runs
-    (logging keeps one per name), so that importing the module does no work."""
-    return (
-        "@contextmanager\n"
-        f"def {name}(title: str) -> Iterator[None]:\n"
-        '    """Log a step as it starts, and as it ends with its time or fails."""\n'
-        f"    log = {logging_name}.getLogger(__name__)\n"
-        '    log.info("%s: started", title)\n'
-        f"    started = {time_name}.perf_counter()\n"
-        "    try:\n        yield\n"
-        "    except BaseException as error:\n"
-        f"        elapsed = {time_name}.perf_counter() - started\n"
-        '        log.error("%s: failed after %.2f s: %s: %s", title, elapsed, type(error).__name__, error)\n'
-        "        raise\n"
-        f'    log.info("%s: done in %.2f s", title, {time_name}.perf_counter() - started)\n'
-    )

@@ -12,11 +12,12 @@ from nb2pkg.environment import Versions
 from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.naming import unique
 from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
+from nb2pkg.render.black_style import Piece, docstring, fits, joined
 from nb2pkg.render.data import DataDir, config_data, data_section, folder_function
 from nb2pkg.render.dependencies import Dependencies
 from nb2pkg.render.formatting import format_code
 from nb2pkg.render.lock import versions_section
-from nb2pkg.render.main_cli import run_section, step_helper
+from nb2pkg.render.main_cli import run_section
 from nb2pkg.render.modules import (
     call_source,
     import_lines,
@@ -24,8 +25,9 @@ from nb2pkg.render.modules import (
     notebook_dir_variable,
     resolve_imports,
 )
+from nb2pkg.render.pipeline_style import head_piece, setup_block, step_piece, working_directory_piece
 from nb2pkg.render.reads import plain_needed_names
-from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
+from nb2pkg.render.stand_ins import exploded_return, format_around, stable_block
 
 
 def pyproject(package: str, dependencies: Dependencies, notebook_name: str, local: tuple[str, ...] = ()) -> str:
@@ -226,9 +228,16 @@ def _setup_function(plan: Plan, package: str) -> str:
 
 
 def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
-    """`run()`: every step in notebook order. Names a step needs that no earlier step
-    returns (bound by cells that stay in the notebook) become keyword arguments; where
-    a kept cell sets what a later step reads, the docstring says run() is not the notebook."""
+    """pipeline.py, and what run() needs that no step provides."""
+    pieces, gaps = pipeline_pieces(plan, package)
+    return joined(pieces), gaps
+
+
+def pipeline_pieces(plan: Plan, package: str) -> tuple[list[Piece], Gaps]:
+    """pipeline.py's top-level statements, and its gaps. `run()`: every step in notebook
+    order. Names a step needs that no earlier step returns (bound by cells that stay in
+    the notebook) become keyword arguments; where a kept cell sets what a later step
+    reads, the docstring says run() is not the notebook."""
     gaps = pipeline_gaps(plan)
     loose = set(gaps.loose)
     body = [call_source(step) for step in plan.steps]
@@ -268,47 +277,60 @@ def pipeline_module(plan: Plan, package: str) -> tuple[str, Gaps]:
     logged, step_code, step = _logged_steps(body, titles, statements, taken)
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
     items = [f'"{n}": {n}' for n in sorted(bound)]
-    helper_code = (
-        "@contextmanager\n"
-        f"def {helper}(path: os.PathLike[str] | str) -> Iterator[None]:\n"
-        '    """Run where the notebook ran, so that its relative paths resolve as they did."""\n'
-        "    previous = os.getcwd()\n    os.chdir(path)\n    try:\n        yield\n"
-        "    finally:\n        os.chdir(previous)\n\n\n"
-    )
     imports = import_lines(statements, package).split("\n")
-    # the lines and blocks black would write in a way known here stand aside while it
-    # formats the rest: long imports, the returned dict, most steps' blocks
-    lines = {n: known for n, line in enumerate(imports) if (known := exploded_import(line, n))}
-    returned = exploded_return(items, 4, len(imports))
+    pieces = [head_piece(package, imports)]
+    if needs:
+        pieces.append(working_directory_piece(helper))
+    indent = 8 if needs else 4
+    stable = [stable_block(step, title, call, indent) for title, call in zip(titles, body, strict=True)]
+    if setup:
+        stable[0] = setup_block(step, body[0], indent)
+    head = f"    with {helper}({folder}):\n" if needs else ""
+    run = _run_function(signature, _run_doc(gaps), head, items, logged, stable)
+    return [*pieces, step_code, run], gaps
+
+
+def _run_function(
+    signature: str, doc: str, head: str, items: list[str], logged: list[str], stable: list[str | None]
+) -> Piece:
+    """run(): in black's style when every block and line of it is known, else black's
+    result on it, black reading a marker for each block and line that is known
+    (`format_around`)."""
+    returned = exploded_return(items, 4, 0)
     result = "{" + ", ".join(items) + "}"
 
     def text(blocks: list[str], markers: bool) -> str:
         code = "\n".join(blocks) or "pass"
-        steps = f"    with {helper}({folder}):\n{_indent(code, 8)}\n" if needs else f"{_indent(code)}\n"
-        heads = [lines[n][0] if markers and n in lines else line for n, line in enumerate(imports)]
+        steps = f"{head}{_indent(code, 8)}\n" if head else f"{_indent(code)}\n"
         return (
-            '"""Every step of the notebook, in its order: what `python -m '
-            + package
-            + '` runs."""\n\n'
-            + "\n".join(heads)
-            + "\n\n\n"
-            f"{helper_code if needs else ''}"
-            f"{step_code}\n\n"
             f"def run({signature}) -> dict[str, object]:\n"
-            f'    """{_run_doc(gaps)}"""\n'
+            f'    """{doc}"""\n'
             f"{steps}"
             f"    {returned[0] if markers and returned else 'return ' + result}\n"
         )
 
-    indent = 8 if needs else 4
-    stable = [stable_block(step, title, call, indent) for title, call in zip(titles, body, strict=True)]
-    aside = (*lines.values(), *([returned] if returned else []))
-    return format_around(text, logged, stable, format_code, aside, first=len(imports) + 1), gaps
+    raw = text(logged, False)
+    known_doc = docstring(doc, 4)
+    ending = _indent(returned[1]) if returned else f"    return {result}"
+    sure = (
+        None not in stable
+        and known_doc is not None
+        and fits(f"def run({signature}) -> dict[str, object]:")
+        and (fits(ending) or returned is not None)
+        and (not head or fits(head.rstrip("\n")))
+    )
+    if sure:
+        code = "\n".join(block for block in stable if block is not None) or "pass"
+        steps = f"{head}{_indent(code, 8)}\n" if head else f"{_indent(code)}\n"
+        header = f"def run({signature}) -> dict[str, object]:\n{known_doc}\n"
+        return Piece(header + steps + ending + "\n", raw)
+    aside = (returned,) if returned else ()
+    return Piece(format_around(text, logged, stable, format_code, aside), raw)
 
 
 def _logged_steps(
     body: list[str], titles: list[str], statements: dict[str, str], taken: set[str]
-) -> tuple[list[str], str, str]:
+) -> tuple[list[str], Piece, str]:
     """Each call of `body` inside `with step(title):`, the helper's code and name; adds
     the imports the helper needs to `statements`, under names nothing else there binds."""
     imported = {alias.asname or alias.name.split(".")[0] for s in statements for alias in _aliases(s)}
@@ -319,7 +341,7 @@ def _logged_steps(
         statements[f"import {module}" + ("" if names[module] == module else f" as {names[module]}")] = module
     step = unique("step", taken | imported | set(names.values()))
     logged = [f"with {step}({title!r}):\n{_indent(call)}" for title, call in zip(titles, body, strict=True)]
-    return logged, step_helper(step, names["logging"], names["time"]), step
+    return logged, step_piece(step, names["logging"], names["time"]), step
 
 
 def _aliases(statement: str) -> list[ast.alias]:
