@@ -146,6 +146,9 @@ def test_help_lists_the_options_without_importing_the_steps(example: tuple[Path,
         assert option in done.stdout
     shown = " ".join(done.stdout.split())  # as click wraps it
     assert "MIN_SQFT in config.py: anything smaller is almost certainly a data-entry error." in shown
+    assert "TEST_SIZE in config.py. The notebook's value: 0.2." in shown
+    assert "DEBUG, INFO (the default), WARNING or ERROR." in shown
+    assert "\\" not in done.stdout and "default:" not in done.stdout  # no `\\[default: (0.2)]`
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time")}
     assert "typer" in imported and not {"pandas", "sklearn", "matplotlib", "explore.config"} & imported
 

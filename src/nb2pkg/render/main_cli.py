@@ -32,6 +32,7 @@ from nb2pkg.render.modules import data_dir_variable, notebook_dir_variable
 FIXED_FLAGS = frozenset({"--data-dir", "--log-level", "--help"})
 RESERVED_PARAMETERS = frozenset({"data_dir", "log_level", "help", "run_steps"})
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_LEVELS_HELP = "DEBUG, INFO (the default), WARNING or ERROR."
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _command(package: str, plan: Plan, notebook_name: str) -> str:
         f"        Path | None, typer.Option(help={data_help!r}, exists=True, file_okay=False, resolve_path=True)\n"
         "    ] = None,\n"
         f"{parameters}"
-        f'    log_level: Annotated[str, typer.Option(help="{", ".join(LEVELS[:-1])} or {LEVELS[-1]}.")] = "INFO",\n'
+        f'    log_level: Annotated[str, typer.Option(help="{_LEVELS_HELP}", show_default=False)] = "INFO",\n'
         ") -> None:\n"
         f"    {docstring_literal(command_doc, '    ')}\n"
         f"    run_steps(data_dir, log_level, {constants})\n"
@@ -201,9 +202,12 @@ def _command(package: str, plan: Plan, notebook_name: str) -> str:
 
 def _parameter(option: CliOption) -> str:
     """`test_size: Annotated[float | None, typer.Option(...)] = None`: None when not given,
-    so that config.py's value (edited or not) stands; --help shows the notebook's."""
-    settings = f"help={option.help!r}, show_default={option.default!r}"
-    return f"{option.parameter}: Annotated[{option.kind} | None, typer.Option({settings})] = None"
+    so that config.py's value (edited or not) stands; --help says the notebook's in the
+    help text (Typer's own default string reads `\\[default: (0.2)]`: a string default
+    is put in parentheses by click, and its bracket escaped for rich even with rich
+    markup off)."""
+    shown = f"{option.help} The notebook's value: {option.default}."
+    return f"{option.parameter}: Annotated[{option.kind} | None, typer.Option(help={shown!r})] = None"
 
 
 def _run_steps(package: str) -> Piece:
