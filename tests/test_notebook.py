@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nb2pkg import api
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.errors import InputError, InvalidNotebook, NotebookNotFound, OtherLanguage
 from nb2pkg.notebook import read_notebook
@@ -39,6 +40,33 @@ def test_schema_breaking_metadata_is_a_warning(tmp_path: Path) -> None:
     assert len(notebook.cells) == 2
     assert len(notebook.warnings) == 1
     assert "breaks the nbformat schema" in notebook.warnings[0].message and notebook.warnings[0].cell is None
+
+
+def test_a_45_cell_without_an_id_gets_none_invented(tmp_path: Path) -> None:
+    """nbformat's validator gives such a cell a random id: read twice, the notebook would
+    differ, and so would the summary notebook's record of its source cells."""
+    data = make_notebook(["x = 1", "print(x)"])
+    data["nbformat_minor"] = 5
+    data["cells"][0]["id"] = "kept"
+    del data["cells"][1]["id"]
+    path = write_notebook(tmp_path / "half.ipynb", data)
+    first, second = read_notebook(path), read_notebook(path)
+    assert [cell.id for cell in first.cells] == ["kept", None] == [cell.id for cell in second.cells]
+
+
+def test_converting_it_twice_gives_the_same_project(tmp_path: Path) -> None:
+    data = make_notebook(["import math", "r = math.sqrt(2)", "print(r)"])
+    data["nbformat_minor"] = 5
+    for cell in data["cells"]:
+        cell.pop("id", None)
+    path = write_notebook(tmp_path / "noids.ipynb", data)
+    outputs = []
+    for out in ("one", "two"):
+        api.convert(path, out=tmp_path / out)
+        outputs.append(
+            {p.relative_to(tmp_path / out): p.read_bytes() for p in (tmp_path / out).rglob("*") if p.is_file()}
+        )
+    assert outputs[0] == outputs[1]
 
 
 def test_nbformat3_is_upgraded_without_invented_ids(tmp_path: Path) -> None:

@@ -252,6 +252,7 @@ def _upgrade(path: Path, data: dict[str, Any], major: int, warnings: list[str]) 
 def _schema_problem(data: dict[str, Any]) -> str | None:
     if surely_valid(data):  # most notebooks: nbformat and its validators are not imported
         return None
+    import copy
     import warnings
 
     import nbformat
@@ -260,7 +261,9 @@ def _schema_problem(data: dict[str, Any]) -> str | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat warns about ids of 4.5 files
-            nbformat.validate(data, version=4)
+            # on a copy: nbformat's validate gives a 4.5 cell without an id a random one,
+            # in place, and the same file must convert to the same project every time
+            nbformat.validate(copy.deepcopy(data), version=4)
     except ValidationError as error:
         return _first_line(error)
     except Exception as error:  # a broken schema lookup is still only a warning
