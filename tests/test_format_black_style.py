@@ -6,6 +6,7 @@ names and plans and on the corpus."""
 
 from __future__ import annotations
 
+import io
 import json
 import keyword
 from pathlib import Path
@@ -14,6 +15,8 @@ import black
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyflakes.api import check as pyflakes_check
+from pyflakes.reporter import Reporter
 
 from nb2pkg.convert import default_package
 from nb2pkg.dataflow import build_dataflow
@@ -192,6 +195,8 @@ PIPELINE_PLANS = {
         "total = first_of_many_values + second_of_many_values + third_of_many_values + fourth_value",
         "print(total)",
     ),
+    "no step": plan_of(("markdown", "# Notes"), ""),
+    "no step, a shell command in the notebook's folder": plan_of("!ls data"),
 }
 
 
@@ -229,6 +234,25 @@ def test_the_pipeline_of_a_plain_plan_is_written_without_black(plan: str, monkey
     if plan != "an await":  # its step awaits a call black formats
         monkeypatch.setattr(scaffold, "format_code", lambda text: pytest.fail(f"black formats {text!r}"))
     assert pipeline_module(PIPELINE_PLANS[plan], "package")[0] == expected
+
+
+@pytest.mark.parametrize("plan", [name for name in PIPELINE_PLANS if name.startswith("no step")])
+def test_a_notebook_with_no_step_has_a_run_that_only_returns(plan: str) -> None:
+    """No `pass`, no step helper, no folder to run in and no imports nothing uses: what a
+    reviewer would cut."""
+    assert not PIPELINE_PLANS[plan].steps
+    module = pipeline_module(PIPELINE_PLANS[plan], "package")[0]
+    assert module.count("\ndef ") == 1 and "import" not in module and "pass" not in module
+    assert module.endswith('produced."""\n    return {}\n')
+
+
+@pytest.mark.parametrize("plan", sorted(PIPELINE_PLANS))
+def test_the_pipeline_names_only_what_it_defines_or_imports(plan: str) -> None:
+    """black takes code with undefined names: pyflakes does not (a helper used, its import left out)."""
+    module = pipeline_module(PIPELINE_PLANS[plan], "package")[0]
+    found = io.StringIO()
+    reporter = Reporter(found, found)
+    assert pyflakes_check(module, "pipeline.py", reporter) == 0, found.getvalue()
 
 
 KEPT_WRITES = st.builds(

@@ -27,6 +27,8 @@ def head_piece(package: str, imports: list[str]) -> Piece:
         for n, line in enumerate(imports)
     ]
     known = docstring(text, 0)
+    if not imports:  # a notebook with no step: run() needs nothing
+        return Piece(None if known is None else known + "\n", f'"""{text}"""\n')
     raw = f'"""{text}"""\n\n' + "\n".join(imports) + "\n"
     if known is None or None in laid_out:
         return Piece(None, raw)

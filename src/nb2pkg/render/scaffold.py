@@ -263,21 +263,22 @@ def pipeline_pieces(plan: Plan, package: str) -> tuple[list[Piece], Gaps]:
         body.insert(0, f"{setup}()  # the notebook's session settings, before any step")
     titles = ["setup"] * bool(setup) + [step.name for step in plan.steps]
     statements.update({f"from {package} import {m}": f"{package}.{m}" for m in modules})
-    needs = bool(folder_needs(plan))
-    if needs:  # some code uses paths relative to the notebook's folder: run there
+    needs = bool(body) and bool(folder_needs(plan))
+    if needs:  # some step uses paths relative to the notebook's folder: run there
         statements["import os"] = "os"
         alias = "" if folder == "NOTEBOOK_DIR" else f" as {folder}"
         statements[f"from {package}.config import NOTEBOOK_DIR{alias}"] = f"{package}.config"
-    statements["from contextlib import contextmanager"] = "contextlib"
-    statements["from collections.abc import Iterator"] = "collections.abc"
+    if body:  # the helper that logs each step, for the steps there are
+        statements["from contextlib import contextmanager"] = "contextlib"
+        statements["from collections.abc import Iterator"] = "collections.abc"
     if setup:
         statements[f"from {package}.config import setup{'' if setup == 'setup' else ' as ' + setup}"] = (
             f"{package}.config"
         )
-    logged, step_code, step = _logged_steps(body, titles, statements, taken)
+    logged, step_code, step = _logged_steps(body, titles, statements, taken) if body else ([], None, "")
     signature = f"*, {', '.join(sorted(loose))}" if loose else ""
     items = [f'"{n}": {n}' for n in sorted(bound)]
-    imports = import_lines(statements, package).split("\n")
+    imports = import_lines(statements, package).split("\n") if statements else []
     pieces = [head_piece(package, imports)]
     if needs:
         pieces.append(working_directory_piece(helper))
@@ -287,7 +288,7 @@ def pipeline_pieces(plan: Plan, package: str) -> tuple[list[Piece], Gaps]:
         stable[0] = setup_block(step, body[0], indent)
     head = f"    with {helper}({folder}):\n" if needs else ""
     run = _run_function(signature, _run_doc(gaps), head, items, logged, stable)
-    return [*pieces, step_code, run], gaps
+    return [*pieces, *([step_code] if step_code else []), run], gaps
 
 
 def _run_function(
@@ -300,8 +301,7 @@ def _run_function(
     result = "{" + ", ".join(items) + "}"
 
     def text(blocks: list[str], markers: bool) -> str:
-        code = "\n".join(blocks) or "pass"
-        steps = f"{head}{_indent(code, 8)}\n" if head else f"{_indent(code)}\n"
+        steps = _steps_code(head, blocks)
         return (
             f"def run({signature}) -> dict[str, object]:\n"
             f'    """{doc}"""\n'
@@ -320,12 +320,20 @@ def _run_function(
         and (not head or fits(head.rstrip("\n")))
     )
     if sure:
-        code = "\n".join(block for block in stable if block is not None) or "pass"
-        steps = f"{head}{_indent(code, 8)}\n" if head else f"{_indent(code)}\n"
+        steps = _steps_code(head, [block for block in stable if block is not None])
         header = f"def run({signature}) -> dict[str, object]:\n{known_doc}\n"
         return Piece(header + steps + ending + "\n", raw)
     aside = (returned,) if returned else ()
     return Piece(format_around(text, logged, stable, format_code, aside), raw)
+
+
+def _steps_code(head: str, blocks: list[str]) -> str:
+    """run()'s body before its return: the blocks, under `head` if any (a notebook with
+    no step has none: its run() only returns)."""
+    code = "\n".join(blocks)
+    if head:
+        return f"{head}{_indent(code or 'pass', 8)}\n"
+    return f"{_indent(code)}\n" if code else ""
 
 
 def _logged_steps(
