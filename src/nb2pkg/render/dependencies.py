@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -224,6 +223,8 @@ def distribution_table(
 
 @cache  # the environment does not change while nb2pkg runs: read once per process
 def _environment_table() -> Mapping[str, Sequence[str]]:
+    from importlib import metadata  # only a notebook importing a file beside it asks: 30 modules
+
     return metadata.packages_distributions()
 
 

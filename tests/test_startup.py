@@ -1,0 +1,46 @@
+"""What a plain conversion imports: each `nb2pkg NB --out DIR` process pays its imports, so
+what only a rare notebook needs is imported where it is needed (issue 16)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from support import make_notebook, write_notebook
+
+# Imported only for what a simple notebook does not have; each was imported at start.
+LAZY = [
+    "importlib.metadata",  # the installed distributions: for a notebook's local modules
+]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
+    """The modules in `sys.modules` after converting a simple notebook through the CLI."""
+    folder = tmp_path_factory.mktemp("startup")
+    notebook = write_notebook(
+        folder / "simple.ipynb",
+        make_notebook([("markdown", "# Roots"), "import math\n", "root = math.sqrt(2)\n", "print(root)\n"]),
+    )
+    out = folder / "roots"
+    probe = (
+        "import sys\nfrom nb2pkg.cli.app import app\n"
+        f"try:\n    app([{str(notebook)!r}, '--out', {str(out)!r}, '-q'])\n"
+        "except SystemExit as done:\n    print(done.code)\n    print(*sorted(sys.modules), sep='\\n')\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=folder)
+    code, *modules = ran.stdout.splitlines()
+    assert code == "0", ran.stderr
+    assert (out / "pyproject.toml").is_file()
+    return set(modules)
+
+
+def test_a_plain_conversion_imports_what_it_uses(imported: set[str]) -> None:
+    assert {"libcst", "black", "typer", "nb2pkg.convert"} <= imported
+
+
+@pytest.mark.parametrize("module", LAZY)
+def test_a_plain_conversion_does_not_import(imported: set[str], module: str) -> None:
+    assert module not in imported
