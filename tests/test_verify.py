@@ -622,9 +622,10 @@ def masked(view: tuple[str, list[str], int]) -> tuple[str, list[str], int]:
     def mask(text: str) -> str:
         text = re.sub(r"0x[0-9a-fA-F]+", "0x", text)
         # what %time and %timeit print varies, and so does whether %timeit warns that its
-        # slowest run took much longer (on a loaded machine)
-        timing = r"^(CPU times|Wall time|.* per loop|The slowest run took .* times longer than the fastest).*$"
-        return re.sub(timing, "", text, flags=re.MULTILINE)
+        # slowest run took much longer (on a loaded machine) and whether `!pip install`
+        # says a newer pip exists (it looks once a week: the first run of a fresh machine)
+        varying = r"^(CPU times|Wall time|.* per loop|The slowest run took .* than the fastest|\[notice\] ).*$"
+        return re.sub(varying, "", text, flags=re.MULTILINE)
 
     return mask(view[0]), [mask(v) for v in view[1]], view[2]
 
