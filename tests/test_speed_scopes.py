@@ -17,11 +17,10 @@ from nb2pkg.analysis.expressions import _makes_functions
 from nb2pkg.analysis.facts import Deferred
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
-from nb2pkg.ipython import to_python
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import build_plan, build_segments
 from nb2pkg.render.modules import _import_code, lazy_annotations, needed_names, step_function
-from support import corpus_notebooks
+from support import corpus_cell_modules, corpus_notebooks
 
 NOTEBOOKS = corpus_notebooks()
 NAMES = st.sampled_from(["a", "b", "df", "f", "g", "x", "print"])
@@ -173,17 +172,8 @@ def _function_bodies(module: cst.Module) -> list[cst.CSTNode]:
 @pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:60] for p in NOTEBOOKS])
 def test_the_walk_of_corpus_cells_is_libcsts_visit(path: Path) -> None:
-    try:
-        notebook = read_notebook(path)
-    except InputError:
-        return
-    for cell in notebook.cells:
-        python = to_python(cell.source).python if cell.kind == "code" else None
-        try:
-            module = cst.parse_module(python) if python is not None else None
-        except cst.ParserSyntaxError:
-            continue
-        for node in _function_bodies(module) if module is not None else ():
+    for module in corpus_cell_modules(path):
+        for node in _function_bodies(module):
             _same_walks(node)
 
 

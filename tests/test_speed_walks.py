@@ -20,11 +20,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg.analysis import closures, import_time
-from nb2pkg.errors import InputError
-from nb2pkg.ipython import to_python
-from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import imports, purity
-from support import corpus_notebooks
+from support import corpus_cell_modules, corpus_notebooks
 
 NOTEBOOKS = corpus_notebooks()
 IMPORTS = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot", "random": "random", "os": "os"}
@@ -200,18 +197,7 @@ def _expressions_in(node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
 @pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name[:60] for p in NOTEBOOKS])
 def test_the_walks_of_corpus_cells_are_libcsts_visit(path: Path) -> None:
-    try:
-        notebook = read_notebook(path)
-    except InputError:
-        return
-    for cell in notebook.cells:
-        python = to_python(cell.source).python if cell.kind == "code" else None
-        if python is None:
-            continue
-        try:
-            module = cst.parse_module(python)
-        except cst.ParserSyntaxError:
-            continue
+    for module in corpus_cell_modules(path):
         _same_imports(module)
         for node in _expressions_in(module):
             _same_answers(node)

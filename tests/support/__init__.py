@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,29 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 def corpus_notebooks() -> list[Path]:
     folder = CORPUS / "notebooks"
     return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+def corpus_cell_modules(path: Path) -> Iterator[Any]:
+    """Each code cell of a corpus notebook as a LibCST module, IPython syntax turned into
+    Python first; nothing for a notebook nb2pkg refuses, nor for a cell that does not parse."""
+    import libcst as cst
+
+    from nb2pkg.errors import InputError
+    from nb2pkg.ipython import to_python
+    from nb2pkg.notebook import read_notebook
+
+    try:
+        notebook = read_notebook(path)
+    except InputError:
+        return
+    for cell in notebook.cells:
+        python = to_python(cell.source).python if cell.kind == "code" else None
+        if python is None:
+            continue
+        try:
+            yield cst.parse_module(python)
+        except cst.ParserSyntaxError:
+            continue
 
 
 def corpus_manifest() -> list[dict[str, Any]]:
