@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import libcst as cst
@@ -92,13 +92,9 @@ class LocalBindings(cst.CSTVisitor):
         self.declared_nonlocal: set[str] = set()
 
     def collect(self, node: cst.CSTNode) -> None:
-        """`node.visit(self)`, as `walk_nodes` does it: the same `visit_` methods on the
+        """`node.visit(self)`, as `visit_fields` does it: the same `visit_` methods on the
         same nodes, in another order, which the sets it fills do not see."""
-        walk_nodes(node, self._enter)
-
-    def _enter(self, node: cst.CSTNode) -> bool | None:
-        visit = _visit_method(type(node))
-        return None if visit is None else visit(self, node)
+        visit_fields(node, self)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self.bound.add(node.name.value)
@@ -180,11 +176,6 @@ def walk_nodes(node: cst.CSTNode, enter: Callable[[cst.CSTNode], bool | None]) -
             pending.extend(children(node))
 
 
-@cache
-def _visit_method(kind: type[cst.CSTNode]) -> Callable[[LocalBindings, cst.CSTNode], bool | None] | None:
-    return getattr(LocalBindings, f"visit_{kind.__name__}", None)
-
-
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The nodes `node` holds that may hold names (not punctuation, whitespace or comments)."""
     for name in _fields(type(node)):
@@ -206,11 +197,18 @@ def visit_fields(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """`node.visit(visitor)` for a visitor whose `visit_*` callbacks only collect (none
     leaves, none minds the order), by `walk_nodes`."""
 
+    kind = type(visitor)
+
     def enter(current: cst.CSTNode) -> bool | None:
-        callback = getattr(visitor, f"visit_{type(current).__name__}", None)
-        return None if callback is None else callback(current)
+        visit = _visit_method(kind, type(current))
+        return None if visit is None else visit(visitor, current)
 
     walk_nodes(node, enter)
+
+
+@lru_cache(maxsize=4096)  # per visitor class and node class (some visitors are classes made per call)
+def _visit_method(visitor: type, kind: type) -> Callable[[cst.CSTVisitor, cst.CSTNode], bool | None] | None:
+    return getattr(visitor, f"visit_{kind.__name__}", None)
 
 
 # Fields of LibCST nodes that hold only punctuation, whitespace, comments or text: no
