@@ -27,6 +27,12 @@ def fits(line: str, indent: int = 0) -> bool:
     return line.isascii() and indent + len(line) <= LINE_LENGTH
 
 
+def as_is(line: str, indent: int = 0) -> tuple[str | None, str]:
+    """A line black leaves as it is when it fits: (black's form or None, the line), a
+    part of `piece`."""
+    return (line if fits(line, indent) else None), line
+
+
 def string(value: str) -> str | None:
     """`value` as a literal in black's quotes: double, unless that needs an escape the
     single-quoted form has not. None for values repr() escapes (black may re-escape)."""

@@ -15,8 +15,8 @@ from nb2pkg.escape import docstring_literal, markdown_code, printable
 from nb2pkg.plan import Gaps, Plan, folder_needs
 from nb2pkg.render.black_style import (
     Piece,
+    as_is,
     call,
-    fits,
     from_import,
     joined,
     module_docstring,
@@ -135,25 +135,18 @@ def main_module(package: str, gaps: Gaps, plan: Plan, notebook_name: str) -> str
 def main_pieces(package: str, plan: Plan, notebook_name: str) -> list[Piece]:
     """`__main__.py`'s top-level statements: black formats only the command, whose
     options and docstring come from the notebook, and what else it cannot be sure of."""
-    if not (package.isidentifier() and package.isascii()):
-        return [piece((None, _main_text(package, plan, notebook_name)))]
     check = _where_the_notebook_ran(package) if folder_needs(plan) else _data_is_there(package, plan)
-    return [
+    pieces = [
         _head(package),
         piece((None, _command(package, plan, notebook_name))),
         _run_steps(package),
         _stop(package),
         check,
-        _guard(package),
+        piece(*_guard(package)),
     ]
-
-
-def _main_text(package: str, plan: Plan, notebook_name: str) -> str:
-    """The whole module for black to format (a package name the pieces do not know)."""
-    check = _where_the_notebook_ran(package) if folder_needs(plan) else _data_is_there(package, plan)
-    parts = [_head(package), _run_steps(package), _stop(package), check, _guard(package)]
-    raw = [part.raw for part in parts]
-    return "\n\n".join([raw[0], _command(package, plan, notebook_name), *raw[1:]])
+    if not (package.isidentifier() and package.isascii()):  # a name the pieces do not know: black formats it all
+        return [piece((None, "\n\n".join(p.raw for p in pieces)))]
+    return pieces
 
 
 def _head(package: str) -> Piece:
@@ -276,7 +269,7 @@ def _where_the_notebook_ran(package: str) -> Piece:
         '    """Why the steps cannot run in the notebook\'s folder, or "" when they can."""\n',
         (string_statement("set_here =", set_here, 4), f"    set_here = {set_here}"),
         "\n",
-        (_fitting(environ), environ),
+        as_is(environ),
         "\n"
         '        if not (Path(__file__).resolve().parents[2] / "pyproject.toml").is_file():\n'
         '            return f"the package is installed away from its project; {set_here}"\n'
@@ -302,24 +295,21 @@ def _data_is_there(package: str, plan: Plan) -> Piece:
     return piece(
         "def folder_problem(config: ModuleType) -> str:\n"
         '    """Why the steps cannot find their input files, or "" when they can."""\n',
-        (_fitting(folder), folder),
+        as_is(folder),
         "\n    if not folder.is_dir():\n",
         (string_statement("return", problem, 8), f"        return {problem}"),
         '\n    return ""\n',
     )
 
 
-def _guard(package: str) -> Piece:
+def _guard(package: str) -> tuple[str | tuple[str | None, str], ...]:
+    """`if __name__ == "__main__": app(...)`, as parts of a `piece`."""
     prog = string("python -m " + package)
-    return piece(
+    return (
         'if __name__ == "__main__":\n',
         (prog and call("app", [f"prog_name={prog}"], 4), f"    app(prog_name={'python -m ' + package!r})"),
         "\n",
     )
-
-
-def _fitting(line: str) -> str | None:
-    return line if fits(line) else None
 
 
 def _refusing_main(package: str, gaps: Gaps) -> str:
@@ -342,7 +332,6 @@ def refusing_piece(package: str, gaps: Gaps) -> Piece:
     wrapped = textwrap.wrap(text.replace("python -m", "`python -m", 1).replace(" cannot", "` cannot", 1), 88)
     docstring = [*wrapped, "", f"`{package}.pipeline.run()` runs the steps alone, without those cells."]
     refusal = string(text.replace("`", ""))
-    prog_name = string("python -m " + package)
     return piece(
         (module_docstring(docstring), '"""' + "\n".join(docstring) + '"""'),
         "\n\nimport sys\n\nimport typer\n\n"
@@ -352,10 +341,8 @@ def refusing_piece(package: str, gaps: Gaps) -> Piece:
         "@app.command(help=REFUSAL)\n"
         "def main() -> None:\n"
         "    print(REFUSAL, file=sys.stderr)\n"
-        "    sys.exit(2)\n\n\n"
-        'if __name__ == "__main__":\n',
-        (prog_name and call("app", [f"prog_name={prog_name}"], 4), f"    app(prog_name={'python -m ' + package!r})"),
-        "\n",
+        "    sys.exit(2)\n\n\n",
+        *_guard(package),
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from nb2pkg import shown
 from nb2pkg.escape import docstring_literal, printable
 from nb2pkg.notebook import Cell, Notebook
-from nb2pkg.render.black_style import Piece, bracketed, fits, module_docstring, operation, piece, string, strings
+from nb2pkg.render.black_style import Piece, as_is, bracketed, module_docstring, operation, piece, string, strings
 from nb2pkg.render.formatting import format_code, format_key
 from nb2pkg.render.known import SHARED_OUTPUT_TESTS, SHARED_OUTPUT_TESTS_KEY
 from nb2pkg.shown import MASKS, SHARED, Item, as_text, normalise
@@ -109,7 +109,7 @@ def project_head_piece(package: str, notebook: Notebook, summary_name: str) -> P
         "import sys\nimport tempfile\nfrom collections.abc import Sequence\n"
         "from dataclasses import dataclass\nfrom pathlib import Path\nfrom typing import Any\n\n"
         "import pytest\n\n",
-        (imported if fits(imported := f"import {package} as PACKAGE") else None, imported),
+        as_is(f"import {package} as PACKAGE"),
         '\n\nTESTS = Path(__file__).resolve().parent\nEXPECTED = TESTS / "expected"\n',
         (
             summary and operation("SUMMARY =", ["TESTS.parent", '"notebooks"', summary], "/", 0),

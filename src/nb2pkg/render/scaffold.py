@@ -282,13 +282,15 @@ def pipeline_pieces(plan: Plan, package: str) -> tuple[list[Piece], Gaps]:
     pieces = [head_piece(package, imports)]
     if needs:
         pieces.append(working_directory_piece(helper))
+    if step_code is not None:
+        pieces.append(step_code)
     indent = 8 if needs else 4
     stable = [stable_block(step, title, call, indent) for title, call in zip(titles, body, strict=True)]
     if setup:
         stable[0] = setup_block(step, body[0], indent)
     head = f"    with {helper}({folder}):\n" if needs else ""
     run = _run_function(signature, _run_doc(gaps), head, items, logged, stable)
-    return [*pieces, *([step_code] if step_code else []), run], gaps
+    return [*pieces, run], gaps
 
 
 def _run_function(

@@ -7,8 +7,8 @@ from __future__ import annotations
 from nb2pkg.plan import Plan
 from nb2pkg.render.black_style import (
     Piece,
+    as_is,
     bracketed,
-    fits,
     from_import,
     module_docstring,
     piece,
@@ -65,7 +65,7 @@ def tests_pieces(package: str, module_names: list[str], plan: Plan, needs_argume
         '    assert not problems, "\\n".join(problems)\n\n\n'
         "def test_pipeline_runs() -> None:\n"
         f"{skip}",
-        (missing if fits(missing) else None, missing),
+        as_is(missing),
         f'\n    if missing:\n        pytest.skip(f"input data not found: {{missing}}")\n{headless}',
         (from_import(package, "pipeline", 4), f"    from {package} import pipeline"),
         "\n\n    pipeline.run()\n",

@@ -19,7 +19,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-_LINE_LENGTH = 88  # black's default, which nb2pkg's mode keeps
+from nb2pkg.render.black_style import LINE_LENGTH
+
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 # a keyword argument's value black writes as it is: a (dotted) name, a decimal number, or a
 # double-quoted string without escapes (black changes quotes, prefixes and number case)
@@ -50,9 +51,9 @@ def stable_block(helper: str, title: str, call: str, indent: int) -> str | None:
     if not (title.isidentifier() and title.isascii() and call.isascii() and helper.isidentifier()):
         return None
     head = f'with {helper}("{title}"):'
-    if indent + len(head) > _LINE_LENGTH or not _CALL.fullmatch(call):
+    if indent + len(head) > LINE_LENGTH or not _CALL.fullmatch(call):
         return None
-    if indent + 4 + len(call) <= _LINE_LENGTH:
+    if indent + 4 + len(call) <= LINE_LENGTH:
         return f"{head}\n    {call}"
     split = _split_call(call, indent + 4)
     return None if split is None else f"{head}\n    " + split.replace("\n", "\n    ")
@@ -65,14 +66,14 @@ def _split_call(call: str, indent: int) -> str | None:
     not fit, one argument too long for its line, no argument."""
     opening = call.index("(")
     head, arguments = call[: opening + 1], call[opening + 1 : -1]
-    if not arguments or indent + len(head) > _LINE_LENGTH:
+    if not arguments or indent + len(head) > LINE_LENGTH:
         return None
-    if indent + 4 + len(arguments) <= _LINE_LENGTH:
+    if indent + 4 + len(arguments) <= LINE_LENGTH:
         return f"{head}\n    {arguments}\n)"
     each = arguments.split(", ")
     if len(each) < 2 or not all(_WHOLE_ARGUMENT.fullmatch(a) for a in each):
         return None  # one argument, or a string holding ", "
-    if any(indent + 4 + len(a) + 1 > _LINE_LENGTH for a in each):
+    if any(indent + 4 + len(a) + 1 > LINE_LENGTH for a in each):
         return None
     return head + "".join(f"\n    {a}," for a in each) + "\n)"
 
@@ -122,7 +123,7 @@ def exploded_import(line: str, number: int) -> tuple[str, str] | None:
     one line: black always puts each name of a split import on a line of its own, with a
     trailing comma. None when the line fits (black leaves it) or is of another form."""
     match = _FROM_IMPORT.fullmatch(line)
-    if len(line) <= _LINE_LENGTH or match is None or not line.isascii():
+    if len(line) <= LINE_LENGTH or match is None or not line.isascii():
         return None
     names = match.group(2).split(", ")
     body = "".join(f"    {name},\n" for name in names)
@@ -133,9 +134,9 @@ def exploded_return(items: list[str], indent: int, number: int) -> tuple[str, st
     """(a marker return, black's form) of `return {items}` `indent` spaces in when it does
     not fit on one line: black puts each item of a split dict display on a line of its own,
     with a trailing comma. None when it fits, or an item is not the plain `"name": name`."""
-    if indent + len("return {}") + len(", ".join(items)) <= _LINE_LENGTH:
+    if indent + len("return {}") + len(", ".join(items)) <= LINE_LENGTH:
         return None
-    if not all(_ITEM.fullmatch(item) and indent + 4 + len(item) + 1 <= _LINE_LENGTH for item in items):
+    if not all(_ITEM.fullmatch(item) and indent + 4 + len(item) + 1 <= LINE_LENGTH for item in items):
         return None
     body = "".join(f"    {item},\n" for item in items)
     return f"return {_MARKER_NAME.format(number)}", f"return {{\n{body}}}"
