@@ -23,14 +23,10 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 from nb2pkg.render.formatting import format_code, only_layout_changed
-from support import corpus_notebooks
+from support import black_mode, blacks, corpus_notebooks
 
-MODE = black.Mode(target_versions={black.TargetVersion.PY310})
+MODE = black_mode()
 NOTEBOOKS = corpus_notebooks()
-
-
-def blacks(text: str) -> str:
-    return black.format_str(text, mode=MODE)
 
 
 def test_blacks_own_output_takes_one_pass() -> None:

@@ -11,7 +11,6 @@ import json
 import keyword
 from pathlib import Path
 
-import black
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,11 +38,10 @@ from nb2pkg.render.black_style import (
     subscript_assignment,
 )
 from nb2pkg.render.checks import SUMMARY_CHECK
-from nb2pkg.render.formatting import _black_mode
 from nb2pkg.render.main_cli import main_module, main_pieces, refusing_piece
 from nb2pkg.render.pipeline_style import step_piece
 from nb2pkg.render.scaffold import pipeline_module, pipeline_pieces
-from support import corpus_notebooks, make_notebook
+from support import blacks, corpus_notebooks, make_notebook
 
 NOTEBOOKS = corpus_notebooks()
 PACKAGES = st.from_regex(r"[a-z][a-z0-9_]{0,90}", fullmatch=True).filter(lambda name: not keyword.iskeyword(name))
@@ -52,10 +50,6 @@ NAMES = st.from_regex(r"[a-z_][a-z0-9_]{0,50}(\.[a-z_][a-z0-9_]{0,20})?", fullma
 )
 TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=90)
 LITERALS = TEXT.map(string).filter(lambda literal: literal is not None)  # in black's style
-
-
-def blacks(text: str) -> str:
-    return black.format_str(text, mode=_black_mode())
 
 
 def nested(statement: str, indent: int) -> str:

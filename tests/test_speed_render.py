@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import black
 import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,15 +26,11 @@ from nb2pkg.render.formatting import format_code
 from nb2pkg.render.modules import _unused_variables, may_leave_unused, needed_names, step_function
 from nb2pkg.render.reads import plain_needed_names
 from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
-from support import EXAMPLE, FIXTURES, ROOT, corpus_notebooks
+from support import EXAMPLE, FIXTURES, ROOT, black_mode, blacks, corpus_notebooks
 from support.notebook_fuzz import generate_cells, with_copies, write_notebook
 
-MODE = black.Mode(target_versions={black.TargetVersion.PY310})
+MODE = black_mode()
 NOTEBOOKS = corpus_notebooks()
-
-
-def blacks(text: str) -> str:
-    return black.format_str(text, mode=MODE)
 
 
 # Names short and long (lines that fit, lines black splits), and the values a keyword

@@ -24,6 +24,21 @@ EXAMPLE = ROOT / "examples" / "explore.ipynb"
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
+def black_mode() -> Any:
+    """The mode nb2pkg formats in, written out here: the reference the formatting tests
+    compare nb2pkg's output with."""
+    import black
+
+    return black.Mode(target_versions={black.TargetVersion.PY310})
+
+
+def blacks(text: str) -> str:
+    """What black itself makes of `text`, both of its passes."""
+    import black
+
+    return black.format_str(text, mode=black_mode())
+
+
 def corpus_notebooks() -> list[Path]:
     folder = CORPUS / "notebooks"
     return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
