@@ -641,7 +641,6 @@ def test_fixture_verifies_and_agrees_with_an_independent_comparison(notebook: Pa
     api.convert(original, out=project)
     result = verify(original, project)
     assert result.ok, "\n".join(c.diff for c in result.cells if c.diff)
-    independent = masked(reader_view(original, None)) == masked(
-        reader_view(project / "notebooks" / "input.ipynb", project / "src")
-    )
-    assert independent == result.ok
+    before = masked(reader_view(original, None))
+    after = masked(reader_view(project / "notebooks" / "input.ipynb", project / "src"))
+    assert (before == after) == result.ok, (before, after)  # what differed, when it does
