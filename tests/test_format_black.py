@@ -70,6 +70,19 @@ def test_blacks_second_pass_cases_run_it(text: str) -> None:
     assert format_code(text) == blacks(text)
 
 
+def test_the_second_pass_runs_on_the_statements_the_first_changed_and_only_those() -> None:
+    split = SECOND_PASS_CASES[0]  # black splits it, adding a trailing comma
+    text = f"import os\n\n\n{split}\n\nx=[1,2]\n\n\n# kept\ndef f( a ):\n  return a\n\n\n{split}"
+    assert format_code(text) == blacks(text)
+
+
+def test_a_string_statement_is_not_read_as_a_docstring_on_the_second_pass() -> None:
+    # black drops the `u`, which is more than layout, and strips a docstring's spaces: alone,
+    # the string would be the module's docstring
+    text = f"x = 1\nu'''  Long\n  string.'''\n{SECOND_PASS_CASES[0]}"
+    assert format_code(text) == blacks(text)
+
+
 def test_a_black_without_the_single_pass_runs_its_own_two(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(black, "_format_str_once")
     assert format_code("x=( 1, )\n") == "x = (1,)\n"
@@ -130,11 +143,33 @@ def statements(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def modules_of_code(draw: st.DrawFn) -> str:
+def functions(draw: st.DrawFn) -> str:
     body = draw(st.lists(statements(), min_size=1, max_size=6))
     doc = draw(st.sampled_from(["", "    '''Doc.'''\n", '    """  Doc with space.  """\n']))
     inner = "".join("    " + line + "\n" for s in body for line in s.splitlines())
-    return f"import os\n\n\ndef f(a, b=1):\n{doc}{inner}\n\n\nx = {draw(expressions())}\n"
+    decorator = draw(st.sampled_from(["", "@decorator\n", "@decorator(  'x' )\n# between\n"]))
+    return f"{decorator}def f(a, b=1):\n{doc}{inner}"
+
+
+# Between top-level statements: what black keeps, drops or adds blank lines around.
+GAPS = st.sampled_from(["", "\n\n", "\n# a comment\n", "\n\n\n\n#comment\n\n", "\n    # indented\n\n"])
+TOP_LEVEL = st.one_of(
+    functions(),
+    statements().filter(lambda s: not s.startswith("return")),
+    st.sampled_from(["'a string statement'", "u'''  Long\n  string.'''", "class C :\n    x=1"]),
+    st.sampled_from(SECOND_PASS_CASES),  # where the second pass matters: it must run
+    expressions().map(lambda value: f"x = {value}"),
+)
+
+
+@st.composite
+def modules_of_code(draw: st.DrawFn) -> str:
+    """A module of several top-level statements, as nb2pkg writes its modules: black's
+    second pass then runs on some of them only (render.formatting._second_pass)."""
+    doc = draw(st.sampled_from(["", '"""Module."""\n\n', "'''  Module.'''\n"]))
+    parts = draw(st.lists(TOP_LEVEL, min_size=1, max_size=5))
+    body = "".join(part.rstrip("\n") + "\n" + draw(GAPS) for part in parts)
+    return f"{doc}import os\n\n\n{body}"
 
 
 @pytest.mark.slow

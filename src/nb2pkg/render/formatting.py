@@ -6,20 +6,35 @@ the second, and optional parentheses can then go another way. A second pass can 
 differ from the first through what the first pass added, removed or moved, so it is
 skipped when the first pass changed nothing but whitespace and quote characters (string
 quotes, docstring indentation, `#x` -> `# x`: what black normalises before it splits
-lines, the same way in both passes). tests/test_format_black.py checks that this gives
+lines, the same way in both passes).
+
+Where the first pass changed more, the second runs only on the top-level statements it
+changed so: black formats a module one logical line at a time, each line split on its
+own, and what it carries from one line to the next (the blank lines to put before a
+line) never reaches into a statement from before it, so a statement formats alone as it
+does in its module (`_second_pass`). tests/test_format_black.py checks that this gives
 black's result on what converting the corpus formats and on generated code."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import black
 
 # What the first pass may change without the second pass seeing anything new: whitespace
 # (deleted) and which quote character a string uses (all made one).
 _LAYOUT = str.maketrans(dict.fromkeys(" \t\n\r\f\v", None) | {"'": '"'})
+
+# What makes a statement format otherwise alone than in its module: a `# fmt: off` (or
+# yapf's) region may span statements, a coding declaration on its first lines changes
+# what black decodes, a form feed or "\r" what it keeps between lines.
+_NOT_ALONE = re.compile(r"fmt:|yapf:|coding[:=]|[\r\f]")
 
 
 def format_code(text: str) -> str:
@@ -35,7 +50,7 @@ def format_code(text: str) -> str:
     if formatted == text or only_layout_changed(text, formatted):
         return formatted
     try:
-        return once(formatted, mode=mode)
+        return _second_pass(text, formatted, lambda code: once(code, mode=mode))
     except black.InvalidInput:  # black's own output does not parse: its own error for it
         return black.format_str(text, mode=mode)
 
@@ -44,6 +59,56 @@ def only_layout_changed(before: str, after: str) -> bool:
     """Whether `after` is `before` but for whitespace and quote characters: no token
     added, removed or moved (black never splits or joins a token)."""
     return before.translate(_LAYOUT) == after.translate(_LAYOUT)
+
+
+def _second_pass(text: str, formatted: str, once: Callable[[str], str]) -> str:
+    """Black's second pass over `formatted` (its first over `text`), run only on the
+    top-level statements whose first pass changed more than layout; the lines between
+    statements (blank lines, comments) are already as black leaves them. The whole module
+    goes through it again when the statements cannot be told apart or one of them would
+    not format alone as it does in the module (`_NOT_ALONE`, a string statement black
+    would read as a module's docstring)."""
+    before, after = _statement_lines(text), _statement_lines(formatted)
+    if before is None or after is None or len(before[1]) != len(after[1]) or _NOT_ALONE.search(text + formatted):
+        return once(formatted)
+    old, new = before[0], after[0]
+    pieces: list[str] = []
+    done = 0  # lines of `formatted` already in `pieces`
+    for (start, end, _), (new_start, new_end, docstring) in zip(before[1], after[1], strict=True):
+        statement = "".join(new[new_start:new_end])
+        if only_layout_changed("".join(old[start:end]), statement):
+            continue
+        if docstring:
+            return once(formatted)
+        pieces.extend(new[done:new_start])
+        pieces.append(once(statement))
+        done = new_end
+    pieces.extend(new[done:])
+    return "".join(pieces)
+
+
+def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool]]] | None:
+    """The lines of `text` and, for each top-level statement, the range of lines it takes
+    (decorators included) and whether it is a string black could read as a docstring;
+    None when two statements share a line or the text does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    ranges: list[tuple[int, int, bool]] = []
+    for node in tree.body:
+        decorators = getattr(node, "decorator_list", None)
+        start = (decorators[0] if decorators else node).lineno - 1
+        end = node.end_lineno
+        if end is None or (ranges and start < ranges[-1][1]):
+            return None
+        string = (
+            isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        )
+        ranges.append((start, end, string))
+    lines = [line + "\n" for line in text.split("\n")]  # as Python counts them: "\n" alone
+    lines[-1] = lines[-1][:-1]
+    return lines, ranges
 
 
 def format_key(text: str) -> str:
