@@ -38,7 +38,7 @@ from nb2pkg.render.black_style import (
     subscript_assignment,
 )
 from nb2pkg.render.checks import SUMMARY_CHECK
-from nb2pkg.render.main_cli import main_module, main_pieces, refusing_piece
+from nb2pkg.render.main_cli import _parameter_lines, main_module, main_pieces, refusing_piece
 from nb2pkg.render.pipeline_style import step_piece
 from nb2pkg.render.scaffold import pipeline_module, pipeline_pieces
 from support import blacks, corpus_notebooks, make_notebook
@@ -177,6 +177,14 @@ PLANS = {
         "TEST_SIZE = 0.2  # the share held out\nNAME = 'it''s'\nDEBUG = False\n" + "LONG_" * 12 + "X = 1",
         "print(TEST_SIZE, NAME, DEBUG)",
     ),
+    # the command's last line splits: its dict of constants, one a line
+    "many options": plan_of(
+        "".join(f"CONSTANT_NUMBER_{n} = {n}\n" for n in range(8)),
+        "print(" + " + ".join(f"CONSTANT_NUMBER_{n}" for n in range(8)) + ")",
+    ),
+    "a few options": plan_of(
+        "A_CONSTANT = 1\nANOTHER_CONSTANT = 2\nTHIRD = 3", "print(A_CONSTANT, ANOTHER_CONSTANT, THIRD)"
+    ),
 }
 
 
@@ -208,10 +216,34 @@ def test_the_command_module_is_blacks_for_any_package(package: str, plan: str, n
     assert_pieces_are_blacks(main_pieces(package, PLANS[plan], notebook_name))
 
 
+@settings(max_examples=300, deadline=None)
+@given(NAMES.filter(lambda name: "." not in name), TEXT, st.sampled_from(["str", "int | None", "Path | None"]))
+@pytest.mark.parametrize("arguments", [[], ["show_default=False"], ["exists=True", "file_okay=False"]])
+@pytest.mark.parametrize("default", ["None", '"INFO"'])
+def test_the_commands_parameters_are_split_as_black_splits_them(
+    arguments: list[str], default: str, name: str, help_text: str, kind: str
+) -> None:
+    known = _parameter_lines(name, kind, help_text, arguments, default)
+    if known is not None:
+        option = ", ".join([f"help={help_text!r}", *arguments])
+        raw = f"def main(\n    {name}: Annotated[{kind}, typer.Option({option})] = {default},\n) -> None:\n    pass\n"
+        assert blacks(raw) == f"def main(\n{known}\n) -> None:\n    pass\n"
+
+
+def test_the_commands_parameters_take_each_of_blacks_layouts() -> None:
+    shapes = [_parameter_lines("size", "int | None", "h" * size, ["show_default=False"], "None") for size in range(100)]
+    assert None not in shapes
+    # on its line; the subscript split; then its items: the call on its line, its
+    # arguments on theirs, one argument a line
+    assert {known.count("\n") for known in shapes if known} == {0, 2, 3, 5, 6}
+
+
 def test_most_of_the_command_module_is_written_without_black() -> None:
     plan = PLANS["a data file"]
     pieces = main_pieces("package", plan, "explore.ipynb")
-    assert [piece.known is None for piece in pieces] == [False, True, False, False, False, False]  # the command
+    assert [piece.known is None for piece in pieces] == [False] * 6
+    for name in ("options", "many options", "a few options"):
+        assert main_pieces("package", PLANS[name], "explore.ipynb")[1].known is not None, name
     assert main_module("package", Gaps(), plan, "explore.ipynb") == blacks("\n\n".join(p.raw for p in pieces))
 
 

@@ -105,7 +105,7 @@ def subscript_assignment(target: str, key: str, function: str, argument: str, in
     value = f"{function}({argument})"
     if fits(f"{target}[{key}] = (", indent) and fits(value, indent + 4):
         return f"{pad}{target}[{key}] = (\n{pad}    {value}\n{pad})"
-    if fits(target + "[", indent) and fits(key, indent + 4) and fits(f"] = {value}", indent):
+    if fits(target + "[", indent) and fits(f"] = {value}", indent):  # however long the key
         return f"{pad}{target}[\n{pad}    {key}\n{pad}] = {value}"
     return None
 

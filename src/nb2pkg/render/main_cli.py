@@ -16,13 +16,17 @@ from nb2pkg.plan import Gaps, Plan, folder_needs
 from nb2pkg.render.black_style import (
     Piece,
     as_is,
+    bracketed,
     call,
+    docstring,
+    fits,
     from_import,
     joined,
     module_docstring,
     piece,
     string,
     string_statement,
+    strings,
     subscript_assignment,
 )
 from nb2pkg.render.modules import data_dir_variable, notebook_dir_variable
@@ -138,7 +142,7 @@ def main_pieces(package: str, plan: Plan, notebook_name: str) -> list[Piece]:
     check = _where_the_notebook_ran(package) if folder_needs(plan) else _data_is_there(package, plan)
     pieces = [
         _head(package),
-        piece((None, _command(package, plan, notebook_name))),
+        _command(package, plan, notebook_name),
         _run_steps(package),
         _stop(package),
         check,
@@ -169,28 +173,86 @@ def _head(package: str) -> Piece:
     )
 
 
-def _command(package: str, plan: Plan, notebook_name: str) -> str:
-    """`main()`, the Typer command, as black reads it: its options and docstring come from
-    the notebook."""
+def _command(package: str, plan: Plan, notebook_name: str) -> Piece:
+    """`main()`, the Typer command: its options and docstring come from the notebook. Black
+    lays out each parameter (`_parameter_lines`); it formats the command when a help text,
+    the docstring or the last line is of a shape the helpers do not know."""
     options = cli_options(plan)
-    parameters = "".join(f"    {_parameter(option)},\n" for option in options)
-    constants = "{" + ", ".join(f"{o.constant!r}: {o.parameter}" for o in options) + "}"
     data_help = f"The folder of the notebook's input data: sets {data_dir_variable(package)}, which config.py reads."
     command_doc = f"Run every step of the notebook {notebook_name}, in its order, logging each one." + (
         "\n\nA constant given as an option replaces its value in config.py for this run." if options else ""
     )
-    return (
-        "@app.command()\n"
-        "def main(\n"
+    parameters = [
+        _parameter_lines(
+            "data_dir", "Path | None", data_help, ["exists=True", "file_okay=False", "resolve_path=True"], "None"
+        ),
+        *(_parameter_lines(o.parameter, f"{o.kind} | None", _option_help(o), [], "None") for o in options),
+        _parameter_lines("log_level", "str", _LEVELS_HELP, ["show_default=False"], '"INFO"'),
+    ]
+    raw_parameters = [
         "    data_dir: Annotated[\n"
         f"        Path | None, typer.Option(help={data_help!r}, exists=True, file_okay=False, resolve_path=True)\n"
-        "    ] = None,\n"
-        f"{parameters}"
-        f'    log_level: Annotated[str, typer.Option(help="{_LEVELS_HELP}", show_default=False)] = "INFO",\n'
-        ") -> None:\n"
-        f"    {docstring_literal(command_doc, '    ')}\n"
-        f"    run_steps(data_dir, log_level, {constants})\n"
+        "    ] = None,",
+        *(f"    {_parameter(option)}," for option in options),
+        f'    log_level: Annotated[str, typer.Option(help="{_LEVELS_HELP}", show_default=False)] = "INFO",',
+    ]
+    literal = docstring_literal(command_doc, "    ")
+    doc = docstring(literal[3:-3], 4) if literal.startswith('"""') else None
+    keys = strings([o.constant for o in options])
+    last = (
+        None if keys is None else _run_steps_call([f"{k}: {o.parameter}" for k, o in zip(keys, options, strict=True)])
     )
+    raw_constants = ", ".join(f"{o.constant!r}: {o.parameter}" for o in options)
+    return piece(
+        "@app.command()\ndef main(\n",
+        *(part for pair in zip(parameters, raw_parameters, strict=True) for part in (pair, "\n")),
+        ") -> None:\n",
+        (doc, f"    {literal}"),
+        "\n",
+        (
+            last,
+            f"    run_steps(data_dir, log_level, {{{raw_constants}}})",
+        ),
+        "\n",
+    )
+
+
+def _run_steps_call(constants: list[str]) -> str | None:
+    """`run_steps(data_dir, log_level, {"NAME": name, ...})`, the command's last line, as
+    black writes it four spaces in: on its line when it fits, else its arguments on
+    theirs, else one a line, the dict then split as black splits a display."""
+    whole = call("run_steps", ["data_dir", "log_level", "{" + ", ".join(constants) + "}"], 4)
+    if whole is not None and whole.count("\n") < 3:  # on its line, or its arguments on theirs
+        return whole
+    display = bracketed("{", constants, "},", 8, display=True)
+    return None if display is None else f"    run_steps(\n        data_dir,\n        log_level,\n{display}\n    )"
+
+
+def _parameter_lines(name: str, kind: str, help_text: str, arguments: list[str], default: str) -> str | None:
+    """`name: Annotated[kind, typer.Option(help=help_text, arguments)] = default,`, a
+    parameter of a def black splits one a line, as black writes it four spaces in: on its
+    line when it fits, else the subscript split, its two items on one line when they fit,
+    else one a line with the call split as `call` splits it. None when the help text is
+    not one `string` writes, or the name or default leaves no room for the brackets."""
+    literal = string(help_text)
+    if literal is None:
+        return None
+    option_arguments = [f"help={literal}", *arguments]
+    option = f"typer.Option({', '.join(option_arguments)})"
+    line = f"{name}: Annotated[{kind}, {option}] = {default},"
+    if fits(line, 4):
+        return "    " + line
+    head, tail = f"{name}: Annotated[", f"] = {default},"
+    if not (fits(head, 4) and fits(tail, 4) and fits(kind + ",", 8)):
+        return None
+    if fits(f"{kind}, {option}", 8):
+        return f"    {head}\n        {kind}, {option}\n    {tail}"
+    split = call("typer.Option", option_arguments, 8, ",")
+    return None if split is None else f"    {head}\n        {kind},\n{split}\n    {tail}"
+
+
+def _option_help(option: CliOption) -> str:
+    return f"{option.help} The notebook's value: {option.default}."
 
 
 def _parameter(option: CliOption) -> str:
@@ -199,8 +261,7 @@ def _parameter(option: CliOption) -> str:
     help text (Typer's own default string reads `\\[default: (0.2)]`: a string default
     is put in parentheses by click, and its bracket escaped for rich even with rich
     markup off)."""
-    shown = f"{option.help} The notebook's value: {option.default}."
-    return f"{option.parameter}: Annotated[{option.kind} | None, typer.Option(help={shown!r})] = None"
+    return f"{option.parameter}: Annotated[{option.kind} | None, typer.Option(help={_option_help(option)!r})] = None"
 
 
 def _run_steps(package: str) -> Piece:
