@@ -38,7 +38,8 @@ from nb2pkg.render.black_style import (
     subscript_assignment,
 )
 from nb2pkg.render.checks import SUMMARY_CHECK
-from nb2pkg.render.main_cli import _parameter_lines, main_module, main_pieces, refusing_piece
+from nb2pkg.render.command import _parameter_lines
+from nb2pkg.render.main_cli import main_module, main_pieces, refusing_piece
 from nb2pkg.render.pipeline_style import step_piece
 from nb2pkg.render.scaffold import pipeline_module, pipeline_pieces
 from support import blacks, corpus_notebooks, make_notebook

@@ -21,7 +21,7 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import read_notebook_text
 from nb2pkg.plan import build_plan, build_segments
 from nb2pkg.render import with_results_returned
-from nb2pkg.render.main_cli import cli_options
+from nb2pkg.render.command import cli_options
 from support import EXAMPLE, make_notebook, tomllib, write_notebook
 
 TIME_LIMIT = 300  # seconds
