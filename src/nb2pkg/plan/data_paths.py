@@ -23,7 +23,7 @@ import libcst as cst
 
 from nb2pkg.analysis import code_of, dotted_name
 from nb2pkg.naming import identifier, unique
-from nb2pkg.plan.files import FileUse, call_name, file_uses, is_relative, parse, tree_of
+from nb2pkg.plan.files import FileUse, call_name, file_calls, file_uses, is_relative, nodes_of, parse, tree_of
 from nb2pkg.plan.model import DataFile, DataFiles, Kept, Plan, Segment, Step
 
 # Reading calls known to take an os.PathLike (pathlib.Path) as well as a str.
@@ -130,6 +130,8 @@ def segment_tree(segment: Segment) -> ast.Module | None:
 def forget_trees() -> None:
     """Empty the cache of segment trees (a conversion calls it when it ends)."""
     tree_of.cache_clear()
+    nodes_of.cache_clear()
+    file_calls.cache_clear()
 
 
 def takes_pathlike(use: FileUse, origins: dict[str, str]) -> bool:
@@ -199,7 +201,7 @@ def _only_read(plan: Plan, constants: dict[str, str], inputs: set[str]) -> dict[
             for name in candidates:  # code nb2pkg cannot read: any mention is another use
                 uses[name] += int(name in segment.source)
             continue
-        for node in ast.walk(tree):
+        for node in nodes_of(tree):
             if isinstance(node, ast.Name) and node.id in candidates:
                 uses[node.id] += 1
         for use in file_uses(tree, constants):
@@ -271,7 +273,7 @@ def _argument(argument: str, function: Step, constants: dict[str, str], names: d
         tree = segment_tree(segment)
         if tree is None:
             return argument
-        uses += sum(isinstance(n, ast.Name) and n.id == keyword for n in ast.walk(tree))
+        uses += sum(isinstance(n, ast.Name) and n.id == keyword for n in nodes_of(tree))
         reads += sum(
             u.kind == "read" and isinstance(u.node, ast.Name) and u.node.id == keyword
             for u in file_uses(tree, constants)
@@ -309,7 +311,7 @@ def _step_names(step: Step) -> set[str]:
     names = {*step.params, *step.returns, *step.initialised, step.name}
     for segment in step.segments:
         tree = segment_tree(segment)
-        for node in ast.walk(tree) if tree else []:
+        for node in nodes_of(tree) if tree else []:
             if isinstance(node, ast.Name):
                 names.add(node.id)
             elif isinstance(node, ast.arg):

@@ -58,16 +58,27 @@ class FileUse:
 
 def file_uses(tree: ast.AST, constants: dict[str, str]) -> list[FileUse]:
     """Each call of `tree` that reads or writes a file, in the order of the code."""
-    found: list[tuple[int, int, FileUse]] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        kind = call_kind(node)
-        if kind:
-            argument = path_node(node, constants)
-            path = literal_path(argument, constants)
-            found.append((node.lineno, node.col_offset, FileUse(kind, path, argument, node)))
-    return [use for _, _, use in sorted(found, key=lambda item: item[:2])]
+    uses = []
+    for kind, call in file_calls(tree):
+        argument = path_node(call, constants)
+        uses.append(FileUse(kind, literal_path(argument, constants), argument, call))
+    return uses
+
+
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)
+def file_calls(tree: ast.AST) -> tuple[tuple[str, ast.Call], ...]:
+    """The calls of `tree` that read or write a file, each with its kind, in the order of
+    the code (whatever the constants: the stages that ask hold different ones)."""
+    found = [(node, kind) for node in nodes_of(tree) if isinstance(node, ast.Call) and (kind := call_kind(node))]
+    found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
+    return tuple((kind, node) for node, kind in found)
+
+
+@lru_cache(maxsize=CACHED_PER_NOTEBOOK)
+def nodes_of(tree: ast.AST) -> tuple[ast.AST, ...]:
+    """`ast.walk(tree)`, walked once however many passes ask: the trees they share
+    (`tree_of`) are never changed."""
+    return tuple(ast.walk(tree))
 
 
 def call_name(call: ast.Call) -> str:

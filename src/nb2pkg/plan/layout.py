@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from nb2pkg.analysis import CACHED_PER_NOTEBOOK
-from nb2pkg.plan.files import read_tree
+from nb2pkg.plan.files import nodes_of, read_tree
 from nb2pkg.plan.model import Segment
 from nb2pkg.tags import module_tag
 
@@ -144,7 +144,7 @@ def _calls(code: str) -> list[tuple[str, ...]]:
     except SyntaxError:
         return []
     found = []
-    for node in ast.walk(tree):
+    for node in nodes_of(tree):
         if isinstance(node, ast.Call):
             parts: list[str] = []
             func = node.func

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from nb2pkg.ipython import Policy
 from nb2pkg.plan.data_paths import import_origins, names_a_file, plan_segments, segment_tree, string_constants
-from nb2pkg.plan.files import file_uses, in_a_folder, is_relative
+from nb2pkg.plan.files import file_uses, in_a_folder, is_relative, nodes_of
 from nb2pkg.plan.model import Plan, Segment
 
 # Modules whose calls take folders and files by name (`os.listdir("data")`, `Path("x")`).
@@ -93,18 +93,18 @@ def _reasons(segment: Segment, constants: dict[str, str], origins: dict[str, str
         return reasons
     judged: set[int] = set()
     for use in file_uses(tree, constants):
-        judged |= {id(n) for n in ast.walk(use.node)} if use.node is not None else set()
+        judged |= {id(n) for n in nodes_of(use.node)} if use.node is not None else set()
         reason = _use_reason(use.kind, use.path, use.node, written)
         if reason and (use.path is None or names_a_file(use, origins)):
             reasons.append(reason)
-    for node in ast.walk(tree):
+    for node in nodes_of(tree):
         if isinstance(node, ast.Call) and id(node) not in judged:
             reason = _module_call_reason(node, constants, origins)
             if reason:
                 reasons.append(reason)
-                judged |= {id(n) for n in ast.walk(node)}
+                judged |= {id(n) for n in nodes_of(node)}
     judged |= _shown_only(tree)
-    for node in ast.walk(tree):
+    for node in nodes_of(tree):
         if id(node) in judged:
             continue
         value = _string(node, constants)
@@ -117,9 +117,9 @@ def _shown_only(tree: ast.AST) -> set[int]:
     """Strings only printed or formatted into text (`print(DATA_PATH)`, `f"{path}"`):
     showing a path needs no folder."""
     found: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes_of(tree):
         if isinstance(node, ast.FormattedValue):
-            found |= {id(n) for n in ast.walk(node)}
+            found |= {id(n) for n in nodes_of(node)}
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("print", "display"):
             found |= {id(a) for a in node.args}
     return found

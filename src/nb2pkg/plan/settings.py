@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import code_of
-from nb2pkg.plan.files import read_tree
+from nb2pkg.plan.files import nodes_of, read_tree
 from nb2pkg.plan.model import Role, Segment
 
 _RANDOM = frozenset(
@@ -219,7 +219,7 @@ def _inert(code: str) -> bool:
         return False
     if not all(isinstance(node, (ast.Assign, ast.Expr, ast.AnnAssign, ast.Assert)) for node in tree.body):
         return False
-    for node in ast.walk(tree):
+    for node in nodes_of(tree):
         if isinstance(node, ast.Call):
             name = _dotted(node.func)
             last = name.rsplit(".", 1)[-1]
