@@ -14,6 +14,9 @@ import unicodedata
 _HIDDEN = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Text every character of which a docstring holds as it is: printable ASCII but the
+# backslash, and line breaks (most of what nb2pkg writes: one test of it, not one a character).
+_AS_IS = re.compile(r"[ -\[\]-~\n]*")
 
 
 def _escape(char: str) -> str:
@@ -30,6 +33,8 @@ def _hidden(char: str) -> bool:
 def printable(text: str) -> str:
     """`text` on one line: every control, format or separator character as its Python
     escape (`\\n`, `\\x00`, `\\u202e`); everything else, backslashes included, as is."""
+    if text.isascii() and text.isprintable():
+        return text  # no hidden character: most text
     return "".join(_escape(char) if _hidden(char) else char for char in text)
 
 
@@ -53,7 +58,7 @@ def docstring_literal(text: str, indent: str = "") -> str:
     characters escaped, and the quotes chosen so that none inside can close it."""
     clean = docstring_text(text)
     quote = _quote_for(clean)
-    body = "".join(_literal_char(char, quote) for char in clean)
+    body = clean if _AS_IS.fullmatch(clean) else "".join(_literal_char(char, quote) for char in clean)
     body = _break_quote_runs(body, quote[0])
     if body.endswith(quote[0]):  # would merge with the closing quotes (black pads it too)
         body = body[:-1] + _escape(quote[0])
