@@ -21,7 +21,8 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import build_plan, build_segments
-from nb2pkg.render import scaffold, summary
+from nb2pkg.plan.model import Step
+from nb2pkg.render import modules, scaffold, summary
 from nb2pkg.render.formatting import format_code
 from nb2pkg.render.modules import _unused_variables, may_leave_unused, needed_names, step_function
 from nb2pkg.render.reads import plain_needed_names
@@ -305,3 +306,59 @@ def test_generated_steps_not_checked_have_no_unused_variable(seed: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         cells = with_copies(generate_cells(seed, size=10), seed)
         _check_unused_shortcut(write_notebook(Path(folder) / f"n{seed}.ipynb", cells))
+
+
+def _check_step_code(path: Path, folder: Path) -> int:
+    """Converting the notebook, each step's code, printed from its statements' own code,
+    is LibCST's print of the step function; the number of steps rendered."""
+    seen = []
+
+    def checked(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) -> tuple[cst.FunctionDef, str]:
+        function, code = rendered(step, lifted)
+        assert code == cst.Module(body=[function]).code, (path.name, step.name)
+        seen.append(step)
+        return function, code
+
+    try:
+        flow = build_dataflow(read_notebook(path))
+    except InputError:
+        return 0
+    rendered = modules.rendered_step
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(modules, "rendered_step", checked)
+        convert(flow, folder / "project", default_package(path))
+    return len(seen)
+
+
+# What LibCST prints otherwise than a line moved in: lines in strings, lines after a
+# backslash, a block's comments, blank lines and continuation lines short of its indentation.
+AWKWARD_CELLS = [
+    "import pandas as pd\nframe = pd.DataFrame({'a': [1,\n  2]})  # a comment\n\n# before\nx = 1; y = 2",
+    "def helper(v):\n    '''Doc\n  on two lines.'''\n    w = (v +\n  1)\n# shallow\n\n    return w\n",
+    "total = helper(x) + \\\n    y\ntext = '''a\nb'''\nfor i in range(3):\n\tif i:\n\t\ttotal += i\n  # odd\n\ttotal -= 1",
+    "print(total, text)\nframe.head()",
+    "class Box:\n    size = 1\n\n\n    def grow(self):\n        return self.size + 1\nbox = Box()\nprint(box.grow())",
+    "import asyncio\nTRAIN = 'data/train.csv'\nawait asyncio.sleep(0)\ntrain = pd.read_csv(TRAIN)\ntrain.shape",
+]
+
+
+def test_a_steps_code_is_libcsts_print_of_it(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path / "awkward.ipynb", [("code", cell) for cell in AWKWARD_CELLS])
+    assert _check_step_code(path, tmp_path) > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.parent.name if p.name == "input.ipynb" else p.stem)
+def test_every_steps_code_is_libcsts_print_of_it(path: Path, tmp_path: Path) -> None:
+    _check_step_code(path, tmp_path)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000))
+def test_generated_steps_code_is_libcsts_print_of_it(seed: int) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        cells = with_copies(generate_cells(seed, size=10), seed)
+        _check_step_code(write_notebook(Path(folder) / f"n{seed}.ipynb", cells), Path(folder))

@@ -51,8 +51,18 @@ class RenderedModule:
 
 def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) -> cst.FunctionDef:
     """The step as `def name(params):` with a docstring, the cells' statements and a return."""
-    body: list[cst.BaseStatement] = [_docstring(step.doc)]
-    body += [cst.parse_statement(f"{name} = None  # bound below on some paths only\n") for name in step.initialised]
+    return rendered_step(step, lifted)[0]
+
+
+def rendered_step(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) -> tuple[cst.FunctionDef, str]:
+    """`step_function(step, lifted)` and its code, which is LibCST's, printed from the code
+    of each statement (`_code_in_function`): the statements are the cells', printed once
+    for every stage, and LibCST would print them all again."""
+    body: list[tuple[cst.BaseStatement, str]] = [_in_function(_docstring(step.doc))]
+    body += [
+        _in_function(cst.parse_statement(f"{name} = None  # bound below on some paths only\n"))
+        for name in step.initialised
+    ]
     previous_cell = None
     for segment in step.segments:
         # only the lifted functions the segment names (rewriting a statement is not cheap)
@@ -63,12 +73,14 @@ def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) 
                 passed = {name: names for name, names in calls.items() if may_name(name, code)}
             else:
                 passed = calls
+            statement = pass_arguments(statement, passed)
             if position == 0 and previous_cell is not None and segment.cell != previous_cell:
-                statement = _with_blank_line(statement)  # keep cells apart
-            body.append(pass_arguments(statement, passed))
+                body.append(_with_blank_line(statement))  # keep cells apart
+            else:
+                body.append(_in_function(statement))
         previous_cell = segment.cell
     if step.shows_value:
-        body[-1] = _keep_value(body[-1], step.value)
+        body[-1] = _in_function(_keep_value(body[-1][0], step.value))
         if not step.value:
             return _function(step, body)
     if step.returns:
@@ -81,7 +93,29 @@ def step_function(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) 
     return _function(step, body)
 
 
-def _function(step: Step, body: list[cst.BaseStatement]) -> cst.FunctionDef:
+def _in_function(statement: cst.BaseStatement) -> tuple[cst.BaseStatement, str]:
+    return statement, _code_in_function(statement)
+
+
+def _code_in_function(statement: cst.BaseStatement) -> str:
+    """The statement's code in a function's body, as LibCST prints it there: a simple
+    statement's printed code with each line four spaces in (LibCST indents every line
+    of a statement from a cell's top level), unless a line of it starts in a string or
+    after a backslash, which LibCST leaves as they are; a compound statement as LibCST
+    prints it (a block's lines move only where they start with the block's indentation)."""
+    code = code_of(statement)
+    if isinstance(statement, cst.SimpleStatementLine) and code.endswith("\n") and not _KEPT_LINES.search(code):
+        return "".join(f"    {line}\n" for line in code[:-1].split("\n"))
+    return cst.Module(body=[cst.If(cst.Name("_"), cst.IndentedBlock([_top(statement)]))]).code.partition("\n")[2]
+
+
+# What makes LibCST print a line of a statement as it was, not moved in: a line in a
+# string (triple-quoted, or continued by a backslash), a line joined by a backslash,
+# and the line breaks and form feeds it keeps.
+_KEPT_LINES = re.compile("|".join(["'''", '"""', r"\\[\r\n]", r"[\r\f]"]))
+
+
+def _function(step: Step, body: list[tuple[cst.BaseStatement, str]]) -> tuple[cst.FunctionDef, str]:
     params = cst.Parameters(
         params=[
             *(cst.Param(cst.Name(p)) for p in step.params),
@@ -91,7 +125,12 @@ def _function(step: Step, body: list[cst.BaseStatement]) -> cst.FunctionDef:
     )
     # a step that awaits at the top level, as IPython's autoawait ran its cells
     asynchronous = cst.Asynchronous() if step.awaits else None
-    return cst.FunctionDef(cst.Name(step.name), params, cst.IndentedBlock(body), asynchronous=asynchronous)
+    block = cst.IndentedBlock([statement for statement, _ in body])
+    function = cst.FunctionDef(cst.Name(step.name), params, block, asynchronous=asynchronous)
+    # its line as LibCST prints it (a default's code is the one it was parsed from)
+    listed = ", ".join([*step.params, *(f"{p} = {d}" for p, d in step.defaults)])
+    head = f"{'async ' if step.awaits else ''}def {step.name}({listed}):\n"
+    return function, head + "".join(code for _, code in body)
 
 
 def _keep_value(statement: cst.BaseStatement, name: str) -> cst.BaseStatement:
@@ -153,7 +192,7 @@ _OTHER_BINDINGS = re.compile(r"\b(def|class|lambda|except|with|as|global|nonloca
 
 
 def _function_code(step: Step, lifted: dict[str, tuple[str, ...]]) -> str:
-    return cst.Module(body=[step_function(step, lifted)]).code
+    return rendered_step(step, lifted)[1]
 
 
 def unused_per_function(codes: list[str]) -> list[list[str]]:
@@ -207,14 +246,19 @@ def call_source(step: Step, qualified: bool = True, awaited: str = "await {}") -
 def render_module(name: str, plan: Plan, package: str, members: list[Step | Definition]) -> RenderedModule:
     """One module of the package: its steps and definitions, in notebook order."""
     nodes: list[TopStatement] = []
+    codes: list[str] = []
     lifted = plan.lifted()
     for member in members:
         if isinstance(member, Step):
-            nodes.append(step_function(member, lifted))
+            function, code = rendered_step(member, lifted)
+            nodes.append(function)
+            codes.append(code)
         else:
-            nodes.extend(_top(statement) for statement in _definition_statements(member))
+            statements = [_top(statement) for statement in _definition_statements(member)]
+            nodes.extend(statements)
+            codes.extend(map(code_of, statements))
     tree = cst.Module(body=nodes)
-    body = tree.code
+    body = "".join(codes)  # tree.code, from the code each part has
     lazy = lazy_annotations(plan)
     imports, unresolved = _imports_for(body, plan, package, own={_top_name(n) for n in nodes}, lazy=lazy, tree=tree)
     future = "from __future__ import annotations\n\n" if lazy else ""  # as the notebook ran them
@@ -349,9 +393,10 @@ def _top(statement: cst.BaseStatement) -> TopStatement:
     return statement
 
 
-def _with_blank_line(statement: cst.BaseStatement) -> cst.BaseStatement:
-    blank = cst.EmptyLine()
+def _with_blank_line(statement: cst.BaseStatement) -> tuple[cst.BaseStatement, str]:
+    """The statement after an empty line, in a function's body, and its code there."""
     leading = _top(statement).leading_lines
     if leading and leading[0].comment is None:
-        return statement
-    return statement.with_changes(leading_lines=(blank, *leading))
+        return _in_function(statement)
+    blank = cst.EmptyLine()  # LibCST puts the body's indentation on it
+    return statement.with_changes(leading_lines=(blank, *leading)), "    \n" + _code_in_function(statement)
