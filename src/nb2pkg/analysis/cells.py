@@ -13,7 +13,7 @@ from nb2pkg.analysis.facts import CellFacts, Context, ParseError
 from nb2pkg.analysis.last_result import names_read, shown_expression, with_last_result
 from nb2pkg.analysis.main_guard import unguarded
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
-from nb2pkg.analysis.parsed import parse, printed, value_hidden
+from nb2pkg.analysis.parsed import forget_statement_codes, parse, printed, value_hidden
 from nb2pkg.analysis.paths import loaded_names
 from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.diagnostics import Diagnostic
@@ -116,6 +116,7 @@ def forget_code() -> None:
     calls it when it ends: a batch worker then holds no more than one notebook's)."""
     parse.cache_clear()
     printed.cache_clear()
+    forget_statement_codes()
     value_hidden.cache_clear()
     loaded_names.cache_clear()
 

@@ -4,6 +4,7 @@ always prints the same in modules of the same indentation and newline."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import libcst as cst
@@ -22,8 +23,66 @@ _PLAIN = cst.Module(body=[])  # four-space indents, "\n" newlines: most cells
 @lru_cache(maxsize=CACHED_PER_NOTEBOOK)
 def parse(python: str) -> cst.Module:
     """LibCST's tree of `python`, parsed once however often the stages ask for it (trees
-    are immutable, so sharing one is safe); a syntax error is raised each time."""
-    return cst.parse_module(python)
+    are immutable, so sharing one is safe); a syntax error is raised each time. The code
+    of each of its statements is taken from `python` for `printed` (`_statement_codes`)."""
+    module = cst.parse_module(python)
+    _KNOWN.update(_statement_codes(module, python))
+    return module
+
+
+# Statement -> its code, cut from the cell it was parsed from (`parse`): what `printed`
+# gives without printing. Emptied with the caches (`cells.forget_code`).
+_KNOWN: dict[cst.CSTNode, str] = {}
+
+
+def _statement_codes(module: cst.Module, python: str) -> Sequence[tuple[cst.BaseStatement, str]]:
+    """Each top-level statement of `module` (parsed from `python`) with its code: the
+    lines from its leading lines (comments, blank lines) to those of the next statement,
+    the lines LibCST prints it as. Where a statement's lines are found from Python's tree
+    (where it starts, where a simple one ends), LibCST's own count of the lines between
+    statements must agree at every seam, or nothing is taken."""
+    import ast
+
+    if module.default_indent != _PLAIN.default_indent or module.default_newline != _PLAIN.default_newline:
+        return []  # printed with four spaces and "\n", not as the cell has them
+    if "\r" in python or "\f" in python:
+        return []  # line breaks Python and LibCST may count otherwise
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    nodes = iter(tree.body)
+    starts: list[int] = []  # each statement's first line (0-based), its leading lines included
+    ends: list[int | None] = []  # the line after a simple statement; None for a block
+    for statement in module.body:
+        parts = [next(nodes, None) for _ in (statement.body if isinstance(statement, cst.SimpleStatementLine) else [0])]
+        first = parts[0]
+        if first is None or None in parts:
+            return []
+        decorators = getattr(first, "decorator_list", None)
+        line = (decorators[0] if decorators else first).lineno - 1
+        leading = len(statement.leading_lines)
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.decorators:
+            leading += len(statement.decorators[0].leading_lines)  # comments before the first `@`
+        starts.append(line - leading)
+        last = parts[-1]
+        ends.append(last.end_lineno if isinstance(statement, cst.SimpleStatementLine) and last is not None else None)
+    lines = (python if python.endswith("\n") else python + "\n").split("\n")[:-1]
+    footer_start = len(lines) - len(module.footer)
+    if next(nodes, None) is not None or not starts or starts[0] != len(module.header):
+        return []
+    bounds = [*starts[1:], footer_start]
+    if any(end is not None and end != bound for end, bound in zip(ends, bounds, strict=True)):
+        return []  # a seam where the two counts differ
+    cut = [
+        (statement, "".join(line + "\n" for line in lines[start:end]))
+        for statement, start, end in zip(module.body, starts, bounds, strict=True)
+    ]
+    # LibCST loses lines of comments after a block that ends the cell (its print is not
+    # the cell's text there): such a last statement is printed
+    if ends[-1] is None and any(line.strip() for line in lines[tree.body[-1].end_lineno or 0 :]):
+        return cut[:-1]
+    return cut
 
 
 def code_of(statement: cst.CSTNode, module: cst.Module = _PLAIN) -> str:
@@ -37,7 +96,12 @@ def code_of(statement: cst.CSTNode, module: cst.Module = _PLAIN) -> str:
 def printed(statement: cst.CSTNode) -> str:
     """The node's code in a module of four-space indents and "\n" newlines."""
     # nodes hash by identity, and the cache holds the nodes it knows: no id is reused
-    return _PLAIN.code_for_node(statement)
+    known = _KNOWN.get(statement)
+    return known if known is not None else _PLAIN.code_for_node(statement)
+
+
+def forget_statement_codes() -> None:
+    _KNOWN.clear()
 
 
 @lru_cache(maxsize=CACHED_PER_NOTEBOOK)
