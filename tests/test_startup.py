@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,22 @@ def test_a_plain_conversion_imports_what_it_uses(imported: set[str]) -> None:
 @pytest.mark.parametrize("module", LAZY)
 def test_a_plain_conversion_does_not_import(imported: set[str], module: str) -> None:
     assert module not in imported
+
+
+def test_the_interpreter_probe_starts_before_the_converter_is_imported(tmp_path: Path) -> None:
+    """The probe of the kernel's interpreter (a child process) runs while LibCST, black and
+    the converter are imported: what is imported when it starts is only what reading the
+    notebook needs."""
+    notebook = write_notebook(tmp_path / "simple.ipynb", make_notebook(["x = 1\n", "print(x)\n"]))
+    probe = (
+        "import sys\nfrom nb2pkg import environment\n"
+        "started = environment.start_probe\n"
+        "def watched(python):\n"
+        "    print(*sorted(m for m in ('libcst', 'black', 'nb2pkg.convert', 'nb2pkg.dataflow') if m in sys.modules))\n"
+        "    return started(python)\n"
+        "environment.start_probe = watched\n"
+        "from nb2pkg import api\n"
+        f"api.convert({str(notebook)!r}, out={str(tmp_path / 'out')!r}, write=False, python=sys.executable)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert ran.stdout.splitlines() == [""], ran.stderr

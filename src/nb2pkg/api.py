@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nb2pkg.dataflow import Dataflow, build_dataflow
 from nb2pkg.notebook import Notebook, read_notebook
 
-if TYPE_CHECKING:  # conversion pulls in black and pyflakes: not needed to inspect
+if TYPE_CHECKING:  # the analysis pulls in LibCST, conversion black and pyflakes: imported when used
     from nb2pkg.convert import Conversion
+    from nb2pkg.dataflow import Dataflow
     from nb2pkg.environment import PendingVersions
     from nb2pkg.output import WriteReport
 
@@ -27,6 +27,8 @@ class Converted:
 
 def inspect(path: Path | str) -> Dataflow:
     """Read and analyse a notebook; raises `nb2pkg.errors.InputError` on bad input."""
+    from nb2pkg.dataflow import build_dataflow
+
     return build_dataflow(read_notebook(Path(path)))
 
 
@@ -48,7 +50,8 @@ def convert(
 
     path = Path(path)
     notebook = read_notebook(path)
-    # the interpreter's probe runs on another core while the notebook is analysed
+    # the interpreter's probe runs on another core while the converter is imported and the
+    # notebook analysed (so LibCST, black and the rest are imported after it starts)
     pending = start_versions(notebook, Path(python) if python is not None else None)
     try:
         return _convert(notebook, pending, out, name, force, write, within)
@@ -66,6 +69,7 @@ def _convert(
     within: Path | str | None,
 ) -> Converted:
     from nb2pkg import convert as conversion
+    from nb2pkg.dataflow import build_dataflow
     from nb2pkg.output import plan_changes, write_project
     from nb2pkg.render import read_local_modules
 
