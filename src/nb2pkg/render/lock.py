@@ -11,6 +11,7 @@ gives versions but not the files, hashes and index URLs a pylock entry should ca
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
@@ -43,7 +44,9 @@ def locked(requirements: Iterable[str], environment: Environment) -> tuple[list[
     return [found[name] for name in sorted(found)], sorted(missing, key=str.lower)
 
 
+@lru_cache(maxsize=4096)  # a batch worker locks many notebooks against the same environment
 def _requirement(text: str) -> Requirement | None:
+    """A distribution's requirement, parsed (and shared: it is read, never changed)."""
     try:
         return Requirement(text)
     except InvalidRequirement:  # a distribution's own metadata is broken: nothing to follow
