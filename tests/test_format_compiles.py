@@ -68,3 +68,16 @@ def test_a_module_replaced_after_parsing_is_compiled_from_its_text() -> None:
     files["src/pkg/a.py"] = "return 1\n"
     with pytest.raises(InternalError, match="'return' outside function"):
         _check_compiles(Path("nb.ipynb"), files, trees)
+
+
+def test_the_imports_of_every_block_are_found() -> None:
+    nested = (
+        "def run():\n    from pkg import config\n    import json\n"
+        "try:\n    import yaml\nexcept ImportError:\n    import tomllib\nelse:\n    pass\nfinally:\n    import csv\n"
+        "class C:\n    def m(self):\n        if True:\n            import numpy.linalg\n"
+        "match x:\n    case 1:\n        from collections import abc\n"
+        "with open(p) as f:\n    for i in f:\n        while i:\n            import re\n"
+        "lambda: __import__('not_an_import_statement')\n"
+    )
+    found = _generated_imports(_package_trees({"src/pkg/a.py": nested}, "pkg"), "pkg")
+    assert found == {"json", "yaml", "tomllib", "csv", "numpy.linalg", "collections", "re"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -273,12 +273,25 @@ def _generated_imports(trees: Mapping[str, tuple[str, ast.Module]], package: str
     which the notebook itself never imported), less the package itself."""
     found: set[str] = set()
     for _, tree in trees.values():
-        for node in ast.walk(tree):
+        for node in _statements(tree):
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 found.add(node.module)
     return {module for module in found if module.split(".")[0] != package}
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every statement of the module, in blocks however deep (an import is one): the
+    expressions, most of a tree, are not walked."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, (ast.stmt, ast.excepthandler, ast.match_case)))
 
 
 def _pip_installs(flow: Dataflow) -> list[PipTarget]:
