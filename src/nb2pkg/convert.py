@@ -42,6 +42,7 @@ from nb2pkg.render import (
     init_module,
     lock_file,
     main_module,
+    module_tree,
     output_tests_module,
     pipeline_module,
     pyproject,
@@ -99,6 +100,7 @@ def convert(
     finally:  # the trees and printed code the stages shared are this notebook's alone
         forget_code()
         forget_analysed()
+        module_tree.cache_clear()
 
 
 def _converted(
@@ -262,7 +264,7 @@ def _package_trees(files: Mapping[str, str], package: str) -> dict[str, tuple[st
     for name, text in files.items():
         if name.startswith(f"src/{package}/") and name.endswith(".py"):
             try:
-                trees[name] = (text, ast.parse(text))
+                trees[name] = (text, module_tree(text))
             except SyntaxError:
                 continue
     return trees

@@ -42,13 +42,16 @@ def _statement_codes(module: cst.Module, python: str) -> Sequence[tuple[cst.Base
     (where it starts, where a simple one ends), LibCST's own count of the lines between
     statements must agree at every seam, or nothing is taken."""
     import ast
+    import warnings
 
     if module.default_indent != _PLAIN.default_indent or module.default_newline != _PLAIN.default_newline:
         return []  # printed with four spaces and "\n", not as the cell has them
     if "\r" in python or "\f" in python:
         return []  # line breaks Python and LibCST may count otherwise
     try:
-        tree = ast.parse(python)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the user's invalid escapes: the limits check saw them
+            tree = ast.parse(python)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     nodes = iter(tree.body)

@@ -5,6 +5,7 @@ This is the stage's API: later stages import these names from `nb2pkg.render`.""
 
 from nb2pkg.render.data import DataDir, data_dir_default
 from nb2pkg.render.dependencies import Dependencies, PipTarget, infer_dependencies
+from nb2pkg.render.formatting import module_tree
 from nb2pkg.render.local_modules import LocalModules, read_local_modules
 from nb2pkg.render.lock import LOCK_FILE, lock_file
 from nb2pkg.render.main_cli import main_module
@@ -42,6 +43,7 @@ __all__ = [
     "init_module",
     "lock_file",
     "main_module",
+    "module_tree",
     "output_tests_module",
     "pipeline_module",
     "pyproject",

@@ -20,6 +20,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import warnings
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -92,7 +94,7 @@ def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool]]]
     (decorators included) and whether it is a string black could read as a docstring;
     None when two statements share a line or the text does not parse."""
     try:
-        tree = ast.parse(text)
+        tree = module_tree(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     ranges: list[tuple[int, int, bool]] = []
@@ -109,6 +111,18 @@ def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool]]]
     lines = [line + "\n" for line in text.split("\n")]  # as Python counts them: "\n" alone
     lines[-1] = lines[-1][:-1]
     return lines, ranges
+
+
+@lru_cache(maxsize=64)
+def module_tree(text: str) -> ast.Module:
+    """`ast.parse(text)` of a module black formatted, parsed once: the second pass reads
+    its statements, and the conversion parses every module it writes (black's second
+    pass seldom changes a module: the text is then the same). Shared: never changed. Its
+    compiler warnings (an invalid escape) are the compile check's to give, with the
+    file's name (convert._check_compiles), not this parse's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
 
 
 def format_key(text: str) -> str:
