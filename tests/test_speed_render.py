@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -301,11 +302,13 @@ def test_the_synthetic_steps_not_checked_have_no_unused_variable(tmp_path: Path)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000))
 def test_generated_steps_not_checked_have_no_unused_variable(seed: int) -> None:
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
-        cells = with_copies(generate_cells(seed, size=10), seed)
-        _check_unused_shortcut(write_notebook(Path(folder) / f"n{seed}.ipynb", cells))
+        _check_unused_shortcut(_generated_notebook(seed, Path(folder)))
+
+
+def _generated_notebook(seed: int, folder: Path) -> Path:
+    """Notebook `seed` of the fuzzer: ten cells, some of them copies of others."""
+    return write_notebook(folder / f"n{seed}.ipynb", with_copies(generate_cells(seed, size=10), seed))
 
 
 def _check_step_code(path: Path, folder: Path) -> int:
@@ -357,8 +360,5 @@ def test_every_steps_code_is_libcsts_print_of_it(path: Path, tmp_path: Path) -> 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10_000))
 def test_generated_steps_code_is_libcsts_print_of_it(seed: int) -> None:
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
-        cells = with_copies(generate_cells(seed, size=10), seed)
-        _check_step_code(write_notebook(Path(folder) / f"n{seed}.ipynb", cells), Path(folder))
+        _check_step_code(_generated_notebook(seed, Path(folder)), Path(folder))
