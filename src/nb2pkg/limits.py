@@ -18,6 +18,7 @@ import ast
 import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_CELL_CHARS = 100_000  # characters in one cell
 MAX_LINE_CHARS = 10_000  # characters in one line of a cell
@@ -140,8 +141,7 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarning / DeprecationWarning of the user's code
         try:
-            tree = compile(python, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-            assert isinstance(tree, ast.Module)  # what "exec" with PyCF_ONLY_AST gives
+            tree = python_tree(python)
         except SyntaxError as error:
             return Refusal("syntax", error.lineno or 1, error.msg)
         except ValueError as error:  # a lone surrogate (UnicodeEncodeError), a NUL
@@ -152,6 +152,15 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
         if deep is not None:
             return deep
         return _compile_tree(tree)
+
+
+@lru_cache(maxsize=1024)  # a cell's code, asked for by the check and by the analysis (parsed.parse)
+def python_tree(python: str) -> ast.Module:
+    """CPython's tree of `python` (`ast.parse`), parsed once: shared, so never changed. The
+    warnings of the user's code are the caller's to silence."""
+    tree = compile(python, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    assert isinstance(tree, ast.Module)  # what "exec" with PyCF_ONLY_AST gives
+    return tree
 
 
 def check_tree(tree: ast.AST, look_first: bool = True) -> Refusal | None:

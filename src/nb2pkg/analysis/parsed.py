@@ -10,6 +10,7 @@ from functools import lru_cache
 import libcst as cst
 
 from nb2pkg.ipython import hides_value
+from nb2pkg.limits import python_tree
 
 # Room for every cell and statement of one notebook, however large: the stages ask in
 # notebook order, so a cache smaller than the notebook would have dropped each entry
@@ -41,7 +42,6 @@ def _statement_codes(module: cst.Module, python: str) -> Sequence[tuple[cst.Base
     the lines LibCST prints it as. Where a statement's lines are found from Python's tree
     (where it starts, where a simple one ends), LibCST's own count of the lines between
     statements must agree at every seam, or nothing is taken."""
-    import ast
     import warnings
 
     if module.default_indent != _PLAIN.default_indent or module.default_newline != _PLAIN.default_newline:
@@ -51,7 +51,7 @@ def _statement_codes(module: cst.Module, python: str) -> Sequence[tuple[cst.Base
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the user's invalid escapes: the limits check saw them
-            tree = ast.parse(python)
+            tree = python_tree(python)  # the limits check's parse of the same code, as a rule
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     nodes = iter(tree.body)
