@@ -3,14 +3,22 @@ must stay in the notebook instead."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import Path
 
+import libcst as cst
 import pytest
 
+from nb2pkg.analysis import parse
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
+from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
-from support import make_notebook, write_notebook
+from nb2pkg.plan.definitions import _references
+from support import corpus_notebooks, make_notebook, write_notebook
+
+NOTEBOOKS = corpus_notebooks()
 
 HELPER = "def above(value):\n    return value > limit"
 
@@ -53,3 +61,73 @@ def test_only_the_calls_get_the_variable_beside_an_attribute_of_the_same_name(tm
 def test_no_lifting(tmp_path: Path, cells: list[str]) -> None:
     code = converted(tmp_path, cells)
     assert "*, limit" not in code
+
+
+class _VisitedReferences(cst.CSTVisitor):
+    """What `_references` counted by a LibCST visit, before it walked the fields."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name, self.calls, self.other = name, 0, 0
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == self.name:
+            self.calls, self.other = self.calls + 1, self.other - 1
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.other += node.value == self.name
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+
+def _visited(name: str, statements: Sequence[cst.BaseStatement]) -> tuple[int, int]:
+    visitor = _VisitedReferences(name)
+    for statement in statements:
+        statement.visit(visitor)
+    return visitor.calls, visitor.other
+
+
+# Every place a name can stand: called, read, an attribute, a keyword, bound, imported,
+# declared, a parameter, a pattern, a decorator, inside f-strings and comprehensions.
+REFERENCE_CELLS = [
+    "f(x)\nf(f(1))\nobj.f(f)\ng(f=1)\ng(f=f)\nf.attr(1)\n(f)(2)\nf[0](3)",
+    "def f(f=f, *f_, **k): return f\nclass f(f): f = 1\n@f\n@f.x(f)\ndef g(): pass",
+    "import f\nimport f.g as h\nimport x.f\nfrom f import g\nfrom m import f as f2, f\nfrom .f import f",
+    "global f\nx = [f(i) for f in y if f]\ny = lambda f: f(1)\nprint(f'{f(1)} {f!r}')\ndel f",
+    "try:\n    pass\nexcept f as f:\n    pass\nwith f() as f, g(f) as (a, f): pass\nfor f in f(): f += 1",
+    "match x:\n    case {'a': f, **f}: pass\n    case C(f=f, x=[*f]): pass\n    case f.y | f: pass",
+    "async def g():\n    await f()\n    async for f in f(): pass\nf: f = f\nx = f if f else f()",
+]
+
+
+@pytest.mark.parametrize("code", REFERENCE_CELLS)
+def test_references_are_counted_as_a_libcst_visit_counts_them(code: str) -> None:
+    statements = cst.parse_module(code).body
+    for name in ("f", "g", "x", "y", "k", "h", "missing"):
+        assert _references(name, tuple(statements)) == _visited(name, statements), (name, code)
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+@pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
+def test_corpus_references_are_counted_as_a_libcst_visit_counts_them() -> None:
+    compared = 0
+    for path in NOTEBOOKS:
+        try:
+            flow = build_dataflow(read_notebook(path))
+        except InputError:
+            continue
+        for facts in flow.facts:
+            if facts is None or not facts.analysed or facts.python is None:
+                continue
+            statements = parse(facts.python).body
+            for name in sorted(set(re.findall(r"[A-Za-z_]\w*", facts.python)))[:40]:
+                assert _references(name, tuple(statements)) == _visited(name, statements), (path.name, name)
+                compared += 1
+    assert compared > 1000

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from nb2pkg.analysis import walk_nodes
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.plan.layout import name_definition_module
 from nb2pkg.plan.model import Definition, Segment, SegmentKey
@@ -212,29 +213,24 @@ def _only_called_from_steps(name: str, definitions: set[SegmentKey], segments: t
 
 
 def _references(name: str, statements: tuple[cst.BaseStatement, ...]) -> tuple[int, int]:
-    """(direct calls of `name`, other loads of it) in `statements`."""
+    """(direct calls of `name`, other loads of it) in `statements`: every `Name` of it but
+    an attribute (`obj.name`) or a keyword (`f(name=...)`), less those that are called.
+    Walked by `walk_nodes` (no rebuilding of the nodes, which a LibCST visit does)."""
     counts = [0, 0]
 
-    class References(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Name) and node.func.value == name:
-                counts[0] += 1
-                counts[1] -= 1  # the visit of the callee's Name below is this call
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value == name:
-                counts[1] += 1
-
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
-            return False  # `obj.name` is not the function
-
-        def visit_Arg(self, node: cst.Arg) -> bool:
-            node.value.visit(self)
-            return False  # `f(name=...)` is a keyword, not the function
+    def enter(node: cst.CSTNode) -> bool | None:
+        if isinstance(node, cst.Name):
+            counts[1] += node.value == name
+        elif isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            counts[0] += 1
+            counts[1] -= 1  # the callee's Name, met below, is this call
+        elif isinstance(node, (cst.Attribute, cst.Arg)):
+            walk_nodes(node.value, enter)  # not `.attr`, not the keyword
+            return False
+        return None
 
     for statement in statements:
-        statement.visit(References())
+        walk_nodes(statement, enter)
     return counts[0], counts[1]
 
 
