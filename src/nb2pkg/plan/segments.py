@@ -87,7 +87,7 @@ def _bound_twice(module: cst.Module) -> frozenset[str]:
     counts: dict[str, int] = {}
     for statement in module.body:
         collector = LocalBindings()
-        statement.visit(collector)
+        collector.collect(statement)  # its fields walked: no LibCST visit rebuilding each node
         for name in collector.bound:
             counts[name] = counts.get(name, 0) + 1
     return frozenset(name for name, count in counts.items() if count > 1)
