@@ -5,6 +5,8 @@ before (less the parse's own copy of a warning, which named no file: `<unknown>`
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 
 from nb2pkg.convert import _check_compiles, _generated_imports, _package_trees
 from nb2pkg.errors import InternalError
+from support import make_notebook, write_notebook
 
 MODULES = [
     "import os\nfrom pkg import config\nfrom sklearn.metrics import f1_score\n",
@@ -84,3 +87,20 @@ def test_the_imports_of_every_block_are_found() -> None:
     )
     found = _generated_imports(_package_trees({"src/pkg/a.py": nested}, "pkg"), "pkg")
     assert found == {"json", "yaml", "tomllib", "csv", "numpy.linalg", "collections", "re"}
+
+
+def test_an_invalid_escape_of_the_notebook_is_reported_once_with_its_module(tmp_path: Path) -> None:
+    """The user's `"\\d"` is warned of by the generated module that holds it, once: not by
+    each of nb2pkg's own parses of the notebook's code (a file named `<unknown>`, which
+    Python 3.12 and later show by default)."""
+    cells = ["import re\npattern = re.compile('\\d+')\n", "found = pattern.findall('a1b22')\n", "print(found)\n"]
+    notebook = write_notebook(tmp_path / "escapes.ipynb", make_notebook(cells))
+    ran = subprocess.run(
+        [sys.executable, "-W", "always", "-m", "nb2pkg", str(notebook), "--out", str(tmp_path / "out"), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stderr
+    warned = [line for line in ran.stderr.splitlines() if "invalid escape sequence" in line]
+    assert len(warned) == 1 and warned[0].startswith("src/escapes/"), ran.stderr

@@ -154,6 +154,16 @@ def check_python(python: str, limited: bool = True) -> Refusal | None:
         return _compile_tree(tree)
 
 
+def parse_quietly(source: str) -> ast.Module:
+    """`ast.parse(source)` without the warnings the parser gives of the user's code (an
+    invalid escape such as `"\\d"`): nb2pkg parses a notebook's code many times, and each
+    parse would warn again, of a file named `<unknown>`. The compile check of each
+    generated module gives them, once, with the module's name (convert._check_compiles)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
 @lru_cache(maxsize=1024)  # a cell's code, asked for by the check and by the analysis (parsed.parse)
 def python_tree(python: str) -> ast.Module:
     """CPython's tree of `python` (`ast.parse`), parsed once: shared, so never changed. The

@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nb2pkg.limits import parse_quietly
+
 _VERSION = re.compile(r"(?<![\w.])v?(\d+\.\d+(?:\.\d+)*(?:(?:a|b|rc|\.post|\.dev)\d+)*(?:\+[\w.]+)?)(?![\w.]*\d)")
 _LOOSE_LINE = re.compile(r"[!%].*")  # IPython syntax: not Python, and reads no version
 
@@ -87,7 +89,7 @@ def _joined(value: object) -> str | None:
 
 def _parsed(source: str) -> ast.Module | None:
     try:
-        return ast.parse(_LOOSE_LINE.sub("", source))
+        return parse_quietly(_LOOSE_LINE.sub("", source))
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # this is the raw cell: no limit checked it
         return None
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from nb2pkg.analysis import code_of
+from nb2pkg.limits import parse_quietly
 from nb2pkg.naming import identifier, unique, words_of
 from nb2pkg.plan.clone_rewrite import Rewrite, has_unsafe, top, visited
 from nb2pkg.plan.docstrings import step_doc
@@ -217,7 +218,7 @@ def _shape(step: Step, outer: frozenset[str]) -> _Shape | None:
     blank = Rewrite(numbering, {}, blank_literals=True, outer=outer - set(numbering) - local, numbered=local)
     code = cst.Module(body=[top(visited(s, blank)) for s in statements]).code
     try:
-        key = ast.dump(ast.parse(code))  # comments and layout aside
+        key = ast.dump(parse_quietly(code))  # comments and layout aside
     except SyntaxError:
         return None
     signature = (
@@ -290,7 +291,7 @@ def _callable_name(names: list[str]) -> str:
 
 def _only_called(step: Step, name: str) -> bool:
     """Whether every use of `name` in the step calls it (`LogisticRegression(...)`)."""
-    tree = ast.parse(cst.Module(body=[top(s) for seg in step.segments for s in seg.statements]).code)
+    tree = parse_quietly(cst.Module(body=[top(s) for seg in step.segments for s in seg.statements]).code)
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == name]
     return bool(uses) and all(id(node) in called for node in uses)
@@ -338,7 +339,7 @@ def _renamed(names: frozenset[str], renames: dict[str, str]) -> frozenset[str]:
 def _names_in(step: Step) -> set[str]:
     found: set[str] = set()
     for segment in step.segments:
-        for node in ast.walk(ast.parse(cst.Module(body=[top(s) for s in segment.statements]).code)):
+        for node in ast.walk(parse_quietly(cst.Module(body=[top(s) for s in segment.statements]).code)):
             if isinstance(node, ast.Name):
                 found.add(node.id)
             elif isinstance(node, ast.arg):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nb2pkg.analysis import CACHED_PER_NOTEBOOK
+from nb2pkg.limits import parse_quietly
 
 # Calls whose first argument (or path keyword) is a file the call reads, a file it writes.
 _READ_FUNCTIONS = frozenset(
@@ -164,7 +165,7 @@ def in_a_folder(path: str) -> bool:
 
 def parse(python: str) -> ast.Module | None:
     try:
-        return ast.parse(python)
+        return parse_quietly(python)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -179,4 +180,4 @@ def tree_of(python: str) -> ast.Module | None:
 def read_tree(python: str) -> ast.Module:
     """`ast.parse(python)`, from `tree_of`: code that does not parse raises as it would."""
     tree = tree_of(python)
-    return tree if tree is not None else ast.parse(python)
+    return tree if tree is not None else parse_quietly(python)

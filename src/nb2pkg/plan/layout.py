@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from nb2pkg.analysis import CACHED_PER_NOTEBOOK
+from nb2pkg.limits import parse_quietly
 from nb2pkg.plan.files import nodes_of, read_tree
 from nb2pkg.plan.model import Segment
 from nb2pkg.tags import module_tag
@@ -161,7 +162,7 @@ def _code_only(code: str) -> str:
     """The code without its comments and the text of its strings, which say nothing of
     what it does (`# we .plot( later`, `"fit("`)."""
     try:
-        tree = ast.parse(code)
+        tree = parse_quietly(code)
     except SyntaxError:
         return code
     for node in ast.walk(tree):

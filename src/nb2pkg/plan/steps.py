@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from nb2pkg.analysis import NOTEBOOK_BUILTINS
 from nb2pkg.diagnostics import Diagnostic
+from nb2pkg.limits import parse_quietly
 from nb2pkg.naming import unique
 from nb2pkg.notebook import heading_of
 from nb2pkg.plan.before import Before, GrowingUnion
@@ -325,7 +326,7 @@ def _read_after_delete(segment: Segment, deleted: frozenset[str]) -> list[str]:
         return []
     first: dict[str, tuple[int, int]] = {}
     loads: list[tuple[str, tuple[int, int]]] = []
-    for node in ast.walk(ast.parse(segment.source)):
+    for node in ast.walk(parse_quietly(segment.source)):
         if isinstance(node, ast.Name) and node.id in deleted:
             where = (node.lineno, node.col_offset)
             if isinstance(node.ctx, ast.Del):

@@ -11,6 +11,7 @@ import tokenize
 from dataclasses import dataclass, replace
 
 from nb2pkg.escape import docstring_literal, printable
+from nb2pkg.limits import parse_quietly
 from nb2pkg.plan import Plan
 from nb2pkg.render.black_style import Piece, bracketed, call, docstring, fits, piece, string, strings
 from nb2pkg.render.modules import data_dir_variable
@@ -55,7 +56,7 @@ def cli_options(plan: Plan) -> tuple[CliOption, ...]:
 
 def _segment_options(source: str) -> list[CliOption]:
     try:
-        module = ast.parse(source)
+        module = parse_quietly(source)
     except SyntaxError:
         return []
     comments = _comments(source)

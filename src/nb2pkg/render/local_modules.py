@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.diagnostics import Diagnostic
+from nb2pkg.limits import parse_quietly
 from nb2pkg.render.dependencies import distribution_table
 
 # Beyond these a folder is a project of its own, not a helper module: it is not copied.
@@ -141,7 +142,7 @@ def path_additions(flow: Dataflow) -> list[tuple[int, str]]:
         if facts is None or not facts.analysed or "path" not in (facts.python or ""):
             continue
         try:
-            tree = ast.parse(facts.python or "")
+            tree = parse_quietly(facts.python or "")
         except (SyntaxError, ValueError):
             continue
         arguments = [argument for node in ast.walk(tree) for argument in _sys_path_arguments(node)]
@@ -370,7 +371,7 @@ def module_imports(
     """The absolute imports anywhere in a module's text (a function's imports run too):
     (required, optional), optional ones in a `try` that catches ImportError."""
     try:
-        tree = ast.parse(text)
+        tree = parse_quietly(text)
     except (SyntaxError, ValueError):
         if warnings is not None:
             warnings.append(

@@ -13,6 +13,7 @@ import libcst as cst
 
 from nb2pkg.analysis import Context, analyse_cell, analyse_tree, code_of, conditional_deletes
 from nb2pkg.escape import docstring_literal
+from nb2pkg.limits import parse_quietly
 from nb2pkg.naming import unique
 from nb2pkg.plan import (
     Definition,
@@ -206,7 +207,7 @@ def unused_per_function(codes: list[str]) -> list[list[str]]:
     from pyflakes import checker, messages
 
     try:
-        tree = ast.parse("".join(codes))
+        tree = parse_quietly("".join(codes))
     except SyntaxError:  # one of them does not parse: its own error, alone
         return [_unused_variables(code) for code in codes]
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -221,11 +222,9 @@ def unused_per_function(codes: list[str]) -> list[list[str]]:
 
 
 def _unused_variables(code: str) -> list[str]:
-    import ast
-
     from pyflakes import checker, messages
 
-    found = checker.Checker(ast.parse(code)).messages
+    found = checker.Checker(parse_quietly(code)).messages
     names = [m.message_args[0] for m in found if isinstance(m, messages.UnusedVariable)]
     return list(dict.fromkeys(names))
 

@@ -10,6 +10,7 @@ import tomli_w
 
 from nb2pkg.environment import Versions
 from nb2pkg.escape import docstring_literal, markdown_code, printable
+from nb2pkg.limits import parse_quietly
 from nb2pkg.naming import unique
 from nb2pkg.plan import Gaps, Plan, folder_needs, pipeline_gaps
 from nb2pkg.render.black_style import Piece, docstring, fits, joined
@@ -355,7 +356,7 @@ def _logged_steps(
 
 
 def _aliases(statement: str) -> list[ast.alias]:
-    node = ast.parse(statement).body[0]
+    node = parse_quietly(statement).body[0]
     return node.names if isinstance(node, (ast.Import, ast.ImportFrom)) else []
 
 

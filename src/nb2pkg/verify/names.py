@@ -7,6 +7,7 @@ import ast
 import re
 
 from nb2pkg.ipython import to_python
+from nb2pkg.limits import parse_quietly
 
 
 def bound_names(source: str) -> frozenset[str]:
@@ -15,7 +16,7 @@ def bound_names(source: str) -> frozenset[str]:
     python = to_python(source).python
     found: set[str] = set()
     try:
-        _collect(ast.parse(python or ""), found)
+        _collect(parse_quietly(python or ""), found)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return frozenset(re.findall(r"[A-Za-z_]\w*", source))
     return frozenset(found)
