@@ -12,10 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nb2pkg.analysis.parsed import _statement_codes
-from nb2pkg.dataflow import build_dataflow
-from nb2pkg.errors import InputError
-from nb2pkg.notebook import read_notebook
-from support import corpus_notebooks
+from support import analysed_corpus_code, corpus_notebooks
 
 NOTEBOOKS = corpus_notebooks()
 PRINTER = cst.Module(body=[])
@@ -99,13 +96,5 @@ def test_generated_cells_are_cut_as_libcst_prints_them(python: str) -> None:
 @pytest.mark.corpus
 @pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
 def test_every_corpus_cell_is_cut_as_libcst_prints_it() -> None:
-    cut = 0
-    for path in NOTEBOOKS:
-        try:
-            flow = build_dataflow(read_notebook(path))
-        except InputError:
-            continue
-        for facts in flow.facts:
-            if facts is not None and facts.analysed and facts.python is not None:
-                cut += assert_cut_as_printed(facts.python)
+    cut = sum(assert_cut_as_printed(python) for _, python in analysed_corpus_code())
     assert cut > 1000

@@ -13,10 +13,9 @@ import pytest
 from nb2pkg.analysis import parse
 from nb2pkg.convert import convert
 from nb2pkg.dataflow import build_dataflow
-from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan.definitions import _references
-from support import corpus_notebooks, make_notebook, write_notebook
+from support import analysed_corpus_code, corpus_notebooks, make_notebook, write_notebook
 
 NOTEBOOKS = corpus_notebooks()
 
@@ -118,16 +117,9 @@ def test_references_are_counted_as_a_libcst_visit_counts_them(code: str) -> None
 @pytest.mark.skipif(not NOTEBOOKS, reason="the shared corpus is not beside the checkout")
 def test_corpus_references_are_counted_as_a_libcst_visit_counts_them() -> None:
     compared = 0
-    for path in NOTEBOOKS:
-        try:
-            flow = build_dataflow(read_notebook(path))
-        except InputError:
-            continue
-        for facts in flow.facts:
-            if facts is None or not facts.analysed or facts.python is None:
-                continue
-            statements = parse(facts.python).body
-            for name in sorted(set(re.findall(r"[A-Za-z_]\w*", facts.python)))[:40]:
-                assert _references(name, tuple(statements)) == _visited(name, statements), (path.name, name)
-                compared += 1
+    for path, python in analysed_corpus_code():
+        statements = parse(python).body
+        for name in sorted(set(re.findall(r"[A-Za-z_]\w*", python)))[:40]:
+            assert _references(name, tuple(statements)) == _visited(name, statements), (path.name, name)
+            compared += 1
     assert compared > 1000

@@ -44,6 +44,23 @@ def corpus_notebooks() -> list[Path]:
     return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
 
 
+def analysed_corpus_code() -> Iterator[tuple[Path, str]]:
+    """(notebook, Python) of every cell of a corpus notebook that nb2pkg analyses, its
+    IPython syntax turned into Python; nothing of a notebook nb2pkg refuses."""
+    from nb2pkg.dataflow import build_dataflow
+    from nb2pkg.errors import InputError
+    from nb2pkg.notebook import read_notebook
+
+    for path in corpus_notebooks():
+        try:
+            flow = build_dataflow(read_notebook(path))
+        except InputError:
+            continue
+        for facts in flow.facts:
+            if facts is not None and facts.analysed and facts.python is not None:
+                yield path, facts.python
+
+
 def corpus_cell_modules(path: Path) -> Iterator[Any]:
     """Each code cell of a corpus notebook as a LibCST module, IPython syntax turned into
     Python first; nothing for a notebook nb2pkg refuses, nor for a cell that does not parse."""
