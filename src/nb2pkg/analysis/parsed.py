@@ -27,12 +27,15 @@ def parse(python: str) -> cst.Module:
     are immutable, so sharing one is safe); a syntax error is raised each time. The code
     of each of its statements is taken from `python` for `printed` (`_statement_codes`)."""
     module = cst.parse_module(python)
+    if len(_KNOWN) > CACHED_PER_NOTEBOOK:  # a program that only reads notebooks never forgets
+        _KNOWN.clear()  # (printed prints what it does not find: the same code)
     _KNOWN.update(_statement_codes(module, python))
     return module
 
 
 # Statement -> its code, cut from the cell it was parsed from (`parse`): what `printed`
-# gives without printing. Emptied with the caches (`cells.forget_code`).
+# gives without printing. Emptied with the caches (`cells.forget_code`), and when it
+# holds more statements than a notebook has.
 _KNOWN: dict[cst.CSTNode, str] = {}
 
 
