@@ -166,11 +166,8 @@ def parse_quietly(source: str) -> ast.Module:
 
 @lru_cache(maxsize=1024)  # a cell's code, asked for by the check and by the analysis (parsed.parse)
 def python_tree(python: str) -> ast.Module:
-    """CPython's tree of `python` (`ast.parse`), parsed once: shared, so never changed. The
-    warnings of the user's code are the caller's to silence."""
-    tree = compile(python, "<cell>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-    assert isinstance(tree, ast.Module)  # what "exec" with PyCF_ONLY_AST gives
-    return tree
+    """`parse_quietly(python)`, parsed once: shared, so never changed."""
+    return parse_quietly(python)
 
 
 def check_tree(tree: ast.AST, look_first: bool = True) -> Refusal | None:

@@ -94,16 +94,16 @@ def _parsed(source: str) -> ast.Module | None:
         return None
 
 
-def _may_import(source: str) -> bool:
-    """Whether the cell may hold an import: it says `import` (or has other than ASCII,
+def _may_say(word: str, source: str) -> bool:
+    """Whether the cell may hold `word` as code: it says it (or has other than ASCII,
     which Python may read as the word)."""
-    return "import" in source or not source.isascii()
+    return word in source or not source.isascii()
 
 
 def _aliases(sources: Iterator[str]) -> dict[str, str]:
     """Name -> top-level module, for every `import x` / `import x as y` of the notebook."""
     aliases: dict[str, str] = {}
-    for tree in filter(None, map(_parsed, filter(_may_import, sources))):
+    for tree in filter(None, map(_parsed, (source for source in sources if _may_say("import", source)))):
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -116,7 +116,7 @@ def _aliases(sources: Iterator[str]) -> dict[str, str]:
 
 def _read_versions(source: str, aliases: Mapping[str, str]) -> list[str]:
     """The modules whose `__version__` the cell reads (`pd.__version__`), in source order, once each."""
-    tree = _parsed(source) if "__version__" in source or not source.isascii() else None
+    tree = _parsed(source) if _may_say("__version__", source) else None
     if tree is None:
         return []
     reads = [

@@ -45,16 +45,12 @@ def _statement_codes(module: cst.Module, python: str) -> Sequence[tuple[cst.Base
     the lines LibCST prints it as. Where a statement's lines are found from Python's tree
     (where it starts, where a simple one ends), LibCST's own count of the lines between
     statements must agree at every seam, or nothing is taken."""
-    import warnings
-
     if module.default_indent != _PLAIN.default_indent or module.default_newline != _PLAIN.default_newline:
         return []  # printed with four spaces and "\n", not as the cell has them
     if "\r" in python or "\f" in python:
         return []  # line breaks Python and LibCST may count otherwise
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the user's invalid escapes: the limits check saw them
-            tree = python_tree(python)  # the limits check's parse of the same code, as a rule
+        tree = python_tree(python)  # the limits check's parse of the same code, as a rule
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     nodes = iter(tree.body)

@@ -20,9 +20,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from nb2pkg.limits import parse_quietly
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -120,9 +121,7 @@ def module_tree(text: str) -> ast.Module:
     pass seldom changes a module: the text is then the same). Shared: never changed. Its
     compiler warnings (an invalid escape) are the compile check's to give, with the
     file's name (convert._check_compiles), not this parse's."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text)
+    return parse_quietly(text)
 
 
 def format_key(text: str) -> str:
