@@ -38,7 +38,7 @@ from nb2pkg.render.black_style import (
     subscript_assignment,
 )
 from nb2pkg.render.checks import SUMMARY_CHECK
-from nb2pkg.render.command import _parameter_lines
+from nb2pkg.render.command import _parameter
 from nb2pkg.render.main_cli import main_module, main_pieces, refusing_piece
 from nb2pkg.render.pipeline_style import step_piece
 from nb2pkg.render.scaffold import pipeline_module, pipeline_pieces
@@ -224,15 +224,16 @@ def test_the_command_module_is_blacks_for_any_package(package: str, plan: str, n
 def test_the_commands_parameters_are_split_as_black_splits_them(
     arguments: list[str], default: str, name: str, help_text: str, kind: str
 ) -> None:
-    known = _parameter_lines(name, kind, help_text, arguments, default)
+    known, read = _parameter(name, kind, help_text, arguments, default)
+    option = ", ".join([f"help={help_text!r}", *arguments])
+    assert read == f"    {name}: Annotated[{kind}, typer.Option({option})] = {default},"  # what black reads
     if known is not None:
-        option = ", ".join([f"help={help_text!r}", *arguments])
         raw = f"def main(\n    {name}: Annotated[{kind}, typer.Option({option})] = {default},\n) -> None:\n    pass\n"
         assert blacks(raw) == f"def main(\n{known}\n) -> None:\n    pass\n"
 
 
 def test_the_commands_parameters_take_each_of_blacks_layouts() -> None:
-    shapes = [_parameter_lines("size", "int | None", "h" * size, ["show_default=False"], "None") for size in range(100)]
+    shapes = [_parameter("size", "int | None", "h" * size, ["show_default=False"], "None")[0] for size in range(100)]
     assert None not in shapes
     # on its line; the subscript split; then its items: the call on its line, its
     # arguments on theirs, one argument a line

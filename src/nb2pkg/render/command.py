@@ -112,7 +112,7 @@ def _comment_on(comments: dict[int, tuple[str, bool]], first: int, last: int) ->
 
 def command_piece(package: str, plan: Plan, notebook_name: str) -> Piece:
     """`main()`, the Typer command: its options and docstring come from the notebook. Black
-    lays out each parameter (`_parameter_lines`); it formats the command when a help text,
+    lays out each parameter (`_parameter`); it formats the command when a help text,
     the docstring or the last line is of a shape the helpers do not know."""
     options = cli_options(plan)
     data_help = f"The folder of the notebook's input data: sets {data_dir_variable(package)}, which config.py reads."
@@ -120,18 +120,15 @@ def command_piece(package: str, plan: Plan, notebook_name: str) -> Piece:
         "\n\nA constant given as an option replaces its value in config.py for this run." if options else ""
     )
     parameters = [
-        _parameter_lines(
+        _parameter(
             "data_dir", "Path | None", data_help, ["exists=True", "file_okay=False", "resolve_path=True"], "None"
         ),
-        *(_parameter_lines(o.parameter, f"{o.kind} | None", _option_help(o), [], "None") for o in options),
-        _parameter_lines("log_level", "str", _LEVELS_HELP, ["show_default=False"], '"INFO"'),
-    ]
-    raw_parameters = [
-        "    data_dir: Annotated[\n"
-        f"        Path | None, typer.Option(help={data_help!r}, exists=True, file_okay=False, resolve_path=True)\n"
-        "    ] = None,",
-        *(f"    {_parameter(option)}," for option in options),
-        f'    log_level: Annotated[str, typer.Option(help="{_LEVELS_HELP}", show_default=False)] = "INFO",',
+        # None when not given, so that config.py's value (edited or not) stands; --help says
+        # the notebook's in the help text (Typer's own default string reads `\\[default:
+        # (0.2)]`: click puts a string default in parentheses, and its bracket is escaped
+        # for rich even with rich markup off)
+        *(_parameter(o.parameter, f"{o.kind} | None", _option_help(o), [], "None") for o in options),
+        _parameter("log_level", "str", _LEVELS_HELP, ["show_default=False"], '"INFO"'),
     ]
     literal = docstring_literal(command_doc, "    ")
     doc = docstring(literal[3:-3], 4) if literal.startswith('"""') else None
@@ -142,7 +139,7 @@ def command_piece(package: str, plan: Plan, notebook_name: str) -> Piece:
     raw_constants = ", ".join(f"{o.constant!r}: {o.parameter}" for o in options)
     return piece(
         "@app.command()\ndef main(\n",
-        *(part for pair in zip(parameters, raw_parameters, strict=True) for part in (pair, "\n")),
+        *(part for parameter in parameters for part in (parameter, "\n")),
         ") -> None:\n",
         (doc, f"    {literal}"),
         "\n",
@@ -165,37 +162,31 @@ def _run_steps_call(constants: list[str]) -> str | None:
     return None if display is None else f"    run_steps(\n        data_dir,\n        log_level,\n{display}\n    )"
 
 
-def _parameter_lines(name: str, kind: str, help_text: str, arguments: list[str], default: str) -> str | None:
+def _parameter(name: str, kind: str, help_text: str, arguments: list[str], default: str) -> tuple[str | None, str]:
     """`name: Annotated[kind, typer.Option(help=help_text, arguments)] = default,`, a
-    parameter of a def black splits one a line, as black writes it four spaces in: on its
-    line when it fits, else the subscript split, its two items on one line when they fit,
-    else one a line with the call split as `call` splits it. None when the help text is
-    not one `string` writes, or the name or default leaves no room for the brackets."""
+    parameter of a def black splits one a line, four spaces in: as black writes it (or
+    None) and as black reads it (`piece`). Black keeps it on its line when it fits, else
+    splits the subscript, its two items on one line when they fit, else one a line with
+    the call split as `call` splits it; None when the help text is not one `string`
+    writes, or the name or default leaves no room for the brackets."""
+    option = ", ".join([f"help={help_text!r}", *arguments])
+    raw = f"    {name}: Annotated[{kind}, typer.Option({option})] = {default},"
     literal = string(help_text)
     if literal is None:
-        return None
+        return None, raw
     option_arguments = [f"help={literal}", *arguments]
     option = f"typer.Option({', '.join(option_arguments)})"
     line = f"{name}: Annotated[{kind}, {option}] = {default},"
     if fits(line, 4):
-        return "    " + line
+        return "    " + line, raw
     head, tail = f"{name}: Annotated[", f"] = {default},"
     if not (fits(head, 4) and fits(tail, 4) and fits(kind + ",", 8)):
-        return None
+        return None, raw
     if fits(f"{kind}, {option}", 8):
-        return f"    {head}\n        {kind}, {option}\n    {tail}"
+        return f"    {head}\n        {kind}, {option}\n    {tail}", raw
     split = call("typer.Option", option_arguments, 8, ",")
-    return None if split is None else f"    {head}\n        {kind},\n{split}\n    {tail}"
+    return (None if split is None else f"    {head}\n        {kind},\n{split}\n    {tail}"), raw
 
 
 def _option_help(option: CliOption) -> str:
     return f"{option.help} The notebook's value: {option.default}."
-
-
-def _parameter(option: CliOption) -> str:
-    """`test_size: Annotated[float | None, typer.Option(...)] = None`: None when not given,
-    so that config.py's value (edited or not) stands; --help says the notebook's in the
-    help text (Typer's own default string reads `\\[default: (0.2)]`: a string default
-    is put in parentheses by click, and its bracket escaped for rich even with rich
-    markup off)."""
-    return f"{option.parameter}: Annotated[{option.kind} | None, typer.Option(help={_option_help(option)!r})] = None"
