@@ -60,18 +60,22 @@ def with_last_result(
 
 def names_read(node: cst.CSTNode) -> frozenset[str]:
     """The plain names an expression reads."""
-    found: set[str] = set()
+    names = _Names()
+    node.visit(names)
+    return frozenset(names.found)
 
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
 
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            attribute.value.visit(self)
-            return False  # `df.shape`: `shape` is no name
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
 
-    node.visit(Names())
-    return frozenset(found)
+    def visit_Name(self, name: cst.Name) -> None:
+        self.found.add(name.value)
+
+    def visit_Attribute(self, attribute: cst.Attribute) -> bool:
+        attribute.value.visit(self)
+        return False  # `df.shape`: `shape` is no name
 
 
 def _value_call(node: cst.BaseExpression, bound: frozenset[str]) -> bool:
@@ -95,15 +99,21 @@ def _reads_only(node: cst.CSTNode, bound: frozenset[str]) -> bool:
 
 
 def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
+    walk = _Walk()
+    node.visit(walk)
+    return walk.found
 
-    class Walk(cst.CSTVisitor):
-        def on_visit(self, child: cst.CSTNode) -> bool:
-            found.append(child)
-            return True
 
-    node.visit(Walk())
-    return found
+# The visitors here are made once: a class made per call would cost its making, and
+# LibCST's `isinstance` test of each new visitor class walks every subclass of its base.
+class _Walk(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.CSTNode] = []
+
+    def on_visit(self, child: cst.CSTNode) -> bool:
+        self.found.append(child)
+        return True
 
 
 class _Underscores(cst.CSTVisitor):

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 
 import libcst as cst
 
+from nb2pkg.analysis.last_result import names_read
 from nb2pkg.analysis.names import NameBook
 from nb2pkg.analysis.parsed import parse
 from nb2pkg.analysis.scopes import function_scope
@@ -135,24 +136,9 @@ class MagicWalk(NameBook, ABC):
                 parsed = cst.parse_expression(expression)
             except cst.ParserSyntaxError:
                 continue
-            if all(self.is_known(name) for name in _names_in(parsed)):
+            if all(self.is_known(name) for name in names_read(parsed)):
                 self.expr(parsed)
 
 
 def is_automagic(name: str) -> bool:
     return is_known_magic(name, cell=False) and magic_policy(name, cell=False) is Policy.NOTEBOOK
-
-
-def _names_in(node: cst.CSTNode) -> set[str]:
-    names: set[str] = set()
-
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            names.add(name.value)
-
-        def visit_Attribute(self, attribute: cst.Attribute) -> bool:
-            attribute.value.visit(self)
-            return False
-
-    node.visit(Names())
-    return names

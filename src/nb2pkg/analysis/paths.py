@@ -78,34 +78,41 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement], look_first: boo
     """Names some path deletes: `if c: del x`, and a handler's `as` name, which Python
     deletes when the handler ends. Whatever bound them before, they may be unbound after.
     `look_first=False` walks every compound statement (the path the word test shortens)."""
-    found: set[str] = set()
-
-    class Deletes(cst.CSTVisitor):
-        def visit_Del(self, node: cst.Del) -> None:
-            found.update(target_names(node.target))
-
-        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-            if node.name is not None:
-                found.update(target_names(node.name.name))
-
-        def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
-            if node.name is not None:
-                found.update(target_names(node.name.name))
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
+    deletes = _Deletes()
     for statement in statements:
         # only `del` and `except` delete: code without either word (printed once) is not walked
         if isinstance(statement, cst.BaseCompoundStatement) and (not look_first or _DELETES.search(printed(statement))):
-            visit_fields(statement, Deletes())
-    return found
+            visit_fields(statement, deletes)
+    return deletes.found
 
 
 _DELETES = re.compile(r"\b(del|except)\b")
+
+
+# The visitors of this module are made once, here: a class made per call would cost its
+# making, and LibCST's `isinstance` test of each new visitor class walks every subclass
+# of its visitor base.
+class _Deletes(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.found.update(target_names(node.target))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self.found.update(target_names(node.name.name))
+
+    def visit_ExceptStarHandler(self, node: cst.ExceptStarHandler) -> None:
+        if node.name is not None:
+            self.found.update(target_names(node.name.name))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
 
 
 @lru_cache(maxsize=CACHED_PER_NOTEBOOK)  # a notebook's statements
@@ -300,24 +307,27 @@ def _loop(node: cst.For | cst.While) -> Kills:
 
 def _breaks(body: cst.BaseSuite) -> bool:
     """Whether a `break` in the body leaves this loop (not a nested one)."""
-    found = False
+    breaks = _Breaks()
+    visit_fields(body, breaks)
+    return breaks.found
 
-    class Breaks(cst.CSTVisitor):
-        def visit_Break(self, node: cst.Break) -> None:
-            nonlocal found
-            found = True
 
-        def visit_For(self, node: cst.For) -> bool:
-            return False
+class _Breaks(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
 
-        def visit_While(self, node: cst.While) -> bool:
-            return False
+    def visit_Break(self, node: cst.Break) -> None:
+        self.found = True
 
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
+    def visit_For(self, node: cst.For) -> bool:
+        return False
 
-    visit_fields(body, Breaks())
-    return found
+    def visit_While(self, node: cst.While) -> bool:
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
 
 
 def _try(node: cst.Try | cst.TryStar) -> Kills:
@@ -363,26 +373,30 @@ def _definite_walrus(expression: cst.CSTNode) -> frozenset[str]:
 def _conditional_walrus(node: cst.CSTNode) -> set[str]:
     """Walrus targets that only some evaluations bind: after `and`/`or`, in a branch of
     `a if c else b`, inside a comprehension (which may loop zero times)."""
-    found: set[str] = set()
+    conditional = _Conditional()
+    visit_fields(node, conditional)
+    return conditional.found
 
-    class Conditional(cst.CSTVisitor):
-        def visit_BooleanOperation(self, op: cst.BooleanOperation) -> None:
-            found.update(_touched([op.right]))
 
-        def visit_IfExp(self, op: cst.IfExp) -> None:
-            found.update(_touched([op.body, op.orelse]))
+class _Conditional(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
 
-        def visit_ListComp(self, op: cst.ListComp) -> None:
-            found.update(_touched([op]))
+    def visit_BooleanOperation(self, op: cst.BooleanOperation) -> None:
+        self.found.update(_touched([op.right]))
 
-        def visit_SetComp(self, op: cst.SetComp) -> None:
-            found.update(_touched([op]))
+    def visit_IfExp(self, op: cst.IfExp) -> None:
+        self.found.update(_touched([op.body, op.orelse]))
 
-        def visit_DictComp(self, op: cst.DictComp) -> None:
-            found.update(_touched([op]))
+    def visit_ListComp(self, op: cst.ListComp) -> None:
+        self.found.update(_touched([op]))
 
-        def visit_GeneratorExp(self, op: cst.GeneratorExp) -> None:
-            found.update(_touched([op]))
+    def visit_SetComp(self, op: cst.SetComp) -> None:
+        self.found.update(_touched([op]))
 
-    visit_fields(node, Conditional())
-    return found
+    def visit_DictComp(self, op: cst.DictComp) -> None:
+        self.found.update(_touched([op]))
+
+    def visit_GeneratorExp(self, op: cst.GeneratorExp) -> None:
+        self.found.update(_touched([op]))

@@ -206,7 +206,7 @@ def visit_fields(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     walk_nodes(node, enter)
 
 
-@lru_cache(maxsize=4096)  # per visitor class and node class (some visitors are classes made per call)
+@lru_cache(maxsize=4096)  # per visitor class and node class: a bounded set
 def _visit_method(visitor: type, kind: type) -> Callable[[cst.CSTVisitor, cst.CSTNode], bool | None] | None:
     return getattr(visitor, f"visit_{kind.__name__}", None)
 

@@ -255,18 +255,26 @@ def pass_arguments(statement: cst.BaseStatement, lifted: dict[str, tuple[str, ..
     """Calls of lifted functions pass the lifted values: `f(v)` -> `f(v, x=x)`."""
     if not lifted:
         return statement
-
-    class Passing(cst.CSTTransformer):
-        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-            if not (isinstance(updated.func, cst.Name) and updated.func.value in lifted):
-                return updated
-            given = {a.keyword.value for a in updated.args if a.keyword is not None}
-            extra = [cst.Arg(cst.Name(n), keyword=cst.Name(n)) for n in lifted[updated.func.value] if n not in given]
-            args = list(updated.args)
-            if args:
-                args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            return updated.with_changes(args=[*args, *extra])
-
-    result = statement.visit(Passing())
+    result = statement.visit(_Passing(lifted))
     assert isinstance(result, cst.BaseStatement)
     return result
+
+
+class _Passing(cst.CSTTransformer):
+    """`pass_arguments`' rewrite. One class for every call: a class made per call would
+    cost its making, and LibCST's `isinstance` test of each new visitor class against
+    its visitor base walks every subclass of it."""
+
+    def __init__(self, lifted: dict[str, tuple[str, ...]]) -> None:
+        super().__init__()
+        self.lifted = lifted
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if not (isinstance(updated.func, cst.Name) and updated.func.value in self.lifted):
+            return updated
+        given = {a.keyword.value for a in updated.args if a.keyword is not None}
+        extra = [cst.Arg(cst.Name(n), keyword=cst.Name(n)) for n in self.lifted[updated.func.value] if n not in given]
+        args = list(updated.args)
+        if args:
+            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        return updated.with_changes(args=[*args, *extra])

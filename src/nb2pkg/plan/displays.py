@@ -217,14 +217,18 @@ def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functio
 
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
     """The calls `node` makes, outermost first."""
-    found: list[cst.Call] = []
+    calls = _Calls()
+    node.visit(calls)
+    return calls.found
 
-    class Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
 
-    node.visit(Calls())
-    return found
+class _Calls(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[cst.Call] = []
+
+    def visit_Call(self, call: cst.Call) -> None:
+        self.found.append(call)
 
 
 def calls_anywhere(node: cst.CSTNode) -> list[cst.Call]:

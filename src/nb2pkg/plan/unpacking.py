@@ -59,11 +59,15 @@ def _pairs(statement: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]
 
 def _has_comment(node: cst.CSTNode) -> bool:
     """Whether a comment sits inside the statement (`a, b = (1,  # rate`): splitting would lose it."""
-    found = []
+    comments = _Comments()
+    node.visit(comments)
+    return comments.found
 
-    class Comments(cst.CSTVisitor):
-        def visit_Comment(self, node: cst.Comment) -> None:
-            found.append(node)
 
-    node.visit(Comments())
-    return bool(found)
+class _Comments(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        self.found = True
