@@ -6,12 +6,16 @@
 - a step's reading (`step_names.read_step`) is shared by its name and its docstring: it is
   what reading the code afresh gives, for each set of imported names;
 - the caches hold a whole notebook's cells (each parsed once however large it is) and a
-  conversion empties them when it ends, with the same files whether they were warm or cold.
+  conversion empties them when it ends, with the same files whether they were warm or cold;
+- a cell's code and a segment's (the same ending in a newline) share one Python tree,
+  which is the tree (or the error) parsing either text gives.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import libcst as cst
@@ -23,12 +27,13 @@ from nb2pkg.analysis import parse
 from nb2pkg.analysis.parsed import code_of, printed
 from nb2pkg.api import convert
 from nb2pkg.dataflow import build_dataflow
+from nb2pkg.limits import python_tree
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import build_segments
 from nb2pkg.plan.clone_rewrite import _UNSAFE, has_unsafe, top
 from nb2pkg.plan.operations import read_code
 from nb2pkg.plan.step_names import read_step
-from support import ROOT, corpus_notebooks
+from support import ROOT, analysed_corpus_code, corpus_notebooks
 
 # statements with and without the nodes renaming must not touch, and with their keywords
 # where they are no such node (a string, a comment, an attribute, a longer word)
@@ -249,3 +254,44 @@ def test_a_statement_without_its_leading_lines_prints_as_the_cut_code(leading: l
     statement = cst.parse_module("x = 0\n" + source).body[1]
     expected = cst.Module(body=[]).code_for_node(statement.with_changes(leading_lines=()))
     assert _code(statement) == expected
+
+
+# -- one tree for a text and the same text ending in other blanks (limits.python_tree) ----
+
+
+def _parsed_or_error(parse_text: Callable[[str], ast.Module], text: str) -> str | tuple[object, ...]:
+    try:
+        return ast.dump(parse_text(text), include_attributes=True)
+    except SyntaxError as error:
+        return (type(error), error.msg, error.lineno, error.offset, error.end_lineno, error.end_offset)
+    except ValueError as error:  # a null character
+        return (type(error), str(error))
+
+
+def _as_python_parses(text: str) -> None:
+    assert _parsed_or_error(python_tree, text) == _parsed_or_error(ast.parse, text)
+
+
+ENDINGS = ["", "\n", "\n\n", " ", "\t\n", "\n  \n", " \n\n\t"]
+
+
+@pytest.mark.corpus
+def test_python_tree_gives_each_corpus_cell_its_own_tree_whatever_it_ends_with() -> None:
+    cells = [python for _, python in analysed_corpus_code()]
+    assert len(cells) > 500
+    for python in cells:
+        for ending in ENDINGS:
+            _as_python_parses(python.rstrip() + ending)
+
+
+PIECES = [*"ab1 (:)='\"\\#\n\t\f\r", "if a:", "def f():", "    ", "'''", "x = ", "\x00"]
+CODE = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(CODE, st.sampled_from(ENDINGS))
+def test_python_tree_parses_or_fails_as_python_does(code: str, ending: str) -> None:
+    """The same tree, positions included, or the same error at the same place, whether
+    a text with the same start was parsed before or not."""
+    _as_python_parses(code)
+    _as_python_parses(code + ending)

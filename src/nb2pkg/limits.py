@@ -164,10 +164,28 @@ def parse_quietly(source: str) -> ast.Module:
         return ast.parse(source)
 
 
-@lru_cache(maxsize=1024)  # a cell's code, asked for by the check and by the analysis (parsed.parse)
 def python_tree(python: str) -> ast.Module:
-    """`parse_quietly(python)`, parsed once: shared, so never changed."""
+    """`parse_quietly(python)`, parsed once for every text that differs from it only in
+    the blanks it ends with (a cell's code and its segment's, which ends in a newline):
+    their trees are the same, positions included. Shared, so never changed. A text that
+    does not parse raises its own error (for some errors Python names the last line)."""
+    key = python.rstrip(" \t\n")
+    try:
+        return _tree(key)
+    except SyntaxError:
+        if key == python:
+            raise
+        return parse_quietly(python)
+
+
+@lru_cache(maxsize=1024)  # a cell's code: the check's, the analysis's (parsed.parse), the plan's
+def _tree(python: str) -> ast.Module:
     return parse_quietly(python)
+
+
+def forget_trees() -> None:
+    """Drop the trees `python_tree` keeps (at the end of a notebook's conversion)."""
+    _tree.cache_clear()
 
 
 def check_tree(tree: ast.AST, look_first: bool = True) -> Refusal | None:

@@ -20,7 +20,7 @@ import libcst as cst
 
 from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, printed
 from nb2pkg.analysis.scopes import LocalBindings, target_names, visit_fields
-from nb2pkg.limits import parse_quietly
+from nb2pkg.limits import python_tree
 
 # A block that never completes normally (it raises, breaks, returns): on its path
 # nothing after it runs, so it constrains nothing. Stands for "every name".
@@ -120,7 +120,7 @@ def loaded_names(python: str) -> frozenset[str]:
     """Every name `python` reads anywhere (`x += 1` reads `x`), nested code included,
     except a handler's own `as` name inside that handler (it is the exception there)."""
     try:
-        tree = parse_quietly(python)
+        tree = python_tree(python)
     except SyntaxError:
         return frozenset()
     reads = _Reads()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nb2pkg.analysis import CACHED_PER_NOTEBOOK
-from nb2pkg.limits import parse_quietly
+from nb2pkg.limits import parse_quietly, python_tree
 
 # Calls whose first argument (or path keyword) is a file the call reads, a file it writes.
 _READ_FUNCTIONS = frozenset(
@@ -165,7 +165,7 @@ def in_a_folder(path: str) -> bool:
 
 def parse(python: str) -> ast.Module | None:
     try:
-        return parse_quietly(python)
+        return python_tree(python)  # the cell's own tree when the code is all of a cell
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

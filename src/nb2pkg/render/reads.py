@@ -11,7 +11,7 @@ import re
 
 from nb2pkg.analysis import NOTEBOOK_BUILTINS
 from nb2pkg.ipython import to_python
-from nb2pkg.limits import parse_quietly
+from nb2pkg.limits import python_tree
 
 # What such code holds; anything else (a lambda, a comprehension, an f-string, a walrus,
 # an `await`) has scoping or reading rules only the walk knows.
@@ -60,7 +60,7 @@ def plain_needed_names(code: str) -> set[str] | None:
     if translated.python != code or translated.cell_magic is not None:
         return None  # lines IPython rewrites first (`%time`, a bare magic name): the walk reads the rewrite
     try:
-        tree = parse_quietly(code)
+        tree = python_tree(code)  # the cell's, when the code is a cell's
     except SyntaxError:
         return None
     function = tree.body[0] if len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef) else None
