@@ -64,3 +64,18 @@ def test_the_interpreter_probe_starts_before_the_converter_is_imported(tmp_path:
     )
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert ran.stdout.splitlines() == [""], ran.stderr
+
+
+def test_batch_workers_start_with_the_converter_and_without_the_command_line() -> None:
+    """What the fork server of `batch`'s workers imports before the first worker starts
+    (batch.run._PRELOAD): the converter, and neither the command line (typer, rich) nor
+    nbformat, which most notebooks do not need and which a worker imports when one does."""
+    probe = (
+        "import importlib, sys\nfrom nb2pkg.batch.run import _PRELOAD\n"
+        "for module in _PRELOAD:\n    importlib.import_module(module)\n"
+        "print(*sorted(sys.modules), sep='\\n')\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    modules = set(ran.stdout.splitlines())
+    assert {"libcst", "black", "nb2pkg.convert", "pyflakes.checker", "pebble.pool.process"} <= modules
+    assert not {"typer", "rich", "nbformat", "jsonschema"} & modules

@@ -10,13 +10,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import typer
-
 from nb2pkg import __version__
 from nb2pkg.batch.outcomes import Outcome, Status, Verified, totals
 from nb2pkg.output import colored
 
 _SHOWN_PER_REASON = 10
+
+
+def _echo(text: str, err: bool = False, nl: bool = True) -> None:
+    import typer  # the parent's alone: batch's worker processes import this package, not typer
+
+    typer.echo(text, err=err, nl=nl)
 
 
 class BatchPrinter:
@@ -68,7 +72,7 @@ class BatchPrinter:
             if outcome.status is Status.FAILED:
                 self._bar.console.print(_line(outcome), highlight=False, markup=False)
         elif not self.quiet:
-            typer.echo(f"[{len(self.outcomes):>{len(str(self.total))}}/{self.total}] {_line(outcome)}", err=True)
+            _echo(f"[{len(self.outcomes):>{len(str(self.total))}}/{self.total}] {_line(outcome)}", err=True)
 
     def finished(self) -> list[Outcome]:
         return [self.outcomes[index] for index in sorted(self.outcomes)]
@@ -78,7 +82,7 @@ class BatchPrinter:
     ) -> None:
         found = totals(outcomes, seconds)
         scope = f" (this shard; {every_count} in all)" if every_count != len(outcomes) else ""
-        typer.echo(f"{_plural(len(outcomes), 'notebook')}{scope} in {seconds:.1f} s with {_plural(workers, 'worker')}")
+        _echo(f"{_plural(len(outcomes), 'notebook')}{scope} in {seconds:.1f} s with {_plural(workers, 'worker')}")
         reasons = found["failed_by_reason"]
         main = Status.WOULD_CHANGE if self.preview else Status.CONVERTED
         for status in Status:
@@ -88,37 +92,35 @@ class BatchPrinter:
                     if status is Status.FAILED
                     else ""
                 )
-                typer.echo(f"  {status.value:<13}{found[status.value]:>6}  {detail}".rstrip())
+                _echo(f"  {status.value:<13}{found[status.value]:>6}  {detail}".rstrip())
         if found["unparsed_cells"]:
             notebooks = sum(1 for outcome in outcomes if outcome.outline is not None and outcome.outline.unparsed_cells)
-            typer.echo(
+            _echo(
                 f"  kept as they are: {_plural(found['unparsed_cells'], 'cell')} that do not parse "
                 f"({found['python2_cells']} Python 2) in {_plural(notebooks, 'notebook')}"
             )
         if found["upgraded_from_nbformat_2_or_3"]:
-            typer.echo(
-                f"  upgraded from nbformat 2 or 3: {_plural(found['upgraded_from_nbformat_2_or_3'], 'notebook')}"
-            )
+            _echo(f"  upgraded from nbformat 2 or 3: {_plural(found['upgraded_from_nbformat_2_or_3'], 'notebook')}")
         if found["verify"]:
-            typer.echo("  verify: " + ", ".join(f"{count} {status}" for status, count in found["verify"].items()))
+            _echo("  verify: " + ", ".join(f"{count} {status}" for status, count in found["verify"].items()))
         by_reason: dict[str, list[Outcome]] = defaultdict(list)
         for outcome in outcomes:
             if outcome.status is Status.FAILED:
                 by_reason[str(outcome.reason)].append(outcome)
         for reason, failures in sorted(by_reason.items()):
-            typer.echo(f"failed, {reason}:")
+            _echo(f"failed, {reason}:")
             for outcome in failures[:_SHOWN_PER_REASON]:
-                typer.echo(f"  {outcome.message}")
+                _echo(f"  {outcome.message}")
             if len(failures) > _SHOWN_PER_REASON:
                 more = len(failures) - _SHOWN_PER_REASON
-                typer.echo(f"  ... and {more} more{' (see ' + str(report) + ')' if report else ''}")
+                _echo(f"  ... and {more} more{' (see ' + str(report) + ')' if report else ''}")
         if report:
-            typer.echo(f"report: {report}")
+            _echo(f"report: {report}")
 
     def _print_diffs(self) -> None:
         while self._next_diff in self._diffs:
             for line in self._diffs.pop(self._next_diff).splitlines(keepends=True):
-                typer.echo(colored(line) if self.color else line, nl=False)
+                _echo(colored(line) if self.color else line, nl=False)
             self._next_diff += 1
 
     def _counts(self) -> str:

@@ -17,7 +17,10 @@ from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified
 from nb2pkg.errors import InternalError, Nb2pkgError, environment_fault
 from nb2pkg.options import CELL_TIMEOUT, Mode
 
-# What a worker's fork server imports once, so that every worker starts with it.
+# What a worker's fork server imports once, so that every worker starts with it: what
+# every conversion needs, and pebble's side of a worker. Not nbformat (a tenth of a
+# second before the first worker starts): nb2pkg reads and writes most notebooks without
+# it (nbschema), and a worker that meets one it cannot imports it then.
 _PRELOAD = (
     "nb2pkg.batch.run",
     "nb2pkg.api",
@@ -25,10 +28,9 @@ _PRELOAD = (
     "nb2pkg.output.write",
     "nb2pkg.analysis.cells",
     "black",
-    "nbformat",
-    "nbformat.validator",
     "pyflakes.checker",
     "IPython.core.inputtransformer2",
+    "pebble.pool.process",
 )
 
 
