@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nb2pkg.collector import collections_paused
 from nb2pkg.notebook import Notebook, read_notebook
 
 if TYPE_CHECKING:  # the analysis pulls in LibCST, conversion black and pyflakes: imported when used
@@ -54,7 +55,8 @@ def convert(
     # notebook analysed (so LibCST, black and the rest are imported after it starts)
     pending = start_versions(notebook, Path(python) if python is not None else None)
     try:
-        return _convert(notebook, pending, out, name, force, write, within)
+        with collections_paused():
+            return _convert(notebook, pending, out, name, force, write, within)
     finally:
         pending.cancel()  # nothing to stop when its answer was read
 
