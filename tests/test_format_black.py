@@ -76,6 +76,44 @@ def test_the_second_pass_runs_on_the_statements_the_first_changed_and_only_those
     assert format_code(text) == blacks(text)
 
 
+def _indented(code: str) -> str:
+    return "".join(f"    {line}\n" for line in code.splitlines())
+
+
+def test_in_a_function_the_second_pass_runs_on_the_body_statements_the_first_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    split = SECOND_PASS_CASES[0]
+    text = f'def step(a ):\n    """Doc."""\n    x=[1,2]\n{_indented(split)}\n    # kept\n    return x\n'
+    formatted: list[str] = []
+    once = black._format_str_once  # type: ignore[attr-defined]
+
+    def counted(code: str, mode: black.Mode) -> str:
+        formatted.append(code)
+        return once(code, mode=mode)
+
+    monkeypatch.setattr(black, "_format_str_once", counted)
+    assert format_code(text) == blacks(text)
+    assert formatted[1].startswith("def _():\n    if e1234123412341234.winerror")  # the split statement alone
+    assert len(formatted) == 2  # the docstring, `x = [1, 2]` and the return only moved
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        # a string after the first statement would be a docstring alone: the whole function
+        "def f():\n    x = 1\n    u'''  Long\n  string.'''\n" + _indented(SECOND_PASS_CASES[0]),
+        # a signature the first pass splits: the whole function
+        "def f(first_long_parameter_name, second_long_parameter_name, third_parameter_name=None):\n"
+        + _indented(SECOND_PASS_CASES[1]),
+        # a nested function and a decorated async one
+        "@decorator\nasync def f():\n    def inner():\n" + _indented(_indented(SECOND_PASS_CASES[2])),
+    ],
+)
+def test_function_bodies_black_splits_are_formatted_as_black_does(function: str) -> None:
+    assert format_code(function) == blacks(function)
+
+
 def test_a_string_statement_is_not_read_as_a_docstring_on_the_second_pass() -> None:
     # black drops the `u`, which is more than layout, and strips a docstring's spaces: alone,
     # the string would be the module's docstring
@@ -142,13 +180,28 @@ def statements(draw: st.DrawFn) -> str:
     return value
 
 
+# What a function's body holds besides statements: a nested function, a string that is
+# no docstring, black's second-pass cases one level in (the second pass runs on a body's
+# statements one by one: render.formatting._body_again).
+BODY = st.one_of(
+    statements(),
+    expressions().map(lambda value: f"def inner(x):\n    return {value}"),
+    st.just("'a string after the first statement'"),
+    st.sampled_from(SECOND_PASS_CASES),
+)
+SIGNATURES = st.sampled_from(
+    ["def f(a, b=1):", "async def f(a):", "def f(first_long_parameter_name, second_long_parameter_name, third=None):"]
+)
+
+
 @st.composite
 def functions(draw: st.DrawFn) -> str:
-    body = draw(st.lists(statements(), min_size=1, max_size=6))
+    body = draw(st.lists(BODY, min_size=1, max_size=6))
     doc = draw(st.sampled_from(["", "    '''Doc.'''\n", '    """  Doc with space.  """\n']))
-    inner = "".join("    " + line + "\n" for s in body for line in s.splitlines())
+    gaps = st.sampled_from(["", "", "\n", "    # a comment\n", "\n\n    #note\n"])
+    inner = "".join(draw(gaps) + "".join("    " + line + "\n" for line in s.splitlines()) for s in body)
     decorator = draw(st.sampled_from(["", "@decorator\n", "@decorator(  'x' )\n# between\n"]))
-    return f"{decorator}def f(a, b=1):\n{doc}{inner}"
+    return f"{decorator}{draw(SIGNATURES)}\n{doc}{inner}"
 
 
 # Between top-level statements: what black keeps, drops or adds blank lines around.

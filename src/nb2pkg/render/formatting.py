@@ -12,8 +12,11 @@ Where the first pass changed more, the second runs only on the top-level stateme
 changed so: black formats a module one logical line at a time, each line split on its
 own, and what it carries from one line to the next (the blank lines to put before a
 line) never reaches into a statement from before it, so a statement formats alone as it
-does in its module (`_second_pass`). tests/test_format_black.py checks that this gives
-black's result on what converting the corpus formats and on generated code."""
+does in its module (`_second_pass`). The same holds one level in: a function's body is
+lines at one depth, each split alone, so a statement of a step function formats in a
+function of its own as it does in its own (`_body_again`). tests/test_format_black.py
+checks that this gives black's result on what converting the corpus formats and on
+generated code."""
 
 from __future__ import annotations
 
@@ -66,7 +69,8 @@ def only_layout_changed(before: str, after: str) -> bool:
 
 def _second_pass(text: str, formatted: str, once: Callable[[str], str]) -> str:
     """Black's second pass over `formatted` (its first over `text`), run only on the
-    top-level statements whose first pass changed more than layout; the lines between
+    top-level statements whose first pass changed more than layout, and in a function
+    only on the statements of its body that did (`_body_again`); the lines between
     statements (blank lines, comments) are already as black leaves them. The whole module
     goes through it again when the statements cannot be told apart or one of them would
     not format alone as it does in the module (`_NOT_ALONE`, a string statement black
@@ -77,29 +81,95 @@ def _second_pass(text: str, formatted: str, once: Callable[[str], str]) -> str:
     old, new = before[0], after[0]
     pieces: list[str] = []
     done = 0  # lines of `formatted` already in `pieces`
-    for (start, end, _), (new_start, new_end, docstring) in zip(before[1], after[1], strict=True):
+    for (start, end, _, node), (new_start, new_end, docstring, new_node) in zip(before[1], after[1], strict=True):
         statement = "".join(new[new_start:new_end])
         if only_layout_changed("".join(old[start:end]), statement):
             continue
         if docstring:
             return once(formatted)
         pieces.extend(new[done:new_start])
-        pieces.append(once(statement))
+        again = _body_again((old, start, node), (new, new_start, new_node), once)
+        pieces.append(again if again is not None else once(statement))
         done = new_end
     pieces.extend(new[done:])
     return "".join(pieces)
 
 
-def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool]]] | None:
-    """The lines of `text` and, for each top-level statement, the range of lines it takes
-    (decorators included) and whether it is a string black could read as a docstring;
-    None when two statements share a line or the text does not parse."""
+Placed = tuple[list[str], int, ast.stmt]  # a text's lines, where a statement starts in them, the statement
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _body_again(old: Placed, new: Placed, once: Callable[[str], str]) -> str | None:
+    """A function's second pass, run on the statements of its body the first pass changed
+    more than layout, each alone in a function of its own (`_in_function`): black splits
+    each line of a body on its own, at its depth, and what it carries from line to line is
+    the blank lines between them, already final. None (the whole function goes through it)
+    where its `def` line or decorators changed more than layout, its statements cannot be
+    told apart, or one that changed is a string after the first (alone it would be a
+    docstring)."""
+    (old_lines, old_start, old_node), (new_lines, new_start, new_node) = old, new
+    if not isinstance(old_node, _FUNCTIONS) or not isinstance(new_node, _FUNCTIONS):
+        return None
+    old_body, new_body = _ranges(old_node.body), _ranges(new_node.body)
+    if old_body is None or new_body is None or len(old_body) != len(new_body):
+        return None
+    old_head = "".join(old_lines[old_start : old_body[0][0]])
+    if not only_layout_changed(old_head, "".join(new_lines[new_start : new_body[0][0]])):
+        return None
+    pieces: list[str] = []
+    done = new_start
+    for position, ((start, end, _, _), (new_first, new_end, string, _)) in enumerate(
+        zip(old_body, new_body, strict=True)
+    ):
+        statement = "".join(new_lines[new_first:new_end])
+        if only_layout_changed("".join(old_lines[start:end]), statement):
+            continue
+        formatted = _in_function(statement, once) if not (string and position) else None
+        if formatted is None:
+            return None
+        pieces.extend(new_lines[done:new_first])
+        pieces.append(formatted)
+        done = new_end
+    pieces.extend(new_lines[done : new_body[-1][1]])
+    return "".join(pieces)
+
+
+_SCAFFOLD = "def _():\n"
+
+
+def _in_function(statement: str, once: Callable[[str], str]) -> str | None:
+    """Black's pass over `statement`, one statement of a function's body (four spaces in),
+    formatted as the body of a function of its own; None when black's answer is not that
+    function with the statement's lines right under its `def` line."""
+    formatted = once(_SCAFFOLD + statement)
+    body = formatted[len(_SCAFFOLD) :]
+    if not formatted.startswith(_SCAFFOLD) or not body.startswith("    "):
+        return None
+    return body
+
+
+def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool, ast.stmt]]] | None:
+    """The lines of `text` and `_ranges` of its top-level statements; None when two
+    statements share a line or the text does not parse."""
     try:
         tree = module_tree(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    ranges: list[tuple[int, int, bool]] = []
-    for node in tree.body:
+    ranges = _ranges(tree.body)
+    if ranges is None:
+        return None
+    lines = [line + "\n" for line in text.split("\n")]  # as Python counts them: "\n" alone
+    lines[-1] = lines[-1][:-1]
+    return lines, ranges
+
+
+def _ranges(statements: list[ast.stmt]) -> list[tuple[int, int, bool, ast.stmt]] | None:
+    """For each statement, the range of lines it takes (0-based, decorators included),
+    whether it is a string black could read as a docstring, and the statement; None when
+    two statements share a line."""
+    ranges: list[tuple[int, int, bool, ast.stmt]] = []
+    for node in statements:
         decorators = getattr(node, "decorator_list", None)
         start = (decorators[0] if decorators else node).lineno - 1
         end = node.end_lineno
@@ -108,10 +178,8 @@ def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool]]]
         string = (
             isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
         )
-        ranges.append((start, end, string))
-    lines = [line + "\n" for line in text.split("\n")]  # as Python counts them: "\n" alone
-    lines[-1] = lines[-1][:-1]
-    return lines, ranges
+        ranges.append((start, end, string, node))
+    return ranges
 
 
 @lru_cache(maxsize=64)
