@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from nb2pkg.collector import THRESHOLD
+
 cli_app = importlib.import_module("nb2pkg.cli.app")  # the module: `nb2pkg.cli.app` is also the Typer app's name
 
 
@@ -23,7 +25,7 @@ def test_main_runs_the_command_with_fewer_collections_then_restores_them(monkeyp
     monkeypatch.setattr(cli_app, "app", command)
     with pytest.raises(SystemExit):
         cli_app.main()
-    assert seen == [cli_app._THRESHOLD]
+    assert seen == [THRESHOLD]
     assert gc.get_threshold() == before
 
 

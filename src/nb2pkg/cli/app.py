@@ -9,9 +9,6 @@ Heavy modules (LibCST, nbformat, IPython, rich) are imported inside the commands
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -23,6 +20,7 @@ from nb2pkg.cli.convert import convert
 from nb2pkg.cli.failures import reported
 from nb2pkg.cli.inspect import inspect
 from nb2pkg.cli.verify import verify
+from nb2pkg.collector import fewer_collections
 
 if TYPE_CHECKING:
     # What TyperGroup.parse_args takes (and is given): the click Context typer vendors as
@@ -94,25 +92,8 @@ app.command(_MERGE)(reported(lambda arguments: arguments["reports"][0])(report_m
 
 def main() -> None:
     """Console-script entry point."""
-    with _fewer_collections():
+    with fewer_collections():
         app(prog_name="nb2pkg")
-
-
-# Python's cyclic garbage collector runs after every 700 net allocations, and a full
-# collection walks every object alive: a conversion allocates millions (LibCST trees,
-# which it keeps), so collecting took a tenth of a small notebook's conversion and more
-# of a long one's. A command is one short process: collecting after 50,000 is enough.
-_THRESHOLD = (50_000, 20, 10)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    previous = gc.get_threshold()
-    gc.set_threshold(*_THRESHOLD)
-    try:
-        yield
-    finally:  # `main` called in a process that goes on (a test) leaves it as it was
-        gc.set_threshold(*previous)
 
 
 if __name__ == "__main__":
