@@ -187,6 +187,7 @@ BODY = st.one_of(
     statements(),
     expressions().map(lambda value: f"def inner(x):\n    return {value}"),
     st.just("'a string after the first statement'"),
+    expressions().map(lambda value: f"result = await client.fetch({value}, timeout_in_seconds=1)"),
     st.sampled_from(SECOND_PASS_CASES),
 )
 SIGNATURES = st.sampled_from(

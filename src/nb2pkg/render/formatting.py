@@ -125,7 +125,8 @@ def _body_again(old: Placed, new: Placed, once: Callable[[str], str]) -> str | N
         statement = "".join(new_lines[new_first:new_end])
         if only_layout_changed("".join(old_lines[start:end]), statement):
             continue
-        formatted = _in_function(statement, once) if not (string and position) else None
+        scaffold = _SCAFFOLDS[isinstance(new_node, ast.AsyncFunctionDef)]
+        formatted = _in_function(scaffold, statement, once) if not (string and position) else None
         if formatted is None:
             return None
         pieces.extend(new_lines[done:new_first])
@@ -135,16 +136,16 @@ def _body_again(old: Placed, new: Placed, once: Callable[[str], str]) -> str | N
     return "".join(pieces)
 
 
-_SCAFFOLD = "def _():\n"
+_SCAFFOLDS = ("def _():\n", "async def _():\n")  # `await` reads as in the step's own
 
 
-def _in_function(statement: str, once: Callable[[str], str]) -> str | None:
+def _in_function(scaffold: str, statement: str, once: Callable[[str], str]) -> str | None:
     """Black's pass over `statement`, one statement of a function's body (four spaces in),
-    formatted as the body of a function of its own; None when black's answer is not that
-    function with the statement's lines right under its `def` line."""
-    formatted = once(_SCAFFOLD + statement)
-    body = formatted[len(_SCAFFOLD) :]
-    if not formatted.startswith(_SCAFFOLD) or not body.startswith("    "):
+    formatted as the body of a function of its own (`scaffold`, its `def` line); None when
+    black's answer is not that function with the statement's lines right under its line."""
+    formatted = once(scaffold + statement)
+    body = formatted[len(scaffold) :]
+    if not formatted.startswith(scaffold) or not body.startswith("    "):
         return None
     return body
 
