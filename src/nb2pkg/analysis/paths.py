@@ -89,9 +89,7 @@ def conditional_deletes(statements: Sequence[cst.BaseStatement], look_first: boo
 _DELETES = re.compile(r"\b(del|except)\b")
 
 
-# The visitors of this module are made once, here: a class made per call would cost its
-# making, and LibCST's `isinstance` test of each new visitor class walks every subclass
-# of its visitor base.
+# Visitor classes are made once, at module level (tests/test_visitor_classes.py says why).
 class _Deletes(cst.CSTVisitor):
     def __init__(self) -> None:
         super().__init__()

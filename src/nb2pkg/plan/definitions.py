@@ -261,9 +261,8 @@ def pass_arguments(statement: cst.BaseStatement, lifted: dict[str, tuple[str, ..
 
 
 class _Passing(cst.CSTTransformer):
-    """`pass_arguments`' rewrite. One class for every call: a class made per call would
-    cost its making, and LibCST's `isinstance` test of each new visitor class against
-    its visitor base walks every subclass of it."""
+    """`pass_arguments`' rewrite, one class for every call (tests/test_visitor_classes.py
+    says why)."""
 
     def __init__(self, lifted: dict[str, tuple[str, ...]]) -> None:
         super().__init__()
