@@ -19,7 +19,15 @@ from nb2pkg.analysis.mutation import has_inplace_true, method_mutates_receiver, 
 from nb2pkg.analysis.names import NOTEBOOK_BUILTINS
 from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, code_of, parse, value_hidden
 from nb2pkg.analysis.paths import conditional_deletes, partial_bindings, path_facts
-from nb2pkg.analysis.scopes import LocalBindings, dotted_name, import_binding, target_names, visit_fields, walk_nodes
+from nb2pkg.analysis.scopes import (
+    LocalBindings,
+    dotted_name,
+    import_binding,
+    target_names,
+    visit_fields,
+    visited_nodes,
+    walk_nodes,
+)
 from nb2pkg.analysis.unreadable import unreadable_writes
 
 __all__ = [
@@ -53,5 +61,6 @@ __all__ = [
     "unreadable_writes",
     "value_hidden",
     "visit_fields",
+    "visited_nodes",
     "walk_nodes",
 ]

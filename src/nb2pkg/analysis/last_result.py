@@ -17,6 +17,7 @@ import libcst as cst
 
 from nb2pkg.analysis.facts import CellFacts
 from nb2pkg.analysis.parsed import value_hidden
+from nb2pkg.analysis.scopes import visited_nodes
 
 # Builtins that only compute, and never return None.
 _VALUE_BUILTINS = frozenset(
@@ -92,27 +93,8 @@ def _reads_only(node: cst.CSTNode, bound: frozenset[str]) -> bool:
     names, attributes, subscripts, literals, operations, displays and value builtins."""
     simple: tuple[type[cst.CSTNode], ...] = (*_LITERALS, *_OPERATIONS, *_DISPLAYS)
     simple += (cst.Name, cst.Attribute, cst.Subscript, cst.BooleanOperation, cst.FormattedString, cst.Ellipsis)
-    return all(
-        not isinstance(child, cst.BaseExpression) or isinstance(child, simple) or _value_call(child, bound)
-        for child in _walk(node)
-    )
-
-
-def _walk(node: cst.CSTNode) -> list[cst.CSTNode]:
-    walk = _Walk()
-    node.visit(walk)
-    return walk.found
-
-
-# Visitor classes are made once, at module level (tests/test_visitor_classes.py says why).
-class _Walk(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[cst.CSTNode] = []
-
-    def on_visit(self, child: cst.CSTNode) -> bool:
-        self.found.append(child)
-        return True
+    expressions = visited_nodes(node, cst.BaseExpression)  # type: ignore[type-abstract]  # any kind of one
+    return all(isinstance(child, simple) or _value_call(child, bound) for child in expressions)
 
 
 class _Underscores(cst.CSTVisitor):

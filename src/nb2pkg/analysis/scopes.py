@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import libcst as cst
 
 from nb2pkg.analysis.facts import Deferred
+
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
 ScopeKind = Literal["function", "class", "comprehension", "inline"]
 
@@ -191,6 +193,29 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 @cache  # `isinstance(value, cst.CSTNode)`, an abstract class's check, asked once per class
 def _is_node(kind: type) -> bool:
     return issubclass(kind, cst.CSTNode)
+
+
+def visited_nodes(node: cst.CSTNode, kind: type[NodeT]) -> list[NodeT]:
+    """The nodes of `kind` LibCST's visit of `node` meets (`node` itself, comments and
+    whitespace included), in its order: outermost first, then as the code reads."""
+    collect = _Collect(kind)
+    node.visit(collect)
+    return collect.found
+
+
+class _Collect(cst.CSTVisitor):
+    """`visited_nodes`' visitor: one class for every call (tests/test_visitor_classes.py
+    says why)."""
+
+    def __init__(self, kind: type) -> None:
+        super().__init__()
+        self.kind = kind
+        self.found: list[Any] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, self.kind):
+            self.found.append(node)
+        return True
 
 
 def visit_fields(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:

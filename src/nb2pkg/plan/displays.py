@@ -17,6 +17,7 @@ from nb2pkg.analysis import (
     method_mutates_receiver,
     root_name,
     target_names,
+    visited_nodes,
     walk_nodes,
 )
 
@@ -217,18 +218,7 @@ def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functio
 
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
     """The calls `node` makes, outermost first."""
-    calls = _Calls()
-    node.visit(calls)
-    return calls.found
-
-
-class _Calls(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[cst.Call] = []
-
-    def visit_Call(self, call: cst.Call) -> None:
-        self.found.append(call)
+    return visited_nodes(node, cst.Call)
 
 
 def calls_anywhere(node: cst.CSTNode) -> list[cst.Call]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from nb2pkg.analysis import visited_nodes
 from nb2pkg.plan.literals import is_literal
 
 
@@ -59,15 +60,4 @@ def _pairs(statement: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]
 
 def _has_comment(node: cst.CSTNode) -> bool:
     """Whether a comment sits inside the statement (`a, b = (1,  # rate`): splitting would lose it."""
-    comments = _Comments()
-    node.visit(comments)
-    return comments.found
-
-
-class _Comments(cst.CSTVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        self.found = True
+    return bool(visited_nodes(node, cst.Comment))
