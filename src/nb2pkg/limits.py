@@ -183,7 +183,7 @@ def _tree(python: str) -> ast.Module:
     return parse_quietly(python)
 
 
-def forget_trees() -> None:
+def forget_python_trees() -> None:
     """Drop the trees `python_tree` keeps (at the end of a notebook's conversion)."""
     _tree.cache_clear()
 

@@ -18,7 +18,7 @@ from nb2pkg.analysis.paths import loaded_names
 from nb2pkg.analysis.walker import CellWalker
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.ipython import Magic, is_known_magic, to_python
-from nb2pkg.limits import Refusal, check_python, check_size, forget_trees
+from nb2pkg.limits import Refusal, check_python, check_size, forget_python_trees
 from nb2pkg.notebook import Cell, Notebook
 from nb2pkg.tags import check_module_tags
 
@@ -115,7 +115,7 @@ def forget_code() -> None:
     """Empty the analysis's caches of trees, printed statements and names (a conversion
     calls it when it ends: a batch worker then holds no more than one notebook's)."""
     parse.cache_clear()
-    forget_trees()
+    forget_python_trees()
     printed.cache_clear()
     forget_statement_codes()
     value_hidden.cache_clear()
