@@ -19,7 +19,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "nb2pkg"
 # anything on an earlier line. Several modules on one line are one layer and may import
 # each other (without cycles).
 STAGES = [
-    ("nb2pkg", "errors", "options", "diagnostics", "naming", "escape", "deadline", "collector"),
+    ("nb2pkg", "errors", "options", "diagnostics", "naming", "escape", "deadline", "collector", "workers"),
     ("notebook", "ipython", "limits", "tags", "shown", "recorded", "kernels", "environment", "nbschema"),
     ("analysis",),
     ("dataflow",),

@@ -68,14 +68,47 @@ def test_the_interpreter_probe_starts_before_the_converter_is_imported(tmp_path:
 
 def test_batch_workers_start_with_the_converter_and_without_the_command_line() -> None:
     """What the fork server of `batch`'s workers imports before the first worker starts
-    (batch.run._PRELOAD): the converter, and neither the command line (typer, rich) nor
+    (workers.PRELOAD): the converter, and neither the command line (typer, rich) nor
     nbformat, which most notebooks do not need and which a worker imports when one does."""
     probe = (
-        "import importlib, sys\nfrom nb2pkg.batch.run import _PRELOAD\n"
-        "for module in _PRELOAD:\n    importlib.import_module(module)\n"
+        "import importlib, sys\nfrom nb2pkg.workers import PRELOAD\n"
+        "for module in PRELOAD:\n    importlib.import_module(module)\n"
         "print(*sorted(sys.modules), sep='\\n')\n"
     )
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     modules = set(ran.stdout.splitlines())
     assert {"libcst", "black", "nb2pkg.convert", "pyflakes.checker", "pebble.pool.process"} <= modules
     assert not {"typer", "rich", "nbformat", "jsonschema"} & modules
+
+
+@pytest.mark.parametrize(
+    ("arguments", "started"),
+    [
+        (["batch", "notebooks", "--out", "projects"], True),
+        (["batch", "notebooks", "--out", "projects", "--jobs", "1"], True),
+        (["batch", "notebooks", "--dask", "tcp://scheduler:8786"], False),
+        (["batch", "notebooks", "--dask=tcp://scheduler:8786"], False),
+        (["batch", "--help"], False),
+        (["notebook.ipynb", "--out", "batch"], False),
+    ],
+)
+def test_batch_starts_its_workers_fork_server_before_importing_the_command_line(
+    arguments: list[str], started: bool
+) -> None:
+    """`nb2pkg batch` starts the fork server its workers come from before typer is
+    imported, so the converter's imports there overlap the command line's here; a batch
+    on dask, `--help` and other commands start none."""
+    probe = (
+        "import sys, types\n"
+        "cli = types.ModuleType('nb2pkg.cli')\n"
+        "def main():\n"
+        "    from multiprocessing import forkserver\n"
+        "    print(forkserver._forkserver._forkserver_pid is not None, 'typer' in sys.modules)\n"
+        "cli.main = main\n"
+        "sys.modules['nb2pkg.cli'] = cli\n"
+        f"sys.argv = ['nb2pkg', *{arguments!r}]\n"
+        "from nb2pkg.__main__ import main as entry\n"
+        "entry()\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == [str(started), "False"], ran.stderr

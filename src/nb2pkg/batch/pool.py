@@ -20,13 +20,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from multiprocessing.connection import wait as wait_for
 from typing import Any
+
+from nb2pkg.workers import context
 
 Work = Callable[[Any], Any]
 
@@ -50,7 +51,7 @@ def run_tasks(
     in a worker stopped at its time limit, before it exits."""
     from pebble import ProcessPool
 
-    pool = ProcessPool(workers, tasks_per_worker, _start_worker, (on_stop,), _context(preload))
+    pool = ProcessPool(workers, tasks_per_worker, _start_worker, (on_stop,), context(preload))
     window = 2 * workers  # scheduled but not finished: enough to keep every worker fed
     running: dict[Future[Any], int] = {}
     queued = iter(range(len(tasks)))
@@ -125,16 +126,3 @@ def _start_worker(on_stop: Callable[[], None] | None) -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="nb2pkg-parent-watch", daemon=True).start()
-
-
-def _context(preload: Sequence[str]) -> Any:
-    main = sys.modules.get("__main__")
-    if main is not None and not hasattr(main, "__spec__"):
-        # IPython's `__main__` (nb2pkg called from a notebook) has no `__spec__`, which
-        # multiprocessing reads to start a process: none is the truth.
-        main.__spec__ = None
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(preload))
-        return context
-    return multiprocessing.get_context("spawn")

@@ -16,22 +16,7 @@ from nb2pkg.batch.jobs import Job, unchanged_outline
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified
 from nb2pkg.errors import InternalError, Nb2pkgError, environment_fault
 from nb2pkg.options import CELL_TIMEOUT, Mode
-
-# What a worker's fork server imports once, so that every worker starts with it: what
-# every conversion needs, and pebble's side of a worker. Not nbformat (a tenth of a
-# second before the first worker starts): nb2pkg reads and writes most notebooks without
-# it (nbschema), and a worker that meets one it cannot imports it then.
-_PRELOAD = (
-    "nb2pkg.batch.run",
-    "nb2pkg.api",
-    "nb2pkg.convert",
-    "nb2pkg.output.write",
-    "nb2pkg.analysis.cells",
-    "black",
-    "pyflakes.checker",
-    "IPython.core.inputtransformer2",
-    "pebble.pool.process",
-)
+from nb2pkg.workers import PRELOAD
 
 
 def run(
@@ -74,7 +59,7 @@ def run(
             failed=failed_in_pool,
             timeout=jobs[0].options.timeout,
             on_stop=stop_kernels,
-            preload=_PRELOAD,
+            preload=PRELOAD,
         )
     return [outcome for outcome in outcomes if outcome is not None]
 
