@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from nb2pkg import api
 from nb2pkg.convert import _check_compiles, _generated_imports, _package_trees
 from nb2pkg.errors import InternalError
+from nb2pkg.render import compiled as compiled_module
 from support import make_notebook, write_notebook
 
 MODULES = [
@@ -104,3 +106,58 @@ def test_an_invalid_escape_of_the_notebook_is_reported_once_with_its_module(tmp_
     assert ran.returncode == 0, ran.stderr
     warned = [line for line in ran.stderr.splitlines() if "invalid escape sequence" in line]
     assert len(warned) == 1 and warned[0].startswith("src/escapes/"), ran.stderr
+
+
+# The code every project's generated tests share is compiled once a process, the rest of
+# such a module around it (render.compiled): the same errors and warnings as compiling
+# the module whole, and the shared code is what the generated tests do hold.
+AROUND = [
+    ("x = 1\n", "y = 2\n"),
+    ("def f(:\n", ""),  # before it, a parse error
+    ("", "return 1\n"),  # after it, the compiler's error
+    ("x = [\n", "]\n"),  # a bracket around it: the parts do not compile, the whole does not
+    ("x = '''\n", "'''\n"),  # a string around it: the parts do not compile, the whole does
+    ("x = 1", ""),  # it does not start a line: compiled whole
+    ("x = 1\n", "from __future__ import annotations\n"),  # a future import after code
+    ("x = 1\n", "global x\n"),  # a global after the name is bound
+    ("pattern = '\\d'\n", ""),  # warnings, each at its line of the whole module
+    ("", "pattern = '\\d'\nif x is 1:\n    pass\n"),
+    ("import os\n", "\0"),  # a NUL: Python's ValueError
+]
+
+
+def compiled(compiler: Callable[[str], None], text: str) -> tuple[list[str], str]:
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            compiler(text)
+            error = ""
+        except (SyntaxError, ValueError) as problem:
+            error = f"{type(problem).__name__}: {problem}"
+    return [f"{w.category.__name__}: {w.message} {w.filename}:{w.lineno}" for w in seen], error
+
+
+@pytest.mark.parametrize("shared", [0, 1])
+@pytest.mark.parametrize(("before", "after"), AROUND)
+def test_a_module_holding_shared_test_code_errs_and_warns_as_compiled_whole(
+    shared: int, before: str, after: str
+) -> None:
+    text = before + compiled_module._shared()[shared] + after
+    whole = compiled(lambda code: compile(code, "tests/test_outputs.py", "exec", dont_inherit=True), text)
+    assert compiled(lambda code: compiled_module.compile_generated("tests/test_outputs.py", code), text) == whole
+
+
+def test_the_shared_test_code_compiles_alone_and_is_cut_out_of_the_generated_tests() -> None:
+    """Each piece is a whole module that compiles without a warning and ends a line; the
+    output tests and the smoke tests of a conversion each hold one, so they are compiled
+    in parts (were a template to change, these would go back to being compiled whole)."""
+    pieces = compiled_module._shared()
+    assert len(pieces) == 2
+    for piece in pieces:
+        assert piece.endswith("\n") and compiled_module._compiles_alone(piece)
+        assert compiled(lambda code: compile(code, "x.py", "exec", dont_inherit=True), piece) == ([], "")
+    files = api.convert(Path("examples/explore.ipynb"), out=Path("build/explore"), write=False).conversion.files
+    for name in ("tests/test_outputs.py", "tests/test_explore.py"):
+        parts = compiled_module._parts(files[name])
+        assert len(parts) > 1 and any(part in pieces for part in parts)
+        assert "".join(parts) == files[name]

@@ -36,6 +36,7 @@ from nb2pkg.render import (
     Dependencies,
     LocalModules,
     PipTarget,
+    compile_generated,
     data_dir_default,
     expected_files,
     infer_dependencies,
@@ -310,12 +311,12 @@ def _pip_installs(flow: Dataflow) -> list[PipTarget]:
 def _check_compiles(path: Path, files: dict[str, str], trees: Mapping[str, tuple[str, ast.Module]]) -> None:
     """Every generated module compiles. One already parsed (`trees`) is compiled from its
     tree: the same errors and compiler warnings without parsing it again. Not when it holds
-    a backslash: parsing it again warns again of an invalid escape, as it always did."""
+    a backslash: parsing it again warns again of an invalid escape, as it always did. The
+    code every project's tests share is compiled once a process (render.compiled)."""
     for name, text in files.items():
         if name.endswith(".py"):
             parsed, tree = trees.get(name, (None, None))
-            code = tree if tree is not None and parsed is text and "\\" not in text else text
             try:
-                compile(code, name, "exec", dont_inherit=True)
+                compile_generated(name, text, tree if parsed is text and "\\" not in text else None)
             except SyntaxError as error:
                 raise InternalError(path, f"generated {name} does not compile: {error}") from None

@@ -3,6 +3,7 @@ notebook, dependencies, generated tests, and the local modules copied as they ar
 
 This is the stage's API: later stages import these names from `nb2pkg.render`."""
 
+from nb2pkg.render.compiled import compile_generated
 from nb2pkg.render.data import DataDir, data_dir_default
 from nb2pkg.render.dependencies import Dependencies, PipTarget, infer_dependencies
 from nb2pkg.render.formatting import module_tree
@@ -36,6 +37,7 @@ __all__ = [
     "OUTPUT_TESTS",
     "PipTarget",
     "SKIP_FILE",
+    "compile_generated",
     "data_dir_default",
     "expected_files",
     "expected_items",

@@ -148,6 +148,12 @@ def _mask(pattern: re.Pattern[str], replacement: str) -> str:
     return f"(re.compile({pattern.pattern!r}{flags}), {replacement!r}),"
 
 
+def shared_code() -> str:
+    """The code every project's tests/test_outputs.py ends with (render.compiled compiles
+    it once a process)."""
+    return _shared_code()
+
+
 @cache
 def _shared_code() -> str:
     """The shared part as black formats it: stored in render.known (black on 10,000
