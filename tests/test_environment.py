@@ -5,6 +5,7 @@ found, the versions the notebook itself records."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from nb2pkg.environment import (
 )
 from nb2pkg.errors import BadInterpreter
 from nb2pkg.recorded import recorded_versions
+from nb2pkg.render import lock
 from nb2pkg.render.lock import lock_file, locked
 from support import make_notebook, tomllib, write_notebook
 
@@ -257,6 +259,55 @@ def test_the_lock_follows_extras_and_evaluates_markers() -> None:
     pins, missing = locked(["a[x]>=1"], env)
     assert [(d.name, d.version) for d in pins] == [("A", "1.0"), ("b", "2.0"), ("c", "3.0"), ("e", "4.0")]
     assert missing == []
+
+
+def locked_parsing_every_requirement(
+    requirements: list[str], env: Environment, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[Distribution], list[str]]:
+    """`locked` as it was before requirements only an extra asks for were left unparsed."""
+    with monkeypatch.context() as patch:
+        patch.setattr(lock, "_may_apply", lambda text, extras: True)
+        return locked(requirements, env)
+
+
+def test_the_lock_skips_unparsed_only_requirements_that_cannot_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A requirement whose only marker is `extra == "..."` is not parsed unless that extra
+    was asked for; spelled any way packaging reads it, the lock is the same."""
+    env = environment(
+        Distribution(
+            "A",
+            "1.0",
+            (
+                'b; extra == "Foo_Bar"',  # asked for as foo-bar: the names are normalised
+                "c ; extra=='x'",
+                'd;extra == "y"  ',
+                'e; extra == "1.0"',  # compared as versions: asked for as 1
+                'f; extra == "v2"',
+                'g; extra == "x" and python_version < "3"',
+                'h; (extra == "x")',
+                'i @ https://example.org/i.whl ; extra == "x"',
+                'j @ https://example.org/j;k ; extra == "y"',
+                "not a requirement; extra == 'x'",
+            ),
+        ),
+        *(Distribution(name, "1") for name in "bcdefghij"),
+    )
+    for requested in ["a", "a[foo-bar]", "a[FOO.BAR]", "a[x]", "a[y]", "a[1]", "a[1.0.0]", "a[v2]", "a[x,y,1]"]:
+        expected = locked_parsing_every_requirement([requested], env, monkeypatch)
+        assert locked([requested], env) == expected, requested
+    assert [d.name for d in locked(["a[foo-bar,x]"], env)[0]] == ["A", "b", "c", "h", "i"]
+
+
+def test_the_lock_of_this_environment_is_the_same_as_parsing_every_requirement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every distribution of the interpreter running the tests, alone and with each extra
+    its requirements name."""
+    env = read_interpreter(Path(sys.executable))
+    for name, dist in sorted(env.distributions.items()):
+        extras = sorted({extra for r in dist.requires for extra in re.findall(r"extra\s*==\s*[\"']([^\"']+)", r)})
+        for requested in [name, *(f"{name}[{extra}]" for extra in extras[:3])]:
+            assert locked([requested], env) == locked_parsing_every_requirement([requested], env, monkeypatch)
 
 
 def test_a_pip_line_for_another_platform_is_not_locked() -> None:

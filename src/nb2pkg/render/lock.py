@@ -10,6 +10,7 @@ gives versions but not the files, hashes and index URLs a pylock entry should ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -40,8 +41,24 @@ def locked(requirements: Iterable[str], environment: Environment) -> tuple[list[
             missing.add(requirement.name)
             continue
         found[name] = dist
-        todo += [r for r in map(_requirement, dist.requires) if r and _applies(r, extras, environment)]
+        wanted = (text for text in dist.requires if _may_apply(text, extras))
+        todo += [r for r in map(_requirement, wanted) if r and _applies(r, extras, environment)]
     return [found[name] for name in sorted(found)], sorted(missing, key=str.lower)
+
+
+# A requirement only an extra asks for (`pytest ; extra == "test"`: four in five of an
+# environment's requirements): it holds only when its distribution was asked for with that
+# extra, the names compared normalised. Not an extra named like a version (`== "1.0"`):
+# packaging 23 (the oldest nb2pkg takes) compares those as versions.
+_EXTRA_ONLY = re.compile(r"""[^;]*;\s*extra\s*==\s*(["'])((?![vV]?[0-9])[^"']*)\1\s*""")
+
+
+def _may_apply(text: str, extras: frozenset[str]) -> bool:
+    """False for a requirement that surely does not apply with `extras` (`_EXTRA_ONLY`, for
+    an extra not among them), which is then not parsed: packaging's parse of each was most
+    of a small notebook's lock."""
+    only = _EXTRA_ONLY.fullmatch(text)
+    return only is None or normalise(only.group(2)) in extras
 
 
 @lru_cache(maxsize=4096)  # a batch worker locks many notebooks against the same environment
