@@ -21,6 +21,7 @@ from nb2pkg.analysis.parsed import CACHED_PER_NOTEBOOK, code_of, parse, value_hi
 from nb2pkg.analysis.paths import conditional_deletes, partial_bindings, path_facts
 from nb2pkg.analysis.scopes import (
     LocalBindings,
+    derives,
     dotted_name,
     import_binding,
     target_names,
@@ -46,6 +47,7 @@ __all__ = [
     "code_of",
     "conditional_deletes",
     "definition_work",
+    "derives",
     "forget_code",
     "dotted_name",
     "has_inplace_true",

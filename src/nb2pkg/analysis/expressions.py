@@ -29,6 +29,7 @@ from nb2pkg.analysis.scopes import (
     Collector,
     Scope,
     children,
+    derives,
     function_scope,
     parameter_names,
     target_names,
@@ -278,7 +279,7 @@ class ExpressionWalk(MagicWalk):
 def _kind(cls: type) -> str:
     """How `CellWalk.expr` walks a node of this class (its branches, in their order)."""
     for kind, classes in _KINDS:
-        if issubclass(cls, classes):
+        if derives(cls, classes):
             return kind
     return "other"
 

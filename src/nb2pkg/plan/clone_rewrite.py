@@ -8,7 +8,7 @@ from functools import cache
 
 import libcst as cst
 
-from nb2pkg.analysis import code_of
+from nb2pkg.analysis import code_of, derives
 from nb2pkg.naming import identifier, words_of
 
 LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
@@ -38,7 +38,7 @@ def is_literal(node: cst.CSTNode) -> bool:
 
 @cache  # one entry per LibCST node class: a bounded set
 def _may_be_literal(cls: type) -> bool:
-    return issubclass(cls, (*LITERALS, cst.UnaryOperation, cst.List, cst.Tuple, cst.Set, cst.Dict))
+    return derives(cls, (*LITERALS, cst.UnaryOperation, cst.List, cst.Tuple, cst.Set, cst.Dict))
 
 
 _CALL_PARAMETERS = {"print": "label", "isin": "values", "suptitle": "title", "savefig": "path", "open": "path"}

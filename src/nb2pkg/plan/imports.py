@@ -9,7 +9,7 @@ from typing import cast
 
 import libcst as cst
 
-from nb2pkg.analysis import parse, walk_nodes
+from nb2pkg.analysis import derives, parse, walk_nodes
 from nb2pkg.dataflow import Dataflow
 from nb2pkg.plan.kept import kept_imports
 from nb2pkg.plan.model import Segment
@@ -49,7 +49,7 @@ def _imports_in(module: cst.Module) -> list[cst.Import | cst.ImportFrom]:
 
 @cache  # one entry per LibCST node class: a bounded set
 def _is_expression(kind: type[cst.CSTNode]) -> bool:
-    return issubclass(kind, cst.BaseExpression)
+    return derives(kind, cst.BaseExpression)
 
 
 def import_bindings(node: cst.Import | cst.ImportFrom) -> dict[str, str]:
