@@ -5,6 +5,7 @@ names every rendered module imports, on generated code and on every corpus cell.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import libcst as cst
@@ -12,13 +13,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nb2pkg.analysis import LocalBindings
-from nb2pkg.analysis.expressions import _makes_functions
+from nb2pkg.analysis import LocalBindings, derives
+from nb2pkg.analysis.expressions import _KINDS, _makes_functions
 from nb2pkg.analysis.facts import Deferred
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import build_plan, build_segments
+from nb2pkg.plan.clone_rewrite import LITERALS
 from nb2pkg.render.modules import _import_code, lazy_annotations, needed_names, step_function
 from support import corpus_cell_modules, corpus_notebooks
 
@@ -211,3 +213,14 @@ def test_needed_names_of_corpus_steps_are_those_of_libcsts_visit(path: Path) -> 
         with pytest.MonkeyPatch.context() as patched:
             patched.setattr(LocalBindings, "collect", _libcsts_visit)
             assert needed_names(code, lazy, tree) == fast, (path.name, step.name)
+
+
+def test_derives_answers_as_issubclass_for_every_libcst_class() -> None:
+    """`derives` reads the method resolution order where `issubclass` asks the abstract
+    classes: the same answer for every LibCST class, and for other classes a field holds,
+    against every base the analysis and the plan ask about."""
+    classes = [c for _, c in inspect.getmembers(cst, inspect.isclass)]
+    classes += [str, int, tuple, list, type(None), cst.MaybeSentinel]
+    bases = [b for _, b in _KINDS] + [cst.CSTNode, cst.BaseExpression, cst.BaseStatement, LITERALS]
+    assert len(classes) > 200
+    assert [(c, b) for c in classes for b in bases if derives(c, b) != issubclass(c, b)] == []
