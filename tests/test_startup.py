@@ -112,3 +112,20 @@ def test_batch_starts_its_workers_fork_server_before_importing_the_command_line(
     )
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert ran.stdout.split() == [str(started), "False"], ran.stderr
+
+
+def test_the_command_leaves_what_it_holds_to_the_exit_not_to_the_collector(tmp_path: Path) -> None:
+    """When the command is done, the console entry freezes the objects the process holds
+    (gc.freeze), so the interpreter's exit does not walk them all again; what the command
+    wrote is whole."""
+    notebook = write_notebook(tmp_path / "roots.ipynb", make_notebook(["import math\n", "print(math.sqrt(2))\n"]))
+    probe = (
+        "import gc, sys\n"
+        f"sys.argv = ['nb2pkg', {str(notebook)!r}, '--out', {str(tmp_path / 'out')!r}, '-q']\n"
+        "from nb2pkg.__main__ import main\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    print(done.code)\n"
+        "print(gc.get_freeze_count() > 10_000)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert ran.stdout.split() == ["0", "True"], ran.stderr
+    assert (tmp_path / "out" / "pyproject.toml").is_file()

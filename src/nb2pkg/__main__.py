@@ -3,7 +3,9 @@
 `nb2pkg --version` is answered here, before the command line's libraries (typer, click)
 are imported: it is what scripts and pre-commit call to check the tool is there. For
 `nb2pkg batch`, the workers' fork server is started here too, so that its imports (the
-converter's) overlap those of the command line."""
+converter's) overlap those of the command line. When the command is done, what the
+process holds is frozen out of the garbage collector's reach (`collector.process_ending`):
+the interpreter's exit then frees it without walking it all once more."""
 
 import sys
 
@@ -22,8 +24,12 @@ def main() -> None:
 
         start_fork_server()
     from nb2pkg.cli import main as run
+    from nb2pkg.collector import process_ending  # the command line's import already
 
-    run()
+    try:
+        run()
+    finally:  # the process ends: the objects it holds are its exit's to free, not to walk
+        process_ending()
 
 
 def _starts_workers(arguments: list[str]) -> bool:
