@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import nb2pkg.render.known as known
 from nb2pkg.notebook import Cell, Notebook, read_notebook
 from nb2pkg.render.formatting import format_code, format_key
-from nb2pkg.render.output_tests import _shared_code, project_head, shared_code_source
+from nb2pkg.render.output_tests import project_head, shared_code, shared_code_source
 
 KNOWN = Path(known.__file__)
 REWRITE = "python tests/test_format_known.py"
@@ -28,7 +28,7 @@ def test_stored_shared_output_tests_are_blacks_formatting() -> None:
 
 
 def test_the_shared_part_is_the_stored_one() -> None:
-    assert _shared_code() == format_code(shared_code_source())
+    assert shared_code() == format_code(shared_code_source())
 
 
 def test_a_changed_source_is_formatted_again() -> None:
@@ -45,7 +45,7 @@ def test_the_head_formatted_alone_is_the_start_of_the_whole_module(path: Path) -
     for package in ("pkg", "a_package_name_long_enough_that_black_must_split_the_lines_that_name_it"):
         head = project_head(package, notebook, path.name)
         whole = format_code(head + shared_code_source().partition("\n\n\n")[0] + "\n\n\n")
-        assert format_code(head) + _shared_code() == whole + "\n\n" + format_code(
+        assert format_code(head) + shared_code() == whole + "\n\n" + format_code(
             shared_code_source().partition("\n\n\n")[2]
         )
 

@@ -11,15 +11,15 @@ imports and caches, a notebook of thousands of cells).
   new objects (collecting took a tenth of a small notebook's process before).
 - `collections_paused`: no collection at all while `api.convert` converts (in the command,
   in a batch worker, in a program that converts): the corpus converted in one process
-  took about a tenth less time again.
-- `process_ending`: when the command is done, everything the process holds is moved out
-  of the collector's reach, so that the interpreter's exit frees it by reference counts
-  alone instead of walking it all again (its exit took 70 ms of a small notebook's
-  0.55 s; now 10 ms). The cycles a conversion leaves are collected when
+  took about a tenth less time again. The cycles a conversion leaves are collected when
   the collector runs next, after it; reference counting frees everything else as usual,
   so memory grows only by the cycles of one conversion. Pausing is counted, so
   conversions in threads (or one inside another) resume the collector when the last one
   ends, and never resume one the caller had stopped.
+- `process_ending`: when the command is done, everything the process holds is moved out
+  of the collector's reach, so that the interpreter's exit frees it by reference counts
+  alone instead of walking it all again (its exit took 70 ms of a small notebook's
+  0.55 s; now 10 ms).
 """
 
 from __future__ import annotations

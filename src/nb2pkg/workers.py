@@ -4,8 +4,8 @@ where there is no fork server (Windows), workers spawn and import it themselves.
 
 `nb2pkg batch` starts the server first thing (`start_fork_server`, from `__main__`), before
 the command line's own libraries are imported: its imports, the converter's, then run on
-another core while the command line's do, and the workers start about a tenth of a second
-sooner. This module imports nothing of nb2pkg, so starting the server costs the command
+another core while the command line's do, and the workers start about 0.05 s sooner (six
+alternated batches of the corpus: 4.20 to 4.08 s). This module imports nothing of nb2pkg, so starting the server costs the command
 nothing but the start."""
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def output_tests_module(package: str, notebook: Notebook, summary_name: str, sav
         return format_code(docstring_literal(note) + "\n")
     # black for what differs between projects only: the masks and the code every project
     # shares are stored as black formats them (a third of a small conversion otherwise)
-    return project_head_piece(package, notebook, summary_name).formatted() + _shared_code()
+    return project_head_piece(package, notebook, summary_name).formatted() + shared_code()
 
 
 def project_head(package: str, notebook: Notebook, summary_name: str) -> str:
@@ -148,15 +148,10 @@ def _mask(pattern: re.Pattern[str], replacement: str) -> str:
     return f"(re.compile({pattern.pattern!r}{flags}), {replacement!r}),"
 
 
+@cache
 def shared_code() -> str:
     """The code every project's tests/test_outputs.py ends with (render.compiled compiles
-    it once a process)."""
-    return _shared_code()
-
-
-@cache
-def _shared_code() -> str:
-    """The shared part as black formats it: stored in render.known (black on 10,000
+    it once a process), as black formats it: stored in render.known (black on 10,000
     characters takes a third of a small notebook's conversion), unless its source, black's
     version or its mode changed since it was stored; then black, as always."""
     text = shared_code_source()
