@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from nb2pkg.limits import parse_quietly
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     import black
 
@@ -79,23 +79,47 @@ def _second_pass(text: str, formatted: str, once: Callable[[str], str]) -> str:
     if before is None or after is None or len(before[1]) != len(after[1]) or _NOT_ALONE.search(text + formatted):
         return once(formatted)
     old, new = before[0], after[0]
+
+    def again(position: int, was: Range, now: Range, statement: str) -> str | None:
+        if now[2]:  # a string statement: alone, black would read it as a docstring
+            return None
+        body = _body_again((old, was[0], was[3]), (new, now[0], now[3]), once)
+        return body if body is not None else once(statement)
+
+    redone = _where_changed(old, new, zip(before[1], after[1], strict=True), (0, len(new)), again)
+    return redone if redone is not None else once(formatted)
+
+
+Range = tuple[int, int, bool, ast.stmt]  # a statement's lines (`_ranges`), whether a string, the statement
+Placed = tuple[list[str], int, ast.stmt]  # a text's lines, where a statement starts in them, the statement
+
+
+def _where_changed(
+    old: list[str],
+    new: list[str],
+    pairs: Iterable[tuple[Range, Range]],
+    span: tuple[int, int],
+    again: Callable[[int, Range, Range, str], str | None],
+) -> str | None:
+    """Lines `span` of `new` (a first pass's output; `old`, its input), with each statement
+    of `pairs` (its range in `old`, then in `new`) whose first pass changed more than layout
+    replaced by `again(position, old range, new range, its text)`; None when that gives None
+    for one of them."""
     pieces: list[str] = []
-    done = 0  # lines of `formatted` already in `pieces`
-    for (start, end, _, node), (new_start, new_end, docstring, new_node) in zip(before[1], after[1], strict=True):
-        statement = "".join(new[new_start:new_end])
-        if only_layout_changed("".join(old[start:end]), statement):
+    done = span[0]  # lines of `new` already in `pieces`
+    for position, (was, now) in enumerate(pairs):
+        statement = "".join(new[now[0] : now[1]])
+        if only_layout_changed("".join(old[was[0] : was[1]]), statement):
             continue
-        if docstring:
-            return once(formatted)
-        pieces.extend(new[done:new_start])
-        again = _body_again((old, start, node), (new, new_start, new_node), once)
-        pieces.append(again if again is not None else once(statement))
-        done = new_end
-    pieces.extend(new[done:])
+        formatted = again(position, was, now, statement)
+        if formatted is None:
+            return None
+        pieces.extend(new[done : now[0]])
+        pieces.append(formatted)
+        done = now[1]
+    pieces.extend(new[done : span[1]])
     return "".join(pieces)
 
-
-Placed = tuple[list[str], int, ast.stmt]  # a text's lines, where a statement starts in them, the statement
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -117,23 +141,13 @@ def _body_again(old: Placed, new: Placed, once: Callable[[str], str]) -> str | N
     old_head = "".join(old_lines[old_start : old_body[0][0]])
     if not only_layout_changed(old_head, "".join(new_lines[new_start : new_body[0][0]])):
         return None
-    pieces: list[str] = []
-    done = new_start
-    for position, ((start, end, _, _), (new_first, new_end, string, _)) in enumerate(
-        zip(old_body, new_body, strict=True)
-    ):
-        statement = "".join(new_lines[new_first:new_end])
-        if only_layout_changed("".join(old_lines[start:end]), statement):
-            continue
-        scaffold = _SCAFFOLDS[isinstance(new_node, ast.AsyncFunctionDef)]
-        formatted = _in_function(scaffold, statement, once) if not (string and position) else None
-        if formatted is None:
-            return None
-        pieces.extend(new_lines[done:new_first])
-        pieces.append(formatted)
-        done = new_end
-    pieces.extend(new_lines[done : new_body[-1][1]])
-    return "".join(pieces)
+    scaffold = _SCAFFOLDS[isinstance(new_node, ast.AsyncFunctionDef)]
+
+    def again(position: int, was: Range, now: Range, statement: str) -> str | None:
+        return None if now[2] and position else _in_function(scaffold, statement, once)
+
+    pairs = zip(old_body, new_body, strict=True)
+    return _where_changed(old_lines, new_lines, pairs, (new_start, new_body[-1][1]), again)
 
 
 _SCAFFOLDS = ("def _():\n", "async def _():\n")  # `await` reads as in the step's own
@@ -150,7 +164,7 @@ def _in_function(scaffold: str, statement: str, once: Callable[[str], str]) -> s
     return body
 
 
-def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool, ast.stmt]]] | None:
+def _statement_lines(text: str) -> tuple[list[str], list[Range]] | None:
     """The lines of `text` and `_ranges` of its top-level statements; None when two
     statements share a line or the text does not parse."""
     try:
@@ -165,11 +179,11 @@ def _statement_lines(text: str) -> tuple[list[str], list[tuple[int, int, bool, a
     return lines, ranges
 
 
-def _ranges(statements: list[ast.stmt]) -> list[tuple[int, int, bool, ast.stmt]] | None:
+def _ranges(statements: list[ast.stmt]) -> list[Range] | None:
     """For each statement, the range of lines it takes (0-based, decorators included),
     whether it is a string black could read as a docstring, and the statement; None when
     two statements share a line."""
-    ranges: list[tuple[int, int, bool, ast.stmt]] = []
+    ranges: list[Range] = []
     for node in statements:
         decorators = getattr(node, "decorator_list", None)
         start = (decorators[0] if decorators else node).lineno - 1
