@@ -154,7 +154,7 @@ def test_the_shared_test_code_compiles_alone_and_is_cut_out_of_the_generated_tes
     pieces = compiled_module._shared()
     assert len(pieces) == 2
     for piece in pieces:
-        assert piece.endswith("\n") and compiled_module._compiles_alone(piece)
+        assert piece.endswith("\n") and compiled_module._shared_compiles(piece)
         assert compiled(lambda code: compile(code, "x.py", "exec", dont_inherit=True), piece) == ([], "")
     files = api.convert(Path("examples/explore.ipynb"), out=Path("build/explore"), write=False).conversion.files
     for name in ("tests/test_outputs.py", "tests/test_explore.py"):

@@ -39,20 +39,9 @@ def _compiles_in_parts(name: str, text: str) -> bool:
     """Whether `text` holds shared code and compiles, in parts, with no warning: False
     when it does not hold it, or a part fails or warns (the caller compiles it whole)."""
     parts = _parts(text)
-    if len(parts) == 1:
-        return False
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for part in parts:
-            if part in _shared():
-                if not _compiles_alone(part):
-                    return False
-                continue
-            try:
-                compile(part, name, "exec", dont_inherit=True)
-            except (SyntaxError, ValueError):  # ValueError: a NUL; compiled whole, it says so
-                return False
-    return not caught
+    return len(parts) > 1 and all(
+        _shared_compiles(part) if part in _shared() else _compiles(part, name) for part in parts
+    )
 
 
 def _parts(text: str) -> list[str]:
@@ -69,15 +58,21 @@ def _parts(text: str) -> list[str]:
     return [text]
 
 
-@cache  # one answer a process for each piece of shared code
-def _compiles_alone(code: str) -> bool:
+def _compiles(code: str, name: str) -> bool:
+    """Whether `code` compiles alone, without a warning (a NUL's ValueError, compiled
+    whole, says so)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            compile(code, "<shared>", "exec", dont_inherit=True)
+            compile(code, name, "exec", dont_inherit=True)
         except (SyntaxError, ValueError):
             return False
     return not caught
+
+
+@cache  # one answer a process for each piece of shared code
+def _shared_compiles(code: str) -> bool:
+    return _compiles(code, "<shared>")
 
 
 @cache
