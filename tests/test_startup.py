@@ -123,8 +123,8 @@ def test_the_command_leaves_what_it_holds_to_the_exit_not_to_the_collector(tmp_p
         "import gc, sys\n"
         f"sys.argv = ['nb2pkg', {str(notebook)!r}, '--out', {str(tmp_path / 'out')!r}, '-q']\n"
         "from nb2pkg.__main__ import main\n"
-        "try:\n    main()\nexcept SystemExit as done:\n    print(done.code)\n"
-        "print(gc.get_freeze_count() > 10_000)\n"
+        "code = 0\ntry:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        "print(code)\nprint(gc.get_freeze_count() > 10_000)\n"
     )
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert ran.stdout.split() == ["0", "True"], ran.stderr

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from nb2pkg.cli.console import use_color
+from nb2pkg.cli.console import echo, use_color
 from nb2pkg.cli.failures import check_out, fail
 from nb2pkg.options import NOTEBOOK_TIMEOUT, Mode, Options
 
@@ -104,8 +104,8 @@ def batch(
             batching.write_report(
                 report, outcomes, time.perf_counter() - start, workers, shard_spec, complete=False, run=run
             )
-        typer.echo(f"interrupted: {len(outcomes)} of {len(chosen)} notebooks done", err=True)
-        raise typer.Exit(130) from None
+        echo(f"interrupted: {len(outcomes)} of {len(chosen)} notebooks done", err=True)
+        raise SystemExit(130) from None
     finally:
         if client is not None:
             client.close()
@@ -115,7 +115,7 @@ def batch(
     if not quiet:
         printer.summary(outcomes, seconds, min(workers, len(chosen)), every_count=len(every), report=report)
     if batching.failed(outcomes, check=check):  # --dry-run --check: diffs, and the exit code of --check
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 def report_merge(
@@ -143,18 +143,18 @@ def report_merge(
     if out is not None:
         batching.write_report_data(out, merged, outcomes)
     else:
-        typer.echo(json.dumps(merged, indent=2))
+        echo(json.dumps(merged, indent=2))
     if md is not None:
         batching.write_report_data(md, merged, outcomes, markdown=True)
     found = merged["totals"]
     lacking = f"; missing shards {', '.join(merged['missing'])}" if merged["missing"] else ""
-    typer.echo(
+    echo(
         f"merged {len(reports)} report(s): {found['notebooks']} of {merged['run_notebooks']} notebooks, "
         f"{found['failed']} failed{lacking}",
         err=True,
     )
     if batching.failed(outcomes):
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 def _shard(spec: str | None) -> tuple[int, int] | None:

@@ -10,7 +10,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import typer
+
+def echo(message: str = "", err: bool = False, nl: bool = True) -> None:
+    """`message` on stdout (or stderr), flushed, as typer.echo prints the commands' plain
+    text, without importing typer (the default command runs without it): nothing when
+    there is no such stream, and a character the stream cannot encode replaced, not a
+    traceback."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
+    text = message + "\n" if nl else message
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = stream.encoding or "utf-8"
+        stream.write(text.encode(encoding, "replace").decode(encoding))
+    stream.flush()
 
 
 def use_color(no_color: bool) -> bool:
@@ -32,7 +47,7 @@ def progress(silent: bool) -> Iterator[Callable[[str], None]]:
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        yield lambda message: typer.echo(message, err=True)
+        yield lambda message: echo(message, err=True)
         return
     with console.status("starting") as status:
         yield lambda message: status.update(message)
@@ -40,19 +55,17 @@ def progress(silent: bool) -> Iterator[Callable[[str], None]]:
 
 def print_conversion(result: Any) -> None:
     conversion, report, out = result.conversion, result.report, result.out
-    typer.echo(
-        f"{out}/  ({len(report.created)} created, {len(report.changed)} changed, {len(report.unchanged)} unchanged)"
-    )
+    echo(f"{out}/  ({len(report.created)} created, {len(report.changed)} changed, {len(report.unchanged)} unchanged)")
     for module, members in sorted(conversion.modules.items()):
-        typer.echo(f"  src/{conversion.package}/{module}.py: {', '.join(members)}")
+        echo(f"  src/{conversion.package}/{module}.py: {', '.join(members)}")
     for name, origin in conversion.local_modules:  # modules beside the notebook, as they were
-        typer.echo(f"  src/{name}{'.py' if origin.endswith('.py') else '/'}: copied from {origin}")
+        echo(f"  src/{name}{'.py' if origin.endswith('.py') else '/'}: copied from {origin}")
     summary = next(name for name in conversion.files if name.startswith("notebooks/"))
-    typer.echo(f"  {summary}: the summary notebook")
+    echo(f"  {summary}: the summary notebook")
     for warning in conversion.warnings:
-        typer.echo(f"warning: {warning.text()}", err=True)
+        echo(f"warning: {warning.text()}", err=True)
     if conversion.unknown_dependencies:
-        typer.echo(
+        echo(
             "warning: no distribution known for import(s) "
             f"{', '.join(conversion.unknown_dependencies)}; add them to pyproject.toml",
             err=True,
@@ -66,17 +79,17 @@ def print_preview(result: Any, show_diff: bool, color: bool, quiet: bool) -> Non
     report = result.report
     if show_diff:
         for line in project_diff(result.out, result.conversion.files, report).splitlines(keepends=True):
-            typer.echo(colored(line) if color else line, nl=False)
+            echo(colored(line) if color else line, nl=False)
     if quiet:
         return
     changes = [*report.created, *report.changed, *report.removed]
     if not show_diff and changes:  # --check: say which files
         for name in changes:
-            typer.echo(
+            echo(
                 f"{result.out}/{name}: would be "
                 f"{'created' if name in report.created else 'removed' if name in report.removed else 'changed'}"
             )
-    typer.echo(preview_line(report))
+    echo(preview_line(report))
 
 
 def preview_line(report: Any) -> str:
@@ -98,19 +111,19 @@ def print_verification(result: Any) -> None:
             consequences.setdefault(cell.after, []).append(cell)
             continue
         failing = f": it fails with {cell.error}" if cell.error else ""
-        typer.echo(f"{_where(cell)}: outputs differ{failing}")
-        typer.echo("\n".join("    " + line for line in cell.diff.splitlines()))
+        echo(f"{_where(cell)}: outputs differ{failing}")
+        echo("\n".join("    " + line for line in cell.diff.splitlines()))
     for root, cells in consequences.items():
         numbers = ", ".join(str(c.summary_cell) for c in cells)
         originals = ", ".join(str(n) for c in cells for n in c.original_cells)
         plural = "s" if len(cells) > 1 else ""
-        typer.echo(
+        echo(
             f"summary cell{plural} {numbers} (original cell{plural} {originals}): "
             f"outputs differ after summary cell {root} failed ({cells[0].cause})"
         )
     if result.skips_line():
-        typer.echo(result.skips_line())
-    typer.echo(f"{result.closing_line()} ({result.seconds:.0f} s)")
+        echo(result.skips_line())
+    echo(f"{result.closing_line()} ({result.seconds:.0f} s)")
 
 
 def _where(cell: Any) -> str:

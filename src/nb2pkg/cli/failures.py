@@ -1,6 +1,8 @@
 """How every command ends on an error: one line on stderr and the error's exit code,
 never a traceback. Apart from `app` so that the commands can use it without importing
-the app that registers them."""
+the app that registers them. A command ends with another exit code by raising
+`SystemExit(code)`, which is not an `Exception` (and needs no typer: the default command
+runs without it)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn, TypeVar
 
-import typer
-
+from nb2pkg.cli.console import echo
 from nb2pkg.errors import EXIT_INPUT, EnvironmentFault, InternalError, Nb2pkgError, environment_fault
 
 Command = Callable[..., None]
@@ -37,8 +38,6 @@ def run_reported(path: Path, action: Callable[[], T]) -> T:
     the file system is the user's to fix (exit 2); anything else is nb2pkg's bug (3)."""
     try:
         return action()
-    except (typer.Exit, typer.Abort, typer.TyperException):
-        raise  # the command's own ending (typer.Exit is a RuntimeError): not a bug
     except Nb2pkgError as error:
         exit_with(error)
     except Exception as error:  # noqa: BLE001 - the user gets one line, never a traceback
@@ -46,8 +45,8 @@ def run_reported(path: Path, action: Callable[[], T]) -> T:
 
 
 def exit_with(error: Nb2pkgError) -> NoReturn:
-    typer.echo(error.message, err=True)
-    raise typer.Exit(error.exit_code) from None
+    echo(error.message, err=True)
+    raise SystemExit(error.exit_code) from None
 
 
 def check_out(path: Path, option: str = "--out") -> None:
@@ -66,5 +65,5 @@ def check_out(path: Path, option: str = "--out") -> None:
 
 def fail(message: str) -> NoReturn:
     """End the command on a misuse of its options (exit 2)."""
-    typer.echo(message, err=True)
-    raise typer.Exit(EXIT_INPUT)
+    echo(message, err=True)
+    raise SystemExit(EXIT_INPUT)

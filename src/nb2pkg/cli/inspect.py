@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from nb2pkg.cli.console import print_table
+from nb2pkg.cli.console import echo, print_table
 from nb2pkg.cli.failures import fail
 
 
@@ -30,8 +30,8 @@ def inspect(
     with time_limit(timeout, notebook):
         flow = api.inspect(notebook)
     if as_json:
-        typer.echo(json.dumps(report.to_json(flow), indent=2))
+        echo(json.dumps(report.to_json(flow), indent=2))
     elif graph:
-        typer.echo(report.to_mermaid(flow), nl=False)
+        echo(report.to_mermaid(flow), nl=False)
     else:
         print_table(flow)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from nb2pkg.cli.console import print_verification, progress
+from nb2pkg.cli.console import echo, print_verification, progress
 from nb2pkg.cli.failures import fail, run_reported
 from nb2pkg.options import CELL_TIMEOUT, KERNEL
 
@@ -37,14 +37,14 @@ def verify_project(notebook: Path, project: Path, kernel: str, timeout: int, as_
             result = run_reported(notebook, lambda: run_verification(notebook, project, kernel, timeout, said))
     except KeyboardInterrupt:
         kill_kernels()
-        typer.echo(f"{notebook}: verify interrupted; its kernels are stopped", err=True)
-        raise typer.Exit(130) from None
+        echo(f"{notebook}: verify interrupted; its kernels are stopped", err=True)
+        raise SystemExit(130) from None
     if as_json:
-        typer.echo(json.dumps(result.as_json(), indent=2))
+        echo(json.dumps(result.as_json(), indent=2))
     else:
         print_verification(result)
     message = result.cannot_verify_message()
     if message:
         fail(message)
     if not result.ok:
-        raise typer.Exit(1)
+        raise SystemExit(1)
