@@ -129,3 +129,22 @@ def test_the_command_leaves_what_it_holds_to_the_exit_not_to_the_collector(tmp_p
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert ran.stdout.split() == ["0", "True"], ran.stderr
     assert (tmp_path / "out" / "pyproject.toml").is_file()
+
+
+def test_a_plain_conversion_runs_no_collection_before_the_exit(tmp_path: Path) -> None:
+    """The console script's conversion keeps the collector off to its end and freezes what
+    the process holds before it resumes it: no collection walks the conversion's objects
+    just before the exit frees them (one did, a twentieth of a small notebook's process)."""
+    notebook = write_notebook(tmp_path / "roots.ipynb", make_notebook(["import math\n", "print(math.sqrt(2))\n"]))
+    probe = (
+        "import gc, sys\n"
+        f"sys.argv = ['nb2pkg', {str(notebook)!r}, '--out', {str(tmp_path / 'out')!r}, '-q']\n"
+        "from nb2pkg.cli import main\n"
+        "walked = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'stop' and walked.append(info['collected']))\n"
+        "main()\n"
+        "print(len(walked), gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert ran.stdout.split() == ["0", "True", "True"], ran.stderr
+    assert (tmp_path / "out" / "pyproject.toml").is_file()
