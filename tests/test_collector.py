@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +77,31 @@ def test_converting_leaves_the_collector_as_it_was(tmp_path: Path, monkeypatch: 
     api.convert(EXAMPLE, tmp_path / "off", write=False)
     assert not gc.isenabled()
     assert seen == [False, False]
+
+
+def test_a_batch_worker_resumes_the_collector_once_the_conversion_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resumed while the conversion's objects were alive, the collector's first run walked
+    all of them after every notebook of a batch; now it walks what outlives them."""
+    from nb2pkg import batch
+    from nb2pkg.options import Options
+
+    made: list[weakref.ref[api.Converted]] = []
+    alive_when_resumed: list[bool] = []
+    original, enable = api._convert, gc.enable
+
+    def convert(*args: Any, **kwargs: Any) -> api.Converted:
+        converted = original(*args, **kwargs)
+        made.append(weakref.ref(converted))
+        return converted
+
+    def resumed() -> None:
+        alive_when_resumed.append(any(ref() is not None for ref in made))
+        enable()
+
+    monkeypatch.setattr(api, "_convert", convert)
+    monkeypatch.setattr(gc, "enable", resumed)
+    outcome = batch.convert_one(batch.find_jobs([EXAMPLE], Options(tmp_path / "out"))[0])
+    assert outcome.status.value == "converted"
+    assert made and alive_when_resumed == [False]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nb2pkg.batch.jobs import Job, unchanged_outline
 from nb2pkg.batch.outcomes import Outcome, Outline, Status, Verified
+from nb2pkg.collector import collections_paused
 from nb2pkg.errors import InternalError, Nb2pkgError, environment_fault
 from nb2pkg.options import CELL_TIMEOUT, Mode
 from nb2pkg.workers import PRELOAD
@@ -74,9 +75,6 @@ def _size(path: Path) -> int:
 def convert_one(job: Job) -> Outcome:
     """Convert (and, if asked, verify) one notebook; runs in a worker process. What each
     step finds is kept as soon as it is known, so a failure after it still reports it."""
-    from nb2pkg import api
-    from nb2pkg.output import project_diff
-
     start = time.perf_counter()
     options = job.options
     target = options.out / job.project
@@ -86,29 +84,10 @@ def convert_one(job: Job) -> Outcome:
         if outline is not None:
             outcome = replace(outcome, status=Status.UNCHANGED, outline=outline)
         else:
-            converted = api.convert(
-                job.notebook,
-                out=target,
-                name=job.package,
-                force=options.force,
-                write=options.mode.writes,
-                within=options.out,
-                python=options.python,
-            )
-            report = converted.report
-            changed = bool(report.created or report.changed or report.removed)
-            outcome = replace(
-                outcome,
-                status=_status(options.mode, changed),
-                outline=Outline.of(api.outline(converted.conversion, converted.flow)),
-            )
-            if options.mode is Mode.DRY_RUN and changed:
-                outcome = replace(
-                    outcome,
-                    diff=project_diff(
-                        target, converted.conversion.files, report, prefix=f"{job.project}/", within=options.out
-                    ),
-                )
+            # the collector resumes once the conversion's objects are dropped: its first
+            # collection then walks what outlives them, not all of them
+            with collections_paused():
+                outcome = _converted(job, outcome)
         if options.verify:
             outcome = replace(outcome, verify=_verify(job, target))
     except Nb2pkgError as error:
@@ -117,6 +96,37 @@ def convert_one(job: Job) -> Outcome:
         failure = environment_fault(error, target) or InternalError.of(job.notebook, error)
         outcome = replace(outcome, status=Status.FAILED, reason=failure.reason, message=failure.message)
     return replace(outcome, seconds=round(time.perf_counter() - start, 2), measured=True, memory_mb=_peak_memory_mb())
+
+
+def _converted(job: Job, outcome: Outcome) -> Outcome:
+    """`outcome` with what converting the notebook of `job` found."""
+    from nb2pkg import api
+    from nb2pkg.output import project_diff
+
+    options = job.options
+    target = options.out / job.project
+    converted = api.convert(
+        job.notebook,
+        out=target,
+        name=job.package,
+        force=options.force,
+        write=options.mode.writes,
+        within=options.out,
+        python=options.python,
+    )
+    report = converted.report
+    changed = bool(report.created or report.changed or report.removed)
+    outcome = replace(
+        outcome,
+        status=_status(options.mode, changed),
+        outline=Outline.of(api.outline(converted.conversion, converted.flow)),
+    )
+    if options.mode is Mode.DRY_RUN and changed:
+        outcome = replace(
+            outcome,
+            diff=project_diff(target, converted.conversion.files, report, prefix=f"{job.project}/", within=options.out),
+        )
+    return outcome
 
 
 def _status(mode: Mode, changed: bool) -> Status:
