@@ -19,6 +19,7 @@ from nb2pkg.cli.app import app
 from nb2pkg.environment import (
     Distribution,
     Environment,
+    environment_of,
     kernel_interpreter,
     normalise,
     read_interpreter,
@@ -202,6 +203,27 @@ def test_this_interpreter_answers_the_probe() -> None:
     assert environment.python == ".".join(map(str, sys.version_info[:3]))
     assert "packaging" in environment.distributions and environment.markers["sys_platform"] == sys.platform
     assert environment.provides["yaml"] == ("PyYAML",)
+
+
+def test_the_probe_answers_as_importlib_metadata_unpatched() -> None:
+    """The probe parses each distribution's metadata once (its patch of importlib.metadata);
+    the environment is the one the unpatched module gives, field by field."""
+    plain = (
+        "import json, platform\nfrom importlib import metadata\n"
+        "found = [d for d in metadata.distributions() if d.metadata['Name']]\n"
+        "print(json.dumps({'python': platform.python_version(), 'markers': {}, 'distributions': [\n"
+        "    {'name': d.metadata['Name'], 'version': d.version, 'requires': list(d.requires or [])} for d in found],\n"
+        "    'provides': metadata.packages_distributions()}))\n"
+    )
+    answer = json.loads(subprocess.check_output([sys.executable, "-I", "-c", plain], text=True))
+    probed = read_interpreter(sys.executable)
+    expected = environment_of(answer)
+    assert (probed.python, probed.distributions, probed.provides) == (
+        expected.python,
+        expected.distributions,
+        expected.provides,
+    )
+    assert len(probed.distributions) > 20
 
 
 @pytest.mark.slow

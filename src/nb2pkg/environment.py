@@ -34,11 +34,20 @@ _PROBE = r"""
 import json, os, platform, sys
 from importlib import metadata
 
-try:  # each distribution's metadata parsed once, not once a field: the same answer, in a third of the time
-    from functools import cached_property
-    _parsed = cached_property(metadata.Distribution.metadata.fget)
-    _parsed.__set_name__(metadata.Distribution, "metadata")
-    metadata.Distribution.metadata = _parsed
+try:  # each distribution's metadata parsed once, not once a field and once more when
+    # packages_distributions() lists the distributions again: the same answer, in less time
+    _parse = metadata.Distribution.metadata.fget
+    _parsed = {}
+
+    def _metadata(dist):
+        path = getattr(dist, "_path", None)  # where a PathDistribution reads it from
+        if path is None:
+            return _parse(dist)
+        if path not in _parsed:
+            _parsed[path] = _parse(dist)
+        return _parsed[path]
+
+    metadata.Distribution.metadata = property(_metadata)
 except Exception:
     pass
 
