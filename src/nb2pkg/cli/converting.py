@@ -2,8 +2,8 @@
 (`convert_notebook`: one notebook into a project, or, with `--dry-run` and `--check`, what
 converting would change), and the parsing of its common forms without typer.
 
-Typer costs a conversion about 27 ms of a small notebook's 0.31 s: its import, and
-building the command and its parameters from the functions' signatures at every start.
+Typer cost a conversion about 20 ms of a small notebook's 0.3 s: its import, and building
+the command and its parameters from the functions' signatures at every start.
 `nb2pkg NOTEBOOK --out DIR -q` and the like (`plain_arguments`) are parsed here and run as
 typer would run them; any other command line, including every mistake, goes to typer,
 which parses and explains it as before. An in-sync `--check` (what pre-commit runs)
