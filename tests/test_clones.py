@@ -199,3 +199,26 @@ def test_functions_that_take_notebook_variables_are_not_passed_in() -> None:
     shared = [f for f in functions(conversion).values() if "print(" in ast.unparse(f)]
     assert len(shared) == 2  # one per copy
     assert all("limit=limit" in ast.unparse(f) for f in shared)
+
+
+@pytest.mark.parametrize(
+    "copy",
+    [
+        "total_{0} = 0\nfor x in[{1}, 2]:\n    total_{0} += x\nprint(total_{0})",  # a list right after `in`
+        "total_{0} = 0\nfor x in({1}, 2):\n    total_{0} += x\nprint(total_{0})",
+        "flag_{0} = not({1})\nprint(flag_{0})\nprint('done')",  # a number in parentheses after `not`
+        "seen_{0} = {1} in[1, 2]\nok_{0} = not[seen_{0}]\nprint(ok_{0})",
+    ],
+    ids=["in-list", "in-tuple", "not-number", "not-list"],
+)
+def test_a_literal_right_after_a_word_is_shaped_and_passed_as_well(copy: str) -> None:
+    """`in[1, 2]`, `not(0)`: the name put where the literal was had no space after the
+    word, which LibCST refuses (the conversion failed with a bug report); it is put in
+    parentheses there, so that the copies still merge, and black gives `in values`."""
+    conversion = converted(copy.format("a", 1), copy.format("b", 3))
+    merged = [function for function in functions(conversion).values() if function.args.args]
+    assert len(merged) == 1, sorted(functions(conversion))
+    function, (parameter,) = merged[0], [argument.arg for argument in merged[0].args.args]
+    calls = calls_of(conversion, function.name)
+    assert len(calls) == 2 and "1" in calls[0] and "3" in calls[1] and calls[0] != calls[1]
+    assert parameter in {node.id for node in ast.walk(function) if isinstance(node, ast.Name)}

@@ -90,6 +90,7 @@ class Rewrite(cst.CSTTransformer):
         self.literals: list[str] = []
         self.contexts: list[str] = []  # a parameter name for each literal, in the same order
         self.around: list[str] = []  # where the walk is: `call:title`, `title` (a keyword)...
+        self.parenthesize = False  # each name put for a literal in parentheses (`visited`)
 
     def visit_Expr(self, node: cst.Expr) -> bool:
         return not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString))
@@ -167,12 +168,26 @@ class Rewrite(cst.CSTTransformer):
         self.literals.append(cst.Module(body=[]).code_for_node(original_node))
         self.contexts.append(_context(original_node, self.around))
         if self.blank_literals:
-            return cst.Name(f"_literal_{type(original_node).__name__}")
-        if index in self.replace_literals:
-            return cst.Name(self.replace_literals[index]).with_changes(
+            name = cst.Name(f"_literal_{type(original_node).__name__}")
+        elif index in self.replace_literals:
+            name = cst.Name(self.replace_literals[index]).with_changes(
                 lpar=getattr(result, "lpar", ()), rpar=getattr(result, "rpar", ())
             )
-        return result  # type: ignore[return-value]
+        else:
+            return result  # type: ignore[return-value]
+        if self.parenthesize and not name.lpar:
+            return name.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return name
+
+    def state(self) -> tuple[dict[str, str], int, int, int, int]:
+        """What walking a statement changes, to go back to when LibCST refuses the result."""
+        return dict(self.renames), len(self.outer), len(self.literals), len(self.contexts), len(self.around)
+
+    def restore(self, state: tuple[dict[str, str], int, int, int, int]) -> None:
+        renames, outer, literals, contexts, around = state
+        self.renames.clear()
+        self.renames.update(renames)
+        del self.outer[outer:], self.literals[literals:], self.contexts[contexts:], self.around[around:]
 
 
 def _context(node: cst.CSTNode, around: list[str]) -> str:
@@ -213,7 +228,19 @@ def top(statement: cst.BaseStatement) -> cst.SimpleStatementLine | cst.BaseCompo
     return statement
 
 
-def visited(statement: cst.BaseStatement, transformer: cst.CSTTransformer) -> cst.BaseStatement:
-    result = statement.visit(transformer)
+def visited(statement: cst.BaseStatement, transformer: Rewrite) -> cst.BaseStatement:
+    """The statement rewritten. A literal right after a word (`not(1)`, `x in[1, 2]`,
+    `return[a, b]`) leaves no room for the name put in its place (`not_literal`): LibCST
+    refuses the statement, which is walked again with every such name in parentheses."""
+    before = transformer.state()
+    try:
+        result = statement.visit(transformer)
+    except cst.CSTValidationError:
+        transformer.restore(before)
+        transformer.parenthesize = True
+        try:
+            result = statement.visit(transformer)
+        finally:
+            transformer.parenthesize = False
     assert isinstance(result, cst.BaseStatement)  # names and literals are replaced, never statements
     return result
