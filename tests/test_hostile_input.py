@@ -5,6 +5,8 @@ cell it cannot convert as it was, with a warning naming it. All cases are genera
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -543,3 +545,35 @@ def test_headings_of_spaces_and_hashes_are_read_in_linear_time(tmp_path: Path, m
     path = write_notebook(tmp_path / "nb.ipynb", make_notebook([("markdown", markdown), "x = 1"]))
     result = runner.invoke(app, ["inspect", "--graph", str(path)])
     assert result.exit_code == 0, result.output
+
+
+def test_code_libcst_itself_failed_on_converts(tmp_path: Path) -> None:
+    """`return(lambda x: ...)`, `not(lambda: 0)`: LibCST's check of a word glued to a lambda
+    raised TypeError (its own bug, LibCST issue 1448) and the conversion failed with a bug
+    report. A fresh process, since the mend (analysis.parsed) lasts for the process."""
+    cells = [
+        "def make(n):\n    return(lambda x: x + n)\n",
+        "add = make(1)\nflag = not(lambda: 0)\nprint(add(2), flag)\n",
+    ]
+    path = write_notebook(tmp_path / "nb.ipynb", make_notebook(cells))
+    ran = subprocess.run(
+        [sys.executable, "-m", "nb2pkg", str(path), "--out", str(tmp_path / "out"), "-q"],
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stderr
+    modules = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out" / "src" / "nb").glob("*.py"))
+    assert "def make(n):" in modules and "lambda x: x + n" in modules  # moved and analysed, not kept
+    assert _kept(tmp_path / "out") == []
+
+
+def test_code_libcst_refuses_is_kept_with_a_warning(tmp_path: Path) -> None:
+    """Python compiles it, LibCST builds a node it then refuses (CSTValidationError): the
+    cell is kept as it was, as code LibCST cannot parse is, instead of a bug report."""
+    cell = "assert(a in ((1, 2)) if(-1)else (1, 2))"
+    result, out = _convert(tmp_path, make_notebook(["a = 1", cell, "print(a)"]))
+    _assert_no_crash(result)
+    assert result.exit_code == 0
+    kept = _kept(out)
+    assert len(kept) == 1 and kept[0][0].rstrip("\n").endswith(cell) and "LibCST cannot read it" in kept[0][1]
+    assert any(line.startswith("warning: cell 2:") and "LibCST" in line for line in result.stderr.splitlines())

@@ -134,7 +134,7 @@ class MagicWalk(NameBook, ABC):
                 continue  # not Python, or too deep to parse safely: left to the shell
             try:
                 parsed = cst.parse_expression(expression)
-            except cst.ParserSyntaxError:
+            except (cst.ParserSyntaxError, cst.CSTValidationError):  # LibCST cannot read it
                 continue
             if all(self.is_known(name) for name in names_read(parsed)):
                 self.expr(parsed)

@@ -24,13 +24,52 @@ _PLAIN = cst.Module(body=[])  # four-space indents, "\n" newlines: most cells
 @lru_cache(maxsize=CACHED_PER_NOTEBOOK)
 def parse(python: str) -> cst.Module:
     """LibCST's tree of `python`, parsed once however often the stages ask for it (trees
-    are immutable, so sharing one is safe); a syntax error is raised each time. The code
-    of each of its statements is taken from `python` for `printed` (`_statement_codes`)."""
-    module = cst.parse_module(python)
+    are immutable, so sharing one is safe); a syntax error is raised each time, and so is
+    code LibCST cannot read although Python can (as `ParserSyntaxError`, the error every
+    caller handles). The code of each of its statements is taken from `python` for
+    `printed` (`_statement_codes`)."""
+    try:
+        try:
+            module = cst.parse_module(python)
+        except TypeError:  # LibCST's own fault on some valid code: mended, then parsed again
+            if not _mend_libcst():
+                raise
+            module = cst.parse_module(python)
+    except cst.CSTValidationError as error:  # LibCST built a node it then refused (valid Python)
+        lines = python.splitlines(keepends=True) or [""]
+        raise cst.ParserSyntaxError(f"LibCST cannot read it ({error})", lines=lines, raw_line=1, raw_column=0) from None
     if len(_KNOWN) > CACHED_PER_NOTEBOOK:  # a program that only reads notebooks never forgets
         _KNOWN.clear()  # (printed prints what it does not find: the same code)
     _KNOWN.update(_statement_codes(module, python))
     return module
+
+
+def _mend_libcst() -> bool:
+    """Whether LibCST's node classes needed the mend this makes, once a process. Its
+    `@add_slots` makes each node class anew, but the methods it copies keep the
+    `__class__` cell of the class they were written in, so one calling `super()` without
+    arguments raises TypeError: `return(lambda x: x)` and `not(lambda: 0)` did not parse
+    (LibCST issue 1448, open at 1.9). Each such cell now names the class its method is
+    on, as Python's own `dataclass(slots=True)` makes it; a method that names its class in
+    `super(...)` reads no cell and is unchanged."""
+    mended = False
+    for name in dir(cst):
+        kind = getattr(cst, name)
+        if not isinstance(kind, type):
+            continue
+        for function in vars(kind).values():
+            code = getattr(function, "__code__", None)
+            if code is None or "__class__" not in code.co_freevars:
+                continue
+            cell = function.__closure__[code.co_freevars.index("__class__")]
+            written = cell.cell_contents
+            if written is not kind and (written.__module__, written.__qualname__) == (
+                kind.__module__,
+                kind.__qualname__,
+            ):
+                cell.cell_contents = kind
+                mended = True
+    return mended
 
 
 # Statement -> its code, cut from the cell it was parsed from (`parse`): what `printed`
