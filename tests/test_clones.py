@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nb2pkg.convert import Conversion, convert
 from nb2pkg.dataflow import build_dataflow
@@ -222,3 +224,43 @@ def test_a_literal_right_after_a_word_is_shaped_and_passed_as_well(copy: str) ->
     calls = calls_of(conversion, function.name)
     assert len(calls) == 2 and "1" in calls[0] and "3" in calls[1] and calls[0] != calls[1]
     assert parameter in {node.id for node in ast.walk(function) if isinstance(node, ast.Name)}
+
+
+# Code with words glued to literals, brackets and lambdas (`not(0)`, `x in[1, 2]`,
+# `1if a else 2`, `return(lambda: a)`): where rewriting a copy, or LibCST itself, failed.
+GLUED = [
+    "not(0)",
+    "not[{n}]",
+    "{n}in[1, 2]",
+    "(v)if(v)else[{n}]",
+    "-{n}if v else+{n}",
+    "'s{n}'in's'",
+    "[q for q in({n}, 2)if q]",
+    "not(lambda: {n})",
+    "v or{n}",
+    "{{{n}: 2}}if v else{{}}",
+    "f(v, key=({n}))",
+]
+STATEMENTS = [
+    "v = {e}\n",
+    "print({e})\n",
+    "for x in({e}, 2):\n    v = x\n",
+    "if({e}):\n    v = 1\n",
+    "while({e}):\n    break\n",
+    "assert({e}) or True\n",
+]
+
+
+@st.composite
+def glued_copies(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.tuples(st.sampled_from(STATEMENTS), st.sampled_from(GLUED)), min_size=1, max_size=3))
+    return "".join(statement.format(e=expression) for statement, expression in parts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(template=glued_copies())
+def test_copies_of_glued_code_convert(template: str) -> None:
+    setup = "v = 1\ndef f(a, key=None):\n    return a\n"
+    copies = [template.replace("{n}", number).replace("{{", "{").replace("}}", "}") for number in ("1", "3")]
+    conversion = converted(setup, *copies, "print(v)")
+    assert any(name.endswith(".py") for name in conversion.files)  # converted: no InternalError raised
