@@ -1,4 +1,4 @@
-"""One pyflakes run over every step function (render.modules.unused_per_function) finds,
+"""One pyflakes run over every step function (render.unused.unused_per_function) finds,
 for each, the unused variables a run on that function alone finds, in the same order:
 on functions built to hold every kind of binding pyflakes reports or forgives, on the
 golden fixtures' steps and on every corpus notebook's."""
@@ -16,7 +16,8 @@ from nb2pkg.dataflow import build_dataflow
 from nb2pkg.errors import InputError
 from nb2pkg.notebook import read_notebook
 from nb2pkg.plan import Step, build_plan, build_segments
-from nb2pkg.render.modules import _unused_variables, step_function, unused_per_function
+from nb2pkg.render.modules import step_function
+from nb2pkg.render.unused import _unused_variables, unused_per_function
 from support import corpus_notebooks
 
 FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "convert").glob("*/input.ipynb"))
@@ -39,6 +40,8 @@ LINES = [
     "print(locals())",
     "_ = 5",
     "lam = lambda q: q + a",
+    "lam_2 = lambda: (bound_in_lambda := a)",
+    "def inner_2(p=(bound_outside := 1)):\n    return (bound_inside := p)",
     "class Local:\n    attribute = 1",
     "x: int = 1",
     "total = 0\ntotal += 1",
@@ -59,6 +62,14 @@ def alone(codes: list[str]) -> list[list[str]]:
 def test_one_run_finds_what_each_function_alone_does(bodies: list[list[str]]) -> None:
     codes = [_function(f"step_{n}", lines) for n, lines in enumerate(bodies)]
     assert unused_per_function(codes) == alone(codes)
+
+
+def test_only_the_step_functions_own_variables_count() -> None:
+    """A variable of a function or lambda inside the step is not the step's to return
+    (returning it read a name nothing binds: the conversion failed with a bug report);
+    a default's walrus binds in the step itself."""
+    code = "def step():\n    def inner():\n        hidden = 1\n    y = lambda q=(d := 1): (w := 1)\n    z = 2\n"
+    assert unused_per_function([code]) == [_unused_variables(code)] == [["d", "y", "z"]]
 
 
 def test_code_that_is_not_one_function_each_is_checked_alone() -> None:

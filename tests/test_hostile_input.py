@@ -577,3 +577,16 @@ def test_code_libcst_refuses_is_kept_with_a_warning(tmp_path: Path) -> None:
     kept = _kept(out)
     assert len(kept) == 1 and kept[0][0].rstrip("\n").endswith(cell) and "LibCST cannot read it" in kept[0][1]
     assert any(line.startswith("warning: cell 2:") and "LibCST" in line for line in result.stderr.splitlines())
+
+
+def test_a_nested_functions_unused_variable_is_not_returned(tmp_path: Path) -> None:
+    """pyflakes' unused variable of a function nested in a step (`z` of `g` below) was
+    returned by the step, which reads a name nothing binds: a bug report instead of a
+    project. Found by a generated-notebooks run."""
+    setup = "a = b = 1\ndef f(*p, **k):\n    return p\n"
+    cell = "def g(p=a.b):\n    return((z := (lambda: a)[...:]))\n"
+    result, out = _convert(tmp_path, make_notebook([setup, cell]))
+    _assert_no_crash(result)
+    assert result.exit_code == 0
+    modules = "".join(path.read_text(encoding="utf-8") for path in (out / "src").rglob("*.py"))
+    assert "(z := (lambda: a)[...:])" in modules and "return b, z" not in modules

@@ -25,9 +25,10 @@ from nb2pkg.plan import build_plan, build_segments
 from nb2pkg.plan.model import Step
 from nb2pkg.render import modules, scaffold, summary
 from nb2pkg.render.formatting import format_code
-from nb2pkg.render.modules import _unused_variables, may_leave_unused, needed_names, step_function
+from nb2pkg.render.modules import may_leave_unused, needed_names, step_function
 from nb2pkg.render.reads import plain_needed_names
 from nb2pkg.render.stand_ins import exploded_import, exploded_return, format_around, stable_block
+from nb2pkg.render.unused import _unused_variables
 from support import EXAMPLE, FIXTURES, ROOT, black_mode, blacks, corpus_notebooks
 from support.notebook_fuzz import generate_cells, with_copies, write_notebook
 

@@ -13,7 +13,6 @@ import libcst as cst
 
 from nb2pkg.analysis import Context, analyse_cell, analyse_tree, code_of, conditional_deletes
 from nb2pkg.escape import docstring_literal
-from nb2pkg.limits import parse_quietly
 from nb2pkg.naming import unique
 from nb2pkg.plan import (
     Definition,
@@ -26,6 +25,7 @@ from nb2pkg.plan import (
     with_parameters,
 )
 from nb2pkg.render.formatting import format_code
+from nb2pkg.render.unused import unused_per_function
 
 MODULE_DOCS = {
     "data": "Loading the data.",
@@ -194,39 +194,6 @@ _OTHER_BINDINGS = re.compile(r"\b(def|class|lambda|except|with|as|global|nonloca
 
 def _function_code(step: Step, lifted: dict[str, tuple[str, ...]]) -> str:
     return rendered_step(step, lifted)[1]
-
-
-def unused_per_function(codes: list[str]) -> list[list[str]]:
-    """`_unused_variables` of each code (one function definition each), from one pyflakes
-    run over them all (a run per step cost more than the checking): pyflakes reports an
-    unused variable in the scope of its function, and a function's scopes close in the
-    same order with others beside it, so each one's list is what it gives alone."""
-    import ast
-    from bisect import bisect_right
-
-    from pyflakes import checker, messages
-
-    try:
-        tree = parse_quietly("".join(codes))
-    except SyntaxError:  # one of them does not parse: its own error, alone
-        return [_unused_variables(code) for code in codes]
-    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
-    if len(tree.body) != len(codes) or not all(isinstance(n, functions) for n in tree.body):
-        return [_unused_variables(code) for code in codes]
-    starts = [node.lineno for node in tree.body]
-    found: list[list[str]] = [[] for _ in codes]
-    for message in checker.Checker(tree).messages:
-        if isinstance(message, messages.UnusedVariable):
-            found[bisect_right(starts, message.lineno) - 1].append(message.message_args[0])
-    return [list(dict.fromkeys(names)) for names in found]
-
-
-def _unused_variables(code: str) -> list[str]:
-    from pyflakes import checker, messages
-
-    found = checker.Checker(parse_quietly(code)).messages
-    names = [m.message_args[0] for m in found if isinstance(m, messages.UnusedVariable)]
-    return list(dict.fromkeys(names))
 
 
 def call_source(step: Step, qualified: bool = True, awaited: str = "await {}") -> str:
