@@ -114,37 +114,35 @@ def test_batch_starts_its_workers_fork_server_before_importing_the_command_line(
     assert ran.stdout.split() == [str(started), "False"], ran.stderr
 
 
+def _converted_by(tmp_path: Path, entry: str, before: str, after: str) -> list[str]:
+    """What a fresh interpreter prints when the `main` of `entry` converts a small notebook
+    (`before` run first, `after` once `main` is done); the project is written."""
+    notebook = write_notebook(tmp_path / "roots.ipynb", make_notebook(["import math\n", "print(math.sqrt(2))\n"]))
+    probe = (
+        f"import gc, sys\nsys.argv = ['nb2pkg', {str(notebook)!r}, '--out', {str(tmp_path / 'out')!r}, '-q']\n"
+        f"from {entry} import main\n{before}"
+        "code = 0\ntry:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        f"print(code)\n{after}"
+    )
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert (tmp_path / "out" / "pyproject.toml").is_file(), ran.stderr
+    return ran.stdout.split()
+
+
 def test_the_command_leaves_what_it_holds_to_the_exit_not_to_the_collector(tmp_path: Path) -> None:
     """When the command is done, the console entry freezes the objects the process holds
     (gc.freeze), so the interpreter's exit does not walk them all again; what the command
     wrote is whole."""
-    notebook = write_notebook(tmp_path / "roots.ipynb", make_notebook(["import math\n", "print(math.sqrt(2))\n"]))
-    probe = (
-        "import gc, sys\n"
-        f"sys.argv = ['nb2pkg', {str(notebook)!r}, '--out', {str(tmp_path / 'out')!r}, '-q']\n"
-        "from nb2pkg.__main__ import main\n"
-        "code = 0\ntry:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
-        "print(code)\nprint(gc.get_freeze_count() > 10_000)\n"
-    )
-    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
-    assert ran.stdout.split() == ["0", "True"], ran.stderr
-    assert (tmp_path / "out" / "pyproject.toml").is_file()
+    printed = _converted_by(tmp_path, "nb2pkg.__main__", "", "print(gc.get_freeze_count() > 10_000)\n")
+    assert printed == ["0", "True"]
 
 
 def test_a_plain_conversion_runs_no_collection_before_the_exit(tmp_path: Path) -> None:
     """The console script's conversion keeps the collector off to its end and freezes what
     the process holds before it resumes it: no collection walks the conversion's objects
     just before the exit frees them (one did, a twentieth of a small notebook's process)."""
-    notebook = write_notebook(tmp_path / "roots.ipynb", make_notebook(["import math\n", "print(math.sqrt(2))\n"]))
-    probe = (
-        "import gc, sys\n"
-        f"sys.argv = ['nb2pkg', {str(notebook)!r}, '--out', {str(tmp_path / 'out')!r}, '-q']\n"
-        "from nb2pkg.cli import main\n"
-        "walked = []\n"
-        "gc.callbacks.append(lambda phase, info: phase == 'stop' and walked.append(info['collected']))\n"
-        "main()\n"
-        "print(len(walked), gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
+    watch = "walked = []\ngc.callbacks.append(lambda phase, info: phase == 'stop' and walked.append(1))\n"
+    printed = _converted_by(
+        tmp_path, "nb2pkg.cli", watch, "print(len(walked), gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
     )
-    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
-    assert ran.stdout.split() == ["0", "True", "True"], ran.stderr
-    assert (tmp_path / "out" / "pyproject.toml").is_file()
+    assert printed == ["0", "0", "True", "True"]
