@@ -141,18 +141,18 @@ def test_the_parser_knows_every_command_name() -> None:
     assert {name.split()[0] for name in group.commands} == set(COMMANDS)  # type: ignore[attr-defined]
 
 
-def run(arguments: list[str], folder: Path, through_typer: bool) -> tuple[int, str, str, set[str]]:
-    """Exit code, stdout, stderr of the console script (or of the typer app) and whether
-    typer was imported."""
+def run(arguments: list[str], folder: Path, through_typer: bool) -> tuple[int, str, str, set[str], bool]:
+    """Exit code, stdout and stderr of the console script (or of the typer app), the files
+    of `folder` after it, and whether typer was imported."""
     entry = "nb2pkg.cli.app" if through_typer else "nb2pkg.cli"
     probe = (
         f"import sys\nfrom {entry} import main\nsys.argv = ['nb2pkg', *{arguments!r}]\n"
         "try:\n    main()\nfinally:\n    sys.stderr.write('typer' in sys.modules and '[typer]' or '')\n"
     )
     ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=folder)
-    marker = "[typer]" if ran.stderr.endswith("[typer]") else ""
     files = {str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()}
-    return ran.returncode, ran.stdout, ran.stderr.removesuffix(marker), {marker} | files
+    imported = ran.stderr.endswith("[typer]")
+    return ran.returncode, ran.stdout, ran.stderr.removesuffix("[typer]"), files, imported
 
 
 CASES = [
@@ -186,11 +186,11 @@ def test_the_console_script_ends_as_the_typer_app_does(tmp_path: Path, before: l
             else:
                 assert run(step, folder, through_typer=True)[0] == 0
         results.append(run(arguments, folder, through_typer))
-    (code, stdout, stderr, files), (typer_code, typer_stdout, typer_stderr, typer_files) = results
+    (code, stdout, stderr, files, imported), (typer_code, typer_stdout, typer_stderr, typer_files, _) = results
     assert (code, stdout.replace("plain", "typer"), stderr.replace("plain", "typer")) == (
         typer_code,
         typer_stdout,
         typer_stderr,
     )
-    assert files - {""} == typer_files - {"[typer]", ""}
-    assert "[typer]" in typer_files and "[typer]" not in files
+    assert files == typer_files
+    assert not imported
