@@ -227,7 +227,7 @@ def test_a_literal_right_after_a_word_is_shaped_and_passed_as_well(copy: str) ->
 
 
 # Code with words glued to literals, brackets and lambdas (`not(0)`, `x in[1, 2]`,
-# `1if a else 2`, `return(lambda: a)`): where rewriting a copy, or LibCST itself, failed.
+# `1if a else 2`, `not(lambda: 1)`): where rewriting a copy, or LibCST itself, failed.
 GLUED = [
     "not(0)",
     "not[{n}]",
