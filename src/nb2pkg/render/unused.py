@@ -26,33 +26,29 @@ def unused_per_function(codes: list[str]) -> list[list[str]]:
     if len(tree.body) != len(codes) or not all(isinstance(n, functions) for n in tree.body):
         return [_unused_variables(code) for code in codes]
     starts = [node.lineno for node in tree.body]
-    found: list[list[str]] = [[] for _ in codes]
-    messages = checker.Checker(tree).messages
-    for position, function in enumerate(tree.body):
-        assert isinstance(function, functions)
-        found[position] = _own_unused(function, [m for m in messages if bisect_right(starts, m.lineno) - 1 == position])
-    return found
+    messages_of: list[list[Any]] = [[] for _ in codes]
+    for message in checker.Checker(tree).messages:
+        messages_of[bisect_right(starts, message.lineno) - 1].append(message)
+    return [_own_unused(function, found) for function, found in zip(tree.body, messages_of, strict=True)]
 
 
 def _unused_variables(code: str) -> list[str]:
     from pyflakes import checker
-    from pyflakes import messages as kinds
 
     tree = parse_quietly(code)
-    messages = checker.Checker(tree).messages
     function = tree.body[0] if len(tree.body) == 1 else None
-    if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-        return _own_unused(function, messages)
-    return list(dict.fromkeys(m.message_args[0] for m in messages if isinstance(m, kinds.UnusedVariable)))
+    return _own_unused(function, checker.Checker(tree).messages)
 
 
-def _own_unused(function: ast.FunctionDef | ast.AsyncFunctionDef, messages: list[Any]) -> list[str]:
-    """The variables pyflakes calls unused in `function`'s own scope: not those of the
-    functions and lambdas in it (`lambda: (w := 1)` binds `w` in the lambda), which the
-    step cannot return."""
+def _own_unused(function: ast.stmt | None, messages: list[Any]) -> list[str]:
+    """The variables pyflakes calls unused in `function`'s own scope (all of them for code
+    that is not one function): not those of the functions and lambdas in it
+    (`lambda: (w := 1)` binds `w` in the lambda), which the step cannot return."""
     from pyflakes import messages as kinds
 
-    inner = [_body_span(node) for node in ast.walk(function) if node is not function and isinstance(node, _SCOPES)]
+    inner = []
+    if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+        inner = [_body_span(node) for node in ast.walk(function) if node is not function and isinstance(node, _SCOPES)]
     names = [
         message.message_args[0]
         for message in messages
@@ -67,6 +63,5 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 def _body_span(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> tuple[tuple[int, int], tuple[int, int]]:
     """Where the body of a function or lambda is (its defaults are the enclosing scope's)."""
-    body = node.body if isinstance(node, ast.Lambda) else node.body[0]
-    last = node.body if isinstance(node, ast.Lambda) else node.body[-1]
-    return (body.lineno, body.col_offset), (last.end_lineno or last.lineno, last.end_col_offset or 0)
+    first, last = (node.body, node.body) if isinstance(node, ast.Lambda) else (node.body[0], node.body[-1])
+    return (first.lineno, first.col_offset), (last.end_lineno or last.lineno, last.end_col_offset or 0)
