@@ -224,7 +224,7 @@ def test_a_cell_ending_in_a_semicolon_shows_nothing_in_the_summary(tmp_path) -> 
     summary, files = _summary_cells(tmp_path, cells)
     # the figure cell as it was; the fitted model and the sum are not shown (nor returned),
     # and a lone `;` line shows '' in Jupyter, so the summary ends the same way
-    assert summary[3:] == ["X, y = utils.compute_x()", "plt.plot(y);", 'models.train_linear_regression(X, y)\n("")']
+    assert summary[3:] == ["X, y = data.compute_x()", "plt.plot(y);", 'models.train_linear_regression(X, y)\n("")']
     assert not [line for line in files["src/nb/models.py"].splitlines() if line.strip().startswith("return")]
 
 

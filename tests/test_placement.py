@@ -12,7 +12,7 @@ import pytest
 from nb2pkg.notebook import read_notebook_text
 from nb2pkg.plan import build_plan
 from nb2pkg.plan.layout import draws
-from nb2pkg.render import pipeline_module, render_config, summary_notebook
+from nb2pkg.render import pipeline_module, render_config, render_module, summary_notebook
 from test_plan import CellSpec, _cell, segments_of
 
 # (id, cells, the module of every step in order)
@@ -33,7 +33,7 @@ MODULES = [
             "import pandas as pd",
             "df = pd.DataFrame({'a': [1]})\nt = pd.crosstab(df.a, df.a)\nt",
         ],
-        ("utils",),
+        ("data",),  # it makes its table
     ),
     ("a comment that mentions plotting", ["xs = [1]  # xs.plot() later\nxs"], ("utils",)),
     ("a string that mentions fitting", ["label = 'model.fit(X)'\nlabels = [label]\nlabels"], ("utils",)),
@@ -66,6 +66,28 @@ MODULES = [
         ("models",),
     ),
     ("a heading breaks a tie", [("markdown", "## Feature engineering"), "xs = [1, 2]\nxs"], ("features",)),
+    (
+        "a table written out is the data",
+        ["raw = {'name': ['a', 'b'], 'hp': [1, 2]}\nrows = [[1, 2], [3, 4]]\nraw, rows"],
+        ("data",),
+    ),
+    ("rows of records are the data", ["records = [{'a': 1}, {'a': 2}]\nrecords"], ("data",)),
+    (
+        "a pandas constructor makes the data",
+        ["import pandas as pd", "raw = {'hp': [1, 2]}\nraw", "df = pd.DataFrame(raw)\ndf"],
+        ("utils", "data"),  # one column of literals is not yet a table
+    ),
+    ("a dict of settings is not a table", ["grid = {'C': [0.1, 1], 'gamma': 'auto'}\ngrid"], ("utils",)),
+    (
+        "the heading says more than a constructor",
+        [("markdown", "## Model scores"), "import pandas as pd", "scores = pd.Series([0.8, 0.9])\nscores"],
+        ("models",),
+    ),
+    (
+        "a frame narrowed to its own columns is changed",
+        ["import pandas as pd", "df = pd.read_csv('a.csv')\ndf", ("markdown", "## Order"), "df = df[['b', 'a']]\ndf"],
+        ("data", "preprocess"),
+    ),
     ("a plotting heading does not", [("markdown", "## Plots"), "xs = [1, 2]\nxs"], ("utils",)),
 ]
 
@@ -73,6 +95,15 @@ MODULES = [
 @pytest.mark.parametrize(("cells", "modules"), [case[1:] for case in MODULES], ids=[case[0] for case in MODULES])
 def test_module_from_content(cells: list[CellSpec], modules: tuple[str, ...]) -> None:
     assert tuple(s.module for s in build_plan(segments_of(*cells)).steps) == modules
+
+
+def test_a_module_renamed_for_a_variable_says_what_it_holds() -> None:
+    """A notebook variable named `data` renames the module to `loading`, which says what
+    `data.py` would have said."""
+    plan = build_plan(segments_of("import pandas as pd", "data = pd.read_csv('a.csv')\ndata"))
+    (step,) = plan.steps
+    assert step.module == "loading"
+    assert render_module("loading", plan, "pkg", [step]).text.startswith('"""Loading and building the data."""')
 
 
 def test_definitions_placed_by_content() -> None:

@@ -15,7 +15,7 @@ from nb2pkg.plan.layout import draws
 from nb2pkg.plan.model import DataFile, DataFiles, Definition, Kept, Plan, Role, Segment, SegmentKey, Step
 from nb2pkg.plan.notebook_folder import folder_needs, with_folder_needs
 from nb2pkg.plan.segments import build_segments
-from nb2pkg.plan.steps import build_plan
+from nb2pkg.plan.steps import MODULE_ALTERNATIVES, build_plan
 
 
 def forget_code() -> None:
@@ -26,6 +26,7 @@ def forget_code() -> None:
 
 
 __all__ = [
+    "MODULE_ALTERNATIVES",
     "DataFile",
     "DataFiles",
     "Definition",

@@ -3,10 +3,13 @@
 
 The module follows from what the code does, read from its calls (comments and strings
 do not count): it draws -> plots; it fits, predicts or scores -> models; it builds
-features (encoders, scalers, dummies) -> features; it reads -> data; it transforms or
-changes data in place -> preprocess. A heading breaks a tie only when the code says
-nothing (`## Feature engineering` over `X = df[cols]`), and never puts code in `plots`:
-a step that draws nothing is not a figure, whatever its section is called. The cell tag
+features (encoders, scalers, dummies) -> features; it reads -> data; it transforms,
+changes data in place or narrows a frame to part of itself (`df = df[cols]`) ->
+preprocess. A heading breaks a tie only when the code says nothing (`## Feature
+engineering` over `X = df[cols]`), and never puts code in `plots`: a step that draws
+nothing is not a figure, whatever its section is called. A step the heading says nothing
+of either makes data when it writes out a table of literals or calls a pandas
+constructor, else it is a helper (`utils`). The cell tag
 `nb2pkg:module=NAME` decides instead, when present; a tagged module may have any name
 `nb2pkg.tags` accepts. What a step is called: `plan.step_names`.
 """
@@ -105,6 +108,10 @@ _TRANSFORMS = re.compile(
 )
 
 _DEFINITION_TRANSFORMS = re.compile(_TRANSFORMS.pattern.removesuffix(r"|\]\s*="))
+# A step that rebinds a frame to part of itself (`df = df[df.a > 0]`, `df = df[["a", "b"]]`).
+_NARROWS = re.compile(r"^(\w+) = \1\[", re.M)
+# What makes a table: a pandas constructor (`pd.DataFrame(raw_data)`).
+_TABLES = re.compile(r"\b(DataFrame|Series)(\.from_\w+)?\(")
 
 _HEADING_MODULES = (
     (("feature", "encod", "engineer"), "features"),
@@ -183,7 +190,7 @@ def choose_module(run: Iterable[Segment], heading: str | None) -> str:
         return by_content
     if any(s.facts.mutates for s in segments):
         return "preprocess"
-    return _heading_module(heading) or "utils"
+    return _heading_module(heading) or ("data" if _builds_data(code) else "utils")
 
 
 def name_definition_module(segment: Segment) -> str:
@@ -225,7 +232,51 @@ def _content_module(code: str, definition: bool = False) -> str | None:
     ):
         if pattern.search(text):
             return module
-    return None
+    return None if definition or not _NARROWS.search(text) else "preprocess"
+
+
+def _builds_data(code: str) -> bool:
+    """Whether a step that reads and changes nothing makes the notebook's data: a table
+    written out as literals and bound to a name (`raw = {"name": [...], "hp": [...]}`,
+    rows of lists or dicts) or a pandas constructor (`pd.DataFrame(raw)`)."""
+    try:
+        tree = read_tree(code)
+    except SyntaxError:
+        return False
+    tables = (
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+    )
+    return any(map(_is_table, tables)) or bool(_TABLES.search(_code_only(code)))
+
+
+def _is_table(node: ast.expr) -> bool:
+    """Two columns or more of literals, of one length of at least two (a dict of lists), or
+    two rows or more of literals (a list of lists or dicts)."""
+    if isinstance(node, ast.Dict):
+        columns = [v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)]
+        lengths = {len(c.elts) if isinstance(c, (ast.List, ast.Tuple)) else -1 for c in columns}
+        return len(columns) == len(node.keys) >= 2 and len(lengths) == 1 and min(lengths) >= 2 and _literal(node)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        rows = node.elts
+        return (
+            len(rows) >= 2 and all(isinstance(row, (ast.List, ast.Tuple, ast.Dict)) for row in rows) and _literal(node)
+        )
+    return False
+
+
+def _literal(node: ast.expr) -> bool:
+    """Whether the display holds only literals (`-1` and `None` included)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(map(_literal, node.elts))
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _literal(k) for k in node.keys) and all(map(_literal, node.values))
+    return False
 
 
 def _heading_module(heading: str | None) -> str | None:

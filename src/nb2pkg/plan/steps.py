@@ -112,7 +112,7 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
 
 # Second names for modules whose first name the notebook uses for a variable: the
 # summary notebook and the pipeline import the modules by name, so they must differ.
-_ALTERNATIVES = {
+MODULE_ALTERNATIVES = {
     "data": "loading",
     "preprocess": "preprocessing",
     "features": "featurize",
@@ -124,7 +124,7 @@ _ALTERNATIVES = {
 
 
 def _without_module_clashes(plan: Plan, notebook_names: set[str]) -> Plan:
-    clashes = {m: _ALTERNATIVES[m] for m in _ALTERNATIVES if m in notebook_names and m != "config"}
+    clashes = {m: MODULE_ALTERNATIVES[m] for m in MODULE_ALTERNATIVES if m in notebook_names and m != "config"}
     if not clashes:
         return plan
     items = tuple(

@@ -15,6 +15,7 @@ from nb2pkg.analysis import Context, analyse_cell, analyse_tree, code_of, condit
 from nb2pkg.escape import docstring_literal
 from nb2pkg.naming import unique
 from nb2pkg.plan import (
+    MODULE_ALTERNATIVES,
     Definition,
     Plan,
     Step,
@@ -28,13 +29,15 @@ from nb2pkg.render.formatting import format_code
 from nb2pkg.render.unused import unused_per_function
 
 MODULE_DOCS = {
-    "data": "Loading the data.",
+    "data": "Loading and building the data.",
     "preprocess": "Cleaning and transforming the data.",
     "features": "Feature engineering.",
     "models": "Training and evaluating models.",
     "plots": "Figures.",
     "utils": "Helpers used by the other modules.",
 }
+# a module renamed because the notebook has a variable of its name says the same
+MODULE_DOCS |= {second: MODULE_DOCS[first] for first, second in MODULE_ALTERNATIVES.items() if first in MODULE_DOCS}
 _IPYTHON_NAMES = {"display": "from IPython.display import display"}
 
 
