@@ -48,6 +48,7 @@ RULE_FIXTURES = (
     "main_guard",
     "function_as_value",
     "top_level_await",
+    "values_on_one_line",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts",)

@@ -1,6 +1,7 @@
 """`t0, t1 = 5, 50` is `t0 = 5` then `t1 = 50` (plan/unpacking.py): the unpacking is split
 where one of its names is a config constant, and the project is then the same, file for
-file, as the one of the notebook with the separate lines."""
+file, as the one of the notebook with the separate lines. A cell's last line `x = 5; x`
+is `x = 5` then `x`, the value IPython shows."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import libcst as cst
 import pytest
 
 from nb2pkg import api
-from nb2pkg.plan.unpacking import unpacked_literals
+from nb2pkg.plan.unpacking import last_value_apart, unpacked_literals
 from support import make_notebook, write_notebook
 
 
@@ -85,3 +86,20 @@ def test_the_project_is_the_one_of_the_separate_lines(
 def test_an_unpacking_nothing_can_make_constant_stays_as_written(tmp_path: Path) -> None:
     files = _files(tmp_path / "a", ["t0, t1 = 5, 50", "t0, t1 = t1, t0", "print(t0, t1)"])
     assert "t0, t1 = 5, 50" in "".join(files.values())
+
+
+@pytest.mark.parametrize(
+    ("code", "lines"),
+    [
+        ("x = 5; x", "x = 5\nx"),
+        ("a = 1\nxs = [2]; xs.sort(); xs  # sorted\n", "a = 1\nxs = [2]; xs.sort()\nxs  # sorted\n"),
+        ("x = 5; x;", "x = 5; x;"),  # hidden: nothing to show
+        ("x = 5; y = x", "x = 5; y = x"),  # no value at the end
+        ("x = 5\nx", "x = 5\nx"),
+        ("x = 5; x\ny = 1", "x = 5; x\ny = 1"),  # only the last line shows a value
+    ],
+)
+def test_the_value_a_last_line_ends_in_is_a_statement_of_its_own(code: str, lines: str) -> None:
+    module = last_value_apart(cst.parse_module(code))
+    assert module.code == lines
+    assert len(module.body) == len(cst.parse_module(lines).body)

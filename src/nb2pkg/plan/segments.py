@@ -43,7 +43,7 @@ from nb2pkg.plan.magic_cells import captured_names, unwrap_timed_line
 from nb2pkg.plan.model import Role, Segment
 from nb2pkg.plan.results import library_imports, split_previews, stays_in_summary, taken_names
 from nb2pkg.plan.settings import Opening, opening_after, session_roles
-from nb2pkg.plan.unpacking import unpacked_literals
+from nb2pkg.plan.unpacking import last_value_apart, unpacked_literals
 
 
 def build_segments(flow: Dataflow) -> tuple[Segment, ...]:
@@ -121,6 +121,8 @@ def _split_cell(
     module, timed = unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
     if not module.body:
         return []
+    if not timed and not any(m.cell for m in facts.magics):  # `%time a; b` times both, shows nothing
+        module = last_value_apart(module)
     movable = not (timed or facts.dynamic or any(m.cell for m in facts.magics))  # they keep their settings
     hidden = value_hidden(facts.python)
     if is_display_cell(module, facts, imports, captured):

@@ -1,4 +1,10 @@
-"""Unpacking assignments of literals, seen as the separate assignments they are.
+"""Statements written on one line, seen as the separate statements they are.
+
+A cell's last line `x = 5; x` is `x = 5` and then `x`, whose value IPython shows as it
+shows a value on a line of its own: the line is taken apart so that the value is shown
+where the notebook showed it (`last_value_apart`).
+
+Unpacking assignments of literals:
 
 `t0, t1 = 5, 50` binds what `t0 = 5` then `t1 = 50` bind: every value is a literal, so
 nothing is computed and the order of the two bindings cannot be seen. The statement is
@@ -61,3 +67,21 @@ def _pairs(statement: cst.BaseStatement) -> list[tuple[str, cst.BaseExpression]]
 def _has_comment(node: cst.CSTNode) -> bool:
     """Whether a comment sits inside the statement (`a, b = (1,  # rate`): splitting would lose it."""
     return bool(visited_nodes(node, cst.Comment))
+
+
+def last_value_apart(module: cst.Module) -> cst.Module:
+    """The cell with its last line `a; b; value` as `a; b` and then `value`, when that line
+    ends in an expression with no `;` after it (which would hide it)."""
+    last = module.body[-1] if module.body else None
+    if not isinstance(last, cst.SimpleStatementLine) or len(last.body) < 2:
+        return module
+    value = last.body[-1]
+    if not isinstance(value, cst.Expr) or isinstance(value.semicolon, cst.Semicolon):
+        return module
+    *kept, final = last.body[:-1]
+    first = last.with_changes(
+        body=[*kept, final.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+        trailing_whitespace=cst.TrailingWhitespace(),
+    )
+    shown = cst.SimpleStatementLine(body=[value], trailing_whitespace=last.trailing_whitespace)
+    return module.with_changes(body=[*module.body[:-1], first, shown])
