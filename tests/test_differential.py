@@ -51,7 +51,7 @@ RULE_FIXTURES = (
     "values_on_one_line",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
-REFUSING_FIXTURES = ("kept_parts",)
+REFUSING_FIXTURES = ("kept_parts", "lifted_helpers")
 
 
 @pytest.fixture(scope="module")

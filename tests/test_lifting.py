@@ -54,12 +54,25 @@ def test_only_the_calls_get_the_variable_beside_an_attribute_of_the_same_name(tm
         ["def above(value):\n    global limit\n    limit += 1\n    return value > limit", "above(3)"],
         ["def above(value, floor=limit):\n    return value > floor", "print(above(3))"],  # default
         [HELPER, "def twice(v):\n    return above(v) and above(v + 1)", "print(twice(2))"],  # from a function
+        # its decorator would see `limit` as an argument: the cache would key on it
+        ["import functools", "@functools.lru_cache\ndef above(value):\n    return value > limit", "flag = above(3)"],
+        # `above(3, limit=1)` would bind the lifted parameter, not go into `**options`
+        ["def above(value, **options):\n    return value > limit", "flag = above(3, limit=1)"],
+        # `map(above, ...)` inside it could not pass `limit`
+        ["def above(value):\n    return value > limit or any(map(above, []))", "flag = above(3)"],
     ],
-    ids=["callback", "kept cell", "global", "default value", "called by a function"],
+    ids=["callback", "kept cell", "global", "default value", "called by a function", "decorated", "kwargs", "itself"],
 )
 def test_no_lifting(tmp_path: Path, cells: list[str]) -> None:
     code = converted(tmp_path, cells)
     assert "*, limit" not in code
+
+
+def test_a_function_that_calls_itself_passes_the_variable_on(tmp_path: Path) -> None:
+    cells = ["def depth(n):\n    return limit if n == 0 else depth(n - 1)", "levels = depth(2)"]
+    code = converted(tmp_path, cells)
+    assert "def depth(n, *, limit):\n    return limit if n == 0 else depth(n - 1, limit=limit)" in code
+    assert "levels = depth(2, limit=limit)" in code
 
 
 class _VisitedReferences(cst.CSTVisitor):

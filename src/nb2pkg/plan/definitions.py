@@ -139,11 +139,29 @@ def kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
         )
     if names:
         listed = ", ".join(f"`{n}`" for n in names)
+        unliftable = _not_liftable(segment.statements[0]) if len(segment.statements) == 1 else None
+        if unliftable:
+            return f"defines a function that reads notebook variable(s) {listed} and {unliftable}"
         return (
             f"defines a function that reads notebook variable(s) {listed} and is used "
             "other than by direct calls from converted code"
         )
     return _ELSEWHERE
+
+
+def _not_liftable(statement: cst.BaseStatement) -> str | None:
+    """Why the function's notebook variables cannot become its keyword parameters, if so:
+    its decorator would see them as arguments (`lru_cache` would key its cache on them),
+    or its `**kwargs` would no longer take a keyword of their names."""
+    if not isinstance(statement, cst.FunctionDef):
+        return None
+    if statement.decorators:
+        return "is decorated: as parameters they would be arguments its decorator sees"
+    if isinstance(statement.params.star_kwarg, cst.Param):
+        return "takes `**kwargs`: as parameters they would take a call's keywords of their names"
+    if _references(statement.name.value, (statement,))[1] > 1:  # its own name, and more
+        return "passes itself on as a value, whose later calls could not pass them"
+    return None
 
 
 # A name bound by other code too, or defined again with other code: one module-level
@@ -174,6 +192,8 @@ def liftable(
             continue
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
+        if _not_liftable(statement):
+            continue
         if _only_called_from_steps(name, {segment.key, *repeats}, segments):
             lifted[segment.key] = tuple(sorted(variables))
     return lifted

@@ -342,7 +342,10 @@ def _definition_statements(definition: Definition) -> list[cst.BaseStatement]:
     if definition.lifted:
         function = statements[0]
         assert isinstance(function, cst.FunctionDef)
-        statements[0] = with_parameters(function, definition.lifted)
+        # its calls of itself pass them on, as the notebook's calls read the same globals
+        statements[0] = pass_arguments(
+            with_parameters(function, definition.lifted), {definition.name: definition.lifted}
+        )
     return statements
 
 
