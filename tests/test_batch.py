@@ -273,6 +273,18 @@ def test_project_folders_never_nest_and_names_are_safe(tmp_path: Path) -> None:
     }
 
 
+def test_a_package_is_named_apart_from_what_its_notebook_imports(tmp_path: Path) -> None:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    write_notebook(notebooks / "folium.ipynb", make_notebook(["import folium", "m = folium.Map()"]))
+    write_notebook(notebooks / "maps.ipynb", make_notebook(["import folium", "m = folium.Map()"]))
+    result = batch(notebooks, "--out", tmp_path / "out", "--jobs", "1", "--report", tmp_path / "r.json", "-q")
+    assert result.exit_code == 0, result.output
+    rows = by_path(report_of(tmp_path / "r.json"), notebooks)
+    assert {path: row["package"] for path, row in rows.items()} == {"folium.ipynb": "folium_nb", "maps.ipynb": "maps"}
+    assert (tmp_path / "out" / "folium" / "src" / "folium_nb" / "utils.py").is_file()
+
+
 @pytest.mark.parametrize(
     ("source", "python2"),
     [

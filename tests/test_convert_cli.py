@@ -54,6 +54,20 @@ def test_out_defaults_to_the_package_name(tmp_path: Path, monkeypatch: pytest.Mo
     assert (tmp_path / "nb_01_sales_draft" / "src" / "nb_01_sales_draft" / "config.py").is_file()
 
 
+def test_the_package_is_never_named_after_a_module_the_notebook_imports(tmp_path: Path) -> None:
+    """`folium.ipynb` importing folium: a package `folium` would import itself in its place."""
+    notebook = write_notebook(tmp_path / "folium.ipynb", make_notebook(["import folium", "m = folium.Map()"]))
+    assert convert(str(notebook), "--out", str(tmp_path / "p"), "-q").exit_code == 0
+    assert (tmp_path / "p" / "src" / "folium_nb" / "utils.py").is_file()
+    result = convert(str(notebook), "--out", str(tmp_path / "q"), "--name", "Folium")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"{notebook}: the package name `Folium` is a module the notebook imports, which the package would "
+        "shadow; use --name folium_nb\n"
+    )
+    assert not (tmp_path / "q").exists()
+
+
 def test_converting_twice_changes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "explore"
     convert(str(EXAMPLE), "--out", str(out), "-q")

@@ -37,6 +37,9 @@ def test_package_name_keeps_good_names(stem: str) -> None:
         ("nb2pkg", "nb2pkg_nb"),
         ("test", "test_nb"),
         ("tests", "tests_nb"),
+        ("typer", "typer_nb"),  # what `python -m` imports
+        ("Click", "click_nb"),  # what Typer imports
+        ("nbclient", "nbclient_nb"),  # what the generated output tests import
         ("", "notebook"),
         ("(((", "notebook"),
         ("日本語", "notebook"),
@@ -44,6 +47,11 @@ def test_package_name_keeps_good_names(stem: str) -> None:
 )
 def test_package_name(stem: str, expected: str) -> None:
     assert package_name(stem) == expected
+
+
+def test_package_name_is_no_module_the_notebook_imports() -> None:
+    assert package_name("folium") == "folium"
+    assert package_name("Folium", imported={"folium", "pandas"}) == "folium_nb"
 
 
 @pytest.mark.parametrize("stem", ["01 Explore Data (v2)", "import", "Übersicht", "", "json"])

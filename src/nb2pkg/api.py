@@ -72,12 +72,18 @@ def _convert(
 ) -> Converted:
     from nb2pkg import convert as conversion
     from nb2pkg.dataflow import build_dataflow
+    from nb2pkg.errors import InputError
+    from nb2pkg.naming import package_name
     from nb2pkg.output import plan_changes, write_project
     from nb2pkg.render import read_local_modules
 
     path = notebook.path
     flow = build_dataflow(notebook)
-    package = name or conversion.default_package(path)
+    package = name or conversion.default_package(path, flow)
+    imported = conversion.imported_names(flow)
+    if package.lower() in imported:  # `--name click` for a notebook that imports click
+        problem = f"the package name `{package}` is a module the notebook imports, which the package would shadow"
+        raise InputError(path, problem, f"use --name {package_name(package, imported)}")
     target = Path(out) if out is not None else Path(package)
     versions = pending.result()
     result = conversion.convert(flow, target, package, read_local_modules(path, flow, package), versions)

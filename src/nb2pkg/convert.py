@@ -80,8 +80,21 @@ class Conversion:
 _CLI_REQUIREMENT = PipTarget("typer>=0.16")
 
 
-def default_package(notebook_path: Path) -> str:
-    return package_name(notebook_path.stem)
+def default_package(notebook_path: Path, flow: Dataflow | None = None) -> str:
+    """The package name for a notebook: from its file's name, never a module it imports."""
+    return package_name(notebook_path.stem, imported_names(flow) if flow is not None else ())
+
+
+def imported_names(flow: Dataflow) -> frozenset[str]:
+    """The top-level names of the modules the notebook imports, in lowercase (as
+    case-insensitive file systems compare them)."""
+    return frozenset(
+        module.split(".")[0].lower()
+        for facts in flow.facts
+        if facts is not None
+        for module in facts.imports
+        if not module.startswith(".")
+    )
 
 
 def convert(

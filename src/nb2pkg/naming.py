@@ -46,6 +46,18 @@ _THIRD_PARTY = frozenset(
         "setuptools",
         "wheel",
         "hatchling",
+        # what the generated project imports, and what those import: shadowed, `python -m`,
+        # the summary or the tests would import the package in their place
+        "typer",
+        "click",
+        "rich",
+        "shellingham",
+        "typing_extensions",
+        "pygments",
+        "markdown_it",
+        "nbclient",
+        "jupyter_client",
+        "traitlets",
     ]
 )
 _STDLIB = frozenset(name.lower() for name in sys.stdlib_module_names)
@@ -64,12 +76,14 @@ def is_reserved(name: str) -> bool:
     return name in _KEYWORDS or name in _BUILTINS
 
 
-def package_name(stem: str) -> str:
-    """A lowercase package name for a notebook's file stem that shadows nothing."""
+def package_name(stem: str, imported: Collection[str] = ()) -> str:
+    """A lowercase package name for a notebook's file stem that shadows nothing: no
+    keyword, builtin, standard or common module, nor a module the notebook imports
+    (`imported`, top-level names in lowercase: `click.ipynb` importing click)."""
     name = "_".join(words_of(stem)) or "notebook"
     if name[0].isdigit():
         return "nb_" + name
-    if is_reserved(name) or name in _STDLIB or name in _THIRD_PARTY:
+    if is_reserved(name) or name in _STDLIB or name in _THIRD_PARTY or name in imported:
         return name + "_nb"
     return name
 

@@ -101,14 +101,18 @@ def convert_one(job: Job) -> Outcome:
 def _converted(job: Job, outcome: Outcome) -> Outcome:
     """`outcome` with what converting the notebook of `job` found."""
     from nb2pkg import api
+    from nb2pkg.naming import package_name
     from nb2pkg.output import project_diff
 
     options = job.options
     target = options.out / job.project
+    # a name of its stem nb2pkg may change (for one the notebook imports); one made unique
+    # in the batch (`explore_2`) is given
+    default = job.package == package_name(job.notebook.stem)
     converted = api.convert(
         job.notebook,
         out=target,
-        name=job.package,
+        name=None if default else job.package,
         force=options.force,
         write=options.mode.writes,
         within=options.out,
@@ -118,6 +122,7 @@ def _converted(job: Job, outcome: Outcome) -> Outcome:
     changed = bool(report.created or report.changed or report.removed)
     outcome = replace(
         outcome,
+        package=converted.conversion.package,
         status=_status(options.mode, changed),
         outline=Outline.of(api.outline(converted.conversion, converted.flow)),
     )
