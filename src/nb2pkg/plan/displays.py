@@ -84,7 +84,7 @@ def is_shown_value(statement: cst.BaseStatement, imports: dict[str, str], plot_o
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return False
     small = statement.body[0]
-    if not isinstance(small, cst.Expr) or isinstance(small.value, (cst.Await, cst.Yield)):
+    if not isinstance(small, cst.Expr) or isinstance(small.value, cst.Yield):
         return False
     if isinstance(small.value, cst.Call) and call_name(small.value) in ("print", "display"):
         return False  # prints while the step runs; nothing is shown as a value
@@ -207,7 +207,7 @@ def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functio
         return False
     value = statement.body[0].value
     if not isinstance(value, cst.Call):
-        return not isinstance(value, (cst.Await, cst.Yield))
+        return not isinstance(value, cst.Yield)
     name = call_name(value)
     if name in _RETURNS_NONE or name in FILE_WRITERS or has_inplace_true(value):
         return False
