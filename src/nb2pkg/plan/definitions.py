@@ -72,7 +72,7 @@ def movable_definitions(
             definitions.append(Definition(name, module, segment, lifted.get(segment.key, ()), again))
             continue
         name = next(iter(segment.facts.defines), "")
-        reason = kept_definition_reason(segment, module_names) if name in single else _ELSEWHERE
+        reason = kept_definition_reason(segment, module_names, segments) if name in single else _ELSEWHERE
         if segment.key in not_in_steps:
             reason = f"{reason}, and {not_in_steps[segment.key]}"
         kept.update((k, reason) for k in (segment.key, *again))
@@ -127,7 +127,7 @@ def _needs(segment: Segment) -> set[str]:
     return set(segment.facts.uses) | {r for _, d in segment.facts.functions for r in d.reads}
 
 
-def kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
+def kept_definition_reason(segment: Segment, module_names: set[str], segments: tuple[Segment, ...] = ()) -> str:
     names = sorted(_needs(segment) - module_names - segment.facts.defines)
     if any(d.writes for _, d in segment.facts.functions):
         return "defines a function that rebinds notebook names with `global`"
@@ -139,7 +139,9 @@ def kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
         )
     if names:
         listed = ", ".join(f"`{n}`" for n in names)
-        unliftable = _not_liftable(segment.statements[0]) if len(segment.statements) == 1 else None
+        unliftable = (
+            _not_liftable(segment.statements[0], set(names), segments) if len(segment.statements) == 1 else None
+        )
         if unliftable:
             return f"defines a function that reads notebook variable(s) {listed} and {unliftable}"
         return (
@@ -149,19 +151,38 @@ def kept_definition_reason(segment: Segment, module_names: set[str]) -> str:
     return _ELSEWHERE
 
 
-def _not_liftable(statement: cst.BaseStatement) -> str | None:
-    """Why the function's notebook variables cannot become its keyword parameters, if so:
+def _not_liftable(statement: cst.BaseStatement, variables: set[str], segments: tuple[Segment, ...]) -> str | None:
+    """Why the function's notebook `variables` cannot become its keyword parameters, if so:
     its decorator would see them as arguments (`lru_cache` would key its cache on them),
-    or its `**kwargs` would no longer take a keyword of their names."""
+    a call's keyword of one of their names would bind it instead of going into the
+    function's `**kwargs`, or the function passes itself on as a value."""
     if not isinstance(statement, cst.FunctionDef):
         return None
+    name = statement.name.value
     if statement.decorators:
         return "is decorated: as parameters they would be arguments its decorator sees"
     if isinstance(statement.params.star_kwarg, cst.Param):
-        return "takes `**kwargs`: as parameters they would take a call's keywords of their names"
-    if _references(statement.name.value, (statement,))[1] > 1:  # its own name, and more
+        given = sorted(variables & _keywords_passed(name, segments))
+        if given:
+            return f"takes `**kwargs`, which a call passes `{given[0]}=` to: as a parameter, `{given[0]}` would take it"
+    if _references(name, (statement,))[1] > 1:  # its own name, and more
         return "passes itself on as a value, whose later calls could not pass them"
     return None
+
+
+def _keywords_passed(name: str, segments: tuple[Segment, ...]) -> set[str]:
+    """The keywords the calls of `name` pass (`f(x, k=5)`: k)."""
+    found: set[str] = set()
+
+    def enter(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == name:
+            found.update(arg.keyword.value for arg in node.args if arg.keyword is not None)
+
+    for segment in segments:
+        if may_name(name, segment.source):
+            for statement in segment.statements:
+                walk_nodes(statement, enter)
+    return found
 
 
 # A name bound by other code too, or defined again with other code: one module-level
@@ -192,7 +213,7 @@ def liftable(
             continue
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
-        if _not_liftable(statement):
+        if _not_liftable(statement, set(variables), segments):
             continue
         if _only_called_from_steps(name, {segment.key, *repeats}, segments):
             lifted[segment.key] = tuple(sorted(variables))
