@@ -49,6 +49,7 @@ RULE_FIXTURES = (
     "function_as_value",
     "top_level_await",
     "values_on_one_line",
+    "guarded_reads",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts", "lifted_helpers")

@@ -26,6 +26,7 @@ from nb2pkg.plan import (
     build_plan,
     build_segments,
     forget_code,
+    guarded_reads,
     merge_clones,
     with_data_paths,
     with_folder_needs,
@@ -78,6 +79,17 @@ class Conversion:
 # still parse with today's click (8.2 changed what Typer before 0.16 calls: `--help`
 # raises and option values are taken for arguments); tests/test_main_cli.py runs it.
 _CLI_REQUIREMENT = PipTarget("typer>=0.16")
+
+
+def _asked_if_bound(plan: Plan) -> set[str]:
+    """What a step's `try` reads to learn whether it is bound and no cell binds: the
+    function's read raises the NameError its handler catches, as the notebook's did."""
+    asked = {n for step in plan.steps for n in guarded_reads(list(step.segments))}
+    if not asked:
+        return asked
+    segments = [s for item in plan.items for s in (item.segments if isinstance(item, Step) else (item.segment,))]
+    segments += [*plan.constants, *(d.segment for d in plan.definitions)]
+    return asked - {n for s in segments for n in s.facts.defines} - set(plan.imports)
 
 
 def default_package(notebook_path: Path, flow: Dataflow | None = None) -> str:
@@ -142,9 +154,10 @@ def _converted(
     source = f"src/{package}"
     files[f"{source}/__init__.py"] = init_module(notebook.path.name)
     files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name, data_dir)
+    unbound = _asked_if_bound(plan)
     for module, items in sorted(members.items()):
         rendered = render_module(module, plan, package, items)
-        if rendered.unresolved:
+        if set(rendered.unresolved) - unbound:
             raise InternalError(
                 notebook.path, f"module {module} reads {', '.join(rendered.unresolved)}, which nothing provides"
             )

@@ -9,7 +9,7 @@ from nb2pkg.plan.data_paths import forget_trees, with_data_paths
 from nb2pkg.plan.definitions import may_name, pass_arguments, with_parameters
 from nb2pkg.plan.docstrings import document_returns
 from nb2pkg.plan.gaps import Gaps, KeptWrite, pipeline_gaps
-from nb2pkg.plan.interface import partial_through
+from nb2pkg.plan.interface import guarded_reads, partial_through
 from nb2pkg.plan.kept import kept_imports
 from nb2pkg.plan.layout import draws
 from nb2pkg.plan.model import DataFile, DataFiles, Definition, Kept, Plan, Role, Segment, SegmentKey, Step
@@ -43,6 +43,7 @@ __all__ = [
     "document_returns",
     "folder_needs",
     "forget_code",
+    "guarded_reads",
     "kept_imports",
     "may_name",
     "merge_clones",

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from nb2pkg.analysis import conditional_deletes
+import libcst as cst
+
+from nb2pkg.analysis import conditional_deletes, walk_nodes
 from nb2pkg.plan.model import Segment
 
 
@@ -55,6 +57,10 @@ def step_interface(
     # A module-level name the step also binds is local to the whole function: what the
     # step reads of it before binding must come in as an argument.
     params = uses - (module_names - bound)
+    # `try: cache` / `except NameError: cache = {}` asks whether earlier code bound it: when
+    # none did, the function's own read raises the NameError its handler catches, as the
+    # notebook's did, where an argument would raise it at the call
+    params -= guarded_reads(run) - earlier - _MODULE_DUNDERS
     # A function or lambda the step defines reads the notebook's globals when called;
     # in the module those are the step's own names (closures), or they must come in.
     params |= {r for s in run for _, d in s.facts.functions for r in d.reads} - bound - module_names
@@ -70,6 +76,48 @@ def step_interface(
     return _in_text_order(params, text), _in_text_order(returns, text)
 
 
+# What a module defines and a notebook does not: read in a module, no NameError to catch.
+_MODULE_DUNDERS = frozenset({"__file__", "__cached__", "__loader__", "__package__", "__spec__", "__path__"})
+# Handlers that catch a NameError (a bare `except:` too).
+_CATCHES_NAME_ERROR = frozenset({"NameError", "Exception", "BaseException"})
+
+
+def guarded_reads(run: list[Segment]) -> set[str]:
+    """The names read in the body of a `try` that has a handler catching NameError."""
+    found: set[str] = set()
+
+    def names(node: cst.CSTNode) -> bool | None:
+        if isinstance(node, cst.Name):
+            found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            walk_nodes(node.value, names)  # not `.attr`
+            return False
+        elif isinstance(node, cst.Arg):
+            walk_nodes(node.value, names)  # not the keyword
+            return False
+        return None
+
+    def tries(node: cst.CSTNode) -> bool | None:
+        if isinstance(node, cst.Try) and any(_catches_name_error(handler) for handler in node.handlers):
+            walk_nodes(node.body, names)
+        return None
+
+    for segment in run:
+        if "try" in segment.source:
+            for statement in segment.statements:
+                walk_nodes(statement, tries)
+    return found
+
+
+def _catches_name_error(handler: cst.ExceptHandler) -> bool:
+    kinds = handler.type.elements if isinstance(handler.type, cst.Tuple) else [handler.type]
+    for kind in kinds:
+        node = kind.value if isinstance(kind, cst.Element) else kind
+        if node is None or (isinstance(node, cst.Name) and node.value in _CATCHES_NAME_ERROR):
+            return True
+    return False
+
+
 def deleted_by(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
     """Names the run deletes on every path and does not bind again after."""
     gone: set[str] = set()
@@ -81,13 +129,16 @@ def deleted_by(run: list[Segment] | tuple[Segment, ...]) -> set[str]:
 def unbound_returns(run: list[Segment], params: tuple[str, ...], returns: tuple[str, ...]) -> tuple[str, ...]:
     """Returned names that some path leaves unbound and no argument gives a value to:
     None first keeps the return from failing where the notebook went on. Not functions
-    (a `def` in a loop) nor names deleted on some paths, where None would change nothing."""
+    (a `def` in a loop), names deleted on some paths, where None would change nothing, nor
+    names a `try` reads to learn whether they are bound (`guarded_reads`): None would
+    answer yes."""
     through = partial_through(run)
     candidates = [n for n in returns if n in through and n not in params]
     if not candidates:
         return ()
     excluded = {n for s in run for n, _ in s.facts.functions}
     excluded |= {n for s in run for n in conditional_deletes(s.statements)}
+    excluded |= guarded_reads(run)
     return tuple(n for n in candidates if n not in excluded)
 
 
