@@ -50,6 +50,7 @@ RULE_FIXTURES = (
     "top_level_await",
     "values_on_one_line",
     "guarded_reads",
+    "resets",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts", "lifted_helpers")

@@ -23,7 +23,7 @@ def summary_notebook(notebook: Notebook, plan: Plan, package: str) -> str:
     from nb2pkg.nbschema import notebook_text  # nbformat's text, without importing it when it is valid
 
     cells = _report_cells(notebook, plan)
-    cells = _setup_cells(plan, package, any(c["cell_type"] == "code" for c in cells)) + cells
+    cells = _after_resets(_setup_cells(plan, package, any(c["cell_type"] == "code" for c in cells)), cells)
     for number, cell in enumerate(cells, start=1):
         cell["id"] = f"nb2pkg-{number:03d}"
     document = {
@@ -51,6 +51,31 @@ def _setup_cells(plan: Plan, package: str, has_code: bool) -> list[dict[str, Any
         cells.append(_code(imports, []))
     if plan.session:  # after the imports, as in the notebook, and in its folder (a style file)
         cells.append(_code("# The notebook's session settings (styles, seeds, warnings filters).\nconfig.setup()", []))
+    return cells
+
+
+# `%reset`, `%reset -f`, `%reset -s`: the namespace deleted (`%reset in` only the history).
+_RESET = re.compile(r"%reset(?:\s+-[fs])*\s*")
+
+
+def _after_resets(setup: list[dict[str, Any]], report: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The setup cells, then the report, so that a `%reset` never deletes the package's
+    imports: one that comes before any other code ("start clean") goes first, and one
+    later on is followed by the imports again (not autoreload, which a reset keeps)."""
+    cells = list(setup)
+    again = [cell for cell in setup if not cell["source"].startswith("%load_ext autoreload")]
+    code_yet = False
+    for cell in report:
+        resets = cell["cell_type"] == "code" and all(
+            _RESET.fullmatch(line) for line in cell["source"].splitlines() if line.strip() and not line.startswith("#")
+        )
+        if resets and not code_yet:
+            cells.insert(0, cell)
+            continue
+        cells.append(cell)
+        if resets:
+            cells += [dict(copy, metadata={"nb2pkg": {"source_cells": []}}) for copy in again]
+        code_yet = code_yet or cell["cell_type"] == "code"
     return cells
 
 
