@@ -51,6 +51,7 @@ RULE_FIXTURES = (
     "values_on_one_line",
     "guarded_reads",
     "resets",
+    "environment_settings",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts", "lifted_helpers")

@@ -23,17 +23,22 @@ re-seed in the middle of the notebook re-seeds there, and the order of the rando
 never changes. A setting whose value the notebook showed (the last line of a cell, not
 ended by `;`, of a call that returns something: `torch.manual_seed`) stays too, and so do
 the settings of cells under `%%time` or `%time`, and of cells that read names dynamically.
+
+`%env NAME=VALUE` (or `%set_env`) stays a notebook setting, run by the summary's first
+cell, and sets the variable in `setup()` too (`os.environ`), so that `python -m` runs
+with it; not when its value expands a notebook name (`$n`, `{n}`).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import re
 from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from nb2pkg.analysis import code_of
+from nb2pkg.analysis import code_of, parse
 from nb2pkg.plan.files import nodes_of, read_tree
 from nb2pkg.plan.model import Role, Segment
 
@@ -235,3 +240,25 @@ def _dotted(node: ast.expr) -> str:
         node = node.value
     parts.append(node.id if isinstance(node, ast.Name) else "")
     return ".".join(reversed(parts))
+
+
+# `%env FOO=bar`, `%env FOO bar`, `%set_env FOO=bar`: split as IPython's `set_env` splits them.
+_ENVIRONMENT = re.compile(r"%(?:set_)?env\s+(.*)")
+
+
+def environment_setting(segment: Segment) -> Segment | None:
+    """The notebook setting segment's `%env` lines as a session setting of `os.environ`,
+    or None when it sets no variable that way."""
+    assignments = []
+    for line in segment.source.splitlines():
+        found = _ENVIRONMENT.fullmatch(line.strip())
+        if found is None or "$" in found.group(1) or "{" in found.group(1):
+            continue
+        parameter = found.group(1)
+        name, _, value = (part.strip() for part in parameter.partition("=" if "=" in parameter else " "))
+        if name.isidentifier() and value:
+            assignments.append(f"os.environ[{name!r}] = {value!r}  # %env {name}={value}\n")
+    if not assignments:
+        return None
+    code = "".join(assignments)  # setup() imports os for it (render.scaffold)
+    return replace(segment, role="session", source=code, statements=tuple(parse(code).body))

@@ -28,6 +28,7 @@ from nb2pkg.plan.interface import Liveness, deleted_by, step_interface, unbound_
 from nb2pkg.plan.keeping import DEFINITION_WORK, LATE_BINDING, keep_import_work, keep_late_binding
 from nb2pkg.plan.layout import choose_module, draws
 from nb2pkg.plan.model import Kept, Plan, Segment, SegmentKey, Step
+from nb2pkg.plan.settings import environment_setting
 from nb2pkg.plan.step_functions import closure_values
 from nb2pkg.plan.step_names import step_name
 
@@ -105,7 +106,9 @@ def _plan(segments: tuple[Segment, ...]) -> Plan:
     ]
     settings = tuple(s for s in segments if s.role == "setting")
     names = frozenset(n for s in segments for n in s.facts.defines | s.facts.uses)
-    session = tuple(s for s in segments if s.role == "session")
+    # `%env FOO=bar` sets FOO in setup() too, in the notebook's order
+    found = (s if s.role == "session" else environment_setting(s) for s in segments if s.role in ("session", "setting"))
+    session = tuple(s for s in found if s is not None)
     plan = Plan(tuple(items), definitions, constants, imports, settings, tuple(warnings), names, session)
     return _without_module_clashes(plan, {n for s in segments for n in s.facts.defines})
 

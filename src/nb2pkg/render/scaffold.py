@@ -217,7 +217,9 @@ def _setup_function(plan: Plan, package: str) -> str:
         return ""
     code = "".join(segment.source for segment in plan.session)
     constants = {name for segment in plan.constants for name in segment.facts.defines}
-    statements, _ = resolve_imports(needed_names(code) - constants, plan, package)
+    statements, missing = resolve_imports(needed_names(code) - constants, plan, package)
+    if "os" in missing:  # `%env FOO=bar` in a notebook that does not import os (plan.settings)
+        statements["import os"] = "os"
     imports = import_lines(statements, package)
     return (
         "\n\ndef setup() -> None:\n"

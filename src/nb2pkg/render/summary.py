@@ -43,7 +43,7 @@ def _setup_cells(plan: Plan, package: str, has_code: bool) -> list[dict[str, Any
     cells = []
     setup = _setup(plan, uses_package)
     if setup:
-        cells.append(_code(setup, []))
+        cells.append(_code(setup, _moved_whole(plan)))
     if not (has_code or uses_package):
         return cells
     cells.append(_code(_working_folder(plan, package), []))
@@ -109,6 +109,17 @@ def _setup(plan: Plan, reloads: bool) -> str:
             if line not in lines:
                 lines.append(line)
     return "\n".join(lines)
+
+
+def _moved_whole(plan: Plan) -> list[Cell]:
+    """The cells whose every line is a setting the first cell runs (`%env FOO=bar`): that
+    cell stands for them, and shows what they showed."""
+    elsewhere = {
+        s.cell.index for item in plan.items for s in (item.segments if isinstance(item, Step) else (item.segment,))
+    }
+    elsewhere |= {s.cell.index for s in (*plan.constants, *(d.segment for d in plan.definitions))}
+    moved = {s.cell.index: s.cell for s in plan.settings if s.cell.index not in elsewhere}
+    return [moved[index] for index in sorted(moved)]
 
 
 def _working_folder(plan: Plan, package: str) -> str:
