@@ -52,6 +52,7 @@ RULE_FIXTURES = (
     "guarded_reads",
     "resets",
     "environment_settings",
+    "shown_call_values",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts", "lifted_helpers")

@@ -209,11 +209,39 @@ def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functio
     if not isinstance(value, cst.Call):
         return not isinstance(value, cst.Yield)
     name = call_name(value)
-    if name in _RETURNS_NONE or name in FILE_WRITERS or has_inplace_true(value):
+    if has_inplace_true(value) or _returns_none(value, name, imports):
         return False
     if isinstance(value.func, cst.Name) and value.func.value in functions:
-        return functions[value.func.value].returns_value
+        return functions[value.func.value].returns_value or functions[value.func.value].is_class  # an instance
     return True
+
+
+# Methods of lists, dicts and sets that return None (`xs.sort()`); numpy's functions of
+# those names return arrays (`np.sort(a)`, `np.append(a, 1)`).
+_CONTAINER_METHODS = frozenset({"append", "extend", "insert", "clear", "sort", "reverse", "update", "add"})
+# Writers that return what they wrote, or made: `f.write(...)` the count, `shutil.copy` the
+# copy's path, `df.copy()` and `df.rename(...)` a new frame, `open(...)` the file.
+_WRITERS_WITH_VALUES = frozenset({"write", "write_text", "write_bytes", "copy", "copyfile", "open", "to_sql"})
+# pandas' writers give the text when no file is given (`df.to_csv()`); `os.rename`
+# returns None, `df.rename(...)` a frame; `json.dump(obj, f)` None, `yaml.dump(obj)` text.
+_TEXT_WITHOUT_FILE = frozenset({"to_csv", "to_json", "to_parquet"})
+_NONE_FROM = {"rename": ("os",), "dump": ("json", "pickle")}
+
+
+def _returns_none(call: cst.Call, name: str, imports: dict[str, str]) -> bool:
+    """Whether a call surely returns None (a shown None shows nothing): known by its name,
+    where the name says it, else by what it is called on and with."""
+    root = root_name(call.func) if isinstance(call.func, cst.Attribute) else None
+    module = imports.get(root, "").split(".")[0] if root is not None else ""
+    if name in _CONTAINER_METHODS:
+        return not module
+    if name in _RETURNS_NONE:
+        return True
+    if name not in FILE_WRITERS or name in _WRITERS_WITH_VALUES:
+        return False
+    if name in _TEXT_WITHOUT_FILE:
+        return any(arg.keyword is None or arg.keyword.value in ("path_or_buf", "path") for arg in call.args)
+    return module in _NONE_FROM.get(name, (module,))
 
 
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
