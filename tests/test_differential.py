@@ -55,7 +55,7 @@ RULE_FIXTURES = (
     "shown_call_values",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
-REFUSING_FIXTURES = ("kept_parts", "lifted_helpers")
+REFUSING_FIXTURES = ("kept_parts", "lifted_helpers", "global_writers")
 
 
 @pytest.fixture(scope="module")

@@ -74,6 +74,16 @@ def _namespace_reason(facts: CellFacts) -> str:
     """The cell reaches into the notebook's namespace in a way a step cannot."""
     if facts.rebinds_globals:
         return "defines a function that rebinds notebook names with `global`"
+    if _TOP_LEVEL_GLOBAL.search(facts.python or ""):
+        return "declares `global` at its top level, which in a function would make the names the module's"
+    written = sorted({(f, n) for f, _, writes in facts.through for n in writes})
+    read = [(f, n) for f, n in written if re.search(rf"(?<![\w.]){re.escape(n)}\b", facts.python or "")]
+    if read:
+        function, name = read[0]
+        return (
+            f"calls `{function}`, a notebook function that rebinds `{name}` with `global`, and reads `{name}`: "
+            "a step would read its own"
+        )
     only = notebook_only_names(facts.builtin_reads)
     if only:
         return f"reads {only}, which only the notebook has (IPython's history, or `__name__` as `'__main__'`)"
@@ -81,6 +91,9 @@ def _namespace_reason(facts: CellFacts) -> str:
         return "binds names through a magic (`%pylab`, `%run`), which nb2pkg cannot follow"
     return ""
 
+
+# `global x` at a cell's top level (a function's body is indented): a no-op in the notebook.
+_TOP_LEVEL_GLOBAL = re.compile(r"^global\s", re.M)
 
 # Names IPython gives the notebook that a module does not have, or has with another
 # value: the output history, the input history, and the module's own dunder names.

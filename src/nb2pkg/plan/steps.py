@@ -349,9 +349,13 @@ def _as_figure_end(current: list[Segment], segment: Segment) -> Segment:
 
 def _starts_step(current: list[Segment], segment: Segment) -> bool:
     """Whether a code segment of a new cell starts a step: a figure starts and ends one,
-    and so does a cell tagged with its module or name, or timed."""
+    and so does a cell tagged with its module or name, or timed; a cell that calls a
+    notebook function rebinding notebook names with `global` ends one (what reads them
+    then takes the notebook's new values as arguments)."""
     if not current or current[-1].cell == segment.cell:
         return False
+    if any(writes for _, _, writes in current[-1].facts.through):
+        return True
     if current[-1].role == "code" and only_shows_figures(segment.statements) and draws(current[-1].source):
         return False  # the end of the figure before
     tagged = _has_layout_tag(segment) or bool(segment.cell_magic)
