@@ -60,8 +60,24 @@ def test_only_the_calls_get_the_variable_beside_an_attribute_of_the_same_name(tm
         ["def above(value, **options):\n    return value > limit", "flag = above(3, limit=1)"],
         # `map(above, ...)` inside it could not pass `limit`
         ["def above(value):\n    return value > limit or any(map(above, []))", "flag = above(3)"],
+        # there `limit=limit` would pass the comprehension's, the lambda's, the class's own
+        [HELPER, "flags = [above(0) for limit in range(3)]"],
+        [HELPER, "check = lambda limit: above(limit)\nflag = check(2)"],
+        [HELPER, "class Bounds:\n    limit = 100\n    flag = above(5)"],
     ],
-    ids=["callback", "kept cell", "global", "default value", "called by a function", "decorated", "kwargs", "itself"],
+    ids=[
+        "callback",
+        "kept cell",
+        "global",
+        "default value",
+        "called by a function",
+        "decorated",
+        "kwargs",
+        "itself",
+        "comprehension",
+        "lambda",
+        "class",
+    ],
 )
 def test_no_lifting(tmp_path: Path, cells: list[str]) -> None:
     code = converted(tmp_path, cells)

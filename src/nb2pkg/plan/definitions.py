@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from nb2pkg.analysis import walk_nodes
+from nb2pkg.analysis import target_names, walk_nodes
 from nb2pkg.diagnostics import Diagnostic
 from nb2pkg.plan.layout import name_definition_module
 from nb2pkg.plan.model import Definition, Segment, SegmentKey
@@ -170,6 +170,38 @@ def _not_liftable(statement: cst.BaseStatement, variables: set[str], segments: t
     return None
 
 
+def _inner_bindings(name: str, segments: tuple[Segment, ...]) -> set[str]:
+    """What the comprehensions, lambdas, functions and classes of the code that calls `name`
+    bind of their own (loop targets, parameters, class attributes): there, a name passed
+    to a lifted parameter would not be the notebook's."""
+    found: set[str] = set()
+
+    def enter(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.CompFor):
+            found.update(target_names(node.target))
+        elif isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            params = node.params
+            every = [*params.posonly_params, *params.params, *params.kwonly_params]
+            every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+            found.update(p.name.value for p in every)
+        elif isinstance(node, cst.ClassDef):
+            for line in node.body.body:
+                if isinstance(line, cst.SimpleStatementLine):
+                    found.update(
+                        n
+                        for small in line.body
+                        if isinstance(small, cst.Assign)
+                        for t in small.targets
+                        for n in target_names(t.target)
+                    )
+
+    for segment in segments:
+        if segment.role == "code" and may_name(name, segment.source):
+            for statement in segment.statements:
+                walk_nodes(statement, enter)
+    return found
+
+
 def _keywords_passed(name: str, segments: tuple[Segment, ...]) -> set[str]:
     """The keywords the calls of `name` pass (`f(x, k=5)`: k)."""
     found: set[str] = set()
@@ -213,8 +245,8 @@ def liftable(
             continue
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
-        if _not_liftable(statement, set(variables), segments):
-            continue
+        if _not_liftable(statement, set(variables), segments) or variables & _inner_bindings(name, segments):
+            continue  # `[f(0) for k in range(3)]`: `f(0, k=k)` there would pass the loop's k
         if _only_called_from_steps(name, {segment.key, *repeats}, segments):
             lifted[segment.key] = tuple(sorted(variables))
     return lifted
