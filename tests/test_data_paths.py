@@ -93,6 +93,16 @@ REWRITES = [
         ],
         {"src/nb/pipeline.py": ["(path=A_CSV)", "(path=B_CSV)"], "src/nb/config.py": ["A_CSV = ", "B_CSV = "]},
     ),
+    (
+        "after `%cd ..` a path is from the folder above: it stays as written",
+        ["%cd ..", "import pandas as pd", "df = pd.read_csv('data/houses.csv')\ndf.shape"],
+        {"src/nb/data.py": ['pd.read_csv("data/houses.csv")'], "src/nb/config.py": ["NOTEBOOK_DIR = "]},
+    ),
+    (
+        "after os.chdir, in the same step too",
+        ["import os\nimport pandas as pd", "os.chdir('..')\ndf = pd.read_csv('houses.csv')\ndf.shape"],
+        {"src/nb/data.py": ['os.chdir("..")', 'pd.read_csv("houses.csv")']},
+    ),
 ]
 
 

@@ -5,7 +5,9 @@ HOUSES_CSV)`), so that the package reads its data from any folder.
 
 An input file is a relative path a step reads (a literal, a constant holding one,
 `os.path.join` of those) that no code of the notebook writes: a file it writes and reads
-back stays where the code puts it. A constant of the notebook used only as such a read
+back stays where the code puts it. A path read once the notebook changed its working
+folder (`%cd ..`, `os.chdir(...)`, in that step or before) is from that folder, and stays
+as it is written. A constant of the notebook used only as such a read
 path is redefined in place (`DATA_PATH = DATA_DIR / "houses.csv"`); one used otherwise
 too (printed, joined) stays as it was, beside the new one. A call that may take only a
 str (`cv2.imread`, any call nb2pkg does not know) gets `str(DATA_DIR / ...)`.
@@ -43,6 +45,11 @@ _PATHLIKE = frozenset(
         "builtins.open",
     }
 )
+
+
+# `%cd`, `%pushd`, `os.chdir(...)`: relative paths after it are from another folder (as
+# IPython's rewrite writes the magics, and as the notebook wrote them).
+_CHANGES_FOLDER = re.compile(r"\bchdir\(|run_line_magic\('(cd|pushd)'|^\s*%(cd|pushd)\b", re.M)
 
 
 @dataclass(frozen=True)
@@ -171,9 +178,11 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
                 written.add(posixpath.normpath(use.path))
                 continue
             every_read[use.path] = every_read.get(use.path, False) or not takes_pathlike(use, origins)
-    for item in plan.steps:
-        for segment in item.segments:
-            tree = segment_tree(segment)
+    moved = False  # the notebook changed its working folder (`%cd ..`): later paths are from there
+    for item in plan.items:
+        for segment in item.segments if isinstance(item, Step) else (item.segment,):
+            moved = moved or _CHANGES_FOLDER.search(segment.source) is not None
+            tree = segment_tree(segment) if isinstance(item, Step) and not moved else None
             for use in uses_in(tree) if tree else []:
                 if use.kind == "read" and use.path and is_relative(use.path) and names_a_file(use, origins):
                     step_reads[use.path] = every_read[use.path]
