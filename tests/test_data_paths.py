@@ -15,7 +15,7 @@ import pytest
 from nb2pkg import api
 from nb2pkg.dataflow import build_dataflow
 from nb2pkg.notebook import read_notebook
-from nb2pkg.plan import build_plan, build_segments, folder_needs, merge_clones, with_data_paths
+from nb2pkg.plan import build_plan, build_segments, folder_needs, merge_clones, pipeline_gaps, with_data_paths
 from nb2pkg.render import with_results_returned
 from support import EXAMPLE, make_notebook, write_notebook
 
@@ -144,6 +144,16 @@ def test_folder_needs(tmp_path: Path, cells: list[str | tuple[str, str]], needed
     needs = folder_needs(plan_of(tmp_path, cells))
     assert bool(needs) == needed, needs
     assert all(isinstance(cell, int) and reason for cell, reason in needs)
+
+
+def test_a_kept_change_of_folder_is_a_gap_for_the_steps_that_read_relative_paths(tmp_path: Path) -> None:
+    """`%cd ..` runs in the summary only: `python -m` would read `data/x.csv` elsewhere."""
+    plan = plan_of(tmp_path, ["%cd ..", "import pandas as pd", "df = pd.read_csv('data/x.csv')\ndf.shape"])
+    assert pipeline_gaps(plan).reasons() == [
+        "cell 1, which stays in the notebook, changes `os.getcwd()`, which `load_df` reads"
+    ]
+    quiet = plan_of(tmp_path, ["%cd ..", "total = sum([1, 2])\nprint(total)"])
+    assert not pipeline_gaps(quiet)  # nothing after it uses a relative path
 
 
 def test_only_input_reads_leave_no_chdir_anywhere(tmp_path: Path) -> None:

@@ -25,7 +25,17 @@ import libcst as cst
 
 from nb2pkg.analysis import code_of, dotted_name
 from nb2pkg.naming import identifier, unique
-from nb2pkg.plan.files import FileUse, call_name, file_calls, file_uses, is_relative, nodes_of, parse, tree_of
+from nb2pkg.plan.files import (
+    CHANGES_FOLDER,
+    FileUse,
+    call_name,
+    file_calls,
+    file_uses,
+    is_relative,
+    nodes_of,
+    parse,
+    tree_of,
+)
 from nb2pkg.plan.model import DataFile, DataFiles, Kept, Plan, Segment, Step
 
 # Reading calls known to take an os.PathLike (pathlib.Path) as well as a str.
@@ -45,11 +55,6 @@ _PATHLIKE = frozenset(
         "builtins.open",
     }
 )
-
-
-# `%cd`, `%pushd`, `os.chdir(...)`: relative paths after it are from another folder (as
-# IPython's rewrite writes the magics, and as the notebook wrote them).
-_CHANGES_FOLDER = re.compile(r"\bchdir\(|run_line_magic\('(cd|pushd)'|^\s*%(cd|pushd)\b", re.M)
 
 
 @dataclass(frozen=True)
@@ -181,7 +186,7 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
     moved = False  # the notebook changed its working folder (`%cd ..`): later paths are from there
     for item in plan.items:
         for segment in item.segments if isinstance(item, Step) else (item.segment,):
-            moved = moved or _CHANGES_FOLDER.search(segment.source) is not None
+            moved = moved or CHANGES_FOLDER.search(segment.source) is not None
             tree = segment_tree(segment) if isinstance(item, Step) and not moved else None
             for use in uses_in(tree) if tree else []:
                 if use.kind == "read" and use.path and is_relative(use.path) and names_a_file(use, origins):

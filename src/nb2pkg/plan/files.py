@@ -5,11 +5,16 @@ path stands in the call, so that plan.data_paths can make it a parameter."""
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from nb2pkg.analysis import CACHED_PER_NOTEBOOK
 from nb2pkg.limits import parse_quietly, python_tree
+
+# `%cd`, `%pushd`, `os.chdir(...)`: relative paths after it are from another folder (the
+# magics as IPython's rewrite writes them, and as the notebook wrote them).
+CHANGES_FOLDER = re.compile(r"\bchdir\(|run_line_magic\('(cd|pushd)'|^\s*%(cd|pushd)\b", re.M)
 
 # Calls whose first argument (or path keyword) is a file the call reads, a file it writes.
 _READ_FUNCTIONS = frozenset(

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from nb2pkg.analysis import unreadable_writes
 from nb2pkg.diagnostics import Diagnostic
+from nb2pkg.plan.files import CHANGES_FOLDER
 from nb2pkg.plan.model import Kept, Plan, Step
+from nb2pkg.plan.notebook_folder import folder_needs
 
 # How a kept cell touches a name
 BINDS, CHANGES, DELETES, MAY_CHANGE = "binds", "changes", "deletes", "may change"
@@ -68,11 +70,14 @@ class Gaps:
 
 
 def pipeline_gaps(plan: Plan) -> Gaps:
-    """Follow which code last set each name, in notebook order: a step or a kept cell."""
+    """Follow which code last set each name, in notebook order: a step or a kept cell.
+    A kept `%cd` (or `os.chdir`) sets the folder the steps after it find relative paths in."""
     module_level = set(plan.imports) | set(plan.provided())
     origin: dict[str, KeptWrite | None] = {}  # None: a step returned it
     returned: set[str] = set()
     star: KeptWrite | None = None  # a kept `from m import *` may bind any name
+    folder: KeptWrite | None = None  # the last kept change of the working folder
+    relative = {cell for cell, _ in folder_needs(plan)} if any(_changes_folder(i) for i in plan.items) else set()
     loose: set[str] = set()
     writes: dict[tuple[int, str], KeptWrite] = {}
     for item in plan.items:
@@ -85,6 +90,8 @@ def pipeline_gaps(plan: Plan) -> Gaps:
                 write = origin.get(name, star)
                 if write is not None and (write.cell, name) not in writes:
                     writes[(write.cell, name)] = KeptWrite(write.cell, name, write.how, item.name)
+            if folder is not None and relative & {s.cell.number for s in item.segments}:
+                writes.setdefault((folder.cell, _FOLDER), KeptWrite(folder.cell, _FOLDER, CHANGES, item.name))
             origin.update((name, None) for name in item.returns)
             returned.update(item.returns)
             origin.update(_magic_writes(item))
@@ -92,9 +99,21 @@ def pipeline_gaps(plan: Plan) -> Gaps:
             origin.update(_kept_writes(item, origin))
             if item.segment.role == "kept" and item.segment.facts.star_import:
                 star = KeptWrite(item.segment.cell.number, "*", "may bind", "")
+            if _changes_folder(item):
+                folder = KeptWrite(item.segment.cell.number, _FOLDER, CHANGES, "")
     seen = {w.name for w in writes.values()}
     unbound = tuple(sorted(n for n in loose if n not in seen))
     return Gaps(tuple(sorted(loose)), tuple(writes[k] for k in sorted(writes)), unbound)
+
+
+def _changes_folder(item: Step | Kept) -> bool:
+    return (
+        isinstance(item, Kept) and item.segment.role != "markdown" and bool(CHANGES_FOLDER.search(item.segment.source))
+    )
+
+
+# What a kept `%cd` or `os.chdir` changes: the folder the steps after it run in.
+_FOLDER = "os.getcwd()"
 
 
 def _magic_writes(step: Step) -> dict[str, KeptWrite]:
