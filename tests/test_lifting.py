@@ -64,6 +64,8 @@ def test_only_the_calls_get_the_variable_beside_an_attribute_of_the_same_name(tm
         [HELPER, "flags = [above(0) for limit in range(3)]"],
         [HELPER, "check = lambda limit: above(limit)\nflag = check(2)"],
         [HELPER, "class Bounds:\n    limit = 100\n    flag = above(5)"],
+        # its own call of itself would pass the comprehension's `limit` on
+        ["def above(n):\n    return limit if n == 0 else sum([above(n - 1) for limit in range(2)])", "flag = above(2)"],
     ],
     ids=[
         "callback",
@@ -77,6 +79,7 @@ def test_only_the_calls_get_the_variable_beside_an_attribute_of_the_same_name(tm
         "comprehension",
         "lambda",
         "class",
+        "itself in a comprehension",
     ],
 )
 def test_no_lifting(tmp_path: Path, cells: list[str]) -> None:

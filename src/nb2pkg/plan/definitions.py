@@ -170,8 +170,9 @@ def _not_liftable(statement: cst.BaseStatement, variables: set[str], segments: t
     return None
 
 
-def _inner_bindings(name: str, segments: tuple[Segment, ...]) -> set[str]:
+def _inner_bindings(name: str, segments: tuple[Segment, ...], definition: Segment) -> set[str]:
     """What the comprehensions, lambdas, functions and classes of the code that calls `name`
+    (the steps' code, and its own body, whose calls of itself pass the lifted names on)
     bind of their own (loop targets, parameters, class attributes): there, a name passed
     to a lifted parameter would not be the notebook's."""
     found: set[str] = set()
@@ -196,7 +197,7 @@ def _inner_bindings(name: str, segments: tuple[Segment, ...]) -> set[str]:
                     )
 
     for segment in segments:
-        if segment.role == "code" and may_name(name, segment.source):
+        if (segment.role == "code" or segment is definition) and may_name(name, segment.source):
             for statement in segment.statements:
                 walk_nodes(statement, enter)
     return found
@@ -245,7 +246,7 @@ def liftable(
             continue
         if deferred.returns_callable and _rebound_after_a_call(name, variables, segments):
             continue  # its closure or generator would keep the values of the call
-        if _not_liftable(statement, set(variables), segments) or variables & _inner_bindings(name, segments):
+        if _not_liftable(statement, set(variables), segments) or variables & _inner_bindings(name, segments, segment):
             continue  # `[f(0) for k in range(3)]`: `f(0, k=k)` there would pass the loop's k
         if _only_called_from_steps(name, {segment.key, *repeats}, segments):
             lifted[segment.key] = tuple(sorted(variables))
