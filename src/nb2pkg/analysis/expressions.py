@@ -213,6 +213,8 @@ class ExpressionWalk(MagicWalk):
         self.scopes.append(scope)
         if isinstance(body, cst.BaseExpression):
             self.expr(body)
+            if top and self.collector is not None:
+                self.collector.returns_value = True  # a lambda gives its expression's value
         else:
             self.suite(body)
         self.scopes.pop()

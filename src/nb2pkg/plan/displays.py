@@ -212,7 +212,8 @@ def shows_a_value(statement: cst.BaseStatement, imports: dict[str, str], functio
     if has_inplace_true(value) or _returns_none(value, name, imports):
         return False
     if isinstance(value.func, cst.Name) and value.func.value in functions:
-        return functions[value.func.value].returns_value or functions[value.func.value].is_class  # an instance
+        called = functions[value.func.value]  # an instance, a generator or a function are values too
+        return called.returns_value or called.is_class or called.returns_callable
     return True
 
 
