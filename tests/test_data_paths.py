@@ -99,6 +99,15 @@ REWRITES = [
         {"src/nb/data.py": ['pd.read_csv("data/houses.csv")'], "src/nb/config.py": ["NOTEBOOK_DIR = "]},
     ),
     (
+        "a heading that speaks of `os.chdir(...)` changes nothing",
+        [
+            ("markdown", "Never call `os.chdir(path)`:\n%cd is worse"),
+            "import pandas as pd",
+            "df = pd.read_csv('data/a.csv')\ndf",
+        ],
+        {"src/nb/config.py": ['A_CSV = DATA_DIR / "a.csv"']},
+    ),
+    (
         "after os.chdir, in the same step too",
         ["import os\nimport pandas as pd", "os.chdir('..')\ndf = pd.read_csv('houses.csv')\ndf.shape"],
         {"src/nb/data.py": ['os.chdir("..")', 'pd.read_csv("houses.csv")']},

@@ -186,7 +186,7 @@ def _reads(plan: Plan, constants: dict[str, str], origins: dict[str, str]) -> _R
     moved = False  # the notebook changed its working folder (`%cd ..`): later paths are from there
     for item in plan.items:
         for segment in item.segments if isinstance(item, Step) else (item.segment,):
-            moved = moved or CHANGES_FOLDER.search(segment.source) is not None
+            moved = moved or (segment.role != "markdown" and CHANGES_FOLDER.search(segment.source) is not None)
             tree = segment_tree(segment) if isinstance(item, Step) and not moved else None
             for use in uses_in(tree) if tree else []:
                 if use.kind == "read" and use.path and is_relative(use.path) and names_a_file(use, origins):

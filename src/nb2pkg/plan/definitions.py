@@ -127,7 +127,7 @@ def _needs(segment: Segment) -> set[str]:
     return set(segment.facts.uses) | {r for _, d in segment.facts.functions for r in d.reads}
 
 
-def kept_definition_reason(segment: Segment, module_names: set[str], segments: tuple[Segment, ...] = ()) -> str:
+def kept_definition_reason(segment: Segment, module_names: set[str], segments: tuple[Segment, ...]) -> str:
     names = sorted(_needs(segment) - module_names - segment.facts.defines)
     if any(d.writes for _, d in segment.facts.functions):
         return "defines a function that rebinds notebook names with `global`"

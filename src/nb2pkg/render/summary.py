@@ -66,9 +66,8 @@ def _after_resets(setup: list[dict[str, Any]], report: list[dict[str, Any]]) -> 
     again = [cell for cell in setup if not cell["source"].startswith("%load_ext autoreload")]
     code_yet = False
     for cell in report:
-        resets = cell["cell_type"] == "code" and all(
-            _RESET.fullmatch(line) for line in cell["source"].splitlines() if line.strip() and not line.startswith("#")
-        )
+        lines = [line for line in cell["source"].splitlines() if line.strip() and not line.startswith("#")]
+        resets = cell["cell_type"] == "code" and bool(lines) and all(_RESET.fullmatch(line) for line in lines)
         if resets and not code_yet:
             cells.insert(0, cell)
             continue
