@@ -268,15 +268,11 @@ def _is_table(node: ast.expr) -> bool:
 
 def _literal(node: ast.expr) -> bool:
     """Whether the display holds only literals (`-1` and `None` included)."""
-    if isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, ast.UnaryOp):
-        return isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant)
-    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return all(map(_literal, node.elts))
-    if isinstance(node, ast.Dict):
-        return all(k is not None and _literal(k) for k in node.keys) and all(map(_literal, node.values))
-    return False
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _heading_module(heading: str | None) -> str | None:
