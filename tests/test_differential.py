@@ -53,6 +53,7 @@ RULE_FIXTURES = (
     "resets",
     "environment_settings",
     "shown_call_values",
+    "import_after_value",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts", "lifted_helpers", "global_writers")

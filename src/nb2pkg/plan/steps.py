@@ -162,24 +162,17 @@ def _items(
         segment = _as_figure_end(current, segment)
         role = segment.role
         defined |= segment.facts.defines
+        if role == "import" and any(segment.facts.defines & s.facts.defines for s in current):
+            close()  # `time = 3` ... `import time`: in one function the module would be the value
         if role in ("import", "constant", "setting", "session") or segment.key in moved:
             continue  # they move out of the flow: modules and the setup cell hold them
         if role == "code":
-            late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
-            if late:
-                close()
-                reason = (
-                    f"{_LATE}{_listed(n for n, _ in segment.facts.functions)}, which reads "
-                    f"{_listed(late)}, bound only by later cells: the notebook finds "
-                    "it when the function runs, a package function would not"
-                )
-                runs.append(replace(segment, role="kept", reason=reason))
-                kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
-                continue
-            reason = _builtin_reason(segment)
+            reason = _late_reason(segment, defined) or _builtin_reason(segment)
             if reason:
                 close()
                 runs.append(replace(segment, role="kept", reason=reason))
+                # the functions it defines stay with it, reading the notebook's names
+                kept_functions = {**kept_functions, **{n: d.reads | d.writes for n, d in segment.facts.functions}}
                 continue
             if _builtin_clash(current, segment):
                 close()
@@ -269,6 +262,18 @@ def _steps_and_kept(
 
 
 _LATE = "defines a function or lambda "
+
+
+def _late_reason(segment: Segment, defined: set[str]) -> str:
+    """Why a segment defining functions that read names only later cells bind stays."""
+    late = sorted({r for _, d in segment.facts.functions for r in d.reads} - defined)
+    if not late:
+        return ""
+    return (
+        f"{_LATE}{_listed(n for n, _ in segment.facts.functions)}, which reads "
+        f"{_listed(late)}, bound only by later cells: the notebook finds "
+        "it when the function runs, a package function would not"
+    )
 
 
 def _unbound_warning(step: Step) -> str:
