@@ -54,6 +54,7 @@ RULE_FIXTURES = (
     "environment_settings",
     "shown_call_values",
     "import_after_value",
+    "deleted_names",
 )
 # Rule fixtures whose `python -m` must refuse, honestly (a kept cell binds what a step reads).
 REFUSING_FIXTURES = ("kept_parts", "lifted_helpers", "global_writers")

@@ -53,7 +53,8 @@ class Before:
         if position < self._upto:  # not met in a plan: looked at again from the start
             self._start()
         for segment in self._segments[self._upto : position]:
-            self.bound |= segment.facts.defines
+            # `del n` on every path unbinds it: a later read finds nothing, as in the notebook
+            self.bound = (self.bound - (segment.facts.deletes - segment.partial)) | segment.facts.defines
             if segment.facts.dynamic:
                 self._dynamic.append(segment.source)
             # as plan.imports.rebound_imports: a kept cell's own import lines are imports

@@ -161,7 +161,7 @@ def _items(
     for position, segment in enumerate(segments):
         segment = _as_figure_end(current, segment)
         role = segment.role
-        defined |= segment.facts.defines
+        defined = (defined - (segment.facts.deletes - segment.partial)) | segment.facts.defines  # `del n` unbinds
         if role == "import" and any(segment.facts.defines & s.facts.defines for s in current):
             close()  # `time = 3` ... `import time`: in one function the module would be the value
         if role in ("import", "constant", "setting", "session") or segment.key in moved:
