@@ -89,6 +89,21 @@ def test_module_file_and_package_are_copied_with_their_imports(tmp_path: Path) -
     assert local.warnings == ()
 
 
+def test_a_module_finding_files_beside_itself_is_told_to_have_them_copied(tmp_path: Path) -> None:
+    notebook = write_notebook(
+        tmp_path / "nb.ipynb", make_notebook(["import helper\ntext = helper.read()", "print(text)"])
+    )
+    (tmp_path / "helper.py").write_text(
+        "from pathlib import Path\n\ndef read():\n    return (Path(__file__).parent / 'x.txt').read_text()\n"
+    )
+    (tmp_path / "x.txt").write_text("content")
+    warnings = api.convert(notebook, out=tmp_path / "p").conversion.warnings
+    assert [w.message for w in warnings if "__file__" in w.message] == [
+        "`helper.py` finds files beside itself (`__file__`): copied into src/, it looks for them there; "
+        "copy the files it reads into src/ beside it"
+    ]
+
+
 def test_sys_path_folder_is_searched_and_its_modules_imports_followed(tmp_path: Path) -> None:
     _, local = _project(
         tmp_path,

@@ -92,6 +92,21 @@ def _asked_if_bound(plan: Plan) -> set[str]:
     return asked - {n for s in segments for n in s.facts.defines} - set(plan.imports)
 
 
+def _beside_itself(local: LocalModules) -> list[Diagnostic]:
+    """A local module file that finds files through `__file__` finds them beside its copy
+    (a local package is copied with the files in its folder)."""
+    return [
+        Diagnostic(
+            None,
+            None,
+            f"`{module.top}` finds files beside itself (`__file__`): copied into src/, it looks for "
+            f"them there; copy the files it reads into src/ beside it",
+        )
+        for module in local.modules
+        if module.top.endswith(".py") and "__file__" in module.files[0][1]
+    ]
+
+
 def default_package(notebook_path: Path, flow: Dataflow | None = None) -> str:
     """The package name for a notebook: from its file's name, never a module it imports."""
     return package_name(notebook_path.stem, imported_names(flow) if flow is not None else ())
@@ -150,7 +165,7 @@ def _converted(
     data_dir = data_dir_default(plan, notebook.path.absolute().parent.resolve(), out)
     members = _module_members(plan)
     files: dict[str, str] = {}
-    warnings = [*flow.warnings, *plan.warnings, *local.warnings]
+    warnings = [*flow.warnings, *plan.warnings, *local.warnings, *_beside_itself(local)]
     source = f"src/{package}"
     files[f"{source}/__init__.py"] = init_module(notebook.path.name)
     files[f"{source}/config.py"] = render_config(plan, package, str(notebook_dir), notebook.path.name, data_dir)
