@@ -1,6 +1,6 @@
 """`plan.before` counts each segment once for points that only move forward: at every
 point it says what asking again from the first cell says (`rebound_imports`, the union of
-what the segments before bind), on every corpus notebook, golden fixture and the example."""
+what the segments before leave bound), on every corpus notebook, golden fixture and the example."""
 
 from __future__ import annotations
 
@@ -31,10 +31,18 @@ def test_before_is_asking_from_the_start(path: Path) -> None:
     for position in [*range(0, len(segments) + 1, 3), len(segments), 2, len(segments)]:  # and once going back
         before.advance(position)
         earlier = segments[:position]
-        assert before.bound == {n for s in earlier for n in s.facts.defines}
+        assert before.bound == _bound(earlier)
         assert before.dynamic == "\n".join(s.source for s in earlier if s.facts.dynamic)
         assert before.rebound_imports() == rebound_imports(segments, position, imported)
         assert kept.upto(segments, position) == {n for s in earlier if s.role == "kept" for n in s.facts.defines}
+
+
+def _bound(segments: tuple) -> set[str]:  # type: ignore[type-arg]
+    """What the segments leave bound, in order: a `del` on every path unbinds."""
+    bound: set[str] = set()
+    for segment in segments:
+        bound = (bound - (segment.facts.deletes - segment.partial)) | segment.facts.defines
+    return bound
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ class GrowingUnion(Generic[Item]):
 
 
 class Before:
-    """For `position`s in increasing order, what `segments[:position]` bound: every name
+    """For `position`s in increasing order, what `segments[:position]` left bound: every name
     (`bound`), the code of those that bind names dynamically (`dynamic`), and which
     imported names a later binding made values (`rebound_imports`)."""
 
