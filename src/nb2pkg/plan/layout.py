@@ -165,6 +165,7 @@ def _calls(code: str) -> list[tuple[str, ...]]:
     return found
 
 
+@lru_cache(maxsize=16)  # asked by content, then by what a step makes (`_builds_data`), of one code
 def _code_only(code: str) -> str:
     """The code without its comments and the text of its strings, which say nothing of
     what it does (`# we .plot( later`, `"fit("`)."""
