@@ -110,3 +110,10 @@ def test_a_name_the_notebook_rebinds_after_capturing_is_not_a_replay(tmp_path: P
         len([line for line in pipeline.splitlines() if line.strip().startswith(("values =", "utils.", "preprocess."))])
         == 3
     )
+
+
+def test_a_cell_of_comments_stays_where_it_was_and_an_empty_one_goes(tmp_path: Path) -> None:
+    notes = "# 1. sepal_length (in cm)\n# 2. class"
+    cells, _ = _summary(tmp_path, make_notebook(["x = len('ab')", notes, "   \n", "print(x)"]))
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"][-3:]
+    assert sources == ["x = utils.compute_x()", notes, "print(x)"]

@@ -119,8 +119,8 @@ def _split_cell(
         return [Segment(cell, "kept", cell.source, facts, reason, partial=_partial_of_kept(facts))]
     assert facts.python is not None
     module, timed = unwrap_timed_line(_with_header_on_first_statement(parse(facts.python)), facts.magics)
-    if not module.body:
-        return []
+    if not module.body:  # a cell of comments (`# 1. sepal_length (in cm)`) stays, as it is; an empty one goes
+        return [Segment(cell, "display", cell.source, facts)] if "#" in cell.source else []
     if not timed and not any(m.cell for m in facts.magics):  # `%time a; b` times both, shows nothing
         module = last_value_apart(module)
     movable = not (timed or facts.dynamic or any(m.cell for m in facts.magics))  # they keep their settings
