@@ -117,3 +117,24 @@ def test_a_cell_of_comments_stays_where_it_was_and_an_empty_one_goes(tmp_path: P
     cells, _ = _summary(tmp_path, make_notebook(["x = len('ab')", notes, "   \n", "print(x)"]))
     sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"][-3:]
     assert sources == ["x = utils.compute_x()", notes, "print(x)"]
+
+
+def test_the_comments_a_cell_ends_with_stay_after_its_code(tmp_path: Path) -> None:
+    """`# df.head()` after a cell's last statement was in no file."""
+    cells, files = _summary(
+        tmp_path,
+        make_notebook(
+            [
+                "import pandas as pd",
+                "df = pd.DataFrame({'a': [1]})\n# df.head()",
+                "df['b'] = df['a'] * 2\n# df.describe()",
+                "rate = 0.5\n# the rate",
+                "print(df.shape)\n# the end",
+            ]
+        ),
+    )
+    module = files["src/nb/preprocess.py"]
+    assert '    df = pd.DataFrame({"a": [1]})\n    # df.head()\n\n    df["b"]' in module
+    assert "    # df.describe()\n\n    return df\n" in module
+    assert "rate = 0.5\n# the rate\n" in files["src/nb/config.py"]
+    assert any("".join(c["source"]) == "print(df.shape)\n# the end" for c in cells)

@@ -50,6 +50,9 @@ class Segment:
     # empty for straight-line code, whose facts.uses say it
     reads: frozenset[str] = frozenset()
     position: int = 0  # its place among the segments of its cell (see `key`)
+    # the comment lines after the cell's last statement (`# model.score(X, y)`), for the
+    # last code segment of the cell: its function keeps them after its statements
+    footer: str = ""
 
     @property
     def key(self) -> SegmentKey:

@@ -144,7 +144,18 @@ def _split_cell(
         reason = f"runs code after its `{timed[0].split()[0]}` line, and a step can only be timed whole"
         return [Segment(cell, "kept", cell.source, facts, reason)]
     segments = _with_cell_magic(_merge(cell, module, parts), facts, timed)
-    return _with_shown_value(segments, module, facts.python, timed, imports, functions)
+    return _with_footer(_with_shown_value(segments, module, facts.python, timed, imports, functions), module)
+
+
+def _with_footer(segments: list[Segment], module: cst.Module) -> list[Segment]:
+    """The comments after the cell's last statement go with the last segment: a step's
+    function keeps them (`footer`), a part the summary or config shows as code ends with them."""
+    footer = "".join(f"{line.comment.value}\n" for line in module.footer if line.comment is not None)
+    if not footer or not segments:
+        return segments
+    last = segments[-1]
+    done = replace(last, footer=footer) if last.role == "code" else replace(last, source=last.source + footer)
+    return [*segments[:-1], done]
 
 
 def _statement_roles(

@@ -68,6 +68,7 @@ def rendered_step(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) 
         for name in step.initialised
     ]
     previous_cell = None
+    comments: list[str] = []  # what a cell ended with (`# df.head()`), before what comes next
     for segment in step.segments:
         # only the lifted functions the segment names (rewriting a statement is not cheap)
         calls = {name: names for name, names in (lifted or {}).items() if may_name(name, segment.source)}
@@ -78,23 +79,36 @@ def rendered_step(step: Step, lifted: dict[str, tuple[str, ...]] | None = None) 
             else:
                 passed = calls
             statement = pass_arguments(statement, passed)
-            if position == 0 and previous_cell is not None and segment.cell != previous_cell:
+            if comments:  # the cell before ended in comments: they stay after its code
+                body.append(_in_function(_after_lines(statement, comments, blank=segment.cell != previous_cell)))
+                comments = []
+            elif position == 0 and previous_cell is not None and segment.cell != previous_cell:
                 body.append(_with_blank_line(statement))  # keep cells apart
             else:
                 body.append(_in_function(statement))
         previous_cell = segment.cell
+        comments += segment.footer.splitlines()
     if step.shows_value:
         body[-1] = _in_function(_keep_value(body[-1][0], step.value))
         if not step.value:
-            return _function(step, body)
+            return _function(step, body, comments)
     if step.returns:
         value: cst.BaseExpression = (
             cst.Name(step.returns[0])
             if len(step.returns) == 1
             else cst.Tuple([cst.Element(cst.Name(n)) for n in step.returns], lpar=[], rpar=[])
         )
-        body.append(_with_blank_line(cst.SimpleStatementLine([cst.Return(value)])))
-    return _function(step, body)
+        returned = cst.SimpleStatementLine([cst.Return(value)])
+        body.append(_in_function(_after_lines(returned, comments)) if comments else _with_blank_line(returned))
+        comments = []
+    return _function(step, body, comments)
+
+
+def _after_lines(statement: cst.BaseStatement, comments: list[str], blank: bool = True) -> cst.BaseStatement:
+    """The statement after the comment lines a cell ended with (then an empty line, when it
+    starts another cell or is the function's return)."""
+    lines = [cst.EmptyLine(comment=cst.Comment(text)) for text in comments] + ([cst.EmptyLine()] if blank else [])
+    return statement.with_changes(leading_lines=(*lines, *_top(statement).leading_lines))
 
 
 def _in_function(statement: cst.BaseStatement) -> tuple[cst.BaseStatement, str]:
@@ -119,7 +133,11 @@ def _code_in_function(statement: cst.BaseStatement) -> str:
 _KEPT_LINES = re.compile("|".join(["'''", '"""', r"\\[\r\n]", r"[\r\f]"]))
 
 
-def _function(step: Step, body: list[tuple[cst.BaseStatement, str]]) -> tuple[cst.FunctionDef, str]:
+def _function(
+    step: Step,
+    body: list[tuple[cst.BaseStatement, str]],
+    comments: Collection[str] = (),
+) -> tuple[cst.FunctionDef, str]:
     params = cst.Parameters(
         params=[
             *(cst.Param(cst.Name(p)) for p in step.params),
@@ -129,12 +147,14 @@ def _function(step: Step, body: list[tuple[cst.BaseStatement, str]]) -> tuple[cs
     )
     # a step that awaits at the top level, as IPython's autoawait ran its cells
     asynchronous = cst.Asynchronous() if step.awaits else None
-    block = cst.IndentedBlock([statement for statement, _ in body])
+    # comments the last cell ended with, when nothing follows them: the block's last lines
+    footer = [cst.EmptyLine(comment=cst.Comment(text)) for text in comments]
+    block = cst.IndentedBlock([statement for statement, _ in body], footer=footer)
     function = cst.FunctionDef(cst.Name(step.name), params, block, asynchronous=asynchronous)
     # its line as LibCST prints it (a default's code is the one it was parsed from)
     listed = ", ".join([*step.params, *(f"{p} = {d}" for p, d in step.defaults)])
     head = f"{'async ' if step.awaits else ''}def {step.name}({listed}):\n"
-    return function, head + "".join(code for _, code in body)
+    return function, head + "".join(code for _, code in body) + "".join(f"    {text}\n" for text in comments)
 
 
 def _keep_value(statement: cst.BaseStatement, name: str) -> cst.BaseStatement:
