@@ -32,6 +32,9 @@ PURITY = [
     ("w.add_(1)", False),  # in place, in PyTorch's spelling
     ("(n := len(xs))", False),  # binds a name
     ("open('f').read()", False),
+    ("df.sample(3)", False),  # draws from NumPy's generator
+    ("df.groupby('a').sample(1)", False),
+    ("df.sample(3, random_state=0)", True),
 ]
 
 
@@ -46,6 +49,12 @@ ROLES = [
     (
         "a print of a metric alone",
         ["y, p = [0, 1], [0.2, 0.7]", "print(metrics.roc_auc_score(y, p))"],
+        ("code", "display"),
+    ),
+    ("a sample draws: a step of its own", ["df = pd.DataFrame({'a': [1, 2]})", "df.sample(1)"], ("code", "code")),
+    (
+        "a seeded sample only shows",
+        ["df = pd.DataFrame({'a': [1, 2]})", "df.sample(1, random_state=0)"],
         ("code", "display"),
     ),
     (

@@ -91,9 +91,17 @@ def is_shown_value(statement: cst.BaseStatement, imports: dict[str, str], plot_o
     return _only_shows(small.value, imports, plot_objects)
 
 
+def draws_random(call: cst.Call) -> bool:
+    """`df.sample(3)`: pandas draws from NumPy's generator unless given a `random_state`, and
+    the random numbers drawn after it are then others: computation, never a mere display."""
+    return call_name(call) == "sample" and not any(
+        arg.keyword is not None and arg.keyword.value == "random_state" for arg in call.args
+    )
+
+
 def _only_shows(node: cst.BaseExpression, imports: dict[str, str], plot_objects: frozenset[str] = frozenset()) -> bool:
     for call in calls_anywhere(node):  # any order: each call is asked on its own
-        if _is_effect_call(call):
+        if _is_effect_call(call) or draws_random(call):
             return False
         root = root_name(call.func)
         if root is None:

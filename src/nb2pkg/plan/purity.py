@@ -17,7 +17,7 @@ from typing import cast
 import libcst as cst
 
 from nb2pkg.analysis import dotted_name, has_inplace_true, method_mutates_receiver, root_name, walk_nodes
-from nb2pkg.plan.displays import DISPLAY_MODULES, FILE_WRITERS, call_name, calls_in
+from nb2pkg.plan.displays import DISPLAY_MODULES, FILE_WRITERS, call_name, calls_in, draws_random
 
 # Libraries whose functions compute a new value from their arguments (module paths).
 COMPUTING_MODULES = (
@@ -136,7 +136,6 @@ _QUERY_METHODS = frozenset(
         "reshape",
         "ravel",
         "flatten",
-        "sample",
         # pandas and NumPy methods that return a new value (`inplace=True` aside)
         "toarray",
         "todense",
@@ -195,6 +194,8 @@ def _computes(call: cst.Call, imports: dict[str, str], plot_objects: frozenset[s
         return False
     if name.endswith("_") and not name.startswith("_"):
         return False  # `w.add_(1)`: in place, in PyTorch's spelling
+    if draws_random(call):
+        return False
     root = root_name(call.func)
     if root is None:
         # a call on a call's result (`df.groupby("a").mean()`): a new value, unless the

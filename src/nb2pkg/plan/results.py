@@ -16,7 +16,7 @@ stay summary code (role "display"), where the notebook had them:
    a magic times or captures only what already only showed (`df.head()`) is summary code.
 2. **A preview of a computed value.** A cell with more code that ends with a preview
    of a value it computes there (`pd.merge(a, b).head()`; `.head(n)`, `.tail()`,
-   `.describe()`, `.info()`, `.value_counts()`, `.sample(n)`, `.shape`, `.dtypes`,
+   `.describe()`, `.info()`, `.value_counts()`, `.shape`, `.dtypes`,
    `.columns`): the step binds the value to a name taken from the call (`merged` for a
    merge, `frame` when nothing better says it), one no code of the notebook uses, and
    returns it; the summary shows the preview (`merged.head()`).
@@ -47,7 +47,8 @@ from nb2pkg.plan.purity import computes_only, draws, resolved
 MAX_RESULT_LINES = 3
 
 # Previews: a method or attribute that shows part or a summary of a value.
-PREVIEW_METHODS = frozenset({"head", "tail", "describe", "info", "value_counts", "sample"})
+# (not `sample`, which draws random numbers: it is computation, in the step)
+PREVIEW_METHODS = frozenset({"head", "tail", "describe", "info", "value_counts"})
 PREVIEW_ATTRIBUTES = frozenset({"shape", "dtypes", "columns"})
 
 # The name a previewed value gets, from the first of its calls (outermost first) found here.
