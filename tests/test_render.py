@@ -112,10 +112,12 @@ FUNCTIONS = [
             'def compute_a():\n    """Compute a and b.\n\n    Returns:\n        a: the literal `1`.\n'
             '        b: the literal `2`.\n        c: computed from `a`, `b`.\n    """\n'
             "    a, b = 1, 2\n    c = [a, b]\n\n    return a, b, c",
-            'def compute_b(a, b):\n    """Run the code of the cell.\n\n    Args:\n        a: returned by `compute_a`.\n'
-            '        b: returned by `compute_a`.\n    """\n    a, b = b, a',
+            # the swap is the notebook's last word on `a` and `b`: returned, though nothing reads them after
+            'def compute_a_b(a, b):\n    """Compute a and b.\n\n    Args:\n        a: returned by `compute_a`.\n'
+            "        b: returned by `compute_a`.\n\n    Returns:\n        a: computed from `b`.\n"
+            '        b: computed from `a`.\n    """\n    a, b = b, a\n\n    return a, b',
         ),
-        ("a, b, c = utils.compute_a()", "print(a + b)", "utils.compute_b(a, b)"),
+        ("a, b, c = utils.compute_a()", "print(a + b)", "a, b = utils.compute_a_b(a, b)"),
     ),
     (
         "a name a later cell reads is returned, one only the step reads is not",

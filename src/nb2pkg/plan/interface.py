@@ -11,7 +11,7 @@ from types import MappingProxyType
 
 import libcst as cst
 
-from nb2pkg.analysis import conditional_deletes, walk_nodes
+from nb2pkg.analysis import conditional_deletes, target_names, walk_nodes
 from nb2pkg.plan.model import Segment
 
 
@@ -64,8 +64,14 @@ def step_interface(
     # A function or lambda the step defines reads the notebook's globals when called;
     # in the module those are the step's own names (closures), or they must come in.
     params |= {r for s in run for _, d in s.facts.functions for r in d.reads} - bound - module_names
-    # a name deleted on every path (`del c`) is unbound after: nothing to return
-    returns = {name for name in bound - deleted_by(run) if later.is_live(name)}
+    # a name deleted on every path (`del c`) is unbound after: nothing to return. A value
+    # it was given and makes anew from itself (`df = df.dropna()`) is returned even when no
+    # later code reads it: after the step, the summary's namespace (and `run()`'s result)
+    # holds the new one, as the notebook's did (not a module's name: an import rebound)
+    kept = bound - deleted_by(run)
+    returns = {name for name in kept if later.is_live(name)}
+    if params:
+        returns |= kept & params & _remade(run) - module_names
     # A name bound only on some paths (a loop that may run zero times, an `if` without
     # `else`, a `try`) keeps the value it had before when the path is not taken: that
     # value must come in, to be returned or read after the loop as the notebook did.
@@ -80,6 +86,29 @@ def step_interface(
 _MODULE_DUNDERS = frozenset({"__file__", "__cached__", "__loader__", "__package__", "__spec__", "__path__"})
 # Handlers that catch a NameError (a bare `except:` too).
 _CATCHES_NAME_ERROR = frozenset({"NameError", "Exception", "BaseException"})
+
+
+def _remade(run: list[Segment]) -> set[str]:
+    """The names a top-level assignment of the run binds from themselves (`df = df.dropna()`,
+    `X = scaler.fit_transform(X)`, `a, b = b, a`, `n += 1`)."""
+    found: set[str] = set()
+    for segment in run:
+        for statement in segment.statements:
+            for small in statement.body if isinstance(statement, cst.SimpleStatementLine) else ():
+                if isinstance(small, cst.Assign):
+                    targets = {n for target in small.targets for n in target_names(target.target)}
+                elif isinstance(small, cst.AugAssign):
+                    targets = set(target_names(small.target))
+                else:
+                    continue
+                found |= targets & _names_in(small.value) if isinstance(small, cst.Assign) else targets
+    return found
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    read: set[str] = set()
+    walk_nodes(node, lambda current: read.add(current.value) if isinstance(current, cst.Name) else None)
+    return read
 
 
 def guarded_reads(run: list[Segment]) -> set[str]:
