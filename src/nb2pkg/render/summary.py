@@ -171,6 +171,8 @@ def _kept(item: Kept) -> dict[str, Any]:
     if segment.role == "markdown":  # markdown and raw cells, as they were
         return {"cell_type": cell.kind, "metadata": _original_metadata(cell), "source": cell.source}
     source = _with_magic(_hidden_value(segment)) if segment.statements else cell.source  # a part, or the whole cell
+    if segment.footer:  # code the plan kept (a late binding): the comments its cell ended with
+        source = source.rstrip("\n") + "\n" + segment.footer
     if segment.statements and segment.role == "display":
         source = source.lstrip("\n")  # a part after others of its cell: their blank line stays with them
     if segment.role == "kept" and not source.lstrip().startswith("%%"):
