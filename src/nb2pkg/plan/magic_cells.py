@@ -15,6 +15,7 @@ import libcst as cst
 from nb2pkg.analysis import CellFacts, parse
 from nb2pkg.ipython import Magic, ipython_call, split_code_argument, timed_statement
 from nb2pkg.limits import check_python
+from nb2pkg.plan.unpacking import ends_in_value
 
 
 def is_timed_line(magic: Magic) -> bool:
@@ -28,7 +29,7 @@ def is_timed_line(magic: Magic) -> bool:
         return False
     # `%prun` shows no value for an expression, where a step's last expression would;
     # `%time x = f(); x` shows `x`, which the step's timed call would not.
-    return len(body) == 1 and not (magic.name == "prun" and _is_expression(body[0]) or _ends_in_value(body[0]))
+    return len(body) == 1 and not (magic.name == "prun" and _is_expression(body[0]) or ends_in_value(body[0]))
 
 
 def unwrap_timed_line(
@@ -76,14 +77,6 @@ def _is_expression(statement: cst.BaseStatement) -> bool:
         and len(statement.body) == 1
         and isinstance(statement.body[0], cst.Expr)
     )
-
-
-def _ends_in_value(statement: cst.BaseStatement) -> bool:
-    """`a = f(); a`: statements on one line, the last an expression no `;` hides."""
-    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) < 2:
-        return False
-    last = statement.body[-1]
-    return isinstance(last, cst.Expr) and not isinstance(last.semicolon, cst.Semicolon)
 
 
 def _runs_line_magic(statement: cst.BaseStatement, name: str) -> bool:

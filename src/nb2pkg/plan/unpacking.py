@@ -69,15 +69,22 @@ def _has_comment(node: cst.CSTNode) -> bool:
     return bool(visited_nodes(node, cst.Comment))
 
 
+def ends_in_value(statement: cst.BaseStatement) -> bool:
+    """`a = f(); a`: statements on one line, the last an expression no `;` hides."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) < 2:
+        return False
+    last = statement.body[-1]
+    return isinstance(last, cst.Expr) and not isinstance(last.semicolon, cst.Semicolon)
+
+
 def last_value_apart(module: cst.Module) -> cst.Module:
     """The cell with its last line `a; b; value` as `a; b` and then `value`, when that line
     ends in an expression with no `;` after it (which would hide it)."""
     last = module.body[-1] if module.body else None
-    if not isinstance(last, cst.SimpleStatementLine) or len(last.body) < 2:
+    if last is None or not ends_in_value(last):
         return module
+    assert isinstance(last, cst.SimpleStatementLine)
     value = last.body[-1]
-    if not isinstance(value, cst.Expr) or isinstance(value.semicolon, cst.Semicolon):
-        return module
     *kept, final = last.body[:-1]
     first = last.with_changes(
         body=[*kept, final.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
